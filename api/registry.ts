@@ -1,0 +1,79 @@
+// The resource registry: every API resource this server knows, with the facts
+// discovery, routing, storage and clients need about it.
+
+export interface ResourceInfo {
+  group: string;              // '' for core
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;             // path segment and storage prefix
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  subresources: string[];     // 'status', 'scale', 'binding', 'log'
+  /** Objects are written with an etcd lease and expire (events). */
+  ttl?: boolean;
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function r(group: string, version: string, kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceInfo> = {}): ResourceInfo {
+  return {
+    group, version, kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), namespaced,
+    shortNames: [], categories: [], subresources: [], ...extra,
+  };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  r('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status', 'finalize'] }),
+  r('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'log'] }),
+  r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
+  r('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+  r('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
+  r('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
+  r('', 'v1', 'Secret', 'secrets', true),
+  r('', 'v1', 'Event', 'events', true, { shortNames: ['ev'], ttl: true }),
+  r('apps', 'v1', 'ReplicaSet', 'replicasets', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
+  r('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+];
+
+export const groupVersion = (ri: Pick<ResourceInfo, 'group' | 'version'>): string => (ri.group ? `${ri.group}/${ri.version}` : ri.version);
+
+/** Finds a resource by group, version and plural; undefined when unknown. */
+export function findResource(group: string, version: string, plural: string): ResourceInfo | undefined {
+  return RESOURCES.find((ri) => ri.group === group && ri.version === version && ri.plural === plural);
+}
+
+export function findByKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  return RESOURCES.find((ri) => groupVersion(ri) === apiVersion && ri.kind === kind);
+}
+
+/** Resolves what a person types (pod, pods, po, deploy, deployments.apps) to a resource. */
+export function resolveResource(name: string): ResourceInfo | undefined {
+  const lower = name.toLowerCase();
+  const [base, ...groupParts] = lower.split('.');
+  const group = groupParts.join('.');
+  return RESOURCES.find((ri) =>
+    (!group || ri.group === group) &&
+    (ri.plural === base || ri.singular === base || ri.kind.toLowerCase() === base || ri.shortNames.includes(base)));
+}
+
+/** The verbs discovery advertises for a resource or subresource. */
+export function verbsFor(ri: ResourceInfo, subresource?: string): string[] {
+  if (!subresource) return ALL_VERBS;
+  switch (subresource) {
+    case 'binding': return ['create'];
+    case 'log': return ['get'];
+    case 'finalize': return ['update'];
+    default: return ['get', 'patch', 'update'];
+  }
+}
+
+/** The kind a subresource speaks: Scale for scale, Binding for binding, else the parent kind. */
+export function subresourceKind(ri: ResourceInfo, subresource: string): { group: string; version: string; kind: string } {
+  if (subresource === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+  if (subresource === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  return { group: ri.group, version: ri.version, kind: ri.kind };
+}
