@@ -1,0 +1,52 @@
+// Discovery documents: /api, /apis, /apis/<group>, /api/v1, /apis/<group>/<version>.
+import { RESOURCES, groupVersion, subresourceKind, verbsFor } from '../api/registry.js';
+import type { APIGroup, APIGroupList, APIResource, APIResourceList, APIVersions } from '../api/types/meta.js';
+
+export function apiVersions(serverAddress: string): APIVersions {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+function groups(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const ri of RESOURCES) {
+    if (!ri.group) continue;
+    const versions = out.get(ri.group) ?? [];
+    if (!versions.includes(ri.version)) versions.push(ri.version);
+    out.set(ri.group, versions);
+  }
+  return out;
+}
+
+export function apiGroup(group: string): APIGroup | undefined {
+  const versions = groups().get(group);
+  if (!versions) return undefined;
+  const gvs = versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
+  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: gvs, preferredVersion: gvs[0] };
+}
+
+export function apiGroupList(): APIGroupList {
+  return {
+    kind: 'APIGroupList', apiVersion: 'v1',
+    groups: [...groups().keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g) as APIGroup; return rest; }),
+  };
+}
+
+/** The resources of one group version, subresources included; undefined when unknown. */
+export function apiResourceList(group: string, version: string): APIResourceList | undefined {
+  const here = RESOURCES.filter((ri) => ri.group === group && ri.version === version);
+  if (!here.length) return undefined;
+  const resources: APIResource[] = [];
+  for (const ri of here) {
+    const r: APIResource = { name: ri.plural, singularName: ri.singular, namespaced: ri.namespaced, kind: ri.kind, verbs: verbsFor(ri) };
+    if (ri.shortNames.length) r.shortNames = ri.shortNames;
+    if (ri.categories.length) r.categories = ri.categories;
+    resources.push(r);
+    for (const sub of ri.subresources) {
+      const k = subresourceKind(ri, sub);
+      const s: APIResource = { name: `${ri.plural}/${sub}`, singularName: '', namespaced: ri.namespaced, kind: k.kind, verbs: verbsFor(ri, sub) };
+      if (k.group !== ri.group || k.version !== ri.version) { s.group = k.group; s.version = k.version; }
+      resources.push(s);
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
+}

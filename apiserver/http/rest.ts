@@ -1,0 +1,272 @@
+// The REST dispatcher: maps an HTTP method on a resource path to a registry verb,
+// including the subresources (status, scale, binding, finalize, log).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { stringify as toYaml } from 'yaml';
+import { badRequest, invalid, methodNotAllowed, notAcceptable, conflict, StatusError } from '../../api/errors.js';
+import type { DeleteOptions, KubeObject, List, Status } from '../../api/types/meta.js';
+import { applyPatch } from '../../api/patch/index.js';
+import type { GenericRegistry } from '../registry/generic.js';
+import { bindPod } from '../registry/pods.js';
+import { toTable } from '../tables.js';
+import { decodeObject, decodePatch } from './body.js';
+import { param, parseListQuery, type Query } from './list-options.js';
+import type { RequestInfo } from './request-info.js';
+import { serveWatch } from './watch.js';
+
+export interface RestContext {
+  registry(info: RequestInfo): GenericRegistry;
+  bookmarkIntervalMs: number;
+  signal: AbortSignal;
+  onWatchStart(resource: string): void;
+  onWatchEnd(resource: string): void;
+  /** Proxies pods/log to the pod's kubelet. */
+  podLogs(req: FastifyRequest, reply: FastifyReply, pod: KubeObject): Promise<void>;
+}
+
+type Format = 'json' | 'yaml' | 'table';
+
+/** What the client accepts: JSON, YAML, or a meta.k8s.io Table. */
+function negotiate(accept: string | undefined): Format {
+  if (!accept) return 'json';
+  const types = accept.split(',').map((t) => t.trim().toLowerCase());
+  for (const t of types) {
+    const [mt, ...params] = t.split(';').map((p) => p.trim());
+    if (params.includes('as=table')) {
+      if (params.includes('g=meta.k8s.io') && (params.includes('v=v1') || params.includes('v=v1beta1'))) return 'table';
+      continue;
+    }
+    if (mt === 'application/json' || mt === '*/*' || mt === 'application/*') return 'json';
+    if (mt === 'application/yaml') return 'yaml';
+  }
+  throw notAcceptable(`only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io (got ${JSON.stringify(accept)})`);
+}
+
+/** Maps the HTTP request to the Kubernetes verb, for metrics and logs. */
+export function verbOf(method: string, info: RequestInfo, query: Query): string {
+  switch (method) {
+    case 'GET': case 'HEAD':
+      if (info.name) return 'get';
+      return param(query, 'watch') === 'true' || param(query, 'watch') === '1' ? 'watch' : 'list';
+    case 'POST': return 'create';
+    case 'PUT': return 'update';
+    case 'PATCH': return 'patch';
+    case 'DELETE': return info.name ? 'delete' : 'deletecollection';
+    default: return method.toLowerCase();
+  }
+}
+
+export async function handleResource(ctx: RestContext, info: RequestInfo, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const query = (req.query ?? {}) as Query;
+  const reg = ctx.registry(info);
+  const { namespace, name, subresource } = info;
+  const format = negotiate(req.headers.accept);
+  const dryRun = param(query, 'dryRun') === 'All';
+  const body = req.body as Buffer | undefined;
+  const method = req.method;
+
+  const send = (code: number, obj: unknown): void => {
+    if (format === 'table' && obj && typeof obj === 'object' && 'metadata' in obj) {
+      obj = asTable(reg, obj as KubeObject | List, query);
+    }
+    if (format === 'yaml') void reply.code(code).type('application/yaml').send(toYaml(obj));
+    else void reply.code(code).type('application/json').send(JSON.stringify(obj));
+  };
+
+  if (subresource === 'scale') return scale(reg, info, req, send, dryRun);
+  if (subresource === 'binding') {
+    if (method !== 'POST') throw methodNotAllowed(`${method} is not allowed on pods/binding`);
+    return bind(reg, info, decodeObject(req.headers['content-type'], body) as KubeObject, send);
+  }
+  if (subresource === 'log') {
+    if (method !== 'GET') throw methodNotAllowed(`${method} is not allowed on pods/log`);
+    const pod = await reg.get(namespace, name as string);
+    return ctx.podLogs(req, reply, pod);
+  }
+  if (subresource === 'finalize') {
+    if (method !== 'PUT') throw methodNotAllowed(`${method} is not allowed on namespaces/finalize`);
+    const obj = decodeObject(req.headers['content-type'], body) as KubeObject & { spec?: { finalizers?: string[] } };
+    const out = await reg.guaranteedUpdate(undefined, name as string, (cur) => {
+      (cur as { spec?: unknown }).spec = { ...((cur as { spec?: object }).spec ?? {}), finalizers: obj?.spec?.finalizers ?? [] };
+      return cur;
+    }, { subresource: 'finalize', precondition: obj?.metadata?.resourceVersion || undefined });
+    return send(200, out);
+  }
+
+  switch (method) {
+    case 'GET':
+    case 'HEAD': {
+      if (name) return send(200, await reg.get(namespace, name));
+      const lq = parseListQuery(reg.ri, query);
+      if (lq.watch) {
+        reply.hijack();
+        ctx.onWatchStart(reg.ri.plural);
+        serveWatch(reg, reply.raw, {
+          namespace, query: lq, bookmarkIntervalMs: ctx.bookmarkIntervalMs, signal: ctx.signal,
+          transform: format === 'table' ? (o) => asTable(reg, o, query) : undefined,
+          onEnd: () => ctx.onWatchEnd(reg.ri.plural),
+        });
+        return;
+      }
+      return send(200, await reg.list({ namespace, ...lq }));
+    }
+    case 'POST': {
+      if (name) throw methodNotAllowed(`POST is not allowed on a named ${reg.ri.singular}; use PUT or PATCH`);
+      const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
+      return send(201, await reg.create(namespace, obj, { dryRun }));
+    }
+    case 'PUT': {
+      if (!name) throw methodNotAllowed(`PUT needs the name of the ${reg.ri.singular} in the path`);
+      const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
+      return send(200, await reg.update(namespace, name, obj, { dryRun, subresource }));
+    }
+    case 'PATCH': {
+      if (!name) throw methodNotAllowed(`PATCH needs the name of the ${reg.ri.singular} in the path`);
+      const { type, patch } = decodePatch(req.headers['content-type'], body);
+      return send(200, await reg.patch(namespace, name, type, patch, { dryRun, subresource }));
+    }
+    case 'DELETE': {
+      const opts = deleteOptions(query, body, req.headers['content-type']);
+      if (!name) {
+        const lq = parseListQuery(reg.ri, query);
+        return send(200, await reg.deleteCollection({ namespace, matches: lq.matches }, opts, { dryRun }));
+      }
+      const res = await reg.delete(namespace, name, opts, { dryRun });
+      if (!res.deleted) return send(202, res.obj);
+      return send(200, reg.strategy.returnDeletedObject ? res.obj : reg.deletedStatus(res.obj));
+    }
+    default:
+      throw methodNotAllowed(`${method} is not supported`);
+  }
+}
+
+/** DeleteOptions come from the body (kubectl) or from query parameters (curl). */
+function deleteOptions(query: Query, body: Buffer | undefined, contentType: string | undefined): DeleteOptions {
+  let opts: DeleteOptions = {};
+  if (body && body.length) {
+    const parsed = decodeObject(contentType, body);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('DeleteOptions must be a JSON object');
+    opts = parsed as DeleteOptions;
+  }
+  const grace = param(query, 'gracePeriodSeconds');
+  if (grace !== undefined) {
+    if (!/^-?\d+$/.test(grace)) throw badRequest(`invalid gracePeriodSeconds: ${JSON.stringify(grace)}`);
+    opts.gracePeriodSeconds = Number(grace);
+  }
+  const policy = param(query, 'propagationPolicy');
+  if (policy !== undefined) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+    throw new StatusError(invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]).status);
+  }
+  if (opts.gracePeriodSeconds !== undefined && (typeof opts.gracePeriodSeconds !== 'number' || !Number.isInteger(opts.gracePeriodSeconds))) {
+    throw badRequest('gracePeriodSeconds must be an integer');
+  }
+  return opts;
+}
+
+function asTable(reg: GenericRegistry, obj: KubeObject | List, query: Query): unknown {
+  const includeObject = (param(query, 'includeObject') ?? 'Metadata') as 'None' | 'Metadata' | 'Object';
+  if ('items' in obj && Array.isArray(obj.items)) {
+    return toTable(reg.ri, obj.items, { includeObject, listMeta: obj.metadata });
+  }
+  if ((obj as KubeObject).kind === 'Status') return obj;
+  return toTable(reg.ri, [reg.withType(obj as KubeObject)], { includeObject, listMeta: { resourceVersion: (obj as KubeObject).metadata.resourceVersion } });
+}
+
+interface ScaleObj extends KubeObject { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } }
+interface Selector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+interface Scalable extends KubeObject {
+  spec?: { replicas?: number; selector?: Selector };
+  status?: { replicas?: number };
+}
+
+/** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
+function toScale(obj: Scalable): ScaleObj {
+  const m = obj.metadata;
+  return {
+    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+  };
+}
+
+function selectorString(sel: Selector | undefined): string {
+  if (!sel) return '';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
+  }
+  return parts.join(',');
+}
+
+async function scale(reg: GenericRegistry, info: RequestInfo, req: FastifyRequest, send: (code: number, obj: unknown) => void, dryRun: boolean): Promise<void> {
+  const { namespace } = info;
+  const name = info.name as string;
+  const setReplicas = async (replicas: unknown, precondition: string | undefined): Promise<void> => {
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+    }
+    if (dryRun) {
+      const cur = await reg.get(namespace, name) as Scalable;
+      return send(200, toScale({ ...cur, spec: { ...cur.spec, replicas } }));
+    }
+    const out = await reg.guaranteedUpdate(namespace, name, (cur) => {
+      (cur as Scalable).spec = { ...((cur as Scalable).spec ?? {}), replicas };
+      return cur;
+    }, { subresource: 'scale', precondition });
+    send(200, toScale(out as Scalable));
+  };
+  switch (req.method) {
+    case 'GET':
+      return send(200, toScale(await reg.get(namespace, name) as Scalable));
+    case 'PUT': {
+      const body = decodeObject(req.headers['content-type'], req.body as Buffer) as ScaleObj;
+      if (!body || typeof body !== 'object') throw badRequest('the request body must be a Scale object');
+      if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+      return setReplicas(body.spec?.replicas, body.metadata?.resourceVersion || undefined);
+    }
+    case 'PATCH': {
+      const { type, patch } = decodePatch(req.headers['content-type'], req.body as Buffer);
+      const cur = toScale(await reg.get(namespace, name) as Scalable);
+      // Scale has no lists, so a strategic merge patch is a merge patch.
+      const t = type === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : type;
+      let patched: ScaleObj;
+      try {
+        patched = applyPatch(t, cur, patch, 'Scale') as ScaleObj;
+      } catch (err) {
+        throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: '', message: `the patch could not be applied: ${(err as Error).message}` }]);
+      }
+      const precondition = patched?.metadata?.resourceVersion !== cur.metadata.resourceVersion ? patched?.metadata?.resourceVersion : cur.metadata.resourceVersion;
+      return setReplicas(patched?.spec?.replicas, precondition || undefined);
+    }
+    default:
+      throw methodNotAllowed(`${req.method} is not allowed on the scale subresource`);
+  }
+}
+
+interface BindingObj extends KubeObject { target?: { kind?: string; name?: string; apiVersion?: string } }
+
+async function bind(reg: GenericRegistry, info: RequestInfo, binding: BindingObj, send: (code: number, obj: unknown) => void): Promise<void> {
+  const name = info.name as string;
+  if (!binding || typeof binding !== 'object') throw badRequest('the request body must be a Binding');
+  if (binding.metadata?.name && binding.metadata.name !== name) {
+    throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  const node = binding.target?.name;
+  if (!node) throw invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+  if (binding.target?.kind && binding.target.kind !== 'Node') {
+    throw invalid('Binding', '', name, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${binding.target.kind}": supported values: "Node"` }]);
+  }
+  const q = { group: '', resource: 'pods/binding' };
+  await reg.guaranteedUpdate(info.namespace, name, (pod) => {
+    const spec = (pod as { spec?: { nodeName?: string } }).spec;
+    if (pod.metadata.deletionTimestamp) throw conflict(q, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    if (spec?.nodeName) throw conflict(q, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+    return bindPod(pod, node);
+  }, { subresource: 'binding' });
+  const ok: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+  send(201, ok);
+}

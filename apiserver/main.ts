@@ -1,0 +1,59 @@
+// kube-apiserver: parses flags, starts the server, stops cleanly on SIGTERM/SIGINT.
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { startApiServer } from './server.js';
+
+const program = new Command('kube-apiserver')
+  .description('The Kubernetes API server, persisting to etcd')
+  .option('--etcd-servers <urls>', 'comma-separated etcd client URLs', 'http://127.0.0.1:2379')
+  .option('--bind-address <ip>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to serve HTTP on (0 picks a free one)', '6443')
+  .option('--secure-port <port>', 'alias of --port (this server speaks plain HTTP)')
+  .option('--advertise-address <ip>', 'address other components reach this apiserver on')
+  .option('--service-cluster-ip-range <cidr>', 'range of ClusterIPs for services', '10.96.0.0/12')
+  .option('--service-node-port-range <range>', 'range of nodePorts for services', '30000-32767')
+  .option('--etcd-compaction-interval <seconds>', 'how often etcd history is compacted (0 disables)', '300')
+  .option('--event-ttl <seconds>', 'how long events are kept', '3600')
+  .option('--watch-bookmark-interval <seconds>', 'how often watchers that allow bookmarks get one', '60')
+  .option('--watch-cache-size <events>', 'events kept per resource for resuming watches', '10000')
+  .option('--etcd-request-timeout <seconds>', 'deadline of each etcd request', '5')
+  .option('--log-level <level>', 'pino log level', 'info')
+  .option('--port-file <file>', 'write the port listened on to this file once ready (for tests and scripts)');
+
+program.parse();
+const o = program.opts<Record<string, string | undefined>>();
+const log = pino({ name: 'kube-apiserver', level: o.logLevel });
+const seconds = (v: string | undefined): number => Number(v) * 1000;
+
+try {
+  const server = await startApiServer({
+    etcdServers: String(o.etcdServers).split(','),
+    bindAddress: String(o.bindAddress),
+    port: Number(o.securePort ?? o.port),
+    advertiseAddress: o.advertiseAddress,
+    serviceClusterIPRange: String(o.serviceClusterIpRange),
+    serviceNodePortRange: String(o.serviceNodePortRange),
+    compactionIntervalMs: seconds(o.etcdCompactionInterval),
+    eventTtlSeconds: Number(o.eventTtl),
+    bookmarkIntervalMs: seconds(o.watchBookmarkInterval),
+    watchCacheCapacity: Number(o.watchCacheSize),
+    etcdRequestTimeoutMs: seconds(o.etcdRequestTimeout),
+    logger: log,
+  });
+  if (o.portFile) {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(o.portFile, String(server.port));
+  }
+  const stop = (signal: string): void => {
+    log.info({ signal }, 'shutting down');
+    server.close().then(() => process.exit(0), (err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err }, 'kube-apiserver failed to start');
+  process.exit(1);
+}

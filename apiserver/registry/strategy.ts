@@ -1,0 +1,42 @@
+// A Strategy holds what differs between resources: status handling, defaults
+// beyond the shared ones, allocation, graceful deletion. The generic registry
+// (generic.ts) calls these hooks; a resource without a file gets defaultStrategy.
+import type { DeleteOptions, KubeObject, StatusCause } from '../../api/types/meta.js';
+
+export interface Strategy {
+  /** Objects of this resource carry a status the main resource may not change. */
+  hasStatus: boolean;
+  /** PUT on a missing object creates it (endpoints, leases, events). */
+  allowCreateOnUpdate: boolean;
+  /** DELETE answers with the deleted object (else a Success Status). */
+  returnDeletedObject: boolean;
+  /** Resets what a create may not set (status, nodeName-derived fields...). */
+  prepareForCreate?(obj: KubeObject): void;
+  /** Carries fields over from old on a main-resource update (status is handled generically). */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Resource-specific validation on top of api/validation. */
+  validate?(obj: KubeObject, old?: KubeObject): StatusCause[];
+  /** Before a create is written (allocates ClusterIPs, nodePorts); undo with release. */
+  beforeCreate?(obj: KubeObject): Promise<void>;
+  /** Before an update is written (allocates what the change needs). */
+  beforeUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
+  /** After an update was written: frees what the old object held and the new one does not. */
+  afterUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
+  /** Frees what obj held; called after delete and when a create fails after beforeCreate. */
+  release?(obj: KubeObject): Promise<void>;
+  /**
+   * Grace period in seconds for a DELETE, or undefined when the resource is deleted at
+   * once. 0 also means "at once".
+   */
+  gracePeriod?(obj: KubeObject, opts: DeleteOptions): number | undefined;
+  /** Marks obj as terminating on DELETE (namespaces: status.phase Terminating). */
+  onDelete?(obj: KubeObject): void;
+  /** True while something besides metadata.finalizers holds deletion (namespace spec.finalizers). */
+  deletionHeld?(obj: KubeObject): boolean;
+}
+
+export const defaultStrategy: Strategy = {
+  hasStatus: false,
+  allowCreateOnUpdate: false,
+  returnDeletedObject: false,
+};

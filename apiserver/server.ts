@@ -1,0 +1,241 @@
+// Builds the kube-apiserver: storage, watch caches, registries, the fastify app
+// with every route, bootstrap objects and the compactor. main.ts only parses flags.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
+import { StatusError, internalError, makeStatus, tooLarge, badRequest, serviceUnavailable, unsupportedMediaType } from '../api/errors.js';
+import type { KubeObject, Status } from '../api/types/meta.js';
+import { Store } from './storage/etcd-store.js';
+import { WatchCache } from './watch-cache.js';
+import { GenericRegistry, type RegistryContext } from './registry/generic.js';
+import { defaultStrategy, type Strategy } from './registry/strategy.js';
+import { podStrategy } from './registry/pods.js';
+import { serviceStrategy } from './registry/services.js';
+import { appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy } from './registry/simple.js';
+import { Allocator, ipToString, parseCidr, parsePortRange } from './allocator.js';
+import { MAX_BODY_BYTES } from './http/body.js';
+import { parseResourcePath, type RequestInfo } from './http/request-info.js';
+import { handleResource, verbOf } from './http/rest.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { createMetrics } from './metrics.js';
+import { openapiV2, openapiV3, openapiV3Root } from './openapi.js';
+import { bootstrap } from './bootstrap.js';
+import { Compactor } from './compactor.js';
+import { proxyPodLogs } from './log-proxy.js';
+import { versionInfo } from './version.js';
+import type { Query } from './http/list-options.js';
+
+export interface ApiServerOptions {
+  etcdServers: string[];
+  bindAddress: string;
+  port: number;
+  /** Address other components use to reach this apiserver (the kubernetes service's endpoint). */
+  advertiseAddress?: string;
+  serviceClusterIPRange: string;
+  serviceNodePortRange: string;
+  compactionIntervalMs: number;
+  eventTtlSeconds: number;
+  bookmarkIntervalMs: number;
+  watchCacheCapacity: number;
+  etcdRequestTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface RunningApiServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const STRATEGIES: Record<string, Strategy> = {
+  pods: podStrategy,
+  nodes: nodeStrategy,
+  namespaces: namespaceStrategy,
+  replicasets: appsStrategy,
+  deployments: appsStrategy,
+  endpoints: createOnUpdateStrategy,
+  events: createOnUpdateStrategy,
+  leases: createOnUpdateStrategy,
+};
+
+export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  const log = opts.logger;
+  const serviceRange = parseCidr(opts.serviceClusterIPRange);
+  const nodePortRange = parsePortRange(opts.serviceNodePortRange);
+  const store = new Store({ endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs });
+  const abort = new AbortController();
+
+  await waitForEtcd(store, log);
+
+  const ipAllocator = new Allocator(store, '/registry/ranges/serviceips/', { first: serviceRange.first + 1, last: serviceRange.last }, ipToString);
+  const portAllocator = new Allocator(store, '/registry/ranges/servicenodeports/', nodePortRange, String);
+  const registries = new Map<ResourceInfo, GenericRegistry>();
+  const caches: WatchCache[] = [];
+  let eventLease: { id: string; until: number } | undefined;
+  const ctx: RegistryContext = {
+    async namespaceState(name) {
+      const nsReg = registries.get(findResource('', 'v1', 'namespaces') as ResourceInfo) as GenericRegistry;
+      const cached = nsReg.cache.snapshotOne(nsReg.key(undefined, name));
+      const ns = cached ?? (await store.get(nsReg.key(undefined, name)))?.obj;
+      if (!ns) return 'Missing';
+      return ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' ? 'Terminating' : 'Active';
+    },
+    async eventLease() {
+      // One lease per minute is shared by the events written in it, as kube-apiserver does.
+      if (!eventLease || eventLease.until < Date.now()) {
+        eventLease = { id: await store.grantLease(opts.eventTtlSeconds + 60), until: Date.now() + 60_000 };
+      }
+      return eventLease.id;
+    },
+  };
+  for (const ri of RESOURCES) {
+    const cache = new WatchCache(store, `/registry/${ri.plural}/`, log.child({ component: 'watch-cache', resource: ri.plural }), { capacity: opts.watchCacheCapacity });
+    caches.push(cache);
+    const strategy = ri.plural === 'services' ? serviceStrategy(ipAllocator, portAllocator) : STRATEGIES[ri.plural] ?? defaultStrategy;
+    registries.set(ri, new GenericRegistry(ri, store, strategy, cache, ctx));
+  }
+  await Promise.all(caches.map((c) => c.start()));
+  const registryFor = (info: RequestInfo): GenericRegistry => registries.get(info.ri) as GenericRegistry;
+
+  const metrics = createMetrics();
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  const reqInfo = new WeakMap<FastifyRequest, { verb: string; resource: string }>();
+
+  // Every body arrives as raw bytes; the REST layer decodes it by Content-Type so a
+  // bad type is a 415 Status and bad bytes a 400 Status.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    let status: Status;
+    if (err instanceof StatusError) status = err.status;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) status = tooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`).status;
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) status = unsupportedMediaType(String(req.headers['content-type'] ?? '')).status;
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) status = badRequest(err.message).status;
+    else {
+      log.error({ err, method: req.method, path: req.url }, 'internal error');
+      status = internalError('an error on the server prevented the request from completing').status;
+    }
+    if (reply.sent || reply.raw.headersSent) return;
+    void reply.code(status.code).type('application/json').send(JSON.stringify(status));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const status = makeStatus(404, 'NotFound', 'the server could not find the requested resource');
+    void reply.code(404).type('application/json').send(JSON.stringify(status));
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const info = reqInfo.get(req);
+    const code = String(reply.statusCode);
+    const ms = reply.elapsedTime;
+    if (info) {
+      metrics.requests.inc({ verb: info.verb, resource: info.resource, code });
+      metrics.latency.observe({ verb: info.verb, resource: info.resource }, ms / 1000);
+    }
+    log.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    done();
+  });
+
+  const json = (reply: FastifyReply, obj: unknown, code = 200): void => {
+    void reply.code(code).type('application/json').send(JSON.stringify(obj));
+  };
+  const address = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress);
+
+  app.get('/version', (_req, reply) => json(reply, versionInfo()));
+  app.get('/healthz', (_req, reply) => { void reply.type('text/plain').send('ok'); });
+  app.get('/livez', (_req, reply) => { void reply.type('text/plain').send('ok'); });
+  app.get('/readyz', async (req, reply) => {
+    const etcdOk = await store.healthy(2000);
+    const verbose = (req.query as Query).verbose !== undefined;
+    const lines = [`[${etcdOk ? '+' : '-'}]etcd ${etcdOk ? 'ok' : 'failed: reason withheld'}`, '[+]watch-cache ok'];
+    const body = verbose || !etcdOk ? `${lines.join('\n')}\nreadyz check ${etcdOk ? 'passed' : 'failed'}\n` : 'ok';
+    void reply.code(etcdOk ? 200 : 500).type('text/plain').send(body);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    void reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/api', (_req, reply) => json(reply, apiVersions(`${address}:${opts.port}`)));
+  app.get('/api/v1', (_req, reply) => json(reply, apiResourceList('', 'v1')));
+  app.get('/apis', (_req, reply) => json(reply, apiGroupList()));
+  app.get('/apis/:group', (req, reply) => {
+    const g = apiGroup((req.params as { group: string }).group);
+    if (!g) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
+    json(reply, g);
+  });
+  app.get('/apis/:group/:version', (req, reply) => {
+    const p = req.params as { group: string; version: string };
+    const list = apiResourceList(p.group, p.version);
+    if (!list) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
+    json(reply, list);
+  });
+  app.get('/openapi/v2', (_req, reply) => json(reply, openapiV2()));
+  app.get('/openapi/v3', (_req, reply) => json(reply, openapiV3Root()));
+  app.get('/openapi/v3/*', (req, reply) => {
+    const doc = openapiV3((req.params as { '*': string })['*']);
+    if (!doc) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
+    json(reply, doc);
+  });
+
+  const rest = {
+    registry: registryFor,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    signal: abort.signal,
+    onWatchStart: (resource: string) => metrics.watchers.inc({ resource }),
+    onWatchEnd: (resource: string) => metrics.watchers.dec({ resource }),
+    podLogs: (req: FastifyRequest, reply: FastifyReply, pod: KubeObject) => proxyPodLogs(req, reply, pod, registries.get(findResource('', 'v1', 'nodes') as ResourceInfo) as GenericRegistry),
+  };
+  const resourceRoute = (group: string, version: string, rest_: string, req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const segs = rest_.split('?')[0].split('/').map(decodeURIComponent);
+    const info = parseResourcePath(group, version, segs);
+    reqInfo.set(req, { verb: verbOf(req.method, info, (req.query ?? {}) as Query), resource: info.subresource ? `${info.ri.plural}/${info.subresource}` : info.ri.plural });
+    return handleResource(rest, info, req, reply);
+  };
+  app.all('/api/v1/*', (req, reply) => resourceRoute('', 'v1', (req.params as { '*': string })['*'], req, reply));
+  app.all('/apis/:group/:version/*', (req, reply) => {
+    const p = req.params as { group: string; version: string; '*': string };
+    return resourceRoute(p.group, p.version, p['*'], req, reply);
+  });
+
+  const get = (plural: string): GenericRegistry => registries.get(RESOURCES.find((r) => r.plural === plural) as ResourceInfo) as GenericRegistry;
+  await bootstrap({ namespaces: get('namespaces'), services: get('services'), endpoints: get('endpoints') }, {
+    serviceIP: ipToString(serviceRange.first), store, address, port: opts.port, log,
+  });
+
+  const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
+  compactor.start();
+
+  await app.listen({ host: opts.bindAddress, port: opts.port });
+  const port = (app.server.address() as { port: number }).port;
+  log.info({ address: opts.bindAddress, port }, 'kube-apiserver listening');
+
+  return {
+    url: `http://${address}:${port}`,
+    port,
+    app,
+    async close() {
+      abort.abort();
+      compactor.stop();
+      await app.close();
+      await Promise.all(caches.map((c) => c.stop()));
+      await store.close();
+    },
+  };
+}
+
+/** Waits until etcd answers, logging progress, so the apiserver starts in order after etcd. */
+async function waitForEtcd(store: Store, log: Logger): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    if (await store.healthy(2000)) return;
+    if (attempt % 5 === 0) log.info({ waitedMs: Date.now() - started }, 'waiting for etcd');
+    if (Date.now() - started > 60_000) throw serviceUnavailable('etcd did not become reachable within 60s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
