@@ -200,7 +200,7 @@ export function formatMilliCPU(milli: number): string {
   return formatQuantity({ nanos: BigInt(Math.round(milli)) * 1_000_000n, format: 'DecimalSI' });
 }
 
-/** Bytes as Kubernetes prints a binary quantity: 67108864 -> "64Mi", 1000 -> "1000". */
+/** Bytes as Kubernetes prints a binary quantity: 67108864 -> "64Mi", 1536 -> "1536", 1000 -> "1k" (below 1Ki it is decimal). */
 export function formatBytes(bytes: number): string {
   return formatQuantity({ nanos: BigInt(Math.round(bytes)) * NANO, format: 'BinarySI' });
 }

@@ -31,7 +31,13 @@ export async function bootstrap(reg: BootstrapRegistries, cfg: BootstrapConfig):
       ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: cfg.port }],
     },
   };
-  await ensure(() => reg.services.create('default', svc));
+  // Look first: a create of an existing service would try to allocate its IP again.
+  try {
+    await reg.services.get('default', 'kubernetes');
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await ensure(() => reg.services.create('default', svc));
+  }
   // The endpoints follow this apiserver's address and port, which may change across restarts.
   const endpoints: KubeObject = {
     apiVersion: 'v1', kind: 'Endpoints',

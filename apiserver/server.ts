@@ -18,7 +18,7 @@ import { parseResourcePath, type RequestInfo } from './http/request-info.js';
 import { handleResource, verbOf } from './http/rest.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { createMetrics } from './metrics.js';
-import { openapiV2, openapiV3, openapiV3Root } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3, openapiV3Root } from './openapi.js';
 import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
 import { proxyPodLogs } from './log-proxy.js';
@@ -68,7 +68,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   await waitForEtcd(store, log);
 
-  const ipAllocator = new Allocator(store, '/registry/ranges/serviceips/', { first: serviceRange.first + 1, last: serviceRange.last }, ipToString);
+  const ipAllocator = new Allocator(store, '/registry/ranges/serviceips/', { first: serviceRange.first, last: serviceRange.last }, ipToString);
   const portAllocator = new Allocator(store, '/registry/ranges/servicenodeports/', nodePortRange, String);
   const registries = new Map<ResourceInfo, GenericRegistry>();
   const caches: WatchCache[] = [];
@@ -99,10 +99,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const registryFor = (info: RequestInfo): GenericRegistry => registries.get(info.ri) as GenericRegistry;
 
   const metrics = createMetrics();
+  let bootstrapped = false;
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
-    disableRequestLogging: true,
     return503OnClosing: true,
     forceCloseConnections: true,
   });
@@ -153,10 +153,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   app.get('/livez', (_req, reply) => { void reply.type('text/plain').send('ok'); });
   app.get('/readyz', async (req, reply) => {
     const etcdOk = await store.healthy(2000);
+    const ok = etcdOk && bootstrapped;
     const verbose = (req.query as Query).verbose !== undefined;
-    const lines = [`[${etcdOk ? '+' : '-'}]etcd ${etcdOk ? 'ok' : 'failed: reason withheld'}`, '[+]watch-cache ok'];
-    const body = verbose || !etcdOk ? `${lines.join('\n')}\nreadyz check ${etcdOk ? 'passed' : 'failed'}\n` : 'ok';
-    void reply.code(etcdOk ? 200 : 500).type('text/plain').send(body);
+    const lines = [
+      `[${etcdOk ? '+' : '-'}]etcd ${etcdOk ? 'ok' : 'failed: reason withheld'}`,
+      '[+]watch-cache ok',
+      `[${bootstrapped ? '+' : '-'}]poststarthook/bootstrap-controller ${bootstrapped ? 'ok' : 'failed: not finished'}`,
+    ];
+    const body = verbose || !ok ? `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n` : 'ok';
+    void reply.code(ok ? 200 : 500).type('text/plain').send(body);
   });
   app.get('/metrics', async (_req, reply) => {
     void reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -175,7 +180,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     if (!list) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
     json(reply, list);
   });
-  app.get('/openapi/v2', (_req, reply) => json(reply, openapiV2()));
+  // client-go asks for the protobuf form of v2 and decodes whatever comes back as protobuf.
+  app.get('/openapi/v2', (req, reply) => {
+    if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+      void reply.type(OPENAPI_V2_PROTOBUF).send(Buffer.from(openapiV2Protobuf()));
+    } else json(reply, openapiV2());
+  });
   app.get('/openapi/v3', (_req, reply) => json(reply, openapiV3Root()));
   app.get('/openapi/v3/*', (req, reply) => {
     const doc = openapiV3((req.params as { '*': string })['*']);
@@ -203,16 +213,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     return resourceRoute(p.group, p.version, p['*'], req, reply);
   });
 
-  const get = (plural: string): GenericRegistry => registries.get(RESOURCES.find((r) => r.plural === plural) as ResourceInfo) as GenericRegistry;
-  await bootstrap({ namespaces: get('namespaces'), services: get('services'), endpoints: get('endpoints') }, {
-    serviceIP: ipToString(serviceRange.first), store, address, port: opts.port, log,
-  });
-
   const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
-  compactor.start();
-
   await app.listen({ host: opts.bindAddress, port: opts.port });
   const port = (app.server.address() as { port: number }).port;
+
+  // The kubernetes service points at the port actually listened on, so bootstrap
+  // runs after listen; /readyz says not ready until it is done.
+  const get = (plural: string): GenericRegistry => registries.get(RESOURCES.find((r) => r.plural === plural) as ResourceInfo) as GenericRegistry;
+  await bootstrap({ namespaces: get('namespaces'), services: get('services'), endpoints: get('endpoints') }, {
+    serviceIP: ipToString(serviceRange.first), store, address, port, log,
+  });
+  bootstrapped = true;
+  compactor.start();
   log.info({ address: opts.bindAddress, port }, 'kube-apiserver listening');
 
   return {

@@ -107,10 +107,10 @@ class Merger {
       }
       const originalV = original[k];
       if (isMap(originalV)) {
-        const { strategy } = this.meta(path2);
-        original[k] = strategy === 'replace' ? this.materialize(patchV, path2) : this.mergeMap(originalV, patchV as Obj, path2);
+        if (this.meta(path2).strategy === 'replace') this.assign(original, k, patchV, path2);
+        else original[k] = this.mergeMap(originalV, patchV as Obj, path2);
       } else if (Array.isArray(originalV)) {
-        original[k] = this.mergeSliceHandler(originalV, patchV as unknown[], path2, isDeleteList);
+        original[k] = this.mergeSliceHandler(originalV, patchV as unknown[], path2, isDeleteList).merged;
       } else {
         original[k] = patchV;
       }
@@ -186,47 +186,59 @@ class Merger {
       validatePatchWithSetOrderList(patchList, order, mergeKey);
 
       let merged: unknown[];
+      let live: unknown[] = originalList;
       if (foundOriginal && !foundPatch) merged = originalList;
       else if (!foundOriginal && foundPatch) merged = this.materialize(patchList, listPath) as unknown[];
-      else if (foundOriginal && foundPatch) merged = this.mergeSliceHandler(originalList, patchList, listPath, false, strategy);
+      else if (foundOriginal && foundPatch) ({ merged, live } = this.mergeSliceHandler(originalList, patchList, listPath, false, strategy));
       else continue;
 
       const kind = elementKind(originalList, patchList);
       if (kind !== undefined) {
         const [patchItems, serverOnly] = partition(merged, order, mergeKey);
-        merged = normalizeElementOrder(patchItems, serverOnly, order, originalList, mergeKey, kind);
+        merged = normalizeElementOrder(patchItems, serverOnly, order, live, mergeKey, kind);
       }
       original[listKey] = merged;
       delete patch[listKey];
     }
   }
 
-  private mergeSliceHandler(original: unknown[], patch: unknown[], path: string, isDeleteList: boolean, strategy = this.meta(path).strategy): unknown[] {
+  private mergeSliceHandler(original: unknown[], patch: unknown[], path: string, isDeleteList: boolean, strategy = this.meta(path).strategy): MergedList {
     // A deletion list deletes whatever the list's strategy.
     if (strategy === 'merge' || isDeleteList) return this.mergeSlice(original, patch, path, isDeleteList);
-    return this.materialize(patch, path) as unknown[];
+    return { merged: this.materialize(patch, path) as unknown[], live: original };
   }
 
-  private mergeSlice(original: unknown[], patch: unknown[], path: string, isDeleteList: boolean): unknown[] {
-    if (original.length === 0 && patch.length === 0) return original;
+  private mergeSlice(original: unknown[], patch: unknown[], path: string, isDeleteList: boolean): MergedList {
+    if (original.length === 0 && patch.length === 0) return { merged: original, live: original };
     const { mergeKey } = this.meta(path);
     const kind = elementKind(original, patch) ?? 'null';
-    let merged: unknown[];
     if (kind !== 'map') {
-      if (isDeleteList) return original.filter((v) => !patch.some((d) => sameValue(v, d)));
-      merged = dedupeScalars([...original, ...patch]);
+      if (isDeleteList) return { merged: original.filter((v) => !patch.some((d) => sameValue(v, d))), live: original };
+      const merged = dedupeScalars([...original, ...patch]);
+      const [patchItems, serverOnly] = partition(merged, patch, '');
+      return { merged: normalizeElementOrder(patchItems, serverOnly, patch, original, '', kind), live: original };
+    }
+    if (!mergeKey) throw new PatchError(`cannot merge lists without merge key for ${path}`);
+    const live = new LiveList(original);
+    const { remaining, plain, replace } = this.applySpecialElements(live, patch, mergeKey);
+    let merged: unknown[];
+    let serverOrder: unknown[];
+    if (replace) {
+      merged = plain.map((item) => this.mergeMap({}, item as Obj, itemPath(path)));
+      serverOrder = merged;
+      patch = [];
     } else {
-      if (!mergeKey) throw new PatchError(`cannot merge lists without merge key for ${path}`);
-      [original, patch] = this.applySpecialElements(original, patch, mergeKey, path);
-      merged = this.mergeByKey(original, patch, mergeKey, itemPath(path));
+      merged = this.mergeByKey(remaining, plain, mergeKey, itemPath(path), live);
+      serverOrder = remaining;
+      patch = plain;
     }
     const [patchItems, serverOnly] = partition(merged, patch, mergeKey);
-    return normalizeElementOrder(patchItems, serverOnly, patch, original, mergeKey, kind);
+    return { merged: normalizeElementOrder(patchItems, serverOnly, patch, serverOrder, mergeKey, kind), live: live.view() };
   }
 
-  // Handles `{$patch: replace}` and `{<key>: v, $patch: delete}` items; returns the new
-  // original and the patch without them.
-  private applySpecialElements(original: unknown[], patch: unknown[], mergeKey: string, path: string): [unknown[], unknown[]] {
+  // Handles `{$patch: replace}` and `{<key>: v, $patch: delete}` items; returns the live
+  // items left and the patch items without directives.
+  private applySpecialElements(live: LiveList, patch: unknown[], mergeKey: string): { remaining: unknown[]; plain: unknown[]; replace: boolean } {
     const plain: unknown[] = [];
     let replace = false;
     for (const v of patch) {
@@ -238,10 +250,7 @@ class Merger {
       switch (item[DIRECTIVE]) {
         case 'delete':
           if (!own(item, mergeKey)) throw noMergeKey(item, mergeKey);
-          original = original.filter((o, i) => {
-            if (!isMap(o)) throw new PatchError(`value for key ${i} is not a map`);
-            return !(own(o, mergeKey) && sameValue(o[mergeKey], item[mergeKey]));
-          });
+          live.deleteAll(mergeKey, item[mergeKey]);
           break;
         case 'replace':
           // Keep going: later $patch items are dropped too.
@@ -253,21 +262,67 @@ class Merger {
           throw new PatchError(`unknown patch type: ${goFormat(item[DIRECTIVE])} in map: ${goFormat(item)}`);
       }
     }
-    if (replace) return [plain.map((item) => this.mergeMap({}, item as Obj, itemPath(path))), []];
-    return [original, plain];
+    return { remaining: live.items(), plain, replace };
   }
 
-  private mergeByKey(original: unknown[], patch: unknown[], mergeKey: string, path: string): unknown[] {
+  private mergeByKey(original: unknown[], patch: unknown[], mergeKey: string, path: string, live: LiveList): unknown[] {
     // A copy: `original` keeps the live order used to sort the result.
     const merged = [...original];
     for (const v of patch) {
       const item = v as Obj;
       if (!own(item, mergeKey)) throw noMergeKey(item, mergeKey);
       const index = findByKey(merged, mergeKey, item[mergeKey]);
-      if (index >= 0) merged[index] = this.mergeMap(merged[index] as Obj, item, path);
-      else merged.push(this.mergeMap({}, item, path));
+      if (index >= 0) {
+        merged[index] = this.mergeMap(merged[index] as Obj, item, path);
+      } else {
+        const added = this.mergeMap({}, item, path);
+        merged.push(added);
+        live.append(added);
+      }
     }
     return merged;
+  }
+}
+
+/** A merged list, and the live list as Go's caller sees it afterwards (see LiveList). */
+interface MergedList { merged: unknown[]; live: unknown[] }
+
+/**
+ * The live list as Kubernetes' Go code mutates it in place. Go deletes items with
+ * `append(s[:i], s[i+1:]...)` and appends new items into the room that frees, so the caller's
+ * view of the live list (its original length) ends up as: items left, then the first new
+ * items, then stale copies. Kubernetes orders a `$setElementOrder` list against that view;
+ * keeping it makes kubectl apply order server-only items exactly as a real apiserver does.
+ */
+class LiveList {
+  private readonly backing: unknown[];
+  private length: number;
+
+  constructor(items: unknown[]) {
+    this.backing = [...items];
+    this.length = items.length;
+  }
+
+  items(): unknown[] {
+    return this.backing.slice(0, this.length);
+  }
+
+  deleteAll(mergeKey: string, value: unknown): void {
+    for (;;) {
+      const index = findByKey(this.items(), mergeKey, value);
+      if (index < 0) return;
+      this.backing.copyWithin(index, index + 1, this.length);
+      this.length--;
+    }
+  }
+
+  append(item: unknown): void {
+    // Past the original capacity Go reallocates, and the caller's view no longer changes.
+    if (this.length < this.backing.length) this.backing[this.length++] = item;
+  }
+
+  view(): unknown[] {
+    return this.backing;
   }
 }
 

@@ -1,13 +1,11 @@
 // Container resource requirements (core's validateResourceRequirements): resource
 // names, quantity values, requests <= limits, extended resources and hugepages.
 import type { ResourceRequirements } from '../types/core.js';
-import { isValidQuantity, parseQuantity } from '../quantity.js';
+import { canonicalQuantity, compareQuantities, ERR_FORMAT_WRONG, milliValue } from '../quantity.js';
 import {
   child, type FieldCause, forbidden, index, invalid, IS_NEGATIVE, key, list, notFound, Raw, record, required, str,
 } from './field.js';
 import { isQualifiedName } from './names.js';
-
-const QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 const STANDARD_RESOURCES = new Set([
@@ -49,20 +47,23 @@ function quantityText(value: unknown): string | undefined {
 }
 
 /**
- * Parses one resource quantity for validation: returns its value, or the causes
- * (bad format, negative, fractional for integer-only resources).
+ * Checks one resource quantity: returns its canonical text (what Kubernetes prints,
+ * "1.5" -> "1500m") when it parses, and the causes (bad format, negative, fractional
+ * for extended resources, which count whole devices).
  */
-export function validateQuantityValue(name: string, value: unknown, path: string): { value?: number; errs: FieldCause[] } {
+export function validateQuantityValue(name: string, value: unknown, path: string): { canonical?: string; errs: FieldCause[] } {
   const text = quantityText(value);
-  if (text === undefined || !isValidQuantity(text)) {
-    return { errs: [invalid(path, text ?? value, QUANTITY_FORMAT_ERROR)] };
+  if (text === undefined) return { errs: [invalid(path, value, ERR_FORMAT_WRONG)] };
+  let canonical: string;
+  try {
+    canonical = canonicalQuantity(text);
+  } catch (err) {
+    return { errs: [invalid(path, text, (err as Error).message)] };
   }
-  const n = parseQuantity(text);
   const errs: FieldCause[] = [];
-  if (n < 0) errs.push(invalid(path, text, IS_NEGATIVE));
-  // Extended resources count whole devices.
-  if (isExtendedResourceName(name) && Math.round(n * 1000) % 1000 !== 0) errs.push(invalid(path, new Raw(text), 'must be an integer'));
-  return { value: n, errs };
+  if (compareQuantities(text, '0') < 0) errs.push(invalid(path, canonical, IS_NEGATIVE));
+  if (isExtendedResourceName(name) && milliValue(text) % 1000 !== 0) errs.push(invalid(path, new Raw(canonical), 'must be an integer'));
+  return { canonical, errs };
 }
 
 /**
@@ -77,7 +78,7 @@ export function validateResourceRequirements(req: ResourceRequirements | undefin
   const reqPath = child(path, 'requests');
   const limits = record<unknown>(r.limits);
   const requests = record<unknown>(r.requests);
-  const limitValues = new Map<string, number>();
+  const limitValues = new Map<string, string>();
   let cpuOrMemory = false;
   let hugePages = false;
   for (const [name, q] of Object.entries(limits)) {
@@ -85,7 +86,7 @@ export function validateResourceRequirements(req: ResourceRequirements | undefin
     errs.push(...validateContainerResourceName(name, p));
     const res = validateQuantityValue(name, q, p);
     errs.push(...res.errs);
-    if (res.value !== undefined) limitValues.set(name, res.value);
+    if (res.canonical !== undefined) limitValues.set(name, res.canonical);
     if (isHugePages(name)) hugePages = true;
     if (name === 'cpu' || name === 'memory') cpuOrMemory = true;
   }
@@ -95,14 +96,13 @@ export function validateResourceRequirements(req: ResourceRequirements | undefin
     const res = validateQuantityValue(name, q, p);
     errs.push(...res.errs);
     const limit = limitValues.get(name);
-    const text = quantityText(q) ?? '';
     if (name in limits) {
-      if (res.value !== undefined && limit !== undefined) {
-        const limitText = quantityText(limits[name]) ?? '';
-        if (res.value !== limit && !isOvercommitAllowed(name)) {
-          errs.push(invalid(reqPath, text, `must be equal to ${name} limit of ${limitText}`));
-        } else if (res.value > limit) {
-          errs.push(invalid(reqPath, text, `must be less than or equal to ${name} limit of ${limitText}`));
+      if (res.canonical !== undefined && limit !== undefined) {
+        const cmp = compareQuantities(res.canonical, limit);
+        if (cmp !== 0 && !isOvercommitAllowed(name)) {
+          errs.push(invalid(reqPath, res.canonical, `must be equal to ${name} limit of ${limit}`));
+        } else if (cmp > 0) {
+          errs.push(invalid(reqPath, res.canonical, `must be less than or equal to ${name} limit of ${limit}`));
         }
       }
     } else if (!isOvercommitAllowed(name)) {

@@ -170,7 +170,7 @@ export function validateTaints(taints: unknown, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   const seen = new Map<string, Set<string>>();
   list<Taint>(taints).forEach((raw, i) => {
-    const t = record<unknown>(raw) as Taint;
+    const t = record<unknown>(raw) as unknown as Taint;
     const p = index(path, i);
     errs.push(...validateLabelName(str(t.key), child(p, 'key')));
     const msgs = isValidLabelValue(str(t.value));

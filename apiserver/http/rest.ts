@@ -5,6 +5,7 @@ import { stringify as toYaml } from 'yaml';
 import { badRequest, invalid, methodNotAllowed, notAcceptable, conflict, StatusError } from '../../api/errors.js';
 import type { DeleteOptions, KubeObject, List, Status } from '../../api/types/meta.js';
 import { applyPatch } from '../../api/patch/index.js';
+import { unknownFields } from '../../api/schemas/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { bindPod } from '../registry/pods.js';
 import { toTable } from '../tables.js';
@@ -72,6 +73,8 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     else void reply.code(code).type('application/json').send(JSON.stringify(obj));
   };
 
+  const checkFields = fieldValidator(reg, param(query, 'fieldValidation'), reply);
+
   if (subresource === 'scale') return scale(reg, info, req, send, dryRun);
   if (subresource === 'binding') {
     if (method !== 'POST') throw methodNotAllowed(`${method} is not allowed on pods/binding`);
@@ -112,18 +115,20 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     case 'POST': {
       if (name) throw methodNotAllowed(`POST is not allowed on a named ${reg.ri.singular}; use PUT or PATCH`);
       const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
+      checkFields(obj);
       return send(201, await reg.create(namespace, obj, { dryRun }));
     }
     case 'PUT': {
       if (!name) throw methodNotAllowed(`PUT needs the name of the ${reg.ri.singular} in the path`);
       const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
+      checkFields(obj);
       return send(200, await reg.update(namespace, name, obj, { dryRun, subresource }));
     }
     case 'PATCH': {
       if (!name) throw methodNotAllowed(`PATCH needs the name of the ${reg.ri.singular} in the path`);
       const { type, patch } = decodePatch(req.headers['content-type'], body);
-      return send(200, await reg.patch(namespace, name, type, patch, { dryRun, subresource }));
+      return send(200, await reg.patch(namespace, name, type, patch, { dryRun, subresource, checkFields }));
     }
     case 'DELETE': {
       const opts = deleteOptions(query, body, req.headers['content-type']);
@@ -138,6 +143,25 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     default:
       throw methodNotAllowed(`${method} is not supported`);
   }
+}
+
+/**
+ * ?fieldValidation: Strict rejects fields the schema does not know (400, as
+ * Kubernetes' strict decoding), Warn (the default) answers with Warning headers,
+ * Ignore does nothing.
+ */
+function fieldValidator(reg: GenericRegistry, mode: string | undefined, reply: FastifyReply): (obj: unknown) => void {
+  const m = mode ?? 'Warn';
+  if (!['Strict', 'Warn', 'Ignore'].includes(m)) {
+    throw badRequest(`fieldValidation parameter unsupported: ${m}; use Ignore, Warn or Strict`);
+  }
+  if (m === 'Ignore') return () => undefined;
+  return (obj) => {
+    const unknown = unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
+    if (!unknown.length) return;
+    if (m === 'Strict') throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    void reply.header('Warning', unknown.map((f) => `299 - "unknown field \"${f}\""`).join(', '));
+  };
 }
 
 /** DeleteOptions come from the body (kubectl) or from query parameters (curl). */

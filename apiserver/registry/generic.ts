@@ -33,6 +33,8 @@ export interface ListOptions {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Checks a patched object before it is written (fieldValidation). */
+  checkFields?: (obj: KubeObject) => void;
 }
 
 export interface DeleteResult {
@@ -216,6 +218,7 @@ export class GenericRegistry {
       if (wanted && wanted !== String(cur.rev)) {
         throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
+      opts.checkFields?.(patched);
       if (patched.metadata.name !== name) throw badRequest(`the name of the object (${patched.metadata.name ?? ''}) does not match the name on the URL (${name})`);
       this.checkTypeAndNamespace(patched, namespace);
       try {
@@ -282,9 +285,7 @@ export class GenericRegistry {
     next.metadata.generation = old.metadata.generation ?? 1;
     if (!deepEqual(next.spec, old.spec) && opts.subresource !== 'status') next.metadata.generation += 1;
     delete next.metadata.managedFields;
-    // Subresources change only what they own, so the main resource's update rules
-    // (a pod's spec is immutable, yet binding sets spec.nodeName) do not apply.
-    if (opts.subresource === undefined || opts.subresource === 'scale') this.validateOrThrow(next, old);
+    this.validateOrThrow(next, old, opts.subresource);
     this.checkSize(next);
     // Deletion completes once nothing holds it any more.
     const finalize = next.metadata.deletionTimestamp !== undefined && !(next.metadata.finalizers?.length)
@@ -424,10 +425,11 @@ export class GenericRegistry {
     }
   }
 
-  private validateOrThrow(obj: KubeObject, old?: KubeObject): void {
+  /** Subresources are validated by their own rules (binding may set a pod's nodeName). */
+  private validateOrThrow(obj: KubeObject, old?: KubeObject, subresource?: string): void {
     let causes: StatusCause[];
     try {
-      causes = old ? validateUpdate(obj, old) : validateCreate(obj);
+      causes = old ? validateUpdate(obj, old, { subresource }) : validateCreate(obj);
       const extra = this.strategy.validate?.(obj, old);
       if (extra?.length) causes = [...causes, ...extra];
     } catch (err) {

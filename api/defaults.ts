@@ -1,0 +1,300 @@
+// Kubernetes' v1 defaulting (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go),
+// plus the few defaults Kubernetes applies elsewhere on the way into storage that clients
+// always see: pod priority (Priority admission), namespace finalizers and phase (namespace
+// strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
+// and canonical resource quantities (serialization).
+import type { Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec } from './types/apps.js';
+import type {
+  Container, Endpoints, HTTPGetAction, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, ResourceList, Secret,
+  Service, Volume,
+} from './types/core.js';
+import type { KubeObject } from './types/meta.js';
+import { canonicalQuantity } from './quantity.js';
+
+/** Default file mode of configMap, secret, downwardAPI and projected volumes (0644). */
+export const DEFAULT_MODE = 0o644;
+/** The scheduler a pod gets when it names none. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+/** Seconds a pod gets to stop before it is killed. */
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+/** ClientIP session affinity timeout (3 hours). */
+export const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
+
+/** A present, non-array object; narrows to the declared type (the shape is trusted, only presence is checked). */
+const isObject = <T>(v: T): v is NonNullable<T> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arrayOf = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Fills in Kubernetes' defaults, in place, for the kinds this cluster serves
+ * (dispatching on obj.kind; other kinds are left alone). Idempotent; tolerant of
+ * badly shaped input (validation reports that afterwards).
+ */
+export function applyDefaults(obj: KubeObject): void {
+  switch (obj.kind) {
+    case 'Pod': defaultPod(obj as Pod); break;
+    case 'Service': defaultService(obj as Service); break;
+    case 'Namespace': defaultNamespace(obj as Namespace); break;
+    case 'Secret': defaultSecret(obj as Secret); break;
+    case 'Node': defaultNode(obj as Node); break;
+    case 'Endpoints': defaultEndpoints(obj as Endpoints); break;
+    case 'ReplicaSet': defaultReplicaSet(obj as ReplicaSet); break;
+    case 'Deployment': defaultDeployment(obj as Deployment); break;
+    default: break;
+  }
+}
+
+// ---------------------------------------------------------------- quantities
+
+/** Resource quantities as Kubernetes serializes them: strings, canonical ("0.5" -> "500m"). */
+function canonicalizeResources(list: ResourceList | undefined): void {
+  if (!isObject(list)) return;
+  for (const [name, value] of Object.entries(list)) {
+    const text = typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string') continue;
+    try {
+      list[name] = canonicalQuantity(text);
+    } catch {
+      list[name] = text; // left for validation to report
+    }
+  }
+}
+
+// ---------------------------------------------------------------- containers
+
+/**
+ * The tag of an image reference as Docker's reference parser sees it: "latest" when
+ * there is neither a tag nor a digest, "" when the reference is only a digest or does
+ * not parse.
+ */
+export function imageTag(image: string): string {
+  if (!image || /\s/.test(image)) return '';
+  const at = image.indexOf('@');
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  const tag = colon > slash ? name.slice(colon + 1) : '';
+  const repo = colon > slash ? name.slice(0, colon) : name;
+  // A registry host may have upper case; repository path components may not.
+  const parts = repo.split('/');
+  const path = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]) ? parts.slice(1) : parts;
+  if (path.some((p) => p !== p.toLowerCase() || p === '')) return '';
+  if (tag) return tag;
+  return at >= 0 ? '' : 'latest';
+}
+
+function defaultHTTPGet(action: HTTPGetAction | undefined): void {
+  if (!isObject(action)) return;
+  if (!action.path) action.path = '/';
+  if (!action.scheme) action.scheme = 'HTTP';
+}
+
+function defaultProbe(probe: Probe | undefined): void {
+  if (!isObject(probe)) return;
+  probe.timeoutSeconds ??= 1;
+  probe.periodSeconds ??= 10;
+  probe.successThreshold ??= 1;
+  probe.failureThreshold ??= 3;
+  defaultHTTPGet(probe.httpGet);
+}
+
+function defaultContainer(c: Container): void {
+  if (!isObject(c)) return;
+  if (!c.imagePullPolicy) c.imagePullPolicy = imageTag(typeof c.image === 'string' ? c.image : '') === 'latest' ? 'Always' : 'IfNotPresent';
+  if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
+  if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
+  for (const port of arrayOf(c.ports)) if (isObject(port) && !port.protocol) port.protocol = 'TCP';
+  for (const env of arrayOf(c.env)) {
+    const ref = isObject(env) && isObject(env.valueFrom) ? env.valueFrom.fieldRef : undefined;
+    if (isObject(ref) && !ref.apiVersion) ref.apiVersion = 'v1';
+  }
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  if (isObject(c.lifecycle)) {
+    if (isObject(c.lifecycle.postStart)) defaultHTTPGet(c.lifecycle.postStart.httpGet);
+    if (isObject(c.lifecycle.preStop)) defaultHTTPGet(c.lifecycle.preStop.httpGet);
+  }
+  if (isObject(c.resources)) {
+    canonicalizeResources(c.resources.limits);
+    canonicalizeResources(c.resources.requests);
+  }
+}
+
+// ---------------------------------------------------------------- volumes
+
+/** Every core/v1 VolumeSource field; a volume with none of them becomes an emptyDir. */
+const VOLUME_SOURCES = [
+  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
+  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile',
+  'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO',
+  'storageos', 'csi', 'ephemeral', 'image',
+];
+
+function defaultVolume(v: Volume): void {
+  if (!isObject(v)) return;
+  const raw = v as unknown as Record<string, unknown>;
+  if (!VOLUME_SOURCES.some((s) => raw[s] !== undefined && raw[s] !== null)) v.emptyDir = {};
+  if (isObject(v.hostPath)) v.hostPath.type ??= '';
+  if (isObject(v.secret)) v.secret.defaultMode ??= DEFAULT_MODE;
+  if (isObject(v.configMap)) v.configMap.defaultMode ??= DEFAULT_MODE;
+  if (isObject(v.downwardAPI)) {
+    v.downwardAPI.defaultMode ??= DEFAULT_MODE;
+    for (const item of arrayOf(v.downwardAPI.items)) if (isObject(item) && isObject(item.fieldRef)) item.fieldRef.apiVersion ||= 'v1';
+  }
+  if (isObject(v.projected)) {
+    v.projected.defaultMode ??= DEFAULT_MODE;
+    for (const src of arrayOf(v.projected.sources)) {
+      if (isObject(src) && isObject(src.serviceAccountToken)) src.serviceAccountToken.expirationSeconds ??= 3600;
+    }
+  }
+  if (isObject(v.emptyDir) && typeof v.emptyDir.sizeLimit === 'number') v.emptyDir.sizeLimit = String(v.emptyDir.sizeLimit);
+}
+
+// ---------------------------------------------------------------- pods
+
+/** SetDefaults_PodSpec and everything nested in it; shared by pods and pod templates. */
+export function defaultPodSpec(spec: PodSpec): void {
+  if (!isObject(spec)) return;
+  if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
+  if (!spec.restartPolicy) spec.restartPolicy = 'Always';
+  if (!isObject(spec.securityContext)) spec.securityContext = {};
+  spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+  if (!spec.schedulerName) spec.schedulerName = DEFAULT_SCHEDULER_NAME;
+  // v1 keeps the deprecated serviceAccount in step with serviceAccountName.
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  for (const v of arrayOf(spec.volumes)) defaultVolume(v);
+  for (const c of arrayOf(spec.initContainers)) defaultContainer(c);
+  for (const c of arrayOf(spec.containers)) defaultContainer(c);
+  canonicalizeResources(spec.overhead);
+}
+
+/** A container with limits but no request for a resource requests its limit (pods only, not templates). */
+function defaultRequestsFromLimits(c: Container): void {
+  if (!isObject(c) || !isObject(c.resources) || !isObject(c.resources.limits)) return;
+  const requests = isObject(c.resources.requests) ? c.resources.requests : (c.resources.requests = {});
+  for (const [name, q] of Object.entries(c.resources.limits)) if (!(name in requests)) requests[name] = q;
+}
+
+function defaultPod(pod: Pod): void {
+  // Go's PodSpec is a struct: an absent spec is an empty one, and gets defaulted.
+  if (!isObject(pod.spec)) pod.spec = {} as PodSpec;
+  const spec = pod.spec;
+  defaultPodSpec(spec);
+  for (const c of [...arrayOf(spec.containers), ...arrayOf(spec.initContainers)]) defaultRequestsFromLimits(c);
+  spec.enableServiceLinks ??= true;
+  if (spec.hostNetwork === true) {
+    for (const c of [...arrayOf(spec.containers), ...arrayOf(spec.initContainers)]) {
+      for (const port of arrayOf(isObject(c) ? c.ports : undefined)) if (isObject(port) && !port.hostPort) port.hostPort = port.containerPort;
+    }
+  }
+  // What the Priority admission plugin sets when no PriorityClass applies.
+  if (!spec.priorityClassName) spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+}
+
+/** The template (a struct in Go, so never absent) with its pod spec defaulted. */
+function defaultTemplate(template: PodTemplateSpec | undefined): PodTemplateSpec {
+  const t: PodTemplateSpec = isObject(template) ? template : {};
+  if (!isObject(t.spec)) t.spec = {} as PodSpec;
+  defaultPodSpec(t.spec);
+  return t;
+}
+
+// ---------------------------------------------------------------- apps
+
+function defaultReplicaSet(rs: ReplicaSet): void {
+  if (!isObject(rs.spec)) rs.spec = {} as ReplicaSetSpec;
+  rs.spec.replicas ??= 1;
+  rs.spec.template = defaultTemplate(rs.spec.template);
+}
+
+function defaultDeployment(d: Deployment): void {
+  if (!isObject(d.spec)) d.spec = {} as DeploymentSpec;
+  const spec = d.spec;
+  spec.replicas ??= 1;
+  if (!isObject(spec.strategy)) spec.strategy = {};
+  const strategy = spec.strategy;
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    if (!isObject(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+    strategy.rollingUpdate.maxUnavailable ??= '25%';
+    strategy.rollingUpdate.maxSurge ??= '25%';
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  spec.template = defaultTemplate(spec.template);
+}
+
+// ---------------------------------------------------------------- services, endpoints
+
+const externallyAccessible = (type: string | undefined, externalIPs: unknown): boolean =>
+  type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && Array.isArray(externalIPs) && externalIPs.length > 0);
+
+function defaultService(svc: Service): void {
+  if (!isObject(svc.spec)) svc.spec = {};
+  const spec = svc.spec;
+  if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
+  if (spec.sessionAffinity === 'ClientIP' && typeof spec.sessionAffinityConfig?.clientIP?.timeoutSeconds !== 'number') {
+    spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: DEFAULT_CLIENT_IP_AFFINITY_SECONDS } };
+  }
+  if (!spec.type) spec.type = 'ClusterIP';
+  for (const port of arrayOf(spec.ports)) {
+    if (!isObject(port)) continue;
+    if (!port.protocol) port.protocol = 'TCP';
+    if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
+  }
+  if (externallyAccessible(spec.type, spec.externalIPs) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (spec.internalTrafficPolicy === undefined && (spec.type === 'ClusterIP' || spec.type === 'NodePort' || spec.type === 'LoadBalancer')) {
+    spec.internalTrafficPolicy = 'Cluster';
+  }
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  if (spec.type === 'ExternalName') return;
+  // What the service REST storage fills in (single-stack IPv4 cluster).
+  if (spec.clusterIP && !(Array.isArray(spec.clusterIPs) && spec.clusterIPs.length)) spec.clusterIPs = [spec.clusterIP];
+  if (!spec.clusterIP && Array.isArray(spec.clusterIPs) && typeof spec.clusterIPs[0] === 'string') spec.clusterIP = spec.clusterIPs[0];
+  spec.ipFamilyPolicy ??= 'SingleStack';
+  if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) {
+    spec.ipFamilies = [typeof spec.clusterIP === 'string' && spec.clusterIP.includes(':') ? 'IPv6' : 'IPv4'];
+  }
+}
+
+function defaultEndpoints(ep: Endpoints): void {
+  for (const subset of arrayOf(ep.subsets)) {
+    for (const port of arrayOf(isObject(subset) ? subset.ports : undefined)) if (isObject(port) && !port.protocol) port.protocol = 'TCP';
+  }
+}
+
+// ---------------------------------------------------------------- namespaces, secrets, nodes
+
+function defaultNamespace(ns: Namespace): void {
+  const name = ns.metadata?.name;
+  if (name) ns.metadata.labels = { ...(isObject(ns.metadata.labels) ? ns.metadata.labels : {}), 'kubernetes.io/metadata.name': name };
+  if (!isObject(ns.spec)) ns.spec = {};
+  if (!Array.isArray(ns.spec.finalizers)) ns.spec.finalizers = ['kubernetes'];
+  if (!isObject(ns.status)) ns.status = {};
+  if (!ns.status.phase) ns.status.phase = 'Active';
+}
+
+function defaultSecret(secret: Secret): void {
+  if (!secret.type) secret.type = 'Opaque';
+  // stringData is write-only: Kubernetes merges it into data (base64) and never stores it.
+  if (isObject(secret.stringData)) {
+    const data = isObject(secret.data) ? secret.data : (secret.data = {});
+    for (const [k, v] of Object.entries(secret.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    delete secret.stringData;
+  }
+}
+
+function defaultNode(node: Node): void {
+  if (isObject(node.spec)) {
+    const spec = node.spec;
+    if (spec.podCIDR && !(Array.isArray(spec.podCIDRs) && spec.podCIDRs.length)) spec.podCIDRs = [spec.podCIDR];
+    if (Array.isArray(spec.podCIDRs) && typeof spec.podCIDRs[0] === 'string') spec.podCIDR = spec.podCIDRs[0];
+  }
+  if (!isObject(node.status)) return;
+  const status = node.status;
+  canonicalizeResources(status.capacity);
+  canonicalizeResources(status.allocatable);
+  if (status.allocatable === undefined && isObject(status.capacity)) status.allocatable = { ...status.capacity };
+}

@@ -1,0 +1,76 @@
+// Every OpenAPI definition of the API types this server serves, keyed by Kubernetes'
+// definition name. apiserver/openapi.ts publishes them; other code may look up the
+// schema of a kind with schemaFor() and follow $refs with resolve().
+import { APPS_DEFINITIONS } from './apps.js';
+import { COORDINATION_DEFINITIONS } from './coordination.js';
+import { CORE_DEFINITIONS } from './core.js';
+import { META_DEFINITIONS } from './meta.js';
+import { refName, type Definitions, type JSONSchemaProps } from './schema.js';
+
+export * from './schema.js';
+export { INT_OR_STRING, QUANTITY, RAW_EXTENSION } from './meta.js';
+
+export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
+  ...META_DEFINITIONS,
+  ...CORE_DEFINITIONS,
+  ...APPS_DEFINITIONS,
+  ...COORDINATION_DEFINITIONS,
+});
+
+/**
+ * The name of the definition of a kind (its x-kubernetes-group-version-kind lists
+ * group/version/kind); undefined when no definition describes it.
+ */
+export function definitionName(group: string, version: string, kind: string): string | undefined {
+  for (const [name, schema] of Object.entries(DEFINITIONS)) {
+    const gvks = schema['x-kubernetes-group-version-kind'];
+    if (gvks?.some((g) => g.group === group && g.version === version && g.kind === kind)) return name;
+  }
+  return undefined;
+}
+
+/** The schema of a kind; undefined when unknown. */
+export function schemaFor(group: string, version: string, kind: string): JSONSchemaProps | undefined {
+  const name = definitionName(group, version, kind);
+  return name === undefined ? undefined : DEFINITIONS[name];
+}
+
+/** Follows a schema's $ref (if any) to the definition it names; undefined for a dangling ref. */
+export function resolve(schema: JSONSchemaProps): JSONSchemaProps | undefined {
+  return schema.$ref === undefined ? schema : DEFINITIONS[refName(schema.$ref)];
+}
+
+/**
+ * The fields of obj that the schema of its kind does not know, as Kubernetes' strict
+ * decoding names them ("bogus", "spec.containers[0].imagePullPolicyy"), in document
+ * order. For ?fieldValidation=Strict (reject: 400 BadRequest, `strict decoding error:
+ * unknown field "spec.foo"`) and Warn (one `unknown field "spec.foo"` warning each).
+ * Empty when the kind has no schema here: nothing can be said about it.
+ */
+export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
+  const schema = schemaFor(group, version, kind);
+  const out: string[] = [];
+  if (schema) walkUnknown(schema, obj, '', out);
+  return out;
+}
+
+function walkUnknown(schema: JSONSchemaProps, value: unknown, path: string, out: string[]): void {
+  const s = resolve(schema);
+  if (!s || s['x-kubernetes-preserve-unknown-fields'] || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((v, i) => walkUnknown(s.items as JSONSchemaProps, v, `${path}[${i}]`, out));
+    return;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (s.properties) {
+    for (const [k, v] of entries) {
+      const sub = s.properties[k];
+      const p = path ? `${path}.${k}` : k;
+      if (sub) walkUnknown(sub, v, p, out);
+      else out.push(p);
+    }
+  } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
+    for (const [k, v] of entries) walkUnknown(s.additionalProperties, v, path ? `${path}.${k}` : k, out);
+  }
+  // An object schema with neither (FieldsV1, RawExtension, Patch) takes anything.
+}

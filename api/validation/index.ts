@@ -1,0 +1,134 @@
+// Validation entry points: the apiserver calls validateCreate / validateUpdate on a
+// defaulted object and turns a non-empty result into a 422 Invalid Status whose
+// details.causes are these StatusCauses.
+import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
+import type { Lease } from '../types/coordination.js';
+import type {
+  Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service,
+} from '../types/core.js';
+import type { KubeObject, StatusCause } from '../types/meta.js';
+import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
+import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
+import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
+import { validateEventCreate, validateEventUpdate } from './event.js';
+import { type FieldCause, forbidden, invalid, nonNegative, record } from './field.js';
+import { validateLeaseCreate, validateLeaseUpdate } from './lease.js';
+import { validateObjectMetaUpdate } from './meta.js';
+import {
+  validateNamespaceCreate, validateNamespaceFinalizeUpdate, validateNamespaceStatusUpdate, validateNamespaceUpdate,
+} from './namespace.js';
+import { validateNodeCreate, validateNodeUpdate } from './node.js';
+import { validateBinding, validatePodCreate, validatePodUpdate } from './pod.js';
+import { validateReplicaSetCreate, validateReplicaSetUpdate } from './replicaset.js';
+import { validateSecretCreate, validateSecretUpdate } from './secret.js';
+import { validateServiceCreate, validateServiceUpdate } from './service.js';
+
+export type { FieldCause } from './field.js';
+
+/** Options for validateUpdate. */
+export interface UpdateOptions {
+  /**
+   * The subresource written: 'status' checks metadata and status only, 'binding'
+   * nothing (the Binding body is checked on its own), 'finalize' the namespace's
+   * spec.finalizers; undefined and 'scale' check the whole object.
+   */
+  subresource?: string;
+}
+
+type CreateFn = (obj: KubeObject) => FieldCause[];
+type UpdateFn = (obj: KubeObject, old: KubeObject) => FieldCause[];
+
+const CREATE: Record<string, CreateFn> = {
+  Pod: (o) => validatePodCreate(o as Pod),
+  Service: (o) => validateServiceCreate(o as Service),
+  Node: (o) => validateNodeCreate(o as Node),
+  Namespace: (o) => validateNamespaceCreate(o as Namespace),
+  ConfigMap: (o) => validateConfigMapCreate(o as ConfigMap),
+  Secret: (o) => validateSecretCreate(o as Secret),
+  Event: (o) => validateEventCreate(o as Event),
+  Endpoints: (o) => validateEndpointsCreate(o as Endpoints),
+  ReplicaSet: (o) => validateReplicaSetCreate(o as ReplicaSet),
+  Deployment: (o) => validateDeploymentCreate(o as Deployment),
+  Lease: (o) => validateLeaseCreate(o as Lease),
+  Binding: (o) => validateBinding(o as Binding),
+  Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
+};
+
+const UPDATE: Record<string, UpdateFn> = {
+  Pod: (o, p) => validatePodUpdate(o as Pod, p as Pod),
+  Service: (o, p) => validateServiceUpdate(o as Service, p as Service),
+  Node: (o, p) => validateNodeUpdate(o as Node, p as Node),
+  Namespace: (o, p) => validateNamespaceUpdate(o as Namespace, p as Namespace),
+  ConfigMap: (o, p) => validateConfigMapUpdate(o as ConfigMap, p as ConfigMap),
+  Secret: (o, p) => validateSecretUpdate(o as Secret, p as Secret),
+  Event: (o, p) => validateEventUpdate(o as Event, p as Event),
+  Endpoints: (o, p) => validateEndpointsUpdate(o as Endpoints, p as Endpoints),
+  ReplicaSet: (o, p) => validateReplicaSetUpdate(o as ReplicaSet, p as ReplicaSet),
+  Deployment: (o, p) => validateDeploymentUpdate(o as Deployment, p as Deployment),
+  Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
+};
+
+/** Replica counts in a ReplicaSet or Deployment status (apps' Validate*Status). */
+function validateReplicaStatus(status: Record<string, unknown>, fields: string[], kind: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  for (const f of ['observedGeneration', 'replicas', ...fields, 'collisionCount']) errs.push(...nonNegative(status[f], `status.${f}`));
+  const n = (f: string): number => (typeof status[f] === 'number' ? status[f] as number : 0);
+  const over = kind === 'ReplicaSet' ? ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'] : ['updatedReplicas', 'readyReplicas', 'availableReplicas'];
+  for (const f of over) if (n(f) > n('replicas')) errs.push(invalid(`status.${f}`, n(f), 'cannot be greater than status.replicas'));
+  if (n('availableReplicas') > n('readyReplicas')) errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
+  return errs;
+}
+
+function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
+  const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
+  const status = record<unknown>(obj.status);
+  switch (obj.kind) {
+    case 'Namespace': return validateNamespaceStatusUpdate(obj as Namespace, old as Namespace);
+    case 'Pod':
+      if (record<unknown>(obj.spec).nodeName !== record<unknown>(old.spec).nodeName) errs.push(forbidden('status.nodeName', 'may not be changed directly'));
+      break;
+    case 'ReplicaSet': errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], 'ReplicaSet')); break;
+    case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
+    default: break;
+  }
+  return errs;
+}
+
+/** Kubernetes reports each distinct field error once. */
+function dedupe(causes: FieldCause[]): StatusCause[] {
+  const seen = new Set<string>();
+  return causes.filter((c) => {
+    const k = `${c.reason}\u0000${c.field}\u0000${c.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Validates an object about to be created (already defaulted, with its name and
+ * namespace set). Returns one StatusCause per problem, [] when valid or when the
+ * kind has no rules here.
+ */
+export function validateCreate(obj: KubeObject): StatusCause[] {
+  const fn = CREATE[obj.kind ?? ''];
+  return fn ? dedupe(fn(obj)) : [];
+}
+
+/**
+ * Validates obj replacing old (both defaulted; obj already carries what the server
+ * keeps from old: uid, creationTimestamp, deletion fields). Returns one StatusCause
+ * per problem, [] when the update is allowed or the kind has no rules here.
+ */
+export function validateUpdate(obj: KubeObject, old: KubeObject, opts: UpdateOptions = {}): StatusCause[] {
+  switch (opts.subresource) {
+    case 'status': return dedupe(validateStatusUpdate(obj, old));
+    case 'binding': return [];
+    case 'finalize':
+      return obj.kind === 'Namespace' ? dedupe(validateNamespaceFinalizeUpdate(obj as Namespace, old as Namespace)) : [];
+    default: {
+      const fn = UPDATE[obj.kind ?? ''];
+      return fn ? dedupe(fn(obj, old)) : [];
+    }
+  }
+}

@@ -1,0 +1,605 @@
+// meta.k8s.io/v1 Table responses (Accept: application/json;as=Table;v=v1;g=meta.k8s.io):
+// the columns and cells kube-apiserver prints for each kind, so `kubectl get` looks as it
+// does on a real cluster. Ported from Kubernetes' pkg/printers/internalversion
+// (printers.go); the server always fills the wide (priority 1) columns and kubectl
+// hides them unless -o wide.
+import type { ResourceInfo } from '../api/registry.js';
+import { DEFINITIONS } from '../api/schemas/index.js';
+import type { Deployment, ReplicaSet } from '../api/types/apps.js';
+import type { Lease } from '../api/types/coordination.js';
+import type {
+  ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServicePort,
+} from '../api/types/core.js';
+import type {
+  KubeObject, LabelSelector, ListMeta, Table, TableColumnDefinition, TableRow,
+} from '../api/types/meta.js';
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+export interface TableOptions {
+  /** What each row's `object` holds: nothing, PartialObjectMetadata (the default), or the object. */
+  includeObject?: IncludeObject;
+  /** resourceVersion, continue and remainingItemCount of the list the rows come from. */
+  listMeta?: ListMeta;
+  /** The clock ages are computed against (tests); defaults to the current time. */
+  now?: Date;
+}
+
+type Cells = unknown[];
+
+interface Printer {
+  columns: TableColumnDefinition[];
+  /** Cells of one object, one per column, wide columns included. */
+  cells(obj: KubeObject, now: Date): Cells;
+  /** Row conditions (a finished pod is Completed). */
+  conditions?(obj: KubeObject): TableRow['conditions'];
+}
+
+/**
+ * Converts objects of one resource to a Table, as kube-apiserver's TableConvertor
+ * does. Called by the REST layer for get, list and watch when the client asks for
+ * a Table; items must all be of ri's kind.
+ */
+export function toTable(ri: ResourceInfo, items: KubeObject[], opts: TableOptions = {}): Table {
+  const printer = PRINTERS[ri.kind] ?? defaultPrinter;
+  const now = opts.now ?? new Date();
+  const includeObject = opts.includeObject ?? 'Metadata';
+  const rows = items.map((obj): TableRow => {
+    const row: TableRow = { cells: printer.cells(obj, now) };
+    const conditions = printer.conditions?.(obj);
+    if (conditions) row.conditions = conditions;
+    if (includeObject === 'Object') {
+      row.object = { kind: ri.kind, apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, ...obj };
+    } else if (includeObject === 'Metadata') {
+      row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+    }
+    return row;
+  });
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: tableMeta(opts.listMeta),
+    columnDefinitions: printer.columns,
+    rows,
+  };
+}
+
+function tableMeta(m: ListMeta | undefined): ListMeta {
+  const out: ListMeta = {};
+  if (m?.resourceVersion !== undefined) out.resourceVersion = m.resourceVersion;
+  if (m?.continue) out.continue = m.continue;
+  if (m?.remainingItemCount !== undefined) out.remainingItemCount = m.remainingItemCount;
+  return out;
+}
+
+// ---------------------------------------------------------------- ages
+
+/**
+ * The age of a timestamp as Kubernetes prints it (duration.HumanDuration of now minus
+ * from): "0s", "59s", "5m3s", "10m", "3h5m", "8h", "2d3h", "8d", "2y40d", "8y".
+ * "<unknown>" for a missing or unparsable timestamp, "<invalid>" for one more than a
+ * second in the future.
+ */
+export function formatAge(from: string | undefined | null, now: Date): string {
+  if (!from) return '<unknown>';
+  const t = Date.parse(from);
+  if (Number.isNaN(t)) return '<unknown>';
+  return humanDuration(now.getTime() - t);
+}
+
+/** Kubernetes' duration.HumanDuration, for a duration in milliseconds. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  // Up to a second in the future counts as now: clocks of machines differ a little.
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.trunc(minutes / 60);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  const days = Math.trunc(hours / 24);
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${days}d` : `${days}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.trunc(days / 365);
+  if (hours < 24 * 365 * 8) {
+    const dy = days % 365;
+    return dy === 0 ? `${years}y` : `${years}y${dy}d`;
+  }
+  return `${years}y`;
+}
+
+const age = (obj: KubeObject, now: Date): string => formatAge(obj.metadata.creationTimestamp, now);
+
+// ---------------------------------------------------------------- formatting helpers
+
+/** labels.FormatLabels: sorted "k=v" pairs joined by commas, "<none>" when empty. */
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  if (!keys.length) return '<none>';
+  return keys.map((k) => `${k}=${(labels as Record<string, string>)[k]}`).join(',');
+}
+
+/**
+ * The string form of a LabelSelector, as labels.Selector.String() prints it:
+ * requirements sorted by key, "k=v", "k in (a,b)", "k notin (a)", "k", "!k".
+ * Empty for a null or empty selector.
+ */
+export function labelSelectorString(sel: LabelSelector | undefined | null): string {
+  if (!sel) return '';
+  const reqs: { key: string; text: string }[] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
+  for (const e of sel.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort();
+    switch (e.operator) {
+      case 'In': reqs.push({ key: e.key, text: `${e.key} in (${values.join(',')})` }); break;
+      case 'NotIn': reqs.push({ key: e.key, text: `${e.key} notin (${values.join(',')})` }); break;
+      case 'Exists': reqs.push({ key: e.key, text: e.key }); break;
+      case 'DoesNotExist': reqs.push({ key: e.key, text: `!${e.key}` }); break;
+      default: return '<error>';
+    }
+  }
+  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return reqs.map((r) => r.text).join(',');
+}
+
+/** metav1.FormatLabelSelector: the selector string, "<none>" when it is empty. */
+export function formatLabelSelector(sel: LabelSelector | undefined | null): string {
+  return labelSelectorString(sel) || '<none>';
+}
+
+/** Container names and images, each joined by commas. */
+function containerCells(containers: Container[] | undefined): [string, string] {
+  const cs = containers ?? [];
+  return [cs.map((c) => c.name).join(','), cs.map((c) => c.image ?? '').join(',')];
+}
+
+/** net.JoinHostPort: IPv6 addresses get brackets. */
+const joinHostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+// ---------------------------------------------------------------- column descriptions
+
+/** The description of a field of a definition, as Kubernetes takes column descriptions from SwaggerDoc(). */
+function doc(definition: string, field: string): string {
+  const full = definition.includes('.') ? definition : `io.k8s.api.core.v1.${definition}`;
+  return DEFINITIONS[full]?.properties?.[field]?.description ?? '';
+}
+
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+const col = (name: string, type: string, description: string, priority = 0, format = ''): TableColumnDefinition => ({ name, type, format, description, priority });
+const NAME = col('Name', 'string', doc(META, 'name'), 0, 'name');
+const AGE = col('Age', 'string', doc(META, 'creationTimestamp'));
+const CONTAINERS = col('Containers', 'string', 'Names of each container in the template.', 1);
+const IMAGES = col('Images', 'string', 'Images referenced by each container in the template.', 1);
+
+// ---------------------------------------------------------------- Pod
+
+const podSuccessConditions = [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
+const podFailedConditions = [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+
+const isRestartableInit = (c: Container | undefined): boolean => c?.restartPolicy === 'Always';
+const time = (s: string | null | undefined): number => (s ? Date.parse(s) || 0 : 0);
+
+/** The cells of the default pod columns: name, ready, status, restarts, age, then the wide ones. */
+export function podCells(pod: Pod, now: Date): Cells {
+  const spec = pod.spec ?? { containers: [] };
+  const status = pod.status ?? {};
+  let restarts = 0;
+  let restartableInitRestarts = 0;
+  let totalContainers = (spec.containers ?? []).length;
+  let readyContainers = 0;
+  let lastRestartDate = 0;
+  let lastRestartableInitRestartDate = 0;
+
+  const podPhase = status.phase ?? '';
+  let reason: string = status.reason || podPhase;
+
+  for (const c of status.conditions ?? []) {
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  }
+
+  const initContainers = new Map<string, Container>();
+  for (const c of spec.initContainers ?? []) {
+    initContainers.set(c.name, c);
+    if (isRestartableInit(c)) totalContainers++;
+  }
+
+  let initializing = false;
+  const initStatuses = status.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i];
+    const restartable = isRestartableInit(initContainers.get(c.name));
+    restarts += c.restartCount ?? 0;
+    const lastTerminated = c.lastState?.terminated;
+    if (lastTerminated) lastRestartDate = Math.max(lastRestartDate, time(lastTerminated.finishedAt));
+    if (restartable) {
+      restartableInitRestarts += c.restartCount ?? 0;
+      if (lastTerminated) lastRestartableInitRestartDate = Math.max(lastRestartableInitRestartDate, time(lastTerminated.finishedAt));
+    }
+    const terminated = c.state?.terminated;
+    const waiting = c.state?.waiting;
+    if (terminated && terminated.exitCode === 0) continue;
+    if (restartable && c.started) {
+      if (c.ready) readyContainers++;
+      continue;
+    }
+    if (terminated) {
+      // Initialization failed.
+      if (!terminated.reason) {
+        reason = terminated.signal ? `Init:Signal:${terminated.signal}` : `Init:ExitCode:${terminated.exitCode}`;
+      } else {
+        reason = `Init:${terminated.reason}`;
+      }
+    } else if (waiting && waiting.reason && waiting.reason !== 'PodInitializing') {
+      reason = `Init:${waiting.reason}`;
+    } else {
+      reason = `Init:${i}/${(spec.initContainers ?? []).length}`;
+    }
+    initializing = true;
+    break;
+  }
+
+  const initialized = (status.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initialized) {
+    restarts = restartableInitRestarts;
+    lastRestartDate = lastRestartableInitRestartDate;
+    let hasRunning = false;
+    const statuses = status.containerStatuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const c = statuses[i];
+      restarts += c.restartCount ?? 0;
+      const lastTerminated = c.lastState?.terminated;
+      if (lastTerminated) lastRestartDate = Math.max(lastRestartDate, time(lastTerminated.finishedAt));
+      const waiting = c.state?.waiting;
+      const terminated = c.state?.terminated;
+      if (waiting && waiting.reason) {
+        reason = waiting.reason;
+      } else if (terminated && terminated.reason) {
+        reason = terminated.reason;
+      } else if (terminated) {
+        reason = terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`;
+      } else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        readyContainers++;
+      }
+    }
+    // Back to Running while at least one container still runs.
+    if (reason === 'Completed' && hasRunning) {
+      const ready = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+      reason = ready ? 'Running' : 'NotReady';
+    }
+  }
+
+  if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') {
+    reason = 'Unknown';
+  } else if (pod.metadata.deletionTimestamp && podPhase !== 'Succeeded' && podPhase !== 'Failed') {
+    reason = 'Terminating';
+  }
+
+  let restartsCell = String(restarts);
+  if (restarts !== 0 && lastRestartDate !== 0) restartsCell = `${restarts} (${humanDuration(now.getTime() - lastRestartDate)} ago)`;
+
+  const podIP = status.podIPs?.[0]?.ip || status.podIP || '<none>';
+  let readinessGates = '<none>';
+  if (spec.readinessGates?.length) {
+    let trueConditions = 0;
+    for (const gate of spec.readinessGates) {
+      const cond = (status.conditions ?? []).find((c) => c.type === gate.conditionType);
+      if (cond?.status === 'True') trueConditions++;
+    }
+    readinessGates = `${trueConditions}/${spec.readinessGates.length}`;
+  }
+  return [
+    pod.metadata.name ?? '', `${readyContainers}/${totalContainers}`, reason, restartsCell, age(pod, now),
+    podIP, spec.nodeName || '<none>', status.nominatedNodeName || '<none>', readinessGates,
+  ];
+}
+
+const podPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
+    col('Status', 'string', 'The aggregate status of the containers in this pod.'),
+    col('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    AGE,
+    col('IP', 'string', doc('PodStatus', 'podIP'), 1),
+    col('Node', 'string', doc('PodSpec', 'nodeName'), 1),
+    col('Nominated Node', 'string', doc('PodStatus', 'nominatedNodeName'), 1),
+    col('Readiness Gates', 'string', doc('PodSpec', 'readinessGates'), 1),
+  ],
+  cells: (obj, now) => podCells(obj as Pod, now),
+  conditions: (obj) => {
+    const phase = (obj as Pod).status?.phase;
+    if (phase === 'Succeeded') return podSuccessConditions;
+    if (phase === 'Failed') return podFailedConditions;
+    return undefined;
+  },
+};
+
+// ---------------------------------------------------------------- Node
+
+function nodeRoles(node: Node): string[] {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(node.metadata.labels ?? {})) {
+    if (k.startsWith('node-role.kubernetes.io/')) {
+      const role = k.slice('node-role.kubernetes.io/'.length);
+      if (role) roles.add(role);
+    } else if (k === 'kubernetes.io/role' && v) {
+      roles.add(v);
+    }
+  }
+  return [...roles].sort();
+}
+
+/** The Status cell of a node: Ready, NotReady or Unknown, plus ",SchedulingDisabled" when cordoned. */
+export function nodeStatus(node: Node): string {
+  const status: string[] = [];
+  const ready = (node.status?.conditions ?? []).filter((c) => c.type === 'Ready').pop();
+  if (ready) status.push(ready.status === 'True' ? 'Ready' : 'NotReady');
+  if (!status.length) status.push('Unknown');
+  if (node.spec?.unschedulable) status.push('SchedulingDisabled');
+  return status.join(',');
+}
+
+const nodeAddress = (node: Node, type: string): string => node.status?.addresses?.find((a) => a.type === type)?.address ?? '<none>';
+
+const nodePrinter: Printer = {
+  columns: [
+    NAME,
+    col('Status', 'string', 'The status of the node'),
+    col('Roles', 'string', 'The roles of the node'),
+    AGE,
+    col('Version', 'string', doc('NodeSystemInfo', 'kubeletVersion')),
+    col('Internal-IP', 'string', doc('NodeStatus', 'addresses'), 1),
+    col('External-IP', 'string', doc('NodeStatus', 'addresses'), 1),
+    col('OS-Image', 'string', doc('NodeSystemInfo', 'osImage'), 1),
+    col('Kernel-Version', 'string', doc('NodeSystemInfo', 'kernelVersion'), 1),
+    col('Container-Runtime', 'string', doc('NodeSystemInfo', 'containerRuntimeVersion'), 1),
+  ],
+  cells: (obj, now) => {
+    const node = obj as Node;
+    const info = node.status?.nodeInfo;
+    return [
+      node.metadata.name ?? '', nodeStatus(node), nodeRoles(node).join(',') || '<none>', age(node, now), info?.kubeletVersion ?? '',
+      nodeAddress(node, 'InternalIP'), nodeAddress(node, 'ExternalIP'),
+      info?.osImage || '<unknown>', info?.kernelVersion || '<unknown>', info?.containerRuntimeVersion || '<unknown>',
+    ];
+  },
+};
+
+// ---------------------------------------------------------------- Service, Endpoints
+
+/** The Port(s) cell: "80/TCP", "80:30080/TCP", joined by commas. */
+export function servicePorts(ports: ServicePort[] | undefined): string {
+  const pieces = (ports ?? []).map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? ''}` : `${p.port}/${p.protocol ?? ''}`));
+  return pieces.join(',') || '<none>';
+}
+
+function loadBalancerIPs(svc: Service): string {
+  const seen = new Set<string>();
+  for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
+    if (ing.ip) seen.add(ing.ip);
+    else if (ing.hostname) seen.add(ing.hostname);
+  }
+  return [...seen].join(',');
+}
+
+/** The External-IP cell of a service (the wide form: never truncated). */
+export function serviceExternalIP(svc: Service): string {
+  const spec = svc.spec ?? {};
+  const externalIPs = spec.externalIPs ?? [];
+  switch (spec.type) {
+    case 'ClusterIP':
+    case 'NodePort':
+      return externalIPs.length ? externalIPs.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const lb = loadBalancerIPs(svc);
+      if (externalIPs.length) return [...(lb ? lb.split(',') : []), ...externalIPs].join(',');
+      return lb || '<pending>';
+    }
+    case 'ExternalName':
+      return spec.externalName ?? '';
+    default:
+      return '<unknown>';
+  }
+}
+
+const servicePrinter: Printer = {
+  columns: [
+    NAME,
+    col('Type', 'string', doc('ServiceSpec', 'type')),
+    col('Cluster-IP', 'string', doc('ServiceSpec', 'clusterIP')),
+    col('External-IP', 'string', doc('ServiceSpec', 'externalIPs')),
+    col('Port(s)', 'string', doc('ServiceSpec', 'ports')),
+    AGE,
+    col('Selector', 'string', doc('ServiceSpec', 'selector'), 1),
+  ],
+  cells: (obj, now) => {
+    const svc = obj as Service;
+    const spec = svc.spec ?? {};
+    const clusterIP = spec.clusterIPs?.[0] || spec.clusterIP || '<none>';
+    return [svc.metadata.name ?? '', spec.type ?? '', clusterIP, serviceExternalIP(svc), servicePorts(spec.ports), age(svc, now), formatLabels(spec.selector)];
+  },
+};
+
+/** The Endpoints cell: up to three "ip:port" entries, then " + N more...". */
+export function formatEndpoints(ep: Endpoints): string {
+  const subsets = ep.subsets ?? [];
+  if (!subsets.length) return '<none>';
+  const max = 3;
+  const list: string[] = [];
+  let more = false;
+  let count = 0;
+  for (const ss of subsets) {
+    const addresses = ss.addresses ?? [];
+    if (!ss.ports?.length) {
+      // Headless services may have no ports.
+      count += addresses.length;
+      for (const a of addresses) {
+        if (list.length === max) { more = true; break; }
+        list.push(a.ip);
+      }
+      continue;
+    }
+    for (const port of ss.ports) {
+      count += addresses.length;
+      for (const a of addresses) {
+        if (list.length === max) { more = true; break; }
+        list.push(joinHostPort(a.ip, port.port));
+      }
+    }
+  }
+  const ret = list.join(',');
+  return more ? `${ret} + ${count - max} more...` : ret;
+}
+
+const endpointsPrinter: Printer = {
+  columns: [NAME, col('Endpoints', 'string', doc('Endpoints', 'subsets')), AGE],
+  cells: (obj, now) => [obj.metadata.name ?? '', formatEndpoints(obj as Endpoints), age(obj, now)],
+};
+
+// ---------------------------------------------------------------- Namespace, ConfigMap, Secret, Lease
+
+const namespacePrinter: Printer = {
+  columns: [NAME, col('Status', 'string', 'The status of the namespace'), AGE],
+  cells: (obj, now) => [obj.metadata.name ?? '', (obj as Namespace).status?.phase ?? '', age(obj, now)],
+};
+
+const configMapPrinter: Printer = {
+  columns: [NAME, col('Data', 'string', doc('ConfigMap', 'data')), AGE],
+  cells: (obj, now) => {
+    const cm = obj as ConfigMap;
+    return [cm.metadata.name ?? '', Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm, now)];
+  },
+};
+
+const secretPrinter: Printer = {
+  columns: [NAME, col('Type', 'string', doc('Secret', 'type')), col('Data', 'string', doc('Secret', 'data')), AGE],
+  cells: (obj, now) => {
+    const s = obj as Secret;
+    return [s.metadata.name ?? '', s.type ?? '', Object.keys(s.data ?? {}).length, age(s, now)];
+  },
+};
+
+const leasePrinter: Printer = {
+  columns: [NAME, col('Holder', 'string', doc('io.k8s.api.coordination.v1.LeaseSpec', 'holderIdentity')), AGE],
+  cells: (obj, now) => [obj.metadata.name ?? '', (obj as Lease).spec?.holderIdentity ?? '', age(obj, now)],
+};
+
+// ---------------------------------------------------------------- Event
+
+function eventSource(e: Event): string {
+  const component = e.source?.component || e.reportingComponent || '';
+  const instance = e.source?.host || e.reportingInstance || '';
+  return instance ? `${component}, ${instance}` : component;
+}
+
+/** Cells of an event: last seen, type, reason, object, subobject, source, message, first seen, count, name. */
+export function eventCells(e: Event, now: Date): Cells {
+  const firstTimestamp = e.firstTimestamp ? formatAge(e.firstTimestamp, now) : formatAge(e.eventTime, now);
+  let lastTimestamp = e.lastTimestamp ? formatAge(e.lastTimestamp, now) : firstTimestamp;
+  let count = e.count ?? 0;
+  if (e.series) {
+    lastTimestamp = formatAge(e.series.lastObservedTime, now);
+    count = e.series.count ?? 0;
+  } else if (count === 0) {
+    // Singleton events of the new API have no count.
+    count = 1;
+  }
+  const involved = e.involvedObject ?? {};
+  const kind = (involved.kind ?? '').toLowerCase();
+  const target = involved.name ? `${kind}/${involved.name}` : kind;
+  return [lastTimestamp, e.type ?? '', e.reason ?? '', target, involved.fieldPath ?? '', eventSource(e), (e.message ?? '').trim(), firstTimestamp, count, e.metadata.name ?? ''];
+}
+
+const eventPrinter: Printer = {
+  columns: [
+    col('Last Seen', 'string', doc('Event', 'lastTimestamp')),
+    col('Type', 'string', doc('Event', 'type')),
+    col('Reason', 'string', doc('Event', 'reason')),
+    col('Object', 'string', doc('Event', 'involvedObject')),
+    col('Subobject', 'string', doc('ObjectReference', 'fieldPath'), 1),
+    col('Source', 'string', doc('Event', 'source'), 1),
+    col('Message', 'string', doc('Event', 'message')),
+    col('First Seen', 'string', doc('Event', 'firstTimestamp'), 1),
+    col('Count', 'string', doc('Event', 'count'), 1),
+    col('Name', 'string', doc(META, 'name'), 1, 'name'),
+  ],
+  cells: (obj, now) => eventCells(obj as Event, now),
+};
+
+// ---------------------------------------------------------------- ReplicaSet, Deployment
+
+const RS = 'io.k8s.api.apps.v1.';
+
+const replicaSetPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Desired', 'integer', doc(`${RS}ReplicaSetSpec`, 'replicas')),
+    col('Current', 'integer', doc(`${RS}ReplicaSetStatus`, 'replicas')),
+    col('Ready', 'integer', doc(`${RS}ReplicaSetStatus`, 'readyReplicas')),
+    AGE, CONTAINERS, IMAGES,
+    col('Selector', 'string', doc(`${RS}ReplicaSetSpec`, 'selector'), 1),
+  ],
+  cells: (obj, now) => {
+    const rs = obj as ReplicaSet;
+    const [names, images] = containerCells(rs.spec?.template?.spec?.containers);
+    return [rs.metadata.name ?? '', rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, age(rs, now), names, images, formatLabelSelector(rs.spec?.selector)];
+  },
+};
+
+const deploymentPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Ready', 'string', 'Number of the pod with ready state'),
+    col('Up-to-date', 'string', doc(`${RS}DeploymentStatus`, 'updatedReplicas')),
+    col('Available', 'string', doc(`${RS}DeploymentStatus`, 'availableReplicas')),
+    AGE, CONTAINERS, IMAGES,
+    col('Selector', 'string', doc(`${RS}DeploymentSpec`, 'selector'), 1),
+  ],
+  cells: (obj, now) => {
+    const d = obj as Deployment;
+    const [names, images] = containerCells(d.spec?.template?.spec?.containers);
+    return [
+      d.metadata.name ?? '', `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0,
+      age(d, now), names, images, labelSelectorString(d.spec?.selector),
+    ];
+  },
+};
+
+// ---------------------------------------------------------------- everything else
+
+/** kube-apiserver's default table: Name and Created At (RFC 3339). */
+const defaultPrinter: Printer = {
+  columns: [NAME, col('Created At', 'date', doc(META, 'creationTimestamp'))],
+  cells: (obj) => {
+    const t = Date.parse(obj.metadata.creationTimestamp ?? '');
+    const created = Number.isNaN(t) ? '0001-01-01T00:00:00Z' : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return [obj.metadata.name ?? '', created];
+  },
+};
+
+const PRINTERS: Record<string, Printer> = {
+  Pod: podPrinter,
+  Node: nodePrinter,
+  Service: servicePrinter,
+  Endpoints: endpointsPrinter,
+  Namespace: namespacePrinter,
+  ConfigMap: configMapPrinter,
+  Secret: secretPrinter,
+  Event: eventPrinter,
+  ReplicaSet: replicaSetPrinter,
+  Deployment: deploymentPrinter,
+  Lease: leasePrinter,
+};

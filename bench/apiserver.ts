@@ -1,0 +1,566 @@
+// The apiserver benchmark: a real etcd and the real kube-apiserver process on loopback,
+// measured against raw etcd (through etcd3) in the same run, on the same etcd.
+//
+//   creates/s      POST pods at c=64            vs  etcd3 txn "version == 0 then put" at c=64
+//   GET p50/p99    GET random pods at c=16      vs  etcd3 range of one random key at c=16
+//   LIST           GET all 10,000 pods (parsed) vs  etcd3 range over 10,000 raw keys
+//   watch fan-out  1,000 HTTP watchers, 20 configmap writes/s for 10 s
+//                                               vs  one etcd3 watcher on the same writes
+//
+// See bench/README.md for how to read the figures.
+import { mkdir } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { noop } from 'cockatiel';
+import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
+import { Pool, request, type Dispatcher } from 'undici';
+import { startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { count, ms, printTable, progress, rate, slowdown, throughputRatio, type Row } from './lib/report.js';
+import { median, summarize } from './lib/stats.js';
+
+// BENCH_SCALE shrinks (or grows) every count, for a quick smoke run: BENCH_SCALE=0.1.
+const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
+const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
+
+const CREATES = scaled(5000);
+const CREATE_CONCURRENCY = 64;
+const WARMUP = scaled(500);
+const GETS = scaled(2000);
+const GET_CONCURRENCY = 16;
+const LIST_TOTAL = 2 * CREATES;
+const LIST_RUNS = 5;
+const WATCHERS = scaled(1000);
+const WATCH_OPEN_CONCURRENCY = 100;
+const WATCH_WRITES = scaled(200);
+const WATCH_WRITES_PER_SECOND = 20;
+/** How long deliveries may trail the last write before the phase gives up waiting. */
+const DELIVERY_GRACE_MS = 20_000;
+/** Safety net: the whole run normally takes well under 3 minutes. */
+const DEADLINE_MS = 6 * 60_000;
+
+const NAMESPACE = 'bench';
+const WARMUP_NAMESPACE = 'bench-warmup';
+const RAW_PREFIX = '/bench-raw/pods/bench/';
+const RAW_WARMUP_PREFIX = '/bench-raw/pods/bench-warmup/';
+const WATCH_PREFIX_IN_ETCD = `/registry/configmaps/${NAMESPACE}/`;
+const ETCD_WATCHER_METRIC = 'etcd_debugging_mvcc_watcher_total';
+
+const CREATE_TARGET_RATIO = 0.5;
+const LIST_TARGET_MS = 1000;
+const WATCH_P99_TARGET_MS = 100;
+
+const podName = (i: number): string => `pod-${String(i).padStart(5, '0')}`;
+const cmName = (i: number): string => `wcm-${String(i).padStart(5, '0')}`;
+
+/** A pod as a client sends it: metadata, one container with the usual trimmings, status. */
+function podBody(name: string, namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace,
+      labels: { app: 'bench-web', tier: 'frontend', 'pod-template-hash': '7c9d8f6b5d', 'app.kubernetes.io/part-of': 'tskube-bench' },
+      annotations: { 'kubectl.kubernetes.io/default-container': 'web', 'bench.tskube.io/purpose': 'apiserver benchmark pod of typical size' },
+    },
+    spec: {
+      containers: [{
+        name: 'web',
+        image: 'nginx:1.27.3',
+        imagePullPolicy: 'IfNotPresent',
+        command: ['nginx'],
+        args: ['-g', 'daemon off;'],
+        ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }],
+        env: [
+          { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+          { name: 'LOG_LEVEL', value: 'info' },
+        ],
+        resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+        readinessProbe: { httpGet: { path: '/healthz', port: 80, scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
+      }],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      schedulerName: 'default-scheduler',
+      tolerations: [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      ],
+    },
+    status: { phase: 'Pending', qosClass: 'Burstable' },
+  };
+}
+
+/** The same pod as an apiserver would store it (server-set metadata added): the raw etcd value. */
+function rawPodValue(name: string, namespace: string, i: number): Buffer {
+  const pod = podBody(name, namespace) as { metadata: Record<string, unknown> };
+  pod.metadata.uid = `0b5e5c1c-6f1d-4c8e-9a57-${String(i).padStart(12, '0')}`;
+  pod.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return Buffer.from(JSON.stringify(pod));
+}
+
+function configMapBody(name: string): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NAMESPACE }, data: { 'app.properties': 'mode=bench\nlevel=info\n' } });
+}
+
+/** The first key after every key under prefix (etcd's range_end for a prefix). */
+function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  end[end.length - 1]++;
+  return end;
+}
+
+class HttpError extends Error {}
+
+/** One request through pool; the body is always read; a status not in `expect` rejects. */
+async function call(pool: Dispatcher, method: Dispatcher.HttpMethod, path: string, body?: string, expect: number[] = [200]): Promise<string> {
+  const res = await pool.request({ method, path, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+  const text = await res.body.text();
+  if (!expect.includes(res.statusCode)) throw new HttpError(`${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** etcd's own count of watchers (one per watch id, over all gRPC streams). */
+async function etcdWatcherCount(endpoint: string): Promise<number> {
+  const res = await request(`${endpoint}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
+  const text = await res.body.text();
+  const m = new RegExp(`^${ETCD_WATCHER_METRIC} (\\S+)$`, 'm').exec(text);
+  if (!m) throw new Error(`etcd /metrics has no ${ETCD_WATCHER_METRIC}`);
+  return Number(m[1]);
+}
+
+function describeLoad(what: string, r: LoadResult): string {
+  const s = summarize(r.latencies);
+  const failures = r.failed ? `, ${count(r.failed)} FAILED (first: ${r.errors[0]})` : '';
+  return `${what}: ${count(r.ok)} in ${(r.elapsedMs / 1000).toFixed(2)} s = ${rate(r.perSecond)}, latency p50 ${ms(s.p50)} p99 ${ms(s.p99)}${failures}`;
+}
+
+/**
+ * Starts etcd and the apiserver. With BENCH_APISERVER_CPU_PROF=<dir> the apiserver is
+ * started with bench/lib/cpu-profile.js preloaded and writes a .cpuprofile there on exit.
+ */
+async function startProfiledControlPlane(): Promise<ControlPlane> {
+  const dir = process.env.BENCH_APISERVER_CPU_PROF;
+  if (!dir) return startControlPlane();
+  process.env.BENCH_APISERVER_CPU_PROF = resolve(dir);
+  await mkdir(resolve(dir), { recursive: true });
+  progress(`the apiserver writes a CPU profile under ${resolve(dir)} when it stops`);
+  const saved = process.env.NODE_OPTIONS;
+  // Only the apiserver is a Node child; etcd ignores NODE_OPTIONS.
+  process.env.NODE_OPTIONS = `${saved ?? ''} --import ${new URL('./lib/cpu-profile.js', import.meta.url).href}`.trim();
+  try {
+    return await startControlPlane();
+  } finally {
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
+  }
+}
+
+interface Context {
+  cp: ControlPlane;
+  /** 64 keep-alive connections to the apiserver for creates, GETs and LISTs. */
+  api: Pool;
+  etcd: Etcd3;
+  rows: Row[];
+  notes: string[];
+  /** podCreated[i] = 1 once pod i exists in namespace bench; rawCreated[i] likewise for raw key i. */
+  podCreated: Uint8Array;
+  rawCreated: Uint8Array;
+  /** Closers for what a phase left open, run at the end even on failure. */
+  cleanups: (() => Promise<void>)[];
+  podSizes: string;
+}
+
+export async function run(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error(`apiserver benchmark: still running after ${DEADLINE_MS / 1000} s; giving up (child processes are killed on exit)`);
+    process.exit(1);
+  }, DEADLINE_MS);
+  watchdog.unref();
+
+  progress(`apiserver benchmark${SCALE !== 1 ? ` (BENCH_SCALE=${SCALE})` : ''}: starting etcd and kube-apiserver on 127.0.0.1`);
+  const cp = await startProfiledControlPlane();
+  progress(`etcd at ${cp.etcd.endpoint}, kube-apiserver at ${cp.url} (pid ${cp.apiserver.pid}, log ${cp.apiserver.logFile})`);
+  const ctx: Context = {
+    cp,
+    api: new Pool(cp.url, { connections: CREATE_CONCURRENCY, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 }),
+    etcd: new Etcd3({
+      hosts: cp.etcd.endpoint,
+      // As the apiserver's Store: no retries or circuit breaker, so failures show.
+      faultHandling: { host: () => noop, global: noop },
+      // A 10,000-pod range is ~13 MB, over gRPC's default 4 MB receive limit.
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
+      defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + 30_000 }),
+    }),
+    rows: [],
+    notes: [`machine: ${cpus().length} CPUs, Node ${process.version}; etcd, kube-apiserver and this client share them`],
+    podCreated: new Uint8Array(LIST_TOTAL),
+    rawCreated: new Uint8Array(LIST_TOTAL),
+    cleanups: [],
+    podSizes: '',
+  };
+  const phases: [string, (c: Context) => Promise<void>][] = [
+    ['setup', setup],
+    ['creates', creates],
+    ['GET', gets],
+    ['LIST', lists],
+    ['watch fan-out', watchFanout],
+  ];
+  try {
+    for (const [name, phase] of phases) {
+      try {
+        await phase(ctx);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        progress(`${name} phase FAILED: ${message}`);
+        ctx.notes.push(`${name} phase FAILED: ${message}`);
+        if (name === 'setup') break;
+      }
+    }
+    printTable('apiserver benchmark', ctx.rows);
+    for (const note of ctx.notes) console.log(`  ${note}`);
+    console.log('');
+  } finally {
+    progress('stopping: closing watches, connections, etcd client, kube-apiserver and etcd');
+    for (const close of ctx.cleanups.reverse()) await close().catch(() => undefined);
+    await ctx.api.destroy().catch(() => undefined);
+    ctx.etcd.close();
+    await cp.stop();
+    clearTimeout(watchdog);
+    progress('stopped');
+  }
+}
+
+async function rawCreate(etcd: Etcd3, key: Buffer, value: Buffer): Promise<void> {
+  const res = await etcd.kv.txn({
+    compare: [{ key, target: 'Version', result: 'Equal', version: 0 }],
+    success: [{ request_put: { key, value } }],
+    failure: [],
+  });
+  if (!res.succeeded) throw new Error(`${key.toString()} already exists`);
+}
+
+async function setup(ctx: Context): Promise<void> {
+  progress(`creating namespaces ${NAMESPACE} and ${WARMUP_NAMESPACE}`);
+  for (const ns of [NAMESPACE, WARMUP_NAMESPACE]) {
+    await call(ctx.api, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), [201]);
+  }
+  // Warm up both paths (JIT, connections, etcd's first allocations) outside the measured keys.
+  progress(`warming up: ${count(WARMUP)} raw etcd creates and ${count(WARMUP)} pod creates (not measured)`);
+  const rawValues = Array.from({ length: WARMUP }, (_, i) => rawPodValue(podName(i), WARMUP_NAMESPACE, i));
+  const raw = await runLoad(WARMUP, CREATE_CONCURRENCY, (i) => rawCreate(ctx.etcd, Buffer.from(RAW_WARMUP_PREFIX + podName(i)), rawValues[i]));
+  const bodies = Array.from({ length: WARMUP }, (_, i) => JSON.stringify(podBody(podName(i), WARMUP_NAMESPACE)));
+  const pods = await runLoad(WARMUP, CREATE_CONCURRENCY, (i) => call(ctx.api, 'POST', `/api/v1/namespaces/${WARMUP_NAMESPACE}/pods`, bodies[i], [201]).then(() => undefined));
+  progress(`  ${describeLoad('warm-up raw etcd creates', raw)}`);
+  progress(`  ${describeLoad('warm-up pod creates', pods)}`);
+  if (pods.ok === 0) throw new Error(`no pod could be created: ${pods.errors[0]}`);
+}
+
+/** Creates pods [from, to) through the apiserver and raw keys [from, to) in etcd, both at c=64. */
+async function createBoth(ctx: Context, from: number, to: number, label: string): Promise<{ raw: LoadResult; pods: LoadResult }> {
+  const n = to - from;
+  const rawValues = Array.from({ length: n }, (_, j) => rawPodValue(podName(from + j), NAMESPACE, from + j));
+  const rawKeys = Array.from({ length: n }, (_, j) => Buffer.from(RAW_PREFIX + podName(from + j)));
+  const bodies = Array.from({ length: n }, (_, j) => JSON.stringify(podBody(podName(from + j), NAMESPACE)));
+  if (from === 0) ctx.podSizes = `POST body ${count(bodies[0].length)} B, raw etcd value ${count(rawValues[0].length)} B`;
+
+  progress(`${label}: baseline, ${count(n)} raw etcd creates (txn version==0 then put) at c=${CREATE_CONCURRENCY} under ${RAW_PREFIX}`);
+  const raw = await runLoad(n, CREATE_CONCURRENCY, async (j) => {
+    await rawCreate(ctx.etcd, rawKeys[j], rawValues[j]);
+    ctx.rawCreated[from + j] = 1;
+  });
+  progress(`  ${describeLoad('raw etcd creates', raw)}`);
+
+  progress(`${label}: ours, ${count(n)} pod creates (POST /api/v1/namespaces/${NAMESPACE}/pods) at c=${CREATE_CONCURRENCY}`);
+  const pods = await runLoad(n, CREATE_CONCURRENCY, async (j) => {
+    await call(ctx.api, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, bodies[j], [201]);
+    ctx.podCreated[from + j] = 1;
+  });
+  progress(`  ${describeLoad('pod creates', pods)}`);
+  return { raw, pods };
+}
+
+async function creates(ctx: Context): Promise<void> {
+  const { raw, pods } = await createBoth(ctx, 0, CREATES, `creates/s`);
+  const ratio = pods.perSecond / raw.perSecond;
+  ctx.rows.push({
+    figure: `creates/s (c=${CREATE_CONCURRENCY}, ${count(CREATES)})`,
+    ours: rate(pods.perSecond),
+    baseline: `${rate(raw.perSecond)} (etcd txn)`,
+    ratio: throughputRatio(pods.perSecond, raw.perSecond),
+    target: `>= ${CREATE_TARGET_RATIO.toFixed(2)}`,
+    met: pods.failed === 0 && ratio >= CREATE_TARGET_RATIO,
+  });
+  const ps = summarize(pods.latencies);
+  const rs = summarize(raw.latencies);
+  ctx.rows.push({
+    figure: '  create latency p50 / p99',
+    ours: `${ms(ps.p50)} / ${ms(ps.p99)}`,
+    baseline: `${ms(rs.p50)} / ${ms(rs.p99)}`,
+    ratio: `${slowdown(ps.p50, rs.p50)} / ${slowdown(ps.p99, rs.p99)}`,
+    target: '',
+  });
+  if (pods.failed || raw.failed) ctx.notes.push(`creates: ${pods.failed} pod creates and ${raw.failed} raw creates failed; first: ${pods.errors[0] ?? raw.errors[0]}`);
+  const stored = await call(ctx.api, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods/${podName(ctx.podCreated.indexOf(1))}`).catch(() => '');
+  ctx.notes.push(`pod sizes: ${ctx.podSizes}${stored ? `, pod as GET returns it ${count(stored.length)} B` : ''}`);
+}
+
+async function gets(ctx: Context): Promise<void> {
+  const existing: number[] = [];
+  for (let i = 0; i < CREATES; i++) if (ctx.podCreated[i] && ctx.rawCreated[i]) existing.push(i);
+  if (!existing.length) throw new Error('no pod was created, nothing to GET');
+  // The same random sequence for both sides.
+  const picks = Array.from({ length: GETS }, () => existing[Math.floor(Math.random() * existing.length)]);
+  const rawKeys = picks.map((i) => Buffer.from(RAW_PREFIX + podName(i)));
+
+  progress(`GET: baseline, ${count(GETS)} etcd3 range reads of random raw keys at c=${GET_CONCURRENCY}`);
+  const raw = await runLoad(GETS, GET_CONCURRENCY, async (j) => {
+    const res = await ctx.etcd.kv.range({ key: rawKeys[j] });
+    if (res.kvs.length !== 1) throw new Error(`${rawKeys[j].toString()} not found`);
+  });
+  progress(`  ${describeLoad('raw etcd gets', raw)}`);
+
+  progress(`GET: ours, ${count(GETS)} GETs of random pods at c=${GET_CONCURRENCY}`);
+  const pods = await runLoad(GETS, GET_CONCURRENCY, (j) => call(ctx.api, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods/${podName(picks[j])}`).then(() => undefined));
+  progress(`  ${describeLoad('pod GETs', pods)}`);
+
+  const o = summarize(pods.latencies);
+  const b = summarize(raw.latencies);
+  ctx.rows.push({
+    figure: `GET p50 / p99 (c=${GET_CONCURRENCY})`,
+    ours: `${ms(o.p50)} / ${ms(o.p99)}`,
+    baseline: `${ms(b.p50)} / ${ms(b.p99)} (etcd)`,
+    ratio: `${slowdown(o.p50, b.p50)} / ${slowdown(o.p99, b.p99)}`,
+    target: '',
+  });
+  ctx.rows.push({ figure: '  GETs/s', ours: rate(pods.perSecond), baseline: `${rate(raw.perSecond)} (etcd)`, ratio: throughputRatio(pods.perSecond, raw.perSecond), target: '' });
+  if (pods.failed || raw.failed) ctx.notes.push(`GET: ${pods.failed} pod GETs and ${raw.failed} raw gets failed; first: ${pods.errors[0] ?? raw.errors[0]}`);
+}
+
+async function lists(ctx: Context): Promise<void> {
+  const { raw, pods } = await createBoth(ctx, CREATES, LIST_TOTAL, `LIST setup`);
+  if (pods.failed || raw.failed) ctx.notes.push(`LIST setup: ${pods.failed} pod creates and ${raw.failed} raw creates failed; first: ${pods.errors[0] ?? raw.errors[0]}`);
+  const podsExpected = ctx.podCreated.reduce((a, b) => a + b, 0);
+  const rawExpected = ctx.rawCreated.reduce((a, b) => a + b, 0);
+
+  progress(`LIST: baseline, etcd3 range over ${count(rawExpected)} raw keys with values, ${LIST_RUNS} times`);
+  const rawTimes: number[] = [];
+  const listSizes: string[] = [];
+  for (let r = 0; r < LIST_RUNS; r++) {
+    const t0 = performance.now();
+    const res = await ctx.etcd.kv.range({ key: Buffer.from(RAW_PREFIX), range_end: prefixEnd(RAW_PREFIX) });
+    let bytes = 0;
+    for (const kv of res.kvs) bytes += kv.value.length;
+    rawTimes.push(performance.now() - t0);
+    if (res.kvs.length !== rawExpected) throw new Error(`etcd range returned ${res.kvs.length} keys, expected ${rawExpected}`);
+    if (r === 0) listSizes.push(`etcd range ${(bytes / 1e6).toFixed(1)} MB of values`);
+  }
+  progress(`  etcd range: ${rawTimes.map((t) => ms(t)).join(', ')}`);
+
+  const timeList = async (path: string, label: string): Promise<number[] | Error> => {
+    progress(`LIST: ours, ${label} (GET ${path}, body read and JSON-parsed), ${LIST_RUNS} times`);
+    const times: number[] = [];
+    try {
+      for (let r = 0; r < LIST_RUNS; r++) {
+        const t0 = performance.now();
+        const text = await call(ctx.api, 'GET', path);
+        const list = JSON.parse(text) as { items?: unknown[] };
+        times.push(performance.now() - t0);
+        if (list.items?.length !== podsExpected) throw new Error(`LIST returned ${list.items?.length} pods, expected ${podsExpected}`);
+        if (r === 0) listSizes.push(`${label} LIST body ${(text.length / 1e6).toFixed(1)} MB`);
+      }
+      progress(`  ${label}: ${times.map((t) => ms(t)).join(', ')}`);
+      return times;
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      progress(`  ${label} FAILED: ${e.message}`);
+      ctx.notes.push(`LIST ${label} FAILED: ${e.message}`);
+      return e;
+    }
+  };
+  const fromEtcd = await timeList(`/api/v1/namespaces/${NAMESPACE}/pods`, 'from etcd');
+  const fromCache = await timeList(`/api/v1/namespaces/${NAMESPACE}/pods?resourceVersion=0`, 'rv=0 from the watch cache');
+
+  ctx.notes.push(`LIST sizes: ${listSizes.join(', ')}`);
+  const base = median(rawTimes);
+  for (const [figure, times] of [[`LIST ${count(podsExpected)} pods (median of ${LIST_RUNS})`, fromEtcd], [`LIST ${count(podsExpected)} pods rv=0 (cache)`, fromCache]] as const) {
+    const ours = times instanceof Error ? NaN : median(times);
+    ctx.rows.push({
+      figure,
+      ours: times instanceof Error ? 'FAILED' : ms(ours),
+      baseline: `${ms(base)} (etcd range)`,
+      ratio: slowdown(ours, base),
+      target: `<= ${LIST_TARGET_MS} ms`,
+      met: ours <= LIST_TARGET_MS,
+    });
+  }
+}
+
+async function watchFanout(ctx: Context): Promise<void> {
+  const listText = await call(ctx.api, 'GET', `/api/v1/namespaces/${NAMESPACE}/configmaps?limit=1`);
+  const rv = (JSON.parse(listText) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const etcdWatchersBefore = await etcdWatcherCount(ctx.cp.etcd.endpoint);
+
+  // Every (watcher, event) latency lands here; sendTimes[i] is when write i was sent.
+  const expected = WATCHERS * WATCH_WRITES;
+  const latencies = new Float64Array(expected);
+  let delivered = 0;
+  let unexpectedLines = 0;
+  let firstUnexpected = '';
+  let endedEarly = 0;
+  let firstEnd = '';
+  const phaseStart = performance.now();
+  const sendTimes = new Float64Array(WATCH_WRITES).fill(NaN);
+  const perWatcher = new Uint32Array(WATCHERS);
+  const nameRe = /"name":"wcm-(\d+)"/;
+
+  const watchPool = new Pool(ctx.cp.url, { connections: WATCHERS + 10, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 0 });
+  const bodies: Dispatcher.ResponseData['body'][] = [];
+  let closing = false;
+  const closeWatches = async (): Promise<void> => {
+    closing = true;
+    for (const b of bodies) b.destroy();
+    await watchPool.destroy().catch(() => undefined);
+  };
+  ctx.cleanups.push(closeWatches);
+
+  const path = `/api/v1/namespaces/${NAMESPACE}/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=600`;
+  progress(`watch fan-out: opening ${count(WATCHERS)} HTTP watches (GET ${path}), ${WATCH_OPEN_CONCURRENCY} at a time`);
+  const opened = await runLoad(WATCHERS, WATCH_OPEN_CONCURRENCY, async (w) => {
+    const res = await watchPool.request({ method: 'GET', path });
+    if (res.statusCode !== 200) throw new HttpError(`watch: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 300)}`);
+    const body = res.body;
+    bodies.push(body);
+    // undici's body ignores setEncoding: decode chunks here (a decoder keeps split characters).
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    body.on('data', (chunk: Buffer) => {
+      const now = performance.now();
+      const text = rest + decoder.write(chunk);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        const line = text.slice(start, nl);
+        start = nl + 1;
+        const m = nameRe.exec(line);
+        const sent = m ? sendTimes[Number(m[1])] : NaN;
+        if (m && line.startsWith('{"type":"ADDED"') && !Number.isNaN(sent)) {
+          if (delivered < expected) latencies[delivered] = now - sent;
+          delivered++;
+          perWatcher[w]++;
+        } else {
+          unexpectedLines++;
+          if (!firstUnexpected) firstUnexpected = line.slice(0, 300);
+        }
+      }
+      rest = text.slice(start);
+    });
+    const ended = (err?: Error): void => {
+      if (closing) return;
+      endedEarly++;
+      if (!firstEnd) firstEnd = `${err ? `error ${err.message}` : 'end of stream'} ${((performance.now() - phaseStart) / 1000).toFixed(1)} s into the phase`;
+    };
+    body.on('end', () => ended());
+    body.on('error', ended);
+  });
+  progress(`  ${opened.ok} watches established in ${(opened.elapsedMs / 1000).toFixed(2)} s${opened.failed ? `, ${opened.failed} FAILED (first: ${opened.errors[0]})` : ''}`);
+  if (opened.ok === 0) throw new Error(`no watch could be opened: ${opened.errors[0]}`);
+  const etcdWatchersDuring = await etcdWatcherCount(ctx.cp.etcd.endpoint);
+  progress(`  etcd ${ETCD_WATCHER_METRIC}: ${etcdWatchersBefore} before the HTTP watches, ${etcdWatchersDuring} with ${count(opened.ok)} open`);
+
+  // Baseline: one watcher directly on etcd, seeing the very same writes.
+  const baseLatencies: number[] = [];
+  const baseWatcher: Watcher = await ctx.etcd.watch().prefix(WATCH_PREFIX_IN_ETCD).create();
+  ctx.cleanups.push(() => baseWatcher.cancel());
+  baseWatcher.on('put', (kv: IKeyValue) => {
+    const now = performance.now();
+    const m = /wcm-(\d+)$/.exec(kv.key.toString());
+    const sent = m ? sendTimes[Number(m[1])] : NaN;
+    if (!Number.isNaN(sent)) baseLatencies.push(now - sent);
+  });
+
+  const writer = new Pool(ctx.cp.url, { connections: 8, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  ctx.cleanups.push(() => writer.destroy());
+  const intervalMs = 1000 / WATCH_WRITES_PER_SECOND;
+  progress(`watch fan-out: ${count(WATCH_WRITES)} configmap creates at ${WATCH_WRITES_PER_SECOND}/s (${((WATCH_WRITES * intervalMs) / 1000).toFixed(0)} s), each to be delivered to ${count(opened.ok)} watchers`);
+  const writes: Promise<void>[] = [];
+  let writeFailures = 0;
+  let firstWriteFailure = '';
+  let etcdWatchersMidway = NaN;
+  const writeStart = performance.now();
+  for (let i = 0; i < WATCH_WRITES; i++) {
+    const wait = writeStart + i * intervalMs - performance.now();
+    if (wait > 0) await sleep(wait);
+    sendTimes[i] = performance.now();
+    writes.push(call(writer, 'POST', `/api/v1/namespaces/${NAMESPACE}/configmaps`, configMapBody(cmName(i)), [201]).then(() => undefined, (err: unknown) => {
+      writeFailures++;
+      if (!firstWriteFailure) firstWriteFailure = err instanceof Error ? err.message : String(err);
+    }));
+    if (i === Math.floor(WATCH_WRITES / 2)) {
+      void etcdWatcherCount(ctx.cp.etcd.endpoint).then((n) => { etcdWatchersMidway = n; }, () => undefined);
+    }
+    if ((i + 1) % Math.max(1, Math.round(WATCH_WRITES / 4)) === 0) {
+      progress(`  sent ${i + 1}/${WATCH_WRITES} writes; ${count(delivered)} deliveries so far${endedEarly ? `; ${endedEarly} streams ENDED (${firstEnd})` : ''}`);
+    }
+  }
+  await Promise.all(writes);
+  const expectedNow = opened.ok * (WATCH_WRITES - writeFailures);
+  progress(`  all writes answered${writeFailures ? ` (${writeFailures} FAILED: ${firstWriteFailure})` : ''}; waiting for ${count(expectedNow)} deliveries (up to ${DELIVERY_GRACE_MS / 1000} s)`);
+  const deadline = performance.now() + DELIVERY_GRACE_MS;
+  while ((delivered < expectedNow || baseLatencies.length < WATCH_WRITES - writeFailures) && performance.now() < deadline && endedEarly < opened.ok) {
+    await sleep(50);
+  }
+  progress(`  ${count(delivered)} of ${count(expectedNow)} deliveries, baseline watcher got ${baseLatencies.length} of ${WATCH_WRITES - writeFailures}`);
+
+  const o = summarize(latencies, Math.min(delivered, expected));
+  const b = summarize(baseLatencies);
+  const starved = perWatcher.reduce((n, got, w) => n + (w < opened.ok && got < WATCH_WRITES - writeFailures ? 1 : 0), 0);
+  ctx.rows.push({
+    figure: `watch fan-out ${count(opened.ok)} watchers p99`,
+    ours: ms(o.p99),
+    baseline: `${ms(b.p99)} (1 etcd watcher)`,
+    ratio: slowdown(o.p99, b.p99),
+    target: `<= ${WATCH_P99_TARGET_MS} ms`,
+    met: o.p99 <= WATCH_P99_TARGET_MS && delivered === expectedNow,
+  });
+  ctx.rows.push({
+    figure: '  delivery p50 / max',
+    ours: `${ms(o.p50)} / ${ms(o.max)}`,
+    baseline: `${ms(b.p50)} / ${ms(b.max)}`,
+    ratio: `${slowdown(o.p50, b.p50)} / ${slowdown(o.max, b.max)}`,
+    target: '',
+  });
+  ctx.rows.push({
+    figure: '  deliveries (watchers x writes)',
+    ours: count(delivered),
+    baseline: `${count(baseLatencies.length)} (1 x ${WATCH_WRITES})`,
+    ratio: '',
+    target: `= ${count(WATCHERS * WATCH_WRITES)}`,
+    met: delivered === WATCHERS * WATCH_WRITES,
+  });
+  ctx.rows.push({
+    figure: 'etcd watchers during fan-out',
+    ours: String(etcdWatchersDuring),
+    baseline: `${etcdWatchersBefore} (before)`,
+    ratio: `+${etcdWatchersDuring - etcdWatchersBefore}`,
+    target: '= before',
+    met: etcdWatchersDuring === etcdWatchersBefore,
+  });
+  if (!Number.isNaN(etcdWatchersMidway)) {
+    ctx.notes.push(`etcd ${ETCD_WATCHER_METRIC} midway through the writes: ${etcdWatchersMidway} (includes the 1 baseline watcher)`);
+  }
+  ctx.notes.push(`watch delivery latency = time the watcher parsed the event line - time the create was sent (includes the create itself)`);
+  if (opened.failed) ctx.notes.push(`watch: ${opened.failed} of ${WATCHERS} watches could not be opened; first: ${opened.errors[0]}`);
+  if (writeFailures) ctx.notes.push(`watch: ${writeFailures} configmap writes failed; first: ${firstWriteFailure}`);
+  if (endedEarly) ctx.notes.push(`watch: ${endedEarly} watch streams ended before the benchmark closed them; first: ${firstEnd}`);
+  if (starved) ctx.notes.push(`watch: ${starved} watchers missed at least one event`);
+  if (unexpectedLines) ctx.notes.push(`watch: ${unexpectedLines} unexpected lines; first: ${firstUnexpected}`);
+
+  progress('watch fan-out: closing the watches');
+  await closeWatches();
+}

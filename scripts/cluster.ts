@@ -1,0 +1,124 @@
+// `npm run cluster`: a local cluster on this machine. Starts components in order,
+// each gated on the previous being ready (etcd, then kube-apiserver; later issues
+// add the rest), keeps state under .cluster/, and stops everything on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const program = new Command('cluster')
+  .description('Run a local cluster: etcd and kube-apiserver')
+  .option('--dir <dir>', 'state directory', join(root, '.cluster'))
+  .option('--etcd-port <port>', 'etcd client port', '12379')
+  .option('--port <port>', 'kube-apiserver port', '6443')
+  .option('--bind-address <ip>', 'kube-apiserver bind address', '127.0.0.1')
+  .option('--fresh', 'delete the previous cluster state first');
+program.parse();
+const o = program.opts<{ dir: string; etcdPort: string; port: string; bindAddress: string; fresh?: boolean }>();
+
+const children: { name: string; proc: ChildProcess }[] = [];
+const step = (msg: string): void => { process.stdout.write(`cluster: ${msg}\n`); };
+
+function start(name: string, cmd: string, args: string[]): ChildProcess {
+  const log = createWriteStream(join(o.dir, 'logs', `${name}.log`), { flags: 'a' });
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout?.pipe(log);
+  proc.stderr?.pipe(log);
+  proc.on('exit', (code, signal) => {
+    if (!stopping) {
+      step(`${name} exited (${signal ?? code}); see ${join(o.dir, 'logs', `${name}.log`)}`);
+      void stopAll(1);
+    }
+  });
+  children.push({ name, proc });
+  return proc;
+}
+
+async function waitReady(name: string, url: string, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  let dots = 0;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) {
+        step(`${name} ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${name} did not become ready in ${timeoutMs / 1000}s; see ${join(o.dir, 'logs')}`);
+    if (++dots % 10 === 0) step(`waiting for ${name} (${((Date.now() - t0) / 1000).toFixed(0)}s)...`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let stopping = false;
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // Stop in reverse start order: clients first, etcd last.
+  for (const { name, proc } of [...children].reverse()) {
+    if (proc.exitCode !== null || proc.signalCode !== null) continue;
+    step(`stopping ${name}`);
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await new Promise((r) => proc.once('exit', r));
+    clearTimeout(timer);
+  }
+  step('stopped');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  if (o.fresh) await rm(o.dir, { recursive: true, force: true });
+  await mkdir(join(o.dir, 'logs'), { recursive: true });
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const etcdUrl = `http://127.0.0.1:${o.etcdPort}`;
+  const peerPort = Number(o.etcdPort) + 1;
+  step(`starting etcd on ${etcdUrl} (data in ${join(o.dir, 'etcd')})`);
+  start('etcd', 'etcd', [
+    '--name', 'default', '--data-dir', join(o.dir, 'etcd'),
+    '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster', `default=http://127.0.0.1:${peerPort}`, '--log-level', 'warn', '--logger', 'zap',
+  ]);
+  await waitReady('etcd', `${etcdUrl}/health`, 30_000);
+
+  const apiUrl = `http://${o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress}:${o.port}`;
+  step(`starting kube-apiserver on ${apiUrl}`);
+  start('kube-apiserver', process.execPath, [join(root, 'dist/apiserver/main.js'), '--etcd-servers', etcdUrl, '--port', o.port, '--bind-address', o.bindAddress]);
+  await waitReady('kube-apiserver', `${apiUrl}/readyz`, 60_000);
+
+  const kubeconfig = join(o.dir, 'kubeconfig');
+  await writeFile(kubeconfig, `apiVersion: v1
+kind: Config
+clusters:
+- name: tskube
+  cluster:
+    server: ${apiUrl}
+contexts:
+- name: tskube
+  context:
+    cluster: tskube
+    user: admin
+current-context: tskube
+users:
+- name: admin
+  user: {}
+`);
+  step(`ready. kubeconfig: ${kubeconfig}`);
+  step(`try:  kubectl --kubeconfig ${kubeconfig} get namespaces`);
+  step(`      curl ${apiUrl}/api/v1/namespaces/default/pods`);
+  step('press Ctrl-C to stop');
+}
+
+main().catch(async (err: unknown) => {
+  step(`failed: ${(err as Error).message}`);
+  await stopAll(1);
+});
