@@ -7,8 +7,11 @@ const program = new Command('kube-apiserver')
   .description('The Kubernetes API server, persisting to etcd')
   .option('--etcd-servers <urls>', 'comma-separated etcd client URLs', 'http://127.0.0.1:2379')
   .option('--bind-address <ip>', 'address to listen on', '127.0.0.1')
-  .option('--port <port>', 'port to serve HTTP on (0 picks a free one)', '6443')
-  .option('--secure-port <port>', 'alias of --port (this server speaks plain HTTP)')
+  .option('--secure-port <port>', 'port to serve HTTPS on (0 picks a free one)', '6443')
+  .option('--port <port>', 'also serve plain HTTP on this port of --bind-address (off unless given; 0 picks a free one)')
+  .option('--cert-dir <dir>', 'where the generated CA and serving certificate are kept', '/var/run/kubernetes')
+  .option('--tls-cert-file <file>', 'serving certificate (PEM); generated into --cert-dir when absent')
+  .option('--tls-private-key-file <file>', 'serving key (PEM)')
   .option('--advertise-address <ip>', 'address other components reach this apiserver on')
   .option('--service-cluster-ip-range <cidr>', 'range of ClusterIPs for services', '10.96.0.0/12')
   .option('--service-node-port-range <range>', 'range of nodePorts for services', '30000-32767')
@@ -18,7 +21,7 @@ const program = new Command('kube-apiserver')
   .option('--watch-cache-size <events>', 'events kept per resource for resuming watches', '10000')
   .option('--etcd-request-timeout <seconds>', 'deadline of each etcd request', '5')
   .option('--log-level <level>', 'pino log level', 'info')
-  .option('--port-file <file>', 'write the port listened on to this file once ready (for tests and scripts)');
+  .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
 
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
@@ -29,7 +32,11 @@ try {
   const server = await startApiServer({
     etcdServers: String(o.etcdServers).split(','),
     bindAddress: String(o.bindAddress),
-    port: Number(o.securePort ?? o.port),
+    securePort: Number(o.securePort),
+    insecurePort: o.port === undefined ? undefined : Number(o.port),
+    certDir: String(o.certDir),
+    tlsCertFile: o.tlsCertFile,
+    tlsPrivateKeyFile: o.tlsPrivateKeyFile,
     advertiseAddress: o.advertiseAddress,
     serviceClusterIPRange: String(o.serviceClusterIpRange),
     serviceNodePortRange: String(o.serviceNodePortRange),
@@ -42,7 +49,7 @@ try {
   });
   if (o.portFile) {
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(o.portFile, String(server.port));
+    await writeFile(o.portFile, JSON.stringify({ securePort: server.securePort, port: server.insecurePort }));
   }
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');

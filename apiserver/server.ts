@@ -1,6 +1,12 @@
 // Builds the kube-apiserver: storage, watch caches, registries, the fastify app
 // with every route, bootstrap objects and the compactor. main.ts only parses flags.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { loadOrCreateServingCerts } from './tls.js';
+import { authenticate, type UserInfo } from './authn.js';
 import type { Logger } from 'pino';
 import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
 import { StatusError, internalError, makeStatus, tooLarge, badRequest, serviceUnavailable, unsupportedMediaType } from '../api/errors.js';
@@ -28,7 +34,14 @@ import type { Query } from './http/list-options.js';
 export interface ApiServerOptions {
   etcdServers: string[];
   bindAddress: string;
-  port: number;
+  /** HTTPS port (0 picks a free one). */
+  securePort: number;
+  /** Plain-HTTP port on bindAddress for curl and tests; undefined disables it (0 picks one). */
+  insecurePort?: number;
+  /** Where generated serving certificates live when tlsCertFile is not given. */
+  certDir: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
   /** Address other components use to reach this apiserver (the kubernetes service's endpoint). */
   advertiseAddress?: string;
   serviceClusterIPRange: string;
@@ -42,8 +55,14 @@ export interface ApiServerOptions {
 }
 
 export interface RunningApiServer {
+  /** https://address:securePort */
   url: string;
-  port: number;
+  securePort: number;
+  /** http://address:insecurePort when the plain-HTTP port is enabled. */
+  insecureUrl?: string;
+  insecurePort?: number;
+  /** PEM of the CA clients should trust. */
+  caCert: string;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -100,7 +119,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   const metrics = createMetrics();
   let bootstrapped = false;
+  const address = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress);
+  const tls = opts.tlsCertFile && opts.tlsPrivateKeyFile
+    ? { cert: await readFile(opts.tlsCertFile, 'utf8'), key: await readFile(opts.tlsPrivateKeyFile, 'utf8'), ca: await readFile(opts.tlsCertFile, 'utf8') }
+    : await loadOrCreateServingCerts(opts.certDir, [address, ipToString(serviceRange.first), ...(opts.bindAddress !== '0.0.0.0' ? [opts.bindAddress] : [])]);
+  // One fastify app serves the HTTPS port and, when enabled, a plain-HTTP port.
+  let insecureServer: HttpServer | undefined;
   const app = Fastify({
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      if (opts.insecurePort !== undefined) insecureServer = createHttpServer(handler);
+      // Client certificates are asked for (not required) and checked against the cluster CA.
+      return createHttpsServer({ cert: tls.cert, key: tls.key, ca: [tls.ca], requestCert: true, rejectUnauthorized: false }, handler) as unknown as HttpServer;
+    },
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: true,
@@ -131,6 +161,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     void reply.code(404).type('application/json').send(JSON.stringify(status));
   });
 
+  const users = new WeakMap<FastifyRequest, UserInfo>();
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      users.set(req, authenticate(req.raw));
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+
   app.addHook('onResponse', (req, reply, done) => {
     const info = reqInfo.get(req);
     const code = String(reply.statusCode);
@@ -139,14 +179,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       metrics.requests.inc({ verb: info.verb, resource: info.resource, code });
       metrics.latency.observe({ verb: info.verb, resource: info.resource }, ms / 1000);
     }
-    log.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    log.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: users.get(req)?.name }, 'request');
     done();
   });
 
+  let securePort = opts.securePort;
   const json = (reply: FastifyReply, obj: unknown, code = 200): void => {
     void reply.code(code).type('application/json').send(JSON.stringify(obj));
   };
-  const address = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress);
 
   app.get('/version', (_req, reply) => json(reply, versionInfo()));
   app.get('/healthz', (_req, reply) => { void reply.type('text/plain').send('ok'); });
@@ -166,7 +206,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   app.get('/metrics', async (_req, reply) => {
     void reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.get('/api', (_req, reply) => json(reply, apiVersions(`${address}:${opts.port}`)));
+  app.get('/api', (_req, reply) => json(reply, apiVersions(`${address}:${securePort}`)));
   app.get('/api/v1', (_req, reply) => json(reply, apiResourceList('', 'v1')));
   app.get('/apis', (_req, reply) => json(reply, apiGroupList()));
   app.get('/apis/:group', (req, reply) => {
@@ -214,8 +254,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
 
   const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
-  await app.listen({ host: opts.bindAddress, port: opts.port });
-  const port = (app.server.address() as { port: number }).port;
+  await app.listen({ host: opts.bindAddress, port: opts.securePort });
+  securePort = (app.server.address() as { port: number }).port;
+  let insecurePort: number | undefined;
+  if (insecureServer) {
+    insecureServer.listen(opts.insecurePort, opts.bindAddress);
+    await once(insecureServer, 'listening');
+    insecurePort = (insecureServer.address() as { port: number }).port;
+  }
+  const port = securePort;
 
   // The kubernetes service points at the port actually listened on, so bootstrap
   // runs after listen; /readyz says not ready until it is done.
@@ -225,15 +272,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
   bootstrapped = true;
   compactor.start();
-  log.info({ address: opts.bindAddress, port }, 'kube-apiserver listening');
+  log.info({ address: opts.bindAddress, securePort, insecurePort }, 'kube-apiserver listening');
 
   return {
-    url: `http://${address}:${port}`,
-    port,
+    url: `https://${address}:${securePort}`,
+    securePort,
+    insecureUrl: insecurePort === undefined ? undefined : `http://${address}:${insecurePort}`,
+    insecurePort,
+    caCert: tls.ca,
     app,
     async close() {
       abort.abort();
       compactor.stop();
+      if (insecureServer) {
+        insecureServer.closeAllConnections();
+        await new Promise((r) => insecureServer?.close(r));
+      }
       await app.close();
       await Promise.all(caches.map((c) => c.stop()));
       await store.close();

@@ -3,21 +3,23 @@
 // add the rest), keeps state under .cluster/, and stops everything on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
   .description('Run a local cluster: etcd and kube-apiserver')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
-  .option('--port <port>', 'kube-apiserver port', '6443')
+  .option('--secure-port <port>', 'kube-apiserver HTTPS port (kubectl)', '6443')
+  .option('--port <port>', 'kube-apiserver plain-HTTP port on loopback (curl)', '8080')
   .option('--bind-address <ip>', 'kube-apiserver bind address', '127.0.0.1')
   .option('--fresh', 'delete the previous cluster state first');
 program.parse();
-const o = program.opts<{ dir: string; etcdPort: string; port: string; bindAddress: string; fresh?: boolean }>();
+const o = program.opts<{ dir: string; etcdPort: string; securePort: string; port: string; bindAddress: string; fresh?: boolean }>();
 
 const children: { name: string; proc: ChildProcess }[] = [];
 const step = (msg: string): void => { process.stdout.write(`cluster: ${msg}\n`); };
@@ -90,31 +92,20 @@ async function main(): Promise<void> {
   ]);
   await waitReady('etcd', `${etcdUrl}/health`, 30_000);
 
-  const apiUrl = `http://${o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress}:${o.port}`;
-  step(`starting kube-apiserver on ${apiUrl}`);
-  start('kube-apiserver', process.execPath, [join(root, 'dist/apiserver/main.js'), '--etcd-servers', etcdUrl, '--port', o.port, '--bind-address', o.bindAddress]);
-  await waitReady('kube-apiserver', `${apiUrl}/readyz`, 60_000);
-
+  const host = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
+  const apiUrl = `https://${host}:${o.securePort}`;
+  const plainUrl = `http://${host}:${o.port}`;
+  const pki = join(o.dir, 'pki');
+  step(`starting kube-apiserver on ${apiUrl} (and ${plainUrl})`);
+  start('kube-apiserver', process.execPath, [join(root, 'dist/apiserver/main.js'), '--etcd-servers', etcdUrl,
+    '--secure-port', o.securePort, '--port', o.port, '--bind-address', o.bindAddress, '--cert-dir', pki]);
+  await waitReady('kube-apiserver', `${plainUrl}/readyz`, 60_000);
   const kubeconfig = join(o.dir, 'kubeconfig');
-  await writeFile(kubeconfig, `apiVersion: v1
-kind: Config
-clusters:
-- name: tskube
-  cluster:
-    server: ${apiUrl}
-contexts:
-- name: tskube
-  context:
-    cluster: tskube
-    user: admin
-current-context: tskube
-users:
-- name: admin
-  user: {}
-`);
+  await writeAdminKubeconfig(kubeconfig, apiUrl, pki);
   step(`ready. kubeconfig: ${kubeconfig}`);
   step(`try:  kubectl --kubeconfig ${kubeconfig} get namespaces`);
-  step(`      curl ${apiUrl}/api/v1/namespaces/default/pods`);
+  step(`      curl ${plainUrl}/api/v1/namespaces/default/pods`);
+  step(`      curl --cacert ${join(pki, 'ca.crt')} ${apiUrl}/api/v1/namespaces/default/pods`);
   step('press Ctrl-C to stop');
 }
 

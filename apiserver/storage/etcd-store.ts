@@ -56,6 +56,9 @@ export class Store {
     const options: IOptions = {
       hosts: opts.endpoints,
       dialTimeout: 2000,
+      // A resource's whole range (the watch cache fill, a full LIST) can be far over
+      // gRPC's default 4 MiB; kube-apiserver lifts the limit the same way.
+      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
       // No circuit breaker or retries: the apiserver answers each request itself and a
       // restarted etcd must be usable at once.
       faultHandling: { host: () => noop, global: noop },

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { waitFor } from '../harness/processes.js';
+import { http } from '../harness/http.js';
 
 const run = promisify(execFile);
 let cp: ControlPlane;
@@ -138,8 +139,12 @@ test('kubectl get -w prints changes as they happen', async () => {
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   try {
-    await waitFor(() => out.includes('NAME'), { timeoutMs: 15_000, what: 'the watch header' });
-    await kubectl('create', 'configmap', 'watched', '--from-literal=a=b');
+    // kubectl prints nothing until the first event: wait until its watch is registered.
+    await waitFor(async () => /apiserver_registered_watchers\{resource="configmaps"\} [1-9]/.test((await http(cp.url, 'GET', '/metrics')).text),
+      { timeoutMs: 15_000, what: 'kubectl to open its watch' });
+    const file = join(cp.dir, 'watched.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  a: b\n');
+    await kubectl('create', '-f', file);
     await waitFor(() => /watched\s+1\s+\d+s/.test(out), { timeoutMs: 15_000, what: 'the new configmap in kubectl get -w' });
   } finally {
     child.kill();

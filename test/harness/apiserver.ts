@@ -1,7 +1,8 @@
 // Starts a real etcd and the real kube-apiserver process on free ports for a test
 // file, and writes a kubeconfig for kubectl and client libraries.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { writeAdminKubeconfig } from '../../apiserver/kubeconfig.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +20,14 @@ export function componentCommand(component: string): string[] {
 
 export interface ControlPlane {
   etcd: EtcdHandle;
+  /** Plain-HTTP URL of the apiserver, for raw API tests. */
   url: string;
   port: number;
+  /** HTTPS URL, what the kubeconfig (kubectl, client-node) uses. */
+  secureUrl: string;
+  securePort: number;
+  /** PEM of the CA the apiserver's serving certificate chains to. */
+  ca: string;
   dir: string;
   kubeconfig: string;
   apiserver: ChildHandle;
@@ -40,21 +47,23 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const portFile = join(dir, 'port');
   const logFile = join(dir, 'apiserver.log');
   let port = 0;
+  let securePort = 0;
   const launch = async (): Promise<ChildHandle> => {
     await rm(portFile, { force: true });
     const child = spawnProcess(process.execPath, [
-      ...componentCommand('apiserver'), '--etcd-servers', etcd.endpoint, '--port', String(port),
-      '--port-file', portFile, '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? []),
+      ...componentCommand('apiserver'), '--etcd-servers', etcd.endpoint, '--port', String(port), '--secure-port', String(securePort),
+      '--cert-dir', join(dir, 'pki'), '--port-file', portFile, '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? []),
     ], { logFile });
-    await waitFor(async () => {
-      if (!child.running) throw new Error(`kube-apiserver exited; see ${logFile}:\n${await tail(logFile)}`);
-      return existsSync(portFile) && (await readFile(portFile, 'utf8')).length > 0;
-    }, { timeoutMs: 30_000, what: 'kube-apiserver to listen' });
-    port = Number(await readFile(portFile, 'utf8'));
+    // Fail at once, with its log, if the apiserver exits instead of listening.
+    const exited = child.exited.then(async () => { throw new Error(`kube-apiserver exited; see ${logFile}:\n${await tail(logFile)}`); });
+    await Promise.race([exited, waitFor(async () => existsSync(portFile) && (await readFile(portFile, 'utf8')).length > 0,
+      { timeoutMs: 30_000, what: 'kube-apiserver to listen' })]);
+    exited.catch(() => undefined);
+    ({ port, securePort } = JSON.parse(await readFile(portFile, 'utf8')) as { port: number; securePort: number });
     return child;
   };
   const cp: ControlPlane = {
-    etcd, dir, kubeconfig: join(dir, 'kubeconfig'), port: 0, url: '',
+    etcd, dir, kubeconfig: join(dir, 'kubeconfig'), port: 0, url: '', securePort: 0, secureUrl: '', ca: '',
     apiserver: await launch(),
     async restartApiserver() {
       await cp.apiserver.stop();
@@ -68,28 +77,11 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   };
   cp.port = port;
   cp.url = `http://127.0.0.1:${port}`;
-  await writeFile(cp.kubeconfig, kubeconfigYaml(cp.url));
+  cp.securePort = securePort;
+  cp.secureUrl = `https://127.0.0.1:${securePort}`;
+  cp.ca = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8');
+  await writeAdminKubeconfig(cp.kubeconfig, cp.secureUrl, join(dir, 'pki'));
   return cp;
-}
-
-export function kubeconfigYaml(server: string): string {
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: tskube
-  cluster:
-    server: ${server}
-contexts:
-- name: tskube
-  context:
-    cluster: tskube
-    user: admin
-    namespace: default
-current-context: tskube
-users:
-- name: admin
-  user: {}
-`;
 }
 
 async function tail(file: string): Promise<string> {
