@@ -25,7 +25,8 @@ const program = new Command('kube-apiserver')
 
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
-const log = pino({ name: 'kube-apiserver', level: o.logLevel });
+// Asynchronous destination: one line per request must not block the event loop on a slow disk.
+const log = pino({ name: 'kube-apiserver', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
 const seconds = (v: string | undefined): number => Number(v) * 1000;
 
 try {
@@ -53,8 +54,9 @@ try {
   }
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');
-    server.close().then(() => process.exit(0), (err: unknown) => {
+    server.close().then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
       log.error({ err }, 'shutdown failed');
+      log.flush();
       process.exit(1);
     });
   };
@@ -62,5 +64,6 @@ try {
   process.once('SIGINT', () => stop('SIGINT'));
 } catch (err) {
   log.fatal({ err }, 'kube-apiserver failed to start');
+  log.flush();
   process.exit(1);
 }

@@ -22,11 +22,16 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
  * group/version/kind); undefined when no definition describes it.
  */
 export function definitionName(group: string, version: string, kind: string): string | undefined {
-  for (const [name, schema] of Object.entries(DEFINITIONS)) {
-    const gvks = schema['x-kubernetes-group-version-kind'];
-    if (gvks?.some((g) => g.group === group && g.version === version && g.kind === kind)) return name;
+  return BY_GVK.get(`${group}/${version}/${kind}`);
+}
+
+// Built once: the apiserver looks a kind up on every write (fieldValidation).
+const BY_GVK = new Map<string, string>();
+for (const [name, schema] of Object.entries(DEFINITIONS)) {
+  for (const g of schema['x-kubernetes-group-version-kind'] ?? []) {
+    const key = `${g.group}/${g.version}/${g.kind}`;
+    if (!BY_GVK.has(key)) BY_GVK.set(key, name);
   }
-  return undefined;
 }
 
 /** The schema of a kind; undefined when unknown. */

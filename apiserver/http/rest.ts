@@ -116,7 +116,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       if (name) throw methodNotAllowed(`POST is not allowed on a named ${reg.ri.singular}; use PUT or PATCH`);
       const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
       checkFields(obj);
-      return send(201, await reg.create(namespace, obj, { dryRun }));
+      return send(201, await reg.create(namespace, obj, { dryRun, owned: true }));
     }
     case 'PUT': {
       if (!name) throw methodNotAllowed(`PUT needs the name of the ${reg.ri.singular} in the path`);

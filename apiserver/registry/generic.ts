@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   alreadyExists, badRequest, conflict, expired, forbidden, invalid, isConflict, notFound,
-  StatusError, tooLarge, makeStatus,
+  StatusError, makeStatus,
 } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/registry.js';
 import { groupVersion } from '../../api/registry.js';
@@ -18,9 +18,6 @@ import type { Strategy } from './strategy.js';
 import { deepEqual } from './deep-equal.js';
 import { generateName } from './names.js';
 
-/** Largest object the apiserver stores (etcd's own request limit is 1.5 MiB). */
-export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
-
 export interface ListOptions {
   namespace?: string;
   /** True when the object is selected by the request's label and field selectors. */
@@ -33,6 +30,8 @@ export interface ListOptions {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The caller hands over body (freshly decoded): the registry may change it instead of cloning. */
+  owned?: boolean;
   /** Checks a patched object before it is written (fieldValidation). */
   checkFields?: (obj: KubeObject) => void;
 }
@@ -50,7 +49,13 @@ export interface RegistryContext {
   eventLease?(): Promise<string>;
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Kubernetes timestamps have second precision: format once per second. */
+let nowCache = { second: 0, text: '' };
+function now(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== nowCache.second) nowCache = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return nowCache.text;
+}
 
 /**
  * GenericRegistry is called by the HTTP layer for every verb on one resource. Each
@@ -128,7 +133,8 @@ export class GenericRegistry {
   }
 
   async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const obj = structuredClone(body);
+    const requestedName = body?.metadata?.name;
+    const obj = opts.owned ? body : structuredClone(body);
     this.checkTypeAndNamespace(obj, namespace);
     if (this.ri.namespaced) {
       const ns = namespace as string;
@@ -148,7 +154,6 @@ export class GenericRegistry {
     applyDefaults(obj);
     this.strategy.prepareForCreate?.(obj);
     this.validateOrThrow(obj);
-    this.checkSize(obj);
     if (opts.dryRun) return this.withType(obj);
     await this.strategy.beforeCreate?.(obj);
     try {
@@ -159,9 +164,9 @@ export class GenericRegistry {
           meta.resourceVersion = String(res.rev);
           return this.withType(obj);
         }
-        if (body.metadata.name || !meta.generateName || attempt >= 3) {
+        if (requestedName || !meta.generateName || attempt >= 3) {
           const err = alreadyExists(this.qualified, meta.name as string);
-          if (!body.metadata.name) err.status.message += ', the server was not able to generate a unique name for the object';
+          if (!requestedName) err.status.message += ', the server was not able to generate a unique name for the object';
           throw err;
         }
         meta.name = generateName(meta.generateName);
@@ -286,7 +291,6 @@ export class GenericRegistry {
     if (!deepEqual(next.spec, old.spec) && opts.subresource !== 'status') next.metadata.generation += 1;
     delete next.metadata.managedFields;
     this.validateOrThrow(next, old, opts.subresource);
-    this.checkSize(next);
     // Deletion completes once nothing holds it any more.
     const finalize = next.metadata.deletionTimestamp !== undefined && !(next.metadata.finalizers?.length)
       && !next.metadata.deletionGracePeriodSeconds && !this.strategy.deletionHeld?.(next);
@@ -440,12 +444,6 @@ export class GenericRegistry {
     if (causes.length) throw invalid(this.ri.kind, this.ri.group, obj.metadata.name ?? '', causes);
   }
 
-  private checkSize(obj: KubeObject): void {
-    const size = Buffer.byteLength(JSON.stringify(obj));
-    if (size > MAX_OBJECT_BYTES) {
-      throw tooLarge(`Request entity too large: the ${this.ri.singular} "${obj.metadata.name ?? ''}" is ${size} bytes, over the limit of ${MAX_OBJECT_BYTES} bytes`);
-    }
-  }
 }
 
 function stripRv(obj: KubeObject): KubeObject {

@@ -1,11 +1,16 @@
-// The etcd boundary: the one module that imports etcd3. Values are JSON objects
-// stored without metadata.resourceVersion; the resourceVersion a caller sees is the
-// key's etcd mod_revision. Creates and updates are compare-and-swap transactions
-// (kine's "create = version == 0", "update = mod_revision == rv").
-import { Etcd3, type IKeyValue, type Watcher, type IOptions } from 'etcd3';
-import { noop } from 'cockatiel';
-import { expired, serviceUnavailable, timeout, StatusError } from '../../api/errors.js';
-import type { KubeObject } from '../../api/types/meta.js';
+// The Store: what the apiserver's registries call to read and write objects in etcd.
+// Values are JSON objects stored without metadata.resourceVersion; the
+// resourceVersion a caller sees is the key's etcd mod_revision. Creates and updates
+// are compare-and-swap transactions (kine's "create = version == 0", "update =
+// mod_revision == rv"). The etcd3 client itself runs in a worker thread
+// (etcd-worker.ts, etcd-client.ts); JSON is encoded and decoded here.
+import { Worker } from 'node:worker_threads';
+import { serviceUnavailable, tooLarge, StatusError } from '../../api/errors.js';
+import type { KubeObject, Status } from '../../api/types/meta.js';
+import type { RawEvent, RawKV, RawList, RawWrite } from './etcd-client.js';
+
+/** Largest object stored (etcd's own request limit is 1.5 MiB); larger writes get a 413. */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
 export interface StoredObject {
   key: string;
@@ -41,35 +46,43 @@ export interface StoreOptions {
   requestTimeoutMs?: number;
 }
 
+type Reply = { id: number; result?: unknown; error?: Status } | { watch: number; events?: RawEvent[]; error?: Status };
+interface WatchHandlers { onEvent: (events: StoreEvent[]) => void; onError: (err: StatusError) => void }
+
 /**
  * Store is what the apiserver's registries call. Every method either answers or
  * throws a StatusError (503 when etcd is unreachable, 504 on a deadline, 410 when a
- * revision was compacted). A failed precondition is a result, not an error, so the
- * caller can name the resource in its own 409.
+ * revision was compacted, 413 for an object over MAX_OBJECT_BYTES). A failed
+ * precondition is a result, not an error, so the caller can name the resource in
+ * its own 409.
  */
 export class Store {
-  private readonly client: Etcd3;
-  private readonly timeoutMs: number;
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: StatusError) => void }>();
+  private readonly watches = new Map<number, WatchHandlers>();
+  private closed = false;
 
   constructor(opts: StoreOptions) {
-    this.timeoutMs = opts.requestTimeoutMs ?? 5000;
-    const options: IOptions = {
-      hosts: opts.endpoints,
-      dialTimeout: 2000,
-      // A resource's whole range (the watch cache fill, a full LIST) can be far over
-      // gRPC's default 4 MiB; kube-apiserver lifts the limit the same way.
-      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
-      // No circuit breaker or retries: the apiserver answers each request itself and a
-      // restarted etcd must be usable at once.
-      faultHandling: { host: () => noop, global: noop },
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
+    this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), {
+      workerData: { endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs ?? 5000 },
+    });
+    this.worker.on('message', (msg: Reply) => this.onReply(msg));
+    // A dead worker fails everything in flight; the apiserver cannot go on without storage.
+    const fail = (why: string): void => {
+      if (this.closed) return;
+      const err = serviceUnavailable(`etcd client thread stopped: ${why}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      for (const w of this.watches.values()) w.onError(err);
+      this.watches.clear();
     };
-    this.client = new Etcd3(options);
+    this.worker.on('error', (err) => fail(err.message));
+    this.worker.on('exit', (code) => fail(`exit code ${code}`));
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(key) }));
-    const kv = res.kvs[0];
+    const kv = await this.rpc<RawKV | undefined>('get', key);
     return kv ? decode(kv) : undefined;
   }
 
@@ -78,103 +91,61 @@ export class Store {
    * when given (continuation pages read the same snapshot as the first page).
    */
   async list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number } = {}): Promise<ListResult> {
-    const res = await this.call(() => this.client.kv.range({
-      key: Buffer.from(opts.startKey ?? prefix),
-      range_end: prefixEnd(prefix),
-      limit: opts.limit ?? 0,
-      revision: opts.revision ?? 0,
-    }));
-    const items = res.kvs.map(decode);
-    const count = Number(res.count);
-    return { items, revision: Number(res.header.revision), remaining: res.more ? Math.max(count - items.length, 1) : 0 };
+    const res = await this.rpc<RawList>('list', prefix, opts.startKey, opts.limit ?? 0, opts.revision ?? 0);
+    return { items: res.kvs.map(decode), revision: res.revision, remaining: res.remaining };
   }
 
   /** Counts keys under prefix without reading values. */
-  async count(prefix: string): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), count_only: true }));
-    return Number(res.count);
+  count(prefix: string): Promise<number> {
+    return this.rpc<number>('count', prefix);
   }
 
   /** Creates key only if it does not exist; on failure returns the current value. */
   async create(key: string, obj: KubeObject, leaseId?: string): Promise<WriteResult> {
-    const k = Buffer.from(key);
-    const res = await this.call(() => this.client.kv.txn({
-      compare: [{ key: k, target: 'Version', result: 'Equal', version: 0 }],
-      success: [{ request_put: { key: k, value: encode(obj), lease: leaseId ?? 0 } }],
-      failure: [{ request_range: { key: k } }],
-    }));
-    if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
-    const kv = res.responses[0]?.response_range?.kvs[0];
-    return { ok: false, current: kv ? decode(kv) : undefined };
+    return written(await this.rpc<RawWrite>('put', key, encode(obj), undefined, leaseId));
   }
 
   /** Replaces key only if its mod_revision is still rev; on failure returns the current value (undefined: gone). */
   async update(key: string, obj: KubeObject, rev: number, leaseId?: string): Promise<WriteResult> {
-    const k = Buffer.from(key);
-    const res = await this.call(() => this.client.kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: rev }],
-      success: [{ request_put: { key: k, value: encode(obj), lease: leaseId ?? 0 } }],
-      failure: [{ request_range: { key: k } }],
-    }));
-    if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
-    const kv = res.responses[0]?.response_range?.kvs[0];
-    return { ok: false, current: kv ? decode(kv) : undefined };
+    return written(await this.rpc<RawWrite>('put', key, encode(obj), rev, leaseId));
   }
 
   /** Deletes key only if its mod_revision is still rev. */
   async delete(key: string, rev: number): Promise<WriteResult> {
-    const k = Buffer.from(key);
-    const res = await this.call(() => this.client.kv.txn({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: rev }],
-      success: [{ request_delete_range: { key: k } }],
-      failure: [{ request_range: { key: k } }],
-    }));
-    if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
-    const kv = res.responses[0]?.response_range?.kvs[0];
-    return { ok: false, current: kv ? decode(kv) : undefined };
+    return written(await this.rpc<RawWrite>('delete', key, rev));
   }
 
   /** Creates a raw key (allocator bookkeeping) if absent; true when this call created it. */
-  async createRaw(key: string, value: string): Promise<boolean> {
-    const k = Buffer.from(key);
-    const res = await this.call(() => this.client.kv.txn({
-      compare: [{ key: k, target: 'Version', result: 'Equal', version: 0 }],
-      success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-      failure: [],
-    }));
-    return res.succeeded;
+  createRaw(key: string, value: string): Promise<boolean> {
+    return this.rpc<boolean>('createRaw', key, value);
   }
 
   async deleteRaw(key: string): Promise<void> {
-    await this.call(() => this.client.kv.deleteRange({ key: Buffer.from(key) }));
+    await this.rpc('deleteRaw', key);
   }
 
-  async listRawKeys(prefix: string): Promise<string[]> {
-    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), keys_only: true }));
-    return res.kvs.map((kv) => kv.key.toString());
+  listRawKeys(prefix: string): Promise<string[]> {
+    return this.rpc<string[]>('listRawKeys', prefix);
   }
 
   /** The current etcd revision. */
-  async revision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: Buffer.from('/registry/health'), limit: 1 }));
-    return Number(res.header.revision);
+  revision(): Promise<number> {
+    return this.rpc<number>('revision');
   }
 
   async compact(revision: number): Promise<void> {
-    await this.call(() => this.client.kv.compact({ revision }));
+    await this.rpc('compact', revision);
   }
 
   /** Grants a lease of ttl seconds (for objects that expire, such as events). */
-  async grantLease(ttlSeconds: number): Promise<string> {
-    const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }));
-    return String(res.ID);
+  grantLease(ttlSeconds: number): Promise<string> {
+    return this.rpc<string>('grantLease', ttlSeconds);
   }
 
   /** Answers true when etcd serves a read before a short deadline. */
   async healthy(deadlineMs = 2000): Promise<boolean> {
     try {
-      await this.client.kv.range({ key: Buffer.from('/registry/health'), limit: 1 }, { deadline: Date.now() + deadlineMs });
-      return true;
+      return await this.rpc<boolean>('healthy', deadlineMs);
     } catch {
       return false;
     }
@@ -186,81 +157,95 @@ export class Store {
    * (410 when fromRev was compacted). Returns a function that cancels the watch.
    */
   async watch(prefix: string, fromRev: number, onEvent: (events: StoreEvent[]) => void, onError: (err: StatusError) => void): Promise<() => Promise<void>> {
-    const watcher: Watcher = await this.client.watch().prefix(prefix).startRevision(String(fromRev)).withPreviousKV().create();
-    watcher.on('data', (res) => {
-      if (Number(res.compact_revision) > 0) {
-        onError(expired(`too old resource version: ${fromRev} (${res.compact_revision})`));
-        return;
-      }
-      const batch: StoreEvent[] = [];
-      for (const ev of res.events) {
-        try {
-          if (ev.type === 'Delete') {
-            if (!ev.prev_kv) continue;
-            const prev = decode(ev.prev_kv).obj;
-            batch.push({ type: 'delete', key: ev.kv.key.toString(), obj: prev, rev: Number(ev.kv.mod_revision) });
-          } else {
-            const cur = decode(ev.kv);
-            batch.push({ type: 'put', key: cur.key, obj: cur.obj, prev: ev.prev_kv ? decode(ev.prev_kv).obj : undefined, rev: cur.rev });
-          }
-        } catch (err) {
-          onError(serviceUnavailable(`cannot decode stored object: ${(err as Error).message}`));
-        }
-      }
-      if (batch.length) onEvent(batch);
-    });
-    watcher.on('error', (err) => onError(serviceUnavailable(`etcd watch failed: ${err.message}`)));
-    return () => watcher.cancel();
+    const id = this.nextId++;
+    this.watches.set(id, { onEvent, onError });
+    try {
+      await this.rpc('watch', id, prefix, fromRev);
+    } catch (err) {
+      this.watches.delete(id);
+      throw err;
+    }
+    return async () => {
+      this.watches.delete(id);
+      await this.rpc('cancelWatch', id).catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {
-    this.client.close();
+    await this.rpc('close').catch(() => undefined);
+    this.closed = true;
+    await this.worker.terminate();
   }
 
-  /** Runs one etcd call, turning etcd's failures into StatusErrors. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapEtcdError(err);
+  private rpc<T>(op: string, ...args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(serviceUnavailable('the storage is closed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, op, args });
+    });
+  }
+
+  private onReply(msg: Reply): void {
+    if ('watch' in msg) {
+      const w = this.watches.get(msg.watch);
+      if (!w) return;
+      if (msg.error) {
+        this.watches.delete(msg.watch);
+        w.onError(new StatusError(msg.error));
+        return;
+      }
+      let events: StoreEvent[];
+      try {
+        events = (msg.events ?? []).map(decodeEvent);
+      } catch (err) {
+        w.onError(serviceUnavailable(`cannot decode stored object: ${(err as Error).message}`));
+        return;
+      }
+      w.onEvent(events);
+      return;
     }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.error) p.reject(new StatusError(msg.error));
+    else p.resolve(msg.result);
   }
 }
 
-function mapEtcdError(err: unknown): StatusError {
-  if (err instanceof StatusError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  if (/compacted/i.test(message)) return expired('The resourceVersion for the provided list is too old.');
-  if (/deadline/i.test(message)) return timeout('etcd did not answer in time');
-  return serviceUnavailable(`etcd is unavailable: ${message.split('\n')[0]}`);
+function written(res: RawWrite): WriteResult {
+  if (res.ok) return res;
+  return { ok: false, current: res.current ? decode(res.current) : undefined };
 }
 
-function encode(obj: KubeObject): Buffer {
+/** The stored form: JSON without resourceVersion, refused when over MAX_OBJECT_BYTES. */
+function encode(obj: KubeObject): string {
   const rv = obj.metadata.resourceVersion;
-  if (rv === undefined) return Buffer.from(JSON.stringify(obj));
-  delete obj.metadata.resourceVersion;
+  if (rv !== undefined) delete obj.metadata.resourceVersion;
+  let out: string;
   try {
-    return Buffer.from(JSON.stringify(obj));
+    out = JSON.stringify(obj);
   } finally {
-    obj.metadata.resourceVersion = rv;
+    if (rv !== undefined) obj.metadata.resourceVersion = rv;
   }
+  // UTF-16 length bounds the byte length from below; measure bytes only near the limit.
+  if (out.length * 3 > MAX_OBJECT_BYTES && Buffer.byteLength(out) > MAX_OBJECT_BYTES) {
+    throw tooLarge(`Request entity too large: the ${String(obj.kind ?? 'object')} "${obj.metadata.name ?? ''}" is ${Buffer.byteLength(out)} bytes, over the limit of ${MAX_OBJECT_BYTES} bytes`);
+  }
+  return out;
 }
 
-function decode(kv: IKeyValue): StoredObject {
-  const obj = JSON.parse(kv.value.toString()) as KubeObject;
-  const rev = Number(kv.mod_revision);
+function parse(value: string, rev: number): KubeObject {
+  const obj = JSON.parse(value) as KubeObject;
   obj.metadata.resourceVersion = String(rev);
-  return { key: kv.key.toString(), obj, rev };
+  return obj;
 }
 
-/** The range end covering every key that starts with prefix. */
-function prefixEnd(prefix: string): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] < 0xff) {
-      end[i]++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
+function decode(kv: RawKV): StoredObject {
+  return { key: kv.key, obj: parse(kv.value, kv.rev), rev: kv.rev };
+}
+
+function decodeEvent(ev: RawEvent): StoreEvent {
+  if (ev.type === 'delete') return { type: 'delete', key: ev.key, obj: parse(ev.value, ev.rev), rev: ev.rev };
+  return { type: 'put', key: ev.key, obj: parse(ev.value, ev.rev), prev: ev.prev === undefined ? undefined : JSON.parse(ev.prev) as KubeObject, rev: ev.rev };
 }

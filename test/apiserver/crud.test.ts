@@ -287,7 +287,7 @@ test('built-in namespaces and the kubernetes service exist', async () => {
   const svc = await api('GET', '/api/v1/namespaces/default/services/kubernetes');
   assert.equal(svc.json.spec.clusterIP, '10.96.0.1');
   const ep = await api('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
-  assert.equal(ep.json.subsets[0].ports[0].port, cp.port);
+  assert.equal(ep.json.subsets[0].ports[0].port, cp.securePort);
 });
 
 test('deletecollection with a label selector', async () => {

@@ -1,0 +1,191 @@
+// The one module that imports etcd3. It runs inside the storage worker thread
+// (etcd-worker.ts) so gRPC's per-call cost does not compete with HTTP serving on the
+// main thread. It speaks strings, not objects: JSON is encoded and decoded by the
+// Store on the main thread, and everything here crosses threads by structured clone.
+import { Etcd3, type IKeyValue, type Watcher, type IOptions } from 'etcd3';
+import { noop } from 'cockatiel';
+import { expired, serviceUnavailable, timeout, StatusError } from '../../api/errors.js';
+import type { Status } from '../../api/types/meta.js';
+
+export interface RawKV { key: string; value: string; rev: number }
+export type RawWrite = { ok: true; rev: number } | { ok: false; current?: RawKV };
+export interface RawList { kvs: RawKV[]; revision: number; remaining: number }
+export interface RawEvent { type: 'put' | 'delete'; key: string; value: string; prev?: string; rev: number }
+
+export interface EtcdClientOptions {
+  endpoints: string[];
+  requestTimeoutMs: number;
+}
+
+const raw = (kv: IKeyValue): RawKV => ({ key: kv.key.toString(), value: kv.value.toString(), rev: Number(kv.mod_revision) });
+
+/** Turns etcd's failures into the Status the apiserver answers with. */
+export function mapEtcdError(err: unknown): StatusError {
+  if (err instanceof StatusError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/compacted/i.test(message)) return expired('The resourceVersion for the provided list is too old.');
+  if (/deadline/i.test(message)) return timeout('etcd did not answer in time');
+  return serviceUnavailable(`etcd is unavailable: ${message.split('\n')[0]}`);
+}
+
+/** The range end covering every key that starts with prefix. */
+function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/**
+ * EtcdClient: key/value operations and watches on raw strings. Every method answers
+ * or throws a StatusError. Called only through the worker protocol (etcd-worker.ts).
+ */
+export class EtcdClient {
+  private readonly client: Etcd3;
+  private readonly watchers = new Map<number, Watcher>();
+
+  constructor(opts: EtcdClientOptions) {
+    const options: IOptions = {
+      hosts: opts.endpoints,
+      dialTimeout: 2000,
+      // A resource's whole range (the watch cache fill, a full LIST) can be far over
+      // gRPC's default 4 MiB; kube-apiserver lifts the limit the same way. Retries and
+      // channelz cost CPU on every call: the apiserver retries itself where it must.
+      grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, 'grpc.enable_retries': 0, 'grpc.enable_channelz': 0 },
+      // No circuit breaker: a restarted etcd must be usable at once.
+      faultHandling: { host: () => noop, global: noop },
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.requestTimeoutMs }),
+    };
+    this.client = new Etcd3(options);
+  }
+
+  async get(key: string): Promise<RawKV | undefined> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(key) }));
+    return res.kvs[0] ? raw(res.kvs[0]) : undefined;
+  }
+
+  async list(prefix: string, startKey: string | undefined, limit: number, revision: number): Promise<RawList> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(startKey ?? prefix), range_end: prefixEnd(prefix), limit, revision }));
+    const kvs = res.kvs.map(raw);
+    return { kvs, revision: Number(res.header.revision), remaining: res.more ? Math.max(Number(res.count) - kvs.length, 1) : 0 };
+  }
+
+  async count(prefix: string): Promise<number> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), count_only: true }));
+    return Number(res.count);
+  }
+
+  /** put if the key is absent (rev undefined) or still at mod_revision rev; else the current value. */
+  async put(key: string, value: string, rev: number | undefined, lease: string | undefined): Promise<RawWrite> {
+    const k = Buffer.from(key);
+    const compare = rev === undefined
+      ? { key: k, target: 'Version' as const, result: 'Equal' as const, version: 0 }
+      : { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: rev };
+    const res = await this.call(() => this.client.kv.txn({
+      compare: [compare],
+      success: [{ request_put: { key: k, value: Buffer.from(value), lease: lease ?? 0 } }],
+      failure: [{ request_range: { key: k } }],
+    }));
+    if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
+    const kv = res.responses[0]?.response_range?.kvs[0];
+    return { ok: false, current: kv ? raw(kv) : undefined };
+  }
+
+  async delete(key: string, rev: number): Promise<RawWrite> {
+    const k = Buffer.from(key);
+    const res = await this.call(() => this.client.kv.txn({
+      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: rev }],
+      success: [{ request_delete_range: { key: k } }],
+      failure: [{ request_range: { key: k } }],
+    }));
+    if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
+    const kv = res.responses[0]?.response_range?.kvs[0];
+    return { ok: false, current: kv ? raw(kv) : undefined };
+  }
+
+  async createRaw(key: string, value: string): Promise<boolean> {
+    const k = Buffer.from(key);
+    const res = await this.call(() => this.client.kv.txn({
+      compare: [{ key: k, target: 'Version', result: 'Equal', version: 0 }],
+      success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+      failure: [],
+    }));
+    return res.succeeded;
+  }
+
+  async deleteRaw(key: string): Promise<void> {
+    await this.call(() => this.client.kv.deleteRange({ key: Buffer.from(key) }));
+  }
+
+  async listRawKeys(prefix: string): Promise<string[]> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), keys_only: true }));
+    return res.kvs.map((kv) => kv.key.toString());
+  }
+
+  async revision(): Promise<number> {
+    const res = await this.call(() => this.client.kv.range({ key: Buffer.from('/registry/health'), limit: 1 }));
+    return Number(res.header.revision);
+  }
+
+  async compact(revision: number): Promise<void> {
+    await this.call(() => this.client.kv.compact({ revision }));
+  }
+
+  async grantLease(ttlSeconds: number): Promise<string> {
+    const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }));
+    return String(res.ID);
+  }
+
+  async healthy(deadlineMs: number): Promise<boolean> {
+    try {
+      await this.client.kv.range({ key: Buffer.from('/registry/health'), limit: 1 }, { deadline: Date.now() + deadlineMs });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Starts watch id on prefix from fromRev (inclusive); events and errors go to the callbacks. */
+  async watch(id: number, prefix: string, fromRev: number, onEvents: (events: RawEvent[]) => void, onError: (status: Status) => void): Promise<void> {
+    const watcher = await this.call(() => this.client.watch().prefix(prefix).startRevision(String(fromRev)).withPreviousKV().create());
+    this.watchers.set(id, watcher);
+    watcher.on('data', (res) => {
+      if (Number(res.compact_revision) > 0) {
+        onError(expired(`too old resource version: ${fromRev} (${res.compact_revision})`).status);
+        return;
+      }
+      const batch: RawEvent[] = [];
+      for (const ev of res.events) {
+        if (ev.type === 'Delete') {
+          if (ev.prev_kv) batch.push({ type: 'delete', key: ev.kv.key.toString(), value: ev.prev_kv.value.toString(), rev: Number(ev.kv.mod_revision) });
+        } else {
+          batch.push({ type: 'put', key: ev.kv.key.toString(), value: ev.kv.value.toString(), prev: ev.prev_kv?.value.toString(), rev: Number(ev.kv.mod_revision) });
+        }
+      }
+      if (batch.length) onEvents(batch);
+    });
+    watcher.on('error', (err) => onError(serviceUnavailable(`etcd watch failed: ${err.message}`).status));
+  }
+
+  async cancelWatch(id: number): Promise<void> {
+    const w = this.watchers.get(id);
+    this.watchers.delete(id);
+    await w?.cancel();
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapEtcdError(err);
+    }
+  }
+}
