@@ -300,3 +300,21 @@ test('deletecollection with a label selector', async () => {
   const left = await api('GET', '/api/v1/namespaces/default/configmaps?labelSelector=dc');
   assert.deepEqual(left.json.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['dc-keep']);
 });
+
+test('events expire after --event-ttl (etcd lease)', async () => {
+  const short = await startControlPlane({ args: ['--event-ttl', '2'] });
+  try {
+    const ev = await http(short.url, 'POST', '/api/v1/namespaces/default/events', {
+      metadata: { name: 'short-lived' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Test', message: 'bye', type: 'Normal',
+    });
+    assert.equal(ev.status, 201, ev.text);
+    const cm = await http(short.url, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'long-lived' } });
+    assert.equal(cm.status, 201);
+    const { waitFor } = await import('../harness/processes.js');
+    await waitFor(async () => (await http(short.url, 'GET', '/api/v1/namespaces/default/events/short-lived')).status === 404,
+      { timeoutMs: 15_000, intervalMs: 250, what: 'the event to expire' });
+    assert.equal((await http(short.url, 'GET', '/api/v1/namespaces/default/configmaps/long-lived')).status, 200);
+  } finally {
+    await short.stop();
+  }
+});

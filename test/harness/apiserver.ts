@@ -62,9 +62,18 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     ({ port, securePort } = JSON.parse(await readFile(portFile, 'utf8')) as { port: number; securePort: number });
     return child;
   };
+  let first: ChildHandle;
+  try {
+    first = await launch();
+  } catch (err) {
+    // Leave nothing behind when the apiserver cannot start.
+    await etcd.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const cp: ControlPlane = {
     etcd, dir, kubeconfig: join(dir, 'kubeconfig'), port: 0, url: '', securePort: 0, secureUrl: '', ca: '',
-    apiserver: await launch(),
+    apiserver: first,
     async restartApiserver() {
       await cp.apiserver.stop();
       cp.apiserver = await launch();
