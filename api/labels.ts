@@ -3,6 +3,7 @@
 // A port of apimachinery's labels/selector.go and metav1.LabelSelectorAsSelector, messages
 // included, so a bad selector fails here exactly as it fails on a real apiserver.
 import { badRequest } from './errors.js';
+import { isQualifiedName, isValidLabelValue } from './validation/names.js';
 import type { LabelSelector } from './types/meta.js';
 
 /** The operators of a requirement, spelled as apimachinery's selection.Operator. */
@@ -33,61 +34,14 @@ export interface LabelSelectorMatcher {
   requiresExactMatch(key: string): string | undefined;
 }
 
-// ---- validation messages (apimachinery api/validate/content) ----
-
-const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const LABEL_KEY_RE = new RegExp(`^${LABEL_KEY_FMT}$`);
-const LABEL_KEY_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_FMT = `(${LABEL_KEY_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
-const LABEL_VALUE_MSG = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const DNS1123_SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${fmt}')`;
-}
-const maxLenError = (n: number): string => `must be no more than ${n} characters`;
-const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+// ---- validation messages ----
 
 /**
- * Why `key` is not a valid label key (a qualified name: optional DNS-subdomain prefix and
- * '/', then a name of at most 63 characters); empty when valid. Validation code reuses it for
- * metadata.labels and annotations keys.
+ * Why `key` is not a valid label key (a qualified name) or `value` not a valid label
+ * value; empty when valid. One implementation, in validation/names.ts.
  */
-export function labelKeyErrors(key: string): string[] {
-  const errs: string[] = [];
-  const parts = key.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0];
-  } else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
-    if (prefix.length === 0) {
-      errs.push('prefix part must be non-empty');
-    } else {
-      if (byteLength(prefix) > 253) errs.push(`prefix part ${maxLenError(253)}`);
-      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) errs.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
-    }
-  } else {
-    return [`a valid label key ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (byteLength(name) > 63) errs.push(`name part ${maxLenError(63)}`);
-  if (!LABEL_KEY_RE.test(name)) errs.push(`name part ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')}`);
-  return errs;
-}
-
-/** Why `value` is not a valid label value (empty, or at most 63 characters); empty when valid. */
-export function labelValueErrors(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLength(value) > 63) errs.push(maxLenError(63));
-  if (!LABEL_VALUE_RE.test(value)) errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
+export const labelKeyErrors = isQualifiedName;
+export const labelValueErrors = isValidLabelValue;
 
 // field.Error.Error(): "<path>: Invalid value: \"v\": detail"; a nil path prints as <nil>.
 const invalidValue = (path: string, value: unknown, detail: string): string =>

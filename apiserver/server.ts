@@ -82,7 +82,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const log = opts.logger;
   const serviceRange = parseCidr(opts.serviceClusterIPRange);
   const nodePortRange = parsePortRange(opts.serviceNodePortRange);
-  const store = new Store({ endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs });
+  const store = new Store({
+    endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs,
+    onFatal: (why) => {
+      // Without storage nothing can be served: exit and let the supervisor restart us.
+      log.fatal({ why }, 'etcd client thread died');
+      log.flush();
+      process.exit(1);
+    },
+  });
   const abort = new AbortController();
 
   await waitForEtcd(store, log);

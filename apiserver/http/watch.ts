@@ -1,9 +1,9 @@
 // Serves one HTTP watch: newline-delimited JSON WatchEvents from the watch cache,
 // BOOKMARKs when asked for, a Status ERROR event when the watch cannot go on.
 import type { ServerResponse } from 'node:http';
-import type { StatusError } from '../../api/errors.js';
-import { StatusError as StatusErrorClass } from '../../api/errors.js';
+import { StatusError } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
+import { groupVersion } from '../../api/registry.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { ListQuery } from './list-options.js';
 
@@ -66,7 +66,7 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
   const bookmark = (annotations?: Record<string, string>): void => {
     const metadata: Record<string, unknown> = { resourceVersion: String(reg.cache.revision) };
     if (annotations) metadata.annotations = annotations;
-    write(JSON.stringify({ type: 'BOOKMARK', object: { kind: reg.ri.kind, apiVersion: reg.withType({ metadata: {} }).apiVersion, metadata } }) + '\n');
+    write(JSON.stringify({ type: 'BOOKMARK', object: { kind: reg.ri.kind, apiVersion: groupVersion(reg.ri), metadata } }) + '\n');
   };
 
   res.on('close', end);
@@ -88,7 +88,7 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
         fail: sendError,
       });
     } catch (err) {
-      if (err instanceof StatusErrorClass) return sendError(err);
+      if (err instanceof StatusError) return sendError(err);
       throw err;
     }
     if (q.allowWatchBookmarks) {
@@ -96,7 +96,7 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
       timers.push(setInterval(() => bookmark(), opts.bookmarkIntervalMs));
     }
   }, (err: unknown) => {
-    if (err instanceof StatusErrorClass) sendError(err);
+    if (err instanceof StatusError) sendError(err);
     else end();
   });
 }

@@ -44,6 +44,8 @@ export interface StoreOptions {
   endpoints: string[];
   /** Deadline of each unary etcd call; past it a request fails with a Status instead of hanging. */
   requestTimeoutMs?: number;
+  /** Called once if the etcd client thread dies: the process cannot serve without storage. */
+  onFatal?: (why: string) => void;
 }
 
 type Reply = { id: number; result?: unknown; error?: Status } | { watch: number; events?: RawEvent[]; error?: Status };
@@ -62,6 +64,8 @@ export class Store {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: StatusError) => void }>();
   private readonly watches = new Map<number, WatchHandlers>();
   private closed = false;
+  /** Why the worker is gone, once it is: every later call fails at once with this. */
+  private dead?: string;
 
   constructor(opts: StoreOptions) {
     this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), {
@@ -70,12 +74,14 @@ export class Store {
     this.worker.on('message', (msg: Reply) => this.onReply(msg));
     // A dead worker fails everything in flight; the apiserver cannot go on without storage.
     const fail = (why: string): void => {
-      if (this.closed) return;
+      if (this.closed || this.dead) return;
+      this.dead = why;
       const err = serviceUnavailable(`etcd client thread stopped: ${why}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
       for (const w of this.watches.values()) w.onError(err);
       this.watches.clear();
+      opts.onFatal?.(why);
     };
     this.worker.on('error', (err) => fail(err.message));
     this.worker.on('exit', (code) => fail(`exit code ${code}`));
@@ -179,6 +185,7 @@ export class Store {
 
   private rpc<T>(op: string, ...args: unknown[]): Promise<T> {
     if (this.closed) return Promise.reject(serviceUnavailable('the storage is closed'));
+    if (this.dead) return Promise.reject(serviceUnavailable(`etcd client thread stopped: ${this.dead}`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

@@ -169,7 +169,7 @@ describe('label key and value validation', () => {
   it('explains invalid ones', () => {
     assert.deepEqual(labelKeyErrors('/name'), ['prefix part must be non-empty']);
     assert.match(labelKeyErrors('Example.com/name')[0], /^prefix part a lowercase RFC 1123 subdomain/);
-    assert.match(labelKeyErrors('a/b/c')[0], /^a valid label key must consist of/);
+    assert.match(labelKeyErrors('a/b/c')[0], /^a qualified name must consist of/);
     assert.match(labelValueErrors('-x')[0], /^a valid label must be an empty string/);
   });
 });
