@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface ApiserverMetrics {
   registry: Registry;
   requests: Counter<'verb' | 'resource' | 'code'>;
-  latency: Histogram<'verb' | 'resource'>;
+  latency: Histogram<'verb' | 'resource' | 'code'>;
   watchers: Gauge<'resource'>;
 }
 
@@ -20,7 +20,7 @@ export function createMetrics(): ApiserverMetrics {
     }),
     latency: new Histogram({
       name: 'apiserver_request_duration_seconds', help: 'Response latency distribution in seconds for each verb and resource.',
-      labelNames: ['verb', 'resource'], registers: [registry],
+      labelNames: ['verb', 'resource', 'code'], registers: [registry],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 10, 15, 30, 60],
     }),
     watchers: new Gauge({

@@ -188,7 +188,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const ms = reply.elapsedTime;
     if (info) {
       metrics.requests.inc({ verb: info.verb, resource: info.resource, code });
-      metrics.latency.observe({ verb: info.verb, resource: info.resource }, ms / 1000);
+      metrics.latency.observe({ verb: info.verb, resource: info.resource, code }, ms / 1000);
     }
     log.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: users.get(req)?.name }, 'request');
     done();
@@ -232,10 +232,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     json(reply, list);
   });
   // client-go asks for the protobuf form of v2 and decodes whatever comes back as protobuf.
-  app.get('/openapi/v2', (req, reply) => {
-    if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
-      void reply.type(OPENAPI_V2_PROTOBUF).send(Buffer.from(openapiV2Protobuf()));
-    } else json(reply, openapiV2());
+  // fastify refuses this media type (its '@' is not a token character) in send(), so
+  // the header is set in onSend, after fastify's own choice.
+  const wantsProto = (req: FastifyRequest): boolean => (req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF);
+  app.get('/openapi/v2', {
+    onSend: (req, reply, payload, done) => {
+      if (wantsProto(req) && reply.statusCode === 200) void reply.header('content-type', OPENAPI_V2_PROTOBUF);
+      done(null, payload);
+    },
+  }, (req, reply) => {
+    if (wantsProto(req)) void reply.send(Buffer.from(openapiV2Protobuf()));
+    else json(reply, openapiV2());
   });
   app.get('/openapi/v3', (_req, reply) => json(reply, openapiV3Root()));
   app.get('/openapi/v3/*', (req, reply) => {
