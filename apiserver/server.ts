@@ -173,6 +173,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
 
   const users = new WeakMap<FastifyRequest, UserInfo>();
+  const httpLog = log.child({ component: 'http' });
   app.addHook('onRequest', (req, _reply, done) => {
     try {
       users.set(req, authenticate(req.raw));
@@ -190,7 +191,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       metrics.requests.inc({ verb: info.verb, resource: info.resource, code });
       metrics.latency.observe({ verb: info.verb, resource: info.resource, code }, ms / 1000);
     }
-    log.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: users.get(req)?.name }, 'request');
+    httpLog.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: users.get(req)?.name }, 'request');
     done();
   });
 
@@ -256,7 +257,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     signal: abort.signal,
     onWatchStart: (resource: string) => metrics.watchers.inc({ resource }),
-    onWatchEnd: (resource: string) => metrics.watchers.dec({ resource }),
+    onWatchEnd: (resource: string, req: FastifyRequest, ms: number) => {
+      metrics.watchers.dec({ resource });
+      httpLog.info({ method: req.method, path: req.url, code: 200, ms, user: users.get(req)?.name }, 'watch ended');
+    },
     podLogs: (req: FastifyRequest, reply: FastifyReply, pod: KubeObject) => proxyPodLogs(req, reply, pod, registries.get(findResource('', 'v1', 'nodes') as ResourceInfo) as GenericRegistry),
   };
   const resourceRoute = (group: string, version: string, rest_: string, req: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -1,7 +1,9 @@
-// Decodes request bodies by Content-Type: JSON and YAML objects for writes, and the
-// three patch formats for PATCH. Every failure is a Status a person can act on.
+// Decodes request bodies by Content-Type: JSON, YAML and Kubernetes protobuf objects for
+// writes (client-go's typed clients, e.g. `kubectl create deployment`, send protobuf), and
+// the three patch formats for PATCH. Every failure is a Status a person can act on.
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unsupportedMediaType } from '../../api/errors.js';
+import { decodeKubernetesProtobuf } from '../../api/protobuf/index.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -9,12 +11,13 @@ export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-pa
 
 const mediaType = (contentType: string | undefined): string => (contentType ?? '').split(';')[0].trim().toLowerCase();
 
-/** Parses the body of a create or update: a JSON or YAML object. */
+/** Parses the body of a create or update: a JSON, YAML or Kubernetes protobuf object. */
 export function decodeObject(contentType: string | undefined, body: Buffer | undefined): unknown {
   const mt = mediaType(contentType);
   if (!body || body.length === 0) throw badRequest('the request body is empty: send the object as JSON or YAML');
   if (mt === 'application/json' || mt === '' || mt === '*/*') return parseJson(body);
   if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return parseYamlBody(body);
+  if (mt === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(body);
   throw unsupportedMediaType(contentType ?? '');
 }
 

@@ -19,7 +19,8 @@ export interface RestContext {
   bookmarkIntervalMs: number;
   signal: AbortSignal;
   onWatchStart(resource: string): void;
-  onWatchEnd(resource: string): void;
+  /** A watch ended after ms; hijacked replies skip fastify's onResponse, so this logs it. */
+  onWatchEnd(resource: string, req: FastifyRequest, ms: number): void;
   /** Proxies pods/log to the pod's kubelet. */
   podLogs(req: FastifyRequest, reply: FastifyReply, pod: KubeObject): Promise<void>;
 }
@@ -103,10 +104,11 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       if (lq.watch) {
         reply.hijack();
         ctx.onWatchStart(reg.ri.plural);
+        const started = Date.now();
         serveWatch(reg, reply.raw, {
           namespace, query: lq, bookmarkIntervalMs: ctx.bookmarkIntervalMs, signal: ctx.signal,
           transform: format === 'table' ? (o) => asTable(reg, o, query) : undefined,
-          onEnd: () => ctx.onWatchEnd(reg.ri.plural),
+          onEnd: () => ctx.onWatchEnd(reg.ri.plural, req, Date.now() - started),
         });
         return;
       }

@@ -1,0 +1,493 @@
+// Message descriptors for the Kubernetes protobuf wire format (proto2, gogo), written from
+// the field numbers and names of k8s.io/api core/v1, apps/v1, coordination/v1 and
+// k8s.io/apimachinery meta/v1 generated.proto. Only the messages a client sends when it
+// creates or updates the kinds we serve are here; a field number not listed is skipped
+// on decode (affinity, status, the cloud volume sources, managedFields, ...).
+//
+// A field is [number, JSON name, type]. The type grammar:
+//   'string' | 'bytes' | 'bool' | 'int32' | 'int64'    scalars (bytes: base64 in JSON)
+//   'Time' | 'MicroTime' | 'Quantity' | 'IntOrString'  meta/v1, api/resource, util/intstr
+//   '<Message>'                                        another message of this table
+//   'map<string>' | 'map<bytes>' | 'map<Quantity>'     map<string, V> (repeated entries)
+//   prefix '[]'   repeated
+//   prefix '*'    a Go pointer: present on the wire means set, even to a zero value;
+//                 without it a zero value (gogo always writes those) means "not set"
+//   prefix '...'  embedded with json:",inline": the message's fields join the parent's
+//   JSON name ''  only with '...'
+
+export type FieldDescriptor = readonly [number: number, jsonName: string, type: string];
+
+export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
+  ObjectMeta: [
+    [1, 'name', 'string'],
+    [2, 'generateName', 'string'],
+    [3, 'namespace', 'string'],
+    [4, 'selfLink', 'string'],
+    [5, 'uid', 'string'],
+    [6, 'resourceVersion', 'string'],
+    [7, 'generation', 'int64'],
+    [8, 'creationTimestamp', 'Time'],
+    [9, 'deletionTimestamp', '*Time'],
+    [10, 'deletionGracePeriodSeconds', '*int64'],
+    [11, 'labels', 'map<string>'],
+    [12, 'annotations', 'map<string>'],
+    [13, 'ownerReferences', '[]OwnerReference'],
+    [14, 'finalizers', '[]string'],
+  ],
+  OwnerReference: [
+    [5, 'apiVersion', 'string'],
+    [1, 'kind', 'string'],
+    [3, 'name', 'string'],
+    [4, 'uid', 'string'],
+    [6, 'controller', '*bool'],
+    [7, 'blockOwnerDeletion', '*bool'],
+  ],
+  LabelSelector: [
+    [1, 'matchLabels', 'map<string>'],
+    [2, 'matchExpressions', '[]LabelSelectorRequirement'],
+  ],
+  LabelSelectorRequirement: [
+    [1, 'key', 'string'],
+    [2, 'operator', 'string'],
+    [3, 'values', '[]string'],
+  ],
+  DeleteOptions: [
+    [1, 'gracePeriodSeconds', '*int64'],
+    [2, 'preconditions', '*Preconditions'],
+    [3, 'orphanDependents', '*bool'],
+    [4, 'propagationPolicy', '*string'],
+    [5, 'dryRun', '[]string'],
+    [6, 'ignoreStoreReadErrorWithClusterBreakingPotential', '*bool'],
+  ],
+  Preconditions: [
+    [1, 'uid', '*string'],
+    [2, 'resourceVersion', '*string'],
+  ],
+  Namespace: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'NamespaceSpec'],
+  ],
+  NamespaceSpec: [
+    [1, 'finalizers', '[]string'],
+  ],
+  ConfigMap: [
+    [1, 'metadata', 'ObjectMeta'],
+    [4, 'immutable', '*bool'],
+    [2, 'data', 'map<string>'],
+    [3, 'binaryData', 'map<bytes>'],
+  ],
+  Secret: [
+    [1, 'metadata', 'ObjectMeta'],
+    [5, 'immutable', '*bool'],
+    [2, 'data', 'map<bytes>'],
+    [4, 'stringData', 'map<string>'],
+    [3, 'type', 'string'],
+  ],
+  Service: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'ServiceSpec'],
+  ],
+  ServiceSpec: [
+    [1, 'ports', '[]ServicePort'],
+    [2, 'selector', 'map<string>'],
+    [3, 'clusterIP', 'string'],
+    [18, 'clusterIPs', '[]string'],
+    [4, 'type', 'string'],
+    [5, 'externalIPs', '[]string'],
+    [7, 'sessionAffinity', 'string'],
+    [8, 'loadBalancerIP', 'string'],
+    [9, 'loadBalancerSourceRanges', '[]string'],
+    [10, 'externalName', 'string'],
+    [11, 'externalTrafficPolicy', 'string'],
+    [12, 'healthCheckNodePort', 'int32'],
+    [13, 'publishNotReadyAddresses', 'bool'],
+    [14, 'sessionAffinityConfig', '*SessionAffinityConfig'],
+    [19, 'ipFamilies', '[]string'],
+    [17, 'ipFamilyPolicy', '*string'],
+    [20, 'allocateLoadBalancerNodePorts', '*bool'],
+    [21, 'loadBalancerClass', '*string'],
+    [22, 'internalTrafficPolicy', '*string'],
+    [23, 'trafficDistribution', '*string'],
+  ],
+  ServicePort: [
+    [1, 'name', 'string'],
+    [2, 'protocol', 'string'],
+    [6, 'appProtocol', '*string'],
+    [3, 'port', 'int32'],
+    [4, 'targetPort', 'IntOrString'],
+    [5, 'nodePort', 'int32'],
+  ],
+  SessionAffinityConfig: [
+    [1, 'clientIP', '*ClientIPConfig'],
+  ],
+  ClientIPConfig: [
+    [1, 'timeoutSeconds', '*int32'],
+  ],
+  Pod: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'PodSpec'],
+  ],
+  PodSpec: [
+    [1, 'volumes', '[]Volume'],
+    [20, 'initContainers', '[]Container'],
+    [2, 'containers', '[]Container'],
+    [3, 'restartPolicy', 'string'],
+    [4, 'terminationGracePeriodSeconds', '*int64'],
+    [5, 'activeDeadlineSeconds', '*int64'],
+    [6, 'dnsPolicy', 'string'],
+    [7, 'nodeSelector', 'map<string>'],
+    [8, 'serviceAccountName', 'string'],
+    [9, 'serviceAccount', 'string'],
+    [21, 'automountServiceAccountToken', '*bool'],
+    [10, 'nodeName', 'string'],
+    [11, 'hostNetwork', 'bool'],
+    [12, 'hostPID', 'bool'],
+    [13, 'hostIPC', 'bool'],
+    [27, 'shareProcessNamespace', '*bool'],
+    [14, 'securityContext', '*PodSecurityContext'],
+    [15, 'imagePullSecrets', '[]LocalObjectReference'],
+    [16, 'hostname', 'string'],
+    [17, 'subdomain', 'string'],
+    [19, 'schedulerName', 'string'],
+    [22, 'tolerations', '[]Toleration'],
+    [24, 'priorityClassName', 'string'],
+    [25, 'priority', '*int32'],
+    [29, 'runtimeClassName', '*string'],
+    [30, 'enableServiceLinks', '*bool'],
+    [31, 'preemptionPolicy', '*string'],
+    [32, 'overhead', 'map<Quantity>'],
+    [35, 'setHostnameAsFQDN', '*bool'],
+    [37, 'hostUsers', '*bool'],
+    [40, 'resources', '*ResourceRequirements'],
+    [41, 'hostnameOverride', '*string'],
+  ],
+  PodTemplateSpec: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'PodSpec'],
+  ],
+  PodTemplate: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'template', 'PodTemplateSpec'],
+  ],
+  Container: [
+    [1, 'name', 'string'],
+    [2, 'image', 'string'],
+    [3, 'command', '[]string'],
+    [4, 'args', '[]string'],
+    [5, 'workingDir', 'string'],
+    [6, 'ports', '[]ContainerPort'],
+    [19, 'envFrom', '[]EnvFromSource'],
+    [7, 'env', '[]EnvVar'],
+    [8, 'resources', 'ResourceRequirements'],
+    [24, 'restartPolicy', '*string'],
+    [9, 'volumeMounts', '[]VolumeMount'],
+    [10, 'livenessProbe', '*Probe'],
+    [11, 'readinessProbe', '*Probe'],
+    [22, 'startupProbe', '*Probe'],
+    [12, 'lifecycle', '*Lifecycle'],
+    [13, 'terminationMessagePath', 'string'],
+    [20, 'terminationMessagePolicy', 'string'],
+    [14, 'imagePullPolicy', 'string'],
+    [15, 'securityContext', '*SecurityContext'],
+    [16, 'stdin', 'bool'],
+    [17, 'stdinOnce', 'bool'],
+    [18, 'tty', 'bool'],
+  ],
+  ContainerPort: [
+    [1, 'name', 'string'],
+    [2, 'hostPort', 'int32'],
+    [3, 'containerPort', 'int32'],
+    [4, 'protocol', 'string'],
+    [5, 'hostIP', 'string'],
+  ],
+  EnvVar: [
+    [1, 'name', 'string'],
+    [2, 'value', 'string'],
+    [3, 'valueFrom', '*EnvVarSource'],
+  ],
+  EnvVarSource: [
+    [1, 'fieldRef', '*ObjectFieldSelector'],
+    [2, 'resourceFieldRef', '*ResourceFieldSelector'],
+    [3, 'configMapKeyRef', '*ConfigMapKeySelector'],
+    [4, 'secretKeyRef', '*SecretKeySelector'],
+  ],
+  ObjectFieldSelector: [
+    [1, 'apiVersion', 'string'],
+    [2, 'fieldPath', 'string'],
+  ],
+  ConfigMapKeySelector: [
+    [1, '', '...LocalObjectReference'],
+    [2, 'key', 'string'],
+    [3, 'optional', '*bool'],
+  ],
+  SecretKeySelector: [
+    [1, '', '...LocalObjectReference'],
+    [2, 'key', 'string'],
+    [3, 'optional', '*bool'],
+  ],
+  ResourceFieldSelector: [
+    [1, 'containerName', 'string'],
+    [2, 'resource', 'string'],
+    [3, 'divisor', 'Quantity'],
+  ],
+  LocalObjectReference: [
+    [1, 'name', 'string'],
+  ],
+  EnvFromSource: [
+    [1, 'prefix', 'string'],
+    [2, 'configMapRef', '*ConfigMapEnvSource'],
+    [3, 'secretRef', '*SecretEnvSource'],
+  ],
+  ConfigMapEnvSource: [
+    [1, '', '...LocalObjectReference'],
+    [2, 'optional', '*bool'],
+  ],
+  SecretEnvSource: [
+    [1, '', '...LocalObjectReference'],
+    [2, 'optional', '*bool'],
+  ],
+  VolumeMount: [
+    [1, 'name', 'string'],
+    [2, 'readOnly', 'bool'],
+    [7, 'recursiveReadOnly', '*string'],
+    [3, 'mountPath', 'string'],
+    [4, 'subPath', 'string'],
+    [5, 'mountPropagation', '*string'],
+    [6, 'subPathExpr', 'string'],
+    [8, 'bindMountOptions', '[]string'],
+  ],
+  Volume: [
+    [1, 'name', 'string'],
+    [2, '', '...VolumeSource'],
+  ],
+  VolumeSource: [
+    [1, 'hostPath', '*HostPathVolumeSource'],
+    [2, 'emptyDir', '*EmptyDirVolumeSource'],
+    [6, 'secret', '*SecretVolumeSource'],
+    [10, 'persistentVolumeClaim', '*PersistentVolumeClaimVolumeSource'],
+    [19, 'configMap', '*ConfigMapVolumeSource'],
+  ],
+  EmptyDirVolumeSource: [
+    [1, 'medium', 'string'],
+    [2, 'sizeLimit', '*Quantity'],
+    [3, 'mode', '*int32'],
+  ],
+  HostPathVolumeSource: [
+    [1, 'path', 'string'],
+    [2, 'type', '*string'],
+  ],
+  ConfigMapVolumeSource: [
+    [1, '', '...LocalObjectReference'],
+    [2, 'items', '[]KeyToPath'],
+    [3, 'defaultMode', '*int32'],
+    [4, 'optional', '*bool'],
+    [5, 'defaultUser', '*int64'],
+  ],
+  SecretVolumeSource: [
+    [1, 'secretName', 'string'],
+    [2, 'items', '[]KeyToPath'],
+    [3, 'defaultMode', '*int32'],
+    [4, 'optional', '*bool'],
+    [5, 'defaultUser', '*int64'],
+  ],
+  KeyToPath: [
+    [1, 'key', 'string'],
+    [2, 'path', 'string'],
+    [3, 'mode', '*int32'],
+    [4, 'user', '*int64'],
+  ],
+  PersistentVolumeClaimVolumeSource: [
+    [1, 'claimName', 'string'],
+    [2, 'readOnly', 'bool'],
+  ],
+  ResourceRequirements: [
+    [1, 'limits', 'map<Quantity>'],
+    [2, 'requests', 'map<Quantity>'],
+  ],
+  Probe: [
+    [1, '', '...ProbeHandler'],
+    [2, 'initialDelaySeconds', 'int32'],
+    [3, 'timeoutSeconds', 'int32'],
+    [4, 'periodSeconds', 'int32'],
+    [5, 'successThreshold', 'int32'],
+    [6, 'failureThreshold', 'int32'],
+    [7, 'terminationGracePeriodSeconds', '*int64'],
+  ],
+  ProbeHandler: [
+    [1, 'exec', '*ExecAction'],
+    [2, 'httpGet', '*HTTPGetAction'],
+    [3, 'tcpSocket', '*TCPSocketAction'],
+    [4, 'grpc', '*GRPCAction'],
+  ],
+  ExecAction: [
+    [1, 'command', '[]string'],
+  ],
+  HTTPGetAction: [
+    [1, 'path', 'string'],
+    [2, 'port', 'IntOrString'],
+    [3, 'host', 'string'],
+    [4, 'scheme', 'string'],
+    [5, 'httpHeaders', '[]HTTPHeader'],
+    [6, 'protocol', '*string'],
+  ],
+  HTTPHeader: [
+    [1, 'name', 'string'],
+    [2, 'value', 'string'],
+  ],
+  TCPSocketAction: [
+    [1, 'port', 'IntOrString'],
+    [2, 'host', 'string'],
+  ],
+  GRPCAction: [
+    [1, 'port', 'int32'],
+    [2, 'service', '*string'],
+    [3, 'mode', '*string'],
+  ],
+  Lifecycle: [
+    [1, 'postStart', '*LifecycleHandler'],
+    [2, 'preStop', '*LifecycleHandler'],
+    [3, 'stopSignal', '*string'],
+  ],
+  LifecycleHandler: [
+    [1, 'exec', '*ExecAction'],
+    [2, 'httpGet', '*HTTPGetAction'],
+    [3, 'tcpSocket', '*TCPSocketAction'],
+    [4, 'sleep', '*SleepAction'],
+  ],
+  SleepAction: [
+    [1, 'seconds', 'int64'],
+  ],
+  SecurityContext: [
+    [1, 'capabilities', '*Capabilities'],
+    [2, 'privileged', '*bool'],
+    [4, 'runAsUser', '*int64'],
+    [8, 'runAsGroup', '*int64'],
+    [5, 'runAsNonRoot', '*bool'],
+    [6, 'readOnlyRootFilesystem', '*bool'],
+    [7, 'allowPrivilegeEscalation', '*bool'],
+    [9, 'procMount', '*string'],
+  ],
+  Capabilities: [
+    [1, 'add', '[]string'],
+    [2, 'drop', '[]string'],
+  ],
+  PodSecurityContext: [
+    [2, 'runAsUser', '*int64'],
+    [6, 'runAsGroup', '*int64'],
+    [3, 'runAsNonRoot', '*bool'],
+    [4, 'supplementalGroups', '[]int64'],
+    [12, 'supplementalGroupsPolicy', '*string'],
+    [5, 'fsGroup', '*int64'],
+    [9, 'fsGroupChangePolicy', '*string'],
+    [13, 'seLinuxChangePolicy', '*string'],
+  ],
+  Toleration: [
+    [1, 'key', 'string'],
+    [2, 'operator', 'string'],
+    [3, 'value', 'string'],
+    [4, 'effect', 'string'],
+    [5, 'tolerationSeconds', '*int64'],
+  ],
+  Endpoints: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'subsets', '[]EndpointSubset'],
+  ],
+  EndpointSubset: [
+    [1, 'addresses', '[]EndpointAddress'],
+    [2, 'notReadyAddresses', '[]EndpointAddress'],
+    [3, 'ports', '[]EndpointPort'],
+  ],
+  EndpointAddress: [
+    [1, 'ip', 'string'],
+    [3, 'hostname', 'string'],
+    [4, 'nodeName', '*string'],
+    [2, 'targetRef', '*ObjectReference'],
+  ],
+  EndpointPort: [
+    [1, 'name', 'string'],
+    [2, 'port', 'int32'],
+    [3, 'protocol', 'string'],
+    [4, 'appProtocol', '*string'],
+  ],
+  ObjectReference: [
+    [1, 'kind', 'string'],
+    [2, 'namespace', 'string'],
+    [3, 'name', 'string'],
+    [4, 'uid', 'string'],
+    [5, 'apiVersion', 'string'],
+    [6, 'resourceVersion', 'string'],
+    [7, 'fieldPath', 'string'],
+  ],
+  Binding: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'target', 'ObjectReference'],
+  ],
+  Deployment: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'DeploymentSpec'],
+  ],
+  DeploymentSpec: [
+    [1, 'replicas', '*int32'],
+    [2, 'selector', '*LabelSelector'],
+    [3, 'template', 'PodTemplateSpec'],
+    [4, 'strategy', 'DeploymentStrategy'],
+    [5, 'minReadySeconds', 'int32'],
+    [6, 'revisionHistoryLimit', '*int32'],
+    [7, 'paused', 'bool'],
+    [9, 'progressDeadlineSeconds', '*int32'],
+  ],
+  DeploymentStrategy: [
+    [1, 'type', 'string'],
+    [2, 'rollingUpdate', '*RollingUpdateDeployment'],
+  ],
+  RollingUpdateDeployment: [
+    [1, 'maxUnavailable', '*IntOrString'],
+    [2, 'maxSurge', '*IntOrString'],
+  ],
+  ReplicaSet: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'ReplicaSetSpec'],
+  ],
+  ReplicaSetSpec: [
+    [1, 'replicas', '*int32'],
+    [4, 'minReadySeconds', 'int32'],
+    [2, 'selector', '*LabelSelector'],
+    [3, 'template', 'PodTemplateSpec'],
+  ],
+  Lease: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'LeaseSpec'],
+  ],
+  LeaseSpec: [
+    [1, 'holderIdentity', '*string'],
+    [2, 'leaseDurationSeconds', '*int32'],
+    [3, 'acquireTime', '*MicroTime'],
+    [4, 'renewTime', '*MicroTime'],
+    [5, 'leaseTransitions', '*int32'],
+    [6, 'strategy', '*string'],
+    [7, 'preferredHolder', '*string'],
+  ],
+};
+
+/** The top-level message of each "apiVersion/kind" a protobuf body may carry. */
+export const KINDS: Readonly<Record<string, string>> = {
+  'v1/Namespace': 'Namespace',
+  'v1/ConfigMap': 'ConfigMap',
+  'v1/Secret': 'Secret',
+  'v1/Service': 'Service',
+  'v1/Pod': 'Pod',
+  'v1/PodTemplate': 'PodTemplate',
+  'v1/Endpoints': 'Endpoints',
+  'v1/Binding': 'Binding',
+  'apps/v1/Deployment': 'Deployment',
+  'apps/v1/ReplicaSet': 'ReplicaSet',
+  'coordination.k8s.io/v1/Lease': 'Lease',
+};
+
+/**
+ * DeleteOptions is registered in every group version, so a client encodes it with the
+ * group version of the resource it deletes ("v1", "apps/v1", "meta.k8s.io/v1", ...).
+ */
+export const ANY_VERSION_KINDS: Readonly<Record<string, string>> = {
+  DeleteOptions: 'DeleteOptions',
+};
