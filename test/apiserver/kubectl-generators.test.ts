@@ -3,24 +3,13 @@
 // (application/vnd.kubernetes.protobuf); `run` and `expose` send JSON. All must work.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
+import { kubectl as runKubectl } from '../harness/kubectl.js';
 
-const run = promisify(execFile);
 let cp: ControlPlane;
 
-async function kubectl(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('kubectl', args, { env: { ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir }, timeout: 60_000 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr || e.message}`);
-  }
-}
-
+const kubectl = (...args: string[]): Promise<string> => runKubectl(cp, ...args);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience
 const getJson = async (...args: string[]): Promise<any> => JSON.parse(await kubectl('get', ...args, '-o', 'json'));
 

@@ -1,36 +1,19 @@
 // The real kubectl (Debian's package), unchanged and with no extra flags, against our apiserver.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { waitFor } from '../harness/processes.js';
 import { http } from '../harness/http.js';
+import { kubectl as runKubectl, kubectlEnv, kubectlFails as runKubectlFails } from '../harness/kubectl.js';
 
-const run = promisify(execFile);
 let cp: ControlPlane;
 
-async function kubectl(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('kubectl', args, { env: { ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir }, timeout: 60_000 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`kubectl ${args.join(' ')} failed: ${e.stderr || e.message}`);
-  }
-}
-
-async function kubectlFails(...args: string[]): Promise<string> {
-  try {
-    await run('kubectl', args, { env: { ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir }, timeout: 60_000 });
-  } catch (err) {
-    return (err as { stderr: string }).stderr;
-  }
-  throw new Error(`kubectl ${args.join(' ')} succeeded but should have failed`);
-}
+const kubectl = (...args: string[]): Promise<string> => runKubectl(cp, ...args);
+const kubectlFails = (...args: string[]): Promise<string> => runKubectlFails(cp, ...args);
 
 before(async () => { cp = await startControlPlane(); });
 after(async () => { await cp?.stop(); });
@@ -135,7 +118,7 @@ test('kubectl describe pod and deployment', async () => {
 });
 
 test('kubectl get -w prints changes as they happen', async () => {
-  const child = spawn('kubectl', ['get', 'configmaps', '-w'], { env: { ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir } });
+  const child = spawn('kubectl', ['get', 'configmaps', '-w'], { env: kubectlEnv(cp) });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   try {
