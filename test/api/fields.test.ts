@@ -1,19 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../../api/errors.js';
 import { convertFieldSelector, escapeFieldValue, fieldsOf, parseFieldSelector, validateFieldSelector } from '../../api/fields.js';
 import type { KubeObject } from '../../api/types/meta.js';
-
-function badRequestMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof StatusError, `expected StatusError, got ${String(err)}`);
-    assert.equal(err.code, 400);
-    return err.message;
-  }
-  assert.fail('expected a BadRequest');
-}
+import { badRequestMessage } from '../harness/assert-status.js';
 
 const pod: KubeObject = {
   apiVersion: 'v1',

@@ -1,24 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../../api/errors.js';
 import {
   everything, formatLabelSelector, labelKeyErrors, labelValueErrors, nothing, parseLabelSelector,
   selectorFromLabelSelector, selectorFromSet,
 } from '../../api/labels.js';
+import { badRequestMessage } from '../harness/assert-status.js';
 
 const labels = { app: 'web', tier: 'frontend', env: 'prod', 'example.com/team': 'a' };
-
-function badRequestMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof StatusError, `expected StatusError, got ${String(err)}`);
-    assert.equal(err.code, 400);
-    assert.equal(err.reason, 'BadRequest');
-    return err.message;
-  }
-  assert.fail('expected a BadRequest');
-}
 
 describe('parseLabelSelector', () => {
   it('matches each operator', () => {
