@@ -1,0 +1,184 @@
+// RestClient: the one HTTP client to the apiserver (DESIGN section 5). An undici Pool
+// per server (keep-alive, unlimited connections so long watches never starve short
+// requests), TLS and credentials from a ClientConfig, timeouts on every request, and
+// failures rebuilt as the StatusError the server sent (or one made from the status
+// code when the body is not a Status, as client-go's newUnstructuredResponseError).
+import { Pool } from 'undici';
+import type { Readable } from 'node:stream';
+import { makeStatus, StatusError, type StatusReason } from '../api/errors.js';
+import type { Status } from '../api/types/meta.js';
+import type { ClientConfig } from './kubeconfig.js';
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  method?: string;
+  /** Absolute API path, e.g. /api/v1/namespaces/default/pods. */
+  path: string;
+  query?: Query;
+  /** An object is sent as JSON; a string or Buffer as is. */
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Whole-request deadline for ordinary requests (default: the client's, 30 s). */
+  timeoutMs?: number;
+}
+
+export interface StreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export interface RestClientOptions {
+  /** Sent as User-Agent, e.g. "kube-scheduler". */
+  userAgent?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The server could not be reached at all (refused, reset, DNS, TLS). Not a StatusError:
+ * callers treat it as transient; the CLI prints kubectl's "connection refused" line.
+ */
+export class ConnectionError extends Error {
+  override name = 'ConnectionError';
+  constructor(readonly server: string, readonly code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const REASON_BY_CODE: Record<number, StatusReason> = {
+  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
+  406: 'NotAcceptable', 409: 'Conflict', 410: 'Gone', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType',
+  422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+};
+
+/** Rebuilds the StatusError for a failed response from its status code and body text. */
+export function statusErrorFrom(code: number, bodyText: string): StatusError {
+  try {
+    const parsed = JSON.parse(bodyText) as Partial<Status>;
+    if (parsed && parsed.kind === 'Status' && typeof parsed.code === 'number') return new StatusError(parsed as Status);
+  } catch { /* not JSON: fall through */ }
+  const reason = REASON_BY_CODE[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
+  const text = bodyText.trim();
+  const message = code === 404 ? 'the server could not find the requested resource'
+    : text ? `an error on the server ("${text.slice(0, 200)}") has prevented the request from succeeding`
+      : `the server responded with the status code ${code} but did not return more information`;
+  return new StatusError(makeStatus(code, reason, message));
+}
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.append(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export class RestClient {
+  readonly config: ClientConfig;
+  readonly server: URL;
+  private readonly pool: Pool;
+  private readonly baseHeaders: Record<string, string>;
+  private readonly timeoutMs: number;
+
+  constructor(config: ClientConfig, opts: RestClientOptions = {}) {
+    this.config = config;
+    this.server = new URL(config.server);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    const tls = this.server.protocol === 'https:';
+    this.pool = new Pool(this.server.origin, {
+      keepAliveTimeout: 30_000,
+      connect: tls ? {
+        ca: config.ca, cert: config.cert, key: config.key,
+        rejectUnauthorized: !config.insecureSkipTLSVerify,
+        servername: config.tlsServerName,
+      } : undefined,
+    });
+    this.baseHeaders = { 'user-agent': opts.userAgent ?? 'tskube-client' };
+    if (config.token) this.baseHeaders.authorization = `Bearer ${config.token}`;
+    else if (config.username) this.baseHeaders.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
+  }
+
+  /** Sends a request and parses the JSON answer; a non-2xx answer throws StatusError. */
+  async request<T = unknown>(o: RequestOptions): Promise<T> {
+    const text = await this.requestText(o);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new StatusError(makeStatus(500, 'InternalError', `the server returned a body that is not JSON for ${o.method ?? 'GET'} ${o.path}`));
+    }
+  }
+
+  /** Sends a request and returns the body as text (logs, YAML). */
+  async requestText(o: RequestOptions): Promise<string> {
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+    try {
+      const res = await this.send(o, signal, timeoutMs);
+      const text = await res.body.text();
+      if (res.statusCode >= 300) throw statusErrorFrom(res.statusCode, text);
+      return text;
+    } catch (err) {
+      if (deadline.aborted && !(o.signal?.aborted)) {
+        throw new StatusError(makeStatus(504, 'Timeout', `the request ${o.method ?? 'GET'} ${o.path} did not finish within ${timeoutMs / 1000}s`));
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a long-lived response (watch, logs -f): no body timeout. A non-2xx answer is
+   * read fully and thrown as StatusError. The caller consumes or destroys the body.
+   */
+  async stream(o: RequestOptions): Promise<StreamResponse> {
+    const res = await this.send(o, o.signal, 0);
+    if (res.statusCode >= 300) throw statusErrorFrom(res.statusCode, await res.body.text());
+    return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => undefined);
+  }
+
+  /** Closes at once, aborting open streams. */
+  async destroy(): Promise<void> {
+    await this.pool.destroy().catch(() => undefined);
+  }
+
+  private async send(o: RequestOptions, signal: AbortSignal | undefined, bodyTimeout: number) {
+    const headers: Record<string, string> = { ...this.baseHeaders, accept: o.accept ?? 'application/json', ...o.headers };
+    let body: string | Buffer | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
+      headers['content-type'] = o.contentType ?? 'application/json';
+    }
+    try {
+      return await this.pool.request({
+        method: (o.method ?? 'GET') as 'GET',
+        path: this.server.pathname.replace(/\/$/, '') + o.path + buildQuery(o.query),
+        headers, body, signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout,
+      });
+    } catch (err) {
+      throw toConnectionError(err, this.server.host);
+    }
+  }
+}
+
+function toConnectionError(err: unknown, host: string): unknown {
+  if (err instanceof StatusError) return err;
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR') return err;
+  const code = e?.code ?? e?.cause?.code ?? 'ECONNERROR';
+  const message = code === 'ECONNREFUSED' ? `The connection to the server ${host} was refused - did you specify the right host or port?`
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `Unable to connect to the server: dial tcp: lookup ${host.split(':')[0]}: no such host`
+      : code === 'UND_ERR_HEADERS_TIMEOUT' ? `Unable to connect to the server: the server ${host} did not answer in time`
+        : `Unable to connect to the server: ${e?.message ?? String(err)}`;
+  return new ConnectionError(host, code, message, { cause: err });
+}
