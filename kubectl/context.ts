@@ -1,0 +1,125 @@
+// What every command gets: the global flags, the kubeconfig and a RestClient built
+// lazily from them (so `config` and `version --client` work without a server), the
+// namespace to use, resource type resolution, and the output streams.
+import type { Writable } from 'node:stream';
+import { RESOURCES, resolveResource, type ResourceInfo } from '../api/registry.js';
+import type { APIGroupList, APIResourceList, KubeObject } from '../api/types/meta.js';
+import { loadKubeconfig, resolveClientConfig, type ClientConfig, type Kubeconfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest-client.js';
+import { ResourceClient } from '../client/resource-client.js';
+import { CliError } from './errors.js';
+import type { GlobalFlags } from './global-flags.js';
+
+export class Cli {
+  private kc?: Kubeconfig;
+  private cfg?: ClientConfig;
+  private restClient?: RestClient;
+  private discovered?: ResourceInfo[];
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly out: Writable = process.stdout,
+    readonly err: Writable = process.stderr,
+    readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** The merged kubeconfig (--kubeconfig, else KUBECONFIG, else ~/.kube/config). */
+  kubeconfig(): Kubeconfig {
+    this.kc ??= loadKubeconfig({ kubeconfig: this.flags.kubeconfig, env: this.env });
+    return this.kc;
+  }
+
+  clientConfig(): ClientConfig {
+    this.cfg ??= resolveClientConfig(this.kubeconfig(), this.flags);
+    return this.cfg;
+  }
+
+  rest(): RestClient {
+    this.restClient ??= new RestClient(this.clientConfig(), {
+      userAgent: 'tskubectl',
+      timeoutMs: this.flags.requestTimeoutMs || 60_000,
+    });
+    return this.restClient;
+  }
+
+  /** -n, else the context's namespace, else "default". */
+  namespace(): string {
+    return this.flags.namespace ?? this.clientConfig().namespace ?? 'default';
+  }
+
+  /** True when -n was given explicitly (kubectl's "enforceNamespace"). */
+  namespaceExplicit(): boolean {
+    return this.flags.namespace !== undefined;
+  }
+
+  /**
+   * Resolves a type as a person types it (po, pods, deployment.apps, Deployment) to a
+   * resource: our registry first, then the server's discovery documents.
+   */
+  async resource(type: string): Promise<ResourceInfo> {
+    const known = resolveResource(type);
+    if (known) return known;
+    const found = (await this.discovery()).find((ri) => matches(ri, type));
+    if (!found) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
+    return found;
+  }
+
+  /** The resource an object's apiVersion/kind names (for -f manifests). */
+  async resourceForObject(obj: KubeObject): Promise<ResourceInfo> {
+    const apiVersion = obj.apiVersion ?? '';
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') as [string, string] : ['', apiVersion];
+    const hit = RESOURCES.find((ri) => ri.group === group && ri.version === version && ri.kind === obj.kind)
+      ?? (await this.discovery()).find((ri) => ri.group === group && ri.version === version && ri.kind === obj.kind);
+    if (!hit) {
+      throw new CliError(`error: resource mapping not found for name: "${obj.metadata?.name ?? ''}" namespace: "${obj.metadata?.namespace ?? ''}" from "${obj.kind ?? ''}": no matches for kind "${obj.kind ?? ''}" in version "${apiVersion}"\nensure CRDs are installed first`);
+    }
+    return hit;
+  }
+
+  client<T extends KubeObject = KubeObject>(ri: ResourceInfo): ResourceClient<T> {
+    return new ResourceClient<T>(this.rest(), ri);
+  }
+
+  /** Every resource the server serves (not subresources), from /api and /apis. */
+  async discovery(): Promise<ResourceInfo[]> {
+    if (this.discovered) return this.discovered;
+    const rest = this.rest();
+    const lists: APIResourceList[] = [await rest.request<APIResourceList>({ path: '/api/v1' })];
+    const groups = await rest.request<APIGroupList>({ path: '/apis' });
+    for (const g of groups.groups ?? []) {
+      const gv = g.preferredVersion?.groupVersion ?? g.versions[0]?.groupVersion;
+      if (gv) lists.push(await rest.request<APIResourceList>({ path: `/apis/${gv}` }));
+    }
+    this.discovered = lists.flatMap((l) => {
+      const [group, version] = l.groupVersion.includes('/') ? l.groupVersion.split('/') as [string, string] : ['', l.groupVersion];
+      return l.resources.filter((r) => !r.name.includes('/')).map((r): ResourceInfo => {
+        const subs = l.resources.filter((s) => s.name.startsWith(`${r.name}/`)).map((s) => s.name.slice(r.name.length + 1));
+        return {
+          group, version, kind: r.kind, listKind: `${r.kind}List`, plural: r.name, singular: r.singularName || r.kind.toLowerCase(),
+          namespaced: r.namespaced, shortNames: r.shortNames ?? [], categories: r.categories ?? [], subresources: subs,
+        };
+      });
+    });
+    return this.discovered;
+  }
+
+  print(text: string): void {
+    this.out.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.err.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  async close(): Promise<void> {
+    await this.restClient?.destroy();
+  }
+}
+
+function matches(ri: ResourceInfo, type: string): boolean {
+  const lower = type.toLowerCase();
+  const [base, ...g] = lower.split('.');
+  const group = g.join('.');
+  if (group && ri.group !== group) return false;
+  return ri.plural === base || ri.singular === base || ri.kind.toLowerCase() === base || ri.shortNames.includes(base!);
+}

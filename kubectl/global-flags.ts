@@ -1,0 +1,94 @@
+// kubectl's global flags may appear anywhere on the command line (`tskubectl -n x get po`
+// and `tskubectl get po -n x`), so they are taken out of argv before commander parses
+// the command. Scanning stops at `--`: what follows belongs to the container command.
+
+export interface GlobalFlags {
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  user?: string;
+  server?: string;
+  namespace?: string;
+  token?: string;
+  insecureSkipTLSVerify?: boolean;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  requestTimeoutMs?: number;
+}
+
+interface FlagSpec { names: string[]; key: keyof GlobalFlags; boolean?: boolean }
+
+const SPECS: FlagSpec[] = [
+  { names: ['--kubeconfig'], key: 'kubeconfig' },
+  { names: ['--context'], key: 'context' },
+  { names: ['--cluster'], key: 'cluster' },
+  { names: ['--user'], key: 'user' },
+  { names: ['-s', '--server'], key: 'server' },
+  { names: ['-n', '--namespace'], key: 'namespace' },
+  { names: ['--token'], key: 'token' },
+  { names: ['--insecure-skip-tls-verify'], key: 'insecureSkipTLSVerify', boolean: true },
+  { names: ['--certificate-authority'], key: 'certificateAuthority' },
+  { names: ['--client-certificate'], key: 'clientCertificate' },
+  { names: ['--client-key'], key: 'clientKey' },
+  { names: ['--request-timeout'], key: 'requestTimeoutMs' },
+];
+
+/** The help text for `tskubectl options`. */
+export const GLOBAL_FLAGS_HELP = `The following options can be passed to any command:
+
+    --certificate-authority='': Path to a cert file for the certificate authority
+    --client-certificate='': Path to a client certificate file for TLS
+    --client-key='': Path to a client key file for TLS
+    --cluster='': The name of the kubeconfig cluster to use
+    --context='': The name of the kubeconfig context to use
+    --insecure-skip-tls-verify=false: If true, the server's certificate will not be checked for validity
+    --kubeconfig='': Path to the kubeconfig file to use for CLI requests (else KUBECONFIG, else ~/.kube/config)
+-n, --namespace='': If present, the namespace scope for this CLI request
+    --request-timeout='0': The length of time to wait before giving up on a single server request (e.g. 1s, 2m)
+-s, --server='': The address and port of the Kubernetes API server
+    --token='': Bearer token for authentication to the API server
+    --user='': The name of the kubeconfig user to use
+`;
+
+/** "5s", "2m", "1h", "30" (seconds) → milliseconds; 0 means no limit. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new Error(`invalid duration "${v}": use a number with a unit, e.g. 30s, 5m, 1h`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+}
+
+/** Splits argv (without node and script) into global flags and the rest, in order. */
+export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: string[] } {
+  const flags: GlobalFlags = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    // -nfoo (short flag with attached value)
+    const attached = !arg.startsWith('--') && /^-[ns].+/.test(arg) ? SPECS.find((s) => s.names.includes(arg.slice(0, 2))) : undefined;
+    const spec = attached ?? SPECS.find((s) => s.names.includes(name));
+    if (!spec) {
+      rest.push(arg);
+      continue;
+    }
+    let value: string | boolean;
+    if (attached) value = arg.slice(2);
+    else if (eq > 0) value = spec.boolean ? arg.slice(eq + 1) !== 'false' : arg.slice(eq + 1);
+    else if (spec.boolean) value = true;
+    else {
+      if (i + 1 >= argv.length) throw new Error(`flag needs an argument: ${arg}`);
+      value = argv[++i]!;
+    }
+    if (spec.key === 'requestTimeoutMs') flags.requestTimeoutMs = parseDuration(String(value));
+    else (flags as Record<string, unknown>)[spec.key] = value;
+  }
+  return { flags, rest };
+}

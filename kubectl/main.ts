@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// tskubectl: our kubectl-style CLI. Global flags are taken out of argv first (they may
+// appear anywhere), then commander runs the command; every failure is printed the
+// way kubectl prints it, with exit code 1 and no stack trace.
+import { Command, CommanderError } from 'commander';
+import { Cli } from './context.js';
+import { formatError } from './errors.js';
+import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
+import { COMMANDS } from './commands/index.js';
+
+async function main(argv: string[]): Promise<number> {
+  let cli: Cli | undefined;
+  try {
+    const { flags, rest } = extractGlobalFlags(argv);
+    cli = new Cli(flags);
+    const program = new Command('tskubectl')
+      .description('tskubectl controls a Kubernetes cluster (tskube, or any other): the kubectl commands, on our own client library.')
+      .usage('[flags] [options]')
+      .exitOverride()
+      .showSuggestionAfterError(true)
+      .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+      .addHelpText('after', '\nUse "tskubectl options" for a list of global command-line options (applies to all commands).');
+    program.command('options').description('Print the list of flags inherited by all commands').action(() => {
+      cli!.print(GLOBAL_FLAGS_HELP);
+    });
+    for (const register of COMMANDS) register(program, cli);
+    for (const cmd of program.commands) cmd.exitOverride();
+    await program.parseAsync(rest, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (or the help / version text).
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    process.stderr.write(`${formatError(err)}\n`);
+    return 1;
+  } finally {
+    await cli?.close();
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain (pipes) before exiting.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,35 @@
+// Printing whole objects: -o json, -o yaml, -o name. JSON and YAML match kubectl's:
+// one object printed as is, several wrapped in a v1 List.
+import { stringify } from 'yaml';
+import type { KubeObject } from '../../api/types/meta.js';
+import { findByKind } from '../../api/registry.js';
+import { objectName } from '../resource-name.js';
+
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 4)}\n`;
+}
+
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A single object, or a v1 List of several, as kubectl prints them for -o json|yaml. */
+export function asListOrObject(objs: KubeObject[], forceList = false): unknown {
+  if (objs.length === 1 && !forceList) return objs[0];
+  return { apiVersion: 'v1', items: objs, kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+/** "pod/web" for -o name; uses apiVersion/kind of the object. */
+export function nameOf(obj: KubeObject): string {
+  const ri = findByKind(obj.apiVersion ?? '', obj.kind ?? '');
+  const group = ri?.group ?? ((obj.apiVersion ?? '').includes('/') ? (obj.apiVersion ?? '').split('/')[0]! : '');
+  return objectName({ kind: obj.kind ?? ri?.kind ?? '', group }, obj.metadata.name ?? '');
+}
+
+/** Prints objects for -o json|yaml|name; returns undefined for formats it does not handle. */
+export function formatObjects(objs: KubeObject[], output: string, forceList = false): string | undefined {
+  if (output === 'json') return toJson(asListOrObject(objs, forceList));
+  if (output === 'yaml') return toYaml(asListOrObject(objs, forceList));
+  if (output === 'name') return objs.map((o) => `${nameOf(o)}\n`).join('');
+  return undefined;
+}
