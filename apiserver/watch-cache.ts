@@ -75,7 +75,7 @@ export class WatchCache {
     this.oldest = res.revision;
     this.ring.length = 0;
     this.ringStart = 0;
-    this.cancel = await this.store.watch(this.prefix, res.revision + 1, (evs) => this.apply(evs), (err) => this.broken(err));
+    this.cancel = await this.store.watch(this.prefix, res.revision + 1, (evs, progressRev) => this.apply(evs, progressRev), (err) => this.broken(err));
   }
 
   async waitReady(): Promise<void> {
@@ -134,7 +134,9 @@ export class WatchCache {
     return this.watchers.size;
   }
 
-  private apply(events: StoreEvent[]): void {
+  private apply(events: StoreEvent[], progressRev?: number): void {
+    // etcd's progress notification: nothing under this prefix changed up to progressRev.
+    if (progressRev !== undefined && progressRev > this.revision) this.revision = progressRev;
     for (const se of events) {
       const prev = this.objects.get(se.key);
       let ev: CacheEvent & { key: string };

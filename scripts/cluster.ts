@@ -89,6 +89,8 @@ async function main(): Promise<void> {
     '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
     '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
     '--initial-cluster', `default=http://127.0.0.1:${peerPort}`, '--log-level', 'warn', '--logger', 'zap',
+    // Progress notifications let the apiserver's bookmarks keep up with quiet resources.
+    '--experimental-watch-progress-notify-interval', '5s',
   ]);
   await waitReady('etcd', `${etcdUrl}/health`, 30_000);
 

@@ -150,12 +150,20 @@ export class EtcdClient {
   }
 
   /** Starts watch id on prefix from fromRev (inclusive); events and errors go to the callbacks. */
-  async watch(id: number, prefix: string, fromRev: number, onEvents: (events: RawEvent[]) => void, onError: (status: Status) => void): Promise<void> {
+  async watch(id: number, prefix: string, fromRev: number, onEvents: (events: RawEvent[], progressRev?: number) => void, onError: (status: Status) => void): Promise<void> {
     const watcher = await this.call(() => this.client.watch().prefix(prefix).startRevision(String(fromRev)).withPreviousKV().create());
     this.watchers.set(id, watcher);
     watcher.on('data', (res) => {
       if (Number(res.compact_revision) > 0) {
         onError(expired(`too old resource version: ${fromRev} (${res.compact_revision})`).status);
+        return;
+      }
+      // A response with no events is a progress notification: every event of this
+      // watch up to header.revision has been sent, so readers may treat that revision
+      // as current (bookmarks and rv=0 lists then keep up with quiet resources).
+      if (res.events.length === 0) {
+        const rev = Number(res.header?.revision);
+        if (rev > 0) onEvents([], rev);
         return;
       }
       const batch: RawEvent[] = [];

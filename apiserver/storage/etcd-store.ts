@@ -48,8 +48,8 @@ export interface StoreOptions {
   onFatal?: (why: string) => void;
 }
 
-type Reply = { id: number; result?: unknown; error?: Status } | { watch: number; events?: RawEvent[]; error?: Status };
-interface WatchHandlers { onEvent: (events: StoreEvent[]) => void; onError: (err: StatusError) => void }
+type Reply = { id: number; result?: unknown; error?: Status } | { watch: number; events?: RawEvent[]; progress?: number; error?: Status };
+interface WatchHandlers { onEvent: (events: StoreEvent[], progressRev?: number) => void; onError: (err: StatusError) => void }
 
 /**
  * Store is what the apiserver's registries call. Every method either answers or
@@ -159,10 +159,12 @@ export class Store {
 
   /**
    * Watches every key under prefix from revision fromRev (inclusive). onEvent gets
-   * events in revision order; onError gets a StatusError when the watch cannot go on
-   * (410 when fromRev was compacted). Returns a function that cancels the watch.
+   * events in revision order; an empty batch with progressRev is etcd's progress
+   * notification (no more events up to that revision). onError gets a StatusError
+   * when the watch cannot go on (410 when fromRev was compacted). Returns a function
+   * that cancels the watch.
    */
-  async watch(prefix: string, fromRev: number, onEvent: (events: StoreEvent[]) => void, onError: (err: StatusError) => void): Promise<() => Promise<void>> {
+  async watch(prefix: string, fromRev: number, onEvent: (events: StoreEvent[], progressRev?: number) => void, onError: (err: StatusError) => void): Promise<() => Promise<void>> {
     const id = this.nextId++;
     this.watches.set(id, { onEvent, onError });
     try {
@@ -209,7 +211,7 @@ export class Store {
         w.onError(serviceUnavailable(`cannot decode stored object: ${(err as Error).message}`));
         return;
       }
-      w.onEvent(events);
+      w.onEvent(events, msg.progress);
       return;
     }
     const p = this.pending.get(msg.id);

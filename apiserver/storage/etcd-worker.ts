@@ -33,7 +33,7 @@ async function handle({ id, op, args }: WorkerRequest): Promise<void> {
       case 'watch': {
         const watchId = args[0] as number;
         await client.watch(watchId, args[1] as string, args[2] as number,
-          (events) => port?.postMessage({ watch: watchId, events }),
+          (events, progress) => port?.postMessage({ watch: watchId, events, progress }),
           (error) => port?.postMessage({ watch: watchId, error }));
         break;
       }

@@ -83,6 +83,17 @@ test('BOOKMARK events when allowWatchBookmarks=true', async () => {
   assert.match(bm?.object.metadata.resourceVersion, /^\d+$/);
 });
 
+test('bookmarks of a quiet resource keep up with etcd (progress notifications)', async () => {
+  const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+  const w = await openWatch(cp.url, `${LEASES}?watch=true&allowWatchBookmarks=true&resourceVersion=${(await api('GET', LEASES)).json.metadata.resourceVersion}`);
+  // Writes to another resource move etcd's revision; no lease changes.
+  const later = Number((await api('POST', CM, { metadata: { name: 'progress-marker' } })).json.metadata.resourceVersion);
+  await waitFor(() => w.events.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) >= later),
+    { timeoutMs: 10_000, what: `a lease bookmark at or after ${later}` });
+  w.close();
+  assert.ok(w.events.every((e) => e.type === 'BOOKMARK'));
+});
+
 test('410 Expired for a resourceVersion older than the compacted history', async () => {
   const old = (await api('POST', CM, { metadata: { name: 'compact-me' } })).json.metadata.resourceVersion;
   // Compaction runs every 2 s and compacts to what it saw one tick earlier.
