@@ -9,8 +9,13 @@
 // Vendor extensions and enum/default values are Any messages carrying YAML text (JSON
 // is YAML), which is what kube-openapi's proto reader parses.
 
-/** Content type of the protobuf form of /openapi/v2. */
-export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/** What clients ask for (the deprecated name with '@', and the current one). */
+export const OPENAPI_V2_PROTOBUF_ACCEPT = ['com.github.proto-openapi.spec.v2@v1.0+protobuf', 'com.github.proto-openapi.spec.v2.v1.0+protobuf'];
+/**
+ * Content type the protobuf form is answered with. Not the '@' name: that is no valid
+ * media type and Go's mime.ParseMediaType refuses it (kube-openapi answers this one).
+ */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 type Json = Record<string, unknown>;
 type Field = Uint8Array | undefined;

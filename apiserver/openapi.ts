@@ -457,7 +457,7 @@ export function openapiV2Protobuf(): Uint8Array {
   return v2ProtoCache;
 }
 
-export { OPENAPI_V2_PROTOBUF } from './openapi-proto.js';
+export { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT } from './openapi-proto.js';
 
 /**
  * The /openapi/v3 discovery document: each group version's path ("api/v1",

@@ -24,7 +24,7 @@ import { parseResourcePath, type RequestInfo } from './http/request-info.js';
 import { handleResource, verbOf } from './http/rest.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { createMetrics } from './metrics.js';
-import { OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3, openapiV3Root } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT, openapiV2, openapiV2Protobuf, openapiV3, openapiV3Root } from './openapi.js';
 import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
 import { proxyPodLogs } from './log-proxy.js';
@@ -232,10 +232,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     if (!list) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
     json(reply, list);
   });
-  // client-go asks for the protobuf form of v2 and decodes whatever comes back as protobuf.
-  // fastify refuses this media type (its '@' is not a token character) in send(), so
-  // the header is set in onSend, after fastify's own choice.
-  const wantsProto = (req: FastifyRequest): boolean => (req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF);
+  // client-go asks for the protobuf form of v2 and decodes whatever comes back as
+  // protobuf; the header is set in onSend, after fastify's own choice.
+  const wantsProto = (req: FastifyRequest): boolean => OPENAPI_V2_PROTOBUF_ACCEPT.some((t) => (req.headers.accept ?? '').includes(t));
   app.get('/openapi/v2', {
     onSend: (req, reply, payload, done) => {
       if (wantsProto(req) && reply.statusCode === 200) void reply.header('content-type', OPENAPI_V2_PROTOBUF);

@@ -134,11 +134,13 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     }
     case 'DELETE': {
       const opts = deleteOptions(query, body, req.headers['content-type']);
+      // kubectl delete --dry-run=server asks in the DeleteOptions body, not the query.
+      const dry = dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All'));
       if (!name) {
         const lq = parseListQuery(reg.ri, query);
-        return send(200, await reg.deleteCollection({ namespace, matches: lq.matches }, opts, { dryRun }));
+        return send(200, await reg.deleteCollection({ namespace, matches: lq.matches }, opts, { dryRun: dry }));
       }
-      const res = await reg.delete(namespace, name, opts, { dryRun });
+      const res = await reg.delete(namespace, name, opts, { dryRun: dry });
       if (!res.deleted) return send(202, res.obj);
       return send(200, reg.strategy.returnDeletedObject ? res.obj : reg.deletedStatus(res.obj));
     }

@@ -154,7 +154,11 @@ export class GenericRegistry {
     applyDefaults(obj);
     this.strategy.prepareForCreate?.(obj);
     this.validateOrThrow(obj);
-    if (opts.dryRun) return this.withType(obj);
+    if (opts.dryRun) {
+      // A dry run answers what the real create would: AlreadyExists for a taken name.
+      if (requestedName && await this.store.get(this.key(namespace, meta.name as string))) throw alreadyExists(this.qualified, meta.name as string);
+      return this.withType(obj);
+    }
     await this.strategy.beforeCreate?.(obj);
     try {
       const lease = this.ri.ttl ? await this.ctx.eventLease?.() : undefined;

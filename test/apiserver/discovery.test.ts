@@ -61,7 +61,7 @@ test('OpenAPI v3 root links every group version; v2 answers JSON and protobuf', 
   const v2 = await get('/openapi/v2');
   assert.equal(v2.json.swagger, '2.0');
   const pb = await get('/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
-  assert.equal(pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+  assert.equal(pb.headers['content-type'], 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
 });
 
 test('Table responses have the columns kubectl prints', async () => {

@@ -152,3 +152,18 @@ test('kubectl delete, and errors as kubectl prints them', async () => {
   const inv = await kubectlFails('create', '-f', bad);
   assert.match(inv, /is invalid: metadata.name: Invalid value: "Bad_Name"/);
 });
+
+test('kubectl apply -f of a List validates against our OpenAPI and creates every item', async () => {
+  const file = join(cp.dir, 'list.yaml');
+  await writeFile(file, 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: listed-a}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: listed-b}\n');
+  const out = await kubectl('apply', '-f', file);
+  assert.match(out, /configmap\/listed-a created/);
+  assert.match(out, /configmap\/listed-b created/);
+});
+
+test('kubectl --dry-run=server: create of a taken name fails, delete keeps the object', async () => {
+  await kubectl('create', 'configmap', 'dry');
+  assert.match(await kubectlFails('create', 'configmap', 'dry', '--dry-run=server'), /configmaps "dry" already exists/);
+  assert.match(await kubectl('delete', 'configmap', 'dry', '--dry-run=server'), /configmap "dry" deleted \(server dry run\)/);
+  assert.match(await kubectl('get', 'configmap', 'dry', '-o', 'name'), /configmap\/dry/);
+});
