@@ -3,10 +3,10 @@
 // (path-list separated) is merged, the first file to set a map entry or
 // current-context wins; otherwise ~/.kube/config. Relative file paths in a file are
 // resolved against that file's directory.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 export interface KubeconfigCluster {
   server?: string;
@@ -232,4 +232,37 @@ export function kubeconfigToObject(kc: Kubeconfig): Record<string, unknown> {
 
 function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * One kubeconfig file's YAML document exactly as written (relative paths and fields this
+ * module does not know kept), for `config set-context` and friends; a new empty Config
+ * when the file does not exist. Throws KubeconfigError for a file that is not a mapping.
+ */
+export function readKubeconfigDocument(file: string): Record<string, unknown> {
+  if (!existsSync(file)) {
+    return { apiVersion: 'v1', kind: 'Config', preferences: {}, clusters: [], users: [], contexts: [], 'current-context': '' };
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new KubeconfigError(`error loading config file "${file}": ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc == null) return { apiVersion: 'v1', kind: 'Config' };
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new KubeconfigError(`error loading config file "${file}": the file is not a kubeconfig (expected a YAML mapping with clusters, users and contexts)`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+/**
+ * Writes a kubeconfig document as YAML (keys sorted, as kubectl writes it), creating the
+ * directory; a new file gets mode 0600. Written in place, as kubectl does, so a symlinked
+ * kubeconfig stays a symlink.
+ */
+export function writeKubeconfigDocument(file: string, doc: Record<string, unknown>): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const text = stringifyYaml(doc, { sortMapEntries: true, indentSeq: false, lineWidth: 0, version: '1.1' });
+  writeFileSync(file, text, { mode: 0o600 });
 }

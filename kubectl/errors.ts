@@ -32,7 +32,8 @@ export function formatStatusError(err: StatusError): string {
   if (err.code === 422 && st.reason === 'Invalid') {
     const d = st.details;
     let s = 'The request is invalid';
-    if (!d) return s;
+    // Without details kubectl includes the server's message.
+    if (!d) return st.message ? `${s}: ${st.message}` : s;
     if (d.kind || d.name) s = `The ${d.kind ?? ''} "${d.name ?? ''}" is invalid`;
     const causes = (d.causes ?? []).map((c) => (c.field ? `${c.field}: ${c.message}` : String(c.message)));
     if (causes.length === 0) return s;

@@ -7,6 +7,7 @@ import { Cli } from './context.js';
 import { formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { COMMANDS } from './commands/index.js';
+import { normalizeBooleanFlags } from './boolean-flags.js';
 
 async function main(argv: string[]): Promise<number> {
   let cli: Cli | undefined;
@@ -17,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
       .description('tskubectl controls a Kubernetes cluster (tskube, or any other): the kubectl commands, on our own client library.')
       .usage('[flags] [options]')
       .exitOverride()
+      // Options after a subcommand name belong to that subcommand (create deployment -o yaml).
+      .enablePositionalOptions()
       .showSuggestionAfterError(true)
       .configureOutput({ writeErr: (s) => process.stderr.write(s) })
       .addHelpText('after', '\nUse "tskubectl options" for a list of global command-line options (applies to all commands).');
@@ -25,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     });
     for (const register of COMMANDS) register(program, cli);
     for (const cmd of program.commands) cmd.exitOverride();
-    await program.parseAsync(rest, { from: 'user' });
+    await program.parseAsync(normalizeBooleanFlags(program, rest), { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,10 +1,8 @@
-// PLACEHOLDER: replaced by the module implementing `tskubectl annotate`.
+// `tskubectl annotate TYPE NAME k=v k2- [--overwrite]`: see kubectl/label-command.ts.
 import type { Command } from 'commander';
 import type { Cli } from '../context.js';
-import { CliError } from '../errors.js';
+import { registerLabelCommand } from '../label-command.js';
 
-export function register(program: Command, _cli: Cli): void {
-  program.command('annotate').allowUnknownOption().argument('[args...]').action(() => {
-    throw new CliError('error: annotate is not implemented yet');
-  });
+export function register(program: Command, cli: Cli): void {
+  registerLabelCommand(program, cli, 'annotation');
 }

@@ -1,16 +1,18 @@
 // Printing whole objects: -o json, -o yaml, -o name. JSON and YAML match kubectl's:
-// one object printed as is, several wrapped in a v1 List.
+// one object printed as is, several wrapped in a v1 List; keys sorted as Go prints maps.
 import { stringify } from 'yaml';
+import { goJson, sortKeys } from './go-json.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { findByKind } from '../../api/registry.js';
 import { objectName } from '../resource-name.js';
 
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 4)}\n`;
+  return `${goJson(value, '    ')}\n`;
 }
 
+/** YAML as sigs.k8s.io/yaml writes it: sorted keys, unindented lists, YAML 1.1 quoting ("yes", timestamps). */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(sortKeys(value), { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: false, version: '1.1' });
 }
 
 /** A single object, or a v1 List of several, as kubectl prints them for -o json|yaml. */

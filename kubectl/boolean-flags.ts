@@ -1,0 +1,46 @@
+// kubectl (pflag) accepts `--flag=true` and `--flag=false` for boolean flags; commander
+// does not. Before parsing, such arguments are rewritten for the command being run:
+// `--wait=false` becomes `--no-wait` when the command declares it, `--force=false`
+// is dropped (false is the default of a plain boolean), `--force=true` becomes `--force`.
+import type { Command, Option } from 'commander';
+
+const isBoolean = (o: Option): boolean => !o.required && !o.optional;
+
+export function normalizeBooleanFlags(program: Command, argv: string[]): string[] {
+  // The chain of commands the arguments select: program, then each subcommand named
+  // before any other positional argument.
+  const chain: Command[] = [program];
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg.startsWith('-')) continue;
+    const cur = chain[chain.length - 1]!;
+    const sub = cur.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    chain.push(sub);
+  }
+  const find = (long: string): Option | undefined => {
+    for (const c of [...chain].reverse()) {
+      const o = c.options.find((opt) => opt.long === long);
+      if (o) return o;
+    }
+    return undefined;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^(--[^=]+)=(true|false)$/i.exec(arg);
+    const opt = m ? find(m[1]!) : undefined;
+    if (!m || !opt || !isBoolean(opt) || opt.negate) {
+      out.push(arg);
+      continue;
+    }
+    if (m[2]!.toLowerCase() === 'true') out.push(m[1]!);
+    else if (find(`--no-${m[1]!.slice(2)}`)) out.push(`--no-${m[1]!.slice(2)}`);
+    // else: false is a plain boolean's default, nothing to pass.
+  }
+  return out;
+}
