@@ -4,6 +4,8 @@
 // (printers.go); the server always fills the wide (priority 1) columns and kubectl
 // hides them unless -o wide.
 import type { ResourceInfo } from '../api/registry.js';
+import { humanDuration } from '../api/duration.js';
+import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
 import type { Lease } from '../api/types/coordination.js';
@@ -85,39 +87,6 @@ export function formatAge(from: string | undefined | null, now: Date): string {
   const t = Date.parse(from);
   if (Number.isNaN(t)) return '<unknown>';
   return humanDuration(now.getTime() - t);
-}
-
-/** Kubernetes' duration.HumanDuration, for a duration in milliseconds. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  // Up to a second in the future counts as now: clocks of machines differ a little.
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.trunc(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  const days = Math.trunc(hours / 24);
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${days}d` : `${days}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${days}d`;
-  const years = Math.trunc(days / 365);
-  if (hours < 24 * 365 * 8) {
-    const dy = days % 365;
-    return dy === 0 ? `${years}y` : `${years}y${dy}d`;
-  }
-  return `${years}y`;
 }
 
 const age = (obj: KubeObject, now: Date): string => formatAge(obj.metadata.creationTimestamp, now);
@@ -329,18 +298,6 @@ const podPrinter: Printer = {
 
 // ---------------------------------------------------------------- Node
 
-function nodeRoles(node: Node): string[] {
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(node.metadata.labels ?? {})) {
-    if (k.startsWith('node-role.kubernetes.io/')) {
-      const role = k.slice('node-role.kubernetes.io/'.length);
-      if (role) roles.add(role);
-    } else if (k === 'kubernetes.io/role' && v) {
-      roles.add(v);
-    }
-  }
-  return [...roles].sort();
-}
 
 /** The Status cell of a node: Ready, NotReady or Unknown, plus ",SchedulingDisabled" when cordoned. */
 export function nodeStatus(node: Node): string {

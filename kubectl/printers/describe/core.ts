@@ -3,6 +3,7 @@
 import type { Lease } from '../../../api/types/coordination.js';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../../api/types/core.js';
 import type { KubeObject } from '../../../api/types/meta.js';
+import { nodeRoles } from '../../../api/node-roles.js';
 import { formatQuantity, parseQuantityExact, type Quantity } from '../../../api/quantity.js';
 import { formatLabels } from '../table.js';
 import { sortedResourceNames } from './pod.js';
@@ -103,18 +104,6 @@ export function describeEndpoints(ep: Endpoints, events: Event[] | undefined, no
 
 // ---------------------------------------------------------------- Node
 
-function nodeRoles(node: Node): string[] {
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(node.metadata.labels ?? {})) {
-    if (k.startsWith('node-role.kubernetes.io/')) {
-      const role = k.slice('node-role.kubernetes.io/'.length);
-      if (role) roles.add(role);
-    } else if (k === 'kubernetes.io/role' && v) {
-      roles.add(v);
-    }
-  }
-  return [...roles].sort();
-}
 
 const ZERO: Quantity = { nanos: 0n, format: 'DecimalSI' };
 const q = (s: string | undefined): Quantity => {
