@@ -1,19 +1,11 @@
 // kubectl's global flags may appear anywhere on the command line (`tskubectl -n x get po`
 // and `tskubectl get po -n x`), so they are taken out of argv before commander parses
 // the command. Scanning stops at `--`: what follows belongs to the container command.
+import type { Overrides } from '../client/kubeconfig.js';
 
-export interface GlobalFlags {
+/** The kubeconfig overrides (--context, --server, -n, ...) plus --kubeconfig and --request-timeout. */
+export interface GlobalFlags extends Overrides {
   kubeconfig?: string;
-  context?: string;
-  cluster?: string;
-  user?: string;
-  server?: string;
-  namespace?: string;
-  token?: string;
-  insecureSkipTLSVerify?: boolean;
-  certificateAuthority?: string;
-  clientCertificate?: string;
-  clientKey?: string;
   requestTimeoutMs?: number;
 }
 
