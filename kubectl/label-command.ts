@@ -8,15 +8,9 @@ import { CliError } from './errors.js';
 import { deepEqual } from './apply-patch.js';
 import { fileFlags, outputFlags, selectorFlags } from './command-flags.js';
 import { parseAnnotationPairs, parseLabelPairs, splitResourcesAndPairs, updateMap } from './label-args.js';
-import { Failures, fetchTarget, findTargets, parseDryRun, ResultPrinter } from './object-targets.js';
+import { Failures, fetchTarget, findTargets, parseDryRun, ResultPrinter, type TargetFlags } from './object-targets.js';
 
-interface LabelOpts {
-  filename: string[];
-  recursive: boolean;
-  selector?: string;
-  fieldSelector?: string;
-  all: boolean;
-  allNamespaces: boolean;
+interface LabelOpts extends TargetFlags {
   overwrite: boolean;
   list: boolean;
   resourceVersion?: string;
@@ -48,7 +42,7 @@ async function runLabel(cli: Cli, args: string[], opts: LabelOpts, kind: MapKind
   const { resources, pairs } = splitResourcesAndPairs(args, kind);
   if (pairs.length === 0 && !opts.list) throw new CliError(`error: at least one ${kind} update is required`);
   const update = kind === 'label' ? parseLabelPairs(pairs) : parseAnnotationPairs(pairs);
-  if (resources.length === 0 && opts.filename.length === 0) {
+  if (resources.length === 0 && !opts.filename?.length) {
     throw new CliError('error: one or more resources must be specified as <resource> <name> or <resource>/<name>');
   }
   const dryRun = parseDryRun(opts.dryRun);

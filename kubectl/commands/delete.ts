@@ -10,16 +10,10 @@ import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
 import { fileFlags, intFlag, selectorFlags } from '../command-flags.js';
 import { parseDuration } from '../global-flags.js';
-import { dryRunSuffix, Failures, findTargets, parseDryRun, withSource, type Target } from '../object-targets.js';
+import { dryRunSuffix, Failures, findTargets, parseDryRun, withSource, type Target, type TargetFlags } from '../object-targets.js';
 import { objectName, typeName } from '../resource-name.js';
 
-interface DeleteOpts {
-  filename: string[];
-  recursive: boolean;
-  selector?: string;
-  fieldSelector?: string;
-  all: boolean;
-  allNamespaces: boolean;
+interface DeleteOpts extends TargetFlags {
   gracePeriod: number;
   force: boolean;
   now: boolean;

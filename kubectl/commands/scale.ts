@@ -6,15 +6,9 @@ import type { KubeObject } from '../../api/types/meta.js';
 import type { Cli } from '../context.js';
 import { CliError, formatError } from '../errors.js';
 import { fileFlags, intFlag, outputFlags, selectorFlags } from '../command-flags.js';
-import { Failures, fetchTarget, findTargets, parseDryRun, ResultPrinter, type Target } from '../object-targets.js';
+import { Failures, fetchTarget, findTargets, parseDryRun, ResultPrinter, type Target, type TargetFlags } from '../object-targets.js';
 
-interface ScaleOpts {
-  filename: string[];
-  recursive: boolean;
-  selector?: string;
-  fieldSelector?: string;
-  all: boolean;
-  allNamespaces: boolean;
+interface ScaleOpts extends TargetFlags {
   replicas?: number;
   currentReplicas: number;
   resourceVersion?: string;
