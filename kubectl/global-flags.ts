@@ -2,6 +2,7 @@
 // and `tskubectl get po -n x`), so they are taken out of argv before commander parses
 // the command. Scanning stops at `--`: what follows belongs to the container command.
 import type { Overrides } from '../client/kubeconfig.js';
+import { parseGoDuration } from './go-duration.js';
 
 /** The kubeconfig overrides (--context, --server, -n, ...) plus --kubeconfig and --request-timeout. */
 export interface GlobalFlags extends Overrides {
@@ -43,13 +44,13 @@ export const GLOBAL_FLAGS_HELP = `The following options can be passed to any com
     --user='': The name of the kubeconfig user to use
 `;
 
-/** "5s", "2m", "1h", "30" (seconds) → milliseconds; 0 means no limit. */
+/**
+ * --request-timeout as client-go reads it: a whole number is seconds, anything else a
+ * Go duration ("5s", "2m", "1h30m"); 0 means no limit. Milliseconds.
+ */
 export function parseDuration(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new Error(`invalid duration "${v}": use a number with a unit, e.g. 30s, 5m, 1h`);
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  return parseGoDuration(v.trim());
 }
 
 /** Splits argv (without node and script) into global flags and the rest, in order. */

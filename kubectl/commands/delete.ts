@@ -9,7 +9,7 @@ import type { ResourceInfo } from '../../api/registry.js';
 import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
 import { fileFlags, intFlag, selectorFlags } from '../command-flags.js';
-import { parseDuration } from '../global-flags.js';
+import { parseGoDuration } from '../go-duration.js';
 import { dryRunSuffix, Failures, findTargets, parseDryRun, withSource, type Target, type TargetFlags } from '../object-targets.js';
 import { objectName, typeName } from '../resource-name.js';
 
@@ -77,7 +77,7 @@ async function runDelete(cli: Cli, args: string[], opts: DeleteOpts): Promise<vo
   if (grace === 0 && !opts.force) grace = 1;
   if (opts.force && grace < 0) grace = 0;
   const forced = opts.force && grace === 0;
-  const timeoutMs = parseDuration(opts.timeout) || WEEK_MS;
+  const timeoutMs = parseGoDuration(opts.timeout) || WEEK_MS;
   const selecting = opts.all || opts.selector !== undefined || opts.fieldSelector !== undefined;
   const ignoreNotFound = opts.ignoreNotFound ?? selecting;
 

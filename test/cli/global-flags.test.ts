@@ -22,7 +22,8 @@ test('durations', () => {
   assert.equal(parseDuration('30'), 30_000);
   assert.equal(parseDuration('2m'), 120_000);
   assert.equal(parseDuration('150ms'), 150);
-  assert.throws(() => parseDuration('soon'), /invalid duration/);
+  assert.equal(parseDuration('1m30s'), 90_000);
+  assert.throws(() => parseDuration('soon'), /time: invalid duration "soon"/);
 });
 
 test('errors print as kubectl prints them', () => {
