@@ -65,32 +65,21 @@ export function register(program: Command, cli: Cli): void {
       await runUndo(cli, args, opts);
     });
 
-  rollout.command('restart')
-    .description('Restart a resource')
-    .usage('RESOURCE [options]')
-    .argument('[args...]')
-    .option('-l, --selector <selector>', 'Selector (label query) to filter on')
-    .action(async (args: string[], opts: { selector?: string }) => {
-      await runPatchVerb(cli, 'restart', args, opts);
-    });
-
-  rollout.command('pause')
-    .description('Mark the provided resource as paused')
-    .usage('RESOURCE [options]')
-    .argument('[args...]')
-    .option('-l, --selector <selector>', 'Selector (label query) to filter on')
-    .action(async (args: string[], opts: { selector?: string }) => {
-      await runPatchVerb(cli, 'pause', args, opts);
-    });
-
-  rollout.command('resume')
-    .description('Resume a paused resource')
-    .usage('RESOURCE [options]')
-    .argument('[args...]')
-    .option('-l, --selector <selector>', 'Selector (label query) to filter on')
-    .action(async (args: string[], opts: { selector?: string }) => {
-      await runPatchVerb(cli, 'resume', args, opts);
-    });
+  const patchVerbs: [PatchVerb, string][] = [
+    ['restart', 'Restart a resource'],
+    ['pause', 'Mark the provided resource as paused'],
+    ['resume', 'Resume a paused resource'],
+  ];
+  for (const [verb, description] of patchVerbs) {
+    rollout.command(verb)
+      .description(description)
+      .usage('RESOURCE [options]')
+      .argument('[args...]')
+      .option('-l, --selector <selector>', 'Selector (label query) to filter on')
+      .action(async (args: string[], opts: { selector?: string }) => {
+        await runPatchVerb(cli, verb, args, opts);
+      });
+  }
 }
 
 const isDeployment = (ri: ResourceInfo): boolean => ri.group === 'apps' && ri.kind === 'Deployment';

@@ -8,7 +8,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { componentCommand, startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { kubectlEnv } from '../harness/kubectl.js';
+import { kubectlRun } from '../harness/kubectl.js';
 import { waitFor } from '../harness/processes.js';
 import { tskubectlRun, type CliResult } from '../harness/tskubectl.js';
 import { loadKubeconfig, resolveClientConfig } from '../../client/kubeconfig.js';
@@ -27,15 +27,7 @@ const asked: URL[] = [];
 const following: ServerResponse[] = [];
 
 const run = (...args: string[]): Promise<CliResult> => tskubectlRun(cp, args);
-const kubectlResult = (...args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
-  const child = spawn('kubectl', args, { env: kubectlEnv(cp) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.on('error', reject);
-  child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-});
+const kubectlResult = (...args: string[]): Promise<CliResult> => kubectlRun(cp, args);
 
 /** The last request the kubelet got, as "/containerLogs/ns/pod/container?query". */
 const lastAsked = (): string => {

@@ -4,9 +4,8 @@
 // and both the printed text and the resulting node must match.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { kubectlEnv } from '../harness/kubectl.js';
+import { kubectlRun } from '../harness/kubectl.js';
 import { tskubectlRun, type CliResult } from '../harness/tskubectl.js';
 import { loadKubeconfig, resolveClientConfig } from '../../client/kubeconfig.js';
 import { RestClient } from '../../client/rest-client.js';
@@ -20,15 +19,7 @@ let pods: ResourceClient<Pod>;
 const kubelets: AbortController[] = [];
 
 const run = (...args: string[]): Promise<CliResult> => tskubectlRun(cp, args);
-const kubectlResult = (...args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
-  const child = spawn('kubectl', args, { env: kubectlEnv(cp) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.on('error', reject);
-  child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-});
+const kubectlResult = (...args: string[]): Promise<CliResult> => kubectlRun(cp, args);
 
 /**
  * Runs args with our CLI on node `mine` and with kubectl on node `real` ({} in args

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { componentCommand, startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { kubectl, kubectlEnv } from '../harness/kubectl.js';
+import { kubectl, kubectlEnv, kubectlRun } from '../harness/kubectl.js';
 import { waitFor } from '../harness/processes.js';
 import { tskubectlRun, type CliResult } from '../harness/tskubectl.js';
 import { loadKubeconfig, resolveClientConfig } from '../../client/kubeconfig.js';
@@ -32,15 +32,7 @@ const fails = async (...args: string[]): Promise<string> => {
   return r.stderr;
 };
 /** The real kubectl's stderr and exit code, for commands expected to fail. */
-const kubectlResult = (...args: string[]): Promise<CliResult> => new Promise((resolve, reject) => {
-  const child = spawn('kubectl', args, { env: kubectlEnv(cp) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  child.on('error', reject);
-  child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-});
+const kubectlResult = (...args: string[]): Promise<CliResult> => kubectlRun(cp, args);
 
 /** A CLI left running (rollout status): its output so far, and its result once it ends. */
 interface Running {

@@ -1,6 +1,6 @@
 // Runs the real kubectl (Debian's package) against a test control plane, with its
 // kubeconfig and a private HOME so nothing of the machine's own config leaks in.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ControlPlane } from './apiserver.js';
 
@@ -30,3 +30,16 @@ export async function kubectlFails(cp: ControlPlane, ...args: string[]): Promise
 
 /** The environment kubectl runs with, for tests that spawn it themselves (get -w). */
 export const kubectlEnv = env;
+
+/** The real kubectl's exit code, stdout and stderr, whatever the outcome. */
+export function kubectlRun(cp: ControlPlane, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', args, { env: env(cp) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
