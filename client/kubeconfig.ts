@@ -103,7 +103,10 @@ export function parseKubeconfig(text: string, file = '<kubeconfig>'): Kubeconfig
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new KubeconfigError(`error loading config file "${file}": ${(err as Error).message.split('\n')[0]}`);
+    // yaml's message is "<what> at line L, column C:" followed by a code excerpt.
+    const what = (err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new KubeconfigError(`error loading config file "${file}": yaml: ${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${what}`);
   }
   if (doc == null) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
@@ -247,7 +250,10 @@ export function readKubeconfigDocument(file: string): Record<string, unknown> {
   try {
     doc = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new KubeconfigError(`error loading config file "${file}": ${(err as Error).message.split('\n')[0]}`);
+    // yaml's message is "<what> at line L, column C:" followed by a code excerpt.
+    const what = (err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new KubeconfigError(`error loading config file "${file}": yaml: ${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${what}`);
   }
   if (doc == null) return { apiVersion: 'v1', kind: 'Config' };
   if (typeof doc !== 'object' || Array.isArray(doc)) {
