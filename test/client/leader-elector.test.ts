@@ -121,13 +121,14 @@ describe('LeaderElector', () => {
     a.ac.abort();
     await a.done;
     assert.equal((await getLease('crash')).spec?.holderIdentity, 'a', 'not released');
-    await waitFor(leading(b), { timeoutMs: LEASE_MS + 3 * RETRY_MS + 1000, what: 'b to take over' });
+    await waitFor(leading(b), { timeoutMs: LEASE_MS + 3 * RETRY_MS + 2000, what: 'b to take over' });
     s.stop();
     const took = b.startedAt[0]! - crashedAt;
     // a's last renewal was at most one retry period before the crash; b saw it at most
     // one poll later and takes over at the first poll after the lease has run out.
     assert.ok(took >= LEASE_MS - RETRY_MS - 100, `took over after ${took} ms: before the lease expired`);
-    assert.ok(took <= LEASE_MS + 2 * RETRY_MS + 500, `took over after ${took} ms`);
+    // The upper bound leaves a second for a loaded CI machine's scheduling delays.
+    assert.ok(took <= LEASE_MS + 2 * RETRY_MS + 1000, `took over after ${took} ms`);
     assert.equal(s.both, 0);
     assert.deepEqual(a.log, ['leader a', 'started', 'stopped']);
     assert.deepEqual(b.log, ['leader a', 'leader b', 'started']);
@@ -150,7 +151,7 @@ describe('LeaderElector', () => {
     await waitFor(leading(b), { timeoutMs: 2 * RETRY_MS + 1000, what: 'b to take over' });
     s.stop();
     const took = b.startedAt[0]! - cancelledAt;
-    assert.ok(took < RETRY_MS + 500, `took over after ${took} ms`);
+    assert.ok(took < RETRY_MS + 1000, `took over after ${took} ms`);
     assert.equal(s.both, 0);
     const lease = await getLease('release');
     assert.equal(lease.spec?.holderIdentity, 'b');
@@ -172,10 +173,10 @@ describe('LeaderElector', () => {
     const signal = c.leadingSignal!;
     await cp.apiserver.kill9();
     const goneAt = performance.now();
-    await waitFor(() => !c.elector.isLeader(), { timeoutMs: RENEW_MS + 1500, intervalMs: 10, what: 'c to stop leading' });
+    await waitFor(() => !c.elector.isLeader(), { timeoutMs: RENEW_MS + 2500, intervalMs: 10, what: 'c to stop leading' });
     const lost = c.stoppedAt[0]! - goneAt;
     // The last renewal was at most one retry period before the apiserver went away.
-    assert.ok(lost <= RENEW_MS + 300, `stopped leading ${lost} ms after the apiserver went away`);
+    assert.ok(lost <= RENEW_MS + 1000, `stopped leading ${lost} ms after the apiserver went away`);
     assert.ok(lost >= RENEW_MS - RETRY_MS - 300, `stopped leading only ${lost} ms after the apiserver went away`);
     assert.ok(signal.aborted, 'the leading signal aborts');
     assert.deepEqual(c.log, ['leader c', 'started', 'stopped']);
