@@ -1,0 +1,85 @@
+// The kubelet's HTTP server: /healthz, and /containerLogs with its options, errors as
+// text with 400/404, follow streams ending when the client goes away, limitBytes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough, Readable } from 'node:stream';
+import { pino } from 'pino';
+import { LogError, parseLogOptions, startKubeletServer, type KubeletServer, type LogOptions } from '../../kubelet/server.js';
+import { waitFor } from '../harness/processes.js';
+
+let server: KubeletServer;
+let base: string;
+const asked: { key: string; opts: LogOptions }[] = [];
+let follower: PassThrough | undefined;
+let followerAborted = false;
+let healthy = true;
+
+before(async () => {
+  server = await startKubeletServer({
+    address: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), healthy: () => healthy,
+    logs: {
+      async containerLogs(ns, pod, container, opts, signal) {
+        asked.push({ key: `${ns}/${pod}/${container}`, opts });
+        if (pod === 'missing') throw new LogError(404, `pod "${pod}" not found`);
+        if (container === 'waiting') throw new LogError(400, `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
+        if (opts.follow) {
+          follower = new PassThrough();
+          signal.addEventListener('abort', () => { followerAborted = true; });
+          follower.write('first\n');
+          return follower;
+        }
+        return Readable.from(['line one\n', 'line two\n']);
+      },
+    },
+  });
+  base = `http://127.0.0.1:${server.port}`;
+});
+after(async () => { await server?.close(); });
+
+test('healthz', async () => {
+  assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok');
+  healthy = false;
+  assert.equal((await fetch(`${base}/healthz`)).status, 500);
+  healthy = true;
+});
+
+test('logs with options passed through; errors as text with their code', async () => {
+  const res = await fetch(`${base}/containerLogs/default/web/app?tailLines=5&timestamps=true&sinceSeconds=60`);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'line one\nline two\n');
+  const { opts } = asked.at(-1)!;
+  assert.equal(opts.tailLines, 5);
+  assert.equal(opts.timestamps, true);
+  assert.equal(opts.follow, false);
+  assert.ok(opts.since! >= Math.floor(Date.now() / 1000) - 61 && opts.since! <= Math.floor(Date.now() / 1000) - 59);
+  const missing = await fetch(`${base}/containerLogs/default/missing/app`);
+  assert.equal(missing.status, 404);
+  assert.equal(await missing.text(), 'pod "missing" not found');
+  const waiting = await fetch(`${base}/containerLogs/default/web/waiting`);
+  assert.equal(waiting.status, 400);
+  assert.match(await waiting.text(), /is waiting to start: ContainerCreating/);
+  const bad = await fetch(`${base}/containerLogs/default/web/app?tailLines=-1`);
+  assert.equal(bad.status, 400);
+  assert.equal(await bad.text(), 'invalid tailLines: "-1" must be a non-negative integer');
+  assert.equal(await (await fetch(`${base}/containerLogs/default/web/app?limitBytes=6`)).text(), 'line o');
+});
+
+test('follow streams until the client goes away, then the source is told to stop', async () => {
+  const ac = new AbortController();
+  const res = await fetch(`${base}/containerLogs/default/web/app?follow=true`, { signal: ac.signal });
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let got = dec.decode((await reader.read()).value);
+  follower!.write('second\n');
+  while (!got.includes('second')) got += dec.decode((await reader.read()).value);
+  assert.equal(got, 'first\nsecond\n');
+  ac.abort();
+  await waitFor(() => followerAborted, { timeoutMs: 5000, what: 'the follow to stop' });
+});
+
+test('parseLogOptions validates as PodLogOptions does', () => {
+  assert.throws(() => parseLogOptions({ sinceSeconds: '0' }), /sinceSeconds must be greater than 0/);
+  assert.throws(() => parseLogOptions({ sinceSeconds: '5', sinceTime: '2026-01-01T00:00:00Z' }), /at most one of sinceTime or sinceSeconds/);
+  assert.equal(parseLogOptions({ sinceTime: '2026-01-01T00:00:00Z' }).since, Date.parse('2026-01-01T00:00:00Z') / 1000);
+  assert.deepEqual(parseLogOptions({ previous: 'true' }), { follow: false, previous: true, timestamps: false, tailLines: undefined, since: undefined, limitBytes: undefined });
+});
