@@ -1,0 +1,175 @@
+// The scheduling framework's extension points, a port of kube-scheduler's
+// framework/interface.go reduced to what this scheduler runs: PreFilter, Filter, PreScore,
+// Score (+ NormalizeScore). Plugins are plain objects implementing one or more of these
+// interfaces; they are pure (no I/O) and never throw for "does not fit": they return a
+// Status. scheduleOne (schedule-one.ts) is the only caller.
+import type { Pod } from '../api/types/core.js';
+import { podInfoOf, type NodeInfo, type PodInfo } from './node-info.js';
+
+/**
+ * The outcome of one plugin call (kube-scheduler framework.Code):
+ * - Success: the pod fits / the step succeeded.
+ * - Unschedulable: does not fit now, but preemption (removing lower-priority pods) might help.
+ * - UnschedulableAndUnresolvable: does not fit and preemption cannot help (a cordoned node,
+ *   an untolerated taint, a node selector mismatch).
+ * - Error: the plugin itself failed (bad input, a bug); the pod is retried with backoff.
+ * - Skip: from PreFilter or PreScore only: this plugin has nothing to do for this pod, so its
+ *   Filter or Score is not called in this cycle.
+ */
+export type Code = 'Success' | 'Error' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Skip';
+
+/**
+ * A plugin's verdict. `reasons` are the short strings counted into the FailedScheduling
+ * message ("Insufficient cpu"); `plugin` is set by the framework to the plugin that
+ * returned it.
+ */
+export interface Status {
+  readonly code: Code;
+  readonly reasons: readonly string[];
+  readonly plugin?: string;
+}
+
+export const SUCCESS: Status = Object.freeze({ code: 'Success', reasons: Object.freeze([]) as readonly string[] });
+export const SKIP: Status = Object.freeze({ code: 'Skip', reasons: Object.freeze([]) as readonly string[] });
+
+export const unschedulable = (...reasons: string[]): Status => ({ code: 'Unschedulable', reasons });
+export const unresolvable = (...reasons: string[]): Status => ({ code: 'UnschedulableAndUnresolvable', reasons });
+export const errorStatus = (reason: string): Status => ({ code: 'Error', reasons: [reason] });
+
+export const isSuccess = (s: Status): boolean => s.code === 'Success';
+/** Unschedulable or UnschedulableAndUnresolvable (kube-scheduler Status.IsRejected). */
+export const isRejected = (s: Status): boolean => s.code === 'Unschedulable' || s.code === 'UnschedulableAndUnresolvable';
+/** The reasons joined as kube-scheduler's Status.Message() does. */
+export const statusMessage = (s: Status): string => s.reasons.join(', ');
+export const withPlugin = (s: Status, plugin: string): Status => (s.plugin === plugin ? s : { ...s, plugin });
+
+/** Kubernetes' MaxNodeScore: every Score and NormalizeScore result is within 0..100. */
+export const MAX_NODE_SCORE = 100;
+export const MIN_NODE_SCORE = 0;
+
+/**
+ * Per-pod, per-cycle scratch space shared by a plugin's PreFilter/PreScore and its
+ * Filter/Score calls (kube-scheduler CycleState). A new one is made for every scheduling
+ * attempt. Plugins store what they computed once for the pod (parsed requests, compiled
+ * selectors) under their own key; Filter/Score must fall back to computing it when the
+ * key is absent, so they can be called directly (tests, preemption dry runs).
+ */
+export class CycleState {
+  private readonly data = new Map<string, unknown>();
+  private info: PodInfo | undefined;
+  /** Filter/Score plugins whose PreFilter/PreScore returned Skip in this cycle. */
+  readonly skipFilter = new Set<string>();
+  readonly skipScore = new Set<string>();
+
+  constructor(readonly pod: Pod) {}
+
+  /** The pod's derived data (requests, ports, owner), computed once per cycle. */
+  get podInfo(): PodInfo {
+    this.info ??= podInfoOf(this.pod);
+    return this.info;
+  }
+
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+
+  write(key: string, value: unknown): void {
+    this.data.set(key, value);
+  }
+}
+
+/** Every plugin has a unique name; the registry and the config refer to it by name. */
+export interface Plugin {
+  readonly name: string;
+}
+
+/**
+ * Runs once per scheduling attempt before any Filter. It may precompute per-pod state into
+ * `state`, reject the pod outright for every node (a rejected status ends the attempt with
+ * its reasons as the message's PreFilter part) or return SKIP to skip this plugin's Filter.
+ */
+export interface PreFilterPlugin extends Plugin {
+  preFilter(pod: Pod, state: CycleState): Status;
+}
+
+/**
+ * Decides whether `pod` may run on `nodeInfo`'s node given the pods already there (bound
+ * and assumed). Called for many nodes per pod, so it must cost O(1) in the number of pods
+ * on the node: use NodeInfo's aggregates, never a pass over its pods.
+ */
+export interface FilterPlugin extends Plugin {
+  filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status;
+}
+
+/**
+ * Runs once per attempt before Score with the feasible nodes that will be scored; may
+ * precompute per-pod state or return SKIP (this plugin's Score is not called and it adds
+ * nothing to any node's total).
+ */
+export interface PreScorePlugin extends Plugin {
+  preScore(pod: Pod, state: CycleState, nodes: readonly NodeInfo[]): Status;
+}
+
+/**
+ * Ranks a feasible node. `score` returns an integer; without `normalize` it must be in
+ * 0..100. `normalize` (kube-scheduler NormalizeScore) rewrites `scores` (parallel to
+ * `nodes`) in place into 0..100 once every node has been scored, for plugins whose raw
+ * score is a count (matching pods, intolerable taints, preferred term weights).
+ */
+export interface ScorePlugin extends Plugin {
+  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number;
+  normalize?(pod: Pod, state: CycleState, nodes: readonly NodeInfo[], scores: number[]): void;
+}
+
+export type AnyPlugin = Partial<PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin> & Plugin;
+
+export const isPreFilter = (p: AnyPlugin): p is PreFilterPlugin & AnyPlugin => typeof p.preFilter === 'function';
+export const isFilter = (p: AnyPlugin): p is FilterPlugin & AnyPlugin => typeof p.filter === 'function';
+export const isPreScore = (p: AnyPlugin): p is PreScorePlugin & AnyPlugin => typeof p.preScore === 'function';
+export const isScore = (p: AnyPlugin): p is ScorePlugin & AnyPlugin => typeof p.score === 'function';
+
+/**
+ * kube-scheduler's helper.DefaultNormalizeScore: scales so the highest raw score becomes
+ * `max` (integer division, as Go int64), optionally reversed (the lowest raw score wins).
+ * All zeros stay 0, or become `max` when reversed.
+ */
+export function defaultNormalizeScore(scores: number[], reverse: boolean, max = MAX_NODE_SCORE): void {
+  let maxCount = 0;
+  for (const s of scores) if (s > maxCount) maxCount = s;
+  if (maxCount === 0) {
+    if (reverse) scores.fill(max);
+    return;
+  }
+  for (let i = 0; i < scores.length; i++) {
+    const s = Math.trunc((max * scores[i]) / maxCount);
+    scores[i] = reverse ? max - s : s;
+  }
+}
+
+/**
+ * A compiled profile: the plugins of each extension point in the order they run, with
+ * score weights. Built from a config by buildFramework (config.ts).
+ */
+export interface Framework {
+  readonly schedulerName: string;
+  readonly preFilter: readonly PreFilterPlugin[];
+  readonly filter: readonly FilterPlugin[];
+  readonly preScore: readonly PreScorePlugin[];
+  readonly score: readonly { readonly plugin: ScorePlugin; readonly weight: number }[];
+  /** 1..100, or 0 for kube-scheduler's adaptive default (see numFeasibleNodesToFind). */
+  readonly percentageOfNodesToScore: number;
+}
+
+/**
+ * Runs the filters in order on one node and returns the first non-success status, tagged
+ * with its plugin (kube-scheduler RunFilterPlugins). Filters skipped by their PreFilter are
+ * not called.
+ */
+export function runFilters(fw: Framework, pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
+  for (const p of fw.filter) {
+    if (state.skipFilter.size > 0 && state.skipFilter.has(p.name)) continue;
+    const s = p.filter(pod, nodeInfo, state);
+    if (s.code !== 'Success') return withPlugin(s, p.name);
+  }
+  return SUCCESS;
+}

@@ -1,0 +1,431 @@
+// What the scheduler knows about each node: the Node, the pods on it (bound and assumed)
+// and aggregates kept incrementally as pods come and go (requested cpu/memory, pod count,
+// used host ports, pods per owner), so a Filter or Score on a node costs O(1) in the number
+// of pods (kube-scheduler framework/types.go NodeInfo and backend/cache). A pod's derived
+// data (requests parsed from quantities, host ports) is computed once into a PodInfo.
+import { milliValue, quantityValue } from '../api/quantity.js';
+import type { Container, Node, Pod, ResourceList } from '../api/types/core.js';
+
+/** kube-scheduler's DefaultMilliCPURequest: what a container without a cpu request counts as when scoring. */
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+/** kube-scheduler's DefaultMemoryRequest (200Mi): what a container without a memory request counts as when scoring. */
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+
+/**
+ * Amounts of compute resources: cpu in millicores, memory and ephemeral storage in bytes,
+ * extended resources (example.com/gpu, hugepages-2Mi) in their integer units.
+ */
+export interface Resource {
+  milliCPU: number;
+  memory: number;
+  ephemeralStorage: number;
+  /** Only present when some extended resource is non-zero. */
+  scalar?: Map<string, number>;
+}
+
+export const emptyResource = (): Resource => ({ milliCPU: 0, memory: 0, ephemeralStorage: 0 });
+
+/**
+ * Extended resources the scheduler accounts for (schedutil.IsScalarResourceName):
+ * domain-prefixed names outside kubernetes.io, hugepages-*, attachable-volumes-*.
+ */
+export function isScalarResourceName(name: string): boolean {
+  if (name.startsWith('hugepages-') || name.startsWith('attachable-volumes-')) return true;
+  const slash = name.indexOf('/');
+  if (slash < 0) return false;
+  const domain = name.slice(0, slash);
+  return !(domain === 'kubernetes.io' || domain.endsWith('.kubernetes.io'));
+}
+
+function addList(r: Resource, rl: ResourceList | undefined): void {
+  if (!rl) return;
+  for (const name in rl) {
+    const q = rl[name];
+    switch (name) {
+      case 'cpu': r.milliCPU += milliValue(q); break;
+      case 'memory': r.memory += quantityValue(q); break;
+      case 'ephemeral-storage': r.ephemeralStorage += quantityValue(q); break;
+      case 'pods': break;
+      default:
+        if (isScalarResourceName(name)) {
+          r.scalar ??= new Map();
+          r.scalar.set(name, (r.scalar.get(name) ?? 0) + quantityValue(q));
+        }
+    }
+  }
+}
+
+function addResource(r: Resource, o: Resource, sign = 1): void {
+  r.milliCPU += sign * o.milliCPU;
+  r.memory += sign * o.memory;
+  r.ephemeralStorage += sign * o.ephemeralStorage;
+  if (o.scalar) {
+    r.scalar ??= new Map();
+    for (const [k, v] of o.scalar) r.scalar.set(k, (r.scalar.get(k) ?? 0) + sign * v);
+  }
+}
+
+function maxResource(r: Resource, o: Resource): void {
+  r.milliCPU = Math.max(r.milliCPU, o.milliCPU);
+  r.memory = Math.max(r.memory, o.memory);
+  r.ephemeralStorage = Math.max(r.ephemeralStorage, o.ephemeralStorage);
+  if (o.scalar) {
+    r.scalar ??= new Map();
+    for (const [k, v] of o.scalar) r.scalar.set(k, Math.max(r.scalar.get(k) ?? 0, v));
+  }
+}
+
+const cloneResource = (r: Resource): Resource => ({ ...r, scalar: r.scalar ? new Map(r.scalar) : undefined });
+
+function containerRequests(c: Container, nonZero: boolean): Resource {
+  const r = emptyResource();
+  const req = c.resources?.requests;
+  addList(r, req);
+  // Scoring treats a missing (not an explicit zero) cpu/memory request as the defaults, so
+  // best-effort pods still spread (schedutil.GetNonzeroRequests).
+  if (nonZero) {
+    if (req?.cpu === undefined) r.milliCPU = DEFAULT_MILLI_CPU_REQUEST;
+    if (req?.memory === undefined) r.memory = DEFAULT_MEMORY_REQUEST;
+  }
+  return r;
+}
+
+/**
+ * The resources a pod needs on a node (component-helpers resource.PodRequests): the sum of
+ * its containers; init containers run one at a time so they count as the maximum, with
+ * restartable init containers (sidecars, restartPolicy Always) added to both the running
+ * sum and every later init container; then the pod overhead. With `nonZero`, a container
+ * missing a cpu or memory request counts as 100m / 200Mi (for scoring only).
+ */
+export function computePodRequests(pod: Pod, nonZero = false): Resource {
+  const spec = pod.spec;
+  const reqs = emptyResource();
+  if (!spec) return reqs;
+  for (const c of spec.containers ?? []) addResource(reqs, containerRequests(c, nonZero));
+  const initMax = emptyResource();
+  const sidecars = emptyResource();
+  for (const c of spec.initContainers ?? []) {
+    const cr = containerRequests(c, nonZero);
+    if (c.restartPolicy === 'Always') {
+      addResource(reqs, cr);
+      addResource(sidecars, cr);
+      maxResource(initMax, sidecars);
+    } else {
+      const tmp = cloneResource(cr);
+      addResource(tmp, sidecars);
+      maxResource(initMax, tmp);
+    }
+  }
+  maxResource(reqs, initMax);
+  addList(reqs, spec.overhead);
+  return reqs;
+}
+
+/** One host port a pod binds on its node, sanitized: ip "" -> 0.0.0.0, protocol "" -> TCP. */
+export interface HostPort {
+  readonly ip: string;
+  readonly protocol: string;
+  readonly port: number;
+}
+
+export const BIND_ALL_HOST_IP = '0.0.0.0';
+
+/** The host ports of a pod's containers (kube-scheduler getContainerPorts: hostPort > 0 only). */
+export function podHostPorts(pod: Pod): HostPort[] {
+  const out: HostPort[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort || p.hostPort <= 0) continue;
+      out.push({ ip: p.hostIP || BIND_ALL_HOST_IP, protocol: p.protocol || 'TCP', port: p.hostPort });
+    }
+  }
+  return out;
+}
+
+/** The uid of the pod's controller ownerReference (ReplicaSet, StatefulSet...), if any. */
+export function controllerUid(pod: Pod): string | undefined {
+  for (const ref of pod.metadata.ownerReferences ?? []) if (ref.controller) return ref.uid;
+  return undefined;
+}
+
+/** A pod's identity in the cache: its uid, or namespace/name when it has none. */
+export function podKey(pod: Pod): string {
+  return pod.metadata.uid || `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+}
+
+/** Everything the scheduler derives from a pod, computed once (quantity parsing is not free). */
+export interface PodInfo {
+  readonly pod: Pod;
+  readonly key: string;
+  /** Requests as NodeResourcesFit counts them. */
+  readonly requests: Resource;
+  /** Requests with missing cpu/memory counted as 100m/200Mi, for scoring. */
+  readonly nonZeroMilliCPU: number;
+  readonly nonZeroMemory: number;
+  readonly hostPorts: readonly HostPort[];
+  readonly ownerUid: string | undefined;
+  readonly priority: number;
+  /** Being deleted (deletionTimestamp set): still uses resources, but no longer counts for spreading. */
+  readonly terminating: boolean;
+}
+
+export function podInfoOf(pod: Pod): PodInfo {
+  const nz = computePodRequests(pod, true);
+  return {
+    pod,
+    key: podKey(pod),
+    requests: computePodRequests(pod),
+    nonZeroMilliCPU: nz.milliCPU,
+    nonZeroMemory: nz.memory,
+    hostPorts: podHostPorts(pod),
+    ownerUid: controllerUid(pod),
+    priority: pod.spec?.priority ?? 0,
+    terminating: !!pod.metadata.deletionTimestamp,
+  };
+}
+
+/**
+ * Host ports in use on one node: ip -> "protocol/port" -> number of pods using it, plus
+ * the same counts across all ips so a 0.0.0.0 request is checked in O(1).
+ */
+export class HostPortInfo {
+  private readonly byIp = new Map<string, Map<string, number>>();
+  private readonly anyIp = new Map<string, number>();
+
+  get size(): number {
+    return this.anyIp.size;
+  }
+
+  add(p: HostPort, delta = 1): void {
+    const pp = `${p.protocol}/${p.port}`;
+    let m = this.byIp.get(p.ip);
+    if (!m) this.byIp.set(p.ip, (m = new Map()));
+    bump(m, pp, delta);
+    if (m.size === 0) this.byIp.delete(p.ip);
+    bump(this.anyIp, pp, delta);
+  }
+
+  /**
+   * kube-scheduler HostPortInfo.CheckConflict: a 0.0.0.0 request conflicts with the same
+   * protocol/port on any ip; a specific ip conflicts with that ip or 0.0.0.0.
+   */
+  conflicts(p: HostPort): boolean {
+    if (p.port <= 0) return false;
+    const pp = `${p.protocol}/${p.port}`;
+    if (p.ip === BIND_ALL_HOST_IP) return this.anyIp.has(pp);
+    return (this.byIp.get(BIND_ALL_HOST_IP)?.has(pp) ?? false) || (this.byIp.get(p.ip)?.has(pp) ?? false);
+  }
+
+  clone(): HostPortInfo {
+    const c = new HostPortInfo();
+    for (const [ip, m] of this.byIp) c.byIp.set(ip, new Map(m));
+    for (const [k, v] of this.anyIp) c.anyIp.set(k, v);
+    return c;
+  }
+}
+
+function bump(m: Map<string, number>, key: string, delta: number): void {
+  const n = (m.get(key) ?? 0) + delta;
+  if (n <= 0) m.delete(key);
+  else m.set(key, n);
+}
+
+/** A node's allocatable resources, parsed once per Node update. */
+export interface Allocatable extends Resource {
+  allowedPodNumber: number;
+}
+
+function parseAllocatable(node: Node | undefined): Allocatable {
+  const r = emptyResource();
+  const alloc = node?.status?.allocatable;
+  addList(r, alloc);
+  return { ...r, allowedPodNumber: alloc?.pods !== undefined ? quantityValue(alloc.pods) : 0 };
+}
+
+/**
+ * One node and the pods placed on it. Mutated only through addPod/removePod/setNode, which
+ * keep every aggregate in step in O(1) (O(ports) for pods with host ports). `node` is
+ * undefined for a node the scheduler has heard of only through pods bound to it.
+ */
+export class NodeInfo {
+  node: Node | undefined;
+  allocatable: Allocatable = parseAllocatable(undefined);
+  /** Sum of the requests of the pods here, as NodeResourcesFit counts them. */
+  readonly requested: Resource = emptyResource();
+  /** Sum of the pods' requests with missing cpu/memory counted as defaults (for scoring). */
+  nonZeroMilliCPU = 0;
+  nonZeroMemory = 0;
+  readonly pods = new Map<string, PodInfo>();
+  readonly usedPorts = new HostPortInfo();
+  /** Controller ownerReference uid -> pods here with that owner (spreading). */
+  readonly ownerCounts = new Map<string, number>();
+  /** Bumped on every change; lets callers cache per-node results. */
+  generation = 0;
+
+  constructor(readonly name: string, node?: Node) {
+    if (node) this.setNode(node);
+  }
+
+  setNode(node: Node | undefined): void {
+    this.node = node;
+    this.allocatable = parseAllocatable(node);
+    this.generation++;
+  }
+
+  addPod(pi: PodInfo): void {
+    const old = this.pods.get(pi.key);
+    if (old) this.account(old, -1);
+    this.pods.set(pi.key, pi);
+    this.account(pi, 1);
+  }
+
+  /** Removes the pod with `key`; returns it, or undefined when it was not here. */
+  removePod(key: string): PodInfo | undefined {
+    const pi = this.pods.get(key);
+    if (!pi) return undefined;
+    this.pods.delete(key);
+    this.account(pi, -1);
+    return pi;
+  }
+
+  get podCount(): number {
+    return this.pods.size;
+  }
+
+  private account(pi: PodInfo, sign: 1 | -1): void {
+    addResource(this.requested, pi.requests, sign);
+    this.nonZeroMilliCPU += sign * pi.nonZeroMilliCPU;
+    this.nonZeroMemory += sign * pi.nonZeroMemory;
+    for (const p of pi.hostPorts) this.usedPorts.add(p, sign);
+    if (pi.ownerUid !== undefined && !pi.terminating) bump(this.ownerCounts, pi.ownerUid, sign);
+    this.generation++;
+  }
+
+  /** An independent copy (for "what if these pods were gone" dry runs). O(pods). */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.name);
+    c.node = this.node;
+    c.allocatable = this.allocatable;
+    for (const pi of this.pods.values()) c.addPod(pi);
+    return c;
+  }
+}
+
+/**
+ * The scheduler's view of the cluster: NodeInfos by name, plus the node list scheduleOne
+ * walks. Every update is O(1) (O(ports) for pods with host ports), so keeping it current
+ * from informer events is cheap and no decision ever passes over all pods. JavaScript runs
+ * one scheduling cycle to completion between events, so unlike kube-scheduler the cycle
+ * reads this structure directly instead of a copied snapshot.
+ *
+ * Assumed pods (placed by the scheduler, binding not yet seen) count like bound pods.
+ * When the bound pod arrives through addPod it replaces the assumption; forgetPod drops
+ * an assumption whose binding failed.
+ */
+export class Snapshot {
+  private readonly infos = new Map<string, NodeInfo>();
+  /** NodeInfos that have a Node, in a stable order with O(1) swap-removal. */
+  private readonly list: NodeInfo[] = [];
+  private readonly listIndex = new Map<string, number>();
+  private readonly podNode = new Map<string, string>();
+  private readonly assumed = new Set<string>();
+
+  /** The nodes that can be scheduled to, in iteration order. Do not mutate. */
+  nodeInfos(): readonly NodeInfo[] {
+    return this.list;
+  }
+
+  get numNodes(): number {
+    return this.list.length;
+  }
+
+  get numPods(): number {
+    return this.podNode.size;
+  }
+
+  get(nodeName: string): NodeInfo | undefined {
+    return this.infos.get(nodeName);
+  }
+
+  /** Adds or replaces a Node (an update re-parses allocatable; the pods stay). */
+  setNode(node: Node): NodeInfo {
+    const name = node.metadata.name ?? '';
+    let info = this.infos.get(name);
+    if (!info) this.infos.set(name, (info = new NodeInfo(name)));
+    info.setNode(node);
+    if (!this.listIndex.has(name)) {
+      this.listIndex.set(name, this.list.length);
+      this.list.push(info);
+    }
+    return info;
+  }
+
+  /** Removes a node from scheduling; its pods stay accounted until they are removed. */
+  removeNode(name: string): void {
+    const info = this.infos.get(name);
+    if (!info) return;
+    const i = this.listIndex.get(name);
+    if (i !== undefined) {
+      const last = this.list.pop()!;
+      if (last !== info) {
+        this.list[i] = last;
+        this.listIndex.set(last.name, i);
+      }
+      this.listIndex.delete(name);
+    }
+    info.setNode(undefined);
+    if (info.podCount === 0) this.infos.delete(name);
+  }
+
+  /**
+   * Adds or updates a pod on `nodeName` (default: its spec.nodeName). A pod seen on another
+   * node before is moved; a bound pod replaces its assumption. Pods with no node are ignored.
+   */
+  addPod(pod: Pod, nodeName = pod.spec?.nodeName, info: PodInfo = podInfoOf(pod)): void {
+    if (!nodeName) return;
+    this.place(info, nodeName);
+    this.assumed.delete(info.key);
+  }
+
+  /** Counts `pod` on `nodeName` before its binding is seen, so the next decision sees it. */
+  assumePod(pod: Pod, nodeName: string, info: PodInfo = podInfoOf(pod)): void {
+    this.place(info, nodeName);
+    this.assumed.add(info.key);
+  }
+
+  /** Drops an assumption (the binding failed). A pod already confirmed bound is kept. */
+  forgetPod(podOrKey: Pod | string): void {
+    const key = typeof podOrKey === 'string' ? podOrKey : podKey(podOrKey);
+    if (this.assumed.has(key)) this.removePod(key);
+  }
+
+  isAssumed(podOrKey: Pod | string): boolean {
+    return this.assumed.has(typeof podOrKey === 'string' ? podOrKey : podKey(podOrKey));
+  }
+
+  /** The node a pod is counted on, if any. */
+  nodeOf(podOrKey: Pod | string): string | undefined {
+    return this.podNode.get(typeof podOrKey === 'string' ? podOrKey : podKey(podOrKey));
+  }
+
+  removePod(podOrKey: Pod | string): void {
+    const key = typeof podOrKey === 'string' ? podOrKey : podKey(podOrKey);
+    const nodeName = this.podNode.get(key);
+    this.assumed.delete(key);
+    if (nodeName === undefined) return;
+    this.podNode.delete(key);
+    const info = this.infos.get(nodeName);
+    if (!info) return;
+    info.removePod(key);
+    if (info.podCount === 0 && !info.node) this.infos.delete(nodeName);
+  }
+
+  private place(pi: PodInfo, nodeName: string): void {
+    const prev = this.podNode.get(pi.key);
+    if (prev !== undefined && prev !== nodeName) this.removePod(pi.key);
+    let info = this.infos.get(nodeName);
+    if (!info) this.infos.set(nodeName, (info = new NodeInfo(nodeName)));
+    info.addPod(pi);
+    this.podNode.set(pi.key, nodeName);
+  }
+}

@@ -1,0 +1,41 @@
+// NodeResourcesLeastAllocated (kube-scheduler NodeResourcesFit's LeastAllocated scoring
+// strategy, resources cpu and memory with weight 1 each): prefers nodes with more of their
+// allocatable left after placing the pod. Requests count with kube-scheduler's non-zero
+// defaults (100m cpu, 200Mi memory per container without a request), so best-effort pods
+// spread too.
+import type { Pod } from '../../api/types/core.js';
+import { CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+
+export const NAME = 'NodeResourcesLeastAllocated';
+
+/** ((capacity - requested) * 100) / capacity in integers; 0 when over capacity or no capacity. */
+export function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+}
+
+/**
+ * The weighted average (integer) of leastRequestedScore over resources with non-zero
+ * allocatable; resources the node does not report are left out of the average.
+ */
+export function leastAllocatedScore(requested: readonly number[], allocatable: readonly number[], weights: readonly number[] = [1, 1]): number {
+  let score = 0;
+  let weightSum = 0;
+  for (let i = 0; i < requested.length; i++) {
+    if (allocatable[i] === 0) continue;
+    score += leastRequestedScore(requested[i], allocatable[i]) * weights[i];
+    weightSum += weights[i];
+  }
+  return weightSum === 0 ? 0 : Math.trunc(score / weightSum);
+}
+
+export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new CycleState(pod)): number {
+  const pi = state.podInfo;
+  return leastAllocatedScore(
+    [nodeInfo.nonZeroMilliCPU + pi.nonZeroMilliCPU, nodeInfo.nonZeroMemory + pi.nonZeroMemory],
+    [nodeInfo.allocatable.milliCPU, nodeInfo.allocatable.memory],
+  );
+}
+
+export const plugin: ScorePlugin = { name: NAME, score: (pod, nodeInfo, state) => score(pod, nodeInfo, state) };

@@ -1,0 +1,45 @@
+// NodeResourcesFit (kube-scheduler plugins/noderesources/fit.go, Filter part): the pod's
+// requests must fit in the node's allocatable minus what the pods already there (bound and
+// assumed) request, and the node must have room for one more pod.
+import type { Pod } from '../../api/types/core.js';
+import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Status, SUCCESS, unschedulable } from '../framework.js';
+import type { NodeInfo, Resource } from '../node-info.js';
+
+export const NAME = 'NodeResourcesFit';
+export const REASON_TOO_MANY_PODS = 'Too many pods';
+export const insufficientReason = (resource: string): string => `Insufficient ${resource}`;
+
+/**
+ * The reasons the pod's requests do not fit on the node, in kube-scheduler's order (pods,
+ * cpu, memory, ephemeral-storage, extended resources); empty when it fits. A zero request
+ * for a resource never fails, even on an overcommitted node.
+ */
+export function insufficientResources(req: Resource, nodeInfo: NodeInfo): string[] {
+  const out: string[] = [];
+  const alloc = nodeInfo.allocatable;
+  const used = nodeInfo.requested;
+  if (nodeInfo.podCount + 1 > alloc.allowedPodNumber) out.push(REASON_TOO_MANY_PODS);
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) out.push(insufficientReason('cpu'));
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) out.push(insufficientReason('memory'));
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
+    out.push(insufficientReason('ephemeral-storage'));
+  }
+  if (req.scalar) {
+    for (const [name, q] of req.scalar) {
+      if (q > 0 && q > (alloc.scalar?.get(name) ?? 0) - (used.scalar?.get(name) ?? 0)) out.push(insufficientReason(name));
+    }
+  }
+  return out;
+}
+
+export function fits(req: Resource, nodeInfo: NodeInfo): Status {
+  const reasons = insufficientResources(req, nodeInfo);
+  return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
+}
+
+export const plugin: PreFilterPlugin & FilterPlugin = {
+  name: NAME,
+  // The requests are part of PodInfo, computed once per cycle; nothing else to prepare.
+  preFilter: (_pod: Pod, state: CycleState) => (void state.podInfo, SUCCESS),
+  filter: (_pod, nodeInfo, state) => fits(state.podInfo.requests, nodeInfo),
+};

@@ -1,0 +1,19 @@
+// NodeUnschedulable (kube-scheduler plugins/nodeunschedulable): a cordoned node
+// (spec.unschedulable) takes only pods that tolerate the node.kubernetes.io/unschedulable
+// NoSchedule taint.
+import type { Pod } from '../../api/types/core.js';
+import { type FilterPlugin, type Status, SUCCESS, unresolvable } from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+import { tolerationsTolerateTaint } from './taint-toleration.js';
+
+export const NAME = 'NodeUnschedulable';
+export const REASON = 'node(s) were unschedulable';
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
+  if (!nodeInfo.node?.spec?.unschedulable) return SUCCESS;
+  if (tolerationsTolerateTaint(pod.spec?.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' })) return SUCCESS;
+  return unresolvable(REASON);
+}
+
+export const plugin: FilterPlugin = { name: NAME, filter: (pod, nodeInfo) => fits(pod, nodeInfo) };

@@ -1,0 +1,87 @@
+// TaintToleration (kube-scheduler plugins/tainttoleration): Filter rejects a node with a
+// NoSchedule or NoExecute taint the pod does not tolerate; Score prefers nodes with fewer
+// PreferNoSchedule taints the pod does not tolerate.
+import type { Pod, Taint, Toleration } from '../../api/types/core.js';
+import {
+  type CycleState, type FilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
+  SUCCESS, defaultNormalizeScore, unresolvable,
+} from '../framework.js';
+import type { NodeInfo } from '../node-info.js';
+
+export const NAME = 'TaintToleration';
+
+/**
+ * Whether one toleration tolerates one taint (core/v1 Toleration.ToleratesTaint): an empty
+ * effect matches every effect, an empty key every key; operator Exists ignores the value,
+ * Equal (or empty) requires it to be equal.
+ */
+export function toleratesTaint(t: Toleration, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  switch (t.operator ?? '') {
+    case '':
+    case 'Equal':
+      return (t.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
+  if (!tolerations) return false;
+  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
+  return false;
+}
+
+/** The first NoSchedule/NoExecute taint not tolerated (v1helper.FindMatchingUntoleratedTaint). */
+export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined): Taint | undefined {
+  if (!taints) return undefined;
+  for (const taint of taints) {
+    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (!tolerationsTolerateTaint(tolerations, taint)) return taint;
+  }
+  return undefined;
+}
+
+export const untoleratedTaintReason = (taint: Taint): string => `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+
+/** Filter verdict: UnschedulableAndUnresolvable naming the first untolerated taint. */
+export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
+  const taint = findUntoleratedTaint(nodeInfo.node?.spec?.taints, pod.spec?.tolerations);
+  return taint ? unresolvable(untoleratedTaintReason(taint)) : SUCCESS;
+}
+
+/** The pod's tolerations that can tolerate PreferNoSchedule taints (effect empty or PreferNoSchedule). */
+export function preferNoScheduleTolerations(pod: Pod): Toleration[] {
+  return (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+}
+
+/** Raw score: the number of PreferNoSchedule taints not tolerated (lower is better). */
+export function countIntolerableTaints(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[]): number {
+  let n = 0;
+  for (const taint of taints ?? []) {
+    if (taint.effect !== 'PreferNoSchedule') continue;
+    if (!tolerationsTolerateTaint(tolerations, taint)) n++;
+  }
+  return n;
+}
+
+const STATE_KEY = `PreScore${NAME}`;
+
+export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin = {
+  name: NAME,
+  filter: (pod, nodeInfo) => fits(pod, nodeInfo),
+  preScore(pod: Pod, state: CycleState) {
+    state.write(STATE_KEY, preferNoScheduleTolerations(pod));
+    return SUCCESS;
+  },
+  score(pod: Pod, nodeInfo: NodeInfo, state: CycleState) {
+    const tolerations = state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
+    return countIntolerableTaints(nodeInfo.node?.spec?.taints, tolerations);
+  },
+  normalize(_pod, _state, _nodes, scores) {
+    defaultNormalizeScore(scores, true);
+  },
+};
