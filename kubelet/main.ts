@@ -1,0 +1,95 @@
+// kubelet: parses flags, builds the client, runtime and loops, starts them, and stops
+// them on SIGTERM/SIGINT with one AbortSignal (pods' containers keep running).
+import { networkInterfaces } from 'node:os';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { EventRecorder } from '../client/event-recorder.js';
+import { loadClientConfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest-client.js';
+import { readMachineInfo } from './machine-info.js';
+import { NodeLeaseController } from './node-lease.js';
+import { NodeStatusManager } from './node-status.js';
+import { PodManager } from './pod-manager.js';
+import { DockerRuntime } from './runtime/docker.js';
+import { startKubeletServer } from './server.js';
+
+const program = new Command('kubelet')
+  .description('Runs the pods bound to this node as Docker containers')
+  .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
+  .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
+  .option('--node-name <name>', 'name of this node', process.env.HOSTNAME)
+  .option('--node-ip <ip>', 'InternalIP of this node (default: the first non-loopback IPv4 address)')
+  .option('--pod-network <name>', 'Docker network pods get their IP from (created if missing)', 'tskube-pods')
+  .option('--pod-network-cidr <cidr>', 'subnet of the pod network when it is created', '10.244.0.0/16')
+  .option('--address <ip>', 'address the kubelet server listens on', '0.0.0.0')
+  .option('--port <port>', 'port of the kubelet server (0 picks a free one)', '10250')
+  .option('--root-dir <dir>', 'directory for pod volumes', '/var/lib/kubelet')
+  .option('--pause-image <image>', 'image of pod sandboxes', 'registry.k8s.io/pause:3.10')
+  .option('--crashloop-backoff-base <seconds>', 'first CrashLoopBackOff delay (doubling up to 30x)', '10')
+  .option('--docker-socket <path>', 'Docker Engine socket', '/var/run/docker.sock')
+  .option('--capacity-cpu <cpus>', 'report this cpu capacity instead of the machine\'s')
+  .option('--capacity-memory <quantity>', 'report this memory capacity instead of the machine\'s')
+  .option('--max-pods <n>', 'pods capacity', '110')
+  .option('--node-status-update-frequency <seconds>', 'how often node status is synced', '10')
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<Record<string, string | undefined>>();
+const log = pino({ name: 'kubelet', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
+
+function defaultNodeIP(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+try {
+  if (!o.nodeName) throw new Error('--node-name is required (or HOSTNAME)');
+  const nodeName = o.nodeName.toLowerCase();
+  const nodeIP = o.nodeIp ?? defaultNodeIP();
+  const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig, master: o.master }), { userAgent: `kubelet/${nodeName}` });
+  const runtime = new DockerRuntime({ log, socketPath: o.dockerSocket });
+  const version = await runtime.version();
+  await runtime.ensureNetwork(String(o.podNetwork), { subnet: o.podNetworkCidr });
+  const capacity: Record<string, string> = {};
+  if (o.capacityCpu) capacity.cpu = o.capacityCpu;
+  if (o.capacityMemory) capacity.memory = o.capacityMemory;
+  const machine = await readMachineInfo({ rootDir: o.rootDir, capacity, maxPods: Number(o.maxPods) });
+  const recorder = new EventRecorder({ rest, component: 'kubelet', host: nodeName, logger: log.child({ component: 'events' }) });
+  const ac = new AbortController();
+  const pods = new PodManager({
+    rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir),
+    crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, log,
+  });
+  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, log });
+  const status = new NodeStatusManager({
+    rest, nodeName, nodeIP, kubeletPort: server.port, machine, containerRuntimeVersion: `docker://${version.version}`,
+    nodeStatusUpdateFrequencyMs: Number(o.nodeStatusUpdateFrequency) * 1000, recorder, logger: log.child({ component: 'node-status' }),
+  });
+  const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
+  const loops = [status.run(ac.signal), lease.run(ac.signal), pods.run(ac.signal)];
+  log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork }, 'kubelet started');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down; pods keep running');
+    ac.abort();
+    Promise.allSettled(loops)
+      .then(() => server.close())
+      .then(() => recorder.close(2000))
+      .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        log.flush();
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err }, 'kubelet failed to start');
+  log.flush();
+  process.exit(1);
+}

@@ -1,0 +1,209 @@
+// The kubelet's pod manager: watches this node's pods (fieldSelector
+// spec.nodeName=<node>), keeps one PodWorker per pod uid and runs its syncs through a
+// WorkQueue keyed by uid (never two syncs of one pod at once), turns Docker events of
+// this node's containers into syncs of the affected pod, removes containers no pod
+// wants (at start, and when a pod disappears), and serves container logs to the
+// kubelet server.
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { isNotFound } from '../api/errors.js';
+import type { ConfigMap, Pod, Secret, Service } from '../api/types/core.js';
+import type { EventRecorder } from '../client/event-recorder.js';
+import { informerFor, type Informer } from '../client/informer.js';
+import { resourceClient, type ResourceClient } from '../client/resource-client.js';
+import type { RestClient } from '../client/rest-client.js';
+import { WorkQueue } from '../client/work-queue.js';
+import { runWorkers } from '../client/workers.js';
+import { LABEL_NODE, LABEL_POD_UID, PodWorker, removeAllOf, type PodWorkerDeps } from './pod-worker.js';
+import { RestartBackoff } from './restart-backoff.js';
+import type { ContainerRuntime } from './runtime/types.js';
+import { LogError, type LogOptions, type LogSource } from './server.js';
+import { cleanupPodVolumes, podDirs } from './volumes.js';
+
+export interface PodManagerOptions {
+  rest: RestClient;
+  runtime: ContainerRuntime;
+  recorder: EventRecorder;
+  nodeName: string;
+  nodeIP: string;
+  network: string;
+  pauseImage: string;
+  rootDir: string;
+  /** First CrashLoopBackOff delay (10 s; tests make it small). Doubles up to 30x it (300 s). */
+  crashLoopBackoffBaseMs?: number;
+  /** Concurrent pod syncs (distinct pods). */
+  workers?: number;
+  log: Logger;
+}
+
+const BY_UID = 'uid';
+
+export class PodManager implements LogSource {
+  private readonly pods: Informer<Pod>;
+  private readonly services: Informer<Service>;
+  private readonly podClient: ResourceClient<Pod>;
+  private readonly configMaps: ResourceClient<ConfigMap>;
+  private readonly secrets: ResourceClient<Secret>;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly queue = new WorkQueue();
+  private readonly deps: PodWorkerDeps;
+  private readonly log: Logger;
+  private synced = false;
+
+  constructor(private readonly o: PodManagerOptions) {
+    this.log = o.log.child({ component: 'pod-manager' });
+    this.pods = informerFor<Pod>(o.rest, 'pods', {
+      fieldSelector: `spec.nodeName=${o.nodeName}`,
+      indexers: { [BY_UID]: (p) => [p.metadata.uid] },
+      log: this.log,
+    });
+    this.services = informerFor<Service>(o.rest, 'services', { log: this.log });
+    this.podClient = resourceClient<Pod>(o.rest, 'pods');
+    this.configMaps = resourceClient<ConfigMap>(o.rest, 'configmaps');
+    this.secrets = resourceClient<Secret>(o.rest, 'secrets');
+    const base = o.crashLoopBackoffBaseMs ?? 10_000;
+    const getOrUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => {
+      try {
+        return await p;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    };
+    this.deps = {
+      runtime: o.runtime,
+      pods: this.podClient,
+      recorder: o.recorder,
+      nodeName: o.nodeName,
+      nodeIP: o.nodeIP,
+      network: o.network,
+      pauseImage: o.pauseImage,
+      rootDir: o.rootDir,
+      restartBackoff: new RestartBackoff({ initialMs: base, maxMs: base * 30 }),
+      pullBackoff: new RestartBackoff({ initialMs: base, maxMs: base * 30 }),
+      requeue: (uid, ms) => { this.log.trace({ uid, ms }, 'requeue'); this.queue.addAfter(uid, ms); },
+      log: o.log.child({ component: 'pod-worker' }),
+      sources: {
+        getConfigMap: (ns, name) => getOrUndefined(this.configMaps.get(ns, name)),
+        getSecret: (ns, name) => getOrUndefined(this.secrets.get(ns, name)),
+        services: async (ns) => this.services.list().filter((s) => s.metadata.namespace === ns
+          || (s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes')),
+      },
+    };
+  }
+
+  /** True once the pod list has been read and leftovers removed. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /**
+   * Runs until signal aborts: informers, orphan cleanup, Docker events, pod syncs.
+   * On abort every loop and probe stops; containers keep running (a restarted kubelet
+   * adopts them).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const enqueue = (p: Pod): void => {
+      this.log.trace({ uid: p.metadata.uid }, 'informer event');
+      if (p.metadata.uid) this.queue.add(p.metadata.uid);
+    };
+    // Our own status writes come back as updates: like the kubelet's pod config, only
+    // changes of what the pod asks for cause a sync.
+    const wanted = (p: Pod): string => JSON.stringify([p.spec, p.metadata.labels, p.metadata.annotations,
+      p.metadata.deletionTimestamp, p.metadata.deletionGracePeriodSeconds]);
+    this.pods.addEventHandler({
+      add: enqueue,
+      update: (o, n) => {
+        if (wanted(o) === wanted(n)) return;
+        this.log.debug({ pod: `${n.metadata.namespace}/${n.metadata.name}` }, 'pod spec changed');
+        enqueue(n);
+      },
+      delete: enqueue,
+    });
+    const informers = [this.pods.run(signal), this.services.run(signal)];
+    if (!(await this.pods.waitForSync(signal)) || !(await this.services.waitForSync(signal))) {
+      await Promise.allSettled(informers);
+      return;
+    }
+    await this.removeOrphans();
+    this.synced = true;
+    const events = this.followDockerEvents(signal);
+    const workers = runWorkers(this.queue, (uid) => this.syncPod(uid), { workers: this.o.workers ?? 16, log: this.log });
+    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await this.queue.shutDown();
+    for (const w of this.workers.values()) w.stop();
+    await Promise.allSettled([...informers, events, workers]);
+  }
+
+  private podByUid(uid: string): Pod | undefined {
+    return this.pods.byIndex(BY_UID, uid)[0];
+  }
+
+  private async syncPod(uid: string): Promise<void> {
+    this.log.trace({ uid }, 'sync pod');
+    const pod = this.podByUid(uid);
+    let worker = this.workers.get(uid);
+    if (!pod) {
+      // Deleted outright (or force-deleted): nothing may keep running for it.
+      if (worker) {
+        await worker.teardown(1);
+        this.workers.delete(uid);
+        this.log.info({ pod: `${worker.pod.metadata.namespace}/${worker.pod.metadata.name}`, uid }, 'pod gone; removed its containers');
+      }
+      return;
+    }
+    if (!worker) {
+      worker = new PodWorker(pod, this.deps);
+      this.workers.set(uid, worker);
+    }
+    await worker.sync(pod);
+  }
+
+  /** Removes containers (and volume directories) of pods this node no longer has. */
+  private async removeOrphans(): Promise<void> {
+    const all = await this.o.runtime.list({ labels: { [LABEL_NODE]: this.o.nodeName } });
+    const orphanUids = new Set<string>();
+    for (const c of all) {
+      const uid = c.labels[LABEL_POD_UID];
+      if (uid && !this.podByUid(uid)) orphanUids.add(uid);
+    }
+    for (const uid of orphanUids) {
+      this.log.info({ uid }, 'removing containers of a pod that no longer exists');
+      await removeAllOf(this.o.runtime, uid, this.o.nodeName);
+      await cleanupPodVolumes(this.o.rootDir, uid);
+    }
+    for (const uid of await podDirs(this.o.rootDir)) if (!this.podByUid(uid)) await cleanupPodVolumes(this.o.rootDir, uid);
+  }
+
+  /** Syncs a pod as soon as Docker says one of its containers started, died or vanished. */
+  private async followDockerEvents(signal: AbortSignal): Promise<void> {
+    let since = Math.floor(Date.now() / 1000);
+    while (!signal.aborted) {
+      try {
+        for await (const ev of this.o.runtime.events({ labels: { [LABEL_NODE]: this.o.nodeName }, since, signal })) {
+          since = Math.floor(ev.time.getTime() / 1000);
+          if (ev.action !== 'die' && ev.action !== 'start' && ev.action !== 'oom' && ev.action !== 'destroy') continue;
+          const uid = ev.labels[LABEL_POD_UID];
+          if (uid && this.workers.has(uid)) { this.log.trace({ uid, action: ev.action }, 'docker event'); this.queue.add(uid); }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.log.warn({ err: (err as Error).message }, 'Docker events stream failed; reconnecting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  async containerLogs(namespace: string, pod: string, container: string, opts: LogOptions, signal: AbortSignal): Promise<Readable> {
+    const p = this.pods.get(namespace, pod);
+    const worker = p?.metadata.uid ? this.workers.get(p.metadata.uid) : undefined;
+    if (!p || !worker) throw new LogError(404, `pod "${pod}" not found in namespace "${namespace}" on this node`);
+    if (!worker.hasContainer(container)) throw new LogError(400, `container ${container} is not valid for pod ${pod}`);
+    const { id, waitingReason } = await worker.logContainer(container, opts.previous);
+    if (!id) {
+      if (opts.previous) throw new LogError(400, `previous terminated container "${container}" in pod "${pod}" not found`);
+      throw new LogError(400, `container "${container}" in pod "${pod}" is waiting to start: ${waitingReason}`);
+    }
+    return this.o.runtime.logs(id, { follow: opts.follow, tail: opts.tailLines, timestamps: opts.timestamps, since: opts.since, signal });
+  }
+}

@@ -1,0 +1,669 @@
+// One pod's sync loop (the kubelet's podWorkers + SyncPod, on Docker): level-triggered,
+// called by the pod manager whenever anything about the pod may have changed (the pod
+// object, a Docker event of one of its containers, a back-off or probe timer). Each
+// sync compares the spec with what Docker runs, does the next steps (sandbox, volumes,
+// init containers in order, containers, restarts with CrashLoopBackOff), then writes
+// the pod's status through pods/status when it changed.
+//
+// Everything the worker knows is rebuilt from Docker labels when it is created, so a
+// restarted kubelet adopts a pod's running containers with the same ids and
+// restartCount (carried in a label on each container).
+import type { Logger } from 'pino';
+import { isConflict, isNotFound } from '../api/errors.js';
+import { milliValue, quantityValue } from '../api/quantity.js';
+import type { Container, ContainerState as K8sContainerState, ContainerStatus, Pod, PodStatus } from '../api/types/core.js';
+import type { ResourceClient } from '../client/resource-client.js';
+import { containerEnv, EnvError, type EnvSources } from './container-env.js';
+import { podConditions, podPhase, qosClass, statusChanged, type PodPhase } from './pod-status.js';
+import { ProbeWorker, unhealthyMessage, type ProbeKind } from './probes.js';
+import { backoffMessage, RestartBackoff, shouldRestart } from './restart-backoff.js';
+import { isRuntimeConflict, type ContainerDetails, type ContainerRuntime, type PortBinding, type Protocol } from './runtime/types.js';
+import { cleanupPodVolumes, containerBinds, ensureSubPaths, prepareVolumes, VolumeError, type PreparedVolume, type VolumeSources } from './volumes.js';
+
+// Docker labels (dockershim's names; the node label lets a kubelet find its own).
+export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
+export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
+export const LABEL_POD_UID = 'io.kubernetes.pod.uid';
+export const LABEL_CONTAINER_NAME = 'io.kubernetes.container.name';
+export const LABEL_RESTART_COUNT = 'io.kubernetes.container.restartCount';
+export const LABEL_TYPE = 'io.kubernetes.docker.type';
+export const LABEL_NODE = 'io.kubernetes.node.name';
+export const TYPE_SANDBOX = 'podsandbox';
+export const TYPE_CONTAINER = 'container';
+/** The container name dockershim gives sandboxes. */
+const SANDBOX_NAME = 'POD';
+
+/** Retry of a pod whose volumes or container config could not be set up. */
+const CONFIG_RETRY_MS = 2000;
+
+export interface EventSink {
+  event(obj: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** What every worker shares; built once by the pod manager. */
+export interface PodWorkerDeps {
+  runtime: ContainerRuntime;
+  pods: ResourceClient<Pod>;
+  sources: EnvSources & VolumeSources;
+  recorder: EventSink;
+  nodeName: string;
+  nodeIP: string;
+  /** Docker network pods get their IP from. */
+  network: string;
+  pauseImage: string;
+  rootDir: string;
+  /** CrashLoopBackOff per pod uid + container name. */
+  restartBackoff: RestartBackoff;
+  /** ImagePullBackOff per pod uid + image. */
+  pullBackoff: RestartBackoff;
+  /** Asks for another sync of the pod (uid) after ms. */
+  requeue(uid: string, ms: number): void;
+  log: Logger;
+}
+
+/** What the worker tracks about one spec container (init or regular). */
+interface ContainerRecord {
+  spec: Container;
+  init: boolean;
+  /** The newest Docker container of this spec container. */
+  id?: string;
+  /** The one before it (lastState, logs --previous). */
+  previousId?: string;
+  restartCount: number;
+  /** Why no container runs now (ErrImagePull, CrashLoopBackOff, ...). */
+  waiting?: { reason: string; message?: string };
+  probes: Map<ProbeKind, ProbeWorker>;
+  /** Probe results of the current container. */
+  ready: boolean;
+  started: boolean;
+}
+
+const time = (d: Date | undefined): string | undefined => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+
+/** The pull policy Kubernetes defaults: Always for :latest or no tag, else IfNotPresent. */
+export function pullPolicy(c: Container): string {
+  if (c.imagePullPolicy) return c.imagePullPolicy;
+  const image = c.image ?? '';
+  if (image.includes('@')) return 'IfNotPresent';
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : '';
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+export class PodWorker {
+  pod: Pod;
+  readonly uid: string;
+  private sandboxId?: string;
+  private podIP?: string;
+  private startTime?: string;
+  private readonly records = new Map<string, ContainerRecord>();
+  private adopted = false;
+  /** The pod reached Succeeded or Failed: nothing is started again. */
+  private terminal = false;
+  /** Containers, sandbox and volumes are gone. */
+  private torndown = false;
+  private volumeError?: string;
+  private lastWritten?: PodStatus;
+  /** When each image's last pull failed (ImagePullBackOff counts from it). */
+  private readonly pullFailures = new Map<string, number>();
+  private readonly log: Logger;
+
+  constructor(pod: Pod, private readonly d: PodWorkerDeps) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid ?? '';
+    this.log = d.log.child({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
+    for (const c of pod.spec?.initContainers ?? []) this.records.set(c.name, newRecord(c, true));
+    for (const c of pod.spec?.containers ?? []) this.records.set(c.name, newRecord(c, false));
+  }
+
+  private get key(): string {
+    return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
+  }
+
+  /** Labels every Docker object of this pod carries. */
+  private labels(container: string, type: string): Record<string, string> {
+    return {
+      [LABEL_POD_NAME]: this.pod.metadata.name ?? '',
+      [LABEL_POD_NAMESPACE]: this.pod.metadata.namespace ?? '',
+      [LABEL_POD_UID]: this.uid,
+      [LABEL_CONTAINER_NAME]: container,
+      [LABEL_TYPE]: type,
+      [LABEL_NODE]: this.d.nodeName,
+    };
+  }
+
+  /** Rebuilds what runs for this pod from Docker (adoption after a restart, or a fresh pod). */
+  private async adopt(): Promise<void> {
+    const found = await this.d.runtime.list({ labels: { [LABEL_POD_UID]: this.uid, [LABEL_NODE]: this.d.nodeName } });
+    const newestFirst = [...found].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()
+      || Number(b.labels[LABEL_RESTART_COUNT] ?? 0) - Number(a.labels[LABEL_RESTART_COUNT] ?? 0));
+    const extra: string[] = [];
+    for (const c of newestFirst) {
+      if (c.labels[LABEL_TYPE] === TYPE_SANDBOX) {
+        if (!this.sandboxId && c.state === 'running') this.sandboxId = c.id;
+        else extra.push(c.id);
+        continue;
+      }
+      const rec = this.records.get(c.labels[LABEL_CONTAINER_NAME] ?? '');
+      if (!rec) extra.push(c.id);
+      else if (!rec.id) {
+        rec.id = c.id;
+        rec.restartCount = Number(c.labels[LABEL_RESTART_COUNT] ?? 0) || 0;
+      } else if (!rec.previousId) rec.previousId = c.id;
+      else extra.push(c.id);
+    }
+    for (const id of extra) await this.d.runtime.remove(id, { force: true });
+    if (this.sandboxId) {
+      const sb = await this.d.runtime.inspect(this.sandboxId);
+      this.podIP = sb?.ip;
+      this.startTime = this.pod.status?.startTime ?? time(sb?.startedAt);
+    }
+    this.lastWritten = this.pod.status;
+    const phase = this.pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') this.terminal = true;
+    // Running containers keep being probed.
+    for (const rec of this.records.values()) {
+      if (!rec.id) continue;
+      const d = await this.d.runtime.inspect(rec.id);
+      if (d?.state === 'running') this.startProbes(rec, rec.id, d.startedAt?.getTime() ?? Date.now());
+    }
+    this.adopted = true;
+    if (found.length) this.log.info({ containers: found.length, sandbox: this.sandboxId }, 'adopted pod containers');
+  }
+
+  /** One sync of the pod: called with the newest pod object, never twice at once. */
+  async sync(pod: Pod): Promise<void> {
+    // The informer may still hold the object before our last status write.
+    if (!(Number(pod.metadata.resourceVersion) < Number(this.pod.metadata.resourceVersion))) this.pod = pod;
+    if (this.torndown) return;
+    if (!this.adopted) await this.adopt();
+    pod = this.pod;
+    if (pod.metadata.deletionTimestamp) {
+      const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      await this.teardown(grace);
+      try {
+        await this.d.pods.delete(pod.metadata.namespace ?? 'default', pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      this.log.info('pod terminated and deleted');
+      return;
+    }
+    if (!this.terminal) await this.reconcile();
+    await this.writeStatus();
+  }
+
+  private async reconcile(): Promise<void> {
+    if (!(await this.ensureSandbox())) return;
+    let volumes: Map<string, PreparedVolume>;
+    try {
+      volumes = await prepareVolumes(this.pod, this.d.rootDir, this.d.sources);
+      this.volumeError = undefined;
+    } catch (err) {
+      if (!(err instanceof VolumeError)) throw err;
+      this.volumeError = err.message;
+      this.d.recorder.event(this.pod, 'Warning', 'FailedMount', err.message);
+      this.d.requeue(this.uid, CONFIG_RETRY_MS);
+      return;
+    }
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    // Init containers one at a time, in order; each must exit 0 before the next.
+    for (const c of this.pod.spec?.initContainers ?? []) {
+      const rec = this.records.get(c.name)!;
+      const cur = rec.id ? await this.d.runtime.inspect(rec.id) : undefined;
+      if (cur?.state === 'exited' && cur.exitCode === 0) continue;
+      if (cur && cur.state !== 'exited' && cur.state !== 'created' && cur.state !== 'dead') return; // still running
+      if (cur && (cur.state === 'exited' || cur.state === 'dead')) {
+        // An init container fails the pod under Never; otherwise it is retried with back-off.
+        if (policy === 'Never') return;
+        await this.restartWithBackoff(rec, cur, volumes);
+        return;
+      }
+      await this.startContainer(rec, volumes);
+      return;
+    }
+    for (const c of this.pod.spec?.containers ?? []) {
+      const rec = this.records.get(c.name)!;
+      const cur = rec.id ? await this.d.runtime.inspect(rec.id) : undefined;
+      if (cur?.state === 'running' || cur?.state === 'restarting' || cur?.state === 'paused') continue;
+      if (cur && (cur.state === 'exited' || cur.state === 'dead')) {
+        this.stopProbes(rec);
+        if (!shouldRestart(policy, cur.exitCode)) continue;
+        await this.restartWithBackoff(rec, cur, volumes);
+        continue;
+      }
+      await this.startContainer(rec, volumes);
+    }
+  }
+
+  /** Creates the sandbox when there is none running. False when it cannot be created yet. */
+  private async ensureSandbox(): Promise<boolean> {
+    if (this.sandboxId) {
+      const sb = await this.d.runtime.inspect(this.sandboxId);
+      if (sb?.state === 'running') return true;
+      // The sandbox died: its network namespace is gone, so are the containers' (the
+      // kubelet kills them and starts over in a new sandbox; restarts are counted).
+      this.log.warn({ sandbox: this.sandboxId }, 'pod sandbox is not running; recreating it');
+      for (const rec of this.records.values()) {
+        this.stopProbes(rec);
+        if (rec.id) await this.d.runtime.stop(rec.id, 0);
+      }
+      await this.d.runtime.remove(this.sandboxId, { force: true });
+      this.sandboxId = undefined;
+    }
+    if (!(await this.d.runtime.imagePresent(this.d.pauseImage))) {
+      try {
+        await this.d.runtime.pullImage(this.d.pauseImage);
+      } catch (err) {
+        this.d.recorder.event(this.pod, 'Warning', 'FailedCreatePodSandBox',
+          `Failed to create pod sandbox: failed to pull image "${this.d.pauseImage}": ${(err as Error).message}`);
+        this.d.requeue(this.uid, CONFIG_RETRY_MS * 5);
+        return false;
+      }
+    }
+    const ports: PortBinding[] = [];
+    for (const c of [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])]) {
+      for (const p of c.ports ?? []) {
+        if (p.hostPort) ports.push({ containerPort: p.containerPort, hostPort: p.hostPort, protocol: (p.protocol ?? 'TCP') as Protocol, hostIP: p.hostIP || undefined });
+      }
+    }
+    const dns = this.pod.spec?.dnsConfig;
+    const name = `k8s_${SANDBOX_NAME}_${this.pod.metadata.name}_${this.pod.metadata.namespace}_${this.uid}_${Date.now().toString(36)}`;
+    try {
+      const { id } = await this.d.runtime.createSandbox({
+        name, image: this.d.pauseImage, labels: this.labels(SANDBOX_NAME, TYPE_SANDBOX), network: this.d.network,
+        hostname: (this.pod.spec?.hostname ?? this.pod.metadata.name ?? '').slice(0, 63), portBindings: ports,
+        dnsServers: dns?.nameservers, dnsSearches: dns?.searches,
+        dnsOptions: dns?.options?.map((o) => (o.value !== undefined ? `${o.name}:${o.value}` : o.name ?? '')),
+        capAdd: ['NET_ADMIN'],
+      });
+      this.sandboxId = id;
+    } catch (err) {
+      this.d.recorder.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      this.d.requeue(this.uid, CONFIG_RETRY_MS);
+      return false;
+    }
+    this.podIP = await this.d.runtime.sandboxIP(this.sandboxId);
+    this.startTime ??= this.pod.status?.startTime ?? time(new Date());
+    return true;
+  }
+
+  /** Starts a new instance of an exited container, or shows CrashLoopBackOff until its back-off has passed. */
+  private async restartWithBackoff(rec: ContainerRecord, cur: ContainerDetails, volumes: Map<string, PreparedVolume>): Promise<void> {
+    const key = `${this.uid}/${rec.spec.name}`;
+    const now = Date.now();
+    const finished = cur.finishedAt?.getTime() ?? now;
+    const wait = this.d.restartBackoff.remaining(key, finished, now);
+    if (wait > 0) {
+      const msg = backoffMessage(this.d.restartBackoff.current(key), rec.spec.name, this.pod.metadata.name ?? '', this.pod.metadata.namespace ?? '', this.uid);
+      if (rec.waiting?.reason !== 'CrashLoopBackOff') {
+        this.d.recorder.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${rec.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
+      }
+      rec.waiting = { reason: 'CrashLoopBackOff', message: msg };
+      this.d.requeue(this.uid, wait);
+      return;
+    }
+    await this.startContainer(rec, volumes, key);
+  }
+
+  /** Pulls, configures, creates and starts a new container for rec. */
+  private async startContainer(rec: ContainerRecord, volumes: Map<string, PreparedVolume>, backoffKey?: string): Promise<void> {
+    const c = rec.spec;
+    const image = c.image ?? '';
+    if (!(await this.ensureImage(rec, image))) return;
+    let env: Record<string, string>;
+    try {
+      const pod = structuredClone(this.pod);
+      pod.status = { ...pod.status, podIP: this.podIP, hostIP: this.d.nodeIP };
+      env = await containerEnv(pod, c, this.d.sources);
+    } catch (err) {
+      if (!(err instanceof EnvError)) throw err;
+      rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.d.recorder.event(this.pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      this.d.requeue(this.uid, CONFIG_RETRY_MS);
+      return;
+    }
+    let binds;
+    try {
+      binds = containerBinds(c, volumes);
+      await ensureSubPaths(binds);
+    } catch (err) {
+      if (!(err instanceof VolumeError)) throw err;
+      rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+      this.d.recorder.event(this.pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      return;
+    }
+    const limits = c.resources?.limits ?? {};
+    const requests = c.resources?.requests ?? {};
+    const restartCount = rec.id ? rec.restartCount + 1 : rec.restartCount;
+    const name = `k8s_${c.name}_${this.pod.metadata.name}_${this.pod.metadata.namespace}_${this.uid}_${restartCount}`;
+    const spec = {
+      name, image, sandboxId: this.sandboxId!, command: c.command, args: c.args, workingDir: c.workingDir, env, binds,
+      labels: { ...this.labels(c.name, TYPE_CONTAINER), [LABEL_RESTART_COUNT]: String(restartCount) },
+      memoryLimitBytes: limits.memory !== undefined ? quantityValue(String(limits.memory)) : undefined,
+      nanoCpus: limits.cpu !== undefined ? milliValue(String(limits.cpu)) * 1_000_000 : undefined,
+      cpuShares: requests.cpu !== undefined || limits.cpu !== undefined ? Math.max(2, Math.floor(milliValue(String(requests.cpu ?? limits.cpu)) * 1024 / 1000)) : undefined,
+      tty: c.tty, stdin: c.stdin, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace,
+    };
+    let id: string;
+    try {
+      id = await this.d.runtime.createContainer(spec);
+    } catch (err) {
+      // A leftover with the same name (a crash between create and our bookkeeping).
+      if (!isRuntimeConflict(err)) return this.failStart(rec, 'CreateContainerError', (err as Error).message);
+      await this.d.runtime.remove(name, { force: true });
+      try {
+        id = await this.d.runtime.createContainer(spec);
+      } catch (err2) {
+        return this.failStart(rec, 'CreateContainerError', (err2 as Error).message);
+      }
+    }
+    this.stopProbes(rec);
+    if (rec.previousId && rec.id) await this.d.runtime.remove(rec.previousId, { force: true });
+    if (rec.id) rec.previousId = rec.id;
+    rec.id = id;
+    rec.restartCount = restartCount;
+    rec.ready = false;
+    rec.started = false;
+    if (backoffKey) this.d.restartBackoff.restarted(backoffKey, Date.now());
+    this.d.recorder.event(this.pod, 'Normal', 'Created', `Created container: ${c.name}`);
+    try {
+      await this.d.runtime.start(id);
+    } catch (err) {
+      return this.failStart(rec, 'RunContainerError', (err as Error).message);
+    }
+    rec.waiting = undefined;
+    this.d.recorder.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
+    this.startProbes(rec, id, Date.now());
+  }
+
+  private failStart(rec: ContainerRecord, reason: string, message: string): void {
+    rec.waiting = { reason, message };
+    this.d.recorder.event(this.pod, 'Warning', 'Failed', `Error: ${message}`);
+    this.d.requeue(this.uid, CONFIG_RETRY_MS);
+  }
+
+  /** Makes the image present by the container's pull policy. False (with a waiting reason) when it is not. */
+  private async ensureImage(rec: ContainerRecord, image: string): Promise<boolean> {
+    const policy = pullPolicy(rec.spec);
+    const present = await this.d.runtime.imagePresent(image);
+    if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
+      if (present) {
+        this.d.recorder.event(this.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        return true;
+      }
+      const msg = `Container image "${image}" is not present with pull policy of Never`;
+      rec.waiting = { reason: 'ErrImageNeverPull', message: msg };
+      this.d.recorder.event(this.pod, 'Warning', 'ErrImageNeverPull', msg);
+      return false;
+    }
+    const key = `${this.uid}/${image}`;
+    const now = Date.now();
+    const failedAt = this.pullFailures.get(key);
+    const wait = failedAt === undefined ? 0 : this.d.pullBackoff.remaining(key, failedAt, now);
+    if (wait > 0) {
+      // ErrImagePull stays for the first half of the back-off whatever else syncs the pod.
+      const showErrUntil = (failedAt ?? now) + this.d.pullBackoff.current(key) / 2;
+      if (rec.waiting?.reason === 'ErrImagePull' && now < showErrUntil) {
+        this.d.requeue(this.uid, showErrUntil - now);
+        return false;
+      }
+      if (rec.waiting?.reason !== 'ImagePullBackOff') this.d.recorder.event(this.pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
+      this.d.requeue(this.uid, wait);
+      return false;
+    }
+    this.d.recorder.event(this.pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const t0 = Date.now();
+    try {
+      await this.d.runtime.pullImage(image);
+    } catch (err) {
+      const msg = (err as Error).message;
+      rec.waiting = { reason: 'ErrImagePull', message: msg };
+      this.d.recorder.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${msg}`);
+      this.d.recorder.event(this.pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      const failed = Date.now();
+      this.pullFailures.set(key, failed);
+      this.d.pullBackoff.restarted(key, failed);
+      // ErrImagePull for half the back-off, then ImagePullBackOff until the next try.
+      this.d.requeue(this.uid, this.d.pullBackoff.current(key) / 2);
+      return false;
+    }
+    this.pullFailures.delete(key);
+    this.d.pullBackoff.forget(key);
+    this.d.recorder.event(this.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${Date.now() - t0}ms`);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- probes
+
+  private startProbes(rec: ContainerRecord, id: string, startedAt: number): void {
+    this.stopProbes(rec);
+    const c = rec.spec;
+    rec.started = !c.startupProbe;
+    rec.ready = !c.readinessProbe;
+    if (rec.init) return;
+    const target = {
+      podIP: this.podIP ?? '',
+      container: c,
+      exec: async (cmd: string[], timeoutMs: number) => {
+        const r = await this.d.runtime.exec(id, cmd, { timeoutMs });
+        return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
+      },
+    };
+    const add = (kind: ProbeKind, probe: Container['livenessProbe']): void => {
+      if (!probe) return;
+      const w = new ProbeWorker({
+        kind, probe, target, startedAt,
+        gate: kind === 'startup' ? undefined : () => rec.started,
+        onFailure: (o) => this.d.recorder.event(this.pod, 'Warning', 'Unhealthy', unhealthyMessage(kind, o.message)),
+        onResult: (result) => this.onProbeResult(rec, id, kind, result),
+      });
+      rec.probes.set(kind, w);
+      w.start();
+    };
+    add('startup', c.startupProbe);
+    add('liveness', c.livenessProbe);
+    add('readiness', c.readinessProbe);
+  }
+
+  private onProbeResult(rec: ContainerRecord, id: string, kind: ProbeKind, result: string): void {
+    if (rec.id !== id || this.torndown) return;
+    if (kind === 'readiness') rec.ready = result === 'success';
+    else if (kind === 'startup') {
+      if (result === 'success') rec.started = true;
+      else if (result === 'failure') this.killUnhealthy(rec, id, `Container ${rec.spec.name} failed startup probe, will be restarted`);
+    } else if (kind === 'liveness' && result === 'failure') {
+      this.killUnhealthy(rec, id, `Container ${rec.spec.name} failed liveness probe, will be restarted`);
+    }
+    this.d.requeue(this.uid, 0);
+  }
+
+  private killUnhealthy(rec: ContainerRecord, id: string, message: string): void {
+    this.stopProbes(rec);
+    rec.ready = false;
+    this.d.recorder.event(this.pod, 'Normal', 'Killing', message);
+    const grace = this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    // The 'die' event from Docker brings the pod back to sync, which restarts it.
+    void this.d.runtime.stop(id, grace).catch((err: unknown) => this.log.warn({ err: (err as Error).message, id }, 'could not stop unhealthy container'));
+  }
+
+  private stopProbes(rec: ContainerRecord): void {
+    for (const w of rec.probes.values()) w.stop();
+    rec.probes.clear();
+  }
+
+  /** Stops every probe (kubelet shutdown: containers keep running). */
+  stop(): void {
+    for (const rec of this.records.values()) this.stopProbes(rec);
+  }
+
+  // ---------------------------------------------------------------- teardown
+
+  /**
+   * Runs preStop hooks, stops every container within graceSeconds, then removes the
+   * containers, the sandbox and the volumes. Idempotent.
+   */
+  async teardown(graceSeconds: number): Promise<void> {
+    if (this.torndown) return;
+    if (!this.adopted) await this.adopt();
+    this.stop();
+    const deadline = Date.now() + graceSeconds * 1000;
+    await Promise.all([...this.records.values()].map(async (rec) => {
+      if (!rec.id) return;
+      const cur = await this.d.runtime.inspect(rec.id);
+      if (cur?.state !== 'running') return;
+      const preStop = rec.spec.lifecycle?.preStop?.exec?.command;
+      if (preStop?.length && graceSeconds > 0) {
+        const r = await this.d.runtime.exec(rec.id, preStop, { timeoutMs: graceSeconds * 1000 }).catch((err: Error) => ({ exitCode: -1, stderr: err.message, stdout: '', timedOut: false }));
+        if (r.exitCode !== 0) {
+          this.d.recorder.event(this.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.timedOut ? 'timed out' : (r.stdout + r.stderr).trim()}`);
+        }
+      }
+      this.d.recorder.event(this.pod, 'Normal', 'Killing', `Stopping container ${rec.spec.name}`);
+      await this.d.runtime.stop(rec.id, Math.max(0, (deadline - Date.now()) / 1000));
+    }));
+    await removeAllOf(this.d.runtime, this.uid, this.d.nodeName);
+    await cleanupPodVolumes(this.d.rootDir, this.uid);
+    this.d.restartBackoff.forget(`${this.uid}/`);
+    this.d.pullBackoff.forget(`${this.uid}/`);
+    this.torndown = true;
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private async containerStatus(rec: ContainerRecord, initPending: boolean): Promise<ContainerStatus> {
+    const c = rec.spec;
+    const cur = rec.id ? await this.d.runtime.inspect(rec.id) : undefined;
+    const prev = rec.previousId ? await this.d.runtime.inspect(rec.previousId) : undefined;
+    const st: ContainerStatus = {
+      name: c.name, state: {}, lastState: {}, ready: false, restartCount: rec.restartCount,
+      image: c.image ?? '', imageID: '', started: false,
+    };
+    const terminated = (d: ContainerDetails): K8sContainerState => ({
+      terminated: {
+        exitCode: d.exitCode,
+        reason: d.oomKilled ? 'OOMKilled' : d.exitCode === 0 ? 'Completed' : d.error ? 'StartError' : 'Error',
+        ...(d.error ? { message: d.error } : {}),
+        startedAt: time(d.startedAt) ?? null, finishedAt: time(d.finishedAt) ?? null, containerID: `docker://${d.id}`,
+      },
+    });
+    if (cur) {
+      st.imageID = cur.imageId ? `docker-pullable://${c.image}@${cur.imageId}` : '';
+      st.containerID = `docker://${cur.id}`;
+    }
+    const curExited = cur && (cur.state === 'exited' || cur.state === 'dead');
+    if (rec.waiting) {
+      st.state = { waiting: { reason: rec.waiting.reason, ...(rec.waiting.message ? { message: rec.waiting.message } : {}) } };
+      if (curExited) st.lastState = terminated(cur);
+      else if (prev) st.lastState = terminated(prev);
+    } else if (cur?.state === 'running' || cur?.state === 'restarting' || cur?.state === 'paused') {
+      st.state = { running: { startedAt: time(cur.startedAt) } };
+      st.ready = rec.ready;
+      st.started = rec.started;
+      if (prev) st.lastState = terminated(prev);
+    } else if (curExited) {
+      st.state = terminated(cur);
+      if (prev) st.lastState = terminated(prev);
+    } else {
+      st.state = { waiting: { reason: initPending && !rec.init ? 'PodInitializing' : 'ContainerCreating' } };
+      if (prev) st.lastState = terminated(prev);
+    }
+    if (!st.containerID) delete st.containerID;
+    return st;
+  }
+
+  private async buildStatus(): Promise<PodStatus> {
+    const pod = this.pod;
+    const inits: ContainerStatus[] = [];
+    let initPending = false;
+    for (const c of pod.spec?.initContainers ?? []) {
+      const st = await this.containerStatus(this.records.get(c.name)!, false);
+      if (!(st.state?.terminated?.exitCode === 0)) initPending = true;
+      inits.push(st);
+    }
+    const statuses: ContainerStatus[] = [];
+    for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus(this.records.get(c.name)!, initPending));
+    let phase: PodPhase = podPhase(pod, inits, statuses);
+    if (this.terminal && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) phase = pod.status.phase;
+    const now = time(new Date())!;
+    const previous = this.lastWritten ?? pod.status;
+    const conditions = podConditions(pod, phase, inits, statuses, !!this.sandboxId && !this.torndown, now, previous?.conditions ?? []);
+    const status: PodStatus = {
+      ...(pod.status?.nominatedNodeName ? { nominatedNodeName: pod.status.nominatedNodeName } : {}),
+      phase,
+      conditions,
+      hostIP: this.d.nodeIP,
+      hostIPs: [{ ip: this.d.nodeIP }],
+      ...(this.podIP ? { podIP: this.podIP, podIPs: [{ ip: this.podIP }] } : {}),
+      ...(this.startTime ? { startTime: this.startTime } : {}),
+      ...(inits.length ? { initContainerStatuses: inits } : {}),
+      containerStatuses: statuses,
+      qosClass: qosClass(pod),
+    };
+    if (phase === 'Failed' || phase === 'Succeeded') {
+      if (!this.terminal) {
+        this.terminal = true;
+        // A finished pod keeps its containers (for logs) but not its sandbox or probes.
+        this.stop();
+        if (this.sandboxId) await this.d.runtime.stop(this.sandboxId, 0);
+      }
+    }
+    return status;
+  }
+
+  private async writeStatus(): Promise<void> {
+    const status = await this.buildStatus();
+    const previous = this.lastWritten ?? this.pod.status;
+    if (!statusChanged(previous, status)) return;
+    const ns = this.pod.metadata.namespace ?? 'default';
+    const write = async (base: Pod): Promise<void> => {
+      const next = structuredClone(base);
+      next.status = status;
+      const written = await this.d.pods.updateStatus(ns, next);
+      this.lastWritten = written.status ?? status;
+      // The newest object: the next write carries its resourceVersion.
+      if (written.metadata?.uid === this.uid) this.pod = written;
+    };
+    try {
+      await write(this.pod);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (!isConflict(err)) throw err;
+      const fresh = await this.d.pods.get(ns, this.pod.metadata.name ?? '');
+      if (fresh.metadata.uid !== this.uid) return;
+      await write(fresh);
+    }
+    this.log.debug({ phase: status.phase }, 'pod status written');
+  }
+
+  // ---------------------------------------------------------------- logs
+
+  /** The container id logs are read from: the current one, or with previous the last that exited. */
+  async logContainer(name: string, previous: boolean): Promise<{ id?: string; waitingReason: string }> {
+    const rec = this.records.get(name);
+    if (!rec) return { waitingReason: 'unknown' };
+    if (!previous) return { id: rec.id, waitingReason: rec.waiting?.reason ?? 'ContainerCreating' };
+    if (rec.waiting && rec.id) {
+      const cur = await this.d.runtime.inspect(rec.id);
+      if (cur && (cur.state === 'exited' || cur.state === 'dead')) return { id: rec.id, waitingReason: '' };
+    }
+    return { id: rec.previousId, waitingReason: '' };
+  }
+
+  hasContainer(name: string): boolean {
+    return this.records.has(name);
+  }
+}
+
+function newRecord(spec: Container, init: boolean): ContainerRecord {
+  return { spec, init, restartCount: 0, probes: new Map(), ready: false, started: false };
+}
+
+/** Removes every container (and sandbox) of a pod on this node. */
+export async function removeAllOf(runtime: ContainerRuntime, uid: string, nodeName: string): Promise<void> {
+  const all = await runtime.list({ labels: { [LABEL_POD_UID]: uid, [LABEL_NODE]: nodeName } });
+  // Containers before the sandbox whose namespaces they use.
+  const ordered = [...all.filter((c) => c.labels[LABEL_TYPE] !== TYPE_SANDBOX), ...all.filter((c) => c.labels[LABEL_TYPE] === TYPE_SANDBOX)];
+  for (const c of ordered) await runtime.remove(c.id, { force: true });
+}
