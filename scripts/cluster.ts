@@ -1,25 +1,41 @@
 // `npm run cluster`: a local cluster on this machine. Starts components in order,
-// each gated on the previous being ready (etcd, then kube-apiserver; later issues
-// add the rest), keeps state under .cluster/, and stops everything on Ctrl-C.
+// each gated on the previous being ready (etcd, then kube-apiserver, then a kubelet
+// on the local Docker Engine; later issues add the rest), keeps state under
+// .cluster/, and stops everything on Ctrl-C (pods' containers keep running, as with a
+// real node; the next start adopts them).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { hostname } from 'node:os';
 import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
+import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from './images.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
-  .description('Run a local cluster: etcd and kube-apiserver')
+  .description('Run a local cluster: etcd, kube-apiserver and a kubelet on the local Docker Engine')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
   .option('--secure-port <port>', 'kube-apiserver HTTPS port (kubectl)', '6443')
   .option('--port <port>', 'kube-apiserver plain-HTTP port on loopback (curl)', '8080')
   .option('--bind-address <ip>', 'kube-apiserver bind address', '127.0.0.1')
+  .option('--node-name <name>', 'name of the node the kubelet registers', defaultNodeName())
+  .option('--kubelet-port <port>', 'kubelet server port', '10250')
+  .option('--public-images', 'use the public pause image (registry.k8s.io/pause:3.10) instead of building a local one')
   .option('--fresh', 'delete the previous cluster state first');
+
+/** This machine's hostname as a valid node name (a DNS-1123 subdomain). */
+function defaultNodeName(): string {
+  const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return name || 'tskube-node';
+}
 program.parse();
-const o = program.opts<{ dir: string; etcdPort: string; securePort: string; port: string; bindAddress: string; fresh?: boolean }>();
+const o = program.opts<{
+  dir: string; etcdPort: string; securePort: string; port: string; bindAddress: string; fresh?: boolean;
+  nodeName: string; kubeletPort: string; publicImages?: boolean;
+}>();
 
 const children: { name: string; proc: ChildProcess }[] = [];
 const step = (msg: string): void => { process.stdout.write(`cluster: ${msg}\n`); };
@@ -54,6 +70,28 @@ async function waitReady(name: string, url: string, timeoutMs: number): Promise<
     }
     if (Date.now() - t0 > timeoutMs) throw new Error(`${name} did not become ready in ${timeoutMs / 1000}s; see ${join(o.dir, 'logs')}`);
     if (++dots % 10 === 0) step(`waiting for ${name} (${((Date.now() - t0) / 1000).toFixed(0)}s)...`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until the node reports Ready (its kubelet registered and found Docker). */
+async function waitNodeReady(apiUrl: string, node: string, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (let i = 1; ; i++) {
+    try {
+      const res = await fetch(`${apiUrl}/api/v1/nodes/${node}`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) {
+        const n = await res.json() as { status?: { conditions?: { type: string; status: string }[] } };
+        if (n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+          step(`node ${node} Ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+          return;
+        }
+      }
+    } catch {
+      // not registered yet
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`node ${node} did not become Ready in ${timeoutMs / 1000}s; see ${join(o.dir, 'logs', 'kubelet.log')}`);
+    if (i % 10 === 0) step(`waiting for node ${node} to be Ready (${((Date.now() - t0) / 1000).toFixed(0)}s)...`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -104,8 +142,21 @@ async function main(): Promise<void> {
   await waitReady('kube-apiserver', `${plainUrl}/readyz`, 60_000);
   const kubeconfig = join(o.dir, 'kubeconfig');
   await writeAdminKubeconfig(kubeconfig, apiUrl, pki);
+
+  // No registry may be reachable: the pause image (and busybox and the test server
+  // for trying things out) are built from this machine's binaries when missing.
+  let pauseImage = 'registry.k8s.io/pause:3.10';
+  if (!o.publicImages) {
+    await ensureLocalImages({ log: (line) => step(line.trim()) });
+    pauseImage = LOCAL_PAUSE_IMAGE;
+  }
+  step(`starting kubelet for node ${o.nodeName} (pods on Docker network tskube-pods, 10.244.0.0/16)`);
+  start('kubelet', process.execPath, [join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
+    '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage]);
+  await waitNodeReady(plainUrl, o.nodeName, 60_000);
   step(`ready. kubeconfig: ${kubeconfig}`);
-  step(`try:  kubectl --kubeconfig ${kubeconfig} get namespaces`);
+  step(`try:  kubectl --kubeconfig ${kubeconfig} get nodes`);
+  step(`      kubectl --kubeconfig ${kubeconfig} run hello --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} --overrides='{"spec":{"nodeName":"${o.nodeName}"}}' -- sleep 3600`);
   step(`      curl ${plainUrl}/api/v1/namespaces/default/pods`);
   step(`      curl --cacert ${join(pki, 'ca.crt')} ${apiUrl}/api/v1/namespaces/default/pods`);
   step('press Ctrl-C to stop');
