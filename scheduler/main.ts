@@ -1,0 +1,103 @@
+// kube-scheduler: parses flags, builds the client and the Scheduler, keeps its informers
+// running, and schedules only while it holds the kube-scheduler Lease. SIGTERM/SIGINT
+// abort one signal; the Lease is released so a standby takes over at once.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { EventRecorder } from '../client/event-recorder.js';
+import { loadClientConfig } from '../client/kubeconfig.js';
+import { LeaderElector } from '../client/leader-elector.js';
+import { RestClient } from '../client/rest-client.js';
+import { DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
+import { Scheduler } from './scheduler.js';
+
+/** "15s", "500ms", "1m" or a bare number of seconds, in milliseconds. */
+function durationMs(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new Error(`invalid duration "${v}" (e.g. 15s, 500ms)`);
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
+}
+
+const program = new Command('kube-scheduler')
+  .description('Assigns pending pods to nodes')
+  .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
+  .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
+  .option('--leader-elect [bool]', 'run leader election; only the leader schedules', 'true')
+  .option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over an unrenewed lease', '15s')
+  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading', '10s')
+  .option('--leader-elect-retry-period <duration>', 'pause between acquire/renew attempts', '2s')
+  .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
+  .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-scheduler')
+  .option('--scheduler-name <name>', 'pods with this spec.schedulerName are scheduled', DEFAULT_SCHEDULER_NAME)
+  .option('--config <file>', 'profile (YAML/JSON): schedulerName, percentageOfNodesToScore, plugins')
+  .option('--log-level <level>', 'pino log level', 'info');
+
+program.parse();
+const o = program.opts<Record<string, string | boolean | undefined>>();
+const log = pino({ name: 'kube-scheduler', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
+const str = (k: string): string => String(o[k]);
+
+try {
+  const leaderElect = o.leaderElect !== false && o.leaderElect !== 'false';
+  const profile: ProfileConfig = o.config ? (parseYaml(readFileSync(str('config'), 'utf8')) as ProfileConfig) ?? {} : {};
+  // A name given in --config wins over the flag's default, not over an explicit flag.
+  const schedulerName = program.getOptionValueSource('schedulerName') === 'default' && profile.schedulerName ? profile.schedulerName : str('schedulerName');
+  const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined }), { userAgent: 'kube-scheduler' });
+  const identity = `${hostname()}_${randomUUID()}`;
+  const recorder = new EventRecorder({ rest, component: schedulerName, logger: log.child({ component: 'events' }) });
+  const scheduler = new Scheduler({ rest, recorder, log: log.child({ component: 'scheduler' }), schedulerName, profile });
+  const ac = new AbortController();
+  let running: Promise<unknown>[] = [];
+  let stopping = false;
+  // Registered before the caches sync, so a signal during startup also stops cleanly.
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    ac.abort();
+    Promise.allSettled(running)
+      .then(() => recorder.close(2000))
+      .then(() => rest.close())
+      .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        log.flush();
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  const informers = await scheduler.start(ac.signal);
+  running.push(informers.done);
+  if (ac.signal.aborted) {
+    // Stopped while syncing: stop() is already waiting.
+  } else if (leaderElect) {
+    // Informers run on the standby too, so a takeover starts from warm caches.
+    const elector = new LeaderElector({
+      rest, identity,
+      namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
+      leaseDurationMs: durationMs(str('leaderElectLeaseDuration')),
+      renewDeadlineMs: durationMs(str('leaderElectRenewDeadline')),
+      retryPeriodMs: durationMs(str('leaderElectRetryPeriod')),
+      logger: log.child({ component: 'leader-election' }),
+      onStartedLeading: (signal) => {
+        log.info({ identity }, 'started leading');
+        return scheduler.runLoop(signal);
+      },
+      onStoppedLeading: () => log.info({ identity }, 'stopped leading'),
+      onNewLeader: (leader) => { if (leader !== identity) log.info({ leader }, 'new leader elected'); },
+    });
+    running = [...running, elector.run(ac.signal)];
+  } else {
+    running = [...running, scheduler.runLoop(ac.signal)];
+  }
+  log.info({ identity, schedulerName, leaderElect }, 'kube-scheduler started');
+} catch (err) {
+  log.fatal({ err }, 'kube-scheduler failed to start');
+  log.flush();
+  process.exit(1);
+}

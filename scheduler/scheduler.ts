@@ -1,0 +1,251 @@
+// The scheduler's I/O half: informers feed the Snapshot (nodes, assigned pods) and the
+// SchedulingQueue (pending pods of our schedulerName); the loop pops a pod, decides with
+// ScheduleAlgorithm, assumes the node in the Snapshot and binds asynchronously
+// (kube-scheduler scheduleOne / bindingCycle / handleSchedulingFailure).
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { isNotFound } from '../api/errors.js';
+import type { Binding, Node, Pod, PodCondition } from '../api/types/core.js';
+import type { EventRecorder } from '../client/event-recorder.js';
+import { type Informer, informerFor } from '../client/informer.js';
+import { resourceClient, type ResourceClient } from '../client/resource-client.js';
+import type { RestClient } from '../client/rest-client.js';
+import { buildFramework, DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
+import { podKey, Snapshot } from './node-info.js';
+import {
+  ASSIGNED_POD_DELETE, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
+} from './queue.js';
+import { inTreeRegistry, type Registry } from './registry.js';
+import { ScheduleAlgorithm } from './schedule-one.js';
+
+/** Pods not bound yet and not finished: the ones to schedule (all schedulers' names; filtered locally). */
+export const UNSCHEDULED_PODS_SELECTOR = 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed';
+/** Pods bound to a node: what the Snapshot accounts. */
+export const ASSIGNED_PODS_SELECTOR = 'spec.nodeName!=';
+
+export interface SchedulerOptions {
+  rest: RestClient;
+  recorder: EventRecorder;
+  log: Logger;
+  /** Pods whose spec.schedulerName is this (or empty, defaulted to default-scheduler) are ours. */
+  schedulerName?: string;
+  profile?: ProfileConfig;
+  registry?: Registry;
+  queue?: SchedulingQueueOptions;
+  /** Decisions made before yielding to the event loop, so informer events keep flowing (16). */
+  batch?: number;
+}
+
+const isTerminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+/**
+ * Owns the informers and the Snapshot for the process's lifetime (start), and schedules
+ * only while runLoop runs (the leader). A standby keeps warm caches, so taking over costs
+ * no relist.
+ */
+export class Scheduler {
+  readonly snapshot = new Snapshot();
+  private readonly rest: RestClient;
+  private readonly pods: ResourceClient<Pod>;
+  private readonly recorder: EventRecorder;
+  private readonly log: Logger;
+  private readonly schedulerName: string;
+  private readonly algorithm: ScheduleAlgorithm;
+  private readonly batch: number;
+  private readonly pendingInformer: Informer<Pod>;
+  private readonly assignedInformer: Informer<Pod>;
+  private readonly nodeInformer: Informer<Node>;
+  /** The leader's queue; undefined while not leading. */
+  private queue?: SchedulingQueue;
+  private readonly binds = new Set<Promise<void>>();
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.rest = opts.rest;
+    this.pods = resourceClient<Pod>(opts.rest, 'pods');
+    this.recorder = opts.recorder;
+    this.log = opts.log;
+    this.schedulerName = opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.algorithm = new ScheduleAlgorithm(buildFramework({ ...opts.profile, schedulerName: this.schedulerName }, opts.registry ?? inTreeRegistry));
+    this.batch = opts.batch ?? 16;
+    this.pendingInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: UNSCHEDULED_PODS_SELECTOR, log: this.log.child({ informer: 'pending-pods' }) });
+    this.assignedInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: ASSIGNED_PODS_SELECTOR, log: this.log.child({ informer: 'assigned-pods' }) });
+    this.nodeInformer = informerFor<Node>(this.rest, 'nodes', { log: this.log.child({ informer: 'nodes' }) });
+    this.wireHandlers();
+  }
+
+  /** Whether this scheduler places `pod` (kube-scheduler's responsibleForPod). */
+  responsibleFor(pod: Pod): boolean {
+    const name = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+    return name === this.schedulerName;
+  }
+
+  /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
+  async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
+    const runs = Promise.allSettled([this.nodeInformer.run(signal), this.assignedInformer.run(signal), this.pendingInformer.run(signal)]);
+    await Promise.all([this.nodeInformer.waitForSync(signal), this.assignedInformer.waitForSync(signal), this.pendingInformer.waitForSync(signal)]);
+    this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
+    return { done: runs };
+  }
+
+  /** Schedules until `signal` aborts (leadership lost or shutdown), then waits for binds in flight. */
+  async runLoop(signal: AbortSignal): Promise<void> {
+    const queue = new SchedulingQueue(this.opts.queue);
+    this.queue = queue;
+    const timers = queue.run(signal);
+    for (const pod of this.pendingInformer.list()) if (this.wants(pod)) queue.add(pod);
+    this.log.info({ pending: queue.stats().active }, 'scheduling started');
+    let n = 0;
+    try {
+      for (;;) {
+        const pInfo = await queue.pop(signal);
+        if (!pInfo) break;
+        this.scheduleOne(queue, pInfo);
+        if (++n % this.batch === 0) await yieldToEventLoop();
+      }
+    } finally {
+      this.queue = undefined;
+      queue.close();
+      await timers;
+      // Every assumption is settled (confirmed by the informer, or forgotten) before a new
+      // term starts with a fresh queue.
+      await Promise.allSettled([...this.binds]);
+      this.log.info('scheduling stopped');
+    }
+  }
+
+  /** Counts for tests and logs. */
+  stats(): { queue?: ReturnType<SchedulingQueue['stats']>; nodes: number; pods: number; bindsInFlight: number } {
+    return { queue: this.queue?.stats(), nodes: this.snapshot.numNodes, pods: this.snapshot.numPods, bindsInFlight: this.binds.size };
+  }
+
+  private wants(pod: Pod): boolean {
+    return !pod.spec?.nodeName && !isTerminal(pod) && !pod.metadata.deletionTimestamp && this.responsibleFor(pod);
+  }
+
+  private wireHandlers(): void {
+    this.nodeInformer.addEventHandler({
+      add: (node) => {
+        this.snapshot.setNode(node);
+        this.queue?.moveAllToActiveOrBackoffQueue(NODE_ADD);
+      },
+      update: (oldNode, node) => {
+        this.snapshot.setNode(node);
+        const ev = nodeUpdateEvent(oldNode, node);
+        if (ev) this.queue?.moveAllToActiveOrBackoffQueue(ev);
+      },
+      delete: (node) => this.snapshot.removeNode(node.metadata.name ?? ''),
+    });
+    this.assignedInformer.addEventHandler({
+      add: (pod) => {
+        if (!isTerminal(pod)) this.snapshot.addPod(pod);
+      },
+      update: (_old, pod) => {
+        if (!isTerminal(pod)) {
+          this.snapshot.addPod(pod);
+          return;
+        }
+        // A finished pod frees its node's resources and ports: like a deletion.
+        if (this.snapshot.nodeOf(pod) !== undefined) {
+          this.snapshot.removePod(pod);
+          this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
+        }
+      },
+      delete: (pod) => {
+        this.snapshot.removePod(pod);
+        this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
+      },
+    });
+    this.pendingInformer.addEventHandler({
+      add: (pod) => {
+        if (this.wants(pod)) this.queue?.add(pod);
+      },
+      update: (oldPod, pod) => {
+        if (this.wants(pod)) this.queue?.update(oldPod, pod);
+        else this.queue?.delete(pod);
+      },
+      // Deleted, or bound (it left the selector): either way not ours to schedule.
+      delete: (pod) => this.queue?.delete(pod),
+    });
+  }
+
+  /** One decision, synchronous up to the binding, which runs in the background. */
+  private scheduleOne(queue: SchedulingQueue, pInfo: QueuedPodInfo): void {
+    const cycle = queue.cycle;
+    // Decide on the freshest object: the queued one may predate an update.
+    const pod = this.pendingInformer.getByKey(`${pInfo.pod.metadata.namespace}/${pInfo.pod.metadata.name}`);
+    if (!pod || podKey(pod) !== pInfo.key || !this.wants(pod) || this.snapshot.isAssumed(pod)) {
+      queue.done(pInfo.key);
+      return;
+    }
+    pInfo.pod = pod;
+    const started = performance.now();
+    const result = this.algorithm.schedule(pod, this.snapshot);
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    switch (result.kind) {
+      case 'Scheduled': {
+        this.snapshot.assumePod(pod, result.nodeName);
+        this.log.debug({ pod: key, node: result.nodeName, ms: performance.now() - started, feasible: result.feasibleNodes }, 'assumed pod');
+        const bind = this.bind(queue, pInfo, pod, result.nodeName).finally(() => this.binds.delete(bind));
+        this.binds.add(bind);
+        return;
+      }
+      case 'Unschedulable': {
+        this.log.info({ pod: key, message: result.message }, 'unschedulable pod');
+        this.recordFailure(pod, 'Unschedulable', result.message);
+        queue.addUnschedulableIfNotPresent(pInfo, result.fitError?.diagnosis.unschedulablePlugins ?? [], cycle);
+        return;
+      }
+      case 'Error': {
+        this.log.error({ pod: key, message: result.message }, 'error scheduling pod');
+        this.recordFailure(pod, 'SchedulerError', result.message);
+        queue.addBackoff(pInfo);
+        return;
+      }
+    }
+  }
+
+  private async bind(queue: SchedulingQueue, pInfo: QueuedPodInfo, pod: Pod, nodeName: string): Promise<void> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    const binding: Binding = {
+      apiVersion: 'v1', kind: 'Binding',
+      metadata: { name, namespace: ns, uid: pod.metadata.uid },
+      target: { kind: 'Node', name: nodeName },
+    };
+    try {
+      await this.pods.createSubresource(ns, name, 'binding', binding);
+      queue.done(pInfo.key);
+      this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
+      this.log.debug({ pod: `${ns}/${name}`, node: nodeName }, 'bound pod');
+    } catch (err) {
+      this.snapshot.forgetPod(pod);
+      if (isNotFound(err)) {
+        // The pod was deleted meanwhile: nothing left to schedule.
+        queue.done(pInfo.key);
+        return;
+      }
+      const message = `Binding rejected: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.warn({ pod: `${ns}/${name}`, node: nodeName, err }, 'binding failed');
+      this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+      queue.addBackoff(pInfo);
+      // The freed capacity may let a waiting pod fit.
+      queue.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
+    }
+  }
+
+  /** FailedScheduling event, and PodScheduled=False with the reason and message unless the pod already says so. */
+  private recordFailure(pod: Pod, reason: string, message: string): void {
+    this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    const cur = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (cur && cur.status === 'False' && cur.reason === reason && cur.message === message) return;
+    const condition: PodCondition = {
+      type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null,
+      lastTransitionTime: cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    this.pods.patch(ns, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' }).catch((err: unknown) => {
+      if (!isNotFound(err)) this.log.warn({ pod: `${ns}/${name}`, err }, 'updating PodScheduled condition failed');
+    });
+  }
+}
