@@ -61,6 +61,8 @@ try {
   const pods = new PodManager({
     rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir),
     crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, log,
+    // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
+    workers: Number(o.maxPods),
   });
   const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, log });
   const status = new NodeStatusManager({
