@@ -1,6 +1,7 @@
 // `npm run cluster`: a local cluster on this machine. Starts components in order,
-// each gated on the previous being ready (etcd, then kube-apiserver, then a kubelet
-// on the local Docker Engine; later issues add the rest), keeps state under
+// each gated on the previous being ready (etcd, then kube-apiserver, then the
+// scheduler and a kubelet on the local Docker Engine; later issues add the rest),
+// keeps state under
 // .cluster/, and stops everything on Ctrl-C (pods' containers keep running, as with a
 // real node; the next start adopts them).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +16,7 @@ import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from './ima
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
-  .description('Run a local cluster: etcd, kube-apiserver and a kubelet on the local Docker Engine')
+  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler and a kubelet on the local Docker Engine')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
   .option('--secure-port <port>', 'kube-apiserver HTTPS port (kubectl)', '6443')
@@ -143,6 +144,9 @@ async function main(): Promise<void> {
   const kubeconfig = join(o.dir, 'kubeconfig');
   await writeAdminKubeconfig(kubeconfig, apiUrl, pki);
 
+  step('starting kube-scheduler');
+  start('kube-scheduler', process.execPath, [join(root, 'dist/scheduler/main.js'), '--kubeconfig', kubeconfig]);
+
   // No registry may be reachable: the pause image (and busybox and the test server
   // for trying things out) are built from this machine's binaries when missing.
   let pauseImage = 'registry.k8s.io/pause:3.10';
@@ -156,7 +160,7 @@ async function main(): Promise<void> {
   await waitNodeReady(plainUrl, o.nodeName, 60_000);
   step(`ready. kubeconfig: ${kubeconfig}`);
   step(`try:  kubectl --kubeconfig ${kubeconfig} get nodes`);
-  step(`      kubectl --kubeconfig ${kubeconfig} run hello --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} --overrides='{"spec":{"nodeName":"${o.nodeName}"}}' -- sleep 3600`);
+  step(`      kubectl --kubeconfig ${kubeconfig} run hello --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} -- sleep 3600`);
   step(`      curl ${plainUrl}/api/v1/namespaces/default/pods`);
   step(`      curl --cacert ${join(pki, 'ca.crt')} ${apiUrl}/api/v1/namespaces/default/pods`);
   step('press Ctrl-C to stop');
