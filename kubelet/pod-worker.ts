@@ -189,7 +189,12 @@ export class PodWorker {
       this.log.info('pod terminated and deleted');
       return;
     }
-    if (!this.terminal) await this.reconcile();
+    if (!this.terminal) {
+      // As the kubelet does, report Pending with ContainerCreating at once, before the
+      // sandbox and containers (which take seconds) are there.
+      if (!(this.lastWritten ?? pod.status)?.containerStatuses) await this.writeStatus();
+      await this.reconcile();
+    }
     await this.writeStatus();
   }
 

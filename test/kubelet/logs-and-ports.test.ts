@@ -14,6 +14,7 @@ import { http } from '../harness/http.js';
 import { kubectl, kubectlEnv } from '../harness/kubectl.js';
 import { startKubelet, type KubeletHandle } from '../harness/kubelet.js';
 import { waitFor } from '../harness/processes.js';
+import { openWatch } from '../harness/watch-reader.js';
 import { tskubectl } from '../harness/tskubectl.js';
 
 let cp: ControlPlane;
@@ -41,6 +42,20 @@ describe('kubelet with kubectl', () => {
   after(async () => {
     await kubelet?.cleanup();
     await cp?.stop();
+  });
+
+  it('a new pod shows Pending with ContainerCreating before Running, as with a real kubelet', async () => {
+    const list = (await http(cp.url, 'GET', '/api/v1/namespaces/default/pods')).json as { metadata: { resourceVersion: string } };
+    const w = await openWatch(cp.url, `/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name=early&resourceVersion=${list.metadata.resourceVersion}`);
+    try {
+      await runPod('early', { containers: [{ name: 'c', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
+      await waitFor(() => w.events.some((e) => e.object.status?.phase === 'Running'), { timeoutMs: 10_000, what: 'the Running event' });
+      const firstStatus = w.events.map((e) => e.object as Pod).find((p) => p.status?.containerStatuses);
+      assert.equal(firstStatus?.status?.phase, 'Pending');
+      assert.equal(firstStatus?.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
+    } finally {
+      w.close();
+    }
   });
 
   it('kubectl logs (real and ours) returns the output; -f streams new lines', async () => {
