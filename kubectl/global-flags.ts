@@ -2,7 +2,7 @@
 // and `tskubectl get po -n x`), so they are taken out of argv before commander parses
 // the command. Scanning stops at `--`: what follows belongs to the container command.
 import type { Overrides } from '../client/kubeconfig.js';
-import { parseGoDuration } from './go-duration.js';
+import { parseDurationFlag } from '../api/duration.js';
 
 /** The kubeconfig overrides (--context, --server, -n, ...) plus --kubeconfig and --request-timeout. */
 export interface GlobalFlags extends Overrides {
@@ -44,14 +44,8 @@ export const GLOBAL_FLAGS_HELP = `The following options can be passed to any com
     --user='': The name of the kubeconfig user to use
 `;
 
-/**
- * --request-timeout as client-go reads it: a whole number is seconds, anything else a
- * Go duration ("5s", "2m", "1h30m"); 0 means no limit. Milliseconds.
- */
-export function parseDuration(v: string): number {
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  return parseGoDuration(v.trim());
-}
+/** --request-timeout as client-go reads it: a whole number is seconds, else a Go duration; 0 is no limit. */
+export const parseDuration = parseDurationFlag;
 
 /** Splits argv (without node and script) into global flags and the rest, in order. */
 export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: string[] } {

@@ -7,20 +7,13 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
 import { DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
 import { Scheduler } from './scheduler.js';
-
-/** "15s", "500ms", "1m" or a bare number of seconds, in milliseconds. */
-function durationMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new Error(`invalid duration "${v}" (e.g. 15s, 500ms)`);
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
-}
 
 const program = new Command('kube-scheduler')
   .description('Assigns pending pods to nodes')
@@ -80,9 +73,9 @@ try {
     const elector = new LeaderElector({
       rest, identity,
       namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
-      leaseDurationMs: durationMs(str('leaderElectLeaseDuration')),
-      renewDeadlineMs: durationMs(str('leaderElectRenewDeadline')),
-      retryPeriodMs: durationMs(str('leaderElectRetryPeriod')),
+      leaseDurationMs: parseDurationFlag(str('leaderElectLeaseDuration')),
+      renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
+      retryPeriodMs: parseDurationFlag(str('leaderElectRetryPeriod')),
       logger: log.child({ component: 'leader-election' }),
       onStartedLeading: (signal) => {
         log.info({ identity }, 'started leading');
