@@ -20,6 +20,7 @@ import { serviceStrategy } from './registry/services.js';
 import { appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy } from './registry/simple.js';
 import { Allocator, ipToString, parseCidr, parsePortRange } from './allocator.js';
 import { MAX_BODY_BYTES } from './http/body.js';
+import { drainBody, oversizeLength } from './http/oversize-body.js';
 import { parseResourcePath, type RequestInfo } from './http/request-info.js';
 import { handleResource, verbOf } from './http/rest.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -181,6 +182,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     } catch (err) {
       done(err as Error);
     }
+  });
+
+  // A declared body over the limit: read it away first, so the client sees the 413.
+  app.addHook('onRequest', async (req, reply) => {
+    const length = oversizeLength(req.raw, MAX_BODY_BYTES);
+    if (length === undefined) return;
+    await drainBody(req.raw, length);
+    const status = tooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`).status;
+    return reply.code(413).header('connection', 'close').type('application/json').send(JSON.stringify(status));
   });
 
   app.addHook('onResponse', (req, reply, done) => {

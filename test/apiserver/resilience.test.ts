@@ -17,6 +17,7 @@ test('bad input: each case gets the right Status, never a 5xx', async () => {
     ['malformed JSON', P, '{"metadata": {', 'application/json', 400],
     ['malformed YAML', P, 'metadata: [a, b\n  c: :', 'application/yaml', 400],
     ['body over 3 MiB', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'big' }, data: { a: 'x'.repeat(3.2 * 1024 * 1024) } }), 'application/json', 413],
+    ['body of 20 MiB, read to the end before the 413', '/api/v1/namespaces/default/configmaps', Buffer.alloc(20 * 1024 * 1024, 0x20), 'application/json', 413],
     ['object over 1.5 MiB', '/api/v1/namespaces/default/endpoints', JSON.stringify({ metadata: { name: 'big2' }, subsets: [{ addresses: Array.from({ length: 80_000 }, (_, i) => ({ ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` })), ports: [{ port: 80 }] }] }), 'application/json', 413],
     ['kind does not match path', P, JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' } }), 'application/json', 400],
     ['apiVersion does not match path', P, JSON.stringify({ apiVersion: 'apps/v1', kind: 'Pod', metadata: { name: 'x' } }), 'application/json', 400],
