@@ -49,8 +49,20 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
     res.end();
     opts.onEnd();
   };
+  // The watch cache delivers each etcd batch synchronously: cork the stream for the rest
+  // of the tick so a batch goes out in one socket write instead of one per event.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
   const write = (line: string): void => {
     if (ended) return;
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     res.write(line);
     if (res.writableLength > MAX_BUFFERED_BYTES) end();
   };

@@ -3,7 +3,7 @@
 // Everything a Kubernetes user sees as "the same for every resource" lives here.
 import { randomUUID } from 'node:crypto';
 import {
-  alreadyExists, badRequest, conflict, expired, forbidden, invalid, isConflict, notFound,
+  alreadyExists, badRequest, conflict, expired, forbidden, invalid, isConflict, isNotFound, notFound,
   StatusError, makeStatus,
 } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/registry.js';
@@ -242,19 +242,36 @@ export class GenericRegistry {
   /**
    * Read-modify-write used inside the apiserver (status, binding, scale, finalize):
    * mutate gets a clone of the current object and returns the object to write.
+   * The first attempt starts from the watch cache's copy when it has one, as
+   * kube-apiserver's GuaranteedUpdate does with its cachedExistingObject: that saves an
+   * etcd read on the common path. The write is still a compare-and-swap on the copy's
+   * revision, so a stale copy only costs a retry from a fresh etcd read; so does a
+   * precondition or a mutate error that a stale copy might explain.
    */
   async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: { subresource?: string; precondition?: string } = {}): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    const cachedObj = this.cache.snapshotOne(key);
+    let cur: StoredObject | undefined = cachedObj && { key, obj: cachedObj, rev: Number(cachedObj.metadata.resourceVersion) };
     for (let attempt = 0; ; attempt++) {
-      const cur = await this.store.get(this.key(namespace, name));
+      const fromCache = cur !== undefined && attempt === 0;
+      cur ??= await this.store.get(key);
       if (!cur) throw notFound(this.qualified, name);
+      const fresh = (): void => { cur = undefined; };
       if (opts.precondition && opts.precondition !== String(cur.rev)) {
+        if (fromCache) { fresh(); continue; }
         throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      const next = mutate(this.withType(structuredClone(cur.obj)));
+      let next: KubeObject;
+      try {
+        next = mutate(this.withType(structuredClone(cur.obj)));
+      } catch (err) {
+        if (fromCache) { fresh(); continue; }
+        throw err;
+      }
       try {
         return await this.writeUpdate(cur, next, { subresource: opts.subresource });
       } catch (err) {
-        if (isConflict(err) && !opts.precondition && attempt < 10) continue;
+        if ((fromCache && (isConflict(err) || isNotFound(err))) || (isConflict(err) && !opts.precondition && attempt < 10)) { fresh(); continue; }
         throw err;
       }
     }
@@ -307,7 +324,8 @@ export class GenericRegistry {
       return this.withType(next);
     }
     next.metadata.resourceVersion = String(cur.rev);
-    if (deepEqual(stripRv(next), stripRv(this.withType(structuredClone(old))))) return this.withType(next);
+    // withType copies rather than changes old, which may be the watch cache's object.
+    if (deepEqual(stripRv(next), stripRv(this.withType(old)))) return this.withType(next);
     await this.strategy.beforeUpdate?.(next, old);
     const lease = this.ri.ttl ? await this.ctx.eventLease?.() : undefined;
     const res = await this.store.update(this.key(old.metadata.namespace, name), next, cur.rev, lease);

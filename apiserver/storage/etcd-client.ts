@@ -10,7 +10,7 @@ import type { Status } from '../../api/types/meta.js';
 export interface RawKV { key: string; value: string; rev: number }
 export type RawWrite = { ok: true; rev: number } | { ok: false; current?: RawKV };
 export interface RawList { kvs: RawKV[]; revision: number; remaining: number }
-export interface RawEvent { type: 'put' | 'delete'; key: string; value: string; prev?: string; rev: number }
+export interface RawEvent { type: 'put' | 'delete'; key: string; value: string; rev: number }
 
 export interface EtcdClientOptions {
   endpoints: string[];
@@ -171,7 +171,8 @@ export class EtcdClient {
         if (ev.type === 'Delete') {
           if (ev.prev_kv) batch.push({ type: 'delete', key: ev.kv.key.toString(), value: ev.prev_kv.value.toString(), rev: Number(ev.kv.mod_revision) });
         } else {
-          batch.push({ type: 'put', key: ev.kv.key.toString(), value: ev.kv.value.toString(), prev: ev.prev_kv?.value.toString(), rev: Number(ev.kv.mod_revision) });
+          // The previous value is read for deletes only: nothing downstream wants it for a put.
+          batch.push({ type: 'put', key: ev.kv.key.toString(), value: ev.kv.value.toString(), rev: Number(ev.kv.mod_revision) });
         }
       }
       if (batch.length) onEvents(batch);

@@ -36,7 +36,6 @@ export interface StoreEvent {
   key: string;
   /** For a put the new object, for a delete the object as it was before. */
   obj: KubeObject;
-  prev?: KubeObject;
   rev: number;
 }
 
@@ -256,5 +255,5 @@ function decode(kv: RawKV): StoredObject {
 
 function decodeEvent(ev: RawEvent): StoreEvent {
   if (ev.type === 'delete') return { type: 'delete', key: ev.key, obj: parse(ev.value, ev.rev), rev: ev.rev };
-  return { type: 'put', key: ev.key, obj: parse(ev.value, ev.rev), prev: ev.prev === undefined ? undefined : JSON.parse(ev.prev) as KubeObject, rev: ev.rev };
+  return { type: 'put', key: ev.key, obj: parse(ev.value, ev.rev), rev: ev.rev };
 }
