@@ -4,7 +4,7 @@
 // of pods (kube-scheduler framework/types.go NodeInfo and backend/cache). A pod's derived
 // data (requests parsed from quantities, host ports) is computed once into a PodInfo.
 import { milliValue, quantityValue } from '../api/quantity.js';
-import type { Container, Node, Pod, ResourceList } from '../api/types/core.js';
+import type { Container, Node, Pod, ResourceList, Taint } from '../api/types/core.js';
 
 /** kube-scheduler's DefaultMilliCPURequest: what a container without a cpu request counts as when scoring. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -256,6 +256,11 @@ export class NodeInfo {
   nonZeroMilliCPU = 0;
   nonZeroMemory = 0;
   readonly pods = new Map<string, PodInfo>();
+  /** pods.size, kept in a field: Filters read it for every node and the Map's size lives elsewhere in memory. */
+  podCount = 0;
+  /** node.spec.unschedulable and node.spec.taints (undefined when none), copied at setNode for the same reason. */
+  unschedulable = false;
+  taints: readonly Taint[] | undefined = undefined;
   readonly usedPorts = new HostPortInfo();
   /** Controller ownerReference uid -> pods here with that owner (spreading). */
   readonly ownerCounts = new Map<string, number>();
@@ -269,6 +274,8 @@ export class NodeInfo {
   setNode(node: Node | undefined): void {
     this.node = node;
     this.allocatable = parseAllocatable(node);
+    this.unschedulable = !!node?.spec?.unschedulable;
+    this.taints = node?.spec?.taints?.length ? node.spec.taints : undefined;
     this.generation++;
   }
 
@@ -276,6 +283,7 @@ export class NodeInfo {
     const old = this.pods.get(pi.key);
     if (old) this.account(old, -1);
     this.pods.set(pi.key, pi);
+    this.podCount = this.pods.size;
     this.account(pi, 1);
   }
 
@@ -284,12 +292,9 @@ export class NodeInfo {
     const pi = this.pods.get(key);
     if (!pi) return undefined;
     this.pods.delete(key);
+    this.podCount = this.pods.size;
     this.account(pi, -1);
     return pi;
-  }
-
-  get podCount(): number {
-    return this.pods.size;
   }
 
   private account(pi: PodInfo, sign: 1 | -1): void {
@@ -306,6 +311,8 @@ export class NodeInfo {
     const c = new NodeInfo(this.name);
     c.node = this.node;
     c.allocatable = this.allocatable;
+    c.unschedulable = this.unschedulable;
+    c.taints = this.taints;
     for (const pi of this.pods.values()) c.addPod(pi);
     return c;
   }

@@ -18,10 +18,12 @@ import {
 import { inTreeRegistry, type Registry } from './registry.js';
 import { ScheduleAlgorithm } from './schedule-one.js';
 
-/** Pods not bound yet and not finished: the ones to schedule (all schedulers' names; filtered locally). */
-export const UNSCHEDULED_PODS_SELECTOR = 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed';
-/** Pods bound to a node: what the Snapshot accounts. */
-export const ASSIGNED_PODS_SELECTOR = 'spec.nodeName!=';
+/**
+ * The pods the scheduler watches: every pod not finished (kube-scheduler's pod informer
+ * selector). Bound ones are accounted in the Snapshot, unbound ones of our schedulerName
+ * are queued; a binding is one MODIFIED event moving a pod from one side to the other.
+ */
+export const NON_TERMINAL_PODS_SELECTOR = 'status.phase!=Succeeded,status.phase!=Failed';
 
 export interface SchedulerOptions {
   rest: RestClient;
@@ -52,8 +54,7 @@ export class Scheduler {
   private readonly schedulerName: string;
   private readonly algorithm: ScheduleAlgorithm;
   private readonly batch: number;
-  private readonly pendingInformer: Informer<Pod>;
-  private readonly assignedInformer: Informer<Pod>;
+  private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
   /** The leader's queue; undefined while not leading. */
   private queue?: SchedulingQueue;
@@ -67,8 +68,7 @@ export class Scheduler {
     this.schedulerName = opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.algorithm = new ScheduleAlgorithm(buildFramework({ ...opts.profile, schedulerName: this.schedulerName }, opts.registry ?? inTreeRegistry));
     this.batch = opts.batch ?? 16;
-    this.pendingInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: UNSCHEDULED_PODS_SELECTOR, log: this.log.child({ informer: 'pending-pods' }) });
-    this.assignedInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: ASSIGNED_PODS_SELECTOR, log: this.log.child({ informer: 'assigned-pods' }) });
+    this.podInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: NON_TERMINAL_PODS_SELECTOR, log: this.log.child({ informer: 'pods' }) });
     this.nodeInformer = informerFor<Node>(this.rest, 'nodes', { log: this.log.child({ informer: 'nodes' }) });
     this.wireHandlers();
   }
@@ -81,8 +81,8 @@ export class Scheduler {
 
   /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
   async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
-    const runs = Promise.allSettled([this.nodeInformer.run(signal), this.assignedInformer.run(signal), this.pendingInformer.run(signal)]);
-    await Promise.all([this.nodeInformer.waitForSync(signal), this.assignedInformer.waitForSync(signal), this.pendingInformer.waitForSync(signal)]);
+    const runs = Promise.allSettled([this.nodeInformer.run(signal), this.podInformer.run(signal)]);
+    await Promise.all([this.nodeInformer.waitForSync(signal), this.podInformer.waitForSync(signal)]);
     this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
     return { done: runs };
   }
@@ -92,7 +92,7 @@ export class Scheduler {
     const queue = new SchedulingQueue(this.opts.queue);
     this.queue = queue;
     const timers = queue.run(signal);
-    for (const pod of this.pendingInformer.list()) if (this.wants(pod)) queue.add(pod);
+    for (const pod of this.podInformer.list()) if (this.wants(pod)) queue.add(pod);
     this.log.info({ pending: queue.stats().active }, 'scheduling started');
     let n = 0;
     try {
@@ -135,44 +135,50 @@ export class Scheduler {
       },
       delete: (node) => this.snapshot.removeNode(node.metadata.name ?? ''),
     });
-    this.assignedInformer.addEventHandler({
+    // One informer, two views (kube-scheduler's assigned / unassigned filtering handlers).
+    this.podInformer.addEventHandler({
       add: (pod) => {
-        if (!isTerminal(pod)) this.snapshot.addPod(pod);
+        if (pod.spec?.nodeName) {
+          if (!isTerminal(pod)) this.snapshot.addPod(pod);
+        } else if (this.wants(pod)) {
+          this.queue?.add(pod);
+        }
       },
-      update: (_old, pod) => {
+      update: (oldPod, pod) => {
+        if (!pod.spec?.nodeName) {
+          if (this.wants(pod)) this.queue?.update(oldPod, pod);
+          else this.queue?.delete(pod);
+          return;
+        }
+        // Bound now (its binding, or a later change): no longer the queue's.
+        if (!oldPod.spec?.nodeName) this.queue?.delete(pod);
         if (!isTerminal(pod)) {
           this.snapshot.addPod(pod);
           return;
         }
-        // A finished pod frees its node's resources and ports: like a deletion.
-        if (this.snapshot.nodeOf(pod) !== undefined) {
-          this.snapshot.removePod(pod);
-          this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
-        }
+        // A finished pod frees its node's resources and ports: like a deletion. (It also
+        // leaves the selector, so this only runs if the DELETED event is not seen first.)
+        this.removeAssigned(pod);
       },
+      // Deleted, or finished (it left the selector).
       delete: (pod) => {
-        this.snapshot.removePod(pod);
-        this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
-      },
-    });
-    this.pendingInformer.addEventHandler({
-      add: (pod) => {
-        if (this.wants(pod)) this.queue?.add(pod);
-      },
-      update: (oldPod, pod) => {
-        if (this.wants(pod)) this.queue?.update(oldPod, pod);
+        if (pod.spec?.nodeName) this.removeAssigned(pod);
         else this.queue?.delete(pod);
       },
-      // Deleted, or bound (it left the selector): either way not ours to schedule.
-      delete: (pod) => this.queue?.delete(pod),
     });
+  }
+
+  private removeAssigned(pod: Pod): void {
+    if (this.snapshot.nodeOf(pod) === undefined) return;
+    this.snapshot.removePod(pod);
+    this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
   }
 
   /** One decision, synchronous up to the binding, which runs in the background. */
   private scheduleOne(queue: SchedulingQueue, pInfo: QueuedPodInfo): void {
     const cycle = queue.cycle;
     // Decide on the freshest object: the queued one may predate an update.
-    const pod = this.pendingInformer.getByKey(`${pInfo.pod.metadata.namespace}/${pInfo.pod.metadata.name}`);
+    const pod = this.podInformer.getByKey(`${pInfo.pod.metadata.namespace}/${pInfo.pod.metadata.name}`);
     if (!pod || podKey(pod) !== pInfo.key || !this.wants(pod) || this.snapshot.isAssumed(pod)) {
       queue.done(pInfo.key);
       return;

@@ -32,9 +32,22 @@ export function insufficientResources(req: Resource, nodeInfo: NodeInfo): string
   return out;
 }
 
+/**
+ * Whether the requests fit, without building the reasons: the Filter runs for hundreds of
+ * nodes per pod and nearly always passes, so the common case allocates nothing.
+ */
+export function fitsResources(req: Resource, nodeInfo: NodeInfo): boolean {
+  const alloc = nodeInfo.allocatable;
+  const used = nodeInfo.requested;
+  if (nodeInfo.podCount + 1 > alloc.allowedPodNumber) return false;
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) return false;
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) return false;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return false;
+  return req.scalar === undefined || insufficientResources(req, nodeInfo).length === 0;
+}
+
 export function fits(req: Resource, nodeInfo: NodeInfo): Status {
-  const reasons = insufficientResources(req, nodeInfo);
-  return reasons.length === 0 ? SUCCESS : unschedulable(...reasons);
+  return fitsResources(req, nodeInfo) ? SUCCESS : unschedulable(...insufficientResources(req, nodeInfo));
 }
 
 export const plugin: PreFilterPlugin & FilterPlugin = {

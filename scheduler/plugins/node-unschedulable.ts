@@ -11,7 +11,7 @@ export const REASON = 'node(s) were unschedulable';
 export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
-  if (!nodeInfo.node?.spec?.unschedulable) return SUCCESS;
+  if (!nodeInfo.unschedulable) return SUCCESS;
   if (tolerationsTolerateTaint(pod.spec?.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' })) return SUCCESS;
   return unresolvable(REASON);
 }

@@ -49,7 +49,7 @@ export const untoleratedTaintReason = (taint: Taint): string => `node(s) had unt
 
 /** Filter verdict: UnschedulableAndUnresolvable naming the first untolerated taint. */
 export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
-  const taint = findUntoleratedTaint(nodeInfo.node?.spec?.taints, pod.spec?.tolerations);
+  const taint = findUntoleratedTaint(nodeInfo.taints, pod.spec?.tolerations);
   return taint ? unresolvable(untoleratedTaintReason(taint)) : SUCCESS;
 }
 
@@ -79,7 +79,7 @@ export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin = {
   },
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState) {
     const tolerations = state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
-    return countIntolerableTaints(nodeInfo.node?.spec?.taints, tolerations);
+    return countIntolerableTaints(nodeInfo.taints, tolerations);
   },
   normalize(_pod, _state, _nodes, scores) {
     defaultNormalizeScore(scores, true);
