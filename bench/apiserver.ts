@@ -8,7 +8,6 @@
 //                                               vs  one etcd3 watcher on the same writes
 //
 // See bench/README.md for how to read the figures.
-import { mkdir } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,13 +17,11 @@ import { noop } from 'cockatiel';
 import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { Pool, request, type Dispatcher } from 'undici';
 import { startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
+import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { count, ms, printTable, progress, rate, slowdown, throughputRatio, type Row } from './lib/report.js';
+import { withCpuProfile } from './lib/profiled.js';
+import { count, ms, printTable, progress, rate, runPhases, slowdown, throughputRatio, type Row } from './lib/report.js';
 import { median, summarize } from './lib/stats.js';
-
-// BENCH_SCALE shrinks (or grows) every count, for a quick smoke run: BENCH_SCALE=0.1.
-const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
-const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
 const CREATES = scaled(5000);
 const CREATE_CONCURRENCY = 64;
@@ -116,16 +113,6 @@ function prefixEnd(prefix: string): Buffer {
   return end;
 }
 
-class HttpError extends Error {}
-
-/** One request through pool; the body is always read; a status not in `expect` rejects. */
-async function call(pool: Dispatcher, method: Dispatcher.HttpMethod, path: string, body?: string, expect: number[] = [200]): Promise<string> {
-  const res = await pool.request({ method, path, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
-  const text = await res.body.text();
-  if (!expect.includes(res.statusCode)) throw new HttpError(`${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
-  return text;
-}
-
 /** etcd's own count of watchers (one per watch id, over all gRPC streams). */
 async function etcdWatcherCount(endpoint: string): Promise<number> {
   const res = await request(`${endpoint}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
@@ -147,19 +134,9 @@ function describeLoad(what: string, r: LoadResult): string {
  */
 async function startProfiledControlPlane(): Promise<ControlPlane> {
   const dir = process.env.BENCH_APISERVER_CPU_PROF;
-  if (!dir) return startControlPlane();
-  process.env.BENCH_APISERVER_CPU_PROF = resolve(dir);
-  await mkdir(resolve(dir), { recursive: true });
-  progress(`the apiserver writes a CPU profile under ${resolve(dir)} when it stops`);
-  const saved = process.env.NODE_OPTIONS;
+  if (dir) progress(`the apiserver writes a CPU profile under ${resolve(dir)} when it stops`);
   // Only the apiserver is a Node child; etcd ignores NODE_OPTIONS.
-  process.env.NODE_OPTIONS = `${saved ?? ''} --import ${new URL('./lib/cpu-profile.js', import.meta.url).href}`.trim();
-  try {
-    return await startControlPlane();
-  } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
-  }
+  return withCpuProfile(dir, 'apiserver', () => startControlPlane());
 }
 
 interface Context {
@@ -213,16 +190,7 @@ export async function run(): Promise<void> {
     ['watch fan-out', watchFanout],
   ];
   try {
-    for (const [name, phase] of phases) {
-      try {
-        await phase(ctx);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        progress(`${name} phase FAILED: ${message}`);
-        ctx.notes.push(`${name} phase FAILED: ${message}`);
-        if (name === 'setup') break;
-      }
-    }
+    await runPhases(ctx, phases);
     printTable('apiserver benchmark', ctx.rows);
     for (const note of ctx.notes) console.log(`  ${note}`);
     console.log('');

@@ -9,6 +9,7 @@ interface Benchmark {
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   apiserver: () => import('./apiserver.js'),
   'pod-startup': () => import('./pod-startup.js'),
+  scheduler: () => import('./scheduler.js'),
 };
 
 const requested = process.argv.slice(2).filter((a) => a !== '--');

@@ -62,3 +62,21 @@ export function slowdown(ours: number, baseline: number): string {
 export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * Runs a benchmark's phases in order. A phase that throws is reported (a progress line
+ * and a note under the table) and the next one runs, except after 'setup', which the
+ * others need.
+ */
+export async function runPhases<C extends { notes: string[] }>(ctx: C, phases: [string, (c: C) => Promise<void>][]): Promise<void> {
+  for (const [name, phase] of phases) {
+    try {
+      await phase(ctx);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      progress(`${name} phase FAILED: ${message}`);
+      ctx.notes.push(`${name} phase FAILED: ${message}`);
+      if (name === 'setup') break;
+    }
+  }
+}

@@ -1,0 +1,441 @@
+// The scheduler benchmark: etcd, the kube-apiserver and the real scheduler process
+// (dist/scheduler/main.js) with 5,000 hollow nodes (Node objects, no kubelet), measured
+// against bindings posted directly, with no scheduling logic, in the same run.
+//
+//   ours      10,000 pods (cpu and memory requests) POSTed at c=64; the scheduler filters,
+//             scores and binds them; pods/s from the first create to the last binding
+//             seen by a watch
+//   baseline  10,000 pods POSTed at c=64 the same way, each bound as soon as its create
+//             answers by this process (round-robin over the nodes, c=64); same clock
+//   RSS       the scheduler's VmRSS while it schedules
+//
+// See bench/README.md for how to read the figures.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { componentCommand, startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
+import { spawnProcess, type ChildHandle } from '../test/harness/processes.js';
+import { call, HttpError, SCALE, scaled } from './lib/http.js';
+import { runLoad } from './lib/load.js';
+import { cpuSeconds, mb, memoryMB } from './lib/proc.js';
+import { withCpuProfile } from './lib/profiled.js';
+import { count, ms, printTable, progress, rate, runPhases, throughputRatio, type Row } from './lib/report.js';
+import { summarize } from './lib/stats.js';
+
+const NODES = scaled(5000);
+const PODS = scaled(10_000);
+const WARMUP_PODS = scaled(1000);
+const CONCURRENCY = 64;
+/** scheduler_perf's node template: 4 CPUs, 32Gi, 110 pods. */
+const NODE_ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+/** scheduler_perf's pod-default.yaml requests. */
+const POD_REQUESTS = { cpu: '100m', memory: '500Mi' };
+
+const RATE_TARGET = 700;
+const RATIO_TARGET = 0.8;
+
+const WARMUP_NAMESPACE = 'bench-sched-warmup';
+const OURS_NAMESPACE = 'bench-sched';
+const BASELINE_NAMESPACE = 'bench-bind';
+/** The baseline's pods name a scheduler nobody runs, so no scheduler would touch them. */
+const BIND_ONLY_SCHEDULER = 'bench-bind-only';
+
+/** A run gives up when no binding has been seen for this long. */
+const STALL_MS = 60_000;
+const RSS_SAMPLE_MS = 250;
+const DEADLINE_MS = 12 * 60_000;
+
+const nodeName = (i: number): string => `hollow-node-${String(i).padStart(5, '0')}`;
+const podName = (i: number): string => `sched-${String(i).padStart(6, '0')}`;
+const POD_NAME_RE = /"name":"(sched-\d{6})"/;
+
+function nodeBody(i: number): string {
+  const name = nodeName(i);
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+        'node.kubernetes.io/instance-type': 'hollow', 'topology.kubernetes.io/zone': `zone-${i % 3}`,
+      },
+    },
+    spec: {},
+    status: {
+      capacity: NODE_ALLOCATABLE,
+      allocatable: NODE_ALLOCATABLE,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'hollow node (no kubelet)' }],
+      addresses: [{ type: 'InternalIP', address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }, { type: 'Hostname', address: name }],
+    },
+  });
+}
+
+function podBody(i: number, namespace: string, schedulerName: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: podName(i), namespace, labels: { app: 'scheduler-bench', 'bench.tskube.io/index': String(i) } },
+    spec: {
+      schedulerName,
+      containers: [{
+        name: 'pause',
+        image: 'registry.k8s.io/pause:3.10',
+        ports: [{ containerPort: 80, protocol: 'TCP' }],
+        resources: { requests: POD_REQUESTS, limits: POD_REQUESTS },
+      }],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      tolerations: [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      ],
+    },
+  });
+}
+
+function bindingBody(i: number, namespace: string, node: string): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: podName(i), namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+}
+
+/** What one run (ours or baseline) measured. */
+interface RunResult {
+  pods: number;
+  created: number;
+  bound: number;
+  /** First create sent -> last binding seen by the watch. */
+  elapsedMs: number;
+  /** First create sent -> last create answered. */
+  createMs: number;
+  /** Per pod: create sent -> bound seen. */
+  latencies: number[];
+  createErrors: string[];
+  bindErrors: string[];
+  stalled: boolean;
+  apiserverCpu: number;
+  etcdCpu: number;
+  /** The scheduler's CPU seconds (ours only). */
+  schedulerCpu?: number;
+  rssPeak?: number;
+  rssEnd?: number;
+  hwm?: number;
+}
+
+interface Context {
+  cp: ControlPlane;
+  api: Pool;
+  scheduler?: ChildHandle;
+  rows: Row[];
+  notes: string[];
+  cleanups: (() => Promise<void>)[];
+  ours?: RunResult;
+  baseline?: RunResult;
+  nodesCreated: number;
+}
+
+export async function run(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error(`scheduler benchmark: still running after ${DEADLINE_MS / 1000} s; giving up (child processes are killed on exit)`);
+    process.exit(1);
+  }, DEADLINE_MS);
+  watchdog.unref();
+
+  progress(`scheduler benchmark${SCALE !== 1 ? ` (BENCH_SCALE=${SCALE})` : ''}: ${count(NODES)} hollow nodes, ${count(PODS)} pods; starting etcd and kube-apiserver on 127.0.0.1`);
+  const cp = await withCpuProfile(process.env.BENCH_APISERVER_CPU_PROF, 'apiserver', () => startControlPlane());
+  const ctx: Context = {
+    cp,
+    api: new Pool(cp.url, { connections: 2 * CONCURRENCY + 8, pipelining: 1, headersTimeout: 60_000, bodyTimeout: 60_000 }),
+    rows: [],
+    notes: [`machine: ${cpus().length} CPUs, Node ${process.version}; etcd, kube-apiserver, the scheduler and this client share them`],
+    cleanups: [],
+    nodesCreated: 0,
+  };
+  progress(`etcd at ${cp.etcd.endpoint} (pid ${cp.etcd.pid}), kube-apiserver at ${cp.url} (pid ${cp.apiserver.pid})`);
+  const phases: [string, (c: Context) => Promise<void>][] = [
+    ['setup', setup],
+    ['ours', ours],
+    ['baseline', baseline],
+  ];
+  try {
+    await runPhases(ctx, phases);
+    report(ctx);
+  } finally {
+    progress('stopping: scheduler, watches, connections, kube-apiserver and etcd');
+    for (const close of ctx.cleanups.reverse()) {
+      await close().catch((err: unknown) => progress(`cleanup step failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    await ctx.scheduler?.stop();
+    await ctx.api.destroy().catch(() => undefined);
+    await cp.stop();
+    clearTimeout(watchdog);
+    progress('stopped');
+  }
+}
+
+async function setup(ctx: Context): Promise<void> {
+  for (const ns of [WARMUP_NAMESPACE, OURS_NAMESPACE, BASELINE_NAMESPACE]) {
+    await call(ctx.api, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), [201]);
+  }
+  progress(`setup: creating ${count(NODES)} hollow nodes (allocatable cpu ${NODE_ALLOCATABLE.cpu}, memory ${NODE_ALLOCATABLE.memory}, pods ${NODE_ALLOCATABLE.pods}; Ready) at c=${CONCURRENCY}`);
+  const step = Math.max(1, Math.round(NODES / 5));
+  const nodes = await runLoad(NODES, CONCURRENCY, async (i) => {
+    await call(ctx.api, 'POST', '/api/v1/nodes', nodeBody(i), [201]);
+    if (++ctx.nodesCreated % step === 0) progress(`  ${count(ctx.nodesCreated)} nodes`);
+  });
+  progress(`  ${count(nodes.ok)} nodes in ${(nodes.elapsedMs / 1000).toFixed(1)} s (${rate(nodes.perSecond)})${nodes.failed ? `, ${nodes.failed} FAILED (first: ${nodes.errors[0]})` : ''}`);
+  if (nodes.failed) throw new Error(`${nodes.failed} nodes could not be created: ${nodes.errors[0]}`);
+
+  const level = process.env.BENCH_SCHEDULER_LOG_LEVEL ?? 'warn';
+  const logFile = process.env.BENCH_SCHEDULER_LOG ?? join(ctx.cp.dir, 'scheduler.log');
+  ctx.scheduler = await withCpuProfile(process.env.BENCH_SCHEDULER_CPU_PROF, 'scheduler', async () => spawnProcess(process.execPath, [
+    ...componentCommand('scheduler'), '--master', ctx.cp.url, '--leader-elect', 'false', '--log-level', level,
+  ], { logFile }));
+  progress(`setup: kube-scheduler started (pid ${ctx.scheduler.pid}, --leader-elect false, log level ${level})${process.env.BENCH_SCHEDULER_CPU_PROF ? `; it writes a CPU profile under ${process.env.BENCH_SCHEDULER_CPU_PROF} when it stops` : ''}`);
+
+  // The warm-up pods also tell when the scheduler has synced its caches and leads.
+  progress(`setup: warming up, ${count(WARMUP_PODS)} pods scheduled by it (not measured)`);
+  const warm = await measure(ctx, WARMUP_NAMESPACE, WARMUP_PODS, 'default-scheduler', undefined, 'warm-up');
+  if (warm.bound < warm.created || warm.created === 0) {
+    throw new Error(`warm-up: only ${warm.bound} of ${warm.created} pods were bound (scheduler log: ${ctx.scheduler.logFile})`);
+  }
+}
+
+async function ours(ctx: Context): Promise<void> {
+  const sched = ctx.scheduler;
+  if (!sched?.running) throw new Error('the scheduler is not running');
+  progress(`ours: ${count(PODS)} pods (requests cpu ${POD_REQUESTS.cpu}, memory ${POD_REQUESTS.memory}) POSTed at c=${CONCURRENCY}; the scheduler binds them`);
+  const schedCpu0 = await cpuSeconds(sched.pid);
+  let rssPeak = 0;
+  const sampler = setInterval(() => {
+    void memoryMB(sched.pid).then((m) => { if (m.rss > rssPeak) rssPeak = m.rss; });
+  }, RSS_SAMPLE_MS);
+  let r: RunResult;
+  try {
+    r = await measure(ctx, OURS_NAMESPACE, PODS, 'default-scheduler', undefined, 'ours');
+  } finally {
+    clearInterval(sampler);
+  }
+  r.schedulerCpu = (await cpuSeconds(sched.pid)) - schedCpu0;
+  const m = await memoryMB(sched.pid);
+  r.rssPeak = Math.max(rssPeak, m.rss);
+  r.rssEnd = m.rss;
+  r.hwm = m.hwm;
+  ctx.ours = r;
+  progress(`  scheduler used ${r.schedulerCpu.toFixed(1)} s CPU; VmRSS ${mb(r.rssEnd)} now, ${mb(r.rssPeak)} highest sample, VmHWM ${mb(r.hwm)}`);
+
+  // Stopped before the baseline so it does not compete for the CPUs; on SIGTERM it
+  // waits for its event writes (up to 2 s) before exiting.
+  progress('ours: stopping the scheduler (SIGTERM)');
+  await sched.stop();
+  const { code, signal } = await sched.exited;
+  if (code !== 0) ctx.notes.push(`scheduler exited with code ${code} signal ${signal}; log ${sched.logFile}`);
+  const events = JSON.parse(await call(ctx.api, 'GET', `/api/v1/namespaces/${OURS_NAMESPACE}/events?fieldSelector=reason=Scheduled`)) as { items: unknown[] };
+  ctx.notes.push(`ours: ${count(events.items.length)} Scheduled events written for ${count(r.bound)} bound pods`);
+}
+
+async function baseline(ctx: Context): Promise<void> {
+  progress(`baseline: ${count(PODS)} pods POSTed at c=${CONCURRENCY}; each bound by this process as its create answers (round-robin over ${count(NODES)} nodes, c=${CONCURRENCY})`);
+  let next = 0;
+  const bindTo = (): string => nodeName(next++ % NODES);
+  ctx.baseline = await measure(ctx, BASELINE_NAMESPACE, PODS, BIND_ONLY_SCHEDULER, bindTo, 'baseline');
+}
+
+/** A FIFO of pod indexes the bind workers take from; take() waits; undefined once closed and empty. */
+class BindQueue {
+  private readonly items: number[] = [];
+  private head = 0;
+  private readonly waiters: ((i: number | undefined) => void)[] = [];
+  private closed = false;
+  push(i: number): void {
+    const w = this.waiters.shift();
+    if (w) w(i);
+    else this.items.push(i);
+  }
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+  take(): Promise<number | undefined> {
+    if (this.head < this.items.length) return Promise.resolve(this.items[this.head++]);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
+ * Creates n pods in namespace at c=64 and waits until a watch on the namespace's bound
+ * pods has seen each one bound. With bindTo, this process posts each pod's binding once
+ * its create answered (c=64 bind workers); without, the scheduler binds them.
+ */
+async function measure(ctx: Context, namespace: string, n: number, schedulerName: string, bindTo: (() => string) | undefined, label: string): Promise<RunResult> {
+  const { api, cp } = ctx;
+  const rv = (JSON.parse(await call(api, 'GET', `/api/v1/namespaces/${namespace}/pods?limit=1`)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const sentAt = new Float64Array(n).fill(NaN);
+  const boundAt = new Float64Array(n).fill(NaN);
+  let bound = 0;
+  let lastBound = NaN;
+  let onAllBound: () => void = () => undefined;
+  let created = 0;
+  let createsDone = false;
+  const maybeDone = (): void => {
+    if (createsDone && bound >= created) onAllBound();
+  };
+  const allBound = new Promise<void>((resolve) => { onAllBound = resolve; });
+  const closeWatch = await watchBound(ctx, namespace, rv, (i, at) => {
+    if (i >= n || !Number.isNaN(boundAt[i])) return;
+    boundAt[i] = at;
+    lastBound = at;
+    bound++;
+    maybeDone();
+  });
+  const bodies = Array.from({ length: n }, (_, i) => podBody(i, namespace, schedulerName));
+
+  const queue = new BindQueue();
+  const bindErrors: string[] = [];
+  const binders = bindTo
+    ? Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = await queue.take(); i !== undefined; i = await queue.take()) {
+        await call(api, 'POST', `/api/v1/namespaces/${namespace}/pods/${podName(i)}/binding`, bindingBody(i, namespace, bindTo()), [201]).catch((err: unknown) => {
+          if (bindErrors.length < 5) bindErrors.push(err instanceof Error ? err.message : String(err));
+        });
+      }
+    }))
+    : Promise.resolve([]);
+
+  const apiCpu0 = await cpuSeconds(cp.apiserver.pid);
+  const etcdCpu0 = await cpuSeconds(cp.etcd.pid);
+  const ticker = setInterval(() => {
+    progress(`  ${label}: ${count(created)} created, ${count(bound)} bound`);
+  }, 2000);
+  const start = performance.now();
+  let loadMs = NaN;
+  try {
+    const load = await runLoad(n, CONCURRENCY, async (i) => {
+      sentAt[i] = performance.now();
+      await call(api, 'POST', `/api/v1/namespaces/${namespace}/pods`, bodies[i], [201]);
+      created++;
+      if (bindTo) queue.push(i);
+    });
+    loadMs = performance.now() - start;
+    createsDone = true;
+    queue.close();
+    maybeDone();
+    // Wait for the rest, as long as bindings keep coming.
+    for (;;) {
+      const before = bound;
+      const timedOut = await Promise.race([allBound.then(() => false), sleep(STALL_MS, true, { ref: false })]);
+      if (!timedOut || bound === before) break;
+    }
+    await binders;
+    const elapsedMs = (Number.isNaN(lastBound) ? performance.now() : lastBound) - start;
+    const latencies: number[] = [];
+    for (let i = 0; i < n; i++) if (!Number.isNaN(boundAt[i])) latencies.push(boundAt[i] - sentAt[i]);
+    const result: RunResult = {
+      pods: n, created, bound, elapsedMs, createMs: loadMs, latencies,
+      createErrors: load.errors, bindErrors, stalled: bound < created,
+      apiserverCpu: (await cpuSeconds(cp.apiserver.pid)) - apiCpu0,
+      etcdCpu: (await cpuSeconds(cp.etcd.pid)) - etcdCpu0,
+    };
+    const s = summarize(latencies);
+    progress(`  ${label}: ${count(created)} created in ${(loadMs / 1000).toFixed(2)} s, ${count(bound)} bound ${(elapsedMs / 1000).toFixed(2)} s after the first create = ${rate(bound / (elapsedMs / 1000))}; create->bound p50 ${ms(s.p50)} p99 ${ms(s.p99)}; apiserver CPU ${result.apiserverCpu.toFixed(1)} s, etcd CPU ${result.etcdCpu.toFixed(1)} s`
+      + `${load.failed ? `; ${load.failed} creates FAILED (first: ${load.errors[0]})` : ''}${bindErrors.length ? `; bindings FAILED (first: ${bindErrors[0]})` : ''}${result.stalled ? `; GAVE UP: no binding for ${STALL_MS / 1000} s` : ''}`);
+    return result;
+  } finally {
+    clearInterval(ticker);
+    queue.close();
+    closeWatch();
+  }
+}
+
+/**
+ * A watch on the namespace's bound pods (fieldSelector spec.nodeName!=): a pod entering
+ * the selection is its binding. onBound gets the pod's index and the arrival time.
+ */
+async function watchBound(ctx: Context, namespace: string, rv: string, onBound: (i: number, at: number) => void): Promise<() => void> {
+  const ac = new AbortController();
+  const path = `/api/v1/namespaces/${namespace}/pods?watch=true&resourceVersion=${rv}&fieldSelector=${encodeURIComponent('spec.nodeName!=')}&timeoutSeconds=900`;
+  const res = await ctx.api.request({ method: 'GET', path, signal: ac.signal, bodyTimeout: 0 });
+  if (res.statusCode !== 200) throw new HttpError(`watch: HTTP ${res.statusCode} ${(await res.body.text()).slice(0, 300)}`);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let closing = false;
+  res.body.on('data', (chunk: Buffer) => {
+    const at = performance.now();
+    const text = rest + decoder.write(chunk);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      if (line.startsWith('{"type":"ERROR"')) {
+        ctx.notes.push(`watch on ${namespace} reported an error: ${line.slice(0, 300)}`);
+        continue;
+      }
+      const m = POD_NAME_RE.exec(line);
+      if (m && line.includes('"nodeName":"')) onBound(Number(m[1].slice(6)), at);
+    }
+    rest = text.slice(start);
+  });
+  res.body.on('error', () => undefined);
+  res.body.on('end', () => {
+    if (!closing) ctx.notes.push(`the watch on ${namespace} ended before the benchmark closed it`);
+  });
+  return () => {
+    closing = true;
+    ac.abort();
+  };
+}
+
+function report(ctx: Context): void {
+  const o = ctx.ours;
+  const b = ctx.baseline;
+  const perSecond = (r: RunResult | undefined): number => (r && r.bound > 0 ? r.bound / (r.elapsedMs / 1000) : NaN);
+  const ourRate = perSecond(o);
+  const baseRate = perSecond(b);
+  const complete = (r: RunResult | undefined): boolean => !!r && r.bound === r.pods && r.created === r.pods;
+  ctx.rows.push({
+    figure: `pods/s, ${count(NODES)} nodes, ${count(PODS)} pods`,
+    ours: rate(ourRate),
+    baseline: `${rate(baseRate)} (bind only)`,
+    ratio: throughputRatio(ourRate, baseRate),
+    target: `>= ${RATE_TARGET}/s`,
+    met: complete(o) && ourRate >= RATE_TARGET,
+  });
+  ctx.rows.push({
+    figure: '  ratio to bind-only',
+    ours: throughputRatio(ourRate, baseRate),
+    baseline: '',
+    ratio: '',
+    target: `>= ${RATIO_TARGET.toFixed(2)}`,
+    met: complete(o) && complete(b) && ourRate >= RATIO_TARGET * baseRate,
+  });
+  const secs = (r: RunResult | undefined, v: number | undefined): string => (r && v !== undefined && Number.isFinite(v) ? `${v.toFixed(1)} s` : 'n/a');
+  const row = (figure: string, ours: string, base: string, ratio = ''): void => { ctx.rows.push({ figure, ours, baseline: base, ratio, target: '' }); };
+  row('  first create -> last bound', secs(o, o && o.elapsedMs / 1000), secs(b, b && b.elapsedMs / 1000));
+  row('  creates answered (c=64)', secs(o, o && o.createMs / 1000), secs(b, b && b.createMs / 1000));
+  const lat = (r: RunResult | undefined): string => {
+    if (!r?.latencies.length) return 'n/a';
+    const s = summarize(r.latencies);
+    return `${ms(s.p50)} / ${ms(s.p99)}`;
+  };
+  row('  create -> bound p50 / p99', lat(o), lat(b));
+  row('  pods bound', o ? `${count(o.bound)} of ${count(o.pods)}` : 'n/a', b ? `${count(b.bound)} of ${count(b.pods)}` : 'n/a');
+  row('  apiserver CPU', secs(o, o?.apiserverCpu), secs(b, b?.apiserverCpu));
+  row('  etcd CPU', secs(o, o?.etcdCpu), secs(b, b?.etcdCpu));
+  row('  scheduler CPU', secs(o, o?.schedulerCpu), '');
+  ctx.rows.push({ figure: 'scheduler RSS (highest sample)', ours: mb(o?.rssPeak ?? NaN), baseline: '', ratio: '', target: '' });
+  row('  RSS after the run / VmHWM', `${mb(o?.rssEnd ?? NaN)} / ${mb(o?.hwm ?? NaN)}`, '');
+  printTable('scheduler benchmark', ctx.rows);
+  for (const [name, r] of [['ours', o], ['baseline', b]] as const) {
+    if (!r) continue;
+    if (r.createErrors.length) ctx.notes.push(`${name}: ${r.pods - r.created} creates failed; first: ${r.createErrors[0]}`);
+    if (r.bindErrors.length) ctx.notes.push(`${name}: bindings failed; first: ${r.bindErrors[0]}`);
+    if (r.stalled) ctx.notes.push(`${name}: gave up with ${count(r.created - r.bound)} pods unbound (no binding for ${STALL_MS / 1000} s)`);
+  }
+  ctx.notes.push(`pods/s = pods bound / (last binding seen by a watch - first create sent); both sides create at c=${CONCURRENCY} through the apiserver's plain-HTTP port, the scheduler included (--master)`);
+  ctx.notes.push(`before ours, ${count(WARMUP_PODS)} warm-up pods were scheduled (namespace ${WARMUP_NAMESPACE}), so ours starts with them on the nodes; the baseline runs after ours with the scheduler stopped`);
+  for (const note of ctx.notes) console.log(`  ${note}`);
+  console.log('');
+}
