@@ -9,6 +9,7 @@ import { RestClient } from '../client/rest-client.js';
 import { readMachineInfo } from './machine-info.js';
 import { NodeLeaseController } from './node-lease.js';
 import { NodeStatusManager } from './node-status.js';
+import { missingNodeFlags } from './node-flags.js';
 import { PodManager } from './pod-manager.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { startKubeletServer } from './server.js';
@@ -72,6 +73,8 @@ try {
   const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
   const loops = [status.run(ac.signal), lease.run(ac.signal), pods.run(ac.signal)];
   log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork }, 'kubelet started');
+  const missing = missingNodeFlags();
+  if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (kubelet/node-flags.ts); it will use more memory');
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -2,8 +2,9 @@
 // follow, tailLines, previous, timestamps, sinceSeconds, sinceTime and limitBytes,
 // which the apiserver's pods/log proxies to (so `kubectl logs` works). Errors are plain
 // text with 400 or 404, which the apiserver turns into a Status.
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 export interface LogOptions {
@@ -85,44 +86,82 @@ function limitTo(n: number): Transform {
   });
 }
 
+/** The three path segments of /containerLogs/<ns>/<pod>/<container>, or undefined. */
+function containerLogsPath(pathname: string): { namespace: string; pod: string; container: string } | undefined {
+  const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
+  if (!m) return undefined;
+  try {
+    return { namespace: decodeURIComponent(m[1]), pod: decodeURIComponent(m[2]), container: decodeURIComponent(m[3]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function sendText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+// Two routes need no framework: node:http keeps the kubelet's memory low (fastify alone
+// would add about 8 MB to every node).
 export async function startKubeletServer(o: ServerOptions): Promise<KubeletServer> {
-  const app: FastifyInstance = Fastify({ logger: false });
-  app.get('/healthz', async (_req, reply) => {
-    const ok = o.healthy?.() ?? true;
-    void reply.code(ok ? 200 : 500).type('text/plain').send(ok ? 'ok' : 'unhealthy');
-  });
-  app.get('/containerLogs/:namespace/:pod/:container', async (req, reply) => {
-    const p = req.params as { namespace: string; pod: string; container: string };
+  const containerLogs = async (req: IncomingMessage, res: ServerResponse, p: { namespace: string; pod: string; container: string }, query: URLSearchParams): Promise<void> => {
     const ac = new AbortController();
     let stream: Readable;
     try {
-      const opts = parseLogOptions(req.query as Record<string, string | undefined>);
+      const q: Record<string, string | undefined> = {};
+      for (const key of new Set(query.keys())) q[key] = query.get(key) ?? undefined;
+      const opts = parseLogOptions(q);
       stream = await o.logs.containerLogs(p.namespace, p.pod, p.container, opts, ac.signal);
       if (opts.limitBytes !== undefined) stream = stream.pipe(limitTo(opts.limitBytes));
     } catch (err) {
       const code = err instanceof LogError ? err.statusCode : 500;
       if (code === 500) o.log.error({ err: (err as Error).message, ...p }, 'container logs failed');
-      return reply.code(code).type('text/plain').send((err as Error).message);
+      return sendText(res, code, (err as Error).message);
     }
-    reply.hijack();
-    reply.raw.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    if (req.destroyed || res.destroyed) {
+      ac.abort();
+      stream.destroy();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     // A client that goes away (kubectl logs -f interrupted) stops the follow.
-    reply.raw.on('close', () => {
+    res.on('close', () => {
       ac.abort();
       stream.destroy();
     });
-    stream.on('error', () => reply.raw.end());
-    stream.pipe(reply.raw);
+    stream.on('error', () => res.end());
+    stream.pipe(res);
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendText(res, 405, `method ${String(req.method)} not allowed`);
+    }
+    if (url.pathname === '/healthz') {
+      const ok = o.healthy?.() ?? true;
+      return sendText(res, ok ? 200 : 500, ok ? 'ok' : 'unhealthy');
+    }
+    const p = containerLogsPath(url.pathname);
+    if (!p) return sendText(res, 404, `404 page not found: ${url.pathname}`);
+    containerLogs(req, res, p, url.searchParams).catch((err: unknown) => {
+      o.log.error({ err: (err as Error).message, ...p }, 'container logs failed');
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
   });
-  await app.listen({ host: o.address, port: o.port });
-  const addr = app.server.address();
+  server.listen(o.port, o.address);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err; })]);
+  const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   o.log.info({ address: o.address, port }, 'kubelet server listening');
   return {
     port,
     async close() {
-      app.server.closeAllConnections();
-      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
+import { KUBELET_NODE_FLAGS } from '../kubelet/node-flags.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from './images.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     pauseImage = LOCAL_PAUSE_IMAGE;
   }
   step(`starting kubelet for node ${o.nodeName} (pods on Docker network tskube-pods, 10.244.0.0/16)`);
-  start('kubelet', process.execPath, [join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
+  start('kubelet', process.execPath, [...KUBELET_NODE_FLAGS, join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
     '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage]);
   await waitNodeReady(plainUrl, o.nodeName, 60_000);
   step(`ready. kubeconfig: ${kubeconfig}`);

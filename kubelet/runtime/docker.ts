@@ -8,6 +8,8 @@
 // stacks do not leak. Streams (events, logs, pulls) are read straight from the daemon's
 // HTTP responses so that nothing buffers a whole log or parses log text as JSON.
 
+// Before dockerode: its ssh and BuildKit dependencies load only if used.
+import './lazy-docker-deps.js';
 import Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';

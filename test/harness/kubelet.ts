@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { KUBELET_NODE_FLAGS } from '../../kubelet/node-flags.js';
 import { LABEL_NODE } from '../../kubelet/pod-worker.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { LOCAL_PAUSE_IMAGE } from '../../scripts/images.js';
@@ -43,7 +44,7 @@ export async function startKubelet(cp: ControlPlane, o: KubeletOptions): Promise
   const logFile = join(dir, 'kubelet.log');
   const runtime = new DockerRuntime({ log: pino({ level: 'silent' }) });
   const args = [
-    ...componentCommand('kubelet'), '--master', cp.url, '--node-name', nodeName, '--node-ip', '127.0.0.1',
+    ...KUBELET_NODE_FLAGS, ...componentCommand('kubelet'), '--master', cp.url, '--node-name', nodeName, '--node-ip', '127.0.0.1',
     '--address', '127.0.0.1', '--port', '0', '--root-dir', rootDir, '--pause-image', LOCAL_PAUSE_IMAGE,
     '--pod-network', network, '--pod-network-cidr', o.cidr, '--crashloop-backoff-base', '1',
     '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'debug', ...(o.args ?? []),

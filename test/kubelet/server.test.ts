@@ -83,3 +83,15 @@ test('parseLogOptions validates as PodLogOptions does', () => {
   assert.equal(parseLogOptions({ sinceTime: '2026-01-01T00:00:00Z' }).since, Date.parse('2026-01-01T00:00:00Z') / 1000);
   assert.deepEqual(parseLogOptions({ previous: 'true' }), { follow: false, previous: true, timestamps: false, tailLines: undefined, since: undefined, limitBytes: undefined });
 });
+
+test('other paths are 404, other methods 405; escaped names are decoded', async () => {
+  const unknown = await fetch(`${base}/pods`);
+  assert.equal(unknown.status, 404);
+  assert.match(await unknown.text(), /404 page not found/);
+  assert.equal((await fetch(`${base}/containerLogs/default/web`)).status, 404);
+  const post = await fetch(`${base}/containerLogs/default/web/app`, { method: 'POST', body: 'x' });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  assert.equal((await fetch(`${base}/containerLogs/default/web%2Dapp/app`)).status, 200);
+  assert.equal(asked.at(-1)!.key, 'default/web-app/app');
+});
