@@ -2,6 +2,9 @@
 // real Docker with the local images. Pods are created through the API with
 // spec.nodeName set (no scheduler), and checked through the API and Docker.
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerStatus, Pod } from '../../api/types/core.js';
 import { LABEL_NODE, LABEL_POD_UID } from '../../kubelet/pod-worker.js';
@@ -308,6 +311,33 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
     assert.ok(stubbornMs < 10_000, `stubborn pod took ${stubbornMs}ms`);
     assert.deepEqual(await containersOf(polite.metadata.uid!), []);
     assert.deepEqual(await containersOf(stubborn.metadata.uid!), []);
+  });
+
+  it('graceful termination: the preStop hook runs first, then SIGTERM, and a slow TERM handler gets its time', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tskube-prestop-'));
+    try {
+      const pod = await createPod('prestop', {
+        terminationGracePeriodSeconds: 10,
+        volumes: [{ name: 'out', hostPath: { path: dir, type: 'Directory' } }],
+        containers: [{
+          name: 'main', image: LOCAL_BUSYBOX_IMAGE,
+          // Cleanup takes 1.5 s after SIGTERM, well inside the 10 s grace period.
+          command: ['sh', '-c', "trap 'sleep 1.5; echo term-done >> /out/log; exit 0' TERM; while true; do sleep 0.1; done"],
+          volumeMounts: [{ name: 'out', mountPath: '/out' }],
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop >> /out/log'] } } },
+        }],
+      });
+      await waitPod('prestop', 'Running', (p) => p.status?.phase === 'Running');
+      const t0 = Date.now();
+      await http(cp.url, 'DELETE', `/api/v1/namespaces/${NS}/pods/prestop`);
+      await waitFor(async () => (await getPod('prestop')) === undefined, { timeoutMs: 20_000, intervalMs: 50, what: 'prestop to be deleted' });
+      const took = Date.now() - t0;
+      assert.equal(await readFile(join(dir, 'log'), 'utf8'), 'prestop\nterm-done\n', 'preStop, then the TERM handler ran to its end');
+      assert.ok(took >= 1500 && took < 9000, `deletion took ${took} ms`);
+      assert.deepEqual(await containersOf(pod.metadata.uid!), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('memory and cpu limits reach Docker', async () => {
