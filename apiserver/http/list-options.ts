@@ -32,6 +32,16 @@ function nonNegativeInt(name: string, v: string | undefined): number | undefined
   return Number(v);
 }
 
+// Watchers test the same cached objects against their field selectors, each event twice
+// (before and after): compute an object's selectable fields once. Stored objects are never
+// changed in place, so the fields of one stay true.
+const fieldsCache = new WeakMap<KubeObject, Record<string, string>>();
+function cachedFieldsOf(o: KubeObject): Record<string, string> {
+  let f = fieldsCache.get(o);
+  if (f === undefined) fieldsCache.set(o, (f = fieldsOf(o)));
+  return f;
+}
+
 export function parseListQuery(ri: ResourceInfo, q: Query): ListQuery {
   const labelSel = param(q, 'labelSelector');
   const fieldSel = param(q, 'fieldSelector');
@@ -43,9 +53,9 @@ export function parseListQuery(ri: ResourceInfo, q: Query): ListQuery {
   const labels = labelSel ? parseLabelSelector(labelSel) : undefined;
   const fields = fieldSel ? parseFieldSelector(fieldSel) : undefined;
   if (fields) validateFieldSelector(ri.kind, fields);
-  if (labels && !labels.empty() && fields && !fields.empty()) matches = (o) => labels.matches(o.metadata.labels) && fields.matches(fieldsOf(o));
+  if (labels && !labels.empty() && fields && !fields.empty()) matches = (o) => labels.matches(o.metadata.labels) && fields.matches(cachedFieldsOf(o));
   else if (labels && !labels.empty()) matches = (o) => labels.matches(o.metadata.labels);
-  else if (fields && !fields.empty()) matches = (o) => fields.matches(fieldsOf(o));
+  else if (fields && !fields.empty()) matches = (o) => fields.matches(cachedFieldsOf(o));
   return {
     watch: truthy(param(q, 'watch')),
     matches,

@@ -20,17 +20,16 @@ export interface WatchServeOptions {
   onEnd: () => void;
 }
 
-// Every watcher of an event gets the same bytes: serialize each (event, object) once.
-const lineCache = new WeakMap<KubeObject, Map<string, string>>();
+// Every watcher of an event gets the same bytes: serialize each object once, whatever
+// the event type each watcher sees it as (a binding is MODIFIED for some, ADDED for others).
+const jsonCache = new WeakMap<KubeObject, string>();
 function eventLine(type: string, obj: KubeObject): string {
-  let byType = lineCache.get(obj);
-  if (!byType) lineCache.set(obj, (byType = new Map()));
-  let line = byType.get(type);
-  if (line === undefined) {
-    line = `{"type":"${type}","object":${JSON.stringify(obj)}}\n`;
-    byType.set(type, line);
+  let json = jsonCache.get(obj);
+  if (json === undefined) {
+    json = JSON.stringify(obj);
+    jsonCache.set(obj, json);
   }
-  return line;
+  return `{"type":"${type}","object":${json}}\n`;
 }
 
 /** Streams events to res until the client goes, the timeout passes or the cache fails. */
