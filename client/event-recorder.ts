@@ -1,8 +1,10 @@
 // EventRecorder: core/v1 Events about objects, as client-go's record.EventRecorder
 // with its EventCorrelator in front of the writes.
 //
-// event() only queues: one worker writes the queue in order, so correlation state is
-// always the result of the writes before it. The correlator, as client-go's:
+// event() only queues: a writer writes the queue in order, so correlation state is
+// always the result of the writes before it. With several writers, the events about one
+// object all go to the same writer, so that still holds per object (and correlation is
+// per object). The correlator, as client-go's:
 //   - spam filter: a token bucket per source and object (burst 25, one more every
 //     5 minutes) drops event storms about one object;
 //   - aggregator: the 10th distinct message within 10 minutes for the same object,
@@ -11,7 +13,10 @@
 //     the Event already written (count + 1, lastTimestamp) instead of creating one;
 //     a 404 on that patch (the Event expired) creates a new Event.
 // Write failures never reach the caller: a server refusal is logged and dropped, a
-// connection failure is retried a few times, then logged and dropped.
+// connection failure is retried a few times, then logged and dropped. With `qps`, writes
+// are rate limited like a client-go client with QPS/Burst (kube-scheduler's event client
+// has its own such limiter); events waiting beyond queueLength are dropped, as the
+// broadcaster's queue of 1000 does (DropIfChannelFull).
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { format } from 'node:util';
@@ -19,6 +24,7 @@ import type { Logger } from 'pino';
 import { isNotFound, StatusError } from '../api/errors.js';
 import type { Event, EventSource, ObjectReference } from '../api/types/core.js';
 import type { KubeObject } from '../api/types/meta.js';
+import { TokenBucket } from './rate-limiter.js';
 import { resourceClient, type ResourceClient } from './resource-client.js';
 import type { RestClient } from './rest-client.js';
 
@@ -51,6 +57,12 @@ export interface EventRecorderOptions {
   spamQps?: number;
   /** Wall clock for timestamps and names (default new Date()). */
   clock?: () => Date;
+  /** Most writes per second, on average (default: no limit). */
+  qps?: number;
+  /** Writes allowed at once before qps applies (default 100, with qps only). */
+  burst?: number;
+  /** Writes in flight at most, for different objects (default 1). */
+  writers?: number;
 }
 
 /**
@@ -67,10 +79,17 @@ export class EventRecorder {
   private readonly retryDelayMs: number;
   private readonly queueLength: number;
   private readonly correlator: EventCorrelator;
-  private readonly queue: Event[] = [];
+  private readonly limiter?: TokenBucket;
+  /** One queue per writer; an object's events always go to the same one. */
+  private readonly queues: Event[][];
+  private readonly busy: boolean[];
+  private queued = 0;
+  private working = 0;
+  /** Events dropped on a full queue since that was last logged, and when it was. */
+  private dropped = 0;
+  private dropLoggedAt = 0;
   private readonly idle: Array<() => void> = [];
   private readonly stop = new AbortController();
-  private working = false;
   private closed = false;
   private lastNanos = 0n;
 
@@ -84,6 +103,10 @@ export class EventRecorder {
     this.maxTries = opts.maxTries ?? 12;
     this.retryDelayMs = opts.retryDelayMs ?? 10_000;
     this.queueLength = opts.queueLength ?? 1000;
+    const writers = Math.max(1, Math.floor(opts.writers ?? 1));
+    this.queues = Array.from({ length: writers }, () => []);
+    this.busy = new Array<boolean>(writers).fill(false);
+    if (opts.qps !== undefined && opts.qps > 0) this.limiter = new TokenBucket(opts.qps, opts.burst ?? 100, () => this.clock().getTime());
     this.correlator = new EventCorrelator({
       lruSize: opts.lruSize ?? 4096,
       maxSimilarEvents: opts.maxSimilarEvents ?? 10,
@@ -109,12 +132,22 @@ export class EventRecorder {
         this.log?.error({ type, reason }, 'unsupported event type; dropping event');
         return;
       }
-      if (this.queue.length >= this.queueLength) {
-        this.log?.warn({ reason, queued: this.queue.length }, 'event queue full; dropping event');
+      if (this.queued >= this.queueLength) {
+        // A burst drops thousands: say so at most every 10 s, with how many.
+        this.dropped++;
+        const now = Date.now();
+        if (now - this.dropLoggedAt >= DROP_LOG_INTERVAL_MS) {
+          this.log?.warn({ reason, queued: this.queued, dropped: this.dropped }, 'event queue full; dropping event');
+          this.dropped = 0;
+          this.dropLoggedAt = now;
+        }
         return;
       }
-      this.queue.push(this.makeEvent(referenceOf(obj), type, reason, message));
-      if (!this.working) void this.work();
+      const ev = this.makeEvent(referenceOf(obj), type, reason, message);
+      const w = this.writerOf(ev.involvedObject);
+      this.queues[w].push(ev);
+      this.queued++;
+      if (!this.busy[w]) void this.work(w);
     } catch (err) {
       this.log?.error({ err, reason }, 'could not record event');
     }
@@ -127,7 +160,7 @@ export class EventRecorder {
 
   /** Resolves once every event queued so far has been written or dropped. */
   flush(): Promise<void> {
-    if (!this.working && this.queue.length === 0) return Promise.resolve();
+    if (this.working === 0 && this.queued === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -140,17 +173,21 @@ export class EventRecorder {
     const drained = this.flush().then(() => true);
     const late = sleep(timeoutMs, false, { ref: false });
     if (!(await Promise.race([drained, late]))) {
-      this.log?.warn({ dropped: this.queue.length }, 'event recorder closed before every event was written');
-      this.queue.length = 0;
+      this.log?.warn({ dropped: this.queued }, 'event recorder closed before every event was written');
+      for (const q of this.queues) q.length = 0;
+      this.queued = 0;
       this.stop.abort();
       await this.flush();
     }
   }
 
-  private async work(): Promise<void> {
-    this.working = true;
+  private async work(w: number): Promise<void> {
+    this.busy[w] = true;
+    this.working++;
+    const queue = this.queues[w];
     try {
-      for (let ev = this.queue.shift(); ev; ev = this.queue.shift()) {
+      for (let ev = queue.shift(); ev; ev = queue.shift()) {
+        this.queued--;
         try {
           await this.record(ev);
         } catch (err) {
@@ -158,9 +195,18 @@ export class EventRecorder {
         }
       }
     } finally {
-      this.working = false;
-      for (const resolve of this.idle.splice(0)) resolve();
+      this.busy[w] = false;
+      if (--this.working === 0) for (const resolve of this.idle.splice(0)) resolve();
     }
+  }
+
+  /** The writer of an object's events: a hash of its identity. */
+  private writerOf(ref: ObjectReference): number {
+    if (this.queues.length === 1) return 0;
+    const id = ref.uid || `${ref.kind ?? ''}/${ref.namespace ?? ''}/${ref.name ?? ''}`;
+    let h = 0;
+    for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+    return Math.abs(h) % this.queues.length;
   }
 
   /** client-go's recordToSink: correlate, then write with a bounded number of tries. */
@@ -191,6 +237,14 @@ export class EventRecorder {
     const { event, key } = result;
     const ns = event.metadata.namespace ?? 'default';
     const signal = this.stop.signal;
+    const wait = this.limiter?.when() ?? 0;
+    if (wait > 0) {
+      try {
+        await sleep(wait, undefined, { signal });
+      } catch {
+        return true; // closed while waiting: dropped
+      }
+    }
     try {
       let written: Event | undefined;
       if (result.patch) {
@@ -238,6 +292,8 @@ export class EventRecorder {
     return `${ref.name ?? ''}.${nanos.toString(16).padStart(16, '0')}`;
   }
 }
+
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 /** 5xx and 429 may pass; other refusals will not change on a retry. */
 const RETRIABLE_CODES = new Set([429, 500, 502, 503, 504]);

@@ -135,6 +135,38 @@ describe('EventRecorder', () => {
     assert.equal((await eventsFor('default', 'ev-spam')).length, 3, 'nothing is recorded after close');
   });
 
+  it('writes at most qps events a second after the burst, several writers keeping each object in order', async () => {
+    const r = new EventRecorder({ rest, component: 'limited', host: 'h', qps: 20, burst: 2, writers: 3 });
+    const objs = Array.from({ length: 6 }, (_, i): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `ev-qps-${i}`, namespace: 'default', uid: `u-qps-${i}` } }));
+    const t0 = performance.now();
+    for (const o of objs) r.event(o, 'Normal', 'Scheduled', 'assigned');
+    // The same event twice more about one object: its writer keeps them in order, so they
+    // become counts on one Event, not three Events.
+    r.event(objs[0], 'Normal', 'Scheduled', 'assigned');
+    r.event(objs[0], 'Normal', 'Scheduled', 'assigned');
+    await r.flush();
+    const elapsed = performance.now() - t0;
+    // Eight writes: two at once (burst), six more at 20 a second.
+    assert.ok(elapsed >= 250, `8 writes at qps 20 after a burst of 2 took ${elapsed.toFixed(0)} ms`);
+    for (const [i, o] of objs.entries()) {
+      const evs = await eventsFor('default', o.metadata.name!);
+      assert.deepEqual(evs.map((e) => [e.reason, e.count]), [['Scheduled', i === 0 ? 3 : 1]], o.metadata.name);
+    }
+    await r.close();
+  });
+
+  it('drops events beyond the queue length', async () => {
+    const { logger, lines } = memoryLogger();
+    const r = new EventRecorder({ rest, component: 'queued', host: 'h', queueLength: 2, logger });
+    // One is taken by the writer at once, two wait, the fourth finds the queue full.
+    for (let i = 0; i < 4; i++) r.event({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `ev-queue-${i}`, namespace: 'default', uid: `u-queue-${i}` } }, 'Normal', 'Scheduled', 'assigned');
+    await r.flush();
+    const written = await Promise.all([0, 1, 2, 3].map(async (i) => (await eventsFor('default', `ev-queue-${i}`)).length));
+    assert.deepEqual(written, [1, 1, 1, 0]);
+    assert.equal(lines.filter((l) => l.msg === 'event queue full; dropping event').length, 1);
+    await r.close();
+  });
+
   it('never throws or blocks when the apiserver is unreachable', async () => {
     const port = await freePort();
     const dead = new RestClient(loadClientConfig({ master: `http://127.0.0.1:${port}`, env: {}, home: '/nonexistent' }));

@@ -2,6 +2,8 @@
 // kubeconfig's client certificate, and over plain HTTP with --master.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { StatusError } from '../../api/errors.js';
 import { loadClientConfig } from '../../client/kubeconfig.js';
 import { ConnectionError, RestClient } from '../../client/rest-client.js';
@@ -93,6 +95,31 @@ describe('RestClient', () => {
     await assert.rejects(dead.request({ path: '/version' }), (err: unknown) =>
       err instanceof ConnectionError && err.message === `The connection to the server 127.0.0.1:${port} was refused - did you specify the right host or port?`);
     await dead.close();
+  });
+
+  it('ends a request past its deadline with a 504 Timeout, whether the headers or the body are late', async () => {
+    // A server that answers /headers never, and /body with headers but only half a body.
+    const server = createServer((req, res) => {
+      if (req.url === '/body') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '20' });
+        res.write('{"kind":');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const slow = new RestClient(loadClientConfig({ master: `http://127.0.0.1:${port}`, env: {}, home: '/nonexistent' }));
+    try {
+      for (const path of ['/headers', '/body']) {
+        const t0 = performance.now();
+        await assert.rejects(slow.request({ path, timeoutMs: 300 }), (err: unknown) =>
+          err instanceof StatusError && err.code === 504 && err.reason === 'Timeout' && err.message === `the request GET ${path} did not finish within 0.3s`);
+        assert.ok(performance.now() - t0 < 3000, path);
+      }
+    } finally {
+      await slow.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('talks plain HTTP with --master and no kubeconfig', async () => {
