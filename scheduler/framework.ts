@@ -165,11 +165,15 @@ export interface Framework {
  * with its plugin (kube-scheduler RunFilterPlugins). Filters skipped by their PreFilter are
  * not called.
  */
-export function runFilters(fw: Framework, pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
-  for (const p of fw.filter) {
-    if (state.skipFilter.size > 0 && state.skipFilter.has(p.name)) continue;
+export function runFilters(fw: Framework, pod: Pod, nodeInfo: NodeInfo, state: CycleState, filters: readonly FilterPlugin[] = activeFilters(fw, state)): Status {
+  for (const p of filters) {
     const s = p.filter(pod, nodeInfo, state);
     if (s.code !== 'Success') return withPlugin(s, p.name);
   }
   return SUCCESS;
+}
+
+/** The profile's filters minus those skipped by their PreFilter in this cycle: computed once, run for every node. */
+export function activeFilters(fw: Framework, state: CycleState): readonly FilterPlugin[] {
+  return state.skipFilter.size === 0 ? fw.filter : fw.filter.filter((p) => !state.skipFilter.has(p.name));
 }

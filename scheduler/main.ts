@@ -29,6 +29,18 @@ const program = new Command('kube-scheduler')
   .option('--config <file>', 'profile (YAML/JSON): schedulerName, percentageOfNodesToScore, plugins')
   .option('--log-level <level>', 'pino log level', 'info');
 
+/**
+ * Connections to the apiserver: bindings are sent in the background as decisions are
+ * made, and a burst of them waits here instead of piling onto the apiserver at once
+ * (kube-scheduler multiplexes them over one HTTP/2 connection). The two watches hold
+ * two of them.
+ */
+const API_CONNECTIONS = 64;
+/** kube-scheduler's default clientConnection qps and burst, which its event client gets. */
+const EVENT_QPS = 50;
+const EVENT_BURST = 100;
+const EVENT_WRITERS = 4;
+
 program.parse();
 const o = program.opts<Record<string, string | boolean | undefined>>();
 const log = pino({ name: 'kube-scheduler', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
@@ -39,9 +51,17 @@ try {
   const profile: ProfileConfig = o.config ? (parseYaml(readFileSync(str('config'), 'utf8')) as ProfileConfig) ?? {} : {};
   // A name given in --config wins over the flag's default, not over an explicit flag.
   const schedulerName = program.getOptionValueSource('schedulerName') === 'default' && profile.schedulerName ? profile.schedulerName : str('schedulerName');
-  const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined }), { userAgent: 'kube-scheduler' });
+  const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined }), {
+    userAgent: 'kube-scheduler', connections: API_CONNECTIONS,
+  });
   const identity = `${hostname()}_${randomUUID()}`;
-  const recorder = new EventRecorder({ rest, component: schedulerName, logger: log.child({ component: 'events' }) });
+  // kube-scheduler writes events through a client of their own, rate limited by the
+  // default client QPS (50, burst 100), several at a time: a burst of bindings must not
+  // turn into as many Event writes competing with them. Beyond 1000 queued, events are
+  // dropped (client-go's broadcaster queue).
+  const recorder = new EventRecorder({
+    rest, component: schedulerName, logger: log.child({ component: 'events' }), qps: EVENT_QPS, burst: EVENT_BURST, writers: EVENT_WRITERS,
+  });
   const scheduler = new Scheduler({ rest, recorder, log: log.child({ component: 'scheduler' }), schedulerName, profile });
   const ac = new AbortController();
   let running: Promise<unknown>[] = [];

@@ -7,10 +7,10 @@
 // selectHost), framework/types.go FitError.Error, and DefaultPreemption's diagnosis.
 import type { Pod } from '../api/types/core.js';
 import {
-  CycleState, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type Status, errorStatus, isRejected, runFilters,
+  activeFilters, CycleState, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type Status, errorStatus, isRejected, runFilters,
   statusMessage, unresolvable,
 } from './framework.js';
-import type { NodeInfo, Snapshot } from './node-info.js';
+import type { NodeInfo, PodInfo, Snapshot } from './node-info.js';
 
 /** kube-scheduler minFeasibleNodesToFind: below this many nodes every node is evaluated. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -102,6 +102,8 @@ export type ScheduleResult =
   | {
       readonly kind: 'Scheduled';
       readonly nodeName: string;
+      /** What the decision derived from the pod, for assuming it without computing it again. */
+      readonly podInfo: PodInfo;
       /** Nodes filtered in this decision (feasible + rejected). */
       readonly evaluatedNodes: number;
       readonly feasibleNodes: number;
@@ -158,10 +160,10 @@ export class ScheduleAlgorithm {
       }
       const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
       if (feasible.length === 1) {
-        return { kind: 'Scheduled', nodeName: feasible[0].name, evaluatedNodes, feasibleNodes: 1, scores: [] };
+        return { kind: 'Scheduled', nodeName: feasible[0].name, podInfo: state.podInfo, evaluatedNodes, feasibleNodes: 1, scores: [] };
       }
       const scores = this.prioritizeNodes(pod, feasible, state);
-      return { kind: 'Scheduled', nodeName: selectHost(scores, this.random), evaluatedNodes, feasibleNodes: feasible.length, scores };
+      return { kind: 'Scheduled', nodeName: selectHost(scores, this.random), podInfo: state.podInfo, evaluatedNodes, feasibleNodes: feasible.length, scores };
     } catch (err) {
       if (err instanceof PluginError) return { kind: 'Error', message: err.message };
       return { kind: 'Error', message: `running scheduling plugins: ${err instanceof Error ? err.message : String(err)}` };
@@ -187,11 +189,12 @@ export class ScheduleAlgorithm {
     const numToFind = numFeasibleNodesToFind(this.fw.percentageOfNodesToScore, numAll);
     const feasible: NodeInfo[] = [];
     const start = this.nextStartNodeIndex % numAll;
+    const filters = activeFilters(this.fw, state);
     let processed = 0;
     for (let i = 0; i < numAll && feasible.length < numToFind; i++) {
       const info = nodes[(start + i) % numAll];
       processed++;
-      const s = runFilters(this.fw, pod, info, state);
+      const s = runFilters(this.fw, pod, info, state, filters);
       if (s.code === 'Success') {
         feasible.push(info);
       } else if (isRejected(s)) {

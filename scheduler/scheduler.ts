@@ -189,7 +189,7 @@ export class Scheduler {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     switch (result.kind) {
       case 'Scheduled': {
-        this.snapshot.assumePod(pod, result.nodeName);
+        this.snapshot.assumePod(pod, result.nodeName, result.podInfo);
         this.log.debug({ pod: key, node: result.nodeName, ms: performance.now() - started, feasible: result.feasibleNodes }, 'assumed pod');
         const bind = this.bind(queue, pInfo, pod, result.nodeName).finally(() => this.binds.delete(bind));
         this.binds.add(bind);

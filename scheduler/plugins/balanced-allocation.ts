@@ -33,12 +33,18 @@ export function balancedScore(requested: readonly number[], allocatable: readonl
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
+/** balancedScore of cpu and memory, without the arrays: Score runs for every feasible node. */
+export function cpuMemoryScore(cpu: number, memory: number, allocatableCpu: number, allocatableMemory: number): number {
+  // With fewer than two resources reported there is nothing to deviate: 100.
+  if (allocatableCpu === 0 || allocatableMemory === 0) return MAX_NODE_SCORE;
+  const std = Math.abs((Math.min(cpu / allocatableCpu, 1) - Math.min(memory / allocatableMemory, 1)) / 2);
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}
+
 export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new CycleState(pod)): number {
   const req = state.podInfo.requests;
-  return balancedScore(
-    [nodeInfo.requested.milliCPU + req.milliCPU, nodeInfo.requested.memory + req.memory],
-    [nodeInfo.allocatable.milliCPU, nodeInfo.allocatable.memory],
-  );
+  const n = nodeInfo;
+  return cpuMemoryScore(n.requestedMilliCPU + req.milliCPU, n.requestedMemory + req.memory, n.allocatableMilliCPU, n.allocatableMemory);
 }
 
 export const plugin: PreScorePlugin & ScorePlugin = {

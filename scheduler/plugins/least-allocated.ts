@@ -30,12 +30,24 @@ export function leastAllocatedScore(requested: readonly number[], allocatable: r
   return weightSum === 0 ? 0 : Math.trunc(score / weightSum);
 }
 
+/** leastAllocatedScore of cpu and memory with weight 1 each, without the arrays: Score runs for every feasible node. */
+export function cpuMemoryScore(cpu: number, memory: number, allocatableCpu: number, allocatableMemory: number): number {
+  let score = 0;
+  let weightSum = 0;
+  if (allocatableCpu !== 0) {
+    score += leastRequestedScore(cpu, allocatableCpu);
+    weightSum++;
+  }
+  if (allocatableMemory !== 0) {
+    score += leastRequestedScore(memory, allocatableMemory);
+    weightSum++;
+  }
+  return weightSum === 0 ? 0 : Math.trunc(score / weightSum);
+}
+
 export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new CycleState(pod)): number {
   const pi = state.podInfo;
-  return leastAllocatedScore(
-    [nodeInfo.nonZeroMilliCPU + pi.nonZeroMilliCPU, nodeInfo.nonZeroMemory + pi.nonZeroMemory],
-    [nodeInfo.allocatable.milliCPU, nodeInfo.allocatable.memory],
-  );
+  return cpuMemoryScore(nodeInfo.nonZeroMilliCPU + pi.nonZeroMilliCPU, nodeInfo.nonZeroMemory + pi.nonZeroMemory, nodeInfo.allocatableMilliCPU, nodeInfo.allocatableMemory);
 }
 
 export const plugin: ScorePlugin = { name: NAME, score: (pod, nodeInfo, state) => score(pod, nodeInfo, state) };

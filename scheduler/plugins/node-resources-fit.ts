@@ -36,14 +36,12 @@ export function insufficientResources(req: Resource, nodeInfo: NodeInfo): string
  * Whether the requests fit, without building the reasons: the Filter runs for hundreds of
  * nodes per pod and nearly always passes, so the common case allocates nothing.
  */
-export function fitsResources(req: Resource, nodeInfo: NodeInfo): boolean {
-  const alloc = nodeInfo.allocatable;
-  const used = nodeInfo.requested;
-  if (nodeInfo.podCount + 1 > alloc.allowedPodNumber) return false;
-  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) return false;
-  if (req.memory > 0 && req.memory > alloc.memory - used.memory) return false;
-  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return false;
-  return req.scalar === undefined || insufficientResources(req, nodeInfo).length === 0;
+export function fitsResources(req: Resource, n: NodeInfo): boolean {
+  if (n.podCount + 1 > n.allowedPodNumber) return false;
+  if (req.milliCPU > 0 && req.milliCPU > n.allocatableMilliCPU - n.requestedMilliCPU) return false;
+  if (req.memory > 0 && req.memory > n.allocatableMemory - n.requestedMemory) return false;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > n.allocatableEphemeralStorage - n.requestedEphemeralStorage) return false;
+  return req.scalar === undefined || insufficientResources(req, n).length === 0;
 }
 
 export function fits(req: Resource, nodeInfo: NodeInfo): Status {

@@ -326,6 +326,14 @@ describe('NodeResourcesLeastAllocated', () => {
     assert.equal(least.leastAllocatedScore([2000, 6], [4000, 0]), 50, 'a resource without allocatable is left out');
   });
 
+  it('scores cpu and memory on the fast path exactly as the general formula', () => {
+    const cases: [number, number, number, number][] = [[2000, 6, 4000, 8], [2000, 6, 4000, 0], [0, 0, 0, 0], [5000, 1, 4000, 3], [333, 7 * 2 ** 30, 4000, 32 * 2 ** 30]];
+    for (const [c, m, ac, am] of cases) {
+      assert.equal(least.cpuMemoryScore(c, m, ac, am), least.leastAllocatedScore([c, m], [ac, am]), `least ${[c, m, ac, am]}`);
+      assert.equal(balanced.cpuMemoryScore(c, m, ac, am), balanced.balancedScore([c, m], [ac, am]), `balanced ${[c, m, ac, am]}`);
+    }
+  });
+
   it('averages cpu and memory left after placing the pod', () => {
     const pod = makePod('p', { cpu: '1', memory: '2Gi' });
     assert.equal(least.score(pod, info('empty')), 75);
