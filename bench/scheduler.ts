@@ -16,18 +16,19 @@ import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import type { Pod } from '../api/types/core.js';
 import { componentCommand, startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
 import { spawnProcess, type ChildHandle } from '../test/harness/processes.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { runLoad } from './lib/load.js';
-import { cpuSeconds, mb, memoryMB } from './lib/proc.js';
+import { cpuSeconds, machineCpu, mb, memoryMB } from './lib/proc.js';
 import { withCpuProfile } from './lib/profiled.js';
 import { count, ms, printTable, progress, rate, runPhases, throughputRatio, type Row } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 
 const NODES = scaled(5000);
 const PODS = scaled(10_000);
-const WARMUP_PODS = scaled(1000);
+const WARMUP_PODS = scaled(500);
 const CONCURRENCY = 64;
 /** scheduler_perf's node template: 4 CPUs, 32Gi, 110 pods. */
 const NODE_ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
@@ -117,6 +118,10 @@ interface RunResult {
   stalled: boolean;
   apiserverCpu: number;
   etcdCpu: number;
+  /** This benchmark process's own CPU seconds (creates, its bindings, the watch). */
+  clientCpu: number;
+  /** Share of the machine's CPU time that was busy (every process, not only ours). */
+  machineBusy: number;
   /** The scheduler's CPU seconds (ours only). */
   schedulerCpu?: number;
   rssPeak?: number;
@@ -201,6 +206,25 @@ async function setup(ctx: Context): Promise<void> {
   if (warm.bound < warm.created || warm.created === 0) {
     throw new Error(`warm-up: only ${warm.bound} of ${warm.created} pods were bound (scheduler log: ${ctx.scheduler.logFile})`);
   }
+  // Its event client writes 50 a second: let the warm-up's Scheduled events go out first,
+  // so the measured pods' events are not queued behind them.
+  progress(`setup: waiting for the warm-up pods' Scheduled events`);
+  const t0 = performance.now();
+  let written = 0;
+  let grewAt = t0;
+  while (written < warm.bound && performance.now() - grewAt < 5000 && performance.now() - t0 < 30_000) {
+    await sleep(500);
+    const now = await scheduledEvents(ctx, WARMUP_NAMESPACE);
+    if (now > written) grewAt = performance.now();
+    written = now;
+  }
+  progress(`  ${count(written)} of ${count(warm.bound)} written after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** How many Scheduled events the namespace has. */
+async function scheduledEvents(ctx: Context, namespace: string): Promise<number> {
+  const list = JSON.parse(await call(ctx.api, 'GET', `/api/v1/namespaces/${namespace}/events?fieldSelector=reason=Scheduled`)) as { items: unknown[] };
+  return list.items.length;
 }
 
 async function ours(ctx: Context): Promise<void> {
@@ -232,8 +256,10 @@ async function ours(ctx: Context): Promise<void> {
   await sched.stop();
   const { code, signal } = await sched.exited;
   if (code !== 0) ctx.notes.push(`scheduler exited with code ${code} signal ${signal}; log ${sched.logFile}`);
-  const events = JSON.parse(await call(ctx.api, 'GET', `/api/v1/namespaces/${OURS_NAMESPACE}/events?fieldSelector=reason=Scheduled`)) as { items: unknown[] };
-  ctx.notes.push(`ours: ${count(events.items.length)} Scheduled events written for ${count(r.bound)} bound pods`);
+  const pods = JSON.parse(await call(ctx.api, 'GET', `/api/v1/namespaces/${OURS_NAMESPACE}/pods?resourceVersion=0`)) as { items: Pod[] };
+  const scheduled = pods.items.filter((p) => p.spec?.nodeName && p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True')).length;
+  ctx.notes.push(`ours: ${count(scheduled)} pods bound with PodScheduled=True; ${count(await scheduledEvents(ctx, OURS_NAMESPACE))} Scheduled events written by the time the scheduler stopped `
+    + '(its event client writes at most 50/s, burst 100, and drops events beyond 1,000 waiting, as kube-scheduler\'s)');
 }
 
 async function baseline(ctx: Context): Promise<void> {
@@ -307,6 +333,8 @@ async function measure(ctx: Context, namespace: string, n: number, schedulerName
 
   const apiCpu0 = await cpuSeconds(cp.apiserver.pid);
   const etcdCpu0 = await cpuSeconds(cp.etcd.pid);
+  const machine0 = await machineCpu();
+  const client0 = process.cpuUsage();
   const ticker = setInterval(() => {
     progress(`  ${label}: ${count(created)} created, ${count(bound)} bound`);
   }, 2000);
@@ -338,6 +366,8 @@ async function measure(ctx: Context, namespace: string, n: number, schedulerName
       createErrors: load.errors, bindErrors, stalled: bound < created,
       apiserverCpu: (await cpuSeconds(cp.apiserver.pid)) - apiCpu0,
       etcdCpu: (await cpuSeconds(cp.etcd.pid)) - etcdCpu0,
+      clientCpu: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(client0)),
+      machineBusy: ((m) => (m.busy - machine0.busy) / (m.total - machine0.total))(await machineCpu()),
     };
     const s = summarize(latencies);
     progress(`  ${label}: ${count(created)} created in ${(loadMs / 1000).toFixed(2)} s, ${count(bound)} bound ${(elapsedMs / 1000).toFixed(2)} s after the first create = ${rate(bound / (elapsedMs / 1000))}; create->bound p50 ${ms(s.p50)} p99 ${ms(s.p99)}; apiserver CPU ${result.apiserverCpu.toFixed(1)} s, etcd CPU ${result.etcdCpu.toFixed(1)} s`
@@ -425,6 +455,9 @@ function report(ctx: Context): void {
   row('  apiserver CPU', secs(o, o?.apiserverCpu), secs(b, b?.apiserverCpu));
   row('  etcd CPU', secs(o, o?.etcdCpu), secs(b, b?.etcdCpu));
   row('  scheduler CPU', secs(o, o?.schedulerCpu), '');
+  row('  benchmark client CPU', secs(o, o?.clientCpu), secs(b, b?.clientCpu));
+  const busy = (r: RunResult | undefined): string => (r && Number.isFinite(r.machineBusy) ? `${Math.round(100 * r.machineBusy)}%` : 'n/a');
+  row('  machine CPU busy (all processes)', busy(o), busy(b));
   ctx.rows.push({ figure: 'scheduler RSS (highest sample)', ours: mb(o?.rssPeak ?? NaN), baseline: '', ratio: '', target: '' });
   row('  RSS after the run / VmHWM', `${mb(o?.rssEnd ?? NaN)} / ${mb(o?.hwm ?? NaN)}`, '');
   printTable('scheduler benchmark', ctx.rows);

@@ -35,3 +35,15 @@ export async function memoryMB(pid: number): Promise<{ rss: number; hwm: number 
 
 /** "123.4 MB" */
 export const mb = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)} MB` : 'n/a');
+
+/** Busy and total CPU seconds of the whole machine so far, from /proc/stat (all processes, ours or not). */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy / clockTicks, total: (busy + idle + iowait) / clockTicks };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}

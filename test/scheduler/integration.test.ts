@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { Event, Node, Pod, Taint } from '../../api/types/core.js';
+import type { Event, Node, NodeSelectorRequirement, Pod, Taint, Toleration } from '../../api/types/core.js';
 import type { Lease } from '../../api/types/coordination.js';
 import { componentCommand, startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
@@ -45,7 +45,14 @@ async function createNode(name: string, o: NodeOpts = {}): Promise<void> {
   nodes.push(name);
 }
 
-interface PodOpts { cpu?: string; hostPort?: number; nodeSelector?: Record<string, string>; owner?: string }
+interface PodOpts {
+  cpu?: string;
+  hostPort?: number;
+  nodeSelector?: Record<string, string>;
+  owner?: string;
+  affinity?: NonNullable<Pod['spec']>['affinity'];
+  tolerations?: Toleration[];
+}
 
 async function createPod(name: string, o: PodOpts = {}): Promise<void> {
   const pod: Pod = {
@@ -56,6 +63,8 @@ async function createPod(name: string, o: PodOpts = {}): Promise<void> {
     },
     spec: {
       nodeSelector: o.nodeSelector,
+      affinity: o.affinity,
+      tolerations: o.tolerations,
       containers: [{
         name: 'app', image: 'nginx',
         resources: o.cpu ? { requests: { cpu: o.cpu } } : undefined,
@@ -168,6 +177,51 @@ describe('scheduler (real apiserver, hollow nodes)', { timeout: 120_000 }, () =>
     await createPod('sel-none', { nodeSelector: { disk: 'nvme' } });
     assert.equal(await waitUnschedulable('sel-none'),
       "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
+  });
+
+  it('follows required node affinity: In and Gt in one term, NotIn, DoesNotExist, and none matching', async () => {
+    await createNode('na-gold-8', { labels: { tier: 'gold', cores: '8' } });
+    await createNode('na-gold-32', { labels: { tier: 'gold', cores: '32' } });
+    await createNode('na-silver-16', { labels: { tier: 'silver', cores: '16' } });
+    await createNode('na-plain');
+    const required = (...matchExpressions: NodeSelectorRequirement[]): PodOpts['affinity'] =>
+      ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } });
+    const cases: [string, PodOpts['affinity'], string][] = [
+      ['na-big-gold', required({ key: 'tier', operator: 'In', values: ['gold'] }, { key: 'cores', operator: 'Gt', values: ['10'] }), 'na-gold-32'],
+      ['na-not-gold', required({ key: 'tier', operator: 'NotIn', values: ['gold'] }, { key: 'tier', operator: 'Exists' }), 'na-silver-16'],
+      ['na-untiered', required({ key: 'tier', operator: 'DoesNotExist' }), 'na-plain'],
+    ];
+    // Three pods per case: with four nodes, landing right by chance every time is unlikely.
+    for (const [name, affinity] of cases) for (let i = 0; i < 3; i++) await createPod(`${name}-${i}`, { affinity });
+    for (const [name, , node] of cases) for (let i = 0; i < 3; i++) assert.equal(await waitBound(`${name}-${i}`), node, `${name}-${i}`);
+    await createPod('na-none', { affinity: required({ key: 'cores', operator: 'Lt', values: ['8'] }) });
+    assert.equal(await waitUnschedulable('na-none'),
+      "0/4 nodes are available: 4 node(s) didn't match Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.");
+  });
+
+  it('prefers the node matching preferred node affinity, and still schedules when none matches', async () => {
+    for (const n of ['pa-hdd-1', 'pa-hdd-2', 'pa-hdd-3']) await createNode(n, { labels: { disk: 'hdd' } });
+    await createNode('pa-ssd', { labels: { disk: 'ssd' } });
+    const prefer = (value: string): PodOpts['affinity'] => ({
+      nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: [value] }] } }] },
+    });
+    for (let i = 0; i < 3; i++) {
+      await createPod(`pa-${i}`, { affinity: prefer('ssd'), cpu: '100m' });
+      assert.equal(await waitBound(`pa-${i}`), 'pa-ssd', `pa-${i}`);
+    }
+    await createPod('pa-nvme', { affinity: prefer('nvme') });
+    assert.match(await waitBound('pa-nvme'), /^pa-/);
+  });
+
+  it('puts a pod that tolerates a NoSchedule taint on the tainted node, and not one whose toleration does not match', async () => {
+    await createNode('tt-gpu', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
+    await createPod('tt-equal', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] });
+    await createPod('tt-exists', { tolerations: [{ key: 'dedicated', operator: 'Exists' }] });
+    await createPod('tt-other', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'fpga', effect: 'NoSchedule' }] });
+    assert.equal(await waitBound('tt-equal'), 'tt-gpu');
+    assert.equal(await waitBound('tt-exists'), 'tt-gpu');
+    assert.equal(await waitUnschedulable('tt-other'),
+      '0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.');
   });
 
   it('puts nothing on a cordoned node and nothing on a NoSchedule-tainted one without a toleration', async () => {
