@@ -28,7 +28,9 @@ import { summarize } from './lib/stats.js';
 
 const NODES = scaled(5000);
 const PODS = scaled(10_000);
-const WARMUP_PODS = scaled(500);
+const WARMUP_PODS = scaled(300);
+/** The baseline's path (creates and bindings) is warmed with more: its first half comes right after. */
+const BIND_WARMUP_PODS = scaled(1000);
 const CONCURRENCY = 64;
 /** scheduler_perf's node template: 4 CPUs, 32Gi, 110 pods. */
 const NODE_ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
@@ -40,7 +42,10 @@ const RATIO_TARGET = 0.8;
 
 const WARMUP_NAMESPACE = 'bench-sched-warmup';
 const OURS_NAMESPACE = 'bench-sched';
-const BASELINE_NAMESPACE = 'bench-bind';
+const BIND_WARMUP_NAMESPACE = 'bench-bind-warmup';
+/** The baseline runs in two halves, before and after ours, so a drifting machine load weighs on both sides alike. */
+const BASELINE_NAMESPACES = ['bench-bind-before', 'bench-bind-after'] as const;
+const BASELINE_HALVES = [Math.floor(PODS / 2), PODS - Math.floor(PODS / 2)] as const;
 /** The baseline's pods name a scheduler nobody runs, so no scheduler would touch them. */
 const BIND_ONLY_SCHEDULER = 'bench-bind-only';
 
@@ -137,8 +142,11 @@ interface Context {
   notes: string[];
   cleanups: (() => Promise<void>)[];
   ours?: RunResult;
-  baseline?: RunResult;
+  /** The two halves of the baseline, before and after ours. */
+  baseline: RunResult[];
   nodesCreated: number;
+  /** Round-robin position of the baseline's bindings. */
+  nextNode: number;
 }
 
 export async function run(): Promise<void> {
@@ -156,13 +164,17 @@ export async function run(): Promise<void> {
     rows: [],
     notes: [`machine: ${cpus().length} CPUs, Node ${process.version}; etcd, kube-apiserver, the scheduler and this client share them`],
     cleanups: [],
+    baseline: [],
     nodesCreated: 0,
+    nextNode: 0,
   };
   progress(`etcd at ${cp.etcd.endpoint} (pid ${cp.etcd.pid}), kube-apiserver at ${cp.url} (pid ${cp.apiserver.pid})`);
   const phases: [string, (c: Context) => Promise<void>][] = [
     ['setup', setup],
+    ['baseline (first half)', (c) => baseline(c, 0)],
+    ['scheduler start', startScheduler],
     ['ours', ours],
-    ['baseline', baseline],
+    ['baseline (second half)', (c) => baseline(c, 1)],
   ];
   try {
     await runPhases(ctx, phases);
@@ -181,7 +193,7 @@ export async function run(): Promise<void> {
 }
 
 async function setup(ctx: Context): Promise<void> {
-  for (const ns of [WARMUP_NAMESPACE, OURS_NAMESPACE, BASELINE_NAMESPACE]) {
+  for (const ns of [WARMUP_NAMESPACE, OURS_NAMESPACE, BIND_WARMUP_NAMESPACE, ...BASELINE_NAMESPACES]) {
     await call(ctx.api, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), [201]);
   }
   progress(`setup: creating ${count(NODES)} hollow nodes (allocatable cpu ${NODE_ALLOCATABLE.cpu}, memory ${NODE_ALLOCATABLE.memory}, pods ${NODE_ALLOCATABLE.pods}; Ready) at c=${CONCURRENCY}`);
@@ -192,23 +204,28 @@ async function setup(ctx: Context): Promise<void> {
   });
   progress(`  ${count(nodes.ok)} nodes in ${(nodes.elapsedMs / 1000).toFixed(1)} s (${rate(nodes.perSecond)})${nodes.failed ? `, ${nodes.failed} FAILED (first: ${nodes.errors[0]})` : ''}`);
   if (nodes.failed) throw new Error(`${nodes.failed} nodes could not be created: ${nodes.errors[0]}`);
+  progress(`setup: warming up the baseline's path, ${count(BIND_WARMUP_PODS)} pods created and bound by this process (not measured)`);
+  await measure(ctx, BIND_WARMUP_NAMESPACE, BIND_WARMUP_PODS, BIND_ONLY_SCHEDULER, () => nodeName(ctx.nextNode++ % NODES), 'warm-up');
+}
 
+/** Starts the scheduler and has it schedule the warm-up pods. */
+async function startScheduler(ctx: Context): Promise<void> {
   const level = process.env.BENCH_SCHEDULER_LOG_LEVEL ?? 'warn';
   const logFile = process.env.BENCH_SCHEDULER_LOG ?? join(ctx.cp.dir, 'scheduler.log');
   ctx.scheduler = await withCpuProfile(process.env.BENCH_SCHEDULER_CPU_PROF, 'scheduler', async () => spawnProcess(process.execPath, [
     ...componentCommand('scheduler'), '--master', ctx.cp.url, '--leader-elect', 'false', '--log-level', level,
   ], { logFile }));
-  progress(`setup: kube-scheduler started (pid ${ctx.scheduler.pid}, --leader-elect false, log level ${level})${process.env.BENCH_SCHEDULER_CPU_PROF ? `; it writes a CPU profile under ${process.env.BENCH_SCHEDULER_CPU_PROF} when it stops` : ''}`);
+  progress(`kube-scheduler started (pid ${ctx.scheduler.pid}, --leader-elect false, log level ${level})${process.env.BENCH_SCHEDULER_CPU_PROF ? `; it writes a CPU profile under ${process.env.BENCH_SCHEDULER_CPU_PROF} when it stops` : ''}`);
 
   // The warm-up pods also tell when the scheduler has synced its caches and leads.
-  progress(`setup: warming up, ${count(WARMUP_PODS)} pods scheduled by it (not measured)`);
+  progress(`warming up the scheduler, ${count(WARMUP_PODS)} pods scheduled by it (not measured)`);
   const warm = await measure(ctx, WARMUP_NAMESPACE, WARMUP_PODS, 'default-scheduler', undefined, 'warm-up');
   if (warm.bound < warm.created || warm.created === 0) {
     throw new Error(`warm-up: only ${warm.bound} of ${warm.created} pods were bound (scheduler log: ${ctx.scheduler.logFile})`);
   }
   // Its event client writes 50 a second: let the warm-up's Scheduled events go out first,
   // so the measured pods' events are not queued behind them.
-  progress(`setup: waiting for the warm-up pods' Scheduled events`);
+  progress(`waiting for the warm-up pods' Scheduled events`);
   const t0 = performance.now();
   let written = 0;
   let grewAt = t0;
@@ -262,11 +279,24 @@ async function ours(ctx: Context): Promise<void> {
     + '(its event client writes at most 50/s, burst 100, and drops events beyond 1,000 waiting, as kube-scheduler\'s)');
 }
 
-async function baseline(ctx: Context): Promise<void> {
-  progress(`baseline: ${count(PODS)} pods POSTed at c=${CONCURRENCY}; each bound by this process as its create answers (round-robin over ${count(NODES)} nodes, c=${CONCURRENCY})`);
-  let next = 0;
-  const bindTo = (): string => nodeName(next++ % NODES);
-  ctx.baseline = await measure(ctx, BASELINE_NAMESPACE, PODS, BIND_ONLY_SCHEDULER, bindTo, 'baseline');
+async function baseline(ctx: Context, half: 0 | 1): Promise<void> {
+  const n = BASELINE_HALVES[half];
+  progress(`baseline, ${half === 0 ? 'first half (before ours, no scheduler running)' : 'second half (after ours, the scheduler stopped)'}: ${count(n)} pods POSTed at c=${CONCURRENCY}; `
+    + `each bound by this process as its create answers (round-robin over ${count(NODES)} nodes, c=${CONCURRENCY})`);
+  ctx.baseline[half] = await measure(ctx, BASELINE_NAMESPACES[half], n, BIND_ONLY_SCHEDULER, () => nodeName(ctx.nextNode++ % NODES), `baseline ${half + 1}/2`);
+}
+
+/** The two halves as one run: counts, times and CPU added, latencies pooled. */
+function joinHalves(halves: RunResult[]): RunResult | undefined {
+  const [a, b] = halves;
+  if (!a || !b) return undefined;
+  const elapsedMs = a.elapsedMs + b.elapsedMs;
+  return {
+    pods: a.pods + b.pods, created: a.created + b.created, bound: a.bound + b.bound, elapsedMs, createMs: a.createMs + b.createMs,
+    latencies: [...a.latencies, ...b.latencies], createErrors: [...a.createErrors, ...b.createErrors], bindErrors: [...a.bindErrors, ...b.bindErrors],
+    stalled: a.stalled || b.stalled, apiserverCpu: a.apiserverCpu + b.apiserverCpu, etcdCpu: a.etcdCpu + b.etcdCpu, clientCpu: a.clientCpu + b.clientCpu,
+    machineBusy: (a.machineBusy * a.elapsedMs + b.machineBusy * b.elapsedMs) / elapsedMs,
+  };
 }
 
 /** A FIFO of pod indexes the bind workers take from; take() waits; undefined once closed and empty. */
@@ -420,7 +450,7 @@ async function watchBound(ctx: Context, namespace: string, rv: string, onBound: 
 
 function report(ctx: Context): void {
   const o = ctx.ours;
-  const b = ctx.baseline;
+  const b = joinHalves(ctx.baseline);
   const perSecond = (r: RunResult | undefined): number => (r && r.bound > 0 ? r.bound / (r.elapsedMs / 1000) : NaN);
   const ourRate = perSecond(o);
   const baseRate = perSecond(b);
@@ -444,6 +474,8 @@ function report(ctx: Context): void {
   const secs = (r: RunResult | undefined, v: number | undefined): string => (r && v !== undefined && Number.isFinite(v) ? `${v.toFixed(1)} s` : 'n/a');
   const row = (figure: string, ours: string, base: string, ratio = ''): void => { ctx.rows.push({ figure, ours, baseline: base, ratio, target: '' }); };
   row('  first create -> last bound', secs(o, o && o.elapsedMs / 1000), secs(b, b && b.elapsedMs / 1000));
+  const [b1, b2] = ctx.baseline;
+  if (b1 && b2) row('  baseline before / after ours', '', `${rate(perSecond(b1))} / ${rate(perSecond(b2))}`);
   row('  creates answered (c=64)', secs(o, o && o.createMs / 1000), secs(b, b && b.createMs / 1000));
   const lat = (r: RunResult | undefined): string => {
     if (!r?.latencies.length) return 'n/a';
@@ -461,14 +493,15 @@ function report(ctx: Context): void {
   ctx.rows.push({ figure: 'scheduler RSS (highest sample)', ours: mb(o?.rssPeak ?? NaN), baseline: '', ratio: '', target: '' });
   row('  RSS after the run / VmHWM', `${mb(o?.rssEnd ?? NaN)} / ${mb(o?.hwm ?? NaN)}`, '');
   printTable('scheduler benchmark', ctx.rows);
-  for (const [name, r] of [['ours', o], ['baseline', b]] as const) {
+  for (const [name, r] of [['ours', o], ['baseline, first half', ctx.baseline[0]], ['baseline, second half', ctx.baseline[1]]] as const) {
     if (!r) continue;
     if (r.createErrors.length) ctx.notes.push(`${name}: ${r.pods - r.created} creates failed; first: ${r.createErrors[0]}`);
     if (r.bindErrors.length) ctx.notes.push(`${name}: bindings failed; first: ${r.bindErrors[0]}`);
     if (r.stalled) ctx.notes.push(`${name}: gave up with ${count(r.created - r.bound)} pods unbound (no binding for ${STALL_MS / 1000} s)`);
   }
   ctx.notes.push(`pods/s = pods bound / (last binding seen by a watch - first create sent); both sides create at c=${CONCURRENCY} through the apiserver's plain-HTTP port, the scheduler included (--master)`);
-  ctx.notes.push(`before ours, ${count(WARMUP_PODS)} warm-up pods were scheduled (namespace ${WARMUP_NAMESPACE}), so ours starts with them on the nodes; the baseline runs after ours with the scheduler stopped`);
+  ctx.notes.push(`order: ${count(BIND_WARMUP_PODS)} bind-only warm-up pods, baseline first half (${count(BASELINE_HALVES[0])} pods, no scheduler yet), scheduler start and ${count(WARMUP_PODS)} warm-up pods, `
+    + `ours (${count(PODS)} pods), scheduler stopped, baseline second half (${count(BASELINE_HALVES[1])} pods); the baseline figure is both halves' pods over both halves' times`);
   for (const note of ctx.notes) console.log(`  ${note}`);
   console.log('');
 }

@@ -48,8 +48,10 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
     res.end();
     opts.onEnd();
   };
-  // The watch cache delivers each etcd batch synchronously: cork the stream for the rest
-  // of the tick so a batch goes out in one socket write instead of one per event.
+  // The watch cache delivers each etcd batch synchronously, and several batches may come
+  // in one turn of the event loop: cork the stream until the turn's I/O is done
+  // (setImmediate), so they go out in one socket write instead of one per event.
+  // (kube-apiserver likewise flushes a watch only when no more events are waiting.)
   let corked = false;
   const uncork = (): void => {
     corked = false;
@@ -60,7 +62,7 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
     if (!corked) {
       corked = true;
       res.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     res.write(line);
     if (res.writableLength > MAX_BUFFERED_BYTES) end();
