@@ -51,9 +51,11 @@ try {
   const profile: ProfileConfig = o.config ? (parseYaml(readFileSync(str('config'), 'utf8')) as ProfileConfig) ?? {} : {};
   // A name given in --config wins over the flag's default, not over an explicit flag.
   const schedulerName = program.getOptionValueSource('schedulerName') === 'default' && profile.schedulerName ? profile.schedulerName : str('schedulerName');
-  const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined }), {
-    userAgent: 'kube-scheduler', connections: API_CONNECTIONS,
-  });
+  const clientConfig = loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined });
+  const rest = new RestClient(clientConfig, { userAgent: 'kube-scheduler', connections: API_CONNECTIONS });
+  // Lease renewals must not wait behind a backlog of bindings: a client of their own, as
+  // kube-scheduler's leader-election client.
+  const leaseRest = new RestClient(clientConfig, { userAgent: 'kube-scheduler/leader-election' });
   const identity = `${hostname()}_${randomUUID()}`;
   // kube-scheduler writes events through a client of their own, rate limited by the
   // default client QPS (50, burst 100), several at a time: a burst of bindings must not
@@ -74,7 +76,7 @@ try {
     ac.abort();
     Promise.allSettled(running)
       .then(() => recorder.close(2000))
-      .then(() => rest.close())
+      .then(() => Promise.all([rest.close(), leaseRest.close()]))
       .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
         log.error({ err }, 'shutdown failed');
         log.flush();
@@ -91,7 +93,7 @@ try {
   } else if (leaderElect) {
     // Informers run on the standby too, so a takeover starts from warm caches.
     const elector = new LeaderElector({
-      rest, identity,
+      rest: leaseRest, identity,
       namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
       leaseDurationMs: parseDurationFlag(str('leaderElectLeaseDuration')),
       renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
