@@ -53,16 +53,17 @@ try {
   const schedulerName = program.getOptionValueSource('schedulerName') === 'default' && profile.schedulerName ? profile.schedulerName : str('schedulerName');
   const clientConfig = loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined });
   const rest = new RestClient(clientConfig, { userAgent: 'kube-scheduler', connections: API_CONNECTIONS });
-  // Lease renewals must not wait behind a backlog of bindings: a client of their own, as
-  // kube-scheduler's leader-election client.
+  // Lease renewals and Events must not wait behind a backlog of bindings: clients of their
+  // own, as kube-scheduler's leader-election and event clients.
   const leaseRest = new RestClient(clientConfig, { userAgent: 'kube-scheduler/leader-election' });
+  const eventRest = new RestClient(clientConfig, { userAgent: 'kube-scheduler/events' });
   const identity = `${hostname()}_${randomUUID()}`;
   // kube-scheduler writes events through a client of their own, rate limited by the
   // default client QPS (50, burst 100), several at a time: a burst of bindings must not
   // turn into as many Event writes competing with them. Beyond 1000 queued, events are
   // dropped (client-go's broadcaster queue).
   const recorder = new EventRecorder({
-    rest, component: schedulerName, logger: log.child({ component: 'events' }), qps: EVENT_QPS, burst: EVENT_BURST, writers: EVENT_WRITERS,
+    rest: eventRest, component: schedulerName, logger: log.child({ component: 'events' }), qps: EVENT_QPS, burst: EVENT_BURST, writers: EVENT_WRITERS,
   });
   const scheduler = new Scheduler({ rest, recorder, log: log.child({ component: 'scheduler' }), schedulerName, profile });
   const ac = new AbortController();
@@ -76,7 +77,7 @@ try {
     ac.abort();
     Promise.allSettled(running)
       .then(() => recorder.close(2000))
-      .then(() => Promise.all([rest.close(), leaseRest.close()]))
+      .then(() => Promise.all([rest.close(), leaseRest.close(), eventRest.close()]))
       .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
         log.error({ err }, 'shutdown failed');
         log.flush();
