@@ -35,7 +35,7 @@ const program = new Command('kube-scheduler')
  * (kube-scheduler multiplexes them over one HTTP/2 connection). The two watches hold
  * two of them.
  */
-const API_CONNECTIONS = 64;
+const API_CONNECTIONS = 128;
 /** kube-scheduler's default clientConnection qps and burst, which its event client gets. */
 const EVENT_QPS = 50;
 const EVENT_BURST = 100;
