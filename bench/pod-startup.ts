@@ -11,26 +11,27 @@
 // See bench/README.md for how to read the figures.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import type { Pod } from '../api/types/core.js';
 import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_TYPE, TYPE_SANDBOX } from '../kubelet/pod-worker.js';
 import { DockerRuntime } from '../kubelet/runtime/docker.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from '../scripts/images.js';
 import { startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
 import { startKubelet, type KubeletHandle } from '../test/harness/kubelet.js';
-import { ms, printTable, progress, slowdown, type Row } from './lib/report.js';
+import { call, HttpError, SCALE, scaled } from './lib/http.js';
+import { cpuSeconds, mb, memoryMB } from './lib/proc.js';
+import { withCpuProfile } from './lib/profiled.js';
+import { ms, printTable, progress, runPhases, slowdown, type Row } from './lib/report.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 // BENCH_SCALE shrinks (or grows) the pod count, for a quick smoke run: BENCH_SCALE=0.1.
-const SCALE = Number(process.env.BENCH_SCALE ?? '1') > 0 ? Number(process.env.BENCH_SCALE ?? '1') : 1;
-const PODS = Math.max(1, Math.round(30 * SCALE));
+const PODS = scaled(30);
 
 const NAMESPACE = 'bench-pods';
 const APP_CONTAINER = 'app';
@@ -62,32 +63,6 @@ interface ProcCpu {
   seconds: number;
 }
 
-let clockTicks = 100;
-try {
-  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  // getconf missing: Linux's USER_HZ is 100 nearly everywhere.
-}
-
-/** utime + stime of a process from /proc/<pid>/stat; NaN when it is gone. */
-async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return NaN;
-  }
-}
-
-/** VmRSS and VmHWM (peak) of a process in MB, from /proc/<pid>/status. */
-async function memoryMB(pid: number): Promise<{ rss: number; hwm: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-}
-
 /** Pids of the Docker daemon and containerd (the work both sides ask for ends up there). */
 function dockerDaemonPids(): number[] {
   const pids: number[] = [];
@@ -107,22 +82,12 @@ async function totalCpu(pids: number[]): Promise<ProcCpu> {
   return { seconds };
 }
 
-const mb = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)} MB` : 'n/a');
 const cpuS = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)} s` : 'n/a');
 const pair = (a: Summary, b: Summary | undefined): [string, string, string] => [
   `${ms(a.p50)} / ${ms(a.p99)}`,
   b ? `${ms(b.p50)} / ${ms(b.p99)}` : '',
   b ? `${slowdown(a.p50, b.p50)} / ${slowdown(a.p99, b.p99)}` : '',
 ];
-
-class HttpError extends Error {}
-
-async function call(pool: Dispatcher, method: Dispatcher.HttpMethod, path: string, body?: string, expect: number[] = [200]): Promise<string> {
-  const res = await pool.request({ method, path, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
-  const text = await res.body.text();
-  if (!expect.includes(res.statusCode)) throw new HttpError(`${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
-  return text;
-}
 
 interface BaselineResult {
   /** Per pair: start of the sandbox create -> app container start returned. */
@@ -211,16 +176,7 @@ export async function run(): Promise<void> {
       ['setup', setup],
       ['ours', ours],
     ];
-    for (const [name, phase] of phases) {
-      try {
-        await phase(ctx);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        progress(`${name} phase FAILED: ${message}`);
-        ctx.notes.push(`${name} phase FAILED: ${message}`);
-        if (name === 'setup') break;
-      }
-    }
+    await runPhases(ctx, phases);
     report(ctx);
   } finally {
     progress('stopping: kubelet (and its containers, network, root dir), kube-apiserver, etcd, baseline containers and network');
@@ -353,14 +309,14 @@ async function setup(ctx: Context): Promise<void> {
 
   const kubeletLogLevel = process.env.BENCH_KUBELET_LOG_LEVEL ?? 'info';
   progress(`starting the kubelet (log level ${kubeletLogLevel}, pod network ${KUBELET_CIDR}, pause image ${LOCAL_PAUSE_IMAGE})`);
-  const kubelet = await startProfiledKubelet(cp, ctx, [
-    '--log-level', kubeletLogLevel, '--capacity-cpu', '64', '--capacity-memory', '256Gi', '--max-pods', '250',
-  ]);
+  const profileDir = process.env.BENCH_KUBELET_CPU_PROF;
+  if (profileDir) progress(`the kubelet writes a CPU profile under ${resolve(profileDir)} when it stops`);
+  const kubelet = await withCpuProfile(profileDir, 'kubelet', () => startKubelet(cp, {
+    name: `bench-${ctx.runId}`, cidr: KUBELET_CIDR,
+    args: ['--log-level', kubeletLogLevel, '--capacity-cpu', '64', '--capacity-memory', '256Gi', '--max-pods', '250'],
+  }));
   ctx.kubelet = kubelet;
-  ctx.cleanups.push(async () => {
-    await kubelet.cleanup();
-    await renameProfile(kubelet.proc.pid);
-  });
+  ctx.cleanups.push(() => kubelet.cleanup());
   progress(`kubelet node ${kubelet.nodeName} (pid ${kubelet.proc.pid}, log ${kubelet.logFile})`);
   // The kubelet must have registered its node before pods bound to it make sense.
   const deadline = Date.now() + 30_000;
@@ -370,42 +326,6 @@ async function setup(ctx: Context): Promise<void> {
     if (res.statusCode === 200) break;
     if (Date.now() > deadline) throw new Error(`node ${kubelet.nodeName} not registered after 30 s`);
     await sleep(100);
-  }
-}
-
-/**
- * startKubelet, with BENCH_KUBELET_CPU_PROF=<dir> preloading bench/lib/cpu-profile.js
- * into the kubelet (it writes a .cpuprofile there when the kubelet stops).
- */
-async function startProfiledKubelet(cp: ControlPlane, ctx: Context, args: string[]): Promise<KubeletHandle> {
-  const dir = process.env.BENCH_KUBELET_CPU_PROF;
-  const start = (): Promise<KubeletHandle> => startKubelet(cp, { name: `bench-${ctx.runId}`, cidr: KUBELET_CIDR, args });
-  if (!dir) return start();
-  await mkdir(resolve(dir), { recursive: true });
-  progress(`the kubelet writes a CPU profile under ${resolve(dir)} when it stops`);
-  const saved = { opts: process.env.NODE_OPTIONS, prof: process.env.BENCH_APISERVER_CPU_PROF };
-  // cpu-profile.js reads BENCH_APISERVER_CPU_PROF; only the kubelet is started while it is set.
-  process.env.BENCH_APISERVER_CPU_PROF = resolve(dir);
-  process.env.NODE_OPTIONS = `${saved.opts ?? ''} --import ${new URL('./lib/cpu-profile.js', import.meta.url).href}`.trim();
-  try {
-    return await start();
-  } finally {
-    for (const [key, value] of [['NODE_OPTIONS', saved.opts], ['BENCH_APISERVER_CPU_PROF', saved.prof]] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
-
-/** cpu-profile.js names its file apiserver-<pid>.cpuprofile; this one is the kubelet's. */
-async function renameProfile(pid: number): Promise<void> {
-  const dir = process.env.BENCH_KUBELET_CPU_PROF;
-  if (!dir) return;
-  const from = join(resolve(dir), `apiserver-${pid}.cpuprofile`);
-  const to = join(resolve(dir), `kubelet-${pid}.cpuprofile`);
-  if ((await readdir(resolve(dir))).includes(`apiserver-${pid}.cpuprofile`)) {
-    await rename(from, to);
-    progress(`kubelet CPU profile: ${to}`);
   }
 }
 
