@@ -9,18 +9,17 @@
 //
 // See bench/README.md for how to read the figures.
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noop } from 'cockatiel';
 import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { Pool, request, type Dispatcher } from 'undici';
-import { startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
+import type { ControlPlane } from '../test/harness/apiserver.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { withCpuProfile } from './lib/profiled.js';
-import { count, ms, printTable, progress, rate, runPhases, slowdown, throughputRatio, type Row } from './lib/report.js';
+import { startProfiledControlPlane } from './lib/profiled.js';
+import { count, ms, printTable, progress, rate, runCleanups, runPhases, slowdown, startWatchdog, throughputRatio, type Row } from './lib/report.js';
 import { median, summarize } from './lib/stats.js';
 
 const CREATES = scaled(5000);
@@ -132,13 +131,6 @@ function describeLoad(what: string, r: LoadResult): string {
  * Starts etcd and the apiserver. With BENCH_APISERVER_CPU_PROF=<dir> the apiserver is
  * started with bench/lib/cpu-profile.js preloaded and writes a .cpuprofile there on exit.
  */
-async function startProfiledControlPlane(): Promise<ControlPlane> {
-  const dir = process.env.BENCH_APISERVER_CPU_PROF;
-  if (dir) progress(`the apiserver writes a CPU profile under ${resolve(dir)} when it stops`);
-  // Only the apiserver is a Node child; etcd ignores NODE_OPTIONS.
-  return withCpuProfile(dir, 'apiserver', () => startControlPlane());
-}
-
 interface Context {
   cp: ControlPlane;
   /** 64 keep-alive connections to the apiserver for creates, GETs and LISTs. */
@@ -155,11 +147,7 @@ interface Context {
 }
 
 export async function run(): Promise<void> {
-  const watchdog = setTimeout(() => {
-    console.error(`apiserver benchmark: still running after ${DEADLINE_MS / 1000} s; giving up (child processes are killed on exit)`);
-    process.exit(1);
-  }, DEADLINE_MS);
-  watchdog.unref();
+  const disarm = startWatchdog('apiserver', DEADLINE_MS);
 
   progress(`apiserver benchmark${SCALE !== 1 ? ` (BENCH_SCALE=${SCALE})` : ''}: starting etcd and kube-apiserver on 127.0.0.1`);
   const cp = await startProfiledControlPlane();
@@ -196,11 +184,11 @@ export async function run(): Promise<void> {
     console.log('');
   } finally {
     progress('stopping: closing watches, connections, etcd client, kube-apiserver and etcd');
-    for (const close of ctx.cleanups.reverse()) await close().catch(() => undefined);
+    await runCleanups(ctx.cleanups);
     await ctx.api.destroy().catch(() => undefined);
     ctx.etcd.close();
     await cp.stop();
-    clearTimeout(watchdog);
+    disarm();
     progress('stopped');
   }
 }

@@ -27,7 +27,7 @@ import { startKubelet, type KubeletHandle } from '../test/harness/kubelet.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { cpuSeconds, mb, memoryMB } from './lib/proc.js';
 import { withCpuProfile } from './lib/profiled.js';
-import { ms, printTable, progress, runPhases, slowdown, type Row } from './lib/report.js';
+import { ms, printTable, progress, runCleanups, runPhases, slowdown, startWatchdog, type Row } from './lib/report.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 // BENCH_SCALE shrinks (or grows) the pod count, for a quick smoke run: BENCH_SCALE=0.1.
@@ -144,11 +144,7 @@ interface Context {
 }
 
 export async function run(): Promise<void> {
-  const watchdog = setTimeout(() => {
-    console.error(`pod-startup benchmark: still running after ${DEADLINE_MS / 1000} s; giving up (containers are removed on exit)`);
-    process.exit(1);
-  }, DEADLINE_MS);
-  watchdog.unref();
+  const disarm = startWatchdog('pod-startup', DEADLINE_MS, 'containers are removed on exit');
 
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const ctx: Context = {
@@ -180,13 +176,11 @@ export async function run(): Promise<void> {
     report(ctx);
   } finally {
     progress('stopping: kubelet (and its containers, network, root dir), kube-apiserver, etcd, baseline containers and network');
-    for (const close of ctx.cleanups.reverse()) {
-      await close().catch((err: unknown) => progress(`cleanup step failed: ${err instanceof Error ? err.message : String(err)}`));
-    }
+    await runCleanups(ctx.cleanups);
     await removeBaselineLeftovers(ctx).catch((err: unknown) => progress(`baseline cleanup failed: ${(err as Error).message}`));
     cleanedUp = true;
     process.off('exit', exitHook);
-    clearTimeout(watchdog);
+    disarm();
     progress('stopped');
   }
 }

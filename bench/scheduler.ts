@@ -17,13 +17,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { Pod } from '../api/types/core.js';
-import { componentCommand, startControlPlane, type ControlPlane } from '../test/harness/apiserver.js';
+import { componentCommand, type ControlPlane } from '../test/harness/apiserver.js';
 import { spawnProcess, type ChildHandle } from '../test/harness/processes.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { runLoad } from './lib/load.js';
 import { cpuSeconds, machineCpu, mb, memoryMB } from './lib/proc.js';
-import { withCpuProfile } from './lib/profiled.js';
-import { count, ms, printTable, progress, rate, runPhases, throughputRatio, type Row } from './lib/report.js';
+import { startProfiledControlPlane, withCpuProfile } from './lib/profiled.js';
+import { count, ms, printTable, progress, rate, runCleanups, runPhases, startWatchdog, throughputRatio, type Row } from './lib/report.js';
 import { summarize } from './lib/stats.js';
 
 const NODES = scaled(5000);
@@ -150,14 +150,10 @@ interface Context {
 }
 
 export async function run(): Promise<void> {
-  const watchdog = setTimeout(() => {
-    console.error(`scheduler benchmark: still running after ${DEADLINE_MS / 1000} s; giving up (child processes are killed on exit)`);
-    process.exit(1);
-  }, DEADLINE_MS);
-  watchdog.unref();
+  const disarm = startWatchdog('scheduler', DEADLINE_MS);
 
   progress(`scheduler benchmark${SCALE !== 1 ? ` (BENCH_SCALE=${SCALE})` : ''}: ${count(NODES)} hollow nodes, ${count(PODS)} pods; starting etcd and kube-apiserver on 127.0.0.1`);
-  const cp = await withCpuProfile(process.env.BENCH_APISERVER_CPU_PROF, 'apiserver', () => startControlPlane());
+  const cp = await startProfiledControlPlane();
   const ctx: Context = {
     cp,
     api: new Pool(cp.url, { connections: 2 * CONCURRENCY + 8, pipelining: 1, headersTimeout: 60_000, bodyTimeout: 60_000 }),
@@ -181,13 +177,11 @@ export async function run(): Promise<void> {
     report(ctx);
   } finally {
     progress('stopping: scheduler, watches, connections, kube-apiserver and etcd');
-    for (const close of ctx.cleanups.reverse()) {
-      await close().catch((err: unknown) => progress(`cleanup step failed: ${err instanceof Error ? err.message : String(err)}`));
-    }
+    await runCleanups(ctx.cleanups);
     await ctx.scheduler?.stop();
     await ctx.api.destroy().catch(() => undefined);
     await cp.stop();
-    clearTimeout(watchdog);
+    disarm();
     progress('stopped');
   }
 }

@@ -44,9 +44,6 @@ export const GLOBAL_FLAGS_HELP = `The following options can be passed to any com
     --user='': The name of the kubeconfig user to use
 `;
 
-/** --request-timeout as client-go reads it: a whole number is seconds, else a Go duration; 0 is no limit. */
-export const parseDuration = parseDurationFlag;
-
 /** Splits argv (without node and script) into global flags and the rest, in order. */
 export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: string[] } {
   const flags: GlobalFlags = {};
@@ -74,7 +71,7 @@ export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: 
       if (i + 1 >= argv.length) throw new Error(`flag needs an argument: ${arg}`);
       value = argv[++i]!;
     }
-    if (spec.key === 'requestTimeoutMs') flags.requestTimeoutMs = parseDuration(String(value));
+    if (spec.key === 'requestTimeoutMs') flags.requestTimeoutMs = parseDurationFlag(String(value)); // client-go: whole seconds or a Go duration; 0 is no limit
     else (flags as Record<string, unknown>)[spec.key] = value;
   }
   return { flags, rest };

@@ -3,8 +3,6 @@
 
 import { parseGoDuration } from '../api/duration.js';
 
-export { parseGoDuration };
-
 /** A commander argParser for a duration flag: the flag name goes into the error, as pflag does. */
 export function durationFlag(flag: string): (value: string) => number {
   return (value: string) => {

@@ -2,6 +2,8 @@
 // in NODE_OPTIONS), so it writes <dir>/<name>-<pid>.cpuprofile when it exits.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../../test/harness/apiserver.js';
+import { progress } from './report.js';
 
 /**
  * Runs start() (which spawns the child) with NODE_OPTIONS preloading cpu-profile.js and
@@ -24,4 +26,11 @@ export async function withCpuProfile<T>(dir: string | undefined, name: string, s
       else process.env[k] = saved[i];
     });
   }
+}
+
+/** startControlPlane, with BENCH_APISERVER_CPU_PROF=<dir> profiling the apiserver (etcd ignores NODE_OPTIONS). */
+export async function startProfiledControlPlane(): Promise<ControlPlane> {
+  const dir = process.env.BENCH_APISERVER_CPU_PROF;
+  if (dir) progress(`the apiserver writes a CPU profile under ${resolve(dir)} when it stops`);
+  return withCpuProfile(dir, 'apiserver', () => startControlPlane());
 }

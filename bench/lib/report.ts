@@ -80,3 +80,23 @@ export async function runPhases<C extends { notes: string[] }>(ctx: C, phases: [
     }
   }
 }
+
+/**
+ * Ends the process if the benchmark still runs after `ms` (its exit hooks then stop the
+ * children it started: `what`). Returns the function that disarms it.
+ */
+export function startWatchdog(name: string, ms: number, what = 'child processes are killed on exit'): () => void {
+  const timer = setTimeout(() => {
+    console.error(`${name} benchmark: still running after ${ms / 1000} s; giving up (${what})`);
+    process.exit(1);
+  }, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/** Runs cleanups newest first; one that fails is reported and the others still run. */
+export async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const close of [...cleanups].reverse()) {
+    await close().catch((err: unknown) => progress(`cleanup step failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}

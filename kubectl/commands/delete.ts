@@ -9,7 +9,7 @@ import type { ResourceInfo } from '../../api/registry.js';
 import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
 import { fileFlags, intFlag, selectorFlags } from '../command-flags.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../api/duration.js';
 import { dryRunSuffix, Failures, findTargets, parseDryRun, withSource, type Target, type TargetFlags } from '../object-targets.js';
 import { objectName, typeName } from '../resource-name.js';
 

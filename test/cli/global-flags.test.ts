@@ -1,7 +1,8 @@
 // Global flags anywhere on the command line, and kubectl's error texts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractGlobalFlags, parseDuration } from '../../kubectl/global-flags.js';
+import { parseDurationFlag as parseDuration } from '../../api/duration.js';
+import { extractGlobalFlags } from '../../kubectl/global-flags.js';
 import { formatError } from '../../kubectl/errors.js';
 import { alreadyExists, invalid, notFound } from '../../api/errors.js';
 import { ConnectionError } from '../../client/rest-client.js';

@@ -9,7 +9,7 @@ import { deploymentRolloutStatus } from '../../kubectl/rollout-status.js';
 import {
   allReplicaSets, deploymentReplicaSets, equalIgnoreHash, historyTable, revisionTemplates, rollbackPatch, rollbackTarget,
 } from '../../kubectl/deployment-history.js';
-import { parseGoDuration } from '../../kubectl/go-duration.js';
+import { parseGoDuration } from '../../api/duration.js';
 import { describePodTemplateText } from '../../kubectl/pod-template-text.js';
 import { rfc3339 } from '../../kubectl/commands/rollout.js';
 
