@@ -92,6 +92,17 @@ export function timeout(message: string): StatusError {
   return new StatusError(makeStatus(504, 'Timeout', message));
 }
 
+/**
+ * 504 for a resourceVersion newer than the watch cache reached in time, as
+ * kube-apiserver's storage.NewTooLargeResourceVersionError (clients retry after a second).
+ */
+export function tooLargeResourceVersion(wanted: number, current: number, retryAfterSeconds: number): StatusError {
+  return new StatusError(makeStatus(504, 'Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds,
+  }));
+}
+
 export function unauthorized(message = 'Unauthorized'): StatusError {
   return new StatusError(makeStatus(401, 'Unauthorized', message));
 }

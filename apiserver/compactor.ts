@@ -2,14 +2,14 @@
 // --etcd-compaction-interval does: each tick compacts to the revision seen at the
 // previous tick, so at least one interval of history stays for resuming watchers.
 import type { Logger } from 'pino';
-import type { Store } from './storage/etcd-store.js';
-import type { WatchCache } from './watch-cache.js';
+import type { Storage } from './storage/store.js';
+import type { WatchCaches } from './watch-cache.js';
 
 export class Compactor {
   private timer?: NodeJS.Timeout;
   private lastSeen = 0;
 
-  constructor(private readonly store: Store, private readonly caches: WatchCache[], private readonly intervalMs: number, private readonly log: Logger) {}
+  constructor(private readonly store: Storage, private readonly caches: WatchCaches, private readonly intervalMs: number, private readonly log: Logger) {}
 
   start(): void {
     if (this.intervalMs <= 0) return;
@@ -28,7 +28,7 @@ export class Compactor {
       this.lastSeen = current;
       if (target <= 0) return;
       await this.store.compact(target);
-      for (const c of this.caches) c.compacted(target);
+      this.caches.compacted(target);
       this.log.info({ revision: target }, 'compacted etcd');
     } catch (err) {
       // Compacting an already-compacted revision (another apiserver did it) is fine.

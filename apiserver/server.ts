@@ -12,7 +12,7 @@ import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
 import { StatusError, internalError, makeStatus, tooLarge, badRequest, serviceUnavailable, unsupportedMediaType } from '../api/errors.js';
 import type { KubeObject, Status } from '../api/types/meta.js';
 import { Store } from './storage/etcd-store.js';
-import { WatchCache } from './watch-cache.js';
+import { WatchCaches } from './watch-cache.js';
 import { GenericRegistry, type RegistryContext } from './registry/generic.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import { podStrategy } from './registry/pods.js';
@@ -84,7 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const serviceRange = parseCidr(opts.serviceClusterIPRange);
   const nodePortRange = parsePortRange(opts.serviceNodePortRange);
   const store = new Store({
-    endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs,
+    endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs, log: log.child({ component: 'storage' }),
     onFatal: (why) => {
       // Without storage nothing can be served: exit and let the supervisor restart us.
       log.fatal({ why }, 'etcd client thread died');
@@ -99,7 +99,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const ipAllocator = new Allocator(store, '/registry/ranges/serviceips/', { first: serviceRange.first, last: serviceRange.last }, ipToString);
   const portAllocator = new Allocator(store, '/registry/ranges/servicenodeports/', nodePortRange, String);
   const registries = new Map<ResourceInfo, GenericRegistry>();
-  const caches: WatchCache[] = [];
+  const caches = new WatchCaches(store, log.child({ component: 'watch-cache' }), { capacity: opts.watchCacheCapacity });
   let eventLease: { id: string; until: number } | undefined;
   const ctx: RegistryContext = {
     async namespaceState(name) {
@@ -121,12 +121,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     },
   };
   for (const ri of RESOURCES) {
-    const cache = new WatchCache(store, `/registry/${ri.plural}/`, log.child({ component: 'watch-cache', resource: ri.plural }), { capacity: opts.watchCacheCapacity });
-    caches.push(cache);
+    const cache = caches.cache(`/registry/${ri.plural}/`);
     const strategy = ri.plural === 'services' ? serviceStrategy(ipAllocator, portAllocator) : STRATEGIES[ri.plural] ?? defaultStrategy;
     registries.set(ri, new GenericRegistry(ri, store, strategy, cache, ctx));
   }
-  await Promise.all(caches.map((c) => c.start()));
+  await caches.start();
   const registryFor = (info: RequestInfo): GenericRegistry => registries.get(info.ri) as GenericRegistry;
 
   const metrics = createMetrics();
@@ -166,6 +165,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       status = internalError('an error on the server prevented the request from completing').status;
     }
     if (reply.sent || reply.raw.headersSent) return;
+    // As kube-apiserver's responsewriters: a Status that says when to retry says it in the header too.
+    if (status.details?.retryAfterSeconds) void reply.header('Retry-After', String(status.details.retryAfterSeconds));
     void reply.code(status.code).type('application/json').send(JSON.stringify(status));
   });
   app.setNotFoundHandler((req, reply) => {
@@ -265,6 +266,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     registry: registryFor,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     signal: abort.signal,
+    log: log.child({ component: 'watch' }),
     onWatchStart: (resource: string) => metrics.watchers.inc({ resource }),
     onWatchEnd: (resource: string, req: FastifyRequest, ms: number) => {
       metrics.watchers.dec({ resource });
@@ -320,7 +322,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         await new Promise((r) => insecureServer?.close(r));
       }
       await app.close();
-      await Promise.all(caches.map((c) => c.stop()));
+      await caches.stop();
       await store.close();
     },
   };

@@ -1,6 +1,7 @@
 // The REST dispatcher: maps an HTTP method on a resource path to a registry verb,
 // including the subresources (status, scale, binding, finalize, log).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { stringify as toYaml } from 'yaml';
 import { badRequest, invalid, methodNotAllowed, notAcceptable, conflict, StatusError } from '../../api/errors.js';
 import type { DeleteOptions, KubeObject, List, Status } from '../../api/types/meta.js';
@@ -12,12 +13,13 @@ import { toTable } from '../tables.js';
 import { decodeObject, decodePatch } from './body.js';
 import { param, parseListQuery, type Query } from './list-options.js';
 import type { RequestInfo } from './request-info.js';
-import { serveWatch } from './watch.js';
+import { serveWatch, watchStart } from './watch.js';
 
 export interface RestContext {
   registry(info: RequestInfo): GenericRegistry;
   bookmarkIntervalMs: number;
   signal: AbortSignal;
+  log: Logger;
   onWatchStart(resource: string): void;
   /** A watch ended after ms; hijacked replies skip fastify's onResponse, so this logs it. */
   onWatchEnd(resource: string, req: FastifyRequest, ms: number): void;
@@ -102,11 +104,15 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       if (name) return send(200, await reg.get(namespace, name));
       const lq = parseListQuery(reg.ri, query);
       if (lq.watch) {
+        // A watch from a revision the cache has not reached waits for it (504 after 3 s),
+        // before the 200, so the client can retry (kube-apiserver's waitUntilFreshAndBlock).
+        const fromRev = watchStart(lq);
+        if (fromRev !== undefined) await reg.cache.waitFresh(fromRev);
         reply.hijack();
         ctx.onWatchStart(reg.ri.plural);
         const started = Date.now();
         serveWatch(reg, reply.raw, {
-          namespace, query: lq, bookmarkIntervalMs: ctx.bookmarkIntervalMs, signal: ctx.signal,
+          namespace, query: lq, bookmarkIntervalMs: ctx.bookmarkIntervalMs, signal: ctx.signal, log: ctx.log,
           transform: format === 'table' ? (o) => asTable(reg, o, query) : undefined,
           onEnd: () => ctx.onWatchEnd(reg.ri.plural, req, Date.now() - started),
         });

@@ -1,14 +1,21 @@
 // Serves one HTTP watch: newline-delimited JSON WatchEvents from the watch cache,
 // BOOKMARKs when asked for, a Status ERROR event when the watch cannot go on.
 import type { ServerResponse } from 'node:http';
-import { StatusError } from '../../api/errors.js';
+import type { Logger } from 'pino';
+import { expired, internalError, StatusError } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
 import { groupVersion } from '../../api/registry.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import type { ListQuery } from './list-options.js';
 
-/** Most a slow watcher may have unsent before it is dropped (it relists on reconnect). */
+/** Most one slow watcher may have unsent before it is closed (it resumes or relists). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Most all watchers together may have unsent; past it the writer with the most goes first. */
+const MAX_TOTAL_BUFFERED_BYTES = 256 * 1024 * 1024;
+/** A watcher is closed for the total cap only when it holds at least this much itself. */
+const MIN_BUFFERED_TO_CLOSE = 1024 * 1024;
+/** kube-apiserver's default --min-request-timeout: watches last 30 to 60 minutes. */
+const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 export interface WatchServeOptions {
   namespace?: string;
@@ -17,6 +24,7 @@ export interface WatchServeOptions {
   /** Turns each object into what the client asked for (a Table for kubectl get -w). */
   transform?: (obj: KubeObject) => unknown;
   signal: AbortSignal;
+  log: Logger;
   onEnd: () => void;
 }
 
@@ -32,7 +40,20 @@ function eventLine(type: string, obj: KubeObject): string {
   return `{"type":"${type}","object":${json}}\n`;
 }
 
-/** Streams events to res until the client goes, the timeout passes or the cache fails. */
+/** Bytes all watch streams hold unsent, kept up to date by each stream. */
+let totalBuffered = 0;
+
+/** The revision a watch starts after, or undefined for "current state first". */
+export function watchStart(q: ListQuery): number | undefined {
+  const rv = q.resourceVersion;
+  return rv === undefined || rv === '0' || q.sendInitialEvents ? undefined : Number(rv);
+}
+
+/**
+ * Streams events to res until the client goes, the timeout passes or the cache fails.
+ * The caller has waited for the cache to reach the start revision (waitFresh), so
+ * every failure from here on is an ERROR event in the stream.
+ */
 export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: WatchServeOptions): void {
   const q = opts.query;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -40,12 +61,20 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
   let ended = false;
   let unregister: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
+  /** This stream's share of totalBuffered. */
+  let counted = 0;
+  const recount = (): void => {
+    const now = ended ? 0 : res.writableLength;
+    totalBuffered += now - counted;
+    counted = now;
+  };
   const end = (): void => {
     if (ended) return;
     ended = true;
     unregister?.();
     for (const t of timers) clearTimeout(t); // clearTimeout clears intervals too
     res.end();
+    recount();
     opts.onEnd();
   };
   // The watch cache delivers each etcd batch synchronously, and several batches may come
@@ -57,6 +86,12 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
     corked = false;
     res.uncork();
   };
+  const sendError = (err: StatusError): void => {
+    if (ended) return;
+    const status: Status = err.status;
+    res.write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+    end();
+  };
   const write = (line: string): void => {
     if (ended) return;
     if (!corked) {
@@ -65,51 +100,55 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
       setImmediate(uncork);
     }
     res.write(line);
-    if (res.writableLength > MAX_BUFFERED_BYTES) end();
+    recount();
+    // A watcher that cannot keep up is closed with an ERROR after what it was sent, as
+    // the cacher terminates blocked watchers; it lists again and resumes.
+    if (res.writableLength > MAX_BUFFERED_BYTES || (totalBuffered > MAX_TOTAL_BUFFERED_BYTES && res.writableLength > MIN_BUFFERED_TO_CLOSE)) {
+      opts.log.warn({ resource: reg.ri.plural, buffered: res.writableLength, totalBuffered }, 'closing a watch that does not keep up');
+      sendError(expired('the watch was closed because its client did not keep up with the events: list again and watch from the list\'s resourceVersion'));
+    }
   };
-  const sendError = (err: StatusError): void => {
-    const status: Status = err.status;
-    write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
-    end();
-  };
+  res.on('drain', recount);
   const transform = opts.transform;
-  const send = (type: string, obj: KubeObject): void => {
+  /** The newest revision this watcher was told of: bookmarks never go below it. */
+  let lastRev = 0;
+  const send = (type: string, obj: KubeObject, rev: number): void => {
+    if (rev > lastRev) lastRev = rev;
     write(transform ? JSON.stringify({ type, object: transform(obj) }) + '\n' : eventLine(type, reg.withType(obj)));
   };
   const bookmark = (annotations?: Record<string, string>): void => {
-    const metadata: Record<string, unknown> = { resourceVersion: String(reg.cache.revision) };
+    lastRev = Math.max(lastRev, reg.cache.revision);
+    const metadata: Record<string, unknown> = { resourceVersion: String(lastRev) };
     if (annotations) metadata.annotations = annotations;
     write(JSON.stringify({ type: 'BOOKMARK', object: { kind: reg.ri.kind, apiVersion: groupVersion(reg.ri), metadata } }) + '\n');
   };
 
   res.on('close', end);
   opts.signal.addEventListener('abort', end, { once: true });
-  const timeoutMs = (q.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800)) * 1000;
+  // timeoutSeconds unset (or 0) means the default: 30 to 60 minutes, spread out.
+  const timeoutMs = (q.timeoutSeconds || DEFAULT_TIMEOUT_SECONDS + Math.floor(Math.random() * DEFAULT_TIMEOUT_SECONDS)) * 1000;
   timers.push(setTimeout(end, timeoutMs));
 
+  const fromRev = watchStart(q);
+  lastRev = fromRev ?? 0;
   void reg.cache.waitReady().then(() => {
     if (ended) return;
-    const rv = q.resourceVersion;
-    // No resourceVersion (or "0") means "current state first", as does sendInitialEvents.
-    const fromRev = rv === undefined || rv === '0' || q.sendInitialEvents ? undefined : Number(rv);
-    try {
-      unregister = reg.cache.watch(fromRev, {
-        keyPrefix: reg.prefix(opts.namespace),
-        matches: q.matches ?? (() => true),
-      }, {
-        event: send,
-        fail: sendError,
-      });
-    } catch (err) {
-      if (err instanceof StatusError) return sendError(err);
-      throw err;
-    }
+    unregister = reg.cache.watch(fromRev, {
+      keyPrefix: reg.prefix(opts.namespace),
+      matches: q.matches ?? (() => true),
+    }, {
+      event: send,
+      fail: sendError,
+    });
     if (q.allowWatchBookmarks) {
       if (q.sendInitialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
       timers.push(setInterval(() => bookmark(), opts.bookmarkIntervalMs));
     }
-  }, (err: unknown) => {
-    if (err instanceof StatusError) sendError(err);
-    else end();
+  }).catch((err: unknown) => {
+    // The initial state could not be sent (too old a resourceVersion, a cache that
+    // failed): the client must hear why, not see the stream simply end.
+    if (err instanceof StatusError) return sendError(err);
+    opts.log.error({ err, resource: reg.ri.plural }, 'watch failed to start');
+    sendError(internalError('the watch could not be started'));
   });
 }

@@ -10,7 +10,8 @@ import type { Status } from '../../api/types/meta.js';
 export interface RawKV { key: string; value: string; rev: number }
 export type RawWrite = { ok: true; rev: number } | { ok: false; current?: RawKV };
 export interface RawList { kvs: RawKV[]; revision: number; remaining: number }
-export interface RawEvent { type: 'put' | 'delete'; key: string; value: string; rev: number }
+/** A watch event; a delete's value is the previous value, absent when etcd no longer has it. */
+export interface RawEvent { type: 'put' | 'delete'; key: string; value?: string; rev: number }
 
 export interface EtcdClientOptions {
   endpoints: string[];
@@ -47,6 +48,8 @@ function prefixEnd(prefix: string): Buffer {
 export class EtcdClient {
   private readonly client: Etcd3;
   private readonly watchers = new Map<number, Watcher>();
+  /** Watches cancelled by the caller: a re-open racing the cancel closes itself. */
+  private readonly cancelled = new Set<number>();
 
   constructor(opts: EtcdClientOptions) {
     const options: IOptions = {
@@ -149,40 +152,86 @@ export class EtcdClient {
     }
   }
 
-  /** Starts watch id on prefix from fromRev (inclusive); events and errors go to the callbacks. */
+  /**
+   * Starts watch id on prefix from fromRev (inclusive). Events go to onEvents in
+   * revision order, each revision once: across reconnects the watch resumes from the
+   * revision after the last one delivered (the etcd3 library would resume from the
+   * revision etcd reported when it reconnected, skipping what came in between). It
+   * ends, through onError, only when that revision has been compacted (410) or etcd
+   * cancels it for good.
+   */
   async watch(id: number, prefix: string, fromRev: number, onEvents: (events: RawEvent[], progressRev?: number) => void, onError: (status: Status) => void): Promise<void> {
-    const watcher = await this.call(() => this.client.watch().prefix(prefix).startRevision(String(fromRev)).withPreviousKV().create());
-    this.watchers.set(id, watcher);
-    watcher.on('data', (res) => {
-      if (Number(res.compact_revision) > 0) {
-        onError(expired(`too old resource version: ${fromRev} (${res.compact_revision})`).status);
+    /** The next revision wanted: one past the last delivered. */
+    let next = fromRev;
+    let failures = 0;
+    const open = async (): Promise<void> => {
+      const watcher = await this.call(() => this.client.watch().prefix(prefix).startRevision(String(next)).withPreviousKV().create());
+      if (this.cancelled.has(id)) {
+        this.cancelled.delete(id);
+        await watcher.cancel();
         return;
       }
-      // A response with no events is a progress notification: every event of this
-      // watch up to header.revision has been sent, so readers may treat that revision
-      // as current (bookmarks and rv=0 lists then keep up with quiet resources).
-      if (res.events.length === 0) {
-        const rev = Number(res.header?.revision);
-        if (rev > 0) onEvents([], rev);
-        return;
-      }
-      const batch: RawEvent[] = [];
-      for (const ev of res.events) {
-        if (ev.type === 'Delete') {
-          if (ev.prev_kv) batch.push({ type: 'delete', key: ev.kv.key.toString(), value: ev.prev_kv.value.toString(), rev: Number(ev.kv.mod_revision) });
-        } else {
-          // The previous value is read for deletes only: nothing downstream wants it for a put.
-          batch.push({ type: 'put', key: ev.kv.key.toString(), value: ev.kv.value.toString(), rev: Number(ev.kv.mod_revision) });
+      this.watchers.set(id, watcher);
+      // The library re-sends its create request on every reconnect: from our revision.
+      watcher.on('connecting', (req) => { (req as { start_revision?: string }).start_revision = String(next); });
+      watcher.on('data', (res) => {
+        failures = 0;
+        // A response with no events is a progress notification: every event of this
+        // watch up to header.revision has been sent (etcd sends them to synced
+        // watchers only), so readers may treat that revision as current.
+        if (res.events.length === 0) {
+          const rev = Number(res.header?.revision);
+          if (rev >= next) {
+            next = rev + 1;
+            onEvents([], rev);
+          }
+          return;
         }
-      }
-      if (batch.length) onEvents(batch);
-    });
-    watcher.on('error', (err) => onError(serviceUnavailable(`etcd watch failed: ${err.message}`).status));
+        const batch: RawEvent[] = [];
+        for (const ev of res.events) {
+          const rev = Number(ev.kv.mod_revision);
+          if (rev < next) continue;
+          next = rev + 1;
+          if (ev.type === 'Delete') {
+            batch.push({ type: 'delete', key: ev.kv.key.toString(), value: ev.prev_kv?.value.toString(), rev });
+          } else {
+            // The previous value is read for deletes only: nothing downstream wants it for a put.
+            batch.push({ type: 'put', key: ev.kv.key.toString(), value: ev.kv.value.toString(), rev });
+          }
+        }
+        if (batch.length) onEvents(batch);
+      });
+      // etcd cancelled the watch. It gives no reason when the cause is compaction, so
+      // ask: a read at the wanted revision fails exactly when it was compacted.
+      watcher.on('error', (err: Error) => {
+        this.watchers.delete(id);
+        void this.afterCancel(next, err).then((status) => {
+          if (this.cancelled.has(id)) return;
+          if (status || ++failures > 10) return onError(status ?? mapEtcdError(err).status);
+          setTimeout(() => void open().catch((openErr: unknown) => onError(mapEtcdError(openErr).status)), Math.min(100 * 2 ** failures, 5000));
+        });
+      });
+    };
+    this.cancelled.delete(id);
+    await open();
+  }
+
+  /** Why a watch wanting revision next was cancelled: a 410 Status when compacted, else undefined. */
+  private async afterCancel(next: number, err: Error): Promise<Status | undefined> {
+    if (/compact/i.test(err.message)) return expired(`too old resource version: ${next - 1}`).status;
+    try {
+      await this.client.kv.range({ key: Buffer.from('/registry/health'), revision: next });
+      return undefined;
+    } catch (readErr) {
+      if (/compacted/i.test((readErr as Error).message)) return expired(`too old resource version: ${next - 1}`).status;
+      return undefined;
+    }
   }
 
   async cancelWatch(id: number): Promise<void> {
     const w = this.watchers.get(id);
     this.watchers.delete(id);
+    this.cancelled.add(id);
     await w?.cancel();
   }
 

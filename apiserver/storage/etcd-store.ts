@@ -5,39 +5,16 @@
 // mod_revision == rv"). The etcd3 client itself runs in a worker thread
 // (etcd-worker.ts, etcd-client.ts); JSON is encoded and decoded here.
 import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
 import { serviceUnavailable, tooLarge, StatusError } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
 import type { RawEvent, RawKV, RawList, RawWrite } from './etcd-client.js';
+import type { ListResult, Storage, StoredObject, StoreEvent, WatchEvents, WriteResult } from './store.js';
 
 /** Largest object stored (etcd's own request limit is 1.5 MiB); larger writes get a 413. */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
-export interface StoredObject {
-  key: string;
-  obj: KubeObject;
-  /** mod_revision of the key: the object's resourceVersion. */
-  rev: number;
-}
-
-export interface ListResult {
-  items: StoredObject[];
-  /** The etcd revision the list was read at. */
-  revision: number;
-  /** Keys after the last returned one, when a limit cut the list short. */
-  remaining: number;
-}
-
-export type WriteResult =
-  | { ok: true; rev: number }
-  | { ok: false; current?: StoredObject };
-
-export interface StoreEvent {
-  type: 'put' | 'delete';
-  key: string;
-  /** For a put the new object, for a delete the object as it was before. */
-  obj: KubeObject;
-  rev: number;
-}
+export type { ListResult, StoredObject, StoreEvent, WriteResult } from './store.js';
 
 export interface StoreOptions {
   endpoints: string[];
@@ -45,10 +22,11 @@ export interface StoreOptions {
   requestTimeoutMs?: number;
   /** Called once if the etcd client thread dies: the process cannot serve without storage. */
   onFatal?: (why: string) => void;
+  log?: Logger;
 }
 
 type Reply = { id: number; result?: unknown; error?: Status } | { watch: number; events?: RawEvent[]; progress?: number; error?: Status };
-interface WatchHandlers { onEvent: (events: StoreEvent[], progressRev?: number) => void; onError: (err: StatusError) => void }
+interface WatchHandlers { onEvent: WatchEvents; onError: (err: StatusError) => void }
 
 /**
  * Store is what the apiserver's registries call. Every method either answers or
@@ -57,8 +35,9 @@ interface WatchHandlers { onEvent: (events: StoreEvent[], progressRev?: number) 
  * precondition is a result, not an error, so the caller can name the resource in
  * its own 409.
  */
-export class Store {
+export class Store implements Storage {
   private readonly worker: Worker;
+  private readonly log?: Logger;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: StatusError) => void }>();
   private readonly watches = new Map<number, WatchHandlers>();
@@ -67,6 +46,7 @@ export class Store {
   private dead?: string;
 
   constructor(opts: StoreOptions) {
+    this.log = opts.log;
     this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), {
       workerData: { endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs ?? 5000 },
     });
@@ -163,7 +143,7 @@ export class Store {
    * when the watch cannot go on (410 when fromRev was compacted). Returns a function
    * that cancels the watch.
    */
-  async watch(prefix: string, fromRev: number, onEvent: (events: StoreEvent[], progressRev?: number) => void, onError: (err: StatusError) => void): Promise<() => Promise<void>> {
+  async watch(prefix: string, fromRev: number, onEvent: WatchEvents, onError: (err: StatusError) => void): Promise<() => Promise<void>> {
     const id = this.nextId++;
     this.watches.set(id, { onEvent, onError });
     try {
@@ -203,14 +183,19 @@ export class Store {
         w.onError(new StatusError(msg.error));
         return;
       }
-      let events: StoreEvent[];
-      try {
-        events = (msg.events ?? []).map(decodeEvent);
-      } catch (err) {
-        w.onError(serviceUnavailable(`cannot decode stored object: ${(err as Error).message}`));
-        return;
+      const events: StoreEvent[] = [];
+      let progress = msg.progress;
+      for (const raw of msg.events ?? []) {
+        try {
+          events.push(decodeEvent(raw));
+        } catch (err) {
+          // A value that is not JSON cannot be served; its revision still passes, so
+          // the watch goes on (kube-apiserver likewise logs and skips undecodable values).
+          this.log?.error({ err, key: raw.key, rev: raw.rev }, 'cannot decode a stored object from the etcd watch; skipped');
+          progress = Math.max(progress ?? 0, raw.rev);
+        }
       }
-      w.onEvent(events, msg.progress);
+      w.onEvent(events, progress);
       return;
     }
     const p = this.pending.get(msg.id);
@@ -254,6 +239,6 @@ function decode(kv: RawKV): StoredObject {
 }
 
 function decodeEvent(ev: RawEvent): StoreEvent {
-  if (ev.type === 'delete') return { type: 'delete', key: ev.key, obj: parse(ev.value, ev.rev), rev: ev.rev };
-  return { type: 'put', key: ev.key, obj: parse(ev.value, ev.rev), rev: ev.rev };
+  if (ev.type === 'delete') return { type: 'delete', key: ev.key, obj: ev.value === undefined ? undefined : parse(ev.value, ev.rev), rev: ev.rev };
+  return { type: 'put', key: ev.key, obj: parse(ev.value ?? '', ev.rev), rev: ev.rev };
 }
