@@ -18,7 +18,8 @@ import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import { podStrategy } from './registry/pods.js';
 import { serviceStrategy } from './registry/services.js';
 import { appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy } from './registry/simple.js';
-import { Allocator, ipToString, parseCidr, parsePortRange } from './allocator.js';
+import { Allocator, ipToNumber, ipToString, parseCidr, parsePortRange, portToNumber } from './allocator.js';
+import { AllocationRepair } from './allocation-repair.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { drainBody, oversizeLength } from './http/oversize-body.js';
 import { parseResourcePath, type RequestInfo } from './http/request-info.js';
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs: number;
   watchCacheCapacity: number;
   etcdRequestTimeoutMs: number;
+  /** Pause between passes of the ClusterIP/nodePort allocation repair loop (default 3 min). */
+  allocationRepairIntervalMs?: number;
   logger: Logger;
 }
 
@@ -96,8 +99,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   await waitForEtcd(store, log);
 
-  const ipAllocator = new Allocator(store, '/registry/ranges/serviceips/', { first: serviceRange.first, last: serviceRange.last }, ipToString);
-  const portAllocator = new Allocator(store, '/registry/ranges/servicenodeports/', nodePortRange, String);
+  const ipAllocator = new Allocator(store, '/registry/ranges/serviceips/', { first: serviceRange.first, last: serviceRange.last }, ipToString, ipToNumber);
+  const portAllocator = new Allocator(store, '/registry/ranges/servicenodeports/', nodePortRange, String, portToNumber);
+  const allocationRepair = new AllocationRepair({
+    store, ips: ipAllocator, ports: portAllocator, intervalMs: opts.allocationRepairIntervalMs ?? 180_000, log: log.child({ component: 'allocation-repair' }),
+  });
   const registries = new Map<ResourceInfo, GenericRegistry>();
   const caches = new WatchCaches(store, log.child({ component: 'watch-cache' }), { capacity: opts.watchCacheCapacity });
   let eventLease: { id: string; until: number } | undefined;
@@ -122,7 +128,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   };
   for (const ri of RESOURCES) {
     const cache = caches.cache(`/registry/${ri.plural}/`);
-    const strategy = ri.plural === 'services' ? serviceStrategy(ipAllocator, portAllocator) : STRATEGIES[ri.plural] ?? defaultStrategy;
+    const strategy = ri.plural === 'services' ? serviceStrategy(ipAllocator, portAllocator, log.child({ component: 'allocator' })) : STRATEGIES[ri.plural] ?? defaultStrategy;
     registries.set(ri, new GenericRegistry(ri, store, strategy, cache, ctx));
   }
   await caches.start();
@@ -303,6 +309,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await bootstrap({ namespaces: get('namespaces'), services: get('services'), endpoints: get('endpoints') }, {
     serviceIP: ipToString(serviceRange.first), store, address, port, log,
   });
+  // As kube-apiserver, ready only once the first allocation repair pass has run.
+  await allocationRepair.start();
   bootstrapped = true;
   compactor.start();
   log.info({ address: opts.bindAddress, securePort, insecurePort }, 'kube-apiserver listening');
@@ -317,6 +325,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     async close() {
       abort.abort();
       compactor.stop();
+      await allocationRepair.stop();
       if (insecureServer) {
         insecureServer.closeAllConnections();
         await new Promise((r) => insecureServer?.close(r));

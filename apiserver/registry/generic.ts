@@ -176,7 +176,8 @@ export class GenericRegistry {
         meta.name = generateName(meta.generateName);
       }
     } catch (err) {
-      await this.strategy.release?.(obj).catch(() => undefined);
+      // Not written: free what beforeCreate allocated (release logs what it cannot free).
+      await this.strategy.release?.(obj);
       throw err;
     }
   }
@@ -319,7 +320,8 @@ export class GenericRegistry {
     if (finalize) {
       const res = await this.store.delete(this.key(old.metadata.namespace, name), cur.rev);
       if (!res.ok) throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
-      await this.strategy.release?.(next).catch(() => undefined);
+      // What the stored object held, not what the request names (never allocated).
+      await this.strategy.release?.(old);
       next.metadata.resourceVersion = String(res.rev);
       return this.withType(next);
     }
@@ -327,14 +329,22 @@ export class GenericRegistry {
     // withType copies rather than changes old, which may be the watch cache's object.
     if (deepEqual(stripRv(next), stripRv(this.withType(old)))) return this.withType(next);
     await this.strategy.beforeUpdate?.(next, old);
-    const lease = this.ri.ttl ? await this.ctx.eventLease?.() : undefined;
-    const res = await this.store.update(this.key(old.metadata.namespace, name), next, cur.rev, lease);
-    if (!res.ok) {
-      if (!res.current) throw notFound(this.qualified, name);
-      throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    let rev: number;
+    try {
+      const lease = this.ri.ttl ? await this.ctx.eventLease?.() : undefined;
+      const res = await this.store.update(this.key(old.metadata.namespace, name), next, cur.rev, lease);
+      if (!res.ok) {
+        if (!res.current) throw notFound(this.qualified, name);
+        throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      rev = res.rev;
+    } catch (err) {
+      // Not written: free what beforeUpdate allocated; old keeps what it holds.
+      await this.strategy.revertUpdate?.(next, old);
+      throw err;
     }
     await this.strategy.afterUpdate?.(next, old);
-    next.metadata.resourceVersion = String(res.rev);
+    next.metadata.resourceVersion = String(rev);
     return this.withType(next);
   }
 
@@ -383,7 +393,7 @@ export class GenericRegistry {
         if (attempt < 10) continue;
         throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      await this.strategy.release?.(obj).catch(() => undefined);
+      await this.strategy.release?.(obj);
       meta.resourceVersion = String(res.rev);
       return { obj, deleted: true };
     }

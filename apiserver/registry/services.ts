@@ -1,73 +1,116 @@
 // Services: a ClusterIP from the service range and nodePorts from the node-port
-// range, allocated before the service is written and freed when it goes.
+// range, allocated before the service is written and freed when it goes. Every path
+// that allocates and then does not write frees what it allocated (beforeCreate and
+// beforeUpdate when they fail part way, release when a create's write fails,
+// revertUpdate when an update's write fails), and a failed release is logged with its
+// stack, never thrown: the allocation repair loop (allocation-repair.ts) frees it later.
+import type { Logger } from 'pino';
 import { invalid } from '../../api/errors.js';
 import type { KubeObject, StatusCause } from '../../api/types/meta.js';
-import { type Allocator, ipToNumber, ipToString } from '../allocator.js';
+import { type Allocator, type Holder, ipToNumber, ipToString } from '../allocator.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 
 interface ServicePort { name?: string; port: number; nodePort?: number; protocol?: string }
-interface ServiceLike extends KubeObject {
+export interface ServiceLike extends KubeObject {
   spec?: { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: ServicePort[] };
 }
 
 const wantsClusterIP = (s: ServiceLike): boolean => s.spec?.type !== 'ExternalName' && s.spec?.clusterIP !== 'None';
 const wantsNodePorts = (s: ServiceLike): boolean => s.spec?.type === 'NodePort' || s.spec?.type === 'LoadBalancer';
 
-export function serviceStrategy(ips: Allocator, ports: Allocator): Strategy {
-  const owner = (s: ServiceLike): string => `${s.metadata.namespace}/${s.metadata.name}`;
+/** The ClusterIP a stored service holds an allocation for, if any. */
+export function heldClusterIP(s: ServiceLike): number | undefined {
+  const ip = s.spec?.clusterIP;
+  return ip && wantsClusterIP(s) ? ipToNumber(ip) : undefined;
+}
+
+/** The nodePorts a stored service holds, each once (TCP and UDP ports may share one). */
+export function heldNodePorts(s: ServiceLike): Set<number> {
+  return new Set((s.spec?.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number' && n > 0));
+}
+
+export const serviceHolder = (s: KubeObject): Holder => ({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '', uid: s.metadata.uid });
+
+type AllocLog = Pick<Logger, 'warn' | 'error'>;
+
+export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog): Strategy {
   const fail = (s: ServiceLike, cause: StatusCause): never => { throw invalid('Service', '', s.metadata.name ?? '', [cause]); };
 
-  async function allocateIP(s: ServiceLike): Promise<void> {
+  /** Frees one value; never throws: what cannot be freed is logged for the repair loop. */
+  async function free(alloc: Allocator, what: 'clusterIP' | 'nodePort', value: number, s: ServiceLike, why: string): Promise<void> {
+    const service = `${s.metadata.namespace}/${s.metadata.name}`;
+    try {
+      if ((await alloc.release(value, serviceHolder(s))) === 'held-by-other') {
+        log.warn({ service, [what]: alloc.format(value), why }, `${what} not freed: its allocation names another service`);
+      }
+    } catch (err) {
+      log.error({ err, service, [what]: alloc.format(value), why }, `cannot free ${what}; the allocation repair loop will`);
+    }
+  }
+
+  async function freeAll(s: ServiceLike, ip: number | undefined, nodePorts: Iterable<number>, why: string): Promise<void> {
+    await Promise.all([
+      ...(ip === undefined ? [] : [free(ips, 'clusterIP', ip, s, why)]),
+      ...[...nodePorts].map((p) => free(ports, 'nodePort', p, s, why)),
+    ]);
+  }
+
+  /** Frees what s holds and other does not (after an update: s the old service; after a failed one: the new). */
+  async function freeBeyond(s: ServiceLike, other: ServiceLike, why: string): Promise<void> {
+    const ip = heldClusterIP(s);
+    const keep = heldNodePorts(other);
+    await freeAll(s, ip !== heldClusterIP(other) ? ip : undefined, [...heldNodePorts(s)].filter((p) => !keep.has(p)), why);
+  }
+
+  /** Allocates the requested ClusterIP, or any free one; returns it. */
+  async function allocateIP(s: ServiceLike): Promise<number> {
     const spec = s.spec ?? (s.spec = {});
     const requested = spec.clusterIP || spec.clusterIPs?.[0];
+    let value: number;
     if (requested) {
       const n = ipToNumber(requested);
       if (n === undefined) fail(s, { reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: "${requested}": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)` });
-      const res = await ips.allocateSpecific(n as number, owner(s));
+      const res = await ips.allocateSpecific(n as number, serviceHolder(s));
       if (!res.ok) {
         const why = res.reason === 'taken' ? 'provided IP is already allocated' : `the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${ipToString(ips.range.first - 1)}/${32 - Math.log2(ips.range.last - ips.range.first + 3)}`;
         fail(s, { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ["${requested}"]: failed to allocate IP ${requested}: ${why}` });
       }
+      value = n as number;
+      spec.clusterIP = requested;
     } else {
-      const res = await ips.allocate(owner(s));
+      const res = await ips.allocate(serviceHolder(s));
       if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: 'Internal error: failed to allocate a serviceIP: range is full' });
-      spec.clusterIP = ipToString((res as { value: number }).value);
+      value = (res as { value: number }).value;
+      spec.clusterIP = ipToString(value);
     }
-    spec.clusterIPs = [spec.clusterIP as string];
+    spec.clusterIPs = [spec.clusterIP];
+    return value;
   }
 
-  async function allocatePorts(s: ServiceLike, keep: Set<number>): Promise<void> {
-    const done: number[] = [];
-    try {
-      for (const [i, p] of (s.spec?.ports ?? []).entries()) {
-        if (p.nodePort && keep.has(p.nodePort)) continue;
-        if (p.nodePort) {
-          const res = await ports.allocateSpecific(p.nodePort, owner(s));
-          if (!res.ok) {
-            const why = res.reason === 'taken' ? 'provided port is already allocated' : `provided port is not in the valid range. The range of valid ports is ${ports.range.first}-${ports.range.last}`;
-            fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: ${why}` });
-          }
-        } else {
-          const res = await ports.allocate(owner(s));
-          if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: 'Internal error: failed to allocate a nodePort: range is full' });
-          p.nodePort = (res as { value: number }).value;
+  /**
+   * Allocates the nodePorts of s that keep does not already hold, pushing each onto
+   * allocated as it goes (so a caller can free them when a later step fails). A port
+   * named by two ports of the service (TCP and UDP) is allocated once.
+   */
+  async function allocatePorts(s: ServiceLike, keep: Set<number>, allocated: number[]): Promise<void> {
+    for (const [i, p] of (s.spec?.ports ?? []).entries()) {
+      if (p.nodePort && (keep.has(p.nodePort) || allocated.includes(p.nodePort))) continue;
+      if (p.nodePort) {
+        const res = await ports.allocateSpecific(p.nodePort, serviceHolder(s));
+        if (!res.ok) {
+          const why = res.reason === 'taken' ? 'provided port is already allocated' : `provided port is not in the valid range. The range of valid ports is ${ports.range.first}-${ports.range.last}`;
+          fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: ${why}` });
         }
-        done.push(p.nodePort);
+      } else {
+        const res = await ports.allocate(serviceHolder(s));
+        if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: 'Internal error: failed to allocate a nodePort: range is full' });
+        p.nodePort = (res as { value: number }).value;
       }
-    } catch (err) {
-      await Promise.all(done.map((n) => ports.release(n)));
-      throw err;
+      allocated.push(p.nodePort);
     }
   }
 
-  async function releaseAll(s: ServiceLike, keepIP: boolean, keepPorts: Set<number>): Promise<void> {
-    const ip = s.spec?.clusterIP;
-    if (!keepIP && ip && ip !== 'None') {
-      const n = ipToNumber(ip);
-      if (n !== undefined) await ips.release(n);
-    }
-    for (const p of s.spec?.ports ?? []) if (p.nodePort && !keepPorts.has(p.nodePort)) await ports.release(p.nodePort);
-  }
+  const stripNodePorts = (s: ServiceLike): void => { for (const p of s.spec?.ports ?? []) delete p.nodePort; };
 
   return {
     ...defaultStrategy,
@@ -93,32 +136,44 @@ export function serviceStrategy(ips: Allocator, ports: Allocator): Strategy {
     },
     async beforeCreate(obj) {
       const s = obj as ServiceLike;
-      if (wantsClusterIP(s)) await allocateIP(s);
-      if (wantsNodePorts(s)) {
-        try {
-          await allocatePorts(s, new Set());
-        } catch (err) {
-          await releaseAll({ ...s, spec: { ...s.spec, ports: [] } }, false, new Set());
-          throw err;
-        }
-      } else {
-        for (const p of s.spec?.ports ?? []) delete p.nodePort;
+      let ip: number | undefined;
+      const nodePorts: number[] = [];
+      try {
+        if (wantsClusterIP(s)) ip = await allocateIP(s);
+        if (wantsNodePorts(s)) await allocatePorts(s, new Set(), nodePorts);
+        else stripNodePorts(s);
+      } catch (err) {
+        await freeAll(s, ip, nodePorts, 'create refused');
+        throw err;
       }
     },
     async beforeUpdate(obj, old) {
       const s = obj as ServiceLike;
-      const oldPorts = new Set(((old as ServiceLike).spec?.ports ?? []).map((p) => p.nodePort).filter((n): n is number => !!n));
-      if (wantsNodePorts(s)) await allocatePorts(s, oldPorts);
-      else for (const p of s.spec?.ports ?? []) delete p.nodePort;
-      if (wantsClusterIP(s) && !s.spec?.clusterIP) await allocateIP(s);
+      const o = old as ServiceLike;
+      const oldIP = heldClusterIP(o);
+      let ip: number | undefined;
+      const nodePorts: number[] = [];
+      try {
+        if (wantsNodePorts(s)) await allocatePorts(s, heldNodePorts(o), nodePorts);
+        else stripNodePorts(s);
+        // A ClusterIP is new when the old service had none (ExternalName, headless)
+        // or names another one: requested or not, it is allocated here.
+        if (wantsClusterIP(s) && (!s.spec?.clusterIP || ipToNumber(s.spec.clusterIP) !== oldIP)) ip = await allocateIP(s);
+      } catch (err) {
+        await freeAll(s, ip, nodePorts, 'update refused');
+        throw err;
+      }
     },
     async afterUpdate(obj, old) {
-      const s = obj as ServiceLike;
-      const nowPorts = new Set((s.spec?.ports ?? []).map((p) => p.nodePort).filter((n): n is number => !!n));
-      await releaseAll(old as ServiceLike, (old as ServiceLike).spec?.clusterIP === s.spec?.clusterIP, nowPorts);
+      await freeBeyond(old as ServiceLike, obj as ServiceLike, 'no longer held after update');
+    },
+    async revertUpdate(obj, old) {
+      // The write failed: frees what beforeUpdate allocated, keeping what old holds.
+      await freeBeyond(obj as ServiceLike, old as ServiceLike, 'update not written');
     },
     async release(obj) {
-      await releaseAll(obj as ServiceLike, false, new Set());
+      const s = obj as ServiceLike;
+      await freeAll(s, heldClusterIP(s), heldNodePorts(s), 'service gone or not written');
     },
   };
 }

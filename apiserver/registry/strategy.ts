@@ -20,8 +20,14 @@ export interface Strategy {
   beforeCreate?(obj: KubeObject): Promise<void>;
   /** Before an update is written (allocates what the change needs). */
   beforeUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
-  /** After an update was written: frees what the old object held and the new one does not. */
+  /**
+   * After an update was written: frees what the old object held and the new one does
+   * not. Like revertUpdate and release, it never throws: what it cannot free it logs,
+   * with the error's stack, and leaves to the allocation repair loop.
+   */
   afterUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
+  /** After beforeUpdate, when the write failed: frees what obj holds and old does not. */
+  revertUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
   /** Frees what obj held; called after delete and when a create fails after beforeCreate. */
   release?(obj: KubeObject): Promise<void>;
   /**
