@@ -30,7 +30,7 @@ export interface AllocationRepairOptions {
   ports: Allocator;
   /** Pause between the end of one pass and the start of the next. */
   intervalMs: number;
-  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 }
 
 /** What one pass did, by value (logged as it happens; returned for callers and tests). */
@@ -89,14 +89,16 @@ export class AllocationRepair {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.pass(result);
+        this.opts.log.debug({ ...result }, 'allocation repair pass done');
         return result;
       } catch (err) {
         if (attempt > 0) throw err;
         if (err instanceof PlainValuesError) {
-          // An upgrade from when allocations were plain values: rewrite them, then read again.
-          const target = this.targets.find((t) => t.allocator.prefix === err.prefix) as Target;
-          const keys = await target.allocator.migratePlainValues();
-          this.opts.log.warn({ allocations: target.what, keys }, 'rewrote allocations stored as plain values as records');
+          // An upgrade from when allocations were plain values: rewrite them all, then read again.
+          for (const t of this.targets) {
+            const keys = await t.allocator.migratePlainValues();
+            if (keys.length) this.opts.log.warn({ allocations: t.what, rewritten: keys.length }, 'rewrote allocations stored as plain values as records');
+          }
         } else if (!isGone(err)) {
           // The revision read was compacted between the two reads: read again; else fail.
           throw err;
@@ -126,24 +128,24 @@ export class AllocationRepair {
       const key = allocator.key(value);
       heldKeys.add(key);
       if (svcs.length > 1) {
-        log.error({ [what]: v, services: svcs.map(name) }, `${what} ${v} is held by several services; please recreate all but one`);
+        log.error({ pass: result.pass, [what]: v, services: svcs.map(name) }, `${what} ${v} is held by several services; please recreate all but one`);
       }
       if (value < allocator.range.first || value > allocator.range.last) {
-        log.error({ [what]: v, service: name(s) }, `${what} ${v} of service ${name(s)} is not within the configured range; please recreate`);
+        log.error({ pass: result.pass, [what]: v, service: name(s) }, `${what} ${v} of service ${name(s)} is not within the configured range; please recreate`);
         continue;
       }
       const a = byKey.get(key);
       if (a) {
-        if (!a.holder && await allocator.adopt(a, serviceHolder(s))) log.info({ [what]: v, service: name(s) }, `${what} ${v}: allocation now names its service`);
+        if (!a.holder && await allocator.adopt(a, serviceHolder(s))) log.info({ pass: result.pass, [what]: v, service: name(s) }, `${what} ${v}: allocation now names its service`);
         continue;
       }
       const res = await allocator.allocateSpecific(value, serviceHolder(s));
       if (res.ok) {
         result.reclaimed.push(v);
-        log.warn({ [what]: v, service: name(s) }, `${what} ${v} of service ${name(s)} was not allocated; re-claimed it`);
+        log.warn({ pass: result.pass, [what]: v, service: name(s) }, `${what} ${v} of service ${name(s)} was not allocated; re-claimed it`);
       } else {
         // Allocated since the snapshot: by another repair loop, or for another service.
-        log.warn({ [what]: v, service: name(s) }, `${what} ${v} of service ${name(s)} was not allocated, and has been since`);
+        log.warn({ pass: result.pass, [what]: v, service: name(s) }, `${what} ${v} of service ${name(s)} was not allocated, and has been since`);
       }
     }
     for (const a of allocations) {
@@ -156,14 +158,14 @@ export class AllocationRepair {
       if (!seen || seen.rev !== a.rev) {
         this.leaks.set(a.key, { rev: a.rev, passes: 1 });
         result.flagged.push(label);
-        log.warn({ [what]: label, allocatedFor: holderName(a.holder) }, `${what} ${label} may have leaked: no service holds it; flagged for clean up`);
+        log.warn({ pass: result.pass, [what]: label, allocatedFor: holderName(a.holder) }, `${what} ${label} may have leaked: no service holds it; flagged for clean up`);
         continue;
       }
       if (++seen.passes < LEAK_PASSES) continue;
       this.leaks.delete(a.key);
       if (await allocator.releaseIfUnchanged(a)) {
         result.freed.push(label);
-        log.warn({ [what]: label, allocatedFor: holderName(a.holder), passes: seen.passes }, `${what} ${label} leaked: no service held it for ${seen.passes} passes; freed it`);
+        log.warn({ pass: result.pass, [what]: label, allocatedFor: holderName(a.holder), passes: seen.passes }, `${what} ${label} leaked: no service held it for ${seen.passes} passes; freed it`);
       }
     }
     // Forget flags of keys gone since (freed by their own request, or held now).
