@@ -236,21 +236,31 @@ function selectorString(sel: Selector | undefined): string {
   return parts.join(',');
 }
 
+/**
+ * GET, PUT and PATCH of the scale subresource. A write changes spec.replicas through
+ * guaranteedUpdate, so it is retried against the fresh object on a conflict unless the
+ * client sent a resourceVersion (then a stale one is a 409).
+ */
 async function scale(reg: GenericRegistry, info: RequestInfo, req: FastifyRequest, send: (code: number, obj: unknown) => void, dryRun: boolean): Promise<void> {
   const { namespace } = info;
   const name = info.name as string;
-  const setReplicas = async (replicas: unknown, precondition: string | undefined): Promise<void> => {
+  const checkReplicas = (replicas: unknown): number => {
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
     }
-    if (dryRun) {
-      const cur = await reg.get(namespace, name) as Scalable;
-      return send(200, toScale({ ...cur, spec: { ...cur.spec, replicas } }));
-    }
+    return replicas;
+  };
+  const stale = (): StatusError => conflict(reg.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  /** Writes the replicas the Scale computed from the current object says. */
+  const update = async (scaled: (cur: ScaleObj) => ScaleObj): Promise<void> => {
     const out = await reg.guaranteedUpdate(namespace, name, (cur) => {
+      const wanted = scaled(toScale(cur as Scalable));
+      const replicas = checkReplicas(wanted?.spec?.replicas);
+      const rv = wanted?.metadata?.resourceVersion;
+      if (rv && rv !== cur.metadata.resourceVersion) throw stale();
       (cur as Scalable).spec = { ...((cur as Scalable).spec ?? {}), replicas };
       return cur;
-    }, { subresource: 'scale', precondition });
+    }, { subresource: 'scale', dryRun });
     send(200, toScale(out as Scalable));
   };
   switch (req.method) {
@@ -258,23 +268,25 @@ async function scale(reg: GenericRegistry, info: RequestInfo, req: FastifyReques
       return send(200, toScale(await reg.get(namespace, name) as Scalable));
     case 'PUT': {
       const body = decodeObject(req.headers['content-type'], req.body as Buffer) as ScaleObj;
-      if (!body || typeof body !== 'object') throw badRequest('the request body must be a Scale object');
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');
       if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-      return setReplicas(body.spec?.replicas, body.metadata?.resourceVersion || undefined);
+      checkReplicas(body.spec?.replicas);
+      return update((cur) => ({ ...cur, metadata: { ...cur.metadata, resourceVersion: body.metadata?.resourceVersion || undefined }, spec: { replicas: body.spec?.replicas } }));
     }
     case 'PATCH': {
       const { type, patch } = decodePatch(req.headers['content-type'], req.body as Buffer);
-      const cur = toScale(await reg.get(namespace, name) as Scalable);
       // Scale has no lists, so a strategic merge patch is a merge patch.
       const t = type === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : type;
-      let patched: ScaleObj;
-      try {
-        patched = applyPatch(t, cur, patch, 'Scale') as ScaleObj;
-      } catch (err) {
-        throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: '', message: `the patch could not be applied: ${(err as Error).message}` }]);
-      }
-      const precondition = patched?.metadata?.resourceVersion !== cur.metadata.resourceVersion ? patched?.metadata?.resourceVersion : cur.metadata.resourceVersion;
-      return setReplicas(patched?.spec?.replicas, precondition || undefined);
+      return update((cur) => {
+        let patched: ScaleObj;
+        try {
+          patched = applyPatch(t, cur, patch, 'Scale') as ScaleObj;
+        } catch (err) {
+          throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: '', message: `the patch could not be applied: ${(err as Error).message}` }]);
+        }
+        if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch must produce a Scale object');
+        return patched;
+      });
     }
     default:
       throw methodNotAllowed(`${req.method} is not allowed on the scale subresource`);

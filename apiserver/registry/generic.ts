@@ -206,14 +206,13 @@ export class GenericRegistry {
   }
 
   /**
-   * PATCH: applies the patch to the current object and writes it with the current
-   * revision as precondition, retrying when another writer got there first.
+   * PATCH: applies the patch to the current object and writes it with that object's
+   * revision as precondition. A conflict re-applies the patch to the fresh object, as
+   * Kubernetes' patcher does, unless the patch itself carries a resourceVersion: then
+   * it keeps optimistic-concurrency semantics (409 when it is not the current one).
    */
   async patch(namespace: string | undefined, name: string, contentType: string, patch: unknown, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
-    for (let attempt = 0; ; attempt++) {
-      const cur = await this.store.get(this.key(namespace, name));
-      if (!cur) throw notFound(this.qualified, name);
-      const current = this.withType(structuredClone(cur.obj));
+    return this.guaranteedUpdate(namespace, name, (current) => {
       let patched: KubeObject;
       try {
         patched = applyPatch(contentType, current, patch, this.ri.kind) as KubeObject;
@@ -225,60 +224,67 @@ export class GenericRegistry {
         throw badRequest('the patch produced an object without metadata');
       }
       const wanted = patched.metadata.resourceVersion;
-      if (wanted && wanted !== String(cur.rev)) {
+      if (wanted && wanted !== current.metadata.resourceVersion) {
         throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       opts.checkFields?.(patched);
       if (patched.metadata.name !== name) throw badRequest(`the name of the object (${patched.metadata.name ?? ''}) does not match the name on the URL (${name})`);
       this.checkTypeAndNamespace(patched, namespace);
-      try {
-        return await this.writeUpdate(cur, patched, opts);
-      } catch (err) {
-        if (isConflict(err) && !wanted && attempt < 5) continue;
-        throw err;
-      }
-    }
+      return patched;
+    }, { subresource: opts.subresource, dryRun: opts.dryRun });
   }
 
   /**
-   * Read-modify-write used inside the apiserver (status, binding, scale, finalize):
-   * mutate gets a clone of the current object and returns the object to write.
-   * The first attempt starts from the watch cache's copy when it has one, as
-   * kube-apiserver's GuaranteedUpdate does with its cachedExistingObject: that saves an
-   * etcd read on the common path. The write is still a compare-and-swap on the copy's
-   * revision, so a stale copy only costs a retry from a fresh etcd read; so does a
-   * precondition or a mutate error that a stale copy might explain.
+   * Read-modify-write for PATCH and the subresources (status, binding, scale,
+   * finalize), as kube-apiserver's GuaranteedUpdate: mutate gets a clone of the
+   * current object and returns the object to write; a compare-and-swap conflict
+   * retries from a fresh read, until it succeeds, unless a precondition (the caller's
+   * resourceVersion) says to fail instead. The first attempt starts from the watch
+   * cache's copy when it has one, saving an etcd read on the common path; anything a
+   * stale copy might explain (a precondition or mutate error, a conflict, and an
+   * update that changes nothing, which must not be answered without writing) is
+   * confirmed against a fresh read before it is answered.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: { subresource?: string; precondition?: string } = {}): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: { subresource?: string; precondition?: string; dryRun?: boolean } = {}): Promise<KubeObject> {
     const key = this.key(namespace, name);
     const cachedObj = this.cache.snapshotOne(key);
     let cur: StoredObject | undefined = cachedObj && { key, obj: cachedObj, rev: Number(cachedObj.metadata.resourceVersion) };
+    let fromCache = cur !== undefined;
     for (let attempt = 0; ; attempt++) {
-      const fromCache = cur !== undefined && attempt === 0;
-      cur ??= await this.store.get(key);
+      if (!cur) {
+        cur = await this.store.get(key);
+        fromCache = false;
+      }
       if (!cur) throw notFound(this.qualified, name);
-      const fresh = (): void => { cur = undefined; };
+      const stale = (): boolean => {
+        if (!fromCache) return false;
+        cur = undefined;
+        return true;
+      };
       if (opts.precondition && opts.precondition !== String(cur.rev)) {
-        if (fromCache) { fresh(); continue; }
+        if (stale()) continue;
         throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       let next: KubeObject;
       try {
         next = mutate(this.withType(structuredClone(cur.obj)));
       } catch (err) {
-        if (fromCache) { fresh(); continue; }
+        if (stale()) continue;
         throw err;
       }
       try {
-        return await this.writeUpdate(cur, next, { subresource: opts.subresource });
+        return await this.writeUpdate(cur, next, { subresource: opts.subresource, dryRun: opts.dryRun, cached: fromCache });
       } catch (err) {
-        if ((fromCache && (isConflict(err) || isNotFound(err))) || (isConflict(err) && !opts.precondition && attempt < 10)) { fresh(); continue; }
+        if (err instanceof StaleCopy || ((isConflict(err) || isNotFound(err)) && stale())) { cur = undefined; continue; }
+        // Every lost compare-and-swap means another writer succeeded: this ends.
+        if (isConflict(err) && !opts.precondition && attempt < MAX_CONFLICT_RETRIES) { cur = undefined; continue; }
         throw err;
       }
     }
   }
 
-  private async writeUpdate(cur: StoredObject, obj: KubeObject, opts: WriteOptions & { subresource?: string }): Promise<KubeObject> {
+  /** Writes obj over cur. cached: cur came from the watch cache, so a no-op must be confirmed (StaleCopy). */
+  private async writeUpdate(cur: StoredObject, obj: KubeObject, opts: WriteOptions & { subresource?: string; cached?: boolean }): Promise<KubeObject> {
     const old = cur.obj;
     const meta = obj.metadata;
     const name = old.metadata.name as string;
@@ -327,7 +333,11 @@ export class GenericRegistry {
     }
     next.metadata.resourceVersion = String(cur.rev);
     // withType copies rather than changes old, which may be the watch cache's object.
-    if (deepEqual(stripRv(next), stripRv(this.withType(old)))) return this.withType(next);
+    if (deepEqual(stripRv(next), stripRv(this.withType(old)))) {
+      // A no-op against a cached copy may be a change against the stored object.
+      if (opts.cached) throw new StaleCopy();
+      return this.withType(next);
+    }
     await this.strategy.beforeUpdate?.(next, old);
     let rev: number;
     try {
@@ -380,7 +390,7 @@ export class GenericRegistry {
         if (deepEqual(obj, this.withType(cur.obj))) return { obj, deleted: false };
         const res = await this.store.update(this.key(namespace, name), obj, cur.rev);
         if (!res.ok) {
-          if (attempt < 10) continue;
+          if (attempt < MAX_CONFLICT_RETRIES) continue;
           throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
         }
         meta.resourceVersion = String(res.rev);
@@ -390,7 +400,7 @@ export class GenericRegistry {
       const res = await this.store.delete(this.key(namespace, name), cur.rev);
       if (!res.ok) {
         if (!res.current) throw notFound(this.qualified, name);
-        if (attempt < 10) continue;
+        if (attempt < MAX_CONFLICT_RETRIES) continue;
         throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       await this.strategy.release?.(obj);
@@ -477,6 +487,12 @@ export class GenericRegistry {
   }
 
 }
+
+/** Thrown by writeUpdate when an update of a cached copy changes nothing: confirm on a fresh read. */
+class StaleCopy extends Error {}
+
+/** A guard only: each lost compare-and-swap is another writer's success, so retries end. */
+const MAX_CONFLICT_RETRIES = 1000;
 
 function stripRv(obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } };
