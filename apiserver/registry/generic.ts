@@ -3,7 +3,7 @@
 // Everything a Kubernetes user sees as "the same for every resource" lives here.
 import { randomUUID } from 'node:crypto';
 import {
-  alreadyExists, badRequest, conflict, expired, forbidden, invalid, isConflict, isNotFound, notFound,
+  alreadyExists, badRequest, conflict, expired, forbidden, invalid, isConflict, isGone, isNotFound, notFound,
   StatusError, makeStatus,
 } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/registry.js';
@@ -26,6 +26,8 @@ export interface ListOptions {
   continueToken?: string;
   /** '0' lets the list come from the watch cache. */
   resourceVersion?: string;
+  /** How resourceVersion is read (validated by the HTTP layer). */
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
 }
 
 export interface WriteOptions {
@@ -102,17 +104,26 @@ export class GenericRegistry {
     }
     let revision: number | undefined;
     let startKey: string | undefined;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     if (opts.continueToken) {
       const tok = decodeContinue(opts.continueToken);
       revision = tok.rv;
       startKey = prefix + tok.start;
+    } else if (opts.resourceVersion) {
+      // Kubernetes' table (API concepts, "Semantics for get and list"): a non-zero
+      // resourceVersion is "Exact" with resourceVersionMatch=Exact or with a limit and
+      // no match, else "Not older than". Either way a revision the cache has not reached
+      // waits for it (504 after 3 s). Exact reads etcd at that revision (410 once
+      // compacted); not-older-than reads the current state, which is newer.
+      const rv = Number(opts.resourceVersion);
+      await this.cache.waitFresh(rv);
+      if (opts.resourceVersionMatch === 'Exact' || (opts.resourceVersionMatch === undefined && limit)) revision = rv;
     }
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // With a selector a page may need several etcd reads to fill `limit` items.
     for (;;) {
       const res = await this.store.list(prefix, { startKey, limit: limit ? limit - list.items.length : 0, revision })
         .catch((err: unknown) => {
-          if (err instanceof StatusError && err.code === 410 && opts.continueToken) {
+          if (isGone(err) && opts.continueToken) {
             throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
           }
           throw err;

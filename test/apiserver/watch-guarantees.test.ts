@@ -80,3 +80,32 @@ test('bookmarks never go backwards and never fall below the watch start', async 
   }
   assert.ok(w.events.some((e) => e.type === 'BOOKMARK'));
 });
+
+test('list with a resourceVersion: Exact reads that revision, not-older-than the current state, the future is a 504', async () => {
+  const a = await api('POST', CM, { metadata: { name: 'exact-a' }, data: { v: '1' } });
+  const rv = a.json.metadata.resourceVersion;
+  await api('PATCH', `${CM}/exact-a`, { data: { v: '2' } }, 'application/merge-patch+json');
+  await api('POST', CM, { metadata: { name: 'exact-b' } });
+  const names = (list: { items: { metadata: { name: string } }[] }): string[] => list.items.map((i) => i.metadata.name).filter((n) => n.startsWith('exact-'));
+
+  const exact = await api('GET', `${CM}?resourceVersion=${rv}&resourceVersionMatch=Exact`);
+  assert.equal(exact.status, 200, exact.text);
+  assert.equal(exact.json.metadata.resourceVersion, rv);
+  assert.deepEqual(names(exact.json), ['exact-a']);
+  assert.equal(exact.json.items.find((i: { metadata: { name: string } }) => i.metadata.name === 'exact-a').data.v, '1');
+
+  // A limit without resourceVersionMatch is Exact too, for legacy reasons.
+  const paged = await api('GET', `${CM}?resourceVersion=${rv}&limit=500`);
+  assert.equal(paged.json.metadata.resourceVersion, rv);
+  assert.deepEqual(names(paged.json), ['exact-a']);
+
+  const newer = await api('GET', `${CM}?resourceVersion=${rv}&resourceVersionMatch=NotOlderThan`);
+  assert.equal(newer.status, 200, newer.text);
+  assert.ok(Number(newer.json.metadata.resourceVersion) > Number(rv));
+  assert.deepEqual(names(newer.json), ['exact-a', 'exact-b']);
+
+  const future = Number(newer.json.metadata.resourceVersion) + 1_000_000;
+  const tooLarge = await api('GET', `${CM}?resourceVersion=${future}`);
+  assert.equal(tooLarge.status, 504, tooLarge.text);
+  assert.equal(tooLarge.headers['retry-after'], '1');
+});

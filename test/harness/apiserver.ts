@@ -31,8 +31,11 @@ export interface ControlPlane {
   dir: string;
   kubeconfig: string;
   apiserver: ChildHandle;
-  /** Stops the apiserver (SIGTERM) and starts it again on the same port and etcd. */
-  restartApiserver(): Promise<void>;
+  /**
+   * Stops the apiserver (SIGTERM, or SIGKILL with { kill: true }: a crash) and starts
+   * it again on the same ports and etcd.
+   */
+  restartApiserver(opts?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,8 +77,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const cp: ControlPlane = {
     etcd, dir, kubeconfig: join(dir, 'kubeconfig'), port: 0, url: '', securePort: 0, secureUrl: '', ca: '',
     apiserver: first,
-    async restartApiserver() {
-      await cp.apiserver.stop();
+    async restartApiserver(o = {}) {
+      if (o.kill) await cp.apiserver.kill9();
+      else await cp.apiserver.stop();
       cp.apiserver = await launch();
     },
     async stop() {
