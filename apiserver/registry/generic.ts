@@ -12,7 +12,8 @@ import type { DeleteOptions, KubeObject, List, Status, StatusCause } from '../..
 import { applyDefaults } from '../../api/defaults.js';
 import { validateCreate, validateUpdate } from '../../api/validation/index.js';
 import { applyPatch } from '../../api/patch/index.js';
-import type { Store, StoredObject } from '../storage/etcd-store.js';
+import { checkPatchedShape, checkShape } from '../../api/schemas/shape.js';
+import type { Storage, StoredObject } from '../storage/store.js';
 import type { WatchCache } from '../watch-cache.js';
 import type { Strategy } from './strategy.js';
 import { deepEqual } from './deep-equal.js';
@@ -67,7 +68,7 @@ function now(): string {
 export class GenericRegistry {
   constructor(
     readonly ri: ResourceInfo,
-    private readonly store: Store,
+    private readonly store: Storage,
     readonly strategy: Strategy,
     readonly cache: WatchCache,
     private readonly ctx: RegistryContext,
@@ -144,6 +145,7 @@ export class GenericRegistry {
   }
 
   async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    checkShape(this.ri, body);
     const requestedName = body?.metadata?.name;
     const obj = opts.owned ? body : structuredClone(body);
     this.checkTypeAndNamespace(obj, namespace);
@@ -195,6 +197,7 @@ export class GenericRegistry {
 
   /** PUT: replaces the object; a resourceVersion in the body is a precondition. */
   async update(namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
+    checkShape(this.ri, body);
     const obj = structuredClone(body);
     this.checkTypeAndNamespace(obj, namespace);
     if (obj.metadata.name !== name) {
@@ -231,6 +234,7 @@ export class GenericRegistry {
         if (err instanceof StatusError) throw err;
         throw new StatusError(makeStatus(422, 'Invalid', `the patch could not be applied: ${(err as Error).message}`));
       }
+      checkPatchedShape(this.ri, contentType, patched, patch);
       if (!patched || typeof patched !== 'object' || Array.isArray(patched) || typeof patched.metadata !== 'object' || patched.metadata === null) {
         throw badRequest('the patch produced an object without metadata');
       }
