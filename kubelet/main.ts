@@ -3,6 +3,7 @@
 import { networkInterfaces } from 'node:os';
 import { Command } from 'commander';
 import { pino } from 'pino';
+import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
@@ -32,10 +33,13 @@ const program = new Command('kubelet')
   .option('--capacity-memory <quantity>', 'report this memory capacity instead of the machine\'s')
   .option('--max-pods <n>', 'pods capacity', '110')
   .option('--node-status-update-frequency <seconds>', 'how often node status is synced', '10')
+  .option('--sync-frequency <duration>', 'longest time between two syncs of a pod (e.g. 1m, 30s)', '1m')
+  .option('--no-docker-events', 'do not follow Docker\'s event stream (the relist notices container changes; for tests)')
   .option('--log-level <level>', 'pino log level', 'info');
 
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
+const followDockerEvents = (o.dockerEvents as unknown) !== false;
 const log = pino({ name: 'kubelet', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
 
 function defaultNodeIP(): string {
@@ -61,7 +65,8 @@ try {
   const ac = new AbortController();
   const pods = new PodManager({
     rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir),
-    crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, log,
+    crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, syncFrequencyMs: parseDurationFlag(String(o.syncFrequency)),
+    dockerEvents: followDockerEvents, log,
     // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
     workers: Number(o.maxPods),
   });

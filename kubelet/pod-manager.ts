@@ -1,10 +1,12 @@
 // The kubelet's pod manager: watches this node's pods (fieldSelector
 // spec.nodeName=<node>), keeps one PodWorker per pod uid and runs its syncs through a
-// WorkQueue keyed by uid (never two syncs of one pod at once), turns Docker events of
-// this node's containers into syncs of the affected pod, removes containers no pod
-// wants (at start, and when a pod disappears), and serves container logs to the
-// kubelet server.
+// WorkQueue keyed by uid (never two syncs of one pod at once). A pod is synced when it
+// changes, when the PLEG's relist (every second) sees one of its containers change,
+// when a Docker event of one of its containers arrives (a fast path only), and at
+// least every sync frequency (1 min). It removes containers no pod wants (at start,
+// and when a pod disappears), and serves container logs to the kubelet server.
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
 import type { ConfigMap, Pod, Secret, Service } from '../api/types/core.js';
@@ -14,6 +16,7 @@ import { resourceClient, type ResourceClient } from '../client/resource-client.j
 import type { RestClient } from '../client/rest-client.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { runWorkers } from '../client/workers.js';
+import { Pleg } from './pleg.js';
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, removeAllOf, type PodWorkerDeps } from './pod-worker.js';
 import { RestartBackoff } from './restart-backoff.js';
 import type { ContainerRuntime } from './runtime/types.js';
@@ -33,10 +36,19 @@ export interface PodManagerOptions {
   crashLoopBackoffBaseMs?: number;
   /** Concurrent pod syncs (distinct pods). */
   workers?: number;
+  /** Longest time between two syncs of a pod (the kubelet's --sync-frequency, 1 min). */
+  syncFrequencyMs?: number;
+  /** Follow Docker's event stream as a fast path (default true); the relist alone suffices. */
+  dockerEvents?: boolean;
   log: Logger;
 }
 
 const BY_UID = 'uid';
+/** Events stream reconnects: first after this, doubling up to EVENTS_BACKOFF_MAX_MS. */
+const EVENTS_BACKOFF_MS = 500;
+const EVENTS_BACKOFF_MAX_MS = 10_000;
+/** The kubelet's workerResyncIntervalJitterFactor: a resync is due after frequency * [1, 1.5). */
+const RESYNC_JITTER = 0.5;
 
 export class PodManager implements LogSource {
   private readonly pods: Informer<Pod>;
@@ -46,6 +58,8 @@ export class PodManager implements LogSource {
   private readonly secrets: ResourceClient<Secret>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly queue = new WorkQueue();
+  /** When each pod's next periodic sync is due (ms since epoch). */
+  private readonly resyncDue = new Map<string, number>();
   private readonly deps: PodWorkerDeps;
   private readonly log: Logger;
   private synced = false;
@@ -127,12 +141,39 @@ export class PodManager implements LogSource {
     }
     await this.removeOrphans();
     this.synced = true;
-    const events = this.followDockerEvents(signal);
+    const pleg = new Pleg({
+      runtime: this.o.runtime, labels: { [LABEL_NODE]: this.o.nodeName }, podUidLabel: LABEL_POD_UID, log: this.o.log,
+      onPodChanged: (uid) => { if (this.workers.has(uid)) this.queue.add(uid); },
+    });
+    const loops = [pleg.run(signal), this.resyncLoop(signal)];
+    if (this.o.dockerEvents === false) this.log.info('Docker events not followed (--no-docker-events); the relist alone notices container changes');
+    else loops.push(this.followDockerEvents(signal));
     const workers = runWorkers(this.queue, (uid) => this.syncPod(uid), { workers: this.o.workers ?? 16, log: this.log });
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     await this.queue.shutDown();
     for (const w of this.workers.values()) w.stop();
-    await Promise.allSettled([...informers, events, workers]);
+    await Promise.allSettled([...informers, ...loops, workers]);
+  }
+
+  /**
+   * Queues every pod whose periodic sync is due, checking each second (the kubelet's
+   * syncTicker and getPodsToSync): a pod is synced at least once per sync frequency
+   * even when nothing reported a change (configMap and secret volume contents follow).
+   */
+  private async resyncLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const now = Date.now();
+      for (const [uid, due] of this.resyncDue) {
+        if (due > now) continue;
+        this.resyncDue.delete(uid);
+        this.queue.add(uid);
+      }
+      try {
+        await sleep(1000, undefined, { signal });
+      } catch {
+        return; // aborted
+      }
+    }
   }
 
   private podByUid(uid: string): Pod | undefined {
@@ -143,6 +184,7 @@ export class PodManager implements LogSource {
     this.log.trace({ uid }, 'sync pod');
     const pod = this.podByUid(uid);
     let worker = this.workers.get(uid);
+    this.resyncDue.delete(uid);
     if (!pod) {
       // Deleted outright (or force-deleted): nothing may keep running for it.
       if (worker) {
@@ -157,6 +199,8 @@ export class PodManager implements LogSource {
       this.workers.set(uid, worker);
     }
     await worker.sync(pod);
+    const frequency = this.o.syncFrequencyMs ?? 60_000;
+    this.resyncDue.set(uid, Date.now() + frequency * (1 + Math.random() * RESYNC_JITTER));
   }
 
   /** Removes containers (and volume directories) of pods this node no longer has. */
@@ -175,12 +219,23 @@ export class PodManager implements LogSource {
     for (const uid of await podDirs(this.o.rootDir)) if (!this.podByUid(uid)) await cleanupPodVolumes(this.o.rootDir, uid);
   }
 
-  /** Syncs a pod as soon as Docker says one of its containers started, died or vanished. */
+  /**
+   * The fast path: syncs a pod as soon as Docker says one of its containers started,
+   * died or vanished. A broken stream (dockerd restarted) is reconnected with back-off;
+   * the break is logged once, and so is the reconnect. Meanwhile the relist notices.
+   */
   private async followDockerEvents(signal: AbortSignal): Promise<void> {
     let since = Math.floor(Date.now() / 1000);
+    let backoff = EVENTS_BACKOFF_MS;
+    let broken = false;
+    const onOpen = (): void => {
+      backoff = EVENTS_BACKOFF_MS;
+      if (broken) this.log.info('Docker events stream reconnected');
+      broken = false;
+    };
     while (!signal.aborted) {
       try {
-        for await (const ev of this.o.runtime.events({ labels: { [LABEL_NODE]: this.o.nodeName }, since, signal })) {
+        for await (const ev of this.o.runtime.events({ labels: { [LABEL_NODE]: this.o.nodeName }, since, signal, onOpen })) {
           since = Math.floor(ev.time.getTime() / 1000);
           if (ev.action !== 'die' && ev.action !== 'start' && ev.action !== 'oom' && ev.action !== 'destroy') continue;
           const uid = ev.labels[LABEL_POD_UID];
@@ -188,9 +243,16 @@ export class PodManager implements LogSource {
         }
       } catch (err) {
         if (signal.aborted) return;
-        this.log.warn({ err: (err as Error).message }, 'Docker events stream failed; reconnecting');
-        await new Promise((r) => setTimeout(r, 1000));
+        if (!broken) this.log.warn({ err }, 'Docker events stream broke; reconnecting with back-off (the relist keeps noticing changes)');
+        else this.log.debug({ err, backoffMs: backoff }, 'Docker events stream reconnect failed');
+        broken = true;
       }
+      try {
+        await sleep(backoff, undefined, { signal });
+      } catch {
+        return; // aborted
+      }
+      backoff = Math.min(backoff * 2, EVENTS_BACKOFF_MAX_MS);
     }
   }
 

@@ -241,18 +241,26 @@ export class PodWorker {
     }
   }
 
-  /** Creates the sandbox when there is none running. False when it cannot be created yet. */
+  /**
+   * Creates the sandbox when there is none running. False when it cannot be created
+   * (yet, or ever: a pod that must not start again).
+   */
   private async ensureSandbox(): Promise<boolean> {
     if (this.sandboxId) {
       const sb = await this.d.runtime.inspect(this.sandboxId);
       if (sb?.state === 'running') return true;
-      // The sandbox died: its network namespace is gone, so are the containers' (the
-      // kubelet kills them and starts over in a new sandbox; restarts are counted).
-      this.log.warn({ sandbox: this.sandboxId }, 'pod sandbox is not running; recreating it');
+      // The sandbox died (a dockerd restart stops every container): its network
+      // namespace is gone, so are the containers'. The kubelet kills them, then starts
+      // over in a new sandbox (restarts are counted) unless nothing may start again.
       for (const rec of this.records.values()) {
         this.stopProbes(rec);
         if (rec.id) await this.d.runtime.stop(rec.id, 0);
       }
+      if (!(await this.anythingToStart())) {
+        this.log.info({ sandbox: this.sandboxId }, 'pod sandbox is not running and no container may start again; not recreating it');
+        return false;
+      }
+      this.log.warn({ sandbox: this.sandboxId }, 'pod sandbox is not running; recreating it');
       await this.d.runtime.remove(this.sandboxId, { force: true });
       this.sandboxId = undefined;
     }
@@ -291,6 +299,24 @@ export class PodWorker {
     this.podIP = await this.d.runtime.sandboxIP(this.sandboxId);
     this.startTime ??= this.pod.status?.startTime ?? time(new Date());
     return true;
+  }
+
+  /**
+   * Whether a new sandbox would run anything (the kubelet's computePodActions): not
+   * under Never once containers were created, nor under OnFailure when every
+   * container succeeded.
+   */
+  private async anythingToStart(): Promise<boolean> {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    if (policy === 'Always') return true;
+    const created = [...this.records.values()].filter((r) => r.id);
+    if (policy === 'Never') return created.length === 0;
+    for (const c of this.pod.spec?.containers ?? []) {
+      const id = this.records.get(c.name)?.id;
+      const cur = id ? await this.d.runtime.inspect(id) : undefined;
+      if (!(cur?.state === 'exited' && cur.exitCode === 0)) return true;
+    }
+    return false;
   }
 
   /** Starts a new instance of an exited container, or shows CrashLoopBackOff until its back-off has passed. */

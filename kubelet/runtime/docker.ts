@@ -393,6 +393,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (signal.aborted) return;
       throw toRuntimeError(err);
     }
+    opts.onOpen?.();
     // http.request's signal does not reach a response already being read.
     const onAbort = (): void => void res.destroy();
     signal.addEventListener('abort', onAbort, { once: true });

@@ -253,6 +253,8 @@ export interface EventsOptions {
   since?: number;
   /** Aborting ends the iteration cleanly (no error). */
   signal: AbortSignal;
+  /** Called once the daemon has answered: the stream is live (events may still be none). */
+  onOpen?: () => void;
 }
 
 export interface LogsOptions {
