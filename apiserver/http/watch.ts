@@ -26,6 +26,8 @@ export interface WatchServeOptions {
   signal: AbortSignal;
   log: Logger;
   onEnd: () => void;
+  /** Limits (defaults MAX_BUFFERED_BYTES, MAX_TOTAL_BUFFERED_BYTES, MIN_BUFFERED_TO_CLOSE); tests lower them. */
+  limits?: { maxBufferedBytes: number; maxTotalBufferedBytes: number; minBufferedToClose: number };
 }
 
 // Every watcher of an event gets the same bytes: serialize each object once, whatever
@@ -42,6 +44,19 @@ function eventLine(type: string, obj: KubeObject): string {
 
 /** Bytes all watch streams hold unsent, kept up to date by each stream. */
 let totalBuffered = 0;
+/** Every open stream, to find the one holding the most when the total is too high. */
+const streams = new Map<ServerResponse, (err: StatusError) => void>();
+
+/** Closes the stream holding the most unsent bytes (at least minBytes), with err. */
+function closeLargest(minBytes: number, err: StatusError): ServerResponse | undefined {
+  let largest: ServerResponse | undefined;
+  for (const res of streams.keys()) if (!largest || res.writableLength > largest.writableLength) largest = res;
+  if (!largest || largest.writableLength < minBytes) return undefined;
+  streams.get(largest)?.(err);
+  return largest;
+}
+
+const tooSlow = (): StatusError => expired('the watch was closed because its client did not keep up with the events: list again and watch from the list\'s resourceVersion');
 
 /** The revision a watch starts after, or undefined for "current state first". */
 export function watchStart(q: ListQuery): number | undefined {
@@ -56,6 +71,7 @@ export function watchStart(q: ListQuery): number | undefined {
  */
 export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: WatchServeOptions): void {
   const q = opts.query;
+  const limits = opts.limits ?? { maxBufferedBytes: MAX_BUFFERED_BYTES, maxTotalBufferedBytes: MAX_TOTAL_BUFFERED_BYTES, minBufferedToClose: MIN_BUFFERED_TO_CLOSE };
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   let ended = false;
@@ -71,6 +87,7 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
   const end = (): void => {
     if (ended) return;
     ended = true;
+    streams.delete(res);
     unregister?.();
     for (const t of timers) clearTimeout(t); // clearTimeout clears intervals too
     res.end();
@@ -102,13 +119,18 @@ export function serveWatch(reg: GenericRegistry, res: ServerResponse, opts: Watc
     res.write(line);
     recount();
     // A watcher that cannot keep up is closed with an ERROR after what it was sent, as
-    // the cacher terminates blocked watchers; it lists again and resumes.
-    if (res.writableLength > MAX_BUFFERED_BYTES || (totalBuffered > MAX_TOTAL_BUFFERED_BYTES && res.writableLength > MIN_BUFFERED_TO_CLOSE)) {
+    // the cacher terminates blocked watchers; it lists again and resumes. Past the
+    // total, the watcher holding the most goes, whichever is writing now.
+    if (res.writableLength > limits.maxBufferedBytes) {
       opts.log.warn({ resource: reg.ri.plural, buffered: res.writableLength, totalBuffered }, 'closing a watch that does not keep up');
-      sendError(expired('the watch was closed because its client did not keep up with the events: list again and watch from the list\'s resourceVersion'));
+      sendError(tooSlow());
+    } else if (totalBuffered > limits.maxTotalBufferedBytes) {
+      const closed = closeLargest(limits.minBufferedToClose, tooSlow());
+      if (closed) opts.log.warn({ resource: reg.ri.plural, totalBuffered }, 'closing the watch holding the most unsent events: all watches together hold too much');
     }
   };
   res.on('drain', recount);
+  streams.set(res, sendError);
   const transform = opts.transform;
   /** The newest revision this watcher was told of: bookmarks never go below it. */
   let lastRev = 0;

@@ -434,7 +434,7 @@ export class GenericRegistry {
         try {
           deleted.push((await this.delete(item.metadata.namespace, item.metadata.name as string, dopts, wopts)).obj);
         } catch (err) {
-          if (!(err instanceof StatusError && err.code === 404)) throw err;
+          if (!isNotFound(err)) throw err;
         }
       }
     };
