@@ -22,9 +22,75 @@ export class StatusError extends Error {
 }
 
 export function makeStatus(code: number, reason: StatusReason, message: string, details?: StatusDetails): Status {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (details) status.details = details;
-  return status;
+  return orderedStatus({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code });
+}
+
+/**
+ * The Status as Go's json encoder writes a metav1.Status: fields in the order of the Go
+ * struct (kind, apiVersion, metadata, status, message, reason, details, code; details:
+ * name, group, kind, uid, causes, retryAfterSeconds; causes: reason, message, field) and
+ * the empty ones left out, as their omitempty tags say. Clients compare error bodies.
+ */
+export function orderedStatus(s: Status): Status {
+  const out: Record<string, unknown> = { kind: s.kind, apiVersion: s.apiVersion, metadata: s.metadata ?? {} };
+  if (s.status) out.status = s.status;
+  if (s.message) out.message = s.message;
+  if (s.reason) out.reason = s.reason;
+  if (s.details) {
+    const d = s.details;
+    const details: Record<string, unknown> = {};
+    if (d.name) details.name = d.name;
+    if (d.group) details.group = d.group;
+    if (d.kind) details.kind = d.kind;
+    if (d.uid) details.uid = d.uid;
+    if (d.causes?.length) {
+      details.causes = d.causes.map((c) => {
+        const cause: StatusCause = {};
+        if (c.reason) cause.reason = c.reason;
+        if (c.message) cause.message = c.message;
+        if (c.field) cause.field = c.field;
+        return cause;
+      });
+    }
+    if (d.retryAfterSeconds) details.retryAfterSeconds = d.retryAfterSeconds;
+    out.details = details;
+  }
+  if (s.code) out.code = s.code;
+  return out as unknown as Status;
+}
+
+/**
+ * Go's strconv.Quote (and fmt's %q) of a string: double quotes, backslash escapes for
+ * quotes, backslashes and control characters, \u or \U for what is not printable.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const r = ch.codePointAt(0) as number;
+    switch (ch) {
+      case '"': out += '\\"'; continue;
+      case '\\': out += '\\\\'; continue;
+      case '\x07': out += '\\a'; continue;
+      case '\b': out += '\\b'; continue;
+      case '\f': out += '\\f'; continue;
+      case '\n': out += '\\n'; continue;
+      case '\r': out += '\\r'; continue;
+      case '\t': out += '\\t'; continue;
+      case '\v': out += '\\v'; continue;
+    }
+    if (r < 0x20 || r === 0x7f) out += `\\x${r.toString(16).padStart(2, '0')}`;
+    else if (r >= 0xd800 && r <= 0xdfff) out += '\ufffd'; // Go decoded a lone surrogate as U+FFFD
+    else if (!isGoPrintable(r)) out += r > 0xffff ? `\\U${r.toString(16).padStart(8, '0')}` : `\\u${r.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+/** unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+function isGoPrintable(r: number): boolean {
+  if (r < 0x80) return r >= 0x20 && r < 0x7f;
+  return !NOT_PRINTABLE.test(String.fromCodePoint(r));
 }
 
 /** The qualified resource name Kubernetes prints: "pods", "deployments.apps". */
@@ -43,12 +109,22 @@ export function conflict(q: Qualified, name: string, why: string): StatusError {
   return new StatusError(makeStatus(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(q)} "${name}": ${why}`, { name, group: q.group || undefined, kind: q.resource }));
 }
 
-/** 422 Invalid; kind is the object kind ("Pod"), causes name each bad field. */
+/**
+ * 422 Invalid, as apimachinery's NewInvalid: kind is the object kind ("Pod"), causes
+ * name each bad field; the message lists each distinct cause once, in brackets when
+ * there are several.
+ */
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): StatusError {
-  const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
+  const messages = [...new Set(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message ?? '')))];
   const what = group ? `${kind}.${group}` : kind;
-  const details: StatusDetails = { name, group: group || undefined, kind, causes };
-  return new StatusError(makeStatus(422, 'Invalid', `${what} "${name}" is invalid: ${causes.length > 1 ? `[${summary}]` : summary}`, details));
+  const details: StatusDetails = { name, group, kind, causes };
+  const summary = messages.length > 1 ? `[${messages.join(', ')}]` : messages[0];
+  return new StatusError(makeStatus(422, 'Invalid', `${what} ${goQuote(name)} is invalid${summary === undefined ? '' : `: ${summary}`}`, details));
+}
+
+/** 422 for a bad query parameter of a verb's options (CreateOptions, ListOptions...). */
+export function invalidOptions(kind: string, causes: StatusCause[]): StatusError {
+  return invalid(kind, 'meta.k8s.io', '', causes);
 }
 
 export function badRequest(message: string): StatusError {

@@ -20,7 +20,7 @@ import { serviceStrategy } from './registry/services.js';
 import { appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy } from './registry/simple.js';
 import { Allocator, ipToNumber, ipToString, parseCidr, parsePortRange, portToNumber } from './allocator.js';
 import { AllocationRepair } from './allocation-repair.js';
-import { MAX_BODY_BYTES } from './http/body.js';
+import { encodeJSON, MAX_BODY_BYTES } from './http/body.js';
 import { drainBody, oversizeLength } from './http/oversize-body.js';
 import { parseResourcePath, type RequestInfo } from './http/request-info.js';
 import { handleResource, verbOf } from './http/rest.js';
@@ -31,7 +31,7 @@ import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
 import { proxyPodLogs } from './log-proxy.js';
 import { versionInfo } from './version.js';
-import type { Query } from './http/list-options.js';
+import { prettyPrint, type Query } from './http/list-options.js';
 
 export interface ApiServerOptions {
   etcdServers: string[];
@@ -173,11 +173,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     if (reply.sent || reply.raw.headersSent) return;
     // As kube-apiserver's responsewriters: a Status that says when to retry says it in the header too.
     if (status.details?.retryAfterSeconds) void reply.header('Retry-After', String(status.details.retryAfterSeconds));
-    void reply.code(status.code).type('application/json').send(JSON.stringify(status));
+    void reply.code(status.code).type('application/json').send(encodeJSON(status, prettyPrint((req.query ?? {}) as Query, req.headers['user-agent'])));
   });
   app.setNotFoundHandler((req, reply) => {
     const status = makeStatus(404, 'NotFound', 'the server could not find the requested resource');
-    void reply.code(404).type('application/json').send(JSON.stringify(status));
+    void reply.code(404).type('application/json').send(encodeJSON(status, prettyPrint((req.query ?? {}) as Query, req.headers['user-agent'])));
   });
 
   const users = new WeakMap<FastifyRequest, UserInfo>();
@@ -197,7 +197,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     if (length === undefined) return;
     await drainBody(req.raw, length);
     const status = tooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`).status;
-    return reply.code(413).header('connection', 'close').type('application/json').send(JSON.stringify(status));
+    return reply.code(413).header('connection', 'close').type('application/json').send(encodeJSON(status));
   });
 
   app.addHook('onResponse', (req, reply, done) => {
@@ -214,7 +214,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   let securePort = opts.securePort;
   const json = (reply: FastifyReply, obj: unknown, code = 200): void => {
-    void reply.code(code).type('application/json').send(JSON.stringify(obj));
+    void reply.code(code).type('application/json').send(encodeJSON(obj, prettyPrint((reply.request.query ?? {}) as Query, reply.request.headers['user-agent'])));
   };
 
   app.get('/version', (_req, reply) => json(reply, versionInfo()));
@@ -281,7 +281,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     podLogs: (req: FastifyRequest, reply: FastifyReply, pod: KubeObject) => proxyPodLogs(req, reply, pod, registries.get(findResource('', 'v1', 'nodes') as ResourceInfo) as GenericRegistry),
   };
   const resourceRoute = (group: string, version: string, rest_: string, req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const segs = rest_.split('?')[0].split('/').map(decodeURIComponent);
+    // fastify hands the path over decoded once, as Go's URL.Path is: no second decoding.
+    const segs = rest_.split('?')[0].split('/');
     const info = parseResourcePath(group, version, segs);
     reqInfo.set(req, { verb: verbOf(req.method, info, (req.query ?? {}) as Query), resource: info.subresource ? `${info.ri.plural}/${info.subresource}` : info.ri.plural });
     return handleResource(rest, info, req, reply);

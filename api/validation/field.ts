@@ -3,6 +3,7 @@
 // field is the JSON path ("spec.containers[0].image") and whose message is
 // field.Error.ErrorBody() ("Invalid value: \"x\": <detail>").
 import type { StatusCause } from '../types/meta.js';
+import { goQuote } from '../errors.js';
 
 export type CauseReason =
   | 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate'
@@ -28,13 +29,13 @@ export const key = (path: string, k: string): string => `${path}[${k}]`;
 /** A Go %#v-like rendering of map[string]string and []string, as Kubernetes prints them. */
 function goLiteral(value: unknown): string | undefined {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-    return `[]string{${value.map((v) => JSON.stringify(v)).join(', ')}}`;
+    return `[]string{${value.map((v) => goQuote(v)).join(', ')}}`;
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.every(([, v]) => typeof v === 'string')) {
       entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `map[string]string{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+      return `map[string]string{${entries.map(([k, v]) => `${goQuote(k)}:${goQuote(v as string)}`).join(', ')}}`;
     }
   }
   return undefined;
@@ -48,7 +49,7 @@ function goLiteral(value: unknown): string | undefined {
 export function formatValue(value: unknown): string {
   if (value instanceof Raw) return value.text;
   if (value === undefined || value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return goLiteral(value) ?? JSON.stringify(value);
 }
@@ -72,7 +73,7 @@ export const invalid = (field: string, value: unknown, detail: string): FieldCau
 /** "Unsupported value: <value>: supported values: "a", "b"". */
 export const notSupported = (field: string, value: unknown, valid: readonly string[]): FieldCause =>
   cause('FieldValueNotSupported', field, withDetail(`Unsupported value: ${formatValue(value)}`,
-    valid.length ? `supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}` : ''));
+    valid.length ? `supported values: ${valid.map((v) => goQuote(v)).join(', ')}` : ''));
 
 /** "Duplicate value: <value>" (plus ": detail"). */
 export const duplicate = (field: string, value: unknown, detail = ''): FieldCause =>

@@ -1,9 +1,14 @@
 // Decodes request bodies by Content-Type: JSON, YAML and Kubernetes protobuf objects for
 // writes (client-go's typed clients, e.g. `kubectl create deployment`, send protobuf), and
-// the three patch formats for PATCH. Every failure is a Status a person can act on.
+// the three patch formats for PATCH; and encodes JSON responses as Go's encoder writes
+// them. A body that cannot be decoded gets the 400 Status kube-apiserver answers, in its
+// words (its json/yaml decoders' messages), before anything else reads it: nothing
+// nested deeper than 10,000 levels gets past decoding.
 import { parse as parseYaml } from 'yaml';
-import { badRequest, unsupportedMediaType } from '../../api/errors.js';
+import { badRequest, orderedStatus, StatusError, unsupportedMediaType } from '../../api/errors.js';
 import { decodeKubernetesProtobuf } from '../../api/protobuf/index.js';
+import type { Status } from '../../api/types/meta.js';
+import { goSyntaxError, MAX_NESTING_DEPTH, tooDeep } from './go-json.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -11,42 +16,178 @@ export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-pa
 
 const mediaType = (contentType: string | undefined): string => (contentType ?? '').split(';')[0].trim().toLowerCase();
 
-/** Parses the body of a create or update: a JSON, YAML or Kubernetes protobuf object. */
-export function decodeObject(contentType: string | undefined, body: Buffer | undefined): unknown {
-  const mt = mediaType(contentType);
-  if (!body || body.length === 0) throw badRequest('the request body is empty: send the object as JSON or YAML');
-  if (mt === 'application/json' || mt === '' || mt === '*/*') return parseJson(body);
-  if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return parseYamlBody(body);
-  if (mt === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(body);
-  throw unsupportedMediaType(contentType ?? '');
+/**
+ * kube-apiserver's words for a body it cannot even find the kind of:
+ * `the object provided is unrecognized (must be of type Pod): <why> ({"metadata": ...)`.
+ */
+function unrecognized(into: string, why: string, body: Buffer): StatusError {
+  return badRequest(`the object provided is unrecognized (must be of type ${into}): ${why} (${summarizeData(body, 30)})`);
 }
 
-/** Parses the body of a PATCH; returns the media type that picks the patch algorithm. */
+/** apiserver's summarizeData: the start of a JSON object as text, anything else in hex. */
+function summarizeData(data: Buffer, maxLength: number): string {
+  if (data.length === 0) return '<empty>';
+  const head = data.subarray(0, maxLength);
+  const more = data.length > maxLength ? ' ...' : '';
+  return data[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
+}
+
+/** The Go type Kubernetes' meta factory decodes apiVersion and kind into, as Go prints it. */
+const FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/** How encoding/json names a JSON value's kind in its type errors. */
+export function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/**
+ * Parses the body of a create or update: a JSON, YAML or Kubernetes protobuf object.
+ * `into` is the kind the endpoint takes (Pod, Scale, Binding, DeleteOptions), named in
+ * errors. A JSON null is the empty object, as Go decodes it; anything but an object, or
+ * an apiVersion or kind that is not a string, is kube-apiserver's 400.
+ */
+export function decodeObject(contentType: string | undefined, body: Buffer | undefined, into = 'Object'): unknown {
+  const mt = mediaType(contentType);
+  const data = body ?? Buffer.alloc(0);
+  let value: unknown;
+  if (mt === 'application/json' || mt === '' || mt === '*/*') {
+    const parsed = parseJson(data);
+    if ('error' in parsed) throw unrecognized(into, `couldn't get version/kind; json parse error: ${parsed.error}`, data);
+    value = parsed.value;
+  } else if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
+    value = yamlToJson(data, (why) => unrecognized(into, `error converting YAML to JSON: ${why}`, data));
+  } else if (mt === 'application/vnd.kubernetes.protobuf') {
+    if (data.length === 0) throw unrecognized(into, 'empty body', data);
+    return decodeKubernetesProtobuf(data);
+  } else {
+    throw unsupportedMediaType(contentType ?? '');
+  }
+  if (value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw unrecognized(into, `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonKind(value)} into Go value of type ${FIND_KIND}`, data);
+  }
+  const typeMeta = value as { apiVersion?: unknown; kind?: unknown };
+  for (const [field, v] of Object.entries(typeMeta)) {
+    if ((field === 'apiVersion' || field === 'kind') && v !== null && typeof v !== 'string') {
+      throw unrecognized(into, `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonKind(v)} into Go struct field .${field} of type string`, data);
+    }
+  }
+  if (typeof typeMeta.apiVersion === 'string' && typeMeta.apiVersion !== '/' && typeMeta.apiVersion.split('/').length > 2) {
+    throw unrecognized(into, `unexpected GroupVersion string: ${typeMeta.apiVersion}`, data);
+  }
+  return value;
+}
+
+/**
+ * Parses the body of a PATCH; returns the media type that picks the patch algorithm.
+ * Bad JSON (or JSON nested too deep) is kube-apiserver's "invalid JSON patch"; a body of
+ * the wrong shape for its patch type gets the message of the Go library that reads it.
+ */
 export function decodePatch(contentType: string | undefined, body: Buffer | undefined): { type: string; patch: unknown } {
   const mt = mediaType(contentType);
   if (!PATCH_TYPES.includes(mt)) throw unsupportedMediaType(contentType ?? '');
-  if (!body || body.length === 0) throw badRequest('the patch body is empty');
-  const patch = parseJson(body);
-  if (mt === 'application/json-patch+json' ? !Array.isArray(patch) : (patch === null || typeof patch !== 'object' || Array.isArray(patch))) {
-    throw badRequest(mt === 'application/json-patch+json'
-      ? 'a JSON patch must be a JSON array of operations'
-      : 'a merge patch must be a JSON object');
+  const data = body ?? Buffer.alloc(0);
+  const parsed = parseJson(data);
+  if ('error' in parsed) throw badRequest('invalid JSON patch');
+  const patch = parsed.value;
+  switch (mt) {
+    case 'application/json-patch+json':
+      // evanphx/json-patch decodes a []map[string]*json.RawMessage; null is no operations.
+      if (patch === null) return { type: mt, patch: [] };
+      if (!Array.isArray(patch)) throw badRequest(`json: cannot unmarshal ${jsonKind(patch)} into Go value of type jsonpatch.Patch`);
+      for (const op of patch) {
+        if (op !== null && (typeof op !== 'object' || Array.isArray(op))) throw badRequest(`json: cannot unmarshal ${jsonKind(op)} into Go value of type jsonpatch.Operation`);
+      }
+      return { type: mt, patch: patch.map((op) => op ?? {}) };
+    case 'application/merge-patch+json':
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('Invalid JSON Patch');
+      return { type: mt, patch };
+    default:
+      // A strategic merge patch is read into a map[string]interface{}; null patches nothing.
+      if (patch === null) return { type: mt, patch: {} };
+      if (typeof patch !== 'object' || Array.isArray(patch)) throw badRequest(`json: cannot unmarshal ${jsonKind(patch)} into Go value of type map[string]interface {}`);
+      return { type: mt, patch };
   }
-  return { type: mt, patch };
 }
 
-function parseJson(body: Buffer): unknown {
+/** The JSON value of data, or Go's error for it (bad syntax, or nesting past the limit). */
+function parseJson(data: Buffer): { value: unknown } | { error: string } {
+  if (!tooDeep(data)) {
+    try {
+      return { value: JSON.parse(data.toString('utf8')) as unknown };
+    } catch {
+      // fall through: Go's scanner names the problem
+    }
+  }
+  return { error: goSyntaxError(data) ?? 'invalid JSON' };
+}
+
+/** Longest run of open flow collections ([ and {) outside quoted scalars and comments. */
+function yamlFlowTooDeep(text: string): { line: number; column: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let column = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    column++;
+    if (c === '\n') { line++; column = 0; }
+    if (quote) {
+      if (c === quote) {
+        if (quote === "'" && text[i + 1] === "'") { i++; column++; } else quote = '';
+      } else if (c === '\\' && quote === '"') { i++; column++; }
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING_DEPTH) return { line, column };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+/**
+ * YAML to a plain JSON value, as sigs.k8s.io/yaml's YAMLToJSON does before the JSON
+ * decoder runs. Anything it cannot represent in JSON (cycles through anchors) is an error.
+ */
+function yamlToJson(data: Buffer, fail: (why: string) => StatusError): unknown {
+  const text = data.toString('utf8');
+  const deep = yamlFlowTooDeep(text);
+  if (deep) throw fail(`yaml: while increasing flow level at line ${deep.line}, column ${deep.column}: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    // prettyErrors off: the yaml library's error excerpt is costly (and can exhaust
+    // memory) on pathological input.
+    value = parseYaml(text, { maxAliasCount: 100, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   } catch (err) {
-    throw badRequest(`the body of the request could not be decoded as JSON: ${(err as Error).message}`);
+    const e = err as Error & { linePos?: { line: number; col: number }[] };
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : '';
+    throw fail(`yaml: ${where}${e.message.split('\n')[0]}`);
+  }
+  if (value === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch (err) {
+    throw fail(`yaml: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 
-function parseYamlBody(body: Buffer): unknown {
-  try {
-    return parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
-  } catch (err) {
-    throw badRequest(`the body of the request could not be decoded as YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+const HTML_CHARS = /[<>&\u2028\u2029]/g;
+const HAS_HTML_CHARS = /[<>&\u2028\u2029]/;
+const htmlEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * A JSON response body as Go's encoder writes it: json.Encoder's compact form ending
+ * in a newline (json.MarshalIndent's two-space form with no newline when pretty), with
+ * <, >, & and the line separators escaped, and a Status's fields in metav1.Status order.
+ */
+export function encodeJSON(obj: unknown, pretty = false): string {
+  const value = obj !== null && typeof obj === 'object' && (obj as { kind?: unknown }).kind === 'Status' ? orderedStatus(obj as Status) : obj;
+  const text = pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value) + '\n';
+  return HAS_HTML_CHARS.test(text) ? text.replace(HTML_CHARS, htmlEscape) : text;
 }

@@ -10,8 +10,9 @@ import { unknownFields } from '../../api/schemas/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { bindPod } from '../registry/pods.js';
 import { toTable } from '../tables.js';
-import { decodeObject, decodePatch } from './body.js';
-import { param, parseListQuery, type Query } from './list-options.js';
+import { checkShape, undecodable } from '../../api/schemas/shape.js';
+import { decodeObject, decodePatch, encodeJSON } from './body.js';
+import { deleteOptionsFromQuery, includeObject, param, parseListQuery, parseWriteQuery, prettyPrint, queryBool, validateDeleteOptions, type Query } from './list-options.js';
 import type { RequestInfo } from './request-info.js';
 import { serveWatch, watchStart } from './watch.js';
 
@@ -50,7 +51,7 @@ export function verbOf(method: string, info: RequestInfo, query: Query): string 
   switch (method) {
     case 'GET': case 'HEAD':
       if (info.name) return 'get';
-      return param(query, 'watch') === 'true' || param(query, 'watch') === '1' ? 'watch' : 'list';
+      return queryBool(param(query, 'watch')) ? 'watch' : 'list';
     case 'POST': return 'create';
     case 'PUT': return 'update';
     case 'PATCH': return 'patch';
@@ -64,24 +65,29 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
   const reg = ctx.registry(info);
   const { namespace, name, subresource } = info;
   const format = negotiate(req.headers.accept);
-  const dryRun = param(query, 'dryRun') === 'All';
   const body = req.body as Buffer | undefined;
   const method = req.method;
+  const optionsKind = method === 'POST' ? 'CreateOptions' : method === 'PUT' ? 'UpdateOptions' : method === 'PATCH' ? 'PatchOptions' : undefined;
+  const writeQuery = optionsKind ? parseWriteQuery(optionsKind, query) : undefined;
+  const dryRun = writeQuery?.dryRun ?? false;
+  const pretty = prettyPrint(query, req.headers['user-agent']);
 
   const send = (code: number, obj: unknown): void => {
     if (format === 'table' && obj && typeof obj === 'object' && 'metadata' in obj) {
       obj = asTable(reg, obj as KubeObject | List, query);
     }
     if (format === 'yaml') void reply.code(code).type('application/yaml').send(toYaml(obj));
-    else void reply.code(code).type('application/json').send(JSON.stringify(obj));
+    else void reply.code(code).type('application/json').send(encodeJSON(obj, pretty));
   };
 
-  const checkFields = fieldValidator(reg, param(query, 'fieldValidation'), reply);
+  const checkFields = fieldValidator(reg, writeQuery?.fieldValidation, reply);
 
   if (subresource === 'scale') return scale(reg, info, req, send, dryRun);
   if (subresource === 'binding') {
     if (method !== 'POST') throw methodNotAllowed(`${method} is not allowed on pods/binding`);
-    return bind(reg, info, decodeObject(req.headers['content-type'], body) as KubeObject, send);
+    const binding = decodeObject(req.headers['content-type'], body, 'Binding') as KubeObject;
+    checkShape({ group: '', version: 'v1', kind: 'Binding' }, binding);
+    return bind(reg, info, binding, send);
   }
   if (subresource === 'log') {
     if (method !== 'GET') throw methodNotAllowed(`${method} is not allowed on pods/log`);
@@ -90,7 +96,8 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
   }
   if (subresource === 'finalize') {
     if (method !== 'PUT') throw methodNotAllowed(`${method} is not allowed on namespaces/finalize`);
-    const obj = decodeObject(req.headers['content-type'], body) as KubeObject & { spec?: { finalizers?: string[] } };
+    const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject & { spec?: { finalizers?: string[] } };
+    checkShape(reg.ri, obj);
     const out = await reg.guaranteedUpdate(undefined, name as string, (cur) => {
       (cur as { spec?: unknown }).spec = { ...((cur as { spec?: object }).spec ?? {}), finalizers: obj?.spec?.finalizers ?? [] };
       return cur;
@@ -122,13 +129,15 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     }
     case 'POST': {
       if (name) throw methodNotAllowed(`POST is not allowed on a named ${reg.ri.singular}; use PUT or PATCH`);
-      const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
+      const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject;
+      checkShape(reg.ri, obj);
       checkFields(obj);
       return send(201, await reg.create(namespace, obj, { dryRun, owned: true }));
     }
     case 'PUT': {
       if (!name) throw methodNotAllowed(`PUT needs the name of the ${reg.ri.singular} in the path`);
-      const obj = decodeObject(req.headers['content-type'], body) as KubeObject;
+      const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject;
+      checkShape(reg.ri, obj);
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
       checkFields(obj);
       return send(200, await reg.update(namespace, name, obj, { dryRun, subresource }));
@@ -141,7 +150,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     case 'DELETE': {
       const opts = deleteOptions(query, body, req.headers['content-type']);
       // kubectl delete --dry-run=server asks in the DeleteOptions body, not the query.
-      const dry = dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All'));
+      const dry = Array.isArray(opts.dryRun) && opts.dryRun.length > 0;
       if (!name) {
         const lq = parseListQuery(reg.ri, query);
         return send(200, await reg.deleteCollection({ namespace, matches: lq.matches }, opts, { dryRun: dry }));
@@ -169,42 +178,38 @@ function fieldValidator(reg: GenericRegistry, mode: string | undefined, reply: F
   return (obj) => {
     const unknown = unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
     if (!unknown.length) return;
-    if (m === 'Strict') throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    if (m === 'Strict') throw undecodable(reg.ri, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     void reply.header('Warning', unknown.map((f) => `299 - "unknown field \"${f}\""`).join(', '));
   };
 }
 
-/** DeleteOptions come from the body (kubectl) or from query parameters (curl). */
+/**
+ * DeleteOptions come from the body (kubectl, client-go) or, when there is none, from the
+ * query (curl), as kube-apiserver reads them; then they are validated as it does. A
+ * dryRun in the query counts with a body too (our client sends it there), since a dry
+ * run never writes.
+ */
 function deleteOptions(query: Query, body: Buffer | undefined, contentType: string | undefined): DeleteOptions {
-  let opts: DeleteOptions = {};
+  let opts: DeleteOptions;
   if (body && body.length) {
-    const parsed = decodeObject(contentType, body);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('DeleteOptions must be a JSON object');
-    opts = parsed as DeleteOptions;
+    opts = decodeObject(contentType, body, 'DeleteOptions') as DeleteOptions;
+    checkShape({ group: '', version: 'v1', kind: 'DeleteOptions' }, opts);
+    const queryDryRun = deleteOptionsFromQuery({ dryRun: query.dryRun }).dryRun;
+    if (queryDryRun !== undefined && opts.dryRun === undefined) opts.dryRun = queryDryRun as string[];
+  } else {
+    opts = deleteOptionsFromQuery(query) as DeleteOptions;
   }
-  const grace = param(query, 'gracePeriodSeconds');
-  if (grace !== undefined) {
-    if (!/^-?\d+$/.test(grace)) throw badRequest(`invalid gracePeriodSeconds: ${JSON.stringify(grace)}`);
-    opts.gracePeriodSeconds = Number(grace);
-  }
-  const policy = param(query, 'propagationPolicy');
-  if (policy !== undefined) opts.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
-  if (opts.propagationPolicy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
-    throw new StatusError(invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]).status);
-  }
-  if (opts.gracePeriodSeconds !== undefined && (typeof opts.gracePeriodSeconds !== 'number' || !Number.isInteger(opts.gracePeriodSeconds))) {
-    throw badRequest('gracePeriodSeconds must be an integer');
-  }
+  validateDeleteOptions(opts);
   return opts;
 }
 
 function asTable(reg: GenericRegistry, obj: KubeObject | List, query: Query): unknown {
-  const includeObject = (param(query, 'includeObject') ?? 'Metadata') as 'None' | 'Metadata' | 'Object';
+  const include = includeObject(query);
   if ('items' in obj && Array.isArray(obj.items)) {
-    return toTable(reg.ri, obj.items, { includeObject, listMeta: obj.metadata });
+    return toTable(reg.ri, obj.items, { includeObject: include, listMeta: obj.metadata });
   }
   if ((obj as KubeObject).kind === 'Status') return obj;
-  return toTable(reg.ri, [reg.withType(obj as KubeObject)], { includeObject, listMeta: { resourceVersion: (obj as KubeObject).metadata.resourceVersion } });
+  return toTable(reg.ri, [reg.withType(obj as KubeObject)], { includeObject: include, listMeta: { resourceVersion: (obj as KubeObject).metadata.resourceVersion } });
 }
 
 interface ScaleObj extends KubeObject { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } }
@@ -267,7 +272,8 @@ async function scale(reg: GenericRegistry, info: RequestInfo, req: FastifyReques
     case 'GET':
       return send(200, toScale(await reg.get(namespace, name) as Scalable));
     case 'PUT': {
-      const body = decodeObject(req.headers['content-type'], req.body as Buffer) as ScaleObj;
+      const body = decodeObject(req.headers['content-type'], req.body as Buffer, 'Scale') as ScaleObj;
+      checkShape({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, body);
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');
       if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
       checkReplicas(body.spec?.replicas);
