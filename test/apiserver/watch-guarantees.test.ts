@@ -109,3 +109,14 @@ test('list with a resourceVersion: Exact reads that revision, not-older-than the
   assert.equal(tooLarge.status, 504, tooLarge.text);
   assert.equal(tooLarge.headers['retry-after'], '1');
 });
+
+test('timeoutSeconds=0 means the default timeout, not "end now"', async () => {
+  const rv = (await api('GET', CM)).json.metadata.resourceVersion;
+  const w = await openWatch(cp.url, `${CM}?watch=true&timeoutSeconds=0&resourceVersion=${rv}`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(w.ended, false, 'the watch is still open');
+  await api('POST', CM, { metadata: { name: 'after-zero-timeout' } });
+  const events = await w.waitForCount(1);
+  w.close();
+  assert.equal(events[0].object.metadata.name, 'after-zero-timeout');
+});
