@@ -6,9 +6,12 @@
 // preconditions, so at most one write wins. A lease held by someone else is taken over
 // only once it has gone unchanged for its leaseDurationSeconds as measured by *our*
 // clock from the moment *we* last saw it change: remote clocks (renewTime) are never
-// compared with ours. The leader renews every retry period and stops leading once it
-// has failed to renew for the renew deadline, which is shorter than the lease, so it
-// stops before anyone else can take over.
+// compared with ours. The leader renews every retry period and stops leading the
+// moment the renew deadline has passed since it *sent* its last successful renewal
+// (even with a renewal still in flight; one answered after that does not count).
+// Another candidate saw that renewal no earlier than it was sent and waits the longer
+// lease duration from then, so the leader stops before anyone else can take over,
+// however late the replies.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
@@ -123,55 +126,80 @@ export class LeaderElector {
     this.running = true;
     try {
       while (!signal.aborted) {
-        if (!(await this.acquire(signal))) break;
-        await this.lead(signal);
+        const acquiredAt = await this.acquire(signal);
+        if (acquiredAt === undefined) break;
+        await this.lead(signal, acquiredAt);
       }
     } finally {
       this.running = false;
     }
   }
 
-  /** Tries every (jittered) retry period until acquired (true) or cancelled (false). */
-  private async acquire(signal: AbortSignal): Promise<boolean> {
+  /**
+   * Tries every (jittered) retry period until acquired or cancelled (undefined).
+   * Resolves with when (our clock) the acquiring attempt started.
+   */
+  private async acquire(signal: AbortSignal): Promise<number | undefined> {
     this.log?.info({ lease: this.leaseKey() }, 'attempting to acquire leader lease');
     for (;;) {
-      if (signal.aborted) return false;
-      const result = await this.tryAcquireOrRenew(signal);
+      if (signal.aborted) return undefined;
+      const started = this.now();
+      const result = await this.tryAcquireOrRenew(signal, started);
       if (result === 'acquired') {
-        this.log?.info({ lease: this.leaseKey() }, 'successfully acquired lease');
-        return true;
+        if (this.now() - started < this.renewDeadlineMs) {
+          this.log?.info({ lease: this.leaseKey() }, 'successfully acquired lease');
+          return started;
+        }
+        // Its reply came after the renew deadline: leadership would already be over.
+        // The lease is ours, so the next attempt renews it.
+        this.log?.warn({ lease: this.leaseKey(), ms: Math.round(this.now() - started) }, 'acquired the lease only after the renew deadline; trying again');
       }
       const wait = this.retryPeriodMs * (1 + Math.random() * this.jitterFactor);
-      if (!(await pause(wait, signal))) return false;
+      if (!(await pause(wait, signal))) return undefined;
     }
   }
 
-  /** Leads until renewal fails for the renew deadline, another holder appears, or cancel. */
-  private async lead(signal: AbortSignal): Promise<void> {
+  /**
+   * Leads until the renew deadline passes since the last successful renewal (or the
+   * acquisition, at acquiredAt) was sent, another holder appears, or cancel.
+   */
+  private async lead(signal: AbortSignal, acquiredAt: number): Promise<void> {
     const leading = new AbortController();
     this.leading = leading;
+    let renewedAt = acquiredAt;
+    let why: 'cancelled' | 'lost' = 'cancelled';
+    // client-go's renew: PollImmediateUntil(retryPeriod, tryAcquireOrRenew) under a
+    // context with the renew deadline. Here the deadline counts from when the last
+    // successful renewal was sent, and a timer ends leadership at that moment, with
+    // whatever request is in flight aborted with it.
+    let deadline: NodeJS.Timeout | undefined;
+    const armDeadline = (): void => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => { why = 'lost'; leading.abort(); }, Math.max(0, renewedAt + this.renewDeadlineMs - this.now()));
+    };
+    armDeadline();
     const work = Promise.resolve()
       .then(() => this.opts.onStartedLeading(leading.signal))
       .catch((err: unknown) => this.log?.error({ err }, 'onStartedLeading failed'));
-    let lastRenew = this.now();
-    let why: 'cancelled' | 'lost' = 'cancelled';
+    const stop = AbortSignal.any([signal, leading.signal]);
     renewing: for (;;) {
-      if (!(await pause(this.retryPeriodMs, signal))) break;
-      // client-go's PollImmediateUntil(retryPeriod, tryAcquireOrRenew, renewDeadline),
-      // but the deadline counts from the last successful renewal.
-      const deadline = lastRenew + this.renewDeadlineMs;
+      if (!(await pause(this.retryPeriodMs, stop))) break;
       for (;;) {
-        const remaining = deadline - this.now();
-        if (remaining <= 0) { why = 'lost'; break renewing; }
-        const result = await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(remaining))]));
-        if (signal.aborted) break renewing;
-        if (result === 'acquired') { lastRenew = this.now(); break; }
+        const started = this.now();
+        const result = await this.tryAcquireOrRenew(stop, started);
+        if (stop.aborted) break renewing;
+        if (result === 'acquired') {
+          // A reply that comes after the deadline (its timer late) extends nothing.
+          if (this.now() >= renewedAt + this.renewDeadlineMs) { why = 'lost'; break renewing; }
+          renewedAt = started;
+          armDeadline();
+          break;
+        }
         if (result === 'held-by-other') { why = 'lost'; break renewing; }
-        const left = deadline - this.now();
-        if (left <= 0) { why = 'lost'; break renewing; }
-        if (!(await pause(Math.min(this.retryPeriodMs, left), signal))) break renewing;
+        if (!(await pause(this.retryPeriodMs, stop))) break renewing;
       }
     }
+    clearTimeout(deadline);
     leading.abort();
     if (why === 'lost') this.log?.warn({ lease: this.leaseKey() }, 'failed to renew lease: leadership lost');
     else this.log?.info({ lease: this.leaseKey() }, 'stopping leadership: cancelled');
@@ -188,9 +216,10 @@ export class LeaderElector {
   /**
    * One attempt, as client-go's tryAcquireOrRenew: read the Lease (create it if
    * missing), note when its spec last changed, and write our identity if it is ours
-   * already, free, or expired by our observation clock.
+   * already, free, or expired by our observation clock. A Lease we wrote counts as
+   * changed when the attempt started (started), not when the reply came.
    */
-  private async tryAcquireOrRenew(signal: AbortSignal): Promise<Attempt> {
+  private async tryAcquireOrRenew(signal: AbortSignal, started: number): Promise<Attempt> {
     const wallNow = formatMicroTime(this.wallClock());
     const desired: LeaseSpec = {
       holderIdentity: this.opts.identity,
@@ -204,9 +233,10 @@ export class LeaderElector {
     if (this.isLeader() && this.observed && this.observedHolderIsUs() && this.leaseValid()) {
       const spec = { ...desired, acquireTime: this.observed.spec?.acquireTime, leaseTransitions: this.observed.spec?.leaseTransitions ?? 0 };
       try {
-        this.setObserved(await this.leases.update(this.namespace, { ...this.observed, spec }, { signal }));
+        this.setObserved(await this.leases.update(this.namespace, { ...this.observed, spec }, { signal }), started);
         return 'acquired';
       } catch (err) {
+        if (signal.aborted) return 'failed';
         this.log?.debug({ err: (err as Error).message }, 'optimistic lease renewal failed; reading the lease');
       }
     }
@@ -224,7 +254,7 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
           metadata: { name: this.opts.name, namespace: this.namespace }, spec: desired,
         }, { signal });
-        this.setObserved(created);
+        this.setObserved(created, started);
         return 'acquired';
       } catch (createErr) {
         // AlreadyExists: another candidate created it first; look again next round.
@@ -244,7 +274,7 @@ export class LeaderElector {
       : { ...desired, leaseTransitions: (current.spec?.leaseTransitions ?? 0) + 1 };
     try {
       // current carries its resourceVersion: a concurrent writer makes this a 409.
-      this.setObserved(await this.leases.update(this.namespace, { ...current, spec }, { signal }));
+      this.setObserved(await this.leases.update(this.namespace, { ...current, spec }, { signal }), started);
       return 'acquired';
     } catch (err) {
       this.log?.debug({ lease: this.leaseKey(), err: (err as Error).message }, 'failed to update lease');
@@ -268,8 +298,13 @@ export class LeaderElector {
     }
   }
 
-  private setObserved(lease: Lease): void {
-    if (!this.observed || specKey(this.observed.spec) !== specKey(lease.spec)) this.observedTime = this.now();
+  /**
+   * Records lease as last observed. at is when it changed by our clock: for a Lease we
+   * read, when the reply came (its change may have been written just before); for one we
+   * wrote, when we sent it (it may have been written, and seen by others, at once).
+   */
+  private setObserved(lease: Lease, at = this.now()): void {
+    if (!this.observed || specKey(this.observed.spec) !== specKey(lease.spec)) this.observedTime = at;
     this.observed = lease;
     const holder = lease.spec?.holderIdentity ?? '';
     if (holder && holder !== this.reportedLeader) {
