@@ -20,6 +20,7 @@ const program = new Command('kube-apiserver')
   .option('--watch-bookmark-interval <seconds>', 'how often watchers that allow bookmarks get one', '60')
   .option('--watch-cache-size <events>', 'events kept per resource for resuming watches', '10000')
   .option('--etcd-request-timeout <seconds>', 'deadline of each etcd request', '5')
+  .option('--allocation-repair-interval <seconds>', 'how often ClusterIP and nodePort allocations are checked against the Services that hold them', '180')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
 
@@ -46,6 +47,7 @@ try {
     bookmarkIntervalMs: seconds(o.watchBookmarkInterval),
     watchCacheCapacity: Number(o.watchCacheSize),
     etcdRequestTimeoutMs: seconds(o.etcdRequestTimeout),
+    allocationRepairIntervalMs: seconds(o.allocationRepairInterval),
     logger: log,
   });
   if (o.portFile) {
