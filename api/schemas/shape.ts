@@ -8,7 +8,7 @@
 // canonical. Fields the schema does not know are left alone (fieldValidation reports
 // them).
 import { badRequest, goQuote, invalid, StatusError } from '../errors.js';
-import { parseQuantityExact } from '../quantity.js';
+import { ERR_FORMAT_WRONG, parseQuantityExact } from '../quantity.js';
 import { goBase64Error, goFormat, parseGoTime } from './go-values.js';
 import { definitionName, DEFINITIONS } from './index.js';
 import { INT_OR_STRING, M, QUANTITY, RAW_EXTENSION } from './meta.js';
@@ -20,6 +20,28 @@ import { refName, type JSONSchemaProps } from './schema.js';
  * 'unstructured' is runtime.DefaultUnstructuredConverter (strategic merge patches).
  */
 export type DecodeMode = 'json' | 'unstructured';
+
+/**
+ * How deep objects and arrays may nest in a body or a patched object. Go's decoder
+ * allows 10,000 levels; V8's stack (about 1 MB) does not: structuredClone, JSON.stringify
+ * and the recursive code that reads objects overflow it between 1,500 and 2,000 levels
+ * when a request is being handled. No real object comes near either limit; a body past
+ * ours gets the error Go gives past its own.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** How deep v nests (a scalar is 0, [] and {} are 1), counted without recursion. */
+export function nestingDepth(v: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop() as [unknown, number];
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max) max = d;
+    for (const child of Object.values(x)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
+}
 
 export interface GroupVersionKind { group: string; version: string; kind: string }
 
@@ -238,7 +260,9 @@ class Walker {
 
   /** resource.Quantity: a string or number that ParseQuantity accepts. */
   private quantity(value: unknown): unknown {
-    const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : JSON.stringify(value);
+    // Quantity.UnmarshalJSON parses the JSON text: an object, list or bool never is one.
+    if (typeof value !== 'string' && typeof value !== 'number') throw new Mismatch(ERR_FORMAT_WRONG);
+    const text = typeof value === 'string' ? value.trim() : String(value);
     try {
       parseQuantityExact(text);
     } catch (err) {
@@ -352,6 +376,11 @@ export function checkShape(gvk: GroupVersionKind, obj: unknown): void {
  */
 export function checkPatchedShape(gvk: GroupVersionKind, patchType: string, patched: unknown, patch: unknown): void {
   if (!isPlainObject(patched)) return;
+  if (nestingDepth(patched) > MAX_NESTING_DEPTH) {
+    // Go re-decodes the patched JSON and its scanner stops at the limit.
+    const why = "couldn't get version/kind; json parse error: invalid character '{' exceeded max depth";
+    throw invalid('', '', '', [{ reason: 'FieldValueInvalid', message: `Invalid value: "<the patched object>": ${why}`, field: 'patch' }]);
+  }
   const strategic = patchType === 'application/strategic-merge-patch+json';
   const why = shapeError(gvk, patched, strategic ? 'unstructured' : 'json');
   if (why === undefined) return;

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { badRequest, orderedStatus, StatusError, unsupportedMediaType } from '../../api/errors.js';
 import { decodeKubernetesProtobuf } from '../../api/protobuf/index.js';
 import type { Status } from '../../api/types/meta.js';
+import { nestingDepth } from '../../api/schemas/shape.js';
 import { goSyntaxError, MAX_NESTING_DEPTH, tooDeep } from './go-json.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -93,6 +94,7 @@ export function decodePatch(contentType: string | undefined, body: Buffer | unde
   const parsed = parseJson(data);
   if ('error' in parsed) throw badRequest('invalid JSON patch');
   const patch = parsed.value;
+  if (hasProtoKey(patch)) throw badRequest('the patch may not contain the key "__proto__"');
   switch (mt) {
     case 'application/json-patch+json':
       // evanphx/json-patch decodes a []map[string]*json.RawMessage; null is no operations.
@@ -113,6 +115,23 @@ export function decodePatch(contentType: string | undefined, body: Buffer | unde
   }
 }
 
+/**
+ * True when a key "__proto__" is anywhere in v. The merge and strategic merge patch
+ * code looks keys of the patch up on the current object, where "__proto__" is
+ * Object.prototype: merging into it would change every object in the process. Go has
+ * no such key; this guard stands until api/patch looks up own properties only.
+ */
+function hasProtoKey(v: unknown): boolean {
+  const stack = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (x === null || typeof x !== 'object') continue;
+    if (!Array.isArray(x) && Object.hasOwn(x, '__proto__')) return true;
+    for (const child of Object.values(x)) if (child !== null && typeof child === 'object') stack.push(child);
+  }
+  return false;
+}
+
 /** The JSON value of data, or Go's error for it (bad syntax, or nesting past the limit). */
 function parseJson(data: Buffer): { value: unknown } | { error: string } {
   if (!tooDeep(data)) {
@@ -123,6 +142,31 @@ function parseJson(data: Buffer): { value: unknown } | { error: string } {
     }
   }
   return { error: goSyntaxError(data) ?? 'invalid JSON' };
+}
+
+/**
+ * Where block collections first nest deeper than MAX_NESTING_DEPTH: a level per
+ * indentation step, plus one per compact sequence entry ("- - - x" is three lists deep).
+ * Lines of block scalars count too, which only overestimates.
+ */
+function yamlBlockTooDeep(text: string): { line: number; column: number } | undefined {
+  const indents: number[] = [];
+  let line = 0;
+  for (const l of text.split('\n')) {
+    line++;
+    const col = l.length - l.trimStart().length;
+    if (col === l.length || l[col] === '#') continue;
+    while (indents.length && indents[indents.length - 1] >= col) indents.pop();
+    indents.push(col);
+    let depth = indents.length;
+    for (let i = col; i < l.length && l[i] === '-' && (i + 1 === l.length || l[i + 1] === ' ' || l[i + 1] === '\t'); ) {
+      if (++depth > MAX_NESTING_DEPTH) return { line, column: i + 1 };
+      i += 2;
+      while (l[i] === ' ' || l[i] === '\t') i++;
+    }
+    if (depth > MAX_NESTING_DEPTH) return { line, column: col + 1 };
+  }
+  return undefined;
 }
 
 /** Longest run of open flow collections ([ and {) outside quoted scalars and comments. */
@@ -159,6 +203,8 @@ function yamlToJson(data: Buffer, fail: (why: string) => StatusError): unknown {
   const text = data.toString('utf8');
   const deep = yamlFlowTooDeep(text);
   if (deep) throw fail(`yaml: while increasing flow level at line ${deep.line}, column ${deep.column}: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  const indented = yamlBlockTooDeep(text);
+  if (indented) throw fail(`yaml: while increasing indent level at line ${indented.line}, column ${indented.column}: exceeded max depth of ${MAX_NESTING_DEPTH}`);
   let value: unknown;
   try {
     // prettyErrors off: the yaml library's error excerpt is costly (and can exhaust
@@ -170,11 +216,15 @@ function yamlToJson(data: Buffer, fail: (why: string) => StatusError): unknown {
     throw fail(`yaml: ${where}${e.message.split('\n')[0]}`);
   }
   if (value === undefined) return null;
+  let json: unknown;
   try {
-    return JSON.parse(JSON.stringify(value)) as unknown;
+    json = JSON.parse(JSON.stringify(value)) as unknown;
   } catch (err) {
     throw fail(`yaml: ${(err as Error).message.split('\n')[0]}`);
   }
+  // Block collections nest by indentation alone; their depth shows only now.
+  if (nestingDepth(json) > MAX_NESTING_DEPTH) throw fail(`yaml: while increasing indent level: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  return json;
 }
 
 const HTML_CHARS = /[<>&\u2028\u2029]/g;
@@ -190,4 +240,57 @@ export function encodeJSON(obj: unknown, pretty = false): string {
   const value = obj !== null && typeof obj === 'object' && (obj as { kind?: unknown }).kind === 'Status' ? orderedStatus(obj as Status) : obj;
   const text = pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value) + '\n';
   return HAS_HTML_CHARS.test(text) ? text.replace(HTML_CHARS, htmlEscape) : text;
+}
+
+const WARNING_TOTAL_RUNES = 4 * 1024;
+const WARNING_ITEM_RUNES = 256;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** One Warning header value (`299 - "text"`), or undefined when Go's NewWarningHeader refuses the text. */
+function warningHeader(text: string): string | undefined {
+  if (CONTROL.test(text) || !(text as unknown as { isWellFormed(): boolean }).isWellFormed()) return undefined;
+  // Node writes header strings as latin1: hand it the UTF-8 bytes Go would write.
+  return Buffer.from(`299 - "${text.replace(/["\\]/g, '\\$&')}"`, 'utf8').toString('latin1');
+}
+
+/**
+ * The Warning headers for these warnings, as kube-apiserver's warning recorder writes
+ * them: one header each, duplicates once, and past 4,096 characters in all, each
+ * truncated to 256 characters and the rest dropped once the total is spent again.
+ */
+export function warningHeaders(texts: string[]): string[] {
+  const recorded = new Set<string>();
+  const ordered: string[] = [];
+  let headers: string[] = [];
+  let written = 0;
+  let truncating = false;
+  const cut = (text: string): [string, number] => {
+    const runes = [...text];
+    return runes.length > WARNING_ITEM_RUNES ? [runes.slice(0, WARNING_ITEM_RUNES).join(''), WARNING_ITEM_RUNES] : [text, runes.length];
+  };
+  for (const text of texts) {
+    if (!text || recorded.has(text)) continue;
+    if (written >= WARNING_TOTAL_RUNES && truncating) break;
+    recorded.add(text);
+    ordered.push(text);
+    const [t, length] = truncating ? cut(text) : [text, [...text].length];
+    const header = warningHeader(t);
+    if (header === undefined) continue;
+    if (written + length <= WARNING_TOTAL_RUNES || truncating) {
+      written += length;
+      headers.push(header);
+      continue;
+    }
+    truncating = true;
+    written = 0;
+    headers = [];
+    for (const w of ordered) {
+      const [tw, lw] = cut(w);
+      const h = warningHeader(tw);
+      if (h === undefined) continue;
+      written += lw;
+      headers.push(h);
+    }
+  }
+  return headers;
 }

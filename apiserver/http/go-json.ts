@@ -1,11 +1,13 @@
 // What Go's encoding/json says about the bytes of a body, so a malformed request gets
 // kube-apiserver's own words: its scanner's syntax errors ("invalid character '}'
 // looking for beginning of object key string", "unexpected end of JSON input") and its
-// nesting limit of 10,000, checked before anything recursive (JSON.stringify,
-// structuredClone, the schema walk) sees the value.
+// nesting limit ("exceeded max depth"; ours is lower than Go's, see MAX_NESTING_DEPTH),
+// checked before anything recursive (JSON.stringify, structuredClone, the schema walk)
+// sees the value.
 
-/** Go's maxNestingDepth: a body nested deeper is refused at decode. */
-export const MAX_NESTING_DEPTH = 10_000;
+import { MAX_NESTING_DEPTH } from '../../api/schemas/shape.js';
+
+export { MAX_NESTING_DEPTH };
 
 /**
  * True when the JSON text nests objects and arrays deeper than MAX_NESTING_DEPTH.

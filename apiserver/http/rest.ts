@@ -1,19 +1,20 @@
-// The REST dispatcher: maps an HTTP method on a resource path to a registry verb,
-// including the subresources (status, scale, binding, finalize, log).
+// The REST dispatcher: maps an HTTP method on a resource path to a registry verb or to
+// one of the registry's subresources (status is an update of the main registry; scale,
+// binding, finalize and log are the registry's own). It decodes bodies and query
+// parameters and encodes answers; the rules live in the registries.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { stringify as toYaml } from 'yaml';
-import { badRequest, invalid, methodNotAllowed, notAcceptable, conflict, StatusError } from '../../api/errors.js';
-import type { DeleteOptions, KubeObject, List, Status } from '../../api/types/meta.js';
-import { applyPatch } from '../../api/patch/index.js';
+import { badRequest, methodNotAllowed, notAcceptable } from '../../api/errors.js';
+import type { DeleteOptions, KubeObject, List } from '../../api/types/meta.js';
 import { unknownFields } from '../../api/schemas/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
-import { bindPod } from '../registry/pods.js';
 import { toTable } from '../tables.js';
 import { checkShape, undecodable } from '../../api/schemas/shape.js';
-import { decodeObject, decodePatch, encodeJSON } from './body.js';
+import { decodeObject, decodePatch, encodeJSON, warningHeaders } from './body.js';
 import { deleteOptionsFromQuery, includeObject, param, parseListQuery, parseWriteQuery, prettyPrint, queryBool, validateDeleteOptions, type Query } from './list-options.js';
 import type { RequestInfo } from './request-info.js';
+import { proxyStream } from './proxy-stream.js';
 import { serveWatch, watchStart } from './watch.js';
 
 export interface RestContext {
@@ -24,8 +25,6 @@ export interface RestContext {
   onWatchStart(resource: string): void;
   /** A watch ended after ms; hijacked replies skip fastify's onResponse, so this logs it. */
   onWatchEnd(resource: string, req: FastifyRequest, ms: number): void;
-  /** Proxies pods/log to the pod's kubelet. */
-  podLogs(req: FastifyRequest, reply: FastifyReply, pod: KubeObject): Promise<void>;
 }
 
 type Format = 'json' | 'yaml' | 'table';
@@ -82,27 +81,22 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
 
   const checkFields = fieldValidator(reg, writeQuery?.fieldValidation, reply);
 
-  if (subresource === 'scale') return scale(reg, info, req, send, dryRun);
-  if (subresource === 'binding') {
-    if (method !== 'POST') throw methodNotAllowed(`${method} is not allowed on pods/binding`);
-    const binding = decodeObject(req.headers['content-type'], body, 'Binding') as KubeObject;
-    checkShape({ group: '', version: 'v1', kind: 'Binding' }, binding);
-    return bind(reg, info, binding, send);
-  }
-  if (subresource === 'log') {
-    if (method !== 'GET') throw methodNotAllowed(`${method} is not allowed on pods/log`);
-    const pod = await reg.get(namespace, name as string);
-    return ctx.podLogs(req, reply, pod);
-  }
-  if (subresource === 'finalize') {
-    if (method !== 'PUT') throw methodNotAllowed(`${method} is not allowed on namespaces/finalize`);
-    const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject & { spec?: { finalizers?: string[] } };
-    checkShape(reg.ri, obj);
-    const out = await reg.guaranteedUpdate(undefined, name as string, (cur) => {
-      (cur as { spec?: unknown }).spec = { ...((cur as { spec?: object }).spec ?? {}), finalizers: obj?.spec?.finalizers ?? [] };
-      return cur;
-    }, { subresource: 'finalize', precondition: obj?.metadata?.resourceVersion || undefined });
-    return send(200, out);
+  // Subresources other than status are the registry's own (scale, binding, log, finalize).
+  const sub = subresource === undefined ? undefined : reg.subresources.get(subresource);
+  if (sub) {
+    if (!sub.methods.includes(method)) throw methodNotAllowed(`${method} is not allowed on ${reg.ri.plural}/${subresource}`);
+    const result = await sub.serve({
+      method, namespace, name: name as string, dryRun,
+      param: (p) => param(query, p),
+      object: (kind) => {
+        const obj = decodeObject(req.headers['content-type'], body, kind.kind);
+        checkShape(kind, obj);
+        return obj;
+      },
+      patch: () => decodePatch(req.headers['content-type'], body),
+    });
+    if ('proxy' in result) return proxyStream(reply, result.proxy, ctx.log);
+    return send(result.code, result.body);
   }
 
   switch (method) {
@@ -179,7 +173,7 @@ function fieldValidator(reg: GenericRegistry, mode: string | undefined, reply: F
     const unknown = unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
     if (!unknown.length) return;
     if (m === 'Strict') throw undecodable(reg.ri, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    void reply.header('Warning', unknown.map((f) => `299 - "unknown field \"${f}\""`).join(', '));
+    void reply.header('Warning', warningHeaders(unknown.map((f) => `unknown field "${f}"`)));
   };
 }
 
@@ -210,115 +204,4 @@ function asTable(reg: GenericRegistry, obj: KubeObject | List, query: Query): un
   }
   if ((obj as KubeObject).kind === 'Status') return obj;
   return toTable(reg.ri, [reg.withType(obj as KubeObject)], { includeObject: include, listMeta: { resourceVersion: (obj as KubeObject).metadata.resourceVersion } });
-}
-
-interface ScaleObj extends KubeObject { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } }
-interface Selector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
-interface Scalable extends KubeObject {
-  spec?: { replicas?: number; selector?: Selector };
-  status?: { replicas?: number };
-}
-
-/** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
-function toScale(obj: Scalable): ScaleObj {
-  const m = obj.metadata;
-  return {
-    kind: 'Scale', apiVersion: 'autoscaling/v1',
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-    spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
-  };
-}
-
-function selectorString(sel: Selector | undefined): string {
-  if (!sel) return '';
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-    else parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`);
-  }
-  return parts.join(',');
-}
-
-/**
- * GET, PUT and PATCH of the scale subresource. A write changes spec.replicas through
- * guaranteedUpdate, so it is retried against the fresh object on a conflict unless the
- * client sent a resourceVersion (then a stale one is a 409).
- */
-async function scale(reg: GenericRegistry, info: RequestInfo, req: FastifyRequest, send: (code: number, obj: unknown) => void, dryRun: boolean): Promise<void> {
-  const { namespace } = info;
-  const name = info.name as string;
-  const checkReplicas = (replicas: unknown): number => {
-    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
-    }
-    return replicas;
-  };
-  const stale = (): StatusError => conflict(reg.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
-  /** Writes the replicas the Scale computed from the current object says. */
-  const update = async (scaled: (cur: ScaleObj) => ScaleObj): Promise<void> => {
-    const out = await reg.guaranteedUpdate(namespace, name, (cur) => {
-      const wanted = scaled(toScale(cur as Scalable));
-      const replicas = checkReplicas(wanted?.spec?.replicas);
-      const rv = wanted?.metadata?.resourceVersion;
-      if (rv && rv !== cur.metadata.resourceVersion) throw stale();
-      (cur as Scalable).spec = { ...((cur as Scalable).spec ?? {}), replicas };
-      return cur;
-    }, { subresource: 'scale', dryRun });
-    send(200, toScale(out as Scalable));
-  };
-  switch (req.method) {
-    case 'GET':
-      return send(200, toScale(await reg.get(namespace, name) as Scalable));
-    case 'PUT': {
-      const body = decodeObject(req.headers['content-type'], req.body as Buffer, 'Scale') as ScaleObj;
-      checkShape({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, body);
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');
-      if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-      checkReplicas(body.spec?.replicas);
-      return update((cur) => ({ ...cur, metadata: { ...cur.metadata, resourceVersion: body.metadata?.resourceVersion || undefined }, spec: { replicas: body.spec?.replicas } }));
-    }
-    case 'PATCH': {
-      const { type, patch } = decodePatch(req.headers['content-type'], req.body as Buffer);
-      // Scale has no lists, so a strategic merge patch is a merge patch.
-      const t = type === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : type;
-      return update((cur) => {
-        let patched: ScaleObj;
-        try {
-          patched = applyPatch(t, cur, patch, 'Scale') as ScaleObj;
-        } catch (err) {
-          throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: '', message: `the patch could not be applied: ${(err as Error).message}` }]);
-        }
-        if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch must produce a Scale object');
-        return patched;
-      });
-    }
-    default:
-      throw methodNotAllowed(`${req.method} is not allowed on the scale subresource`);
-  }
-}
-
-interface BindingObj extends KubeObject { target?: { kind?: string; name?: string; apiVersion?: string } }
-
-async function bind(reg: GenericRegistry, info: RequestInfo, binding: BindingObj, send: (code: number, obj: unknown) => void): Promise<void> {
-  const name = info.name as string;
-  if (!binding || typeof binding !== 'object') throw badRequest('the request body must be a Binding');
-  if (binding.metadata?.name && binding.metadata.name !== name) {
-    throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
-  }
-  const node = binding.target?.name;
-  if (!node) throw invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
-  if (binding.target?.kind && binding.target.kind !== 'Node') {
-    throw invalid('Binding', '', name, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${binding.target.kind}": supported values: "Node"` }]);
-  }
-  const q = { group: '', resource: 'pods/binding' };
-  await reg.guaranteedUpdate(info.namespace, name, (pod) => {
-    const spec = (pod as { spec?: { nodeName?: string } }).spec;
-    if (pod.metadata.deletionTimestamp) throw conflict(q, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    if (spec?.nodeName) throw conflict(q, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    return bindPod(pod, node);
-  }, { subresource: 'binding' });
-  const ok: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
-  send(201, ok);
 }

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
+import { MAX_NESTING_DEPTH } from '../../api/schemas/shape.js';
 
 let cp: ControlPlane;
 const api = (method: string, path: string, body?: unknown, ct?: string, headers?: Record<string, string>) => http(cp.url, method, path, body, ct, headers);
@@ -13,6 +14,7 @@ after(async () => { await cp?.stop(); });
 test('bad input: each case gets the right Status, never a 5xx', async () => {
   const P = '/api/v1/namespaces/default/pods';
   const podJson = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ok' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+  const S = '/api/v1/namespaces/default/services';
   const cases: [string, string, string | Buffer | undefined, string, number, string?][] = [
     ['malformed JSON', P, '{"metadata": {', 'application/json', 400],
     ['malformed YAML', P, 'metadata: [a, b\n  c: :', 'application/yaml', 400],
@@ -31,14 +33,39 @@ test('bad input: each case gets the right Status, never a 5xx', async () => {
     ['metadata is a string', P, '{"metadata": "x"}', 'application/json', 400],
     ['spec of the wrong type', P, '{"metadata": {"name": "wrongtype"}, "spec": {"containers": "nope"}}', 'application/json', 400],
     ['empty body', P, '', 'application/json', 400],
+    ['containers is an object (once a crash in the QoS computation)', P, '{"metadata": {"name": "c1"}, "spec": {"containers": {}}}', 'application/json', 400,
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container'],
+    ['containers holds null (a container with no name and no image)', P, '{"metadata": {"name": "c2"}, "spec": {"containers": [null]}}', 'application/json', 422],
+    ['a NodePort service whose ports are a string (once a crash in the allocator)', S, '{"metadata": {"name": "np1"}, "spec": {"type": "NodePort", "ports": "80"}}', 'application/json', 400,
+      'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort'],
+    ['a NodePort service whose port is an object', S, '{"metadata": {"name": "np2"}, "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": {"n": 1}}]}}', 'application/json', 400,
+      'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal object into Go struct field ServicePort.spec.ports.nodePort of type int32'],
+    ['a NodePort service with a null port', S, '{"metadata": {"name": "np3"}, "spec": {"type": "NodePort", "ports": [null]}}', 'application/json', 422],
+    ['JSON nested a million levels', P, '['.repeat(1_000_000) + ']'.repeat(1_000_000), 'application/json', 400],
+    ['JSON objects nested a million levels', P, '{"a":'.repeat(500_000) + '1' + '}'.repeat(500_000), 'application/json', 400],
+    ['YAML nested a million levels', P, `metadata: ${'['.repeat(1_000_000)}`, 'application/yaml', 400],
+    ['YAML block sequences nested 200,000 levels', P, `${'- '.repeat(200_000)}x`, 'application/yaml', 400],
+    ['YAML whose anchor contains itself', P, 'metadata: &a {labels: *a}', 'application/yaml', 400],
   ];
-  for (const [what, path, body, ct, code] of cases) {
+  for (const [what, path, body, ct, code, message] of cases) {
     const r = await api('POST', path, body, ct);
     assert.equal(r.status, code, `${what}: ${r.text.slice(0, 300)}`);
     assert.equal(r.json?.kind, 'Status', what);
     assert.equal(r.json.code, code, what);
     assert.ok(r.json.message.length > 5, what);
+    if (message) assert.equal(r.json.message, message, what);
   }
+  // Nesting just inside the limit is stored and read back, whatever reads it on the way.
+  const deep = `{"metadata":{"name":"deep"},"x":${'['.repeat(MAX_NESTING_DEPTH - 1)}${']'.repeat(MAX_NESTING_DEPTH - 1)}}`;
+  const made = await api('POST', '/api/v1/namespaces/default/configmaps', deep);
+  assert.equal(made.status, 201, made.text.slice(0, 300));
+  for (const [method, body, ct] of [['PUT', deep, 'application/json'], ['PATCH', '{"data":{"a":"b"}}', 'application/merge-patch+json'], ['PATCH', '{"data":{"c":"d"}}', 'application/strategic-merge-patch+json']]) {
+    const r = await api(method, '/api/v1/namespaces/default/configmaps/deep', body, ct);
+    assert.equal(r.status, 200, `${method} ${ct}: ${r.text.slice(0, 300)}`);
+  }
+  const deeper = await api('PATCH', '/api/v1/namespaces/default/configmaps/deep', `[{"op":"add","path":"/x${'/0'.repeat(MAX_NESTING_DEPTH - 2)}/-","value":${'['.repeat(50)}${']'.repeat(50)}}]`, 'application/json-patch+json');
+  assert.equal(deeper.status, 422, `a JSON patch may not nest the object past the limit: ${deeper.text.slice(0, 300)}`);
+  assert.equal((await api('GET', '/api/v1/namespaces/default/configmaps/deep')).status, 200);
   const getCases: [string, string, number][] = [
     ['invalid label selector', `${P}?labelSelector=${encodeURIComponent('a in (b')}`, 400],
     ['invalid field selector', `${P}?fieldSelector=${encodeURIComponent('spec.nope=1')}`, 400],
@@ -46,6 +73,7 @@ test('bad input: each case gets the right Status, never a 5xx', async () => {
     ['non-numeric limit', `${P}?limit=ten`, 400],
     ['bad continue token', `${P}?limit=1&continue=%%%`, 400],
     ['missing object', `${P}/nope`, 404],
+    ['a name whose percent-escape would decode twice', `${P}/a%25zz`, 404],
     ['unknown subresource', `${P}/nope/exec2`, 404],
   ];
   for (const [what, path, code] of getCases) {
@@ -63,6 +91,13 @@ test('bad input: each case gets the right Status, never a 5xx', async () => {
     ['strategic patch with a bad directive', '{"data":{"$patch":"explode"}}', 'application/strategic-merge-patch+json', 422],
     ['unsupported patch type', '{}', 'application/xml', 415],
     ['stale resourceVersion in patch', '{"metadata":{"resourceVersion":"1"}}', 'application/merge-patch+json', 409],
+    ['merge patch nested a million levels', `{"data":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`, 'application/merge-patch+json', 400],
+    ['strategic patch nested a million levels', `{"data":${'{"a":'.repeat(500_000)}1${'}'.repeat(500_000)}}`, 'application/strategic-merge-patch+json', 400],
+    ['json patch nested a million levels', `[{"op":"add","path":"/data/x","value":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}]`, 'application/json-patch+json', 400],
+    ['merge patch with a __proto__ key', '{"__proto__":{"spec":"polluted"},"data":{"__proto__":{"x":"y"}}}', 'application/merge-patch+json', 400],
+    ['strategic patch with a __proto__ key', '{"metadata":{"__proto__":{"spec":"polluted"}}}', 'application/strategic-merge-patch+json', 400],
+    ['merge patch giving data the wrong type', '{"data":{"a":5}}', 'application/merge-patch+json', 422],
+    ['strategic patch giving data the wrong type', '{"data":[1]}', 'application/strategic-merge-patch+json', 422],
   ];
   for (const [what, body, ct, code] of patchCases) {
     const r = await api('PATCH', '/api/v1/namespaces/default/configmaps/patchme', body, ct);
