@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import { isAlreadyExists, isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/types/meta.js';
 import type { GenericRegistry } from './registry/generic.js';
-import type { Store } from './storage/etcd-store.js';
+import type { Storage } from './storage/store.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 interface BootstrapRegistries { namespaces: GenericRegistry; services: GenericRegistry; endpoints: GenericRegistry }
-interface BootstrapConfig { serviceIP: string; store: Store; address: string; port: number; log: Logger }
+interface BootstrapConfig { serviceIP: string; store: Storage; address: string; port: number; log: Logger }
 
 async function ensure(create: () => Promise<unknown>): Promise<void> {
   try {

@@ -16,6 +16,7 @@ import { checkPatchedShape, checkShape } from '../../api/schemas/shape.js';
 import type { Storage, StoredObject } from '../storage/store.js';
 import type { WatchCache } from '../watch-cache.js';
 import type { Strategy } from './strategy.js';
+import type { Subresource } from './subresource.js';
 import { deepEqual } from './deep-equal.js';
 import { generateName } from './names.js';
 
@@ -66,6 +67,9 @@ function now(): string {
  * StatusError the HTTP layer sends as is.
  */
 export class GenericRegistry {
+  /** Subresources besides status (scale, binding, log, finalize), by name. */
+  readonly subresources = new Map<string, Subresource>();
+
   constructor(
     readonly ri: ResourceInfo,
     private readonly store: Storage,

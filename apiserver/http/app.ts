@@ -1,0 +1,117 @@
+// The fastify app: one app serving the HTTPS port (and the plain-HTTP port when
+// enabled), raw bodies for the REST layer to decode, the one error handler that turns
+// every failure into a Status, authentication, and one log line and metric per request.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Logger } from 'pino';
+import { StatusError, badRequest, internalError, makeStatus, tooLarge, unsupportedMediaType } from '../../api/errors.js';
+import type { Status } from '../../api/types/meta.js';
+import { authenticate, type UserInfo } from '../authn.js';
+import type { ApiserverMetrics } from '../metrics.js';
+import { encodeJSON, MAX_BODY_BYTES } from './body.js';
+import { prettyPrint, type Query } from './list-options.js';
+import { drainBody, oversizeLength } from './oversize-body.js';
+
+export interface ServingCerts { cert: string; key: string; ca: string }
+
+/** What the routes record about a request for its metrics line. */
+export interface RequestLabels { verb: string; resource: string }
+
+export interface App {
+  app: FastifyInstance;
+  /** The plain-HTTP server, when a port was asked for; listened on by the caller. */
+  insecureServer?: HttpServer;
+  /** The authenticated user of a request. */
+  userOf(req: FastifyRequest): UserInfo | undefined;
+  /** Labels the request's metrics with its verb and resource. */
+  label(req: FastifyRequest, labels: RequestLabels): void;
+  /** Sends obj as JSON (pretty when asked, as kube-apiserver does). */
+  json(reply: FastifyReply, obj: unknown, code?: number): void;
+  httpLog: Logger;
+}
+
+export function createApp(tls: ServingCerts, insecure: boolean, metrics: ApiserverMetrics, log: Logger): App {
+  let insecureServer: HttpServer | undefined;
+  const app = Fastify({
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      if (insecure) insecureServer = createHttpServer(handler);
+      // Client certificates are asked for (not required) and checked against the cluster CA.
+      return createHttpsServer({ cert: tls.cert, key: tls.key, ca: [tls.ca], requestCert: true, rejectUnauthorized: false }, handler) as unknown as HttpServer;
+    },
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  const labels = new WeakMap<FastifyRequest, RequestLabels>();
+  const users = new WeakMap<FastifyRequest, UserInfo>();
+  const httpLog = log.child({ component: 'http' });
+  const pretty = (req: FastifyRequest): boolean => prettyPrint((req.query ?? {}) as Query, req.headers['user-agent']);
+
+  // Every body arrives as raw bytes; the REST layer decodes it by Content-Type so a
+  // bad type is a 415 Status and bad bytes a 400 Status.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    let status: Status;
+    if (err instanceof StatusError) status = err.status;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) status = tooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`).status;
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) status = unsupportedMediaType(String(req.headers['content-type'] ?? '')).status;
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) status = badRequest(err.message).status;
+    else {
+      log.error({ err, method: req.method, path: req.url }, 'internal error');
+      status = internalError('an error on the server prevented the request from completing').status;
+    }
+    // 5xx Statuses (etcd unreachable, deadlines) are handled, not hidden: each is logged with its stack.
+    if (err instanceof StatusError && status.code >= 500) httpLog.warn({ err, method: req.method, path: req.url, code: status.code }, 'request failed');
+    if (reply.sent || reply.raw.headersSent) return;
+    // As kube-apiserver's responsewriters: a Status that says when to retry says it in the header too.
+    if (status.details?.retryAfterSeconds) void reply.header('Retry-After', String(status.details.retryAfterSeconds));
+    void reply.code(status.code).type('application/json').send(encodeJSON(status, pretty(req)));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const status = makeStatus(404, 'NotFound', 'the server could not find the requested resource');
+    void reply.code(404).type('application/json').send(encodeJSON(status, pretty(req)));
+  });
+
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      users.set(req, authenticate(req.raw));
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+
+  // A declared body over the limit: read it away first, so the client sees the 413.
+  app.addHook('onRequest', async (req, reply) => {
+    const length = oversizeLength(req.raw, MAX_BODY_BYTES);
+    if (length === undefined) return;
+    await drainBody(req.raw, length);
+    const status = tooLarge(`Request entity too large: limit is ${MAX_BODY_BYTES}`).status;
+    return reply.code(413).header('connection', 'close').type('application/json').send(encodeJSON(status));
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const info = labels.get(req);
+    const code = String(reply.statusCode);
+    const ms = reply.elapsedTime;
+    if (info) {
+      metrics.requests.inc({ verb: info.verb, resource: info.resource, code });
+      metrics.latency.observe({ verb: info.verb, resource: info.resource, code }, ms / 1000);
+    }
+    httpLog.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: users.get(req)?.name }, 'request');
+    done();
+  });
+
+  return {
+    app,
+    get insecureServer() { return insecureServer; },
+    userOf: (req) => users.get(req),
+    label: (req, l) => { labels.set(req, l); },
+    json: (reply, obj, code = 200) => { void reply.code(code).type('application/json').send(encodeJSON(obj, pretty(reply.request))); },
+    httpLog,
+  };
+}

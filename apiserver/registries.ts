@@ -1,0 +1,88 @@
+// Builds one GenericRegistry per resource: its strategy, its watch cache and its
+// subresources, and what registries ask of each other (namespace state, event leases).
+import type { Logger } from 'pino';
+import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
+import type { Allocator } from './allocator.js';
+import { GenericRegistry, type RegistryContext } from './registry/generic.js';
+import { finalizeSubresource } from './registry/namespace-finalize.js';
+import { bindingSubresource, logSubresource } from './registry/pod-subresources.js';
+import { podStrategy } from './registry/pods.js';
+import { scaleSubresource } from './registry/scale.js';
+import { serviceStrategy } from './registry/services.js';
+import { appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy } from './registry/simple.js';
+import { defaultStrategy, type Strategy } from './registry/strategy.js';
+import type { Storage } from './storage/store.js';
+import type { WatchCaches } from './watch-cache.js';
+
+const STRATEGIES: Record<string, Strategy> = {
+  pods: podStrategy,
+  nodes: nodeStrategy,
+  namespaces: namespaceStrategy,
+  replicasets: appsStrategy,
+  deployments: appsStrategy,
+  endpoints: createOnUpdateStrategy,
+  events: createOnUpdateStrategy,
+  leases: createOnUpdateStrategy,
+};
+
+export interface RegistriesOptions {
+  store: Storage;
+  caches: WatchCaches;
+  ips: Allocator;
+  ports: Allocator;
+  eventTtlSeconds: number;
+  log: Logger;
+}
+
+/** Every resource's registry, looked up by ResourceInfo (the HTTP layer) or by plural. */
+export class Registries {
+  private readonly byInfo = new Map<ResourceInfo, GenericRegistry>();
+
+  constructor(opts: RegistriesOptions) {
+    const ctx = registryContext(opts.store, opts.eventTtlSeconds, () => this.get('namespaces'));
+    for (const ri of RESOURCES) {
+      const strategy = ri.plural === 'services' ? serviceStrategy(opts.ips, opts.ports, opts.log.child({ component: 'allocator' })) : STRATEGIES[ri.plural] ?? defaultStrategy;
+      this.byInfo.set(ri, new GenericRegistry(ri, opts.store, strategy, opts.caches.cache(`/registry/${ri.plural}/`), ctx));
+    }
+    const pods = this.get('pods');
+    pods.subresources.set('binding', bindingSubresource(pods));
+    pods.subresources.set('log', logSubresource(pods, this.get('nodes')));
+    for (const plural of ['deployments', 'replicasets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
+    this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));
+  }
+
+  for(ri: ResourceInfo): GenericRegistry {
+    return this.byInfo.get(ri) as GenericRegistry;
+  }
+
+  /** The registry of a built-in resource by its plural name ("pods"). */
+  get(plural: string): GenericRegistry {
+    const ri = RESOURCES.find((r) => r.plural === plural) ?? findResource('', 'v1', plural);
+    if (!ri) throw new Error(`no registry for ${plural}`);
+    return this.for(ri);
+  }
+}
+
+/** What registries ask of the rest of the server. */
+function registryContext(store: Storage, eventTtlSeconds: number, namespaces: () => GenericRegistry): RegistryContext {
+  let eventLease: { id: string; until: number } | undefined;
+  return {
+    async namespaceState(name) {
+      const nsReg = namespaces();
+      const key = nsReg.key(undefined, name);
+      const ns = nsReg.cache.snapshotOne(key) ?? (await store.get(key))?.obj;
+      if (!ns) return 'Missing';
+      return ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating' ? 'Terminating' : 'Active';
+    },
+    async eventLease() {
+      // Events written close together share one lease, as kube-apiserver's lease
+      // manager does: a lease is reused for 5% of the TTL and lives that much longer.
+      const reuseMs = Math.max(1000, eventTtlSeconds * 50);
+      if (!eventLease || eventLease.until < Date.now()) {
+        const ttl = Math.ceil(eventTtlSeconds + reuseMs / 1000);
+        eventLease = { id: await store.grantLease(ttl), until: Date.now() + reuseMs };
+      }
+      return eventLease.id;
+    },
+  };
+}

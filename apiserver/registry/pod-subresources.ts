@@ -1,0 +1,83 @@
+// The pods' binding and log subresources (Kubernetes' BindingREST and LogREST).
+// binding sets spec.nodeName once and the PodScheduled condition; log finds the
+// container and the kubelet serving it, and hands the HTTP layer the URL to stream.
+import { badRequest, conflict, invalid, serviceUnavailable } from '../../api/errors.js';
+import type { KubeObject, Status } from '../../api/types/meta.js';
+import type { GenericRegistry } from './generic.js';
+import { bindPod } from './pods.js';
+import type { Subresource, SubresourceRequest, SubresourceResult } from './subresource.js';
+
+interface BindingObj extends KubeObject { target?: { kind?: string; name?: string; apiVersion?: string } }
+
+const BINDING_KIND = { group: '', version: 'v1', kind: 'Binding' };
+
+/** POST pods/<name>/binding: assigns the pod to a node, once. */
+export function bindingSubresource(pods: GenericRegistry): Subresource {
+  return {
+    methods: ['POST'],
+    async serve(req: SubresourceRequest): Promise<SubresourceResult> {
+      const { name } = req;
+      const binding = req.object(BINDING_KIND) as BindingObj;
+      if (!binding || typeof binding !== 'object') throw badRequest('the request body must be a Binding');
+      if (binding.metadata?.name && binding.metadata.name !== name) {
+        throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      const node = binding.target?.name;
+      if (!node) throw invalid('Binding', '', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+      if (binding.target?.kind && binding.target.kind !== 'Node') {
+        throw invalid('Binding', '', name, [{ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: "${binding.target.kind}": supported values: "Node"` }]);
+      }
+      const q = { group: '', resource: 'pods/binding' };
+      await pods.guaranteedUpdate(req.namespace, name, (pod) => {
+        const spec = (pod as { spec?: { nodeName?: string } }).spec;
+        if (pod.metadata.deletionTimestamp) throw conflict(q, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+        if (spec?.nodeName) throw conflict(q, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+        return bindPod(pod, node);
+      }, { subresource: 'binding', dryRun: req.dryRun });
+      const ok: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+      return { code: 201, body: ok };
+    },
+  };
+}
+
+interface PodLike extends KubeObject { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] } }
+interface NodeLike extends KubeObject {
+  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+}
+
+/** Query parameters of pods/log the kubelet reads. */
+const LOG_OPTIONS = ['follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
+
+/** GET pods/<name>/log: the kubelet's /containerLogs URL for the pod's container. */
+export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry): Subresource {
+  return {
+    methods: ['GET'],
+    async serve(req: SubresourceRequest): Promise<SubresourceResult> {
+      const pod = await pods.get(req.namespace, req.name) as PodLike;
+      const name = req.name;
+      const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
+      let container = req.param('container');
+      if (!container) {
+        if ((pod.spec?.containers ?? []).length !== 1) {
+          throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+        }
+        container = pod.spec?.containers?.[0].name as string;
+      } else if (!names.includes(container)) {
+        throw badRequest(`container ${container} is not valid for pod ${name}`);
+      }
+      const nodeName = pod.spec?.nodeName;
+      if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+      const node = await nodes.get(undefined, nodeName) as NodeLike;
+      const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+      if (!ip) throw serviceUnavailable(`node ${nodeName} has no InternalIP address to reach its kubelet`);
+      const search = new URLSearchParams();
+      for (const k of LOG_OPTIONS) {
+        const v = req.param(k);
+        if (v !== undefined) search.set(k, v);
+      }
+      const url = `http://${ip}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
+      return { proxy: { url, target: `the kubelet of node ${nodeName} at ${ip}:${port}` } };
+    },
+  };
+}
