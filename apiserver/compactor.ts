@@ -32,7 +32,7 @@ export class Compactor {
       this.log.info({ revision: target }, 'compacted etcd');
     } catch (err) {
       // Compacting an already-compacted revision (another apiserver did it) is fine.
-      this.log.debug({ err: (err as Error).message }, 'compaction skipped');
+      this.log.debug({ err }, 'compaction skipped');
     }
   }
 }

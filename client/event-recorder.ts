@@ -263,8 +263,8 @@ export class EventRecorder {
       return true;
     } catch (err) {
       if (err instanceof StatusError && !RETRIABLE_CODES.has(err.code)) {
-        if (err.reason === 'AlreadyExists') this.log?.debug({ err: err.message }, 'event already exists');
-        else this.log?.error({ err: err.message, reason: event.reason }, 'server rejected event (will not retry)');
+        if (err.reason === 'AlreadyExists') this.log?.debug({ err }, 'event already exists');
+        else this.log?.error({ err, reason: event.reason }, 'server rejected event (will not retry)');
         return true;
       }
       this.log?.warn({ err: (err as Error).message, reason: event.reason }, 'unable to write event (may retry)');

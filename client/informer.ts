@@ -138,7 +138,9 @@ const stderrLogger: InformerLogger = {
 } as unknown as InformerLogger;
 
 function writeStderr(level: string, obj: unknown, msg?: string): void {
-  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...(typeof obj === 'object' ? obj : { msg: obj }), ...(msg ? { msg } : {}) })}\n`);
+  // Errors keep their message and stack, as pino's err serializer does.
+  const errors = (_key: string, v: unknown): unknown => (v instanceof Error ? { type: v.name, message: v.message, stack: v.stack } : v);
+  process.stderr.write(`${JSON.stringify({ level, time: Date.now(), ...(typeof obj === 'object' ? obj : { msg: obj }), ...(msg ? { msg } : {}) }, errors)}\n`);
 }
 
 /** How long after its timeoutSeconds a watch the server has not ended is given up on. */
@@ -177,7 +179,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.minWatchTimeoutSeconds = opts.minWatchTimeoutSeconds ?? 300;
     this.minWatchMs = opts.minWatchMs ?? 1000;
     this.cache = new Indexer<T>(opts.indexers, (index, key, err) =>
-      this.log.warn({ resource: this.resource, index, key, err: errMessage(err) }, 'index function failed; object left out of the index'));
+      this.log.warn({ resource: this.resource, index, key, err }, 'index function failed; object left out of the index'));
   }
 
   private get resource(): string | undefined {
@@ -225,13 +227,13 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (isGone(cause)) {
           this.counters.expired++;
           needList = true;
-          this.log.info({ resource: this.resource, resourceVersion: this.resourceVersion, err: errMessage(cause) }, 'resourceVersion too old; relisting');
+          this.log.info({ resource: this.resource, resourceVersion: this.resourceVersion, err: cause }, 'resourceVersion too old; relisting');
           // Relist at once, unless the resourceVersion that is too old came from a list
           // made moments ago: then something is wrong and looping would only spin.
           if (!listed) continue;
         } else {
           this.counters.failures++;
-          this.log.warn({ resource: this.resource, resourceVersion: this.resourceVersion, err: errMessage(cause) },
+          this.log.warn({ resource: this.resource, resourceVersion: this.resourceVersion, err: cause },
             needList ? 'list failed; retrying with backoff' : 'watch failed; reconnecting with backoff');
         }
       }
@@ -357,7 +359,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         call(h);
       } catch (err) {
         this.counters.handlerErrors++;
-        this.log.error({ resource: this.resource, key, handler: what, err: errMessage(err) }, 'event handler threw');
+        this.log.error({ resource: this.resource, key, handler: what, err }, 'event handler threw');
       }
     }
   }
@@ -375,7 +377,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           handler.add?.(obj);
         } catch (err) {
           this.counters.handlerErrors++;
-          this.log.error({ resource: this.resource, key: keyOf(obj), handler: 'add', err: errMessage(err) }, 'event handler threw');
+          this.log.error({ resource: this.resource, key: keyOf(obj), handler: 'add', err }, 'event handler threw');
         }
       }
     }

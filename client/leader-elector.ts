@@ -237,7 +237,7 @@ export class LeaderElector {
         return 'acquired';
       } catch (err) {
         if (signal.aborted) return 'failed';
-        this.log?.debug({ err: (err as Error).message }, 'optimistic lease renewal failed; reading the lease');
+        this.log?.debug({ err }, 'optimistic lease renewal failed; reading the lease');
       }
     }
 
@@ -246,7 +246,7 @@ export class LeaderElector {
       current = await this.leases.get(this.namespace, this.opts.name, signal);
     } catch (err) {
       if (!isNotFound(err)) {
-        this.log?.warn({ lease: this.leaseKey(), err: (err as Error).message }, 'error retrieving lease');
+        this.log?.warn({ lease: this.leaseKey(), err }, 'error retrieving lease');
         return 'failed';
       }
       try {
@@ -258,7 +258,7 @@ export class LeaderElector {
         return 'acquired';
       } catch (createErr) {
         // AlreadyExists: another candidate created it first; look again next round.
-        this.log?.debug({ err: (createErr as Error).message }, 'error creating lease');
+        this.log?.debug({ err: createErr }, 'error creating lease');
         return 'failed';
       }
     }
@@ -277,7 +277,7 @@ export class LeaderElector {
       this.setObserved(await this.leases.update(this.namespace, { ...current, spec }, { signal }), started);
       return 'acquired';
     } catch (err) {
-      this.log?.debug({ lease: this.leaseKey(), err: (err as Error).message }, 'failed to update lease');
+      this.log?.debug({ lease: this.leaseKey(), err }, 'failed to update lease');
       return 'failed';
     }
   }
@@ -294,7 +294,7 @@ export class LeaderElector {
       this.setObserved(await this.leases.update(this.namespace, { ...this.observed, spec }, { signal: AbortSignal.timeout(Math.ceil(this.renewDeadlineMs)) }));
       this.log?.info({ lease: this.leaseKey() }, 'released leader lease');
     } catch (err) {
-      this.log?.warn({ lease: this.leaseKey(), err: (err as Error).message }, 'failed to release lease');
+      this.log?.warn({ lease: this.leaseKey(), err }, 'failed to release lease');
     }
   }
 

@@ -30,10 +30,10 @@ export async function runWorkers(queue: WorkQueue, reconcile: (key: string) => P
         queue.forget(key);
       } catch (err) {
         if (isPermanent(err)) {
-          opts.log?.error({ key, err: (err as Error).message }, 'dropping key after a permanent error');
+          opts.log?.error({ key, err }, 'dropping key after a permanent error');
           queue.forget(key);
         } else {
-          opts.log?.warn({ key, err: (err as Error).message, retries: queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
+          opts.log?.warn({ key, err, retries: queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
           queue.addRateLimited(key);
         }
       } finally {
