@@ -123,7 +123,8 @@ export function podField(pod: Pod, fieldPath: string): string {
 const formatMap = (m: Record<string, string> | undefined): string =>
   Object.keys(m ?? {}).sort().map((k) => `${k}="${m![k]}"`).join('\n');
 
-function resourceField(pod: Pod, container: Container, resource: string, containerName: string | undefined, divisor: string | undefined, node: NodeAllocatable): string {
+/** The value of a resourceFieldRef (env and the downward API volume), rounded up as Kubernetes does. */
+export function resourceField(pod: Pod, container: Container, resource: string, containerName: string | undefined, divisor: string | undefined, node: NodeAllocatable): string {
   const c = containerName ? pod.spec?.containers.find((x) => x.name === containerName) ?? container : container;
   const [kind, res] = resource.split('.') as ['limits' | 'requests', 'cpu' | 'memory' | 'ephemeral-storage'];
   const set = kind === 'limits' ? c.resources?.limits : c.resources?.requests;

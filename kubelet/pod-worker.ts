@@ -18,7 +18,8 @@ import { podConditions, podPhase, qosClass, statusChanged, type PodPhase } from 
 import { ProbeWorker, unhealthyMessage, type ProbeKind } from './probes.js';
 import { backoffMessage, RestartBackoff, shouldRestart } from './restart-backoff.js';
 import { isRuntimeConflict, type ContainerDetails, type ContainerRuntime, type PortBinding, type Protocol } from './runtime/types.js';
-import { cleanupPodVolumes, containerBinds, ensureSubPaths, prepareVolumes, VolumeError, type PreparedVolume, type VolumeSources } from './volumes.js';
+import { containerSecurity, imageUser, SecurityContextError, verifyRunAsNonRoot, type ContainerSecurity } from './security-context.js';
+import { cleanupPodVolumes, containerBinds, prepareVolumes, VolumeError, type Bind, type PreparedVolume, type VolumeSources } from './volumes.js';
 
 // Docker labels (dockershim's names; the node label lets a kubelet find its own).
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
@@ -342,28 +343,9 @@ export class PodWorker {
     const c = rec.spec;
     const image = c.image ?? '';
     if (!(await this.ensureImage(rec, image))) return;
-    let env: Record<string, string>;
-    try {
-      const pod = structuredClone(this.pod);
-      pod.status = { ...pod.status, podIP: this.podIP, hostIP: this.d.nodeIP };
-      env = await containerEnv(pod, c, this.d.sources);
-    } catch (err) {
-      if (!(err instanceof EnvError)) throw err;
-      rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
-      this.d.recorder.event(this.pod, 'Warning', 'Failed', `Error: ${err.message}`);
-      this.d.requeue(this.uid, CONFIG_RETRY_MS);
-      return;
-    }
-    let binds;
-    try {
-      binds = containerBinds(c, volumes);
-      await ensureSubPaths(binds);
-    } catch (err) {
-      if (!(err instanceof VolumeError)) throw err;
-      rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
-      this.d.recorder.event(this.pod, 'Warning', 'Failed', `Error: ${err.message}`);
-      return;
-    }
+    const config = await this.containerConfig(rec, volumes);
+    if (!config) return;
+    const { env, binds, security } = config;
     const limits = c.resources?.limits ?? {};
     const requests = c.resources?.requests ?? {};
     const restartCount = rec.id ? rec.restartCount + 1 : rec.restartCount;
@@ -374,7 +356,7 @@ export class PodWorker {
       memoryLimitBytes: limits.memory !== undefined ? quantityValue(String(limits.memory)) : undefined,
       nanoCpus: limits.cpu !== undefined ? milliValue(String(limits.cpu)) * 1_000_000 : undefined,
       cpuShares: requests.cpu !== undefined || limits.cpu !== undefined ? Math.max(2, Math.floor(milliValue(String(requests.cpu ?? limits.cpu)) * 1024 / 1000)) : undefined,
-      tty: c.tty, stdin: c.stdin, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace,
+      tty: c.tty, stdin: c.stdin, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace, ...security,
     };
     let id: string;
     try {
@@ -406,6 +388,33 @@ export class PodWorker {
     rec.waiting = undefined;
     this.d.recorder.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
     this.startProbes(rec, id, Date.now());
+  }
+
+  /**
+   * What the container is created with that can be refused (the kubelet's
+   * generateContainerConfig): environment, mounts (subPaths), then the user the image
+   * runs as against runAsNonRoot. A refusal leaves the container waiting with
+   * CreateContainerConfigError and its message, retried later; undefined then.
+   */
+  private async containerConfig(rec: ContainerRecord, volumes: Map<string, PreparedVolume>):
+    Promise<{ env: Record<string, string>; binds: Bind[]; security: ContainerSecurity } | undefined> {
+    const c = rec.spec;
+    try {
+      const pod = structuredClone(this.pod);
+      pod.status = { ...pod.status, podIP: this.podIP, hostIP: this.d.nodeIP };
+      const env = await containerEnv(pod, c, this.d.sources);
+      const binds = await containerBinds(this.pod, c, volumes, this.d.rootDir);
+      const user = imageUser(await this.d.runtime.imageUser(c.image ?? ''));
+      const refusal = verifyRunAsNonRoot(this.pod, c, user);
+      if (refusal) throw new SecurityContextError(refusal);
+      return { env, binds, security: containerSecurity(this.pod, c, user) };
+    } catch (err) {
+      if (!(err instanceof EnvError) && !(err instanceof VolumeError) && !(err instanceof SecurityContextError)) throw err;
+      // The kubelet keeps a subPath's details out of the status (they describe the node): log them.
+      if (err.cause) this.log.warn({ err: err.cause, container: c.name }, err.message);
+      this.failStart(rec, 'CreateContainerConfigError', err.message);
+      return undefined;
+    }
   }
 
   private failStart(rec: ContainerRecord, reason: string, message: string): void {

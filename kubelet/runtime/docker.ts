@@ -154,6 +154,11 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async imageUser(ref: string): Promise<string> {
+    const info = await call(() => this.docker.getImage(ref).inspect());
+    return info.Config?.User ?? '';
+  }
+
   async pullImage(ref: string, opts: PullOptions = {}): Promise<void> {
     const { signal, onProgress } = opts;
     signal?.throwIfAborted();
@@ -269,6 +274,9 @@ export class DockerRuntime implements ContainerRuntime {
           ...(spec.privileged ? { Privileged: true } : {}),
           ...(spec.capAdd?.length ? { CapAdd: spec.capAdd } : {}),
           ...(spec.capDrop?.length ? { CapDrop: spec.capDrop } : {}),
+          ...(spec.groupAdd?.length ? { GroupAdd: spec.groupAdd } : {}),
+          ...(spec.readOnlyRootfs ? { ReadonlyRootfs: true } : {}),
+          ...(spec.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
         },
       }),
     );

@@ -144,11 +144,18 @@ export interface ContainerSpec {
   stdin?: boolean;
   /** e.g. "SIGTERM"; the image's (or SIGTERM) when absent. */
   stopSignal?: string;
-  /** "uid", "uid:gid" or a user name. */
+  /** "uid", "uid:gid" or a user name; the image's user when absent. */
   user?: string;
+  /** Supplementary groups (gids) of the container's processes. */
+  groupAdd?: string[];
   privileged?: boolean;
+  /** Linux capabilities, as Kubernetes names them (NET_ADMIN, ALL). */
   capAdd?: string[];
   capDrop?: string[];
+  /** The root filesystem is mounted read-only. */
+  readOnlyRootfs?: boolean;
+  /** no_new_privs: setuid binaries and file capabilities grant nothing. */
+  noNewPrivileges?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -322,6 +329,8 @@ export interface ContainerRuntime {
   imagePresent(ref: string): Promise<boolean>;
   /** The image's content id (sha256:...), undefined when the image is not present. */
   imageId(ref: string): Promise<string | undefined>;
+  /** The user the image's config says it runs as ('' for none: root); rejects NotFound when the image is missing. */
+  imageUser(ref: string): Promise<string>;
   /** Resolves once the image is present; rejects with the registry's/daemon's message. */
   pullImage(ref: string, opts?: PullOptions): Promise<void>;
 

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
+import type { ContainerStatus, Pod } from '../../api/types/core.js';
 import { KUBELET_NODE_FLAGS } from '../../kubelet/node-flags.js';
 import { LABEL_NODE } from '../../kubelet/pod-worker.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { LOCAL_PAUSE_IMAGE } from '../../scripts/images.js';
 import { componentCommand, type ControlPlane } from './apiserver.js';
+import { http } from './http.js';
 import { spawnProcess, waitFor, type ChildHandle } from './processes.js';
 
 export interface KubeletHandle {
@@ -84,6 +86,8 @@ export async function startKubelet(cp: ControlPlane, o: KubeletOptions): Promise
       const left = await runtime.list({ labels: { [LABEL_NODE]: nodeName } });
       for (const c of left) await runtime.remove(c.id, { force: true });
       await runtime.removeNetwork(network);
+      // A stopped kubelet leaves its pods' volumes mounted (tmpfs, subPath binds), as on a real node.
+      for (const m of await mountsUnder([rootDir])) await run('umount', [m]);
       // TSKUBE_KEEP_LOGS=1 keeps the kubelet's log for a look after a failure.
       if (process.env.TSKUBE_KEEP_LOGS) await rm(rootDir, { recursive: true, force: true });
       else await rm(dir, { recursive: true, force: true });
@@ -136,9 +140,14 @@ export async function startDockerd(o: { images: string[] }): Promise<DockerdHand
   const socket = join(execDir, 'docker.sock');
   const logFile = join(dataDir, 'dockerd.log');
   const bin = await dockerdBinary();
-  // No docker0, no iptables/NAT: nothing that the machine's dockerd also manages.
+  // A default bridge of its own and no iptables/NAT: nothing the machine's dockerd
+  // manages. (Not --bridge=none: a dockerd started so deletes the docker0 link.)
+  const bridge = `tskbr${id}`;
+  await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', '10.218.255.1/24', 'dev', bridge]);
+  await run('ip', ['link', 'set', bridge, 'up']);
   const args = ['--host', `unix://${socket}`, '--data-root', join(dataDir, 'data'), '--exec-root', join(execDir, 'exec'),
-    '--pidfile', join(execDir, 'docker.pid'), '--bridge', 'none', '--iptables=false', '--ip-masq=false'];
+    '--pidfile', join(execDir, 'docker.pid'), '--bridge', bridge, '--iptables=false', '--ip-masq=false'];
   const docker = (...a: string[]): Promise<{ stdout: string }> => run('docker', ['-H', `unix://${socket}`, ...a], { maxBuffer: 16 << 20 });
   let proc: ChildHandle | undefined;
   const start = async (): Promise<void> => {
@@ -176,6 +185,7 @@ export async function startDockerd(o: { images: string[] }): Promise<DockerdHand
         for (const m of await mountsUnder([dataDir, execDir])) await run('umount', ['-l', m]).catch(() => undefined);
         if (!process.env.TSKUBE_KEEP_LOGS) await rm(dataDir, { recursive: true, force: true });
         await rm(execDir, { recursive: true, force: true });
+        await run('ip', ['link', 'del', bridge]).catch(() => undefined);
       }
     },
   };
@@ -187,4 +197,89 @@ export async function startDockerd(o: { images: string[] }): Promise<DockerdHand
     throw err;
   }
   return handle;
+}
+
+/** A pod spec as tests write it: nodeName is filled in by PodApi.create. */
+export type TestPodSpec = Omit<NonNullable<Pod['spec']>, 'nodeName'>;
+
+/** The pod API calls kubelet tests make, against one control plane and one kubelet. */
+export interface PodApi {
+  /** Creates a pod bound to the kubelet's node (terminationGracePeriodSeconds 1 unless given). */
+  create(name: string, spec: TestPodSpec, metadata?: Pod['metadata']): Promise<Pod>;
+  get(name: string): Promise<Pod | undefined>;
+  /** Polls until cond holds (the failure says the last status and where the kubelet's log is). */
+  wait(name: string, what: string, cond: (p: Pod) => boolean, timeoutMs?: number): Promise<Pod>;
+  /** A container's output through the apiserver's pods/log. */
+  log(pod: string, container: string): Promise<{ status: number; text: string }>;
+  /** Polls the container's output until cond holds; resolves with it. */
+  waitLog(pod: string, container: string, cond: (text: string) => boolean): Promise<string>;
+  /** The status of one container of a pod. */
+  status(p: Pod, container: string): ContainerStatus | undefined;
+  /** Deletes a pod and resolves once the kubelet has stopped it and the object is gone. */
+  remove(name: string): Promise<void>;
+  /** Creates (or replaces) any namespaced object of the core group, e.g. ('configmaps', {...}). */
+  put(resource: string, obj: { metadata: { name: string } } & Record<string, unknown>): Promise<void>;
+}
+
+export function podApi(cp: () => ControlPlane, kubelet: () => KubeletHandle, ns = 'default'): PodApi {
+  const base = (): string => `/api/v1/namespaces/${ns}`;
+  const api: PodApi = {
+    async create(name, spec, metadata = {}) {
+      const res = await http(cp().url, 'POST', `${base()}/pods`, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, name }, spec: { nodeName: kubelet().nodeName, terminationGracePeriodSeconds: 1, ...spec },
+      });
+      if (res.status !== 201) throw new Error(`creating pod ${name}: ${res.status} ${res.text}`);
+      return res.json as Pod;
+    },
+    async get(name) {
+      const res = await http(cp().url, 'GET', `${base()}/pods/${name}`);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw new Error(`getting pod ${name}: ${res.status} ${res.text}`);
+      return res.json as Pod;
+    },
+    async wait(name, what, cond, timeoutMs = 20_000) {
+      let last: Pod | undefined;
+      try {
+        await waitFor(async () => {
+          last = await api.get(name);
+          return !!last && cond(last);
+        }, { timeoutMs, intervalMs: 100, what: `${name} ${what}` });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}; kubelet log: ${kubelet().logFile}`);
+      }
+      return last!;
+    },
+    async log(pod, container) {
+      const res = await http(cp().url, 'GET', `${base()}/pods/${pod}/log?container=${container}`);
+      return { status: res.status, text: res.text };
+    },
+    async waitLog(pod, container, cond) {
+      let last = '';
+      try {
+        await waitFor(async () => {
+          const r = await api.log(pod, container);
+          last = `${r.status} ${r.text}`;
+          return r.status === 200 && cond(r.text);
+        }, { timeoutMs: 20_000, intervalMs: 100, what: `logs of ${pod}/${container}` });
+      } catch (err) {
+        const p = await api.get(pod).catch(() => undefined);
+        throw new Error(`${(err as Error).message}; last: ${last}; status: ${JSON.stringify(p?.status)}; kubelet log: ${kubelet().logFile}`);
+      }
+      return last.slice(4);
+    },
+    status: (p, container) => p.status?.containerStatuses?.find((s) => s.name === container),
+    async remove(name) {
+      const res = await http(cp().url, 'DELETE', `${base()}/pods/${name}`);
+      if (res.status !== 200 && res.status !== 202) throw new Error(`deleting pod ${name}: ${res.status} ${res.text}`);
+      await waitFor(async () => (await api.get(name)) === undefined, { timeoutMs: 30_000, what: `pod ${name} to be deleted (kubelet log: ${kubelet().logFile})` });
+    },
+    async put(resource, obj) {
+      const existing = await http(cp().url, 'GET', `${base()}/${resource}/${obj.metadata.name}`);
+      const res = existing.status === 200
+        ? await http(cp().url, 'PUT', `${base()}/${resource}/${obj.metadata.name}`, { ...obj, metadata: { ...obj.metadata, resourceVersion: existing.json.metadata.resourceVersion } })
+        : await http(cp().url, 'POST', `${base()}/${resource}`, obj);
+      if (res.status !== 200 && res.status !== 201) throw new Error(`writing ${resource}/${obj.metadata.name}: ${res.status} ${res.text}`);
+    },
+  };
+  return api;
 }

@@ -15,61 +15,35 @@ import { changedPods, type Relist } from '../../kubelet/pleg.js';
 import { LABEL_POD_UID, LABEL_TYPE, TYPE_SANDBOX } from '../../kubelet/pod-worker.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from '../../scripts/images.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { http } from '../harness/http.js';
-import { startDockerd, startKubelet, type DockerdHandle, type KubeletHandle } from '../harness/kubelet.js';
+import { podApi, startDockerd, startKubelet, type DockerdHandle, type KubeletHandle, type PodApi, type TestPodSpec } from '../harness/kubelet.js';
 import { waitFor } from '../harness/processes.js';
 
 const run = promisify(execFile);
-const NS = 'default';
-
-/** The API calls these tests make against one control plane and kubelet. */
-function podApi(cp: () => ControlPlane, kubelet: () => KubeletHandle) {
-  const create = async (name: string, spec: Omit<NonNullable<Pod['spec']>, 'nodeName'>): Promise<Pod> => {
-    const res = await http(cp().url, 'POST', `/api/v1/namespaces/${NS}/pods`, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: kubelet().nodeName, terminationGracePeriodSeconds: 1, ...spec },
-    });
-    assert.equal(res.status, 201, res.text);
-    return res.json as Pod;
-  };
-  const get = async (name: string): Promise<Pod> => {
-    const res = await http(cp().url, 'GET', `/api/v1/namespaces/${NS}/pods/${name}`);
-    assert.equal(res.status, 200, res.text);
-    return res.json as Pod;
-  };
-  const wait = async (name: string, what: string, cond: (p: Pod) => boolean, timeoutMs = 20_000): Promise<Pod> => {
-    let last: Pod | undefined;
-    try {
-      await waitFor(async () => cond(last = await get(name)), { timeoutMs, intervalMs: 200, what: `${name} ${what}` });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}; kubelet log: ${kubelet().logFile}`);
-    }
-    return last!;
-  };
-  /** Creates a sleeping pod under Always and one under Never; resolves once both run and are Ready. */
-  const startBoth = async (): Promise<{ always: Pod; never: Pod }> => {
-    await create('always', sleeper('Always'));
-    await create('never', sleeper('Never'));
-    return { always: await wait('always', 'Running and Ready', runningAndReady), never: await wait('never', 'Running and Ready', runningAndReady) };
-  };
-  /** After the containers died (SIGKILL): the Always pod restarted, Running and Ready; the Never pod Failed with 137. */
-  const expectRecovered = async (always: Pod): Promise<void> => {
-    const restarted = await wait('always', 'restarted, Running and Ready', (p) => main(p)?.restartCount === 1 && runningAndReady(p));
-    assert.notEqual(main(restarted)?.containerID, main(always)?.containerID);
-    assert.equal(main(restarted)?.lastState?.terminated?.exitCode, 137);
-    const failed = await wait('never', 'Failed', (p) => p.status?.phase === 'Failed');
-    assert.equal(main(failed)?.state?.terminated?.exitCode, 137);
-    assert.equal(main(failed)?.state?.terminated?.reason, 'Error');
-    assert.equal(main(failed)?.restartCount, 0);
-  };
-  return { create, get, wait, startBoth, expectRecovered };
-}
 
 const main = (p: Pod): ContainerStatus | undefined => p.status?.containerStatuses?.find((s) => s.name === 'main');
 const runningAndReady = (p: Pod): boolean => p.status?.phase === 'Running' && main(p)?.state?.running !== undefined
   && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-const sleeper = (restartPolicy: string): Omit<NonNullable<Pod['spec']>, 'nodeName'> => ({
+const sleeper = (restartPolicy: string): TestPodSpec => ({
   restartPolicy, containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }],
 });
+
+/** Creates a sleeping pod under Always and one under Never; resolves once both run and are Ready. */
+async function startBoth(api: PodApi): Promise<{ always: Pod; never: Pod }> {
+  await api.create('always', sleeper('Always'));
+  await api.create('never', sleeper('Never'));
+  return { always: await api.wait('always', 'Running and Ready', runningAndReady), never: await api.wait('never', 'Running and Ready', runningAndReady) };
+}
+
+/** After the containers died (SIGKILL): the Always pod restarted, Running and Ready; the Never pod Failed with 137. */
+async function expectRecovered(api: PodApi, always: Pod): Promise<void> {
+  const restarted = await api.wait('always', 'restarted, Running and Ready', (p) => main(p)?.restartCount === 1 && runningAndReady(p));
+  assert.notEqual(main(restarted)?.containerID, main(always)?.containerID);
+  assert.equal(main(restarted)?.lastState?.terminated?.exitCode, 137);
+  const failed = await api.wait('never', 'Failed', (p) => p.status?.phase === 'Failed');
+  assert.equal(main(failed)?.state?.terminated?.exitCode, 137);
+  assert.equal(main(failed)?.state?.terminated?.reason, 'Error');
+  assert.equal(main(failed)?.restartCount, 0);
+}
 
 test('changedPods: pods with a container that appeared, vanished or changed state', () => {
   const relist = (rows: [string, string, string][]): Relist => new Map(rows.map(([id, podUid, state]) => [id, { podUid, state: state as 'running' }]));
@@ -88,21 +62,41 @@ describe('PLEG: a container killed while the kubelet follows no Docker events', 
   before(async () => {
     await ensureLocalImages();
     cp = await startControlPlane();
-    // --no-docker-events: the relist alone must notice the kill.
-    kubelet = await startKubelet(cp, { name: 'pleg-test', cidr: '10.215.0.0/16', args: ['--no-docker-events'] });
+    // --no-docker-events: the relist alone must notice the kill; a short sync frequency
+    // for the periodic resync test.
+    kubelet = await startKubelet(cp, { name: 'pleg-test', cidr: '10.215.0.0/16', args: ['--no-docker-events', '--sync-frequency', '2s'] });
   });
 
   after(async () => {
-    await kubelet?.cleanup();
-    await cp?.stop();
+    try {
+      await kubelet?.cleanup();
+    } finally {
+      await cp?.stop();
+    }
   });
 
   it('restarts the Always pod\'s container and reports the Never pod Failed with exit code 137', async () => {
-    const { always, never } = await api.startBoth();
+    const { always, never } = await startBoth(api);
     const log = await readFile(kubelet.logFile, 'utf8');
     assert.match(log, /"Docker events not followed \(--no-docker-events\)/);
     for (const p of [always, never]) await run('docker', ['kill', main(p)!.containerID!.replace('docker://', '')]);
-    await api.expectRecovered(always);
+    await expectRecovered(api, always);
+  });
+
+  it('resyncs every pod each --sync-frequency: a changed configMap reaches the running container\'s volume', async () => {
+    await api.put('configmaps', { metadata: { name: 'settings' }, data: { greeting: 'hello' } });
+    await api.create('reader', {
+      volumes: [{ name: 'cfg', configMap: { name: 'settings' } }],
+      containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }],
+    });
+    const p = await api.wait('reader', 'Running', runningAndReady);
+    const id = main(p)!.containerID!.replace('docker://', '');
+    const greeting = async (): Promise<string> => (await kubelet.runtime.exec(id, ['cat', '/cfg/greeting'], { timeoutMs: 2000 })).stdout;
+    assert.equal(await greeting(), 'hello');
+    // Nothing about the pod or its containers changes: only the periodic sync rewrites the volume.
+    await api.put('configmaps', { metadata: { name: 'settings' }, data: { greeting: 'goodbye' } });
+    await waitFor(async () => (await greeting()) === 'goodbye', { timeoutMs: 15_000, intervalMs: 200, what: 'the new greeting in the container' });
+    assert.equal(main((await api.get('reader'))!)?.restartCount, 0);
   });
 });
 
@@ -131,7 +125,7 @@ describe('PLEG: dockerd killed with -9 and started again', { timeout: 180_000 },
   });
 
   it('the Always pod\'s container is restarted and the Never pod reports the truth', async () => {
-    const { always, never } = await api.startBoth();
+    const { always, never } = await startBoth(api);
     const sandboxesOf = async (p: Pod): Promise<string[]> =>
       (await dockerd.runtime.list({ labels: { [LABEL_POD_UID]: p.metadata.uid!, [LABEL_TYPE]: TYPE_SANDBOX } })).map((c) => c.id);
     const neverSandboxes = await sandboxesOf(never);
@@ -145,7 +139,7 @@ describe('PLEG: dockerd killed with -9 and started again', { timeout: 180_000 },
     // The Never pod's are still running: on start dockerd stops the containers it left
     // (SIGTERM, which sleep as PID 1 ignores, then SIGKILL after 10 s).
     await dockerd.start();
-    await api.expectRecovered(always);
+    await expectRecovered(api, always);
     // Nothing may start again under Never: its dead sandbox is not replaced by a new one.
     assert.deepEqual(await sandboxesOf(never), neverSandboxes);
     // The kubelet said Docker was unreachable, once, not once per relist or reconnect.

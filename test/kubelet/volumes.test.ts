@@ -1,16 +1,23 @@
-// Pod volumes on disk: emptyDir, hostPath type checks, configMap and secret files with
-// items and modes, optional sources, and the binds containers get.
+// Pod volumes on the node: emptyDir, hostPath type checks, configMap and secret files
+// with items and modes (AtomicWriter layout), optional sources, tmpfs for secrets,
+// fsGroup ownership, and the binds containers get (subPaths that must stay inside
+// their volume). Real files and real mounts (the tests run as root, as the kubelet).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigMap, Pod, Secret } from '../../api/types/core.js';
-import { cleanupPodVolumes, containerBinds, prepareVolumes, VolumeError, type VolumeSources } from '../../kubelet/volumes.js';
+import { mountedAt } from '../../kubelet/mounts.js';
+import { cleanupPodVolumes, containerBinds, podDirs, prepareVolumes, VolumeError, type VolumeSources } from '../../kubelet/volumes.js';
 
 let root: string;
 before(async () => { root = await mkdtemp(join(tmpdir(), 'tskube-volumes-')); });
-after(async () => { await rm(root, { recursive: true, force: true }); });
+after(async () => {
+  // Unmounts what the tests mounted (tmpfs, subPath binds) before anything is removed.
+  for (const uid of await podDirs(root)) await cleanupPodVolumes(root, uid);
+  await rm(root, { recursive: true, force: true });
+});
 
 const configMaps: Record<string, ConfigMap> = {
   'default/app': { metadata: { name: 'app', namespace: 'default' }, data: { 'a.conf': 'alpha', 'b.conf': 'beta' }, binaryData: { bin: Buffer.from([1, 2, 3]).toString('base64') } },
@@ -34,14 +41,41 @@ test('emptyDir is one writable directory per pod volume, shared by every contain
   assert.equal(v.hostPath, join(root, 'pods', 'uid-1', 'volumes', 'kubernetes.io~empty-dir', 'scratch'));
   assert.equal(v.readOnly, false);
   assert.ok((await stat(v.hostPath)).isDirectory());
-  const binds = containerBinds({ name: 'c', image: 'x', volumeMounts: [{ name: 'scratch', mountPath: '/data' }, { name: 'scratch', mountPath: '/sub', subPath: 'logs', readOnly: true }] }, vols);
+  const p = pod([{ name: 'scratch', emptyDir: {} }]);
+  const binds = await containerBinds(p, { name: 'c', image: 'x', volumeMounts: [{ name: 'scratch', mountPath: '/data' }, { name: 'scratch', mountPath: '/sub', subPath: 'logs', readOnly: true }] }, vols, root);
+  // A subPath is created, then bind-mounted to the pod's volume-subpaths directory.
+  const subTarget = join(root, 'pods', 'uid-1', 'volume-subpaths', 'scratch', 'c', '1');
   assert.deepEqual(binds, [
     { hostPath: v.hostPath, containerPath: '/data', readOnly: false },
-    { hostPath: join(v.hostPath, 'logs'), containerPath: '/sub', readOnly: true },
+    { hostPath: subTarget, containerPath: '/sub', readOnly: true },
   ]);
-  assert.throws(() => containerBinds({ name: 'c', image: 'x', volumeMounts: [{ name: 'ghost', mountPath: '/g' }] }, vols), /names no volume of the pod/);
+  assert.ok((await stat(join(v.hostPath, 'logs'))).isDirectory());
+  await writeFile(join(v.hostPath, 'logs', 'x.log'), 'through the bind');
+  assert.equal(await readFile(join(subTarget, 'x.log'), 'utf8'), 'through the bind');
+  await assert.rejects(containerBinds(p, { name: 'c', image: 'x', volumeMounts: [{ name: 'ghost', mountPath: '/g' }] }, vols, root), /names no volume of the pod/);
   await cleanupPodVolumes(root, 'uid-1');
   await assert.rejects(stat(v.hostPath));
+  assert.equal(await readFile(join(root, 'pods', 'uid-1', 'x.log')).catch(() => 'gone'), 'gone');
+});
+
+test('a subPath that resolves outside its volume (a planted symlink) is refused, and nothing is created outside', async () => {
+  const p = pod([{ name: 'scratch', emptyDir: {} }], 'uid-sub');
+  const v = (await prepareVolumes(p, root, sources)).get('scratch')!;
+  await symlink('/', join(v.hostPath, 'evil'));
+  await mkdir(join(v.hostPath, 'inner'));
+  await symlink('inner', join(v.hostPath, 'fine'));
+  const mount = (subPath: string): Promise<unknown> => containerBinds(p, { name: 'c', image: 'x', volumeMounts: [{ name: 'scratch', mountPath: '/m', subPath }] }, new Map([['scratch', v]]), root);
+  await assert.rejects(mount('evil'), (err: unknown) => err instanceof VolumeError
+    && err.message === 'failed to prepare subPath for volumeMount "scratch" of container "c"' && /not within volume path/.test(String((err.cause as Error).message)));
+  await assert.rejects(mount('evil/etc'), /failed to prepare subPath for volumeMount "scratch" of container "c"/);
+  const outside = `tskube-volumes-test-${process.pid}`;
+  await assert.rejects(mount(`evil/${outside}`), /failed to create subPath directory for volumeMount "scratch" of container "c"/);
+  assert.equal(await stat(join('/', outside)).then(() => 'created', () => 'absent'), 'absent');
+  // A symlink that stays inside the volume is fine: the real directory is what is mounted.
+  const [bind] = (await mount('fine')) as { hostPath: string }[];
+  await writeFile(join(v.hostPath, 'inner', 'f'), 'inside');
+  assert.equal(await readFile(join(bind!.hostPath, 'f'), 'utf8'), 'inside');
+  await cleanupPodVolumes(root, 'uid-sub');
 });
 
 test('configMap: every key as a file, binaryData too; items pick keys, paths and modes', async () => {
@@ -57,19 +91,70 @@ test('configMap: every key as a file, binaryData too; items pick keys, paths and
   await assert.rejects(stat(join(some.hostPath, 'a.conf')));
 });
 
-test('configMap contents follow changes when prepared again', async () => {
+test('configMap contents follow changes when prepared again, in the same directory (AtomicWriter: ..data and symlinks)', async () => {
   const p = pod([{ name: 'cfg', configMap: { name: 'app' } }], 'uid-4');
   const v = (await prepareVolumes(p, root, sources)).get('cfg')!;
+  const dirIno = (await stat(v.hostPath)).ino;
+  assert.equal(await readlink(join(v.hostPath, 'a.conf')), join('..data', 'a.conf'));
+  const firstData = await readlink(join(v.hostPath, '..data'));
+  assert.match(firstData, /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\d{9}$/);
+  await prepareVolumes(p, root, sources);
+  assert.equal(await readlink(join(v.hostPath, '..data')), firstData, 'unchanged data is not rewritten');
   configMaps['default/app'] = { ...configMaps['default/app']!, data: { 'a.conf': 'changed' } };
   await prepareVolumes(p, root, sources);
   assert.equal(await readFile(join(v.hostPath, 'a.conf'), 'utf8'), 'changed');
-  await assert.rejects(stat(join(v.hostPath, 'b.conf')));
+  await assert.rejects(lstat(join(v.hostPath, 'b.conf')));
+  await assert.rejects(lstat(join(v.hostPath, firstData)), 'the old data directory is removed');
+  // The directory a container has bind-mounted is the same one: it sees the change.
+  assert.equal((await stat(v.hostPath)).ino, dirIno);
 });
 
-test('secret: base64 data decoded to files', async () => {
+test('secret: base64 data decoded to files on a tmpfs of the volume\'s own, unmounted on cleanup', async () => {
   const v = (await prepareVolumes(pod([{ name: 's', secret: { secretName: 'creds', defaultMode: 0o440 } }], 'uid-5'), root, sources)).get('s')!;
   assert.equal(await readFile(join(v.hostPath, 'password'), 'utf8'), 's3cret');
   assert.equal(await mode(join(v.hostPath, 'password')), 0o440);
+  assert.equal(await mountedAt(v.hostPath), 'tmpfs');
+  await prepareVolumes(pod([{ name: 's', secret: { secretName: 'creds' } }], 'uid-5'), root, sources);
+  assert.equal(await mountedAt(v.hostPath), 'tmpfs', 'one tmpfs, not one per sync');
+  await cleanupPodVolumes(root, 'uid-5');
+  assert.equal(await mountedAt(v.hostPath), undefined);
+  await assert.rejects(stat(v.hostPath));
+});
+
+test('fsGroup: emptyDir and secret files belong to the group (setgid directories, group read on read-only files)', async () => {
+  const p: Pod = { ...pod([{ name: 'e', emptyDir: {} }, { name: 's', secret: { secretName: 'creds', defaultMode: 0o400 } }], 'uid-fsg'), spec: {
+    containers: [{ name: 'c', image: 'x' }], securityContext: { fsGroup: 4321 },
+    volumes: [{ name: 'e', emptyDir: {} }, { name: 's', secret: { secretName: 'creds', defaultMode: 0o400 } }],
+  } };
+  const vols = await prepareVolumes(p, root, sources);
+  const e = await stat(vols.get('e')!.hostPath);
+  assert.equal(e.gid, 4321);
+  assert.equal(e.mode & 0o7777, 0o2777);
+  const secretFile = await stat(join(vols.get('s')!.hostPath, 'password'));
+  assert.equal(secretFile.gid, 4321);
+  assert.equal(secretFile.mode & 0o777, 0o440);
+  await cleanupPodVolumes(root, 'uid-fsg');
+});
+
+test('projected and downwardAPI volumes: sources merged into one tmpfs directory', async () => {
+  const p: Pod = {
+    metadata: { name: 'p', namespace: 'default', uid: 'uid-proj', labels: { app: 'web', tier: 'front' } },
+    spec: { containers: [{ name: 'c', image: 'x' }], volumes: [
+      { name: 'all', projected: { sources: [{ secret: { name: 'creds' } }, { configMap: { name: 'app', items: [{ key: 'a.conf', path: 'conf/a' }] } },
+        { downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }] } },
+      { name: 'meta', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+    ] },
+  };
+  const vols = await prepareVolumes(p, root, sources);
+  const all = vols.get('all')!.hostPath;
+  assert.equal(await mountedAt(all), 'tmpfs');
+  assert.equal(await readFile(join(all, 'password'), 'utf8'), 's3cret');
+  assert.equal(await readFile(join(all, 'conf', 'a'), 'utf8'), configMaps['default/app']!.data!['a.conf']);
+  assert.equal(await readFile(join(all, 'labels'), 'utf8'), 'app="web"\ntier="front"');
+  assert.equal(await readFile(join(vols.get('meta')!.hostPath, 'name'), 'utf8'), 'p');
+  await assert.rejects(prepareVolumes({ ...p, spec: { ...p.spec!, volumes: [{ name: 'x', projected: { sources: [{ secret: { name: 'nope' } }] } }] } }, root, sources),
+    /MountVolume.SetUp failed for volume "x" : secrets "nope" not found/);
+  await cleanupPodVolumes(root, 'uid-proj');
 });
 
 test('missing sources: an error in Kubernetes\' words, unless optional', async () => {
