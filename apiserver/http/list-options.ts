@@ -4,7 +4,8 @@
 // A malformed value is kube-apiserver's Status, in its words: 400 for what does not
 // convert (`strconv.ParseInt: parsing "ten": invalid syntax`), 422 for what does not
 // validate (`ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: ...`).
-import { badRequest, goQuote, invalidOptions } from '../../api/errors.js';
+import { badRequest, goQuote, invalid as invalidNamed, invalidOptions } from '../../api/errors.js';
+import { parseGoTime } from '../../api/schemas/go-values.js';
 import { parseLabelSelector } from '../../api/labels.js';
 import { fieldsOf, parseFieldSelector, validateFieldSelector } from '../../api/fields.js';
 import type { ResourceInfo } from '../../api/registry.js';
@@ -287,4 +288,52 @@ export function includeObject(q: Query): 'None' | 'Metadata' | 'Object' {
   if (v === '') return 'Metadata';
   if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
   throw badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${goQuote(v)}: must be 'Metadata', 'Object', 'None', or empty`);
+}
+
+/** The PodLogOptions of a pods/log request. */
+export interface PodLogQuery {
+  container?: string;
+  follow: boolean;
+  previous: boolean;
+  timestamps: boolean;
+  sinceSeconds?: number;
+  /** RFC 3339, in UTC as Go writes it back. */
+  sinceTime?: string;
+  tailLines?: number;
+  limitBytes?: number;
+}
+
+/**
+ * pods/log's query as kube-apiserver reads it: the conversion (400: ParseInt, time.Parse),
+ * then ValidatePodLogOptions (422 `PodLogOptions "<pod>" is invalid: tailLines: ...`).
+ * For the log subresource, which passes the result on to the kubelet.
+ */
+export function parsePodLogOptions(pod: string, q: Query): PodLogQuery {
+  const int = (name: string): number | undefined => {
+    const v = param(q, name);
+    return v === undefined ? undefined : parseInt64(v);
+  };
+  const sinceSeconds = int('sinceSeconds');
+  const tailLines = int('tailLines');
+  const limitBytes = int('limitBytes');
+  const since = param(q, 'sinceTime');
+  let sinceTime: string | undefined;
+  if (since !== undefined && since !== '' && since !== 'null') {
+    const t = parseGoTime(since, false);
+    if ('error' in t) throw badRequest(t.error);
+    sinceTime = t.value ?? undefined;
+  }
+  const errs: FieldCause[] = [];
+  if (tailLines !== undefined && tailLines < 0) errs.push(invalid('tailLines', tailLines, 'must be greater than or equal to 0'));
+  if (limitBytes !== undefined && limitBytes < 1) errs.push(invalid('limitBytes', limitBytes, 'must be greater than 0'));
+  if (sinceSeconds !== undefined && sinceTime !== undefined) errs.push(forbidden('[]', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
+  else if (sinceSeconds !== undefined && sinceSeconds < 1) errs.push(invalid('sinceSeconds', sinceSeconds, 'must be greater than 0'));
+  if (errs.length) throw invalidNamed('PodLogOptions', '', pod, errs);
+  return {
+    container: param(q, 'container') || undefined,
+    follow: queryBool(param(q, 'follow')),
+    previous: queryBool(param(q, 'previous')),
+    timestamps: queryBool(param(q, 'timestamps')),
+    sinceSeconds, sinceTime, tailLines, limitBytes,
+  };
 }

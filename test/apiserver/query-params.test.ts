@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RESOURCES } from '../../api/registry.js';
-import { parseListQuery, queryBool } from '../../apiserver/http/list-options.js';
+import { parseListQuery, parsePodLogOptions, queryBool } from '../../apiserver/http/list-options.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
 
@@ -158,5 +158,30 @@ describe('error bodies, byte for byte', () => {
       const r = await http(cp.url, 'GET', path);
       assert.ok(r.text.endsWith('}\n'), `${path}: ${JSON.stringify(r.text.slice(-20))}`);
     }
+  });
+});
+
+describe('pods/log options, parsed', () => {
+  const fails = (q: Record<string, string>): string => {
+    try {
+      parsePodLogOptions('web', q);
+      return 'no error';
+    } catch (err) {
+      return `${(err as { code: number }).code} ${(err as Error).message}`;
+    }
+  };
+
+  it('reads the booleans and numbers as Kubernetes converts them', () => {
+    assert.deepEqual(parsePodLogOptions('web', { follow: 'True', previous: '0', timestamps: '', tailLines: '10', sinceTime: '2024-01-01T02:00:00+02:00', container: 'c' }), {
+      container: 'c', follow: true, previous: false, timestamps: true, sinceSeconds: undefined, sinceTime: '2024-01-01T00:00:00Z', tailLines: 10, limitBytes: undefined,
+    });
+  });
+
+  it('answers bad values with kube-apiserver\'s 400 and 422', () => {
+    assert.equal(fails({ tailLines: 'ten' }), '400 strconv.ParseInt: parsing "ten": invalid syntax');
+    assert.equal(fails({ sinceTime: 'yesterday' }), '400 parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"');
+    assert.equal(fails({ tailLines: '-1' }), '422 PodLogOptions "web" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0');
+    assert.equal(fails({ limitBytes: '0', sinceSeconds: '0' }), '422 PodLogOptions "web" is invalid: [limitBytes: Invalid value: 0: must be greater than 0, sinceSeconds: Invalid value: 0: must be greater than 0]');
+    assert.equal(fails({ sinceSeconds: '5', sinceTime: '2024-01-01T00:00:00Z' }), '422 PodLogOptions "web" is invalid: []: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified');
   });
 });
