@@ -214,9 +214,12 @@ export class PodManager implements LogSource {
     for (const uid of orphanUids) {
       this.log.info({ uid }, 'removing containers of a pod that no longer exists');
       await removeAllOf(this.o.runtime, uid, this.o.nodeName);
-      await cleanupPodVolumes(this.o.rootDir, uid);
     }
-    for (const uid of await podDirs(this.o.rootDir)) if (!this.podByUid(uid)) await cleanupPodVolumes(this.o.rootDir, uid);
+    for (const uid of await podDirs(this.o.rootDir)) {
+      if (this.podByUid(uid)) continue;
+      // A volume that cannot be unmounted stays (and is logged); nothing is deleted through it.
+      await cleanupPodVolumes(this.o.rootDir, uid).catch((err: unknown) => this.log.error({ err, uid }, 'could not remove the volumes of a pod that no longer exists'));
+    }
   }
 
   /**

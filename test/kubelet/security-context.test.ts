@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Pod } from '../../api/types/core.js';
 import { mountedAt } from '../../kubelet/mounts.js';
+import { containerSecurity, effectiveSecurityContext, imageUser, verifyRunAsNonRoot } from '../../kubelet/security-context.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE } from '../../scripts/images.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { podApi, startKubelet, type KubeletHandle, type TestPodSpec } from '../harness/kubelet.js';
@@ -182,5 +183,47 @@ describe('kubelet: securityContext', { timeout: 180_000 }, () => {
     await api.remove('tmpfs');
     assert.equal(await mountedAt(join(volumes, 'kubernetes.io~secret', 'sec')), undefined);
     assert.deepEqual(await readdir(join(kubelet.rootDir, 'pods')).then((d) => d.filter((u) => u === pod.metadata.uid)), []);
+  });
+});
+
+describe('security context rules (no I/O)', () => {
+  const pod = (spec: Partial<NonNullable<Pod['spec']>>): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, spec: { containers: [], ...spec } });
+  const c = (securityContext?: NonNullable<NonNullable<Pod['spec']>['containers'][number]['securityContext']>) => ({ name: 'app', image: 'x', securityContext });
+
+  it('merges field by field, the container winning; pod-only fields stay pod-level', () => {
+    const p = pod({ securityContext: { runAsUser: 1, runAsGroup: 2, runAsNonRoot: true, fsGroup: 3, supplementalGroups: [4] } });
+    assert.equal(effectiveSecurityContext(pod({}), c()), undefined);
+    assert.deepEqual(effectiveSecurityContext(p, c()), { runAsUser: 1, runAsGroup: 2, runAsNonRoot: true });
+    assert.deepEqual(effectiveSecurityContext(p, c({ runAsUser: 10, runAsNonRoot: false, readOnlyRootFilesystem: true })),
+      { runAsUser: 10, runAsGroup: 2, runAsNonRoot: false, readOnlyRootFilesystem: true });
+  });
+
+  it('reads an image\'s user as the kubelet does: none is root, a name is a name, the group part is ignored', () => {
+    assert.deepEqual(imageUser(''), { uid: 0 });
+    assert.deepEqual(imageUser('1000'), { uid: 1000 });
+    assert.deepEqual(imageUser('1000:50'), { uid: 1000 });
+    assert.deepEqual(imageUser('nobody:nogroup'), { username: 'nobody' });
+  });
+
+  it('verifyRunAsNonRoot: only with runAsNonRoot; runAsUser decides before the image does', () => {
+    const nonRoot = pod({ securityContext: { runAsNonRoot: true } });
+    assert.equal(verifyRunAsNonRoot(pod({}), c(), { uid: 0 }), undefined);
+    assert.equal(verifyRunAsNonRoot(nonRoot, c(), { uid: 0 }), 'container has runAsNonRoot and image will run as root (pod: "p_ns(u1)", container: app)');
+    assert.equal(verifyRunAsNonRoot(nonRoot, c(), { uid: 7 }), undefined);
+    assert.equal(verifyRunAsNonRoot(nonRoot, c({ runAsUser: 7 }), { username: 'nobody' }), undefined);
+    assert.equal(verifyRunAsNonRoot(nonRoot, c({ runAsUser: 0 }), { uid: 7 }), 'container\'s runAsUser breaks non-root policy (pod: "p_ns(u1)", container: app)');
+    assert.equal(verifyRunAsNonRoot(nonRoot, c(), { username: 'nobody' }),
+      'container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is non-root (pod: "p_ns(u1)", container: app)');
+  });
+
+  it('what Docker is asked for', () => {
+    const p = pod({ securityContext: { runAsUser: 1000, fsGroup: 2000, supplementalGroups: [4000, 2000] } });
+    assert.deepEqual(containerSecurity(p, c({ runAsGroup: 3000, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] }, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }), { uid: 0 }), {
+      user: '1000:3000', groupAdd: ['2000', '4000'], capAdd: ['NET_ADMIN'], capDrop: ['ALL'], privileged: false, readOnlyRootfs: true, noNewPrivileges: true,
+    });
+    // No runAsUser or runAsGroup: the image's own user (and group) stay.
+    assert.equal(containerSecurity(pod({}), c(), { uid: 1000 }).user, undefined);
+    assert.equal(containerSecurity(pod({}), c({ runAsGroup: 5 }), { username: 'nobody' }).user, 'nobody:5');
+    assert.equal(containerSecurity(pod({}), c({ allowPrivilegeEscalation: true, privileged: true }), { uid: 0 }).noNewPrivileges, false);
   });
 });
