@@ -209,12 +209,14 @@ export interface PodApi {
   get(name: string): Promise<Pod | undefined>;
   /** Polls until cond holds (the failure says the last status and where the kubelet's log is). */
   wait(name: string, what: string, cond: (p: Pod) => boolean, timeoutMs?: number): Promise<Pod>;
-  /** A container's output through the apiserver's pods/log. */
-  log(pod: string, container: string): Promise<{ status: number; text: string }>;
+  /** A container's output through the apiserver's pods/log; query adds parameters, e.g. '&previous=true'. */
+  log(pod: string, container: string, query?: string): Promise<{ status: number; text: string }>;
   /** Polls the container's output until cond holds; resolves with it. */
   waitLog(pod: string, container: string, cond: (text: string) => boolean): Promise<string>;
   /** The status of one container of a pod. */
   status(p: Pod, container: string): ContainerStatus | undefined;
+  /** The events about a pod (involvedObject.name). */
+  events(pod: string): Promise<{ reason: string; message: string; type: string }[]>;
   /** Deletes a pod and resolves once the kubelet has stopped it and the object is gone. */
   remove(name: string): Promise<void>;
   /** Creates (or replaces) any namespaced object of the core group, e.g. ('configmaps', {...}). */
@@ -249,8 +251,8 @@ export function podApi(cp: () => ControlPlane, kubelet: () => KubeletHandle, ns 
       }
       return last!;
     },
-    async log(pod, container) {
-      const res = await http(cp().url, 'GET', `${base()}/pods/${pod}/log?container=${container}`);
+    async log(pod, container, query = '') {
+      const res = await http(cp().url, 'GET', `${base()}/pods/${pod}/log?container=${container}${query}`);
       return { status: res.status, text: res.text };
     },
     async waitLog(pod, container, cond) {
@@ -268,6 +270,10 @@ export function podApi(cp: () => ControlPlane, kubelet: () => KubeletHandle, ns 
       return last.slice(4);
     },
     status: (p, container) => p.status?.containerStatuses?.find((s) => s.name === container),
+    async events(pod) {
+      const res = await http(cp().url, 'GET', `${base()}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`);
+      return (res.json?.items ?? []) as { reason: string; message: string; type: string }[];
+    },
     async remove(name) {
       const res = await http(cp().url, 'DELETE', `${base()}/pods/${name}`);
       if (res.status !== 200 && res.status !== 202) throw new Error(`deleting pod ${name}: ${res.status} ${res.text}`);

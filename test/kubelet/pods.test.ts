@@ -6,72 +6,23 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ContainerStatus, Pod } from '../../api/types/core.js';
+import type { Pod } from '../../api/types/core.js';
 import { LABEL_NODE, LABEL_POD_UID } from '../../kubelet/pod-worker.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
-import { startKubelet, type KubeletHandle } from '../harness/kubelet.js';
+import { podApi, startKubelet, type KubeletHandle } from '../harness/kubelet.js';
 import { waitFor } from '../harness/processes.js';
 
 const NS = 'default';
 let cp: ControlPlane;
 let kubelet: KubeletHandle;
 
-async function createPod(name: string, spec: Partial<Pod['spec']> & { containers: NonNullable<Pod['spec']>['containers'] }): Promise<Pod> {
-  const res = await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/pods`, {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: kubelet.nodeName, terminationGracePeriodSeconds: 2, ...spec },
-  });
-  assert.equal(res.status, 201, res.text);
-  return res.json as Pod;
-}
-
-async function getPod(name: string): Promise<Pod | undefined> {
-  const res = await http(cp.url, 'GET', `/api/v1/namespaces/${NS}/pods/${name}`);
-  if (res.status === 404) return undefined;
-  assert.equal(res.status, 200, res.text);
-  return res.json as Pod;
-}
-
-/** Polls the pod until cond holds; returns it. */
-async function waitPod(name: string, what: string, cond: (p: Pod) => boolean, timeoutMs = 20_000): Promise<Pod> {
-  let last: Pod | undefined;
-  try {
-    await waitFor(async () => {
-      last = await getPod(name);
-      return !!last && cond(last);
-    }, { timeoutMs, intervalMs: 100, what: `${name} ${what}` });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}; kubelet log: ${kubelet.logFile}`);
-  }
-  return last!;
-}
-
-const status = (p: Pod, c: string): ContainerStatus | undefined => p.status?.containerStatuses?.find((s) => s.name === c);
+const api = podApi(() => cp, () => kubelet, NS);
+const status = api.status;
 
 async function containersOf(uid: string): Promise<{ id: string; state: string }[]> {
   return kubelet.runtime.list({ labels: { [LABEL_POD_UID]: uid, [LABEL_NODE]: kubelet.nodeName } });
-}
-
-/** A container's output through the apiserver's pods/log (proxied to the kubelet). */
-async function podLog(pod: string, container: string, extra = ''): Promise<{ status: number; text: string }> {
-  const res = await http(cp.url, 'GET', `/api/v1/namespaces/${NS}/pods/${pod}/log?container=${container}${extra}`);
-  return { status: res.status, text: res.text };
-}
-
-async function waitLog(pod: string, container: string, cond: (text: string) => boolean): Promise<string> {
-  let last = '';
-  await waitFor(async () => {
-    const r = await podLog(pod, container);
-    last = `${r.status} ${r.text}`;
-    return r.status === 200 && cond(r.text);
-  }, { timeoutMs: 20_000, intervalMs: 100, what: `logs of ${pod}/${container} (last: ${last})` });
-  return last.slice(4);
-}
-
-async function events(pod: string): Promise<{ reason: string; message: string; type: string }[]> {
-  const res = await http(cp.url, 'GET', `/api/v1/namespaces/${NS}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`);
-  return (res.json?.items ?? []) as { reason: string; message: string; type: string }[];
 }
 
 describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
@@ -87,8 +38,8 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
   });
 
   it('runs a pod: Running with a podIP from the pod network and Ready', async () => {
-    await createPod('sleeper', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
-    const pod = await waitPod('sleeper', 'Running and Ready', (p) => p.status?.phase === 'Running'
+    await api.create('sleeper', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
+    const pod = await api.wait('sleeper', 'Running and Ready', (p) => p.status?.phase === 'Running'
       && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true);
     assert.match(pod.status?.podIP ?? '', /^10\.213\./);
     assert.equal(pod.status?.hostIP, '127.0.0.1');
@@ -98,18 +49,18 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
     assert.equal(st.ready, true);
     assert.equal(st.restartCount, 0);
     assert.match(st.containerID ?? '', /^docker:\/\/[0-9a-f]{64}$/);
-    const evs = await events('sleeper');
+    const evs = await api.events('sleeper');
     for (const reason of ['Pulled', 'Created', 'Started']) assert.ok(evs.some((e) => e.reason === reason), `event ${reason} in ${JSON.stringify(evs)}`);
     assert.ok(evs.some((e) => e.message === 'Started container main'));
   });
 
   it('restartPolicy Never: exit 0 gives Succeeded, exit 1 gives Failed with exitCode 1 and reason Error', async () => {
-    await createPod('ok', { restartPolicy: 'Never', containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo done'] }] });
-    await createPod('bad', { restartPolicy: 'Never', containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'exit 1'] }] });
-    const ok = await waitPod('ok', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
+    await api.create('ok', { restartPolicy: 'Never', containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo done'] }] });
+    await api.create('bad', { restartPolicy: 'Never', containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'exit 1'] }] });
+    const ok = await api.wait('ok', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
     assert.equal(status(ok, 'main')?.state?.terminated?.exitCode, 0);
     assert.equal(status(ok, 'main')?.state?.terminated?.reason, 'Completed');
-    const bad = await waitPod('bad', 'Failed', (p) => p.status?.phase === 'Failed');
+    const bad = await api.wait('bad', 'Failed', (p) => p.status?.phase === 'Failed');
     const t = status(bad, 'main')?.state?.terminated;
     assert.equal(t?.exitCode, 1);
     assert.equal(t?.reason, 'Error');
@@ -119,7 +70,7 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
   it('env from a configMap and a secret, read back through pods/log', async () => {
     assert.equal((await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/configmaps`, { metadata: { name: 'cfg' }, data: { color: 'blue' } })).status, 201);
     assert.equal((await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'sec' }, data: { password: Buffer.from('s3cret').toString('base64') } })).status, 201);
-    await createPod('envy', {
+    await api.create('envy', {
       containers: [{
         name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo "color=$COLOR password=$PASSWORD pod=$POD"; sleep 3600'],
         env: [
@@ -129,24 +80,24 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
         ],
       }],
     });
-    const text = await waitLog('envy', 'main', (t) => t.includes('color='));
+    const text = await api.waitLog('envy', 'main', (t) => t.includes('color='));
     assert.equal(text, 'color=blue password=s3cret pod=envy\n');
   });
 
   it('a missing configMap key: CreateContainerConfigError with the message', async () => {
-    await createPod('noconf', {
+    await api.create('noconf', {
       containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'], env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'missing', key: 'k' } } }] }],
     });
-    const p = await waitPod('noconf', 'CreateContainerConfigError', (p) => status(p, 'main')?.state?.waiting?.reason === 'CreateContainerConfigError');
+    const p = await api.wait('noconf', 'CreateContainerConfigError', (p) => status(p, 'main')?.state?.waiting?.reason === 'CreateContainerConfigError');
     assert.equal(status(p, 'main')?.state?.waiting?.message, 'configmap "missing" not found');
     assert.equal(p.status?.phase, 'Pending');
-    const logs = await podLog('noconf', 'main');
+    const logs = await api.log('noconf', 'main');
     assert.equal(logs.status, 400);
     assert.match(logs.text, /is waiting to start: CreateContainerConfigError/);
   });
 
   it('two containers share an emptyDir', async () => {
-    await createPod('shared', {
+    await api.create('shared', {
       volumes: [{ name: 'data', emptyDir: {} }],
       containers: [
         { name: 'writer', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo hello-from-writer > /data/f; sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] },
@@ -154,8 +105,8 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
       ],
     });
     // The reader mounts the same directory at /mnt: wait until the writer's file shows there.
-    await waitPod('shared', 'Running', (p) => p.status?.phase === 'Running');
-    const pod = (await getPod('shared'))!;
+    await api.wait('shared', 'Running', (p) => p.status?.phase === 'Running');
+    const pod = (await api.get('shared'))!;
     const reader = status(pod, 'reader')!.containerID!.replace('docker://', '');
     await waitFor(async () => (await kubelet.runtime.exec(reader, ['cat', '/mnt/f'], { timeoutMs: 2000 })).stdout === 'hello-from-writer\n',
       { timeoutMs: 10_000, what: 'the writer\'s file in the reader' });
@@ -163,7 +114,7 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
 
   it('init containers run in order before the containers; configMap files appear in a volume', async () => {
     assert.equal((await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/configmaps`, { metadata: { name: 'files' }, data: { 'greeting.txt': 'hi there' } })).status, 201);
-    await createPod('inits', {
+    await api.create('inits', {
       volumes: [{ name: 'work', emptyDir: {} }, { name: 'conf', configMap: { name: 'files' } }],
       initContainers: [
         { name: 'first', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo first >> /work/order'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
@@ -174,40 +125,40 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
         volumeMounts: [{ name: 'work', mountPath: '/work' }, { name: 'conf', mountPath: '/conf' }],
       }],
     });
-    const p = await waitPod('inits', 'Running', (p) => p.status?.phase === 'Running');
+    const p = await api.wait('inits', 'Running', (p) => p.status?.phase === 'Running');
     assert.deepEqual(p.status?.initContainerStatuses?.map((s) => [s.name, s.state?.terminated?.reason, s.state?.terminated?.exitCode]),
       [['first', 'Completed', 0], ['second', 'Completed', 0]]);
     assert.equal(p.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
-    const text = await waitLog('inits', 'main', (t) => t.includes('hi there'));
+    const text = await api.waitLog('inits', 'main', (t) => t.includes('hi there'));
     assert.equal(text, 'first\nsecond\nhi there\n');
   });
 
   it('a failing init container under Never fails the pod without starting the containers', async () => {
-    await createPod('badinit', {
+    await api.create('badinit', {
       restartPolicy: 'Never',
       initContainers: [{ name: 'init', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'exit 2'] }],
       containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }],
     });
-    const p = await waitPod('badinit', 'Failed', (p) => p.status?.phase === 'Failed');
+    const p = await api.wait('badinit', 'Failed', (p) => p.status?.phase === 'Failed');
     assert.equal(p.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 2);
     assert.equal(status(p, 'main')?.state?.waiting?.reason, 'PodInitializing');
   });
 
   it('deleting a pod stops and removes its containers, then the pod object disappears', async () => {
-    const created = await createPod('doomed', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
-    await waitPod('doomed', 'Running', (p) => p.status?.phase === 'Running');
+    const created = await api.create('doomed', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
+    await api.wait('doomed', 'Running', (p) => p.status?.phase === 'Running');
     const uid = created.metadata.uid!;
     assert.equal((await containersOf(uid)).length, 2); // sandbox + main
     const res = await http(cp.url, 'DELETE', `/api/v1/namespaces/${NS}/pods/doomed`);
     assert.ok(res.status === 200 || res.status === 202, res.text);
-    await waitFor(async () => (await getPod('doomed')) === undefined, { timeoutMs: 20_000, what: 'the pod object to disappear' });
+    await waitFor(async () => (await api.get('doomed')) === undefined, { timeoutMs: 20_000, what: 'the pod object to disappear' });
     assert.deepEqual(await containersOf(uid), []);
-    const evs = await events('doomed');
+    const evs = await api.events('doomed');
     assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'Stopping container main'), JSON.stringify(evs));
   });
 
   it('a restarted kubelet adopts a running pod: same container, same restartCount', async () => {
-    const before = (await waitPod('sleeper', 'Running', (p) => p.status?.phase === 'Running'));
+    const before = (await api.wait('sleeper', 'Running', (p) => p.status?.phase === 'Running'));
     const st = status(before, 'main')!;
     await kubelet.restart();
     // The new process has synced the pod once it logs adopting it.
@@ -217,9 +168,9 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
       return log.split('"kubelet started"').pop()!.includes('"adopted pod containers"');
     }, { timeoutMs: 15_000, what: 'the kubelet to adopt its pods' });
     // A pod created now runs too (the new kubelet works).
-    await createPod('after-restart', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
-    await waitPod('after-restart', 'Running', (p) => p.status?.phase === 'Running');
-    const after = (await getPod('sleeper'))!;
+    await api.create('after-restart', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
+    await api.wait('after-restart', 'Running', (p) => p.status?.phase === 'Running');
+    const after = (await api.get('sleeper'))!;
     assert.equal(status(after, 'main')?.containerID, st.containerID);
     assert.equal(status(after, 'main')?.restartCount, st.restartCount);
     assert.equal(status(after, 'main')?.state?.running?.startedAt, st.state?.running?.startedAt);
@@ -228,33 +179,33 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
   });
 
   it('a crashing container under Always shows CrashLoopBackOff with growing restarts', async () => {
-    await createPod('crash', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo crashing; exit 3'] }] });
-    const p = await waitPod('crash', 'CrashLoopBackOff after 2 restarts', (p) => (status(p, 'main')?.restartCount ?? 0) >= 2
+    await api.create('crash', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'echo crashing; exit 3'] }] });
+    const p = await api.wait('crash', 'CrashLoopBackOff after 2 restarts', (p) => (status(p, 'main')?.restartCount ?? 0) >= 2
       && status(p, 'main')?.state?.waiting?.reason === 'CrashLoopBackOff');
     const st = status(p, 'main')!;
     assert.match(st.state!.waiting!.message!, /^back-off \d+s restarting failed container=main pod=crash_default\(/);
     assert.equal(st.lastState?.terminated?.exitCode, 3);
     assert.equal(st.lastState?.terminated?.reason, 'Error');
     assert.equal(p.status?.phase, 'Running');
-    const prev = await podLog('crash', 'main', '&previous=true');
+    const prev = await api.log('crash', 'main', '&previous=true');
     assert.equal(prev.status, 200);
     assert.equal(prev.text, 'crashing\n');
-    assert.ok((await events('crash')).some((e) => e.reason === 'BackOff' && e.message.startsWith('Back-off restarting failed container main in pod crash_default')));
+    assert.ok((await api.events('crash')).some((e) => e.reason === 'BackOff' && e.message.startsWith('Back-off restarting failed container main in pod crash_default')));
   });
 
   it('a missing image shows ErrImagePull with the daemon\'s message, then ImagePullBackOff', async () => {
-    await createPod('noimage', { containers: [{ name: 'main', image: 'tskube.invalid/no-such-image:1', command: ['sleep', '1'] }] });
-    const p = await waitPod('noimage', 'ErrImagePull', (p) => status(p, 'main')?.state?.waiting?.reason === 'ErrImagePull');
+    await api.create('noimage', { containers: [{ name: 'main', image: 'tskube.invalid/no-such-image:1', command: ['sleep', '1'] }] });
+    const p = await api.wait('noimage', 'ErrImagePull', (p) => status(p, 'main')?.state?.waiting?.reason === 'ErrImagePull');
     assert.ok((status(p, 'main')?.state?.waiting?.message ?? '').length > 0);
-    const q = await waitPod('noimage', 'ImagePullBackOff', (p) => status(p, 'main')?.state?.waiting?.reason === 'ImagePullBackOff');
+    const q = await api.wait('noimage', 'ImagePullBackOff', (p) => status(p, 'main')?.state?.waiting?.reason === 'ImagePullBackOff');
     assert.equal(status(q, 'main')?.state?.waiting?.message, 'Back-off pulling image "tskube.invalid/no-such-image:1"');
-    const evs = await events('noimage');
+    const evs = await api.events('noimage');
     assert.ok(evs.some((e) => e.reason === 'Pulling' && e.message === 'Pulling image "tskube.invalid/no-such-image:1"'));
     assert.ok(evs.some((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "tskube.invalid/no-such-image:1": ')));
   });
 
   it('a failing liveness probe restarts the container', async () => {
-    await createPod('live', {
+    await api.create('live', {
       containers: [{
         name: 'main', image: LOCAL_TESTSERVER_IMAGE, ports: [{ containerPort: 8080 }],
         // Node takes a moment to start in the container: probe after it has.
@@ -262,47 +213,47 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
         readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1 },
       }],
     });
-    const p = await waitPod('live', 'Ready', (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true);
+    const p = await api.wait('live', 'Ready', (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true);
     const first = status(p, 'main')!.containerID!.replace('docker://', '');
     await kubelet.runtime.exec(first, ['touch', '/tmp/unhealthy'], { timeoutMs: 2000 });
-    const q = await waitPod('live', 'restarted and Ready', (p) => status(p, 'main')?.restartCount === 1 && status(p, 'main')?.ready === true, 30_000);
+    const q = await api.wait('live', 'restarted and Ready', (p) => status(p, 'main')?.restartCount === 1 && status(p, 'main')?.ready === true, 30_000);
     assert.notEqual(status(q, 'main')?.containerID, `docker://${first}`);
-    const evs = await events('live');
+    const evs = await api.events('live');
     assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'Container main failed liveness probe, will be restarted'), JSON.stringify(evs));
     assert.ok(evs.some((e) => e.reason === 'Unhealthy' && e.message.startsWith('Liveness probe failed: HTTP probe failed with statuscode: 500')));
   });
 
   it('a readiness probe toggles the Ready condition', async () => {
-    await createPod('ready', {
+    await api.create('ready', {
       containers: [{ name: 'main', image: LOCAL_TESTSERVER_IMAGE, readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } }],
     });
     const isReady = (p: Pod): string | undefined => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-    const p = await waitPod('ready', 'Ready', (p) => isReady(p) === 'True');
+    const p = await api.wait('ready', 'Ready', (p) => isReady(p) === 'True');
     const id = status(p, 'main')!.containerID!.replace('docker://', '');
     await kubelet.runtime.exec(id, ['touch', '/tmp/not-ready'], { timeoutMs: 2000 });
-    const q = await waitPod('ready', 'not Ready', (p) => isReady(p) === 'False');
+    const q = await api.wait('ready', 'not Ready', (p) => isReady(p) === 'False');
     assert.equal(status(q, 'main')?.ready, false);
     assert.equal(q.status?.phase, 'Running');
     await kubelet.runtime.exec(id, ['rm', '/tmp/not-ready'], { timeoutMs: 2000 });
-    const r = await waitPod('ready', 'Ready again', (p) => isReady(p) === 'True');
+    const r = await api.wait('ready', 'Ready again', (p) => isReady(p) === 'True');
     assert.equal(status(r, 'main')?.restartCount, 0);
   });
 
   it('graceful termination: a container that traps SIGTERM stops at once, one that ignores it is killed after the grace period', async () => {
-    const polite = await createPod('polite', {
+    const polite = await api.create('polite', {
       terminationGracePeriodSeconds: 3,
       containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.1; done"] }],
     });
-    const stubborn = await createPod('stubborn', {
+    const stubborn = await api.create('stubborn', {
       terminationGracePeriodSeconds: 3,
       containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"] }],
     });
-    await waitPod('polite', 'Running', (p) => p.status?.phase === 'Running');
-    await waitPod('stubborn', 'Running', (p) => p.status?.phase === 'Running');
+    await api.wait('polite', 'Running', (p) => p.status?.phase === 'Running');
+    await api.wait('stubborn', 'Running', (p) => p.status?.phase === 'Running');
     const timeDeletion = async (name: string): Promise<number> => {
       const t0 = Date.now();
       await http(cp.url, 'DELETE', `/api/v1/namespaces/${NS}/pods/${name}`);
-      await waitFor(async () => (await getPod(name)) === undefined, { timeoutMs: 20_000, intervalMs: 50, what: `${name} to be deleted` });
+      await waitFor(async () => (await api.get(name)) === undefined, { timeoutMs: 20_000, intervalMs: 50, what: `${name} to be deleted` });
       return Date.now() - t0;
     };
     const [politeMs, stubbornMs] = await Promise.all([timeDeletion('polite'), timeDeletion('stubborn')]);
@@ -316,7 +267,7 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
   it('graceful termination: the preStop hook runs first, then SIGTERM, and a slow TERM handler gets its time', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tskube-prestop-'));
     try {
-      const pod = await createPod('prestop', {
+      const pod = await api.create('prestop', {
         terminationGracePeriodSeconds: 10,
         volumes: [{ name: 'out', hostPath: { path: dir, type: 'Directory' } }],
         containers: [{
@@ -327,10 +278,10 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
           lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop >> /out/log'] } } },
         }],
       });
-      await waitPod('prestop', 'Running', (p) => p.status?.phase === 'Running');
+      await api.wait('prestop', 'Running', (p) => p.status?.phase === 'Running');
       const t0 = Date.now();
       await http(cp.url, 'DELETE', `/api/v1/namespaces/${NS}/pods/prestop`);
-      await waitFor(async () => (await getPod('prestop')) === undefined, { timeoutMs: 20_000, intervalMs: 50, what: 'prestop to be deleted' });
+      await waitFor(async () => (await api.get('prestop')) === undefined, { timeoutMs: 20_000, intervalMs: 50, what: 'prestop to be deleted' });
       const took = Date.now() - t0;
       assert.equal(await readFile(join(dir, 'log'), 'utf8'), 'prestop\nterm-done\n', 'preStop, then the TERM handler ran to its end');
       assert.ok(took >= 1500 && took < 9000, `deletion took ${took} ms`);
@@ -341,10 +292,10 @@ describe('kubelet runs pods on Docker', { timeout: 120_000 }, () => {
   });
 
   it('memory and cpu limits reach Docker', async () => {
-    await createPod('limited', {
+    await api.create('limited', {
       containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'], resources: { limits: { memory: '64Mi', cpu: '500m' } } }],
     });
-    const p = await waitPod('limited', 'Running', (p) => p.status?.phase === 'Running');
+    const p = await api.wait('limited', 'Running', (p) => p.status?.phase === 'Running');
     assert.equal(p.status?.qosClass, 'Guaranteed');
     const d = await kubelet.runtime.inspect(status(p, 'main')!.containerID!.replace('docker://', ''));
     assert.equal(d?.memoryLimitBytes, 64 * 1024 * 1024);
