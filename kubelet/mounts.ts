@@ -5,7 +5,7 @@
 // the kubelet must run as root in the mount namespace dockerd uses (or, in a
 // container, with its root dir shared with the host: rshared).
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,8 +34,10 @@ export async function mountTable(): Promise<MountEntry[]> {
 
 /** The filesystem type mounted exactly at path (the topmost mount), undefined when none is. */
 export async function mountedAt(path: string): Promise<string | undefined> {
+  // The table holds resolved paths.
+  const real = await realpath(path).catch(() => path);
   let fsType: string | undefined;
-  for (const m of await mountTable()) if (m.mountPoint === path) fsType = m.fsType;
+  for (const m of await mountTable()) if (m.mountPoint === real) fsType = m.fsType;
   return fsType;
 }
 

@@ -146,5 +146,7 @@ describe('PLEG: dockerd killed with -9 and started again', { timeout: 180_000 },
     const log = await readFile(kubelet.logFile, 'utf8');
     assert.equal(log.split('"Docker is unreachable').length - 1, 1, 'one "Docker is unreachable" line');
     assert.match(log, /"Docker is reachable again"/);
+    assert.equal(log.split('"Docker events stream broke').length - 1, 1, 'one "Docker events stream broke" line');
+    assert.match(log, /"Docker events stream reconnected"/);
   });
 });
