@@ -9,7 +9,9 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   const result: JsonObject = isObject(target) ? target : {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === null) delete result[name];
-    else result[name] = mergePatch(result[name], value);
+    // Own properties only, and defined rather than assigned: a key "__proto__" is data
+    // here, never the object's prototype (nor Object.prototype to merge into).
+    else Object.defineProperty(result, name, { value: mergePatch(Object.hasOwn(result, name) ? result[name] : undefined, value), writable: true, enumerable: true, configurable: true });
   }
   return result;
 }

@@ -373,3 +373,11 @@ describe('applyPatch', () => {
     assert.equal(unknownType.code, 415);
   });
 });
+
+it('a merge patch with a "__proto__" key changes no prototype', async () => {
+  const { applyMergePatch } = await import('../../api/patch/merge.js');
+  const out = applyMergePatch({ data: { a: '1' } }, JSON.parse('{"data":{"__proto__":{"polluted":"yes"}},"__proto__":{"polluted":"yes"}}')) as Record<string, unknown>;
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.deepEqual(Object.keys(out.data as object).sort(), ['__proto__', 'a']);
+});
