@@ -101,15 +101,15 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
   /** Deletes one object; answers the object (graceful/finalizers) or a Status. */
   delete(namespace: string, name: string, opts: DeleteOptions = {}, o: WriteOptions = {}): Promise<T | KubeObject> {
     return this.rest.request<T>({
-      method: 'DELETE', path: this.path({ namespace, name }), query: writeQuery(o),
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...opts }, signal: o.signal,
+      method: 'DELETE', path: this.path({ namespace, name }),
+      body: deleteBody(opts, o), signal: o.signal,
     });
   }
 
   deleteCollection(namespace: string, list: ListOptions = {}, opts: DeleteOptions = {}, o: WriteOptions = {}): Promise<List<T>> {
     return this.rest.request<List<T>>({
-      method: 'DELETE', path: this.path({ namespace }), query: { ...list, ...writeQuery(o) },
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...opts }, signal: o.signal,
+      method: 'DELETE', path: this.path({ namespace }), query: { ...list },
+      body: deleteBody(opts, o), signal: o.signal,
     });
   }
 
@@ -134,6 +134,11 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     const res = await this.rest.stream({ path: this.path({ namespace }), query: { ...opts, watch: true } as Query, signal });
     yield* readWatchEvents<T>(res.body);
   }
+}
+
+/** DeleteOptions go in the body, dryRun included, as client-go sends them (the query is read only without a body). */
+function deleteBody(opts: DeleteOptions, o: WriteOptions): DeleteOptions & { kind: string; apiVersion: string } {
+  return { kind: 'DeleteOptions', apiVersion: 'v1', ...opts, ...(o.dryRun ? { dryRun: ['All'] } : {}) };
 }
 
 function writeQuery(o: WriteOptions): Query {

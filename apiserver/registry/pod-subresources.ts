@@ -3,6 +3,7 @@
 // container and the kubelet serving it, and hands the HTTP layer the URL to stream.
 import { badRequest, conflict, invalid, serviceUnavailable } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
+import { parsePodLogOptions } from '../http/list-options.js';
 import type { GenericRegistry } from './generic.js';
 import { bindPod } from './pods.js';
 import type { Subresource, SubresourceRequest, SubresourceResult } from './subresource.js';
@@ -46,17 +47,18 @@ interface NodeLike extends KubeObject {
 }
 
 /** Query parameters of pods/log the kubelet reads. */
-const LOG_OPTIONS = ['follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
+const LOG_OPTIONS = ['container', 'follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 
 /** GET pods/<name>/log: the kubelet's /containerLogs URL for the pod's container. */
 export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry): Subresource {
   return {
     methods: ['GET'],
     async serve(req: SubresourceRequest): Promise<SubresourceResult> {
+      const logOptions = parsePodLogOptions(req.name, Object.fromEntries(LOG_OPTIONS.map((k) => [k, req.param(k)])));
       const pod = await pods.get(req.namespace, req.name) as PodLike;
       const name = req.name;
       const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
-      let container = req.param('container');
+      let container = logOptions.container;
       if (!container) {
         if ((pod.spec?.containers ?? []).length !== 1) {
           throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
@@ -71,10 +73,10 @@ export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry): S
       const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
       if (!ip) throw serviceUnavailable(`node ${nodeName} has no InternalIP address to reach its kubelet`);
+      // The kubelet gets the options as the apiserver parsed them (follow=True is true).
       const search = new URLSearchParams();
-      for (const k of LOG_OPTIONS) {
-        const v = req.param(k);
-        if (v !== undefined) search.set(k, v);
+      for (const [k, v] of Object.entries(logOptions)) {
+        if (k !== 'container' && v !== undefined && v !== false) search.set(k, String(v));
       }
       const url = `http://${ip}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
       return { proxy: { url, target: `the kubelet of node ${nodeName} at ${ip}:${port}` } };
