@@ -102,8 +102,17 @@ class Mismatch {
   constructor(readonly message: string) {}
 }
 
-/** Where the decoder is: Go's errorContext (innermost struct, JSON field names from the root). */
-interface Ctx { struct: string; fields: string[] }
+/**
+ * Where the decoder is: Go's errorContext (innermost struct, JSON field names from the
+ * root). A chain to the parent, so the common path (no error) builds no arrays.
+ */
+interface Ctx { struct: string; key?: string; parent?: Ctx }
+
+function fieldsOf(ctx: Ctx): string[] {
+  const out: string[] = [];
+  for (let c: Ctx | undefined = ctx; c; c = c.parent) if (c.key !== undefined) out.push(c.key);
+  return out.reverse();
+}
 
 const shortName = (definition: string): string => definition.slice(definition.lastIndexOf('.') + 1);
 /** io.k8s.api.core.v1.PodSpec -> v1.PodSpec, io.k8s.apimachinery.pkg.api.resource.Quantity -> resource.Quantity. */
@@ -121,6 +130,34 @@ function goTypeOf(s: JSONSchemaProps): string {
     case 'boolean': return 'bool';
     default: return 'interface {}';
   }
+}
+
+/** A $ref's definition name, schema and Go struct name, resolved once per $ref. */
+const refs = new Map<string, { name: string; def: JSONSchemaProps | undefined; short: string }>();
+function resolvedRef(ref: string): { name: string; def: JSONSchemaProps | undefined; short: string } {
+  let r = refs.get(ref);
+  if (!r) {
+    const name = refName(ref);
+    refs.set(ref, (r = { name, def: DEFINITIONS[name], short: shortName(name) }));
+  }
+  return r;
+}
+
+// Go type names are for error messages, but walk needs one for every field of every
+// body: each is computed once per schema node (and struct field) and kept.
+const goTypes = new WeakMap<JSONSchemaProps, string>();
+function cachedGoTypeOf(s: JSONSchemaProps): string {
+  let t = goTypes.get(s);
+  if (t === undefined) goTypes.set(s, (t = goTypeOf(s)));
+  return t;
+}
+const fieldGoTypes = new WeakMap<JSONSchemaProps, { structName: string; key: string; type: string }>();
+function fieldGoType(structName: string, key: string, prop: JSONSchemaProps): string {
+  const hit = fieldGoTypes.get(prop);
+  if (hit && hit.structName === structName && hit.key === key) return hit.type;
+  const type = NAMED_TYPES[`${structName}.${key}`] ?? cachedGoTypeOf(prop);
+  fieldGoTypes.set(prop, { structName, key, type });
+  return type;
 }
 
 /** The element type of a list or map type ("[]v1.IPFamily" -> "v1.IPFamily"); fallback when it is a named map. */
@@ -166,21 +203,21 @@ class Walker {
       }
       return new Mismatch(`unrecognized type: ${dest}`);
     }
-    const into = ctx.struct || ctx.fields.length ? `Go struct field ${ctx.struct}.${ctx.fields.join('.')}` : 'Go value';
+    const fields = fieldsOf(ctx);
+    const into = ctx.struct || fields.length ? `Go struct field ${ctx.struct}.${fields.join('.')}` : 'Go value';
     return new Mismatch(`json: cannot unmarshal ${what} into ${into} of type ${goType}`);
   }
 
   /** Checks value (not null) against s; returns what to store (value itself, changed in place, or a replacement). */
   walk(value: unknown, s: JSONSchemaProps, goType: string, ctx: Ctx): unknown {
     if (s.$ref) {
-      const name = refName(s.$ref);
+      const { name, def, short } = resolvedRef(s.$ref);
       if (name === QUANTITY) return this.quantity(value);
       if (name === INT_OR_STRING) return this.intOrString(value);
       if (name === TIME || name === MICRO_TIME) return this.time(value, name === MICRO_TIME);
       if (ANY_JSON.has(name)) return value;
-      const def = DEFINITIONS[name];
       if (!def) return value;
-      if (def.properties) return this.struct(value, def, shortName(name), goType, ctx);
+      if (def.properties) return this.struct(value, def, short, goType, ctx);
       return this.walk(value, def, goType, ctx);
     }
     switch (s.type) {
@@ -226,8 +263,8 @@ class Walker {
         if (!isTime(prop)) delete value[key];
         continue;
       }
-      const inner: Ctx = { struct: structName, fields: [...ctx.fields, key] };
-      const out = this.walk(v, prop, NAMED_TYPES[`${structName}.${key}`] ?? goTypeOf(prop), inner);
+      const inner: Ctx = { struct: structName, key, parent: ctx };
+      const out = this.walk(v, prop, fieldGoType(structName, key, prop), inner);
       if (out !== v) value[key] = out;
     }
     return value;
@@ -237,7 +274,7 @@ class Walker {
     if (!Array.isArray(value)) throw this.mismatch(value, goType, ctx, 'slice');
     const items = s.items;
     if (!items) return value;
-    const itemType = elementGoType(goType, goTypeOf(items));
+    const itemType = elementGoType(goType, cachedGoTypeOf(items));
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
       value[i] = v === null ? zeroValue(items) : this.walk(v, items, itemType, ctx);
@@ -247,7 +284,7 @@ class Walker {
 
   private map(value: unknown, values: JSONSchemaProps, goType: string, ctx: Ctx): unknown {
     if (!isPlainObject(value)) throw this.mismatch(value, goType, ctx, 'map');
-    const valueType = elementGoType(goType, goTypeOf(values));
+    const valueType = elementGoType(goType, cachedGoTypeOf(values));
     let rekey = false;
     for (const key of Object.keys(value)) {
       const v = value[key];
@@ -339,7 +376,7 @@ export function shapeError(gvk: GroupVersionKind, obj: Record<string, unknown>, 
   const name = definitionName(gvk.group, gvk.version, gvk.kind);
   if (name === undefined) return undefined;
   try {
-    new Walker(mode).walk(obj, { $ref: `#/definitions/${name}` }, goTypeOfDefinition(name), { struct: '', fields: [] });
+    new Walker(mode).walk(obj, { $ref: `#/definitions/${name}` }, goTypeOfDefinition(name), { struct: '' });
     return undefined;
   } catch (err) {
     if (err instanceof Mismatch) return err.message;

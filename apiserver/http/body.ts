@@ -228,7 +228,6 @@ function yamlToJson(data: Buffer, fail: (why: string) => StatusError): unknown {
 }
 
 const HTML_CHARS = /[<>&\u2028\u2029]/g;
-const HAS_HTML_CHARS = /[<>&\u2028\u2029]/;
 const htmlEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
@@ -239,7 +238,9 @@ const htmlEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).pad
 export function encodeJSON(obj: unknown, pretty = false): string {
   const value = obj !== null && typeof obj === 'object' && (obj as { kind?: unknown }).kind === 'Status' ? orderedStatus(obj as Status) : obj;
   const text = pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value) + '\n';
-  return HAS_HTML_CHARS.test(text) ? text.replace(HTML_CHARS, htmlEscape) : text;
+  // includes() is a fast native scan; a regex test over a large body is not.
+  const html = text.includes('<') || text.includes('>') || text.includes('&') || text.includes('\u2028') || text.includes('\u2029');
+  return html ? text.replace(HTML_CHARS, htmlEscape) : text;
 }
 
 const WARNING_TOTAL_RUNES = 4 * 1024;

@@ -14,6 +14,8 @@ export { MAX_NESTING_DEPTH };
  * Linear and allocation-free; only brackets outside strings count.
  */
 export function tooDeep(data: Uint8Array): boolean {
+  // Each level takes at least two bytes: a short body cannot be too deep (most are short).
+  if (data.length <= 2 * MAX_NESTING_DEPTH) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < data.length; i++) {

@@ -126,7 +126,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject;
       checkShape(reg.ri, obj);
       checkFields(obj);
-      return send(201, await reg.create(namespace, obj, { dryRun, owned: true }));
+      return send(201, await reg.create(namespace, obj, { dryRun, owned: true, shapeChecked: true }));
     }
     case 'PUT': {
       if (!name) throw methodNotAllowed(`PUT needs the name of the ${reg.ri.singular} in the path`);
@@ -134,7 +134,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       checkShape(reg.ri, obj);
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
       checkFields(obj);
-      return send(200, await reg.update(namespace, name, obj, { dryRun, subresource }));
+      return send(200, await reg.update(namespace, name, obj, { dryRun, subresource, owned: true, shapeChecked: true }));
     }
     case 'PATCH': {
       if (!name) throw methodNotAllowed(`PATCH needs the name of the ${reg.ri.singular} in the path`);

@@ -38,6 +38,8 @@ export interface WriteOptions {
   owned?: boolean;
   /** Checks a patched object before it is written (fieldValidation). */
   checkFields?: (obj: KubeObject) => void;
+  /** The caller has checked body against its kind's schema already (the HTTP layer does, before field validation). */
+  shapeChecked?: boolean;
 }
 
 export interface DeleteResult {
@@ -149,7 +151,7 @@ export class GenericRegistry {
   }
 
   async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    checkShape(this.ri, body);
+    if (!opts.shapeChecked) checkShape(this.ri, body);
     const requestedName = body?.metadata?.name;
     const obj = opts.owned ? body : structuredClone(body);
     this.checkTypeAndNamespace(obj, namespace);
@@ -201,8 +203,8 @@ export class GenericRegistry {
 
   /** PUT: replaces the object; a resourceVersion in the body is a precondition. */
   async update(namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
-    checkShape(this.ri, body);
-    const obj = structuredClone(body);
+    if (!opts.shapeChecked) checkShape(this.ri, body);
+    const obj = opts.owned ? body : structuredClone(body);
     this.checkTypeAndNamespace(obj, namespace);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
