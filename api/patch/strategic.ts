@@ -8,6 +8,8 @@
 // `{$patch: replace}` and `{<key>: v, $patch: delete}` items in a merging list;
 // `$retainKeys`; `$setElementOrder/<list>`; `$deleteFromPrimitiveList/<list>`; null deletes.
 import { PatchError, patchMetaFor, type FieldPatchMeta, type PatchMetaTable } from './patch-meta.js';
+// Go's %v, so messages read as they do from a real apiserver: map[a:1 b:x], [1 2], <nil>.
+import { goFormat } from '../schemas/go-values.js';
 
 type Obj = Record<string, unknown>;
 
@@ -37,13 +39,6 @@ function kindOf(v: unknown): Kind {
   throw new PatchError(`unsupported value in patch: ${String(v)}`, 400);
 }
 
-// Go's %v, so messages read as they do from a real apiserver: map[a:1 b:x], [1 2], <nil>.
-function goFormat(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
-  if (isMap(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goFormat(v[k])}`).join(' ')}]`;
-  return String(v);
-}
 
 const GO_TYPE: Record<Kind, string> = {
   map: 'map[string]interface {}', list: '[]interface {}', string: 'string', number: 'float64', boolean: 'bool', null: '<nil>',

@@ -14,8 +14,6 @@ import type { ListResult, Storage, StoredObject, StoreEvent, WatchEvents, WriteR
 /** Largest object stored (etcd's own request limit is 1.5 MiB); larger writes get a 413. */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 
-export type { ListResult, StoredObject, StoreEvent, WriteResult } from './store.js';
-
 export interface StoreOptions {
   endpoints: string[];
   /** Deadline of each unary etcd call; past it a request fails with a Status instead of hanging. */

@@ -13,6 +13,7 @@ import { RESOURCES, groupVersion, type ResourceInfo } from '../../api/registry.j
 import { MAX_NESTING_DEPTH } from '../../api/schemas/shape.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
+import { prng } from '../harness/prng.js';
 
 const SEED = Number(process.env.TSKUBE_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CASES = Number(process.env.TSKUBE_FUZZ_CASES ?? 4000);
@@ -24,17 +25,6 @@ let cp: ControlPlane;
 before(async () => { cp = await startControlPlane(); });
 after(async () => { await cp?.stop(); });
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

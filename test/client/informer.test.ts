@@ -15,6 +15,7 @@ import { resourceClient } from '../../client/resource-client.js';
 import { RestClient } from '../../client/rest-client.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { waitFor } from '../harness/processes.js';
+import { prng } from '../harness/prng.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -282,17 +283,6 @@ describe('Informer (scripted list and watch)', () => {
 
 // ---------------------------------------------------------------- against the apiserver
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the comparison looks at: name, resourceVersion, labels and data. */
 const fingerprint = (o: KubeObject): string =>
