@@ -34,7 +34,7 @@ export function splitKey(key: string): { namespace: string; name: string } {
  */
 export class Indexer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
-  private readonly indexers: Indexers<T>;
+  private indexers: Indexers<T>;
   /** index name -> index value -> keys filed under it. */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
   /** key -> index name -> the values the key is filed under. */
@@ -50,6 +50,36 @@ export class Indexer<T extends KubeObject = KubeObject> {
     }
     this.indexers = { ...indexers, [NAMESPACE_INDEX]: (o: T) => [o.metadata.namespace ?? ''] };
     for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
+  }
+
+  /**
+   * Adds indices (client-go's AddIndexers), filing every stored object under them. A
+   * name already defined is an error: two users of a shared cache must not disagree on
+   * what an index means.
+   */
+  addIndexers(indexers: Indexers<T>): void {
+    for (const name of Object.keys(indexers)) {
+      if (this.indices.has(name)) throw new Error(`index "${name}" already exists`);
+    }
+    this.indexers = { ...this.indexers, ...indexers };
+    for (const name of Object.keys(indexers)) {
+      const index = new Map<string, Set<string>>();
+      this.indices.set(name, index);
+      for (const [key, obj] of this.items) {
+        const values = this.values(name, key, obj);
+        (this.filed.get(key) as Record<string, string[]>)[name] = values;
+        for (const v of values) {
+          let keys = index.get(v);
+          if (!keys) index.set(v, (keys = new Set()));
+          keys.add(key);
+        }
+      }
+    }
+  }
+
+  /** True when an index of that name exists. */
+  hasIndex(name: string): boolean {
+    return this.indices.has(name);
   }
 
   get size(): number {

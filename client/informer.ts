@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isGone } from '../api/errors.js';
 import type { ResourceInfo } from '../api/registry.js';
 import type { KubeObject, List, WatchEvent } from '../api/types/meta.js';
-import { Indexer, keyOf, type Indexers } from './indexer.js';
+import { Indexer, keyOf, type IndexFunc, type Indexers } from './indexer.js';
 import { resourceClient, type ListOptions, type WatchOptions } from './resource-client.js';
 import type { RestClient } from './rest-client.js';
 
@@ -159,6 +159,7 @@ const errMessage = (err: unknown): string => (err instanceof Error ? err.message
 export class Informer<T extends KubeObject = KubeObject> {
   readonly namespace: string;
   private readonly cache: Indexer<T>;
+  private readonly indexFns = new Map<string, IndexFunc<T>>();
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly log: InformerLogger;
   private readonly backoff: Backoff;
@@ -178,6 +179,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.pageSize = opts.pageSize ?? 500;
     this.minWatchTimeoutSeconds = opts.minWatchTimeoutSeconds ?? 300;
     this.minWatchMs = opts.minWatchMs ?? 1000;
+    for (const [name, fn] of Object.entries(opts.indexers ?? {})) this.indexFns.set(name, fn);
     this.cache = new Indexer<T>(opts.indexers, (index, key, err) =>
       this.log.warn({ resource: this.resource, index, key, err }, 'index function failed; object left out of the index'));
   }
@@ -439,6 +441,25 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Objects a custom index files under value; throws for an index not given in `indexers`. */
   byIndex(indexName: string, value: string): T[] {
     return this.cache.byIndex(indexName, value);
+  }
+
+  /**
+   * Adds indices to the cache, filing what it already holds (client-go's
+   * AddIndexers). A shared informer's users each add the indices they read; adding a
+   * name twice is an error unless it is the same function.
+   */
+  addIndexers(indexers: Indexers<T>): void {
+    const fresh: Indexers<T> = {};
+    for (const [name, fn] of Object.entries(indexers)) {
+      if (this.indexFns.get(name) === fn) continue;
+      fresh[name] = fn;
+      this.indexFns.set(name, fn);
+    }
+    this.cache.addIndexers(fresh);
+  }
+
+  hasIndex(name: string): boolean {
+    return this.cache.hasIndex(name);
   }
 
   keys(): string[] {

@@ -1,6 +1,7 @@
 // Rate limiters for the WorkQueue, as client-go's DefaultControllerRateLimiter: the
 // larger of a per-key exponential backoff (5 ms doubling to 1000 s) and an overall
 // token bucket (10 per second, burst 100).
+import { realClock, type Clock } from './clock.js';
 
 /** Says how long to wait before a key may be processed again. */
 export interface RateLimiter {
@@ -80,7 +81,7 @@ export class MaxOf implements RateLimiter {
   }
 }
 
-/** client-go's default for controllers. */
-export function defaultControllerRateLimiter(): RateLimiter {
-  return new MaxOf(new ExponentialBackoff(5, 1000_000), new TokenBucket(10, 100));
+/** client-go's default for controllers; the token bucket reads clock (realClock). */
+export function defaultControllerRateLimiter(clock: Pick<Clock, 'now'> = realClock): RateLimiter {
+  return new MaxOf(new ExponentialBackoff(5, 1000_000), new TokenBucket(10, 100, () => clock.now()));
 }

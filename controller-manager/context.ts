@@ -1,0 +1,27 @@
+// What a controller is built from (kube-controller-manager's ControllerContext): the
+// shared informers, clients, an event recorder per component, the clock, metrics and
+// the parsed flags. One context per leadership term; everything in it stops with the
+// term's signal.
+import type { Logger } from 'pino';
+import type { Clock } from '../client/clock.js';
+import type { EventRecorder } from '../client/event-recorder.js';
+import type { SharedInformerFactory } from '../client/informer-factory.js';
+import type { RestClient } from '../client/rest-client.js';
+import type { ControllerMetrics } from './metrics.js';
+import type { ControllerOptions } from './options.js';
+
+export interface ControllerContext {
+  rest: RestClient;
+  informers: SharedInformerFactory;
+  /**
+   * The recorder for events from `component` (Kubernetes' source components:
+   * 'replicaset-controller', 'deployment-controller', 'node-controller'...); one per
+   * component, shared.
+   */
+  recorder(component: string): EventRecorder;
+  /** The process logger; controllers take child({ controller: name }). */
+  log: Logger;
+  clock: Clock;
+  metrics?: ControllerMetrics;
+  options: ControllerOptions;
+}

@@ -1,0 +1,55 @@
+// The controllers this manager can run (kube-controller-manager's
+// NewControllerDescriptors), their names and aliases as --controllers reads them, and
+// the flags each one adds.
+import type { Controller } from './controller.js';
+import type { ControllerContext } from './context.js';
+import type { FlagDef } from './options.js';
+
+export interface ControllerDescriptor {
+  /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
+  name: string;
+  /** Older names --controllers also accepts: 'replicaset'. */
+  aliases: string[];
+  /** Off unless named in --controllers (bootstrap-signer-controller in Kubernetes). */
+  disabledByDefault?: boolean;
+  flags: FlagDef[];
+  create(ctx: ControllerContext): Controller;
+}
+
+/** Every controller, in start order. */
+export const CONTROLLERS: ControllerDescriptor[] = [];
+
+/** Flags of the manager itself that controllers read. */
+export const COMMON_FLAGS: FlagDef[] = [];
+
+/**
+ * kube-controller-manager's IsControllerEnabled over --controllers: an exact name
+ * (or alias) enables, `-name` disables, `*` enables every controller not disabled by
+ * default; the first mention wins. Throws for a name that is no controller, with
+ * kube-controller-manager's message.
+ */
+export function enabledControllers(list: string[], all: readonly ControllerDescriptor[] = CONTROLLERS): ControllerDescriptor[] {
+  const canonical = new Map<string, string>();
+  for (const d of all) {
+    canonical.set(d.name, d.name);
+    for (const a of d.aliases) canonical.set(a, d.name);
+  }
+  const choices: string[] = [];
+  for (const raw of list.map((s) => s.trim()).filter(Boolean)) {
+    if (raw === '*') {
+      choices.push('*');
+      continue;
+    }
+    const negate = raw.startsWith('-');
+    const name = canonical.get(negate ? raw.slice(1) : raw);
+    if (!name) throw new Error(`"${negate ? raw.slice(1) : raw}" is not in the list of known controllers`);
+    choices.push(negate ? `-${name}` : name);
+  }
+  return all.filter((d) => {
+    for (const c of choices) {
+      if (c === d.name) return true;
+      if (c === `-${d.name}`) return false;
+    }
+    return choices.includes('*') && !d.disabledByDefault;
+  });
+}

@@ -1,0 +1,121 @@
+// kube-controller-manager: parses flags, serves /healthz and /metrics, and while it
+// holds the kube-controller-manager Lease runs one leadership term: shared informers,
+// the enabled controllers, their event recorders. Losing the Lease ends the term
+// (everything in it stops) and it campaigns again; SIGTERM/SIGINT end the process.
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { parseDurationFlag } from '../api/duration.js';
+import { realClock } from '../client/clock.js';
+import { loadClientConfig } from '../client/kubeconfig.js';
+import { LeaderElector } from '../client/leader-elector.js';
+import { RestClient } from '../client/rest-client.js';
+import { COMMON_FLAGS, CONTROLLERS, enabledControllers } from './controllers.js';
+import { startHealthServer } from './health-server.js';
+import { createControllerMetrics } from './metrics.js';
+import { checkFlag, ControllerOptions, type FlagDef } from './options.js';
+import { runTerm } from './term.js';
+
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const program = new Command('kube-controller-manager')
+  .description('Runs the controllers that make the cluster act: ReplicaSets, Deployments, endpoints, nodes, namespaces, garbage collection')
+  .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
+  .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
+  .option('--controllers <list>', `controllers to enable: '*' enables all on-by-default controllers, 'foo' enables foo, '-foo' disables foo. All controllers: ${CONTROLLERS.map((c) => c.name).join(', ')}`, '*')
+  .option('--leader-elect [bool]', 'run leader election; only the leader runs controllers', 'true')
+  .option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over an unrenewed lease', '15s')
+  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading', '10s')
+  .option('--leader-elect-retry-period <duration>', 'pause between acquire/renew attempts', '2s')
+  .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
+  .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-controller-manager')
+  .option('--bind-address <ip>', 'address of /healthz and /metrics', '127.0.0.1')
+  .option('--port <port>', 'port of /healthz and /metrics (0: any free port)', '10257')
+  .option('--port-file <file>', 'write {"port"} as JSON to this file once listening (for tests and scripts)')
+  .option('--log-level <level>', 'pino log level', 'info');
+
+const flagDefs: FlagDef[] = [...COMMON_FLAGS, ...CONTROLLERS.flatMap((c) => c.flags)];
+const seen = new Set<string>();
+for (const f of flagDefs) {
+  if (seen.has(f.name)) continue;
+  seen.add(f.name);
+  const arg = f.kind === 'bool' ? `[${f.kind}]` : `<${f.kind}>`;
+  program.addOption(new Option(`--${f.name} ${arg}`, f.description).default(f.default).argParser((v: string | boolean) => {
+    const value = String(v === true ? 'true' : v);
+    checkFlag(f, value);
+    return value;
+  }));
+}
+
+program.parse();
+const o = program.opts<Record<string, string | boolean | undefined>>();
+const log = pino({ name: 'kube-controller-manager', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
+const str = (k: string): string => String(o[k]);
+
+try {
+  const controllers = enabledControllers(str('controllers').split(','));
+  const options = new ControllerOptions(new Map(flagDefs.map((f) => [f.name, String(o[camel(f.name)] === true ? 'true' : o[camel(f.name)])])));
+  const leaderElect = o.leaderElect !== false && o.leaderElect !== 'false';
+  const clientConfig = loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined });
+  const rest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager' });
+  const leaseRest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager/leader-election' });
+  const eventRest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager/events' });
+  const metrics = createControllerMetrics();
+  const identity = `${hostname()}_${randomUUID()}`;
+  const ac = new AbortController();
+  let elector: LeaderElector | undefined;
+  const health = await startHealthServer({
+    address: str('bindAddress'), port: Number(str('port')), registry: metrics.registry, log: log.child({ component: 'health' }),
+  });
+  if (o.portFile) await writeFile(str('portFile'), JSON.stringify({ port: health.port }));
+  const term = (signal: AbortSignal): Promise<void> =>
+    runTerm({ rest, eventRest, controllers, options, metrics, clock: realClock, log, signal });
+  let running: Promise<unknown>;
+  if (leaderElect) {
+    elector = new LeaderElector({
+      rest: leaseRest, identity,
+      namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
+      leaseDurationMs: parseDurationFlag(str('leaderElectLeaseDuration')),
+      renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
+      retryPeriodMs: parseDurationFlag(str('leaderElectRetryPeriod')),
+      logger: log.child({ component: 'leader-election' }),
+      onStartedLeading: (signal) => {
+        log.info({ identity }, 'started leading');
+        metrics.leader.set({ name: 'kube-controller-manager' }, 1);
+        return term(signal);
+      },
+      onStoppedLeading: () => {
+        metrics.leader.set({ name: 'kube-controller-manager' }, 0);
+        log.info({ identity }, 'stopped leading');
+      },
+      onNewLeader: (leader) => { if (leader !== identity) log.info({ leader }, 'new leader elected'); },
+    });
+    running = elector.run(ac.signal);
+  } else {
+    running = term(ac.signal);
+  }
+  log.info({ identity, leaderElect, controllers: controllers.map((c) => c.name), port: health.port }, 'kube-controller-manager started');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    ac.abort();
+    Promise.allSettled([running])
+      .then(() => Promise.all([health.close(), rest.close(), leaseRest.close(), eventRest.close()]))
+      .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        log.flush();
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  log.fatal({ err }, 'kube-controller-manager failed to start');
+  log.flush();
+  process.exit(1);
+}

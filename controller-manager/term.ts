@@ -1,0 +1,61 @@
+// One leadership term: a fresh shared informer factory, the enabled controllers built
+// on it, their event recorders; informers synced before any controller runs (as
+// kube-controller-manager's WaitForCacheSync), all stopped when the term's signal
+// aborts. A term that ends (the Lease lost) leaves nothing running behind it.
+import type { Logger } from 'pino';
+import type { Clock } from '../client/clock.js';
+import { EventRecorder } from '../client/event-recorder.js';
+import { SharedInformerFactory } from '../client/informer-factory.js';
+import type { RestClient } from '../client/rest-client.js';
+import type { ControllerContext } from './context.js';
+import type { ControllerDescriptor } from './controllers.js';
+import type { ControllerMetrics } from './metrics.js';
+import type { ControllerOptions } from './options.js';
+
+export interface TermOptions {
+  rest: RestClient;
+  /** Events go through a client of their own, so a storm of them never delays controllers' writes. */
+  eventRest: RestClient;
+  controllers: readonly ControllerDescriptor[];
+  options: ControllerOptions;
+  metrics?: ControllerMetrics;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** Kubernetes' default client QPS/burst for a controller manager's event clients. */
+const EVENT_QPS = 20;
+const EVENT_BURST = 30;
+
+export async function runTerm(t: TermOptions): Promise<void> {
+  const informers = new SharedInformerFactory(t.rest, { log: t.log.child({ component: 'informers' }) });
+  const recorders = new Map<string, EventRecorder>();
+  const ctx: ControllerContext = {
+    rest: t.rest, informers, log: t.log, clock: t.clock, metrics: t.metrics, options: t.options,
+    recorder(component) {
+      let r = recorders.get(component);
+      if (!r) {
+        r = new EventRecorder({ rest: t.eventRest, component, logger: t.log.child({ component: 'events', source: component }), qps: EVENT_QPS, burst: EVENT_BURST });
+        recorders.set(component, r);
+      }
+      return r;
+    },
+  };
+  const controllers = t.controllers.map((d) => d.create(ctx));
+  informers.start(t.signal);
+  try {
+    if (!(await informers.waitForSync(t.signal))) return;
+    t.log.info({ informers: informers.resources() }, 'caches synced; starting controllers');
+    await Promise.all(controllers.map(async (c) => {
+      try {
+        await c.run(t.signal);
+      } catch (err) {
+        t.log.error({ err, controller: c.name }, 'controller stopped with an error');
+      }
+    }));
+  } finally {
+    await informers.done();
+    await Promise.all([...recorders.values()].map((r) => r.close(2000)));
+  }
+}
