@@ -8,6 +8,7 @@
 // Services and frees what leaked.
 import { randomInt } from 'node:crypto';
 import { StatusError } from '../api/errors.js';
+import { rfc3339Now } from '../api/helpers/time.js';
 import type { KubeObject } from '../api/types/meta.js';
 import type { Storage, StoredObject } from './storage/store.js';
 
@@ -224,7 +225,7 @@ export class Allocator {
   }
 
   private record(value: number, holder: Holder | undefined): AllocationRecord {
-    const creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const creationTimestamp = rfc3339Now();
     return {
       metadata: { name: this.format(value), creationTimestamp },
       spec: holder ? { parentRef: { group: '', resource: 'services', namespace: holder.namespace, name: holder.name, uid: holder.uid } } : {},

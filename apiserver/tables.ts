@@ -5,6 +5,8 @@
 // hides them unless -o wide.
 import type { ResourceInfo } from '../api/registry.js';
 import { humanDuration } from '../api/duration.js';
+import { isPodReady, isPodTerminal } from '../api/helpers/pod.js';
+import { rfc3339 } from '../api/helpers/time.js';
 import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
@@ -245,14 +247,13 @@ export function podCells(pod: Pod, now: Date): Cells {
     }
     // Back to Running while at least one container still runs.
     if (reason === 'Completed' && hasRunning) {
-      const ready = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-      reason = ready ? 'Running' : 'NotReady';
+      reason = isPodReady(pod) ? 'Running' : 'NotReady';
     }
   }
 
   if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') {
     reason = 'Unknown';
-  } else if (pod.metadata.deletionTimestamp && podPhase !== 'Succeeded' && podPhase !== 'Failed') {
+  } else if (pod.metadata.deletionTimestamp && !isPodTerminal(pod)) {
     reason = 'Terminating';
   }
 
@@ -542,7 +543,7 @@ const defaultPrinter: Printer = {
   columns: [NAME, col('Created At', 'date', doc(META, 'creationTimestamp'))],
   cells: (obj) => {
     const t = Date.parse(obj.metadata.creationTimestamp ?? '');
-    const created = Number.isNaN(t) ? '0001-01-01T00:00:00Z' : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const created = Number.isNaN(t) ? '0001-01-01T00:00:00Z' : rfc3339(t);
     return [obj.metadata.name ?? '', created];
   },
 };

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { noop } from 'cockatiel';
 import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { Pool, request, type Dispatcher } from 'undici';
+import { rfc3339Now } from '../api/helpers/time.js';
 import type { ControlPlane } from '../test/harness/apiserver.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { runLoad, type LoadResult } from './lib/load.js';
@@ -97,7 +98,7 @@ function podBody(name: string, namespace: string): Record<string, unknown> {
 function rawPodValue(name: string, namespace: string, i: number): Buffer {
   const pod = podBody(name, namespace) as { metadata: Record<string, unknown> };
   pod.metadata.uid = `0b5e5c1c-6f1d-4c8e-9a57-${String(i).padStart(12, '0')}`;
-  pod.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  pod.metadata.creationTimestamp = rfc3339Now();
   return Buffer.from(JSON.stringify(pod));
 }
 

@@ -22,11 +22,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { format } from 'node:util';
 import type { Logger } from 'pino';
 import { isNotFound, StatusError } from '../api/errors.js';
+import { rfc3339 } from '../api/helpers/time.js';
 import type { Event, EventSource, ObjectReference } from '../api/types/core.js';
 import type { KubeObject } from '../api/types/meta.js';
 import { TokenBucket } from './rate-limiter.js';
 import { resourceClient, type ResourceClient } from './resource-client.js';
 import type { RestClient } from './rest-client.js';
+
+/** Kept under its old name for callers (tests) that format Event timestamps. */
+export { rfc3339 as formatTime } from '../api/helpers/time.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -274,7 +278,7 @@ export class EventRecorder {
 
   private makeEvent(ref: ObjectReference, type: EventType, reason: string, message: string): Event {
     const t = this.clock();
-    const stamp = formatTime(t);
+    const stamp = rfc3339(t);
     return {
       apiVersion: 'v1', kind: 'Event',
       metadata: { name: this.eventName(ref, t), namespace: ref.namespace || 'default' },
@@ -297,11 +301,6 @@ const DROP_LOG_INTERVAL_MS = 10_000;
 
 /** 5xx and 429 may pass; other refusals will not change on a retry. */
 const RETRIABLE_CODES = new Set([429, 500, 502, 503, 504]);
-
-/** A Kubernetes Time: RFC 3339 in UTC with whole seconds. */
-export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function referenceOf(obj: KubeObject | ObjectReference): ObjectReference {
   if (!('metadata' in obj) || !obj.metadata || typeof obj.metadata !== 'object') return { ...(obj as ObjectReference) };
@@ -410,7 +409,7 @@ class EventCorrelator {
     if (record.messages.size < this.o.maxSimilarEvents) return { event: ev, key };
     // Keep the set bounded, as client-go's PopAny.
     record.messages.delete(record.messages.values().next().value!);
-    const stamp = formatTime(now);
+    const stamp = rfc3339(now);
     return {
       key: aggregateKey,
       event: {

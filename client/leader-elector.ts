@@ -15,9 +15,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
+import { rfc3339Micro } from '../api/helpers/time.js';
 import type { Lease, LeaseSpec } from '../api/types/coordination.js';
 import { resourceClient, type ResourceClient } from './resource-client.js';
 import type { RestClient } from './rest-client.js';
+
+/** Kept under its old name for callers (tests) that format Lease times. */
+export { rfc3339Micro as formatMicroTime } from '../api/helpers/time.js';
 
 export interface LeaderCallbacks {
   /**
@@ -57,11 +61,6 @@ export interface LeaderElectorOptions extends LeaderCallbacks {
   now?: () => number;
   /** Wall clock for the MicroTimes written into the Lease (default new Date()). */
   wallClock?: () => Date;
-}
-
-/** A Kubernetes MicroTime: RFC 3339 with exactly six fractional digits, in UTC. */
-export function formatMicroTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 type Attempt = 'acquired' | 'held-by-other' | 'failed';
@@ -220,7 +219,7 @@ export class LeaderElector {
    * changed when the attempt started (started), not when the reply came.
    */
   private async tryAcquireOrRenew(signal: AbortSignal, started: number): Promise<Attempt> {
-    const wallNow = formatMicroTime(this.wallClock());
+    const wallNow = rfc3339Micro(this.wallClock());
     const desired: LeaseSpec = {
       holderIdentity: this.opts.identity,
       leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
@@ -285,7 +284,7 @@ export class LeaderElector {
   /** Clears the holder (client-go: leaseDurationSeconds 1, empty holder) if we hold it. */
   private async release(): Promise<void> {
     if (!this.observed || !this.observedHolderIsUs()) return;
-    const now = formatMicroTime(this.wallClock());
+    const now = rfc3339Micro(this.wallClock());
     const spec: LeaseSpec = {
       holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now,
       leaseTransitions: this.observed.spec?.leaseTransitions ?? 0,

@@ -3,9 +3,10 @@
 // each ReplicaSet carries its revision in deployment.kubernetes.io/revision and the
 // pod template of that revision (plus the pod-template-hash label). Pure functions; the
 // rollout command fetches the objects.
+import { isControlledBy } from '../api/helpers/owner-refs.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
 import type { PodTemplateSpec } from '../api/types/core.js';
-import type { KubeObject, OwnerReference } from '../api/types/meta.js';
+import type { KubeObject } from '../api/types/meta.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
@@ -20,10 +21,6 @@ const ANNOTATIONS_TO_SKIP = new Set([
   'deployment.kubernetes.io/max-replicas',
   'deprecated.deployment.rollback.to',
 ]);
-
-export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
 
 /** The revision annotation as a number; 0 when absent (deploymentutil.Revision). */
 export function revisionOf(obj: KubeObject): number {
@@ -46,7 +43,7 @@ export interface DeploymentReplicaSets {
  */
 export function deploymentReplicaSets(d: Deployment, replicaSets: ReplicaSet[]): DeploymentReplicaSets {
   const owned = replicaSets
-    .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid)
+    .filter((rs) => isControlledBy(rs, d))
     .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   const newRS = owned.find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
   return { newRS, oldRSs: owned.filter((rs) => rs !== newRS) };

@@ -1,5 +1,6 @@
 // Which pod and container `logs` reads: kubectl's logsForObject, podcmd's default
 // container rules and podutils.ByLogging, as pure functions.
+import { isPodReady, podCondition } from '../api/helpers/pod.js';
 import { formatLabelSelector, selectorFromSet } from '../api/labels.js';
 import type { ContainerStatus, Pod } from '../api/types/core.js';
 import type { KubeObject, LabelSelector } from '../api/types/meta.js';
@@ -72,12 +73,9 @@ export function podSelectorOf(obj: KubeObject, kind: string): string {
   }
 }
 
-function isReady(p: Pod): boolean {
-  return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
+/** When the pod became Ready; "" when it is not. */
 function readyTime(p: Pod): string {
-  return (p.status?.conditions ?? []).find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime ?? '';
+  return isPodReady(p) ? podCondition(p, 'Ready')?.lastTransitionTime ?? '' : '';
 }
 
 function maxRestarts(p: Pod): number {
@@ -100,8 +98,8 @@ export function compareForLogging(a: Pod, b: Pod): number {
     const xr = rank[x.status?.phase ?? ''] ?? 0;
     const yr = rank[y.status?.phase ?? ''] ?? 0;
     if (xr !== yr) return xr < yr;
-    if (isReady(x) !== isReady(y)) return isReady(x);
-    if (isReady(x) && isReady(y) && readyTime(x) !== readyTime(y)) return afterOrZero(readyTime(y), readyTime(x));
+    if (isPodReady(x) !== isPodReady(y)) return isPodReady(x);
+    if (isPodReady(x) && isPodReady(y) && readyTime(x) !== readyTime(y)) return afterOrZero(readyTime(y), readyTime(x));
     if (maxRestarts(x) !== maxRestarts(y)) return maxRestarts(x) > maxRestarts(y);
     const xc = x.metadata.creationTimestamp ?? '';
     const yc = y.metadata.creationTimestamp ?? '';

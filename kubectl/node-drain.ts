@@ -2,8 +2,9 @@
 // filters of kubectl's pkg/drain (filters.go), as pure functions. A pod passes the
 // filters in order; the first that refuses it decides, otherwise the last verdict
 // (possibly a warning) stands.
+import { controllerRef } from '../api/helpers/owner-refs.js';
+import { isPodTerminal } from '../api/helpers/pod.js';
 import type { Pod } from '../api/types/core.js';
-import { controllerOf } from './deployment-history.js';
 
 export const DAEMONSET_FATAL = 'DaemonSet-managed Pods (use --ignore-daemonsets to ignore)';
 export const DAEMONSET_WARNING = 'ignoring DaemonSet-managed Pods';
@@ -34,7 +35,6 @@ export interface DrainFlags {
 export type DaemonSetLookup = (namespace: string, name: string) => 'exists' | { notFound: boolean; message: string };
 
 const OKAY: Verdict = { reason: 'Okay', delete: true };
-const ended = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 export function shouldSkipPod(p: Pod, skipSeconds: number, now = Date.now()): boolean {
   const ts = p.metadata.deletionTimestamp;
@@ -45,8 +45,8 @@ export function podVerdict(p: Pod, flags: DrainFlags, daemonSet: DaemonSetLookup
   const filters: ((p: Pod) => Verdict)[] = [
     (pod) => (shouldSkipPod(pod, flags.skipWaitForDeleteTimeoutSeconds, now) ? { reason: 'Skip', delete: false } : OKAY),
     (pod) => {
-      const ref = controllerOf(pod);
-      if (!ref || ref.kind !== 'DaemonSet' || ended(pod)) return OKAY;
+      const ref = controllerRef(pod);
+      if (!ref || ref.kind !== 'DaemonSet' || isPodTerminal(pod)) return OKAY;
       const found = daemonSet(pod.metadata.namespace ?? '', ref.name);
       if (found !== 'exists') {
         if (found.notFound && flags.force) return { reason: 'Warning', delete: true, message: found.message };
@@ -57,12 +57,12 @@ export function podVerdict(p: Pod, flags: DrainFlags, daemonSet: DaemonSetLookup
     },
     (pod) => (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined ? { reason: 'Skip', delete: false } : OKAY),
     (pod) => {
-      if (!(pod.spec?.volumes ?? []).some((v) => v.emptyDir) || ended(pod)) return OKAY;
+      if (!(pod.spec?.volumes ?? []).some((v) => v.emptyDir) || isPodTerminal(pod)) return OKAY;
       if (!flags.deleteEmptyDirData) return { reason: 'Error', delete: false, message: LOCAL_STORAGE_FATAL };
       return { reason: 'Warning', delete: true, message: LOCAL_STORAGE_WARNING };
     },
     (pod) => {
-      if (ended(pod) || controllerOf(pod)) return OKAY;
+      if (isPodTerminal(pod) || controllerRef(pod)) return OKAY;
       if (flags.force) return { reason: 'Warning', delete: true, message: UNMANAGED_WARNING };
       return { reason: 'Error', delete: false, message: UNMANAGED_FATAL };
     },

@@ -11,9 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound } from '../api/errors.js';
+import { rfc3339Micro } from '../api/helpers/time.js';
 import type { Lease } from '../api/types/coordination.js';
 import type { Node } from '../api/types/core.js';
-import { formatMicroTime } from '../client/leader-elector.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
 import type { RestClient } from '../client/rest-client.js';
 
@@ -188,7 +188,7 @@ export class NodeLeaseController {
       ...lease.spec,
       holderIdentity: this.holder,
       leaseDurationSeconds: this.durationSeconds,
-      renewTime: formatMicroTime(this.clock()),
+      renewTime: rfc3339Micro(this.clock()),
     };
     if (!lease.metadata.ownerReferences?.length) {
       try {

@@ -12,6 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isAlreadyExists, isConflict } from '../api/errors.js';
+import { rfc3339 } from '../api/helpers/time.js';
 import type { ContainerImage, Node, NodeCondition, NodeStatus, ResourceList, Taint } from '../api/types/core.js';
 import type { EventType } from '../client/event-recorder.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
@@ -126,11 +127,6 @@ export interface NodeEvent {
   message: string;
 }
 
-/** A Kubernetes metav1.Time: RFC 3339 in UTC with whole seconds. */
-export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 /** The labels a kubelet sets on its Node and keeps correct (kubelet's updateDefaultLabels). */
 export function defaultLabels(nodeName: string, machine: Pick<MachineInfo, 'operatingSystem' | 'architecture'>): Record<string, string> {
   return {
@@ -169,7 +165,7 @@ export function setNodeStatus(node: Node, input: StatusInputs, now: Date): NodeE
   if (input.images) {
     status.images = [...input.images].sort((a, b) => (b.sizeBytes ?? 0) - (a.sizeBytes ?? 0)).slice(0, MAX_IMAGES);
   }
-  const time = formatTime(now);
+  const time = rfc3339(now);
   const conditions = status.conditions ??= [];
   setPressure(conditions, 'MemoryPressure', !!input.pressure.memory, time, events, {
     true: ['KubeletHasInsufficientMemory', 'kubelet has insufficient memory available', 'NodeHasInsufficientMemory'],

@@ -128,25 +128,6 @@ export function podConditions(pod: Pod, phase: PodPhase, initStatuses: Container
   return conditions;
 }
 
-/** Kubernetes' QoS class from the containers' requests and limits. */
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-  let anySet = false;
-  let guaranteed = true;
-  for (const c of all) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of ['cpu', 'memory']) {
-      const rq = req[r] ?? lim[r];
-      const li = lim[r];
-      if (rq !== undefined || li !== undefined) anySet = true;
-      if (li === undefined || rq === undefined || String(rq) !== String(li)) guaranteed = false;
-    }
-  }
-  if (!anySet) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 /** True when two statuses differ in anything a status write would change. */
 export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
   return JSON.stringify(normalize(a)) !== JSON.stringify(normalize(b));

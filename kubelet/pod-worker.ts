@@ -10,11 +10,13 @@
 // restartCount (carried in a label on each container).
 import type { Logger } from 'pino';
 import { isConflict, isNotFound } from '../api/errors.js';
+import { podQOSClass } from '../api/helpers/qos.js';
+import { rfc3339, rfc3339Now } from '../api/helpers/time.js';
 import { milliValue, quantityValue } from '../api/quantity.js';
 import type { Container, ContainerState as K8sContainerState, ContainerStatus, Pod, PodStatus } from '../api/types/core.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { containerEnv, EnvError, type EnvSources } from './container-env.js';
-import { podConditions, podPhase, qosClass, statusChanged, type PodPhase } from './pod-status.js';
+import { podConditions, podPhase, statusChanged, type PodPhase } from './pod-status.js';
 import { ProbeWorker, unhealthyMessage, type ProbeKind } from './probes.js';
 import { backoffMessage, RestartBackoff, shouldRestart } from './restart-backoff.js';
 import { isRuntimeConflict, type ContainerDetails, type ContainerRuntime, type PortBinding, type Protocol } from './runtime/types.js';
@@ -79,7 +81,7 @@ interface ContainerRecord {
   started: boolean;
 }
 
-const time = (d: Date | undefined): string | undefined => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+const time = (d: Date | undefined): string | undefined => (d ? rfc3339(d) : undefined);
 
 /** The pull policy Kubernetes defaults: Always for :latest or no tag, else IfNotPresent. */
 export function pullPolicy(c: Container): string {
@@ -298,7 +300,7 @@ export class PodWorker {
       return false;
     }
     this.podIP = await this.d.runtime.sandboxIP(this.sandboxId);
-    this.startTime ??= this.pod.status?.startTime ?? time(new Date());
+    this.startTime ??= this.pod.status?.startTime ?? rfc3339Now();
     return true;
   }
 
@@ -626,7 +628,7 @@ export class PodWorker {
     for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus(this.records.get(c.name)!, initPending));
     let phase: PodPhase = podPhase(pod, inits, statuses);
     if (this.terminal && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) phase = pod.status.phase;
-    const now = time(new Date())!;
+    const now = rfc3339Now();
     const previous = this.lastWritten ?? pod.status;
     const conditions = podConditions(pod, phase, inits, statuses, !!this.sandboxId && !this.torndown, now, previous?.conditions ?? []);
     const status: PodStatus = {
@@ -639,7 +641,7 @@ export class PodWorker {
       ...(this.startTime ? { startTime: this.startTime } : {}),
       ...(inits.length ? { initContainerStatuses: inits } : {}),
       containerStatuses: statuses,
-      qosClass: qosClass(pod),
+      qosClass: podQOSClass(pod),
     };
     if (phase === 'Failed' || phase === 'Succeeded') {
       if (!this.terminal) {

@@ -3,6 +3,7 @@
 // used host ports, pods per owner), so a Filter or Score on a node costs O(1) in the number
 // of pods (kube-scheduler framework/types.go NodeInfo and backend/cache). A pod's derived
 // data (requests parsed from quantities, host ports) is computed once into a PodInfo.
+import { controllerRef } from '../api/helpers/owner-refs.js';
 import { milliValue, quantityValue } from '../api/quantity.js';
 import type { Container, Node, Pod, ResourceList, Taint } from '../api/types/core.js';
 
@@ -146,12 +147,6 @@ export function podHostPorts(pod: Pod): HostPort[] {
   return out;
 }
 
-/** The uid of the pod's controller ownerReference (ReplicaSet, StatefulSet...), if any. */
-export function controllerUid(pod: Pod): string | undefined {
-  for (const ref of pod.metadata.ownerReferences ?? []) if (ref.controller) return ref.uid;
-  return undefined;
-}
-
 /** A pod's identity in the cache: its uid, or namespace/name when it has none. */
 export function podKey(pod: Pod): string {
   return pod.metadata.uid || `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
@@ -182,7 +177,7 @@ export function podInfoOf(pod: Pod): PodInfo {
     nonZeroMilliCPU: nz.milliCPU,
     nonZeroMemory: nz.memory,
     hostPorts: podHostPorts(pod),
-    ownerUid: controllerUid(pod),
+    ownerUid: controllerRef(pod)?.uid,
     priority: pod.spec?.priority ?? 0,
     terminating: !!pod.metadata.deletionTimestamp,
   };

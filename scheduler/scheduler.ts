@@ -5,6 +5,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
+import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js';
+import { rfc3339Now } from '../api/helpers/time.js';
 import type { Binding, Node, Pod, PodCondition } from '../api/types/core.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { type Informer, informerFor } from '../client/informer.js';
@@ -37,8 +39,6 @@ export interface SchedulerOptions {
   /** Decisions made before yielding to the event loop, so informer events keep flowing (16). */
   batch?: number;
 }
-
-const isTerminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 /**
  * Owns the informers and the Snapshot for the process's lifetime (start), and schedules
@@ -119,7 +119,7 @@ export class Scheduler {
   }
 
   private wants(pod: Pod): boolean {
-    return !pod.spec?.nodeName && !isTerminal(pod) && !pod.metadata.deletionTimestamp && this.responsibleFor(pod);
+    return !pod.spec?.nodeName && isPodActive(pod) && this.responsibleFor(pod);
   }
 
   private wireHandlers(): void {
@@ -139,7 +139,7 @@ export class Scheduler {
     this.podInformer.addEventHandler({
       add: (pod) => {
         if (pod.spec?.nodeName) {
-          if (!isTerminal(pod)) this.snapshot.addPod(pod);
+          if (!isPodTerminal(pod)) this.snapshot.addPod(pod);
         } else if (this.wants(pod)) {
           this.queue?.add(pod);
         }
@@ -152,7 +152,7 @@ export class Scheduler {
         }
         // Bound now (its binding, or a later change): no longer the queue's.
         if (!oldPod.spec?.nodeName) this.queue?.delete(pod);
-        if (!isTerminal(pod)) {
+        if (!isPodTerminal(pod)) {
           this.snapshot.addPod(pod);
           return;
         }
@@ -242,11 +242,11 @@ export class Scheduler {
   /** FailedScheduling event, and PodScheduled=False with the reason and message unless the pod already says so. */
   private recordFailure(pod: Pod, reason: string, message: string): void {
     this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
-    const cur = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    const cur = podCondition(pod, 'PodScheduled');
     if (cur && cur.status === 'False' && cur.reason === reason && cur.message === message) return;
     const condition: PodCondition = {
       type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null,
-      lastTransitionTime: cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastTransitionTime: cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : rfc3339Now(),
     };
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';

@@ -4,6 +4,7 @@
 // contentType=4} whose raw bytes are the typed message described in descriptors.ts.
 // A hand-written proto2 reader: no code generation, no dependency, bounded work per byte.
 import { StatusError, badRequest } from '../errors.js';
+import { rfc3339 } from '../helpers/time.js';
 import { ANY_VERSION_KINDS, KINDS, MESSAGES, type FieldDescriptor } from './descriptors.js';
 
 /** The magic number of apimachinery's protobuf serializer. */
@@ -134,8 +135,9 @@ function formatTime(r: Reader, micro: boolean): string | undefined {
   const ms = Number(seconds) * 1000;
   const date = new Date(ms);
   if (!Number.isFinite(ms) || Number.isNaN(date.getTime()) || nanos < 0 || nanos > 999_999_999) throw new MalformedError('time out of range');
-  const base = date.toISOString().slice(0, 19);
-  return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
+  if (!micro) return rfc3339(ms);
+  // MicroTime keeps the microseconds the message carries, finer than a Date holds.
+  return `${date.toISOString().slice(0, 19)}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z`;
 }
 
 function decodeQuantity(r: Reader): string {

@@ -10,6 +10,7 @@ import type { ResourceInfo } from '../../api/registry.js';
 import { groupVersion } from '../../api/registry.js';
 import type { DeleteOptions, KubeObject, List, Status, StatusCause } from '../../api/types/meta.js';
 import { applyDefaults } from '../../api/defaults.js';
+import { rfc3339, rfc3339Now } from '../../api/helpers/time.js';
 import { validateCreate, validateUpdate } from '../../api/validation/index.js';
 import { applyPatch } from '../../api/patch/index.js';
 import { checkPatchedShape, checkShape } from '../../api/schemas/shape.js';
@@ -53,14 +54,6 @@ export interface DeleteResult {
 export interface RegistryContext {
   namespaceState(name: string): Promise<'Active' | 'Terminating' | 'Missing'>;
   eventLease?(): Promise<string>;
-}
-
-/** Kubernetes timestamps have second precision: format once per second. */
-let nowCache = { second: 0, text: '' };
-function now(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== nowCache.second) nowCache = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
-  return nowCache.text;
 }
 
 /**
@@ -165,7 +158,7 @@ export class GenericRegistry {
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
     meta.uid = randomUUID();
-    meta.creationTimestamp = now();
+    meta.creationTimestamp = rfc3339Now();
     meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -404,7 +397,7 @@ export class GenericRegistry {
         if (finalizers.size) meta.finalizers = [...finalizers];
         const graceNow = grace ?? 0;
         if (!meta.deletionTimestamp || (meta.deletionGracePeriodSeconds ?? 0) > graceNow) {
-          meta.deletionTimestamp = new Date(Date.now() + graceNow * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+          meta.deletionTimestamp = rfc3339(Date.now() + graceNow * 1000);
           meta.deletionGracePeriodSeconds = graceNow;
         }
         if (wopts.dryRun) return { obj, deleted: false };

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { StatusError } from '../../api/errors.js';
+import { isControlledBy } from '../../api/helpers/owner-refs.js';
 import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
 import type { Lease } from '../../api/types/coordination.js';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../api/types/core.js';
@@ -176,7 +177,7 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
     let replicaSets: { old: ReplicaSet[]; new?: ReplicaSet } | undefined;
     try {
       const rss = (await listAll<ReplicaSet>(cli, REPLICASETS, namespace, { labelSelector: selectorString(d.spec?.selector, '') }, chunkSize))
-        .filter((rs) => (rs.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === d.metadata.uid));
+        .filter((rs) => isControlledBy(rs, d));
       replicaSets = splitReplicaSets(d, rss);
     } catch (err) {
       if (!(err instanceof StatusError)) throw err;
@@ -188,7 +189,7 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
     let counts: PodCounts | Error;
     try {
       const pods = (await listAll<Pod>(cli, PODS, namespace, { labelSelector: selectorString(rs.spec?.selector, '') }, chunkSize))
-        .filter((p) => (p.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === rs.metadata.uid));
+        .filter((p) => isControlledBy(p, rs));
       counts = { running: 0, waiting: 0, succeeded: 0, failed: 0 };
       for (const p of pods) {
         const phase = p.status?.phase;

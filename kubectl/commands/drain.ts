@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isNotFound, StatusError } from '../../api/errors.js';
+import { controllerRef } from '../../api/helpers/owner-refs.js';
 import type { ResourceInfo } from '../../api/registry.js';
 import type { Pod } from '../../api/types/core.js';
 import type { DeleteOptions } from '../../api/types/meta.js';
@@ -14,7 +15,6 @@ import type { Cli } from '../context.js';
 import { CliError, formatError } from '../errors.js';
 import { errorText } from '../error-text.js';
 import { durationFlag } from '../go-duration.js';
-import { controllerOf } from '../deployment-history.js';
 import { resolveNodes, setUnschedulable } from '../node-maintenance.js';
 import { aggregateText, podDeleteList, podVerdict, shouldSkipPod, type DaemonSetLookup, type DrainFlags } from '../node-drain.js';
 import { parseDryRun, ResultPrinter, type DryRun } from '../object-targets.js';
@@ -105,7 +105,7 @@ async function podsForDeletion(cli: Cli, podsRi: ResourceInfo, nodeName: string,
   // Read the DaemonSets the pods name before judging them.
   const daemonSets = new Map<string, 'exists' | { notFound: boolean; message: string }>();
   for (const p of list.items) {
-    const ref = controllerOf(p);
+    const ref = controllerRef(p);
     if (!ref || ref.kind !== 'DaemonSet') continue;
     const key = `${p.metadata.namespace ?? ''}/${ref.name}`;
     if (daemonSets.has(key)) continue;

@@ -104,6 +104,21 @@ describe('registry rules on the memory store', () => {
     assert.equal((await s.reg('pods').delete('default', 'bound', { gracePeriodSeconds: 0 })).deleted, true);
   });
 
+  it('a created pod\'s qosClass counts its init containers (ComputePodQOS)', async () => {
+    const s = await setup();
+    const guaranteed = { requests: { cpu: '1', memory: '64Mi' }, limits: { cpu: '1000m', memory: '64Mi' } };
+    const pod = (name: string, init?: object): KubeObject => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: {
+        containers: [{ name: 'app', image: 'busybox', resources: guaranteed }],
+        ...(init ? { initContainers: [{ name: 'init', image: 'busybox', resources: init }] } : {}),
+      },
+    } as KubeObject);
+    const qos = (o: KubeObject): unknown => (o as { status?: { qosClass?: string } }).status?.qosClass;
+    assert.equal(qos(await s.reg('pods').create('default', pod('same-values'))), 'Guaranteed', '"1" and "1000m" are one cpu');
+    assert.equal(qos(await s.reg('pods').create('default', pod('burstable-init', { requests: { cpu: '100m' } }))), 'Burstable', 'an init container without limits');
+  });
+
   it('an update that is a no-op against a lagging cache is written, not lost', async () => {
     const s = await setup();
     const reg = s.reg('deployments');

@@ -1,9 +1,9 @@
-// Pod phase and conditions from container statuses, QoS, and restart decisions with
+// Pod phase and conditions from container statuses, and restart decisions with
 // CrashLoopBackOff timing: pure functions, no I/O.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerStatus, Pod } from '../../api/types/core.js';
-import { podConditions, podPhase, qosClass, statusChanged } from '../../kubelet/pod-status.js';
+import { podConditions, podPhase, statusChanged } from '../../kubelet/pod-status.js';
 import { backoffMessage, RestartBackoff, shouldRestart } from '../../kubelet/restart-backoff.js';
 
 const pod = (restartPolicy: 'Always' | 'OnFailure' | 'Never', inits: string[] = [], containers = ['app']): Pod => ({
@@ -49,13 +49,6 @@ test('conditions: reasons and messages as the kubelet writes them; transition ti
   assert.equal(byType(done, 'Ready').reason, 'PodCompleted');
   assert.equal(byType(done, 'PodReadyToStartContainers').status, 'False');
   assert.equal(byType(podConditions(pod('Never'), 'Failed', [], [exited('app', 1)], true, 'T5'), 'ContainersReady').reason, 'PodFailed');
-});
-
-test('QoS class', () => {
-  const withRes = (resources: object): Pod => ({ metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x', resources }] } });
-  assert.equal(qosClass(withRes({})), 'BestEffort');
-  assert.equal(qosClass(withRes({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
-  assert.equal(qosClass(withRes({ requests: { cpu: '1' } })), 'Burstable');
 });
 
 test('statusChanged ignores order, sees real changes', () => {

@@ -4,6 +4,8 @@
 import type {
   Container, ContainerState, ContainerStatus, Event, Pod, PodTemplateSpec, Probe, ResourceRequirements, Volume,
 } from '../../../api/types/core.js';
+import { isPodTerminal } from '../../../api/helpers/pod.js';
+import { podQOSClass } from '../../../api/helpers/qos.js';
 import { milliValue, quantityValue } from '../../../api/quantity.js';
 import {
   describeEvents, LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3, printAnnotationsMultiline, printController, printLabelsMultiline,
@@ -25,7 +27,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: Date): s
     if (status.startTime) w.write(LEVEL_0, `Start Time:\t${rfc1123z(status.startTime)}\n`);
     printLabelsMultiline(w, 'Labels', pod.metadata.labels);
     printAnnotationsMultiline(w, 'Annotations', pod.metadata.annotations);
-    if (pod.metadata.deletionTimestamp && status.phase !== 'Failed' && status.phase !== 'Succeeded') {
+    if (pod.metadata.deletionTimestamp && !isPodTerminal(pod)) {
       w.write(LEVEL_0, `Status:\tTerminating (lasts ${since(pod.metadata.deletionTimestamp, now)})\n`);
       w.write(LEVEL_0, `Termination Grace Period:\t${pod.metadata.deletionGracePeriodSeconds ?? 0}s\n`);
     } else {
@@ -45,7 +47,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: Date): s
       w.write(LEVEL_0, 'IPs:\n');
       for (const ip of status.podIPs) w.write(LEVEL_1, `IP:\t${ip.ip}\n`);
     }
-    const controlledBy = printController(pod.metadata.ownerReferences);
+    const controlledBy = printController(pod);
     if (controlledBy) w.write(LEVEL_0, `Controlled By:\t${controlledBy}\n`);
     if (status.nominatedNodeName) w.write(LEVEL_0, `NominatedNodeName:\t${status.nominatedNodeName}\n`);
     if (spec.initContainers?.length) describeContainers('Init Containers', spec.initContainers, status.initContainerStatuses, w, '');
@@ -62,29 +64,12 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: Date): s
       for (const c of status.conditions) w.write(LEVEL_1, `${c.type} \t${c.status} \n`);
     }
     describeVolumes(spec.volumes, w, '');
-    w.write(LEVEL_0, `QoS Class:\t${status.qosClass || podQOS(pod)}\n`);
+    w.write(LEVEL_0, `QoS Class:\t${status.qosClass || podQOSClass(pod)}\n`);
     printLabelsMultiline(w, 'Node-Selectors', spec.nodeSelector);
     printTolerationsMultiline(w, 'Tolerations', spec.tolerations);
     describeTopologySpread(spec.topologySpreadConstraints, w, '');
     describeEvents(events, w, now);
   });
-}
-
-/** qos.GetPodQOS, simplified to cpu and memory: BestEffort, Guaranteed or Burstable. */
-export function podQOS(pod: Pod): string {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let hasResources = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of ['cpu', 'memory']) {
-      if (req[r] !== undefined || lim[r] !== undefined) hasResources = true;
-      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-    }
-  }
-  if (!hasResources) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function describeTopologySpread(constraints: NonNullable<Pod['spec']>['topologySpreadConstraints'], w: PrefixWriter, space: string): void {

@@ -74,7 +74,7 @@ export function describeReplicaSet(rs: ReplicaSet, events: Event[] | undefined, 
     w.write(LEVEL_0, `Selector:\t${selectorString(spec.selector)}\n`);
     printLabelsMultiline(w, 'Labels', rs.metadata.labels);
     printAnnotationsMultiline(w, 'Annotations', rs.metadata.annotations);
-    const controlledBy = printController(rs.metadata.ownerReferences);
+    const controlledBy = printController(rs);
     if (controlledBy) w.write(LEVEL_0, `Controlled By:\t${controlledBy}\n`);
     w.write(LEVEL_0, `Replicas:\t${rs.status?.replicas ?? 0} current / ${spec.replicas ?? 1} desired\n`);
     w.write(LEVEL_0, 'Pods Status:\t');

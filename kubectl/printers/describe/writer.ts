@@ -2,7 +2,8 @@
 // a prefix writer (two spaces per level) over a Go tabwriter (minwidth 0, padding 2),
 // and the shared sections: labels, annotations, tolerations, taints, events, times.
 import type { Event, Taint, Toleration } from '../../../api/types/core.js';
-import type { OwnerReference } from '../../../api/types/meta.js';
+import { controllerRef } from '../../../api/helpers/owner-refs.js';
+import type { KubeObject } from '../../../api/types/meta.js';
 import { humanDuration } from '../age.js';
 import { TabWriter } from '../tabwriter.js';
 
@@ -147,8 +148,8 @@ export function printTaintsMultiline(w: PrefixWriter, title: string, taints: Tai
 }
 
 /** "ReplicaSet/web-abc" for the controller owner reference, or "". */
-export function printController(ownerReferences: OwnerReference[] | undefined): string {
-  const ref = (ownerReferences ?? []).find((r) => r.controller);
+export function printController(obj: Pick<KubeObject, 'metadata'>): string {
+  const ref = controllerRef(obj);
   return ref ? `${ref.kind}/${ref.name}` : '';
 }
 
