@@ -4,7 +4,7 @@
 // in tests.
 import { parseDurationFlag } from '../api/duration.js';
 
-export type FlagKind = 'duration' | 'int' | 'bool' | 'string';
+export type FlagKind = 'duration' | 'int' | 'float' | 'bool' | 'string';
 
 /** A flag as kube-controller-manager spells it: `--node-monitor-grace-period 40s`. */
 export interface FlagDef {
@@ -17,7 +17,7 @@ export interface FlagDef {
 
 /**
  * The parsed flags by name. Readers ask for the kind they declared: duration() in
- * milliseconds, int(), bool(), string(); an unknown name is a programming error.
+ * milliseconds, int(), float(), bool(), string(); an unknown name is a programming error.
  */
 export class ControllerOptions {
   constructor(private readonly values: Map<string, string>) {}
@@ -43,6 +43,10 @@ export class ControllerOptions {
     return Number(this.raw(name));
   }
 
+  float(name: string): number {
+    return Number(this.raw(name));
+  }
+
   bool(name: string): boolean {
     return this.raw(name) !== 'false';
   }
@@ -65,6 +69,9 @@ export function checkFlag(def: FlagDef, value: string): void {
       break;
     case 'int':
       if (!/^-?\d+$/.test(value)) bad('strconv.ParseInt: parsing ' + JSON.stringify(value) + ': invalid syntax');
+      break;
+    case 'float':
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)) bad('strconv.ParseFloat: parsing ' + JSON.stringify(value) + ': invalid syntax');
       break;
     case 'bool':
       if (!['true', 'false'].includes(value)) bad('strconv.ParseBool: parsing ' + JSON.stringify(value) + ': invalid syntax');
