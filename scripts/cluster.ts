@@ -1,6 +1,6 @@
 // `npm run cluster`: a local cluster on this machine. Starts components in order,
 // each gated on the previous being ready (etcd, then kube-apiserver, then the
-// scheduler and a kubelet on the local Docker Engine; later issues add the rest),
+// scheduler, the controller manager and a kubelet on the local Docker Engine),
 // keeps state under
 // .cluster/, and stops everything on Ctrl-C (pods' containers keep running, as with a
 // real node; the next start adopts them).
@@ -17,7 +17,7 @@ import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from './ima
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
-  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler and a kubelet on the local Docker Engine')
+  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager and a kubelet on the local Docker Engine')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
   .option('--secure-port <port>', 'kube-apiserver HTTPS port (kubectl)', '6443')
@@ -25,6 +25,7 @@ const program = new Command('cluster')
   .option('--bind-address <ip>', 'kube-apiserver bind address', '127.0.0.1')
   .option('--node-name <name>', 'name of the node the kubelet registers', defaultNodeName())
   .option('--kubelet-port <port>', 'kubelet server port', '10250')
+  .option('--controller-manager-port <port>', 'kube-controller-manager /healthz and /metrics port', '10257')
   .option('--public-images', 'use the public pause image (registry.k8s.io/pause:3.10) instead of building a local one')
   .option('--fresh', 'delete the previous cluster state first');
 
@@ -36,7 +37,7 @@ function defaultNodeName(): string {
 program.parse();
 const o = program.opts<{
   dir: string; etcdPort: string; securePort: string; port: string; bindAddress: string; fresh?: boolean;
-  nodeName: string; kubeletPort: string; publicImages?: boolean;
+  nodeName: string; kubeletPort: string; controllerManagerPort: string; publicImages?: boolean;
 }>();
 
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -147,6 +148,10 @@ async function main(): Promise<void> {
 
   step('starting kube-scheduler');
   start('kube-scheduler', process.execPath, [join(root, 'dist/scheduler/main.js'), '--kubeconfig', kubeconfig]);
+  step(`starting kube-controller-manager (/healthz on 127.0.0.1:${o.controllerManagerPort})`);
+  start('kube-controller-manager', process.execPath, [join(root, 'dist/controller-manager/main.js'), '--kubeconfig', kubeconfig,
+    '--port', o.controllerManagerPort]);
+  await waitReady('kube-controller-manager', `http://127.0.0.1:${o.controllerManagerPort}/healthz`, 30_000);
 
   // No registry may be reachable: the pause image (and busybox and the test server
   // for trying things out) are built from this machine's binaries when missing.
@@ -162,6 +167,8 @@ async function main(): Promise<void> {
   step(`ready. kubeconfig: ${kubeconfig}`);
   step(`try:  kubectl --kubeconfig ${kubeconfig} get nodes`);
   step(`      kubectl --kubeconfig ${kubeconfig} run hello --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} -- sleep 3600`);
+  step(`      kubectl --kubeconfig ${kubeconfig} create deployment web --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} --replicas=3 -- sleep 3600`);
+  step(`      kubectl --kubeconfig ${kubeconfig} rollout status deployment/web`);
   step(`      curl ${plainUrl}/api/v1/namespaces/default/pods`);
   step(`      curl --cacert ${join(pki, 'ca.crt')} ${apiUrl}/api/v1/namespaces/default/pods`);
   step('press Ctrl-C to stop');
