@@ -1,0 +1,26 @@
+// The namespace controller as kube-controller-manager registers it
+// (startNamespaceController): its names, flags and construction.
+import type { Namespace } from '../../api/types/core.js';
+import type { ControllerDescriptor } from '../controllers.js';
+import { NamespaceController, NAME } from './controller.js';
+import { NamespacedResourcesDeleter, restDeleterClient } from './deleter.js';
+
+export const namespaceControllerDescriptor: ControllerDescriptor = {
+  name: NAME,
+  aliases: ['namespace'],
+  flags: [
+    { name: 'concurrent-namespace-syncs', kind: 'int', default: '10', description: 'The number of namespace objects that are allowed to sync concurrently. Larger number = more responsive namespace termination, but more CPU (and network) load' },
+    { name: 'namespace-sync-period', kind: 'duration', default: '5m0s', description: 'The period for syncing namespace life-cycle updates' },
+  ],
+  create(ctx) {
+    return new NamespaceController({
+      namespaces: ctx.informers.informer<Namespace>('namespaces'),
+      deleter: new NamespacedResourcesDeleter(restDeleterClient(ctx.rest), ctx.clock),
+      clock: ctx.clock,
+      log: ctx.log.child({ controller: NAME }),
+      metrics: ctx.metrics,
+      workers: ctx.options.int('concurrent-namespace-syncs'),
+      resyncPeriodMs: ctx.options.duration('namespace-sync-period'),
+    });
+  },
+};
