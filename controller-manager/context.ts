@@ -12,7 +12,12 @@ import type { ControllerOptions } from './options.js';
 
 export interface ControllerContext {
   rest: RestClient;
-  informers: SharedInformerFactory;
+  /**
+   * The term's shared informers. The runner records which ones each controller asks
+   * for (in create() or later) and starts the controller once those have synced, so a
+   * resource that cannot be listed holds back only the controllers that read it.
+   */
+  informers: Pick<SharedInformerFactory, 'informer'>;
   /**
    * The recorder for events from `component` (Kubernetes' source components:
    * 'replicaset-controller', 'deployment-controller', 'node-controller'...); one per

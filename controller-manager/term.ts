@@ -1,11 +1,14 @@
 // One leadership term: a fresh shared informer factory, the enabled controllers built
-// on it, their event recorders; informers synced before any controller runs (as
-// kube-controller-manager's WaitForCacheSync), all stopped when the term's signal
-// aborts. A term that ends (the Lease lost) leaves nothing running behind it.
+// on it, their event recorders; each controller starts once the informers it reads
+// have synced (kube-controller-manager's WaitForNamedCacheSync); all stop when the
+// term's signal aborts. A term that ends (the Lease lost) leaves nothing running.
 import type { Logger } from 'pino';
 import type { Clock } from '../client/clock.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import type { ResourceInfo } from '../api/registry.js';
+import type { KubeObject } from '../api/types/meta.js';
 import { SharedInformerFactory } from '../client/informer-factory.js';
+import type { IndexFunc, Informer } from '../client/informer.js';
 import type { RestClient } from '../client/rest-client.js';
 import type { ControllerContext } from './context.js';
 import type { ControllerDescriptor } from './controllers.js';
@@ -31,8 +34,8 @@ const EVENT_BURST = 30;
 export async function runTerm(t: TermOptions): Promise<void> {
   const informers = new SharedInformerFactory(t.rest, { log: t.log.child({ component: 'informers' }) });
   const recorders = new Map<string, EventRecorder>();
-  const ctx: ControllerContext = {
-    rest: t.rest, informers, log: t.log, clock: t.clock, metrics: t.metrics, options: t.options,
+  const base: Omit<ControllerContext, 'informers'> = {
+    rest: t.rest, log: t.log, clock: t.clock, metrics: t.metrics, options: t.options,
     recorder(component) {
       let r = recorders.get(component);
       if (!r) {
@@ -42,12 +45,27 @@ export async function runTerm(t: TermOptions): Promise<void> {
       return r;
     },
   };
-  const controllers = t.controllers.map((d) => d.create(ctx));
+  const built = t.controllers.map((d) => {
+    const used = new Set<Informer<KubeObject>>();
+    const ctx: ControllerContext = {
+      ...base,
+      informers: {
+        informer<T extends KubeObject>(resource: string | ResourceInfo, indexers?: Record<string, IndexFunc<T>>): Informer<T> {
+          const inf = informers.informer<T>(resource, indexers);
+          used.add(inf as unknown as Informer<KubeObject>);
+          return inf;
+        },
+      },
+    };
+    return { controller: d.create(ctx), used };
+  });
   informers.start(t.signal);
   try {
-    if (!(await informers.waitForSync(t.signal))) return;
-    t.log.info({ informers: informers.resources() }, 'caches synced; starting controllers');
-    await Promise.all(controllers.map(async (c) => {
+    await Promise.all(built.map(async ({ controller: c, used }) => {
+      // WaitForNamedCacheSync: a controller starts once the informers it reads have synced.
+      const synced = await Promise.all([...used].map((i) => i.waitForSync(t.signal)));
+      if (!synced.every(Boolean)) return;
+      t.log.info({ controller: c.name }, 'caches synced; starting controller');
       try {
         await c.run(t.signal);
       } catch (err) {
