@@ -1,13 +1,15 @@
-// Kubernetes' v1 defaulting (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go),
+// Kubernetes' v1 defaulting (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
+// pkg/apis/discovery/v1/defaults.go),
 // plus the few defaults Kubernetes applies elsewhere on the way into storage that clients
 // always see: pod priority (Priority admission), namespace finalizers and phase (namespace
 // strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
 // and canonical resource quantities (serialization).
 import type { Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec } from './types/apps.js';
 import type {
-  Container, Endpoints, HTTPGetAction, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, ResourceList, Secret,
-  Service, Volume,
+  Container, Endpoints, HTTPGetAction, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, ReplicationController,
+  ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
+import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { canonicalQuantity } from './quantity.js';
 
@@ -39,6 +41,8 @@ export function applyDefaults(obj: KubeObject): void {
     case 'Endpoints': defaultEndpoints(obj as Endpoints); break;
     case 'ReplicaSet': defaultReplicaSet(obj as ReplicaSet); break;
     case 'Deployment': defaultDeployment(obj as Deployment); break;
+    case 'ReplicationController': defaultReplicationController(obj as ReplicationController); break;
+    case 'EndpointSlice': defaultEndpointSlice(obj as EndpointSlice); break;
     default: break;
   }
 }
@@ -224,6 +228,48 @@ function defaultDeployment(d: Deployment): void {
   spec.revisionHistoryLimit ??= 10;
   spec.progressDeadlineSeconds ??= 600;
   spec.template = defaultTemplate(spec.template);
+}
+
+// ---------------------------------------------------------------- replication controllers
+
+/**
+ * SetDefaults_ReplicationController: an empty selector, and empty object labels, take
+ * the template's labels; replicas defaults to 1. The template is a pointer in Go: an
+ * absent one stays absent (validation requires it), a present one has its pod spec
+ * defaulted.
+ */
+function defaultReplicationController(rc: ReplicationController): void {
+  if (!isObject(rc.spec)) rc.spec = {} as ReplicationControllerSpec;
+  const spec = rc.spec;
+  const template = isObject(spec.template) ? spec.template : undefined;
+  const labels = template && isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : undefined;
+  if (labels) {
+    if (!isObject(spec.selector) || Object.keys(spec.selector).length === 0) spec.selector = { ...labels };
+    if (isObject(rc.metadata) && (!isObject(rc.metadata.labels) || Object.keys(rc.metadata.labels).length === 0)) rc.metadata.labels = { ...labels };
+  }
+  spec.replicas ??= 1;
+  if (template) {
+    if (!isObject(template.spec)) template.spec = {} as PodSpec;
+    defaultPodSpec(template.spec);
+  }
+}
+
+// ---------------------------------------------------------------- endpoint slices
+
+/**
+ * SetDefaults_EndpointPort (name "", protocol TCP), plus what Go's encoding of an
+ * EndpointSlice always shows: endpoints and ports without omitempty (null when
+ * absent) and each endpoint's conditions struct ({} when empty).
+ */
+function defaultEndpointSlice(slice: EndpointSlice): void {
+  if (slice.endpoints === undefined) slice.endpoints = null;
+  if (slice.ports === undefined) slice.ports = null;
+  for (const ep of arrayOf(slice.endpoints ?? undefined)) if (isObject(ep) && !isObject(ep.conditions)) ep.conditions = {};
+  for (const port of arrayOf(slice.ports ?? undefined)) {
+    if (!isObject(port)) continue;
+    port.name ??= '';
+    port.protocol ??= 'TCP';
+  }
 }
 
 // ---------------------------------------------------------------- services, endpoints

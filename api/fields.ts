@@ -205,6 +205,7 @@ export function fieldsOf(object: KubeObject, kind: string = object.kind ?? ''): 
       break;
     }
     case 'ReplicaSet':
+    case 'ReplicationController':
       fields['status.replicas'] = int(status.replicas);
       break;
     case 'Service':
@@ -231,6 +232,7 @@ const FIELD_LABELS: Record<string, Record<string, string>> = {
     'reportingComponent', 'source', 'type', 'metadata.namespace', 'metadata.name']),
   Service: labelMap(['metadata.namespace', 'metadata.name', 'spec.clusterIP', 'spec.type']),
   ReplicaSet: labelMap(['metadata.name', 'metadata.namespace', 'status.replicas']),
+  ReplicationController: labelMap(['metadata.name', 'metadata.namespace', 'status.replicas']),
 };
 
 function labelMap(labels: string[], aliases: Record<string, string> = {}): Record<string, string> {
@@ -242,7 +244,7 @@ function labelMap(labels: string[], aliases: Record<string, string> = {}): Recor
  * legacy labels converted (Pod spec.host -> spec.nodeName), as the apiserver's field label
  * conversion does before filtering. Throws a 400 BadRequest with the apiserver's message:
  * "field label not supported: <name>" for kinds with their own conversion (Pod, Node,
- * Namespace, Secret, Event, Service, ReplicaSet), and for other kinds the default one,
+ * Namespace, Secret, Event, Service, ReplicaSet, ReplicationController), and for other kinds the default one,
  * `"<name>" is not a known field selector: only "metadata.name", "metadata.namespace"`.
  */
 export function convertFieldSelector(kind: string, sel: FieldSelector): FieldSelector {

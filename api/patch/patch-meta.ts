@@ -1,7 +1,7 @@
 // Shared definitions of the patch modules: the error they throw, and the strategic merge
 // patch metadata of the built-in kinds, i.e. the `patchStrategy` / `patchMergeKey` struct
-// tags of k8s.io/api (core/v1, apps/v1, coordination/v1) and meta/v1 ObjectMeta, as a
-// table keyed by JSON path.
+// tags of k8s.io/api (core/v1, apps/v1, coordination/v1, discovery/v1) and meta/v1
+// ObjectMeta, as a table keyed by JSON path.
 
 /**
  * Thrown by every patch function for a patch that is malformed or cannot be applied. `code`
@@ -98,7 +98,7 @@ const POD_STATUS: Fragment = {
   ...at('ephemeralContainerStatuses[]', CONTAINER_STATUS),
 };
 
-// core/v1 PodTemplateSpec, as embedded in ReplicaSet and Deployment specs
+// core/v1 PodTemplateSpec, as embedded in ReplicaSet, Deployment and ReplicationController specs
 const POD_TEMPLATE: Fragment = {
   ...at('metadata', OBJECT_META),
   ...at('spec', POD_SPEC),
@@ -134,6 +134,12 @@ const KINDS: Record<string, Fragment> = {
     'status.conditions': merge('type'),
   },
   Lease: {},
+  ReplicationController: {
+    ...at('spec.template', POD_TEMPLATE),
+    'status.conditions': merge('type'),
+  },
+  // endpoints, their addresses and ports are atomic lists: a patch replaces them.
+  EndpointSlice: {},
 };
 
 /** Builds a table from a plain path -> metadata record (for tests and custom schemas). */

@@ -1,6 +1,6 @@
 // Message descriptors for the Kubernetes protobuf wire format (proto2, gogo), written from
-// the field numbers and names of k8s.io/api core/v1, apps/v1, coordination/v1 and
-// k8s.io/apimachinery meta/v1 generated.proto. Only the messages a client sends when it
+// the field numbers and names of k8s.io/api core/v1, apps/v1, coordination/v1,
+// discovery/v1 and k8s.io/apimachinery meta/v1 generated.proto. Only the messages a client sends when it
 // creates or updates the kinds we serve are here; a field number not listed is skipped
 // on decode (affinity, status, the cloud volume sources, managedFields, ...).
 //
@@ -454,6 +454,50 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
     [2, 'selector', '*LabelSelector'],
     [3, 'template', 'PodTemplateSpec'],
   ],
+  ReplicationController: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'ReplicationControllerSpec'],
+  ],
+  ReplicationControllerSpec: [
+    [1, 'replicas', '*int32'],
+    [4, 'minReadySeconds', 'int32'],
+    [2, 'selector', 'map<string>'],
+    [3, 'template', '*PodTemplateSpec'],
+  ],
+  // discovery/v1 (its Endpoint and EndpointPort are not core's: prefixed here).
+  EndpointSlice: [
+    [1, 'metadata', 'ObjectMeta'],
+    [4, 'addressType', 'string'],
+    [2, 'endpoints', '[]DiscoveryEndpoint'],
+    [3, 'ports', '[]DiscoveryEndpointPort'],
+  ],
+  DiscoveryEndpoint: [
+    [1, 'addresses', '[]string'],
+    [2, 'conditions', 'EndpointConditions'],
+    [3, 'hostname', '*string'],
+    [4, 'targetRef', '*ObjectReference'],
+    [5, 'deprecatedTopology', 'map<string>'],
+    [6, 'nodeName', '*string'],
+    [7, 'zone', '*string'],
+    [8, 'hints', '*EndpointHints'],
+  ],
+  EndpointConditions: [
+    [1, 'ready', '*bool'],
+    [2, 'serving', '*bool'],
+    [3, 'terminating', '*bool'],
+  ],
+  EndpointHints: [
+    [1, 'forZones', '[]ForZone'],
+  ],
+  ForZone: [
+    [1, 'name', 'string'],
+  ],
+  DiscoveryEndpointPort: [
+    [1, 'name', '*string'],
+    [2, 'protocol', '*string'],
+    [3, 'port', '*int32'],
+    [4, 'appProtocol', '*string'],
+  ],
   Lease: [
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'LeaseSpec'],
@@ -479,9 +523,11 @@ export const KINDS: Readonly<Record<string, string>> = {
   'v1/PodTemplate': 'PodTemplate',
   'v1/Endpoints': 'Endpoints',
   'v1/Binding': 'Binding',
+  'v1/ReplicationController': 'ReplicationController',
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'coordination.k8s.io/v1/Lease': 'Lease',
+  'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
 };
 
 /**

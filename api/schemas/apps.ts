@@ -1,6 +1,6 @@
 // apps/v1 definitions (ReplicaSet, Deployment) and autoscaling/v1 Scale, the body of
 // their scale subresource.
-import { C } from './core.js';
+import { C, replicaCondition, replicaStatusFields } from './core.js';
 import { INT_OR_STRING, M, METADATA, listKind } from './meta.js';
 import { API_VERSION, KIND, bool, gvk, int32, int64, kind, listOf, object, ref, str, type Definitions } from './schema.js';
 
@@ -18,21 +18,10 @@ export const APPS_DEFINITIONS: Definitions = {
     template: template('ReplicaSet'),
   }, ['selector']),
 
-  [`${A}ReplicaSetCondition`]: object('One aspect of a ReplicaSet\'s state.', {
-    lastTransitionTime: time('When the condition last changed status.'),
-    message: str('A human-readable explanation of the last transition.'),
-    reason: str('A one-word CamelCase reason for the last transition.'),
-    status: str('True, False or Unknown.'),
-    type: str('The condition type, such as ReplicaFailure.'),
-  }, ['type', 'status']),
+  [`${A}ReplicaSetCondition`]: replicaCondition('ReplicaSet'),
 
   [`${A}ReplicaSetStatus`]: object('The most recently observed state of a ReplicaSet.', {
-    availableReplicas: int32('Pods ready for at least minReadySeconds.'),
-    conditions: listOf(`${A}ReplicaSetCondition`, 'The current conditions of the ReplicaSet.', { listType: 'map', mapKeys: ['type'], patch: 'merge', mergeKey: 'type' }),
-    fullyLabeledReplicas: int32('Pods whose labels match the template\'s labels.'),
-    observedGeneration: int64('The ReplicaSet generation this status was computed from.'),
-    readyReplicas: int32('Pods with a Ready condition.'),
-    replicas: int32('Pods currently counted as replicas.'),
+    ...replicaStatusFields('ReplicaSet', `${A}ReplicaSetCondition`),
     terminatingReplicas: int32('Pods being terminated (with a deletionTimestamp) that are not yet gone.'),
   }, ['replicas']),
 

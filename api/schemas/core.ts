@@ -1,5 +1,5 @@
 // core/v1 definitions: Pod and everything a PodSpec holds, Node, Service, Endpoints,
-// ConfigMap, Secret, Event, Namespace, Binding.
+// ConfigMap, Secret, Event, Namespace, Binding, ReplicationController.
 import { INT_OR_STRING, M, METADATA, QUANTITY, listKind } from './meta.js';
 import {
   API_VERSION, KIND, bool, gvk, int32, int64, item, kind, list, listOf, map, object, ref, str, strMap, strings,
@@ -934,6 +934,51 @@ const OTHERS: Definitions = {
   [`${C}NamespaceList`]: listKind('', 'v1', 'NamespaceList', `${C}Namespace`, 'namespaces'),
 };
 
+// ---------------------------------------------------------------- replication controllers
+
+/** The condition of a ReplicationController or an apps/v1 ReplicaSet ("ReplicaSet"). */
+export const replicaCondition = (what: string): JSONSchemaProps => object(`One aspect of a ${what}'s state.`, {
+  lastTransitionTime: time('When the condition last changed status.'),
+  message: str('A human-readable explanation of the last transition.'),
+  reason: str('A one-word CamelCase reason for the last transition.'),
+  status: str('True, False or Unknown.'),
+  type: str('The condition type, such as ReplicaFailure.'),
+}, ['type', 'status']);
+
+/** The status fields a ReplicationController and an apps/v1 ReplicaSet share; condition names the condition's definition. */
+export const replicaStatusFields = (what: string, condition: string): Record<string, JSONSchemaProps> => ({
+  availableReplicas: int32('Pods ready for at least minReadySeconds.'),
+  conditions: listOf(condition, `The current conditions of the ${what}.`, { listType: 'map', mapKeys: ['type'], patch: 'merge', mergeKey: 'type' }),
+  fullyLabeledReplicas: int32('Pods whose labels match the template\'s labels.'),
+  observedGeneration: int64(`The ${what} generation this status was computed from.`),
+  readyReplicas: int32('Pods with a Ready condition.'),
+  replicas: int32('Pods currently counted as replicas.'),
+});
+
+const REPLICATION_CONTROLLERS: Definitions = {
+  [`${C}ReplicationControllerSpec`]: object('The desired state of a replication controller.', {
+    minReadySeconds: int32('Seconds a new pod must be ready, with no container crashing, to count as available. Defaults to 0.'),
+    replicas: int32('How many pods should run. Defaults to 1.'),
+    selector: strMap('Labels a pod must have to count as a replica. Defaults to the labels of the template when empty.', { mapType: 'atomic' }),
+    template: ref(`${C}PodTemplateSpec`, 'The pods created when there are too few replicas. Its labels must match the selector and its restartPolicy must be Always.'),
+  }),
+
+  [`${C}ReplicationControllerCondition`]: replicaCondition('replication controller'),
+
+  [`${C}ReplicationControllerStatus`]: object('The most recently observed state of a replication controller.',
+    replicaStatusFields('replication controller', `${C}ReplicationControllerCondition`), ['replicas']),
+
+  [`${C}ReplicationController`]: kind(gvk('', 'v1', 'ReplicationController'), 'Keeps a given number of pods matching an equality-based selector running: the older form of a ReplicaSet.', {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: METADATA,
+    spec: spec('replication controller', `${C}ReplicationControllerSpec`),
+    status: status('replication controller', `${C}ReplicationControllerStatus`),
+  }),
+
+  [`${C}ReplicationControllerList`]: listKind('', 'v1', 'ReplicationControllerList', `${C}ReplicationController`, 'replication controllers'),
+};
+
 export const CORE_DEFINITIONS: Definitions = {
-  ...REFERENCES, ...CONTAINERS, ...VOLUMES, ...SCHEDULING, ...PODS, ...NODES, ...SERVICES, ...OTHERS,
+  ...REFERENCES, ...CONTAINERS, ...VOLUMES, ...SCHEDULING, ...PODS, ...NODES, ...SERVICES, ...OTHERS, ...REPLICATION_CONTROLLERS,
 };

@@ -4,6 +4,7 @@
 import { APPS_DEFINITIONS } from './apps.js';
 import { COORDINATION_DEFINITIONS } from './coordination.js';
 import { CORE_DEFINITIONS } from './core.js';
+import { DISCOVERY_DEFINITIONS } from './discovery.js';
 import { META_DEFINITIONS } from './meta.js';
 import { refName, type Definitions, type JSONSchemaProps } from './schema.js';
 
@@ -15,6 +16,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...CORE_DEFINITIONS,
   ...APPS_DEFINITIONS,
   ...COORDINATION_DEFINITIONS,
+  ...DISCOVERY_DEFINITIONS,
 });
 
 /**

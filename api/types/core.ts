@@ -412,6 +412,11 @@ export interface Affinity {
 
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 
+/** Taint of a node whose Ready condition is False (well_known_taints.go). */
+export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
+/** Taint of a node whose Ready condition is Unknown: the node controller stopped hearing from it. */
+export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
+
 export interface Toleration {
   key?: string;
   operator?: 'Exists' | 'Equal' | string;
@@ -848,4 +853,38 @@ export interface Event extends KubeObject {
   related?: ObjectReference;
   reportingComponent?: string;
   reportingInstance?: string;
+}
+
+// ---------------------------------------------------------------- ReplicationController
+
+export interface ReplicationControllerSpec {
+  /** Defaults to 1. */
+  replicas?: number;
+  minReadySeconds?: number;
+  /** Equality-based selector; defaulted from the template's labels when empty. */
+  selector?: Record<string, string>;
+  template?: PodTemplateSpec;
+}
+
+export interface ReplicationControllerCondition {
+  type: 'ReplicaFailure' | string;
+  status: ConditionStatus | string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ReplicationControllerStatus {
+  replicas: number;
+  fullyLabeledReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  observedGeneration?: number;
+  conditions?: ReplicationControllerCondition[];
+}
+
+/** The legacy ReplicaSet of core/v1: keeps spec.replicas pods matching an equality selector running. */
+export interface ReplicationController extends KubeObject {
+  spec?: ReplicationControllerSpec;
+  status?: ReplicationControllerStatus;
 }

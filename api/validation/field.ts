@@ -91,6 +91,10 @@ export const forbidden = (field: string, detail: string): FieldCause =>
 export const tooLong = (field: string, maxBytes: number): FieldCause =>
   cause('FieldValueTooLong', field, `Too long: must have at most ${maxBytes} bytes`);
 
+/** "Too many: <actual>: must have at most <max> items" (field.TooMany). */
+export const tooMany = (field: string, actual: number, max: number): FieldCause =>
+  cause('FieldValueTooMany', field, `Too many: ${actual}: must have at most ${max} ${max === 1 ? 'item' : 'items'}`);
+
 /** Kubernetes' "field is immutable", reported as Invalid with the new value. */
 export const FIELD_IMMUTABLE = 'field is immutable';
 

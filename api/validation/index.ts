@@ -4,12 +4,14 @@
 import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
 import type { Lease } from '../types/coordination.js';
 import type {
-  Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service,
+  Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service,
 } from '../types/core.js';
+import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
 import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
+import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from './endpointslice.js';
 import { validateEventCreate, validateEventUpdate } from './event.js';
 import { type FieldCause, forbidden, invalid, nonNegative, record } from './field.js';
 import { validateLeaseCreate, validateLeaseUpdate } from './lease.js';
@@ -20,6 +22,7 @@ import {
 import { validateNodeCreate, validateNodeUpdate } from './node.js';
 import { validateBinding, validatePodCreate, validatePodUpdate } from './pod.js';
 import { validateReplicaSetCreate, validateReplicaSetUpdate } from './replicaset.js';
+import { validateReplicationControllerCreate, validateReplicationControllerUpdate } from './replicationcontroller.js';
 import { validateSecretCreate, validateSecretUpdate } from './secret.js';
 import { validateServiceCreate, validateServiceUpdate } from './service.js';
 
@@ -50,6 +53,8 @@ const CREATE: Record<string, CreateFn> = {
   ReplicaSet: (o) => validateReplicaSetCreate(o as ReplicaSet),
   Deployment: (o) => validateDeploymentCreate(o as Deployment),
   Lease: (o) => validateLeaseCreate(o as Lease),
+  ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
+  EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
   Binding: (o) => validateBinding(o as Binding),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
@@ -66,14 +71,16 @@ const UPDATE: Record<string, UpdateFn> = {
   ReplicaSet: (o, p) => validateReplicaSetUpdate(o as ReplicaSet, p as ReplicaSet),
   Deployment: (o, p) => validateDeploymentUpdate(o as Deployment, p as Deployment),
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
+  ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
+  EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
 };
 
-/** Replica counts in a ReplicaSet or Deployment status (apps' Validate*Status). */
+/** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
 function validateReplicaStatus(status: Record<string, unknown>, fields: string[], kind: string): FieldCause[] {
   const errs: FieldCause[] = [];
   for (const f of ['observedGeneration', 'replicas', ...fields, 'collisionCount']) errs.push(...nonNegative(status[f], `status.${f}`));
   const n = (f: string): number => (typeof status[f] === 'number' ? status[f] as number : 0);
-  const over = kind === 'ReplicaSet' ? ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'] : ['updatedReplicas', 'readyReplicas', 'availableReplicas'];
+  const over = kind === 'Deployment' ? ['updatedReplicas', 'readyReplicas', 'availableReplicas'] : ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'];
   for (const f of over) if (n(f) > n('replicas')) errs.push(invalid(`status.${f}`, n(f), 'cannot be greater than status.replicas'));
   if (n('availableReplicas') > n('readyReplicas')) errs.push(invalid('status.availableReplicas', n('availableReplicas'), 'cannot be greater than readyReplicas'));
   return errs;
@@ -87,7 +94,10 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
     case 'Pod':
       if (record<unknown>(obj.spec).nodeName !== record<unknown>(old.spec).nodeName) errs.push(forbidden('status.nodeName', 'may not be changed directly'));
       break;
-    case 'ReplicaSet': errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], 'ReplicaSet')); break;
+    case 'ReplicaSet':
+    case 'ReplicationController':
+      errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], obj.kind));
+      break;
     case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
     default: break;
   }

@@ -214,6 +214,23 @@ export function isValidIP(value: string): string[] {
   return parseIP(value) ? [] : ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
 }
 
+/** An IPv6 address Go's To4 reads as IPv4: ::ffff:a.b.c.d, in any spelling. */
+function isIPv4Mapped(value: string): boolean {
+  if (!isIPv6(value) || value.includes('%')) return false;
+  const canonical = new URL(`http://[${value}]/`).hostname;
+  return /^\[::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}\]$/.test(canonical);
+}
+
+/** An IPv4 address (IsValidIPv4Address; an IPv4-mapped IPv6 address counts, as in Go). */
+export function isValidIPv4Address(value: string): string[] {
+  return isIPv4Sloppy(value) || isIPv4Mapped(value) ? [] : ['must be a valid IPv4 address'];
+}
+
+/** An IPv6 address that is not an IPv4 one (IsValidIPv6Address). */
+export function isValidIPv6Address(value: string): string[] {
+  return isIPv6(value) && !value.includes('%') && !isIPv4Mapped(value) ? [] : ['must be a valid IPv6 address'];
+}
+
 /** A CIDR ("10.9.8.0/24", "2001:db8::/64"). */
 export function isValidCIDR(value: string): string[] {
   const bad = ['must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'];

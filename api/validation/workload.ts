@@ -8,7 +8,7 @@ import { validateLabelSelector } from './meta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
 
 /** Go's %#v of a map[string]string that may be nil. */
-function goStringMap(m: Record<string, string> | undefined): Raw | Record<string, string> {
+export function goStringMap(m: Record<string, string> | undefined): Raw | Record<string, string> {
   return m === undefined || m === null ? new Raw('map[string]string(nil)') : m;
 }
 

@@ -199,6 +199,32 @@ test('ReplicaSet with a label selector with requirements and owner references', 
   assert.deepEqual(rs.spec, { replicas: 1, selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }] } });
 });
 
+test('ReplicationController: a selector map and a template pointer', () => {
+  const podSpec = Buffer.concat([ld(2, str(1, 'c'), str(2, 'nginx')), str(3, 'Always')]);
+  const spec = Buffer.concat([int(1, 2), int(4, 0), entry(2, 'app', 'web'), ld(3, ld(1, objectMeta('', { app: 'web' })), ld(2, podSpec))]);
+  const rc = decodeKubernetesProtobuf(envelope('v1', 'ReplicationController', Buffer.concat([ld(1, objectMeta('web')), ld(2, spec)])));
+  assert.deepEqual(rc, {
+    apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'web' },
+    spec: { replicas: 2, selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }], restartPolicy: 'Always' } } },
+  });
+});
+
+test('EndpointSlice as the endpointslice controller writes it: pointers kept, even false and ""', () => {
+  const target = ld(4, str(1, 'Pod'), str(2, 'default'), str(3, 'web-1'), str(4, 'uid-1'));
+  const endpoint = ld(2, str(1, '10.0.0.1'), ld(2, int(1, true), int(2, true), int(3, false)), target, str(6, 'node-1'), str(7, 'a'), ld(8, ld(1, str(1, 'a'))));
+  const port = ld(3, str(1, ''), str(2, 'TCP'), int(3, 80));
+  const raw = Buffer.concat([ld(1, objectMeta('web-abc', { 'kubernetes.io/service-name': 'web' })), str(4, 'IPv4'), endpoint, port]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('discovery.k8s.io/v1', 'EndpointSlice', raw)), {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [{
+      addresses: ['10.0.0.1'], conditions: { ready: true, serving: true, terminating: false },
+      targetRef: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'uid-1' }, nodeName: 'node-1', zone: 'a', hints: { forZones: [{ name: 'a' }] },
+    }],
+    ports: [{ name: '', protocol: 'TCP', port: 80 }],
+  });
+});
+
 test('Time is RFC3339 in seconds, MicroTime keeps microseconds, an empty Time is left out', () => {
   const at = Date.UTC(2024, 0, 2, 3, 4, 5) / 1000;
   const ns = decodeKubernetesProtobuf(envelope('v1', 'Namespace', ld(1, objectMeta('n', {}, [ld(9, int(1, at), int(2, 500_000_000)), int(10, 30)]))));
