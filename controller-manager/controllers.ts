@@ -4,6 +4,7 @@
 import type { Controller } from './controller.js';
 import type { ControllerContext } from './context.js';
 import type { FlagDef } from './options.js';
+import { endpointsControllerDescriptor } from './endpoints/controller.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -17,7 +18,9 @@ export interface ControllerDescriptor {
 }
 
 /** Every controller, in start order. */
-export const CONTROLLERS: ControllerDescriptor[] = [];
+export const CONTROLLERS: ControllerDescriptor[] = [
+  endpointsControllerDescriptor,
+];
 
 /** Flags of the manager itself that controllers read. */
 export const COMMON_FLAGS: FlagDef[] = [];
