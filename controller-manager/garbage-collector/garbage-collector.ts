@@ -125,7 +125,7 @@ export class GarbageCollector implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    this.log.info({ controller: 'garbagecollector' }, 'starting controller');
+    this.log.info('starting controller');
     let timer: TimerHandle | undefined;
     const loop = async (): Promise<void> => {
       await this.sync(signal).catch((err: unknown) => this.log.error({ err }, 'garbage collector sync failed'));
@@ -147,7 +147,7 @@ export class GarbageCollector implements Controller {
     } finally {
       onAbort();
       this.o.builder.stopMonitors();
-      this.log.info({ controller: 'garbagecollector' }, 'shutting down controller');
+      this.log.info('shutting down controller');
     }
   }
 

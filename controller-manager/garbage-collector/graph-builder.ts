@@ -192,8 +192,9 @@ export class GraphBuilder {
 
   /** Resolves true once every monitor's informer has synced; false if signal aborts first. */
   async waitForSync(signal: AbortSignal): Promise<boolean> {
-    const results = await Promise.all([...this.monitors.values()].map((m) => m.informer.waitForSync(signal)));
-    return results.length > 0 && results.every(Boolean);
+    // One informer at a time: a listener on signal each, never dozens at once.
+    for (const m of [...this.monitors.values()]) if (!(await m.informer.waitForSync(signal))) return false;
+    return this.monitors.size > 0;
   }
 
   /** The resources monitored, as group/version/plural. */

@@ -71,7 +71,7 @@ export class NamespaceController implements Controller {
 
   async run(signal: AbortSignal): Promise<void> {
     const log = this.o.log;
-    log.info({ controller: this.name }, 'starting controller');
+    log.info('starting controller');
     let timer: TimerHandle | undefined;
     // The informer's resync (AddEventHandlerWithResyncPeriod): every namespace again.
     const resync = (): void => {
@@ -85,7 +85,7 @@ export class NamespaceController implements Controller {
       });
     } finally {
       if (timer) this.o.clock.clearTimeout(timer);
-      log.info({ controller: this.name }, 'shutting down controller');
+      log.info('shutting down controller');
     }
   }
 }
