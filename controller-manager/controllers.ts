@@ -5,6 +5,8 @@ import type { Controller } from './controller.js';
 import type { ControllerContext } from './context.js';
 import type { FlagDef } from './options.js';
 import { endpointsControllerDescriptor } from './endpoints/controller.js';
+import { namespaceControllerDescriptor } from './namespace/index.js';
+import { garbageCollectorDescriptor } from './garbage-collector/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -20,6 +22,8 @@ export interface ControllerDescriptor {
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
   endpointsControllerDescriptor,
+  namespaceControllerDescriptor,
+  garbageCollectorDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */
