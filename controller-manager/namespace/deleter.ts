@@ -4,6 +4,7 @@
 // namespaced resource discovery lists with the delete verb is emptied, with
 // deletecollection, or list and delete one by one where deletecollection is not
 // served; what remains is counted into the namespace's status conditions.
+import type { Logger } from 'pino';
 import { isConflict, isNotFound, StatusError } from '../../api/errors.js';
 import { parseTime, rfc3339 } from '../../api/helpers/time.js';
 import { findResource, type ResourceInfo } from '../../api/registry.js';
@@ -90,6 +91,7 @@ export class NamespacedResourcesDeleter {
   constructor(
     private readonly client: NamespaceDeleterClient,
     private readonly clock: Pick<Clock, 'now'>,
+    private readonly log?: Pick<Logger, 'error'>,
     /** The spec.finalizers token this deleter owns. */
     private readonly finalizerToken = 'kubernetes',
   ) {}
@@ -202,8 +204,9 @@ export class NamespacedResourcesDeleter {
     // Always written when changed: a condition that failed before and is fine now must say so.
     const status = (ns.status ??= {});
     if (updater.update(status, rfc3339(this.clock.now()))) {
+      // A status that could not be written is logged; it does not hold up the deletion.
       const updated = await this.client.updateNamespaceStatus(ns).catch((err: unknown) => {
-        errs.push(err);
+        this.log?.error({ err, namespace }, "couldn't update status condition for namespace");
         return undefined;
       });
       if (updated?.metadata.resourceVersion) ns.metadata.resourceVersion = updated.metadata.resourceVersion;

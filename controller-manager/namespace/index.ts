@@ -13,11 +13,12 @@ export const namespaceControllerDescriptor: ControllerDescriptor = {
     { name: 'namespace-sync-period', kind: 'duration', default: '5m0s', description: 'The period for syncing namespace life-cycle updates' },
   ],
   create(ctx) {
+    const log = ctx.log.child({ controller: NAME });
     return new NamespaceController({
       namespaces: ctx.informers.informer<Namespace>('namespaces'),
-      deleter: new NamespacedResourcesDeleter(restDeleterClient(ctx.rest), ctx.clock),
+      deleter: new NamespacedResourcesDeleter(restDeleterClient(ctx.rest), ctx.clock, log),
       clock: ctx.clock,
-      log: ctx.log.child({ controller: NAME }),
+      log,
       metrics: ctx.metrics,
       workers: ctx.options.int('concurrent-namespace-syncs'),
       resyncPeriodMs: ctx.options.duration('namespace-sync-period'),
