@@ -9,6 +9,7 @@ import { replicaSetControllerDescriptor } from './replicaset/index.js';
 import { endpointSliceControllerDescriptor } from './endpointslice/controller.js';
 import { namespaceControllerDescriptor } from './namespace/index.js';
 import { garbageCollectorDescriptor } from './garbage-collector/index.js';
+import { deploymentControllerDescriptor } from './deployment/controller.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -28,6 +29,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   endpointSliceControllerDescriptor,
   namespaceControllerDescriptor,
   garbageCollectorDescriptor,
+  deploymentControllerDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */
