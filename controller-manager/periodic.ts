@@ -1,0 +1,32 @@
+// Periodic passes on the injected clock (apimachinery's wait.UntilWithContext): the node
+// lifecycle monitor, the NoExecute tainting pass and pod GC run this way rather than
+// from a work queue, as their Kubernetes counterparts do.
+import type { Logger } from 'pino';
+import type { Clock } from '../client/clock.js';
+
+/**
+ * Calls pass() at once, then periodMs after each pass ends, until signal aborts;
+ * resolves once the pass in flight has finished. A pass that throws is logged and the
+ * next one runs on time.
+ */
+export async function runEvery(clock: Clock, periodMs: number, signal: AbortSignal, pass: () => Promise<void> | void, log: Pick<Logger, 'error'>, what: string): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await pass();
+    } catch (err) {
+      log.error({ err }, `${what} failed`);
+    }
+    if (signal.aborted) break;
+    await new Promise<void>((resolve) => {
+      const onAbort = (): void => {
+        clock.clearTimeout(timer);
+        resolve();
+      };
+      const timer = clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, periodMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
