@@ -74,7 +74,7 @@ export class ReplicaSetController<T extends KubeObject = ReplicaSet> implements 
     this.log = o.log;
     this.burstReplicas = o.burstReplicas ?? BURST_REPLICAS;
     this.expectations = new UIDTrackingControllerExpectations(new ControllerExpectations(o.clock, o.log), o.log);
-    this.queue = controllerQueue({ name: o.kind.queueName, clock: o.clock, metrics: o.metrics });
+    this.queue = controllerQueue({ name: o.kind.controllerName, clock: o.clock, metrics: o.metrics });
     this.rsCache.addEventHandler({
       add: (rs) => this.queue.add(keyOf(rs)),
       update: (old, cur) => this.updateRS(old, cur),

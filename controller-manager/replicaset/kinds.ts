@@ -17,12 +17,10 @@ export interface ReplicaSetKind<T extends KubeObject = KubeObject> {
   readonly apiVersion: string;
   /** The resource informers and clients are built for. */
   readonly resource: string;
-  /** kube-controller-manager's name of the controller (--controllers). */
+  /** kube-controller-manager's name of the controller (--controllers), also its queue's in the workqueue_* metrics. */
   readonly controllerName: string;
   /** Source component of its Events. */
   readonly eventSource: string;
-  /** Name of its work queue (workqueue_* metrics). */
-  readonly queueName: string;
   toReplicaSet(obj: T): ReplicaSet;
   withStatus(obj: T, status: ReplicaSetStatus): T;
 }
@@ -33,7 +31,6 @@ export const replicaSetKind: ReplicaSetKind<ReplicaSet> = {
   resource: 'replicasets',
   controllerName: 'replicaset-controller',
   eventSource: 'replicaset-controller',
-  queueName: 'replicaset',
   toReplicaSet: (rs) => rs,
   withStatus: (rs, status) => ({ ...structuredClone(rs), status: structuredClone(status) }),
 };

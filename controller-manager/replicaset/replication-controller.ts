@@ -37,7 +37,6 @@ export const replicationControllerKind: ReplicaSetKind<ReplicationController> = 
   resource: 'replicationcontrollers',
   controllerName: 'replicationcontroller-controller',
   eventSource: 'replication-controller',
-  queueName: 'replicationmanager',
   toReplicaSet: rcToReplicaSet,
   withStatus: (rc, status) => {
     // An RC's status has no terminatingReplicas.
