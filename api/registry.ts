@@ -28,6 +28,7 @@ function r(group: string, version: string, kind: string, plural: string, namespa
 export const RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status', 'finalize'] }),
   r('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'log'] }),
+  r('', 'v1', 'ReplicationController', 'replicationcontrollers', true, { shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'] }),
   r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
   r('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   r('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
@@ -37,6 +38,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('apps', 'v1', 'ReplicaSet', 'replicasets', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
   r('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
 ];
 
 export const groupVersion = (ri: Pick<ResourceInfo, 'group' | 'version'>): string => (ri.group ? `${ri.group}/${ri.version}` : ri.version);

@@ -1,7 +1,13 @@
 // kube-apiserver: parses flags, starts the server, stops cleanly on SIGTERM/SIGINT.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { startApiServer } from './server.js';
+
+/** An int64 flag value, as pflag parses it (strconv.ParseInt's refusal otherwise). */
+function int64(value: string): number {
+  if (!/^[+-]?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
+  return Number(value);
+}
 
 const program = new Command('kube-apiserver')
   .description('The Kubernetes API server, persisting to etcd')
@@ -21,11 +27,14 @@ const program = new Command('kube-apiserver')
   .option('--watch-cache-size <events>', 'events kept per resource for resuming watches', '10000')
   .option('--etcd-request-timeout <seconds>', 'deadline of each etcd request', '5')
   .option('--allocation-repair-interval <seconds>', 'how often ClusterIP and nodePort allocations are checked against the Services that hold them', '180')
+  .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the toleration for node.kubernetes.io/not-ready:NoExecute that DefaultTolerationSeconds admission adds to every pod without one', int64, 300)
+  .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the toleration for node.kubernetes.io/unreachable:NoExecute that DefaultTolerationSeconds admission adds to every pod without one', int64, 300)
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
 
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
+const tolerations = program.opts<{ defaultNotReadyTolerationSeconds: number; defaultUnreachableTolerationSeconds: number }>();
 // Asynchronous destination: one line per request must not block the event loop on a slow disk.
 const log = pino({ name: 'kube-apiserver', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
 const seconds = (v: string | undefined): number => Number(v) * 1000;
@@ -48,6 +57,8 @@ try {
     watchCacheCapacity: Number(o.watchCacheSize),
     etcdRequestTimeoutMs: seconds(o.etcdRequestTimeout),
     allocationRepairIntervalMs: seconds(o.allocationRepairInterval),
+    defaultNotReadyTolerationSeconds: tolerations.defaultNotReadyTolerationSeconds,
+    defaultUnreachableTolerationSeconds: tolerations.defaultUnreachableTolerationSeconds,
     logger: log,
   });
   if (o.portFile) {

@@ -2,20 +2,24 @@
 // subresources, and what registries ask of each other (namespace state, event leases).
 import type { Logger } from 'pino';
 import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
+import { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSecondsOptions, withDefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import type { Allocator } from './allocator.js';
 import { GenericRegistry, type RegistryContext } from './registry/generic.js';
+import { endpointSliceStrategy } from './registry/endpointslices.js';
 import { finalizeSubresource } from './registry/namespace-finalize.js';
 import { bindingSubresource, logSubresource } from './registry/pod-subresources.js';
 import { podStrategy } from './registry/pods.js';
-import { scaleSubresource } from './registry/scale.js';
+import { scaleSubresource, setSelectorOf } from './registry/scale.js';
 import { serviceStrategy } from './registry/services.js';
-import { appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy } from './registry/simple.js';
+import {
+  appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
+} from './registry/simple.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import type { Storage } from './storage/store.js';
 import type { WatchCaches } from './watch-cache.js';
 
+/** The strategies that need nothing from the server's options (pods and services do). */
 const STRATEGIES: Record<string, Strategy> = {
-  pods: podStrategy,
   nodes: nodeStrategy,
   namespaces: namespaceStrategy,
   replicasets: appsStrategy,
@@ -23,6 +27,8 @@ const STRATEGIES: Record<string, Strategy> = {
   endpoints: createOnUpdateStrategy,
   events: createOnUpdateStrategy,
   leases: createOnUpdateStrategy,
+  replicationcontrollers: replicationControllerStrategy,
+  endpointslices: endpointSliceStrategy,
 };
 
 export interface RegistriesOptions {
@@ -31,6 +37,8 @@ export interface RegistriesOptions {
   ips: Allocator;
   ports: Allocator;
   eventTtlSeconds: number;
+  /** The DefaultTolerationSeconds admission plugin's settings (300 s each when absent). */
+  defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
   log: Logger;
 }
 
@@ -40,14 +48,20 @@ export class Registries {
 
   constructor(opts: RegistriesOptions) {
     const ctx = registryContext(opts.store, opts.eventTtlSeconds, () => this.get('namespaces'));
+    const strategies: Record<string, Strategy> = {
+      ...STRATEGIES,
+      services: serviceStrategy(opts.ips, opts.ports, opts.log.child({ component: 'allocator' })),
+      pods: withDefaultTolerationSeconds(podStrategy, opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
+    };
     for (const ri of RESOURCES) {
-      const strategy = ri.plural === 'services' ? serviceStrategy(opts.ips, opts.ports, opts.log.child({ component: 'allocator' })) : STRATEGIES[ri.plural] ?? defaultStrategy;
+      const strategy = strategies[ri.plural] ?? defaultStrategy;
       this.byInfo.set(ri, new GenericRegistry(ri, opts.store, strategy, opts.caches.cache(`/registry/${ri.plural}/`), ctx));
     }
     const pods = this.get('pods');
     pods.subresources.set('binding', bindingSubresource(pods));
     pods.subresources.set('log', logSubresource(pods, this.get('nodes')));
     for (const plural of ['deployments', 'replicasets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
+    this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));
   }
 

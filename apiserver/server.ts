@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { serviceUnavailable } from '../api/errors.js';
+import { DEFAULT_TOLERATION_SECONDS } from './admission/default-toleration-seconds.js';
 import { AllocationRepair } from './allocation-repair.js';
 import { Allocator, ipToNumber, ipToString, parseCidr, parsePortRange, portToNumber, type Range } from './allocator.js';
 import { bootstrap } from './bootstrap.js';
@@ -41,6 +42,10 @@ export interface ApiServerOptions {
   etcdRequestTimeoutMs: number;
   /** Pause between passes of the ClusterIP/nodePort allocation repair loop (default 3 min). */
   allocationRepairIntervalMs?: number;
+  /** tolerationSeconds of the not-ready toleration DefaultTolerationSeconds admission adds to pods (default 300). */
+  defaultNotReadyTolerationSeconds?: number;
+  /** tolerationSeconds of the unreachable toleration DefaultTolerationSeconds admission adds to pods (default 300). */
+  defaultUnreachableTolerationSeconds?: number;
   logger: Logger;
 }
 
@@ -73,7 +78,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await waitForEtcd(store, log);
   const { ips, ports, repair } = newAllocators(store, serviceRange, opts, log);
   const caches = new WatchCaches(store, log.child({ component: 'watch-cache' }), { capacity: opts.watchCacheCapacity });
-  const registries = new Registries({ store, caches, ips, ports, eventTtlSeconds: opts.eventTtlSeconds, log });
+  const registries = new Registries({
+    store, caches, ips, ports, eventTtlSeconds: opts.eventTtlSeconds, log,
+    defaultTolerationSeconds: {
+      notReadySeconds: opts.defaultNotReadyTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS.notReadySeconds,
+      unreachableSeconds: opts.defaultUnreachableTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS.unreachableSeconds,
+    },
+  });
   await caches.start();
 
   const tls = await servingCertificates(opts, address, serviceRange);
@@ -99,7 +110,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 
   // The kubernetes service points at the port actually listened on, so bootstrap
   // runs after listen; /readyz says not ready until it is done.
-  await bootstrap({ namespaces: registries.get('namespaces'), services: registries.get('services'), endpoints: registries.get('endpoints') }, {
+  await bootstrap({
+    namespaces: registries.get('namespaces'), services: registries.get('services'), endpoints: registries.get('endpoints'),
+    endpointSlices: registries.get('endpointslices'),
+  }, {
     serviceIP: ipToString(serviceRange.first), store, address, port: securePort, log,
   });
   // As kube-apiserver, ready only once the first allocation repair pass has run.

@@ -12,8 +12,9 @@ import { DEFINITIONS } from '../api/schemas/index.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
-  ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, Secret, Service, ServicePort,
+  ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServicePort,
 } from '../api/types/core.js';
+import type { Endpoint, EndpointPort, EndpointSlice } from '../api/types/discovery.js';
 import type {
   KubeObject, LabelSelector, ListMeta, Table, TableColumnDefinition, TableRow,
 } from '../api/types/meta.js';
@@ -497,25 +498,34 @@ const eventPrinter: Printer = {
   cells: (obj, now) => eventCells(obj as Event, now),
 };
 
-// ---------------------------------------------------------------- ReplicaSet, Deployment
+// ---------------------------------------------------------------- ReplicaSet, Deployment, ReplicationController
 
 const RS = 'io.k8s.api.apps.v1.';
 
-const replicaSetPrinter: Printer = {
-  columns: [
-    NAME,
-    col('Desired', 'integer', doc(`${RS}ReplicaSetSpec`, 'replicas')),
-    col('Current', 'integer', doc(`${RS}ReplicaSetStatus`, 'replicas')),
-    col('Ready', 'integer', doc(`${RS}ReplicaSetStatus`, 'readyReplicas')),
-    AGE, CONTAINERS, IMAGES,
-    col('Selector', 'string', doc(`${RS}ReplicaSetSpec`, 'selector'), 1),
-  ],
-  cells: (obj, now) => {
-    const rs = obj as ReplicaSet;
-    const [names, images] = containerCells(rs.spec?.template?.spec?.containers);
-    return [rs.metadata.name ?? '', rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, age(rs, now), names, images, formatLabelSelector(rs.spec?.selector)];
-  },
-};
+/**
+ * ReplicaSets and ReplicationControllers print the same columns from the same fields
+ * of their spec and status definitions; only the form of their selector differs.
+ */
+function replicaPrinter<T extends ReplicaSet | ReplicationController>(spec: string, status: string, selector: (obj: T) => string): Printer {
+  return {
+    columns: [
+      NAME,
+      col('Desired', 'integer', doc(spec, 'replicas')),
+      col('Current', 'integer', doc(status, 'replicas')),
+      col('Ready', 'integer', doc(status, 'readyReplicas')),
+      AGE, CONTAINERS, IMAGES,
+      col('Selector', 'string', doc(spec, 'selector'), 1),
+    ],
+    cells: (obj, now) => {
+      const o = obj as T;
+      const [names, images] = containerCells(o.spec?.template?.spec?.containers);
+      return [o.metadata.name ?? '', o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0, age(o, now), names, images, selector(o)];
+    },
+  };
+}
+
+const replicaSetPrinter = replicaPrinter<ReplicaSet>(`${RS}ReplicaSetSpec`, `${RS}ReplicaSetStatus`, (rs) => formatLabelSelector(rs.spec?.selector));
+const replicationControllerPrinter = replicaPrinter<ReplicationController>('ReplicationControllerSpec', 'ReplicationControllerStatus', (rc) => formatLabels(rc.spec?.selector));
 
 const deploymentPrinter: Printer = {
   columns: [
@@ -533,6 +543,43 @@ const deploymentPrinter: Printer = {
       d.metadata.name ?? '', `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0,
       age(d, now), names, images, labelSelectorString(d.spec?.selector),
     ];
+  },
+};
+
+// ---------------------------------------------------------------- EndpointSlice
+
+/** listWithMoreString: the first three, then " + N more...", "<unset>" when there are none. */
+function listWithMore(items: string[], total: number, max: number): string {
+  const text = items.join(',');
+  if (total > max) return `${text} + ${total - max} more...`;
+  return text || '<unset>';
+}
+
+/** The Ports cell of an EndpointSlice: port numbers (a name, or "*", for a port without one). */
+function formatDiscoveryPorts(ports: EndpointPort[] | null | undefined): string {
+  const all = ports ?? [];
+  return listWithMore(all.slice(0, 3).map((p) => (p.port !== undefined && p.port !== null ? String(p.port) : p.name ?? '*')), all.length, 3);
+}
+
+/** The Endpoints cell of an EndpointSlice: the first three addresses of all its endpoints. */
+function formatDiscoveryEndpoints(endpoints: Endpoint[] | null | undefined): string {
+  const addresses = (endpoints ?? []).flatMap((e) => e.addresses ?? []);
+  return listWithMore(addresses.slice(0, 3), addresses.length, 3);
+}
+
+const DISCOVERY = 'io.k8s.api.discovery.v1.EndpointSlice';
+
+const endpointSlicePrinter: Printer = {
+  columns: [
+    NAME,
+    col('AddressType', 'string', doc(DISCOVERY, 'addressType')),
+    col('Ports', 'string', doc(DISCOVERY, 'ports')),
+    col('Endpoints', 'string', doc(DISCOVERY, 'endpoints')),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const slice = obj as EndpointSlice;
+    return [slice.metadata.name ?? '', slice.addressType ?? '', formatDiscoveryPorts(slice.ports), formatDiscoveryEndpoints(slice.endpoints), age(slice, now)];
   },
 };
 
@@ -560,4 +607,6 @@ const PRINTERS: Record<string, Printer> = {
   ReplicaSet: replicaSetPrinter,
   Deployment: deploymentPrinter,
   Lease: leasePrinter,
+  ReplicationController: replicationControllerPrinter,
+  EndpointSlice: endpointSlicePrinter,
 };

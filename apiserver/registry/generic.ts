@@ -330,7 +330,8 @@ export class GenericRegistry {
       this.strategy.prepareForUpdate?.(next, old);
     }
     next.metadata.generation = old.metadata.generation ?? 1;
-    if (!deepEqual(next.spec, old.spec) && opts.subresource !== 'status') next.metadata.generation += 1;
+    const generationChanged = this.strategy.generationChanged?.(next, old) ?? !deepEqual(next.spec, old.spec);
+    if (generationChanged && opts.subresource !== 'status') next.metadata.generation += 1;
     delete next.metadata.managedFields;
     this.validateOrThrow(next, old, opts.subresource);
     // Deletion completes once nothing holds it any more.
@@ -386,7 +387,10 @@ export class GenericRegistry {
         throw conflict(this.qualified, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
       }
       const meta = obj.metadata;
-      const policy = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : undefined);
+      // Kubernetes' shouldOrphanDependents: an explicit choice, else a finalizer the object
+      // carries, else the resource's default (core/v1 ReplicationControllers orphan).
+      const byDefault = this.strategy.orphanByDefault && !meta.finalizers?.includes('foregroundDeletion') ? 'Orphan' : undefined;
+      const policy = opts.propagationPolicy ?? (opts.orphanDependents === undefined ? byDefault : opts.orphanDependents ? 'Orphan' : undefined);
       const finalizers = new Set(meta.finalizers ?? []);
       if (policy === 'Foreground') finalizers.add('foregroundDeletion');
       if (policy === 'Orphan') finalizers.add('orphan');

@@ -1,8 +1,9 @@
-// The scale subresource of Deployments and ReplicaSets: the autoscaling/v1 Scale view,
-// GET, PUT and PATCH. A write changes spec.replicas through guaranteedUpdate, so it is
+// The scale subresource of Deployments, ReplicaSets and ReplicationControllers: the
+// autoscaling/v1 Scale view, GET, PUT and PATCH. A write changes spec.replicas through guaranteedUpdate, so it is
 // retried against the fresh object on a conflict unless the client sent a
 // resourceVersion (then a stale one is a 409), as Kubernetes' ScaleREST does.
 import { badRequest, conflict, invalid, type StatusError } from '../../api/errors.js';
+import { selectorFromSet } from '../../api/labels.js';
 import { applyPatch } from '../../api/patch/index.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import type { GenericRegistry } from './generic.js';
@@ -11,20 +12,29 @@ import type { Subresource, SubresourceRequest, SubresourceResult } from './subre
 interface ScaleObj extends KubeObject { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } }
 interface Selector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
 interface Scalable extends KubeObject {
-  spec?: { replicas?: number; selector?: Selector };
+  spec?: { replicas?: number; selector?: unknown };
   status?: { replicas?: number };
 }
 
+/** The pod selector of a scalable object, in the string form Scale's status.selector carries. */
+export type ScaleSelector = (obj: KubeObject) => string;
+
+/** apps/v1 kinds: spec.selector is a LabelSelector. */
+export const labelSelectorOf: ScaleSelector = (obj) => selectorString((obj as Scalable).spec?.selector as Selector | undefined);
+
+/** ReplicationControllers: spec.selector is a map of labels (labels.SelectorFromSet(...).String()). */
+export const setSelectorOf: ScaleSelector = (obj) => selectorFromSet((obj as Scalable).spec?.selector as Record<string, string> | undefined).toString();
+
 const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
-/** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
-export function toScale(obj: Scalable): ScaleObj {
+/** The autoscaling/v1 Scale view of a Deployment, ReplicaSet or ReplicationController. */
+export function toScale(obj: Scalable, selectorOf: ScaleSelector = labelSelectorOf): ScaleObj {
   const m = obj.metadata;
   return {
     kind: 'Scale', apiVersion: 'autoscaling/v1',
     metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
     spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector) },
+    status: { replicas: obj.status?.replicas ?? 0, selector: selectorOf(obj) },
   };
 }
 
@@ -40,7 +50,7 @@ export function selectorString(sel: Selector | undefined): string {
   return parts.join(',');
 }
 
-export function scaleSubresource(reg: GenericRegistry): Subresource {
+export function scaleSubresource(reg: GenericRegistry, selectorOf: ScaleSelector = labelSelectorOf): Subresource {
   return {
     methods: ['GET', 'PUT', 'PATCH'],
     async serve(req: SubresourceRequest): Promise<SubresourceResult> {
@@ -55,18 +65,18 @@ export function scaleSubresource(reg: GenericRegistry): Subresource {
       /** Writes the replicas the Scale computed from the current object says. */
       const update = async (scaled: (cur: ScaleObj) => ScaleObj): Promise<SubresourceResult> => {
         const out = await reg.guaranteedUpdate(namespace, name, (cur) => {
-          const wanted = scaled(toScale(cur as Scalable));
+          const wanted = scaled(toScale(cur as Scalable, selectorOf));
           const replicas = checkReplicas(wanted?.spec?.replicas);
           const rv = wanted?.metadata?.resourceVersion;
           if (rv && rv !== cur.metadata.resourceVersion) throw stale();
           (cur as Scalable).spec = { ...((cur as Scalable).spec ?? {}), replicas };
           return cur;
         }, { subresource: 'scale', dryRun: req.dryRun });
-        return { code: 200, body: toScale(out as Scalable) };
+        return { code: 200, body: toScale(out as Scalable, selectorOf) };
       };
       switch (req.method) {
         case 'GET':
-          return { code: 200, body: toScale(await reg.get(namespace, name) as Scalable) };
+          return { code: 200, body: toScale(await reg.get(namespace, name) as Scalable, selectorOf) };
         case 'PUT': {
           const body = req.object(SCALE_KIND) as ScaleObj;
           if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');

@@ -13,6 +13,18 @@ export const appsStrategy: Strategy = {
   prepareForCreate(obj) { delete obj.status; },
 };
 
+/**
+ * ReplicationControllers: status written by their controller (a new one starts at
+ * replicas 0, as Go shows an empty status struct); a DELETE without a propagation policy
+ * orphans the pods, for backward compatibility of the v1 API.
+ */
+export const replicationControllerStrategy: Strategy = {
+  ...defaultStrategy,
+  hasStatus: true,
+  orphanByDefault: true,
+  prepareForCreate(obj) { obj.status = { replicas: 0 }; },
+};
+
 /** Endpoints, Leases and Events: a PUT of a missing object creates it. */
 export const createOnUpdateStrategy: Strategy = { ...defaultStrategy, allowCreateOnUpdate: true };
 

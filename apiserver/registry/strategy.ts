@@ -14,6 +14,16 @@ export interface Strategy {
   prepareForCreate?(obj: KubeObject): void;
   /** Carries fields over from old on a main-resource update (status is handled generically). */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /**
+   * True when an update changes what metadata.generation counts; without this hook,
+   * a change of spec. (EndpointSlices have no spec: everything but metadata, and labels.)
+   */
+  generationChanged?(obj: KubeObject, old: KubeObject): boolean;
+  /**
+   * A DELETE that names no propagation policy orphans dependents (adds the "orphan"
+   * finalizer), as core/v1 ReplicationControllers do for backward compatibility.
+   */
+  orphanByDefault?: boolean;
   /** Resource-specific validation on top of api/validation. */
   validate?(obj: KubeObject, old?: KubeObject): StatusCause[];
   /** Before a create is written (allocates ClusterIPs, nodePorts); undo with release. */

@@ -91,6 +91,12 @@ const VALID: Record<string, (name: string) => Json> = {
     spec: { replicas: 3, selector, template: template(), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, paused: false },
   }),
   leases: (name) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: MICRO, renewTime: MICRO, leaseTransitions: 0 } }),
+  replicationcontrollers: (name) => ({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name }, spec: { replicas: 2, minReadySeconds: 0, selector: { app: 'x' }, template: template() } }),
+  endpointslices: (name) => ({
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name, labels: { 'kubernetes.io/service-name': 'svc' } }, addressType: 'IPv4',
+    endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true, serving: true, terminating: false }, hostname: 'h', nodeName: 'n', zone: 'z', targetRef: { kind: 'Pod', name: 'p', namespace: NS }, hints: { forZones: [{ name: 'z' }] } }],
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' }, { name: 'dns', port: 53, protocol: 'UDP' }] as Json,
+  }),
 };
 
 // Raw JSON text that JSON.stringify cannot write: it goes in as a marker string and is

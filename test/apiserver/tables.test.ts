@@ -310,11 +310,43 @@ describe('deployment and replicaset tables', () => {
     assert.deepEqual(t.rows[0].cells, ['web-5d4f', 3, 3, 1, '60s', 'web,log', 'nginx:1.25,busybox', 'app=web,pod-template-hash=5d4f']);
   });
 
+  test('replicationcontroller columns: the selector is a label set', () => {
+    const rc = { metadata: { name: 'web', creationTimestamp: ago(60) }, spec: { replicas: 2, selector: { tier: 'fe', app: 'web' }, template }, status: { replicas: 2, readyReplicas: 1 } };
+    const t = table('replicationcontrollers', [rc]);
+    assert.deepEqual(t.columnDefinitions.map((c) => [c.name, c.type, c.priority]), [
+      ['Name', 'string', 0], ['Desired', 'integer', 0], ['Current', 'integer', 0], ['Ready', 'integer', 0], ['Age', 'string', 0],
+      ['Containers', 'string', 1], ['Images', 'string', 1], ['Selector', 'string', 1],
+    ]);
+    assert.deepEqual(t.rows[0].cells, ['web', 2, 2, 1, '60s', 'web,log', 'nginx:1.25,busybox', 'app=web,tier=fe']);
+    assert.deepEqual(table('replicationcontrollers', [{ metadata: { name: 'bare' }, spec: {} }]).rows[0].cells, ['bare', 0, 0, 0, '<unknown>', '', '', '<none>']);
+  });
+
   test('label selector strings', () => {
     assert.equal(labelSelectorString({ matchLabels: { b: '2' }, matchExpressions: [{ key: 'a', operator: 'In', values: ['y', 'x'] }, { key: 'c', operator: 'DoesNotExist' }, { key: 'd', operator: 'Exists' }, { key: 'e', operator: 'NotIn', values: ['z'] }] }),
       'a in (x,y),b=2,!c,d,e notin (z)');
     assert.equal(labelSelectorString({}), '');
     assert.equal(labelSelectorString(undefined), '');
+  });
+});
+
+// ---------------------------------------------------------------- EndpointSlice
+
+describe('endpointslice tables', () => {
+  const slice = (ports: unknown, endpoints: unknown): KubeObject => ({ metadata: { name: 's', creationTimestamp: ago(30) }, addressType: 'IPv4', ports, endpoints } as KubeObject);
+  const cells = (ports: unknown, endpoints: unknown): unknown[] => table('endpointslices', [slice(ports, endpoints)], 'discovery.k8s.io').rows[0].cells;
+
+  test('columns, and up to three ports and addresses, then " + N more..."', () => {
+    const t = table('endpointslices', [slice([{ port: 80 }, { port: 443 }], [{ addresses: ['10.0.0.1', '10.0.0.2'] }, { addresses: ['10.0.0.3'] }])], 'discovery.k8s.io');
+    assert.deepEqual(t.columnDefinitions.map((c) => c.name), ['Name', 'AddressType', 'Ports', 'Endpoints', 'Age']);
+    assert.deepEqual(t.rows[0].cells, ['s', 'IPv4', '80,443', '10.0.0.1,10.0.0.2,10.0.0.3', '30s']);
+    const five = Array.from({ length: 5 }, (_, i) => ({ addresses: [`10.0.0.${i + 1}`] }));
+    assert.deepEqual(cells([{ port: 1 }, { port: 2 }, { port: 3 }, { port: 4 }], five).slice(2, 4), ['1,2,3 + 1 more...', '10.0.0.1,10.0.0.2,10.0.0.3 + 2 more...']);
+  });
+
+  test('a port without a number shows its name (or *); none at all is <unset>', () => {
+    assert.deepEqual(cells([{ name: 'all' }, {}], [{ addresses: ['10.0.0.1'] }]).slice(2, 4), ['all,*', '10.0.0.1']);
+    assert.deepEqual(cells(null, null).slice(2, 4), ['<unset>', '<unset>']);
+    assert.deepEqual(cells([], []).slice(2, 4), ['<unset>', '<unset>']);
   });
 });
 
