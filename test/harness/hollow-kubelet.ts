@@ -1,13 +1,14 @@
-// A "hollow kubelet" (kubemark's hollow node): registers N Node objects, renews their
-// Leases with the real kubelet's NodeLeaseController, and plays the kubelet's part for
-// pods bound to them without Docker: a bound pod becomes Running and Ready (with a
-// pod IP and container statuses), a pod being deleted is removed at once (the
+// A "hollow kubelet" (kubemark's hollow node): registers N Node objects (with the
+// kubelet's Ready and pressure conditions), renews their Leases with the real kubelet's
+// NodeLeaseController, and plays the kubelet's part for pods bound to them without
+// Docker: a bound pod becomes Running and Ready (with a pod IP and container statuses),
+// or Succeeded/Failed when podPhase says so, a pod being deleted is removed at once (the
 // kubelet's final delete with grace 0 once its containers are gone). Tests stop a
 // node's heartbeat to fake a node failure. Used by integration tests and benchmarks.
 import type { Logger } from 'pino';
 import { isAlreadyExists, isConflict, isNotFound } from '../../api/errors.js';
 import { rfc3339 } from '../../api/helpers/time.js';
-import type { Node, Pod, PodCondition } from '../../api/types/core.js';
+import type { Node, NodeCondition, Pod, PodCondition } from '../../api/types/core.js';
 import { Informer, informerFor, keyOf } from '../../client/informer.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
@@ -30,6 +31,12 @@ export interface HollowKubeletOptions {
   renewIntervalMs?: number;
   /** Whether a running pod reports Ready (default: always). Re-evaluated by resync(). */
   podReady?: (pod: Pod) => boolean;
+  /**
+   * The phase a bound pod reaches (default Running). Succeeded or Failed is written once,
+   * with its containers terminated (exit code 0 or 1), and never changed again, as a
+   * kubelet never changes a terminal pod.
+   */
+  podPhase?: (pod: Pod) => 'Running' | 'Succeeded' | 'Failed';
   /** Status writes in flight at most (16). */
   workers?: number;
   log?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -150,7 +157,7 @@ export class HollowKubelet {
       spec: {},
       status: {
         capacity, allocatable: capacity,
-        conditions: [this.readyCondition()],
+        conditions: this.kubeletConditions(),
         addresses: [{ type: 'InternalIP', address: nodeIP(index) }, { type: 'Hostname', address: name }],
         nodeInfo: {
           kubeletVersion: 'v1.32.0-hollow', kubeProxyVersion: 'v1.32.0-hollow', operatingSystem: 'linux', architecture: 'amd64',
@@ -160,9 +167,17 @@ export class HollowKubelet {
     } as Node;
   }
 
-  private readyCondition(): NonNullable<NonNullable<Node['status']>['conditions']>[number] {
+  /** The conditions a healthy kubelet posts: Ready, and no memory, disk or PID pressure. */
+  private kubeletConditions(): NodeCondition[] {
     const now = rfc3339();
-    return { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now };
+    const c = (type: string, status: string, reason: string, message: string): NodeCondition =>
+      ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+    return [
+      c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+    ];
   }
 
   private async register(name: string): Promise<void> {
@@ -175,12 +190,13 @@ export class HollowKubelet {
     }
   }
 
-  /** Writes Ready=True into the node's status, as a kubelet posting status after a restart. */
+  /** Writes healthy kubelet conditions (Ready=True) into the node's status, as a kubelet posting status after a restart. */
   private async setReady(name: string): Promise<void> {
     for (;;) {
       const node = await this.nodeClient.get('', name);
-      const others = (node.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
-      node.status = { ...node.status, conditions: [...others, this.readyCondition()] };
+      const fresh = this.kubeletConditions();
+      const others = (node.status?.conditions ?? []).filter((c) => !fresh.some((f) => f.type === c.type));
+      node.status = { ...node.status, conditions: [...others, ...fresh] };
       try {
         await this.nodeClient.updateStatus('', node);
         return;
@@ -205,8 +221,14 @@ export class HollowKubelet {
       }
       return;
     }
-    const ready = this.o.podReady?.(pod) ?? true;
     const status = pod.status;
+    if (status?.phase === 'Succeeded' || status?.phase === 'Failed') return;
+    const phase = this.o.podPhase?.(pod) ?? 'Running';
+    if (phase !== 'Running') {
+      await this.writeTerminal(pod, n, phase);
+      return;
+    }
+    const ready = this.o.podReady?.(pod) ?? true;
     const isReady = status?.conditions?.some((c) => c.type === 'Ready' && c.status === (ready ? 'True' : 'False'));
     if (status?.phase === 'Running' && isReady && this.written.get(key) === uid) return;
     const now = rfc3339();
@@ -230,6 +252,32 @@ export class HollowKubelet {
     try {
       await this.podClient.patch(namespace as string, name as string, 'merge', patch, { subresource: 'status' });
       this.written.set(key, uid as string);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** A pod whose containers all ran to completion: Succeeded (exit 0) or Failed (exit 1), not Ready. */
+  private async writeTerminal(pod: Pod, n: NodeState, phase: 'Succeeded' | 'Failed'): Promise<void> {
+    const { namespace, name, uid } = pod.metadata;
+    const now = rfc3339();
+    const startedAt = pod.status?.startTime ?? now;
+    const cond = (type: string, ok: boolean): PodCondition => ({
+      type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now, ...(ok ? {} : { reason: 'PodCompleted' }),
+    });
+    const exitCode = phase === 'Succeeded' ? 0 : 1;
+    const patch = {
+      status: {
+        phase, hostIP: nodeIP(n.index), hostIPs: [{ ip: nodeIP(n.index) }], startTime: startedAt,
+        conditions: [cond('PodReadyToStartContainers', false), cond('Initialized', true), cond('Ready', false), cond('ContainersReady', false), cond('PodScheduled', true)],
+        containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+          name: c.name, image: c.image, imageID: `hollow://${c.image}`, containerID: `hollow://${uid}/${c.name}`, ready: false, started: false, restartCount: 0,
+          state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now, containerID: `hollow://${uid}/${c.name}` } },
+        })),
+      },
+    };
+    try {
+      await this.podClient.patch(namespace as string, name as string, 'merge', patch, { subresource: 'status' });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
