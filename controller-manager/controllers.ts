@@ -5,7 +5,7 @@ import type { Controller } from './controller.js';
 import type { ControllerContext } from './context.js';
 import type { FlagDef } from './options.js';
 import { endpointsControllerDescriptor } from './endpoints/controller.js';
-import { replicaSetControllerDescriptor } from './replicaset/index.js';
+import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset/index.js';
 import { endpointSliceControllerDescriptor } from './endpointslice/controller.js';
 import { namespaceControllerDescriptor } from './namespace/index.js';
 import { garbageCollectorDescriptor } from './garbage-collector/index.js';
@@ -28,7 +28,7 @@ export interface ControllerDescriptor {
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
   endpointsControllerDescriptor,
-  replicaSetControllerDescriptor,
+  replicaSetControllerDescriptor, replicationControllerDescriptor,
   endpointSliceControllerDescriptor,
   namespaceControllerDescriptor,
   garbageCollectorDescriptor,

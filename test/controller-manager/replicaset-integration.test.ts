@@ -2,9 +2,9 @@
 // apiserver, the scheduler and a hollow kubelet of 3 nodes. First a ReplicaSetController
 // built in this process whose pod informer is held back (a cache that has not seen its
 // own creates) must not create twice; then the kube-controller-manager process
-// (--controllers replicaset-controller): scale up and
+// (--controllers replicaset-controller,replicationcontroller-controller): scale up and
 // down with the right status, killed pods replaced, an orphan adopted and a relabelled
-// pod released, and `kubectl scale rs`.
+// pod released, `kubectl scale rs`, and a ReplicationController keeping its pods.
 // Creations are counted by an informer on the pods (each pod uid seen added once).
 //
 // Timeouts: a pod goes from created to Ready in well under a second here (scheduler,
@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { isPodReady } from '../../api/helpers/pod.js';
 import type { ReplicaSet } from '../../api/types/apps.js';
-import type { Event, Pod } from '../../api/types/core.js';
+import type { Event, Pod, ReplicationController } from '../../api/types/core.js';
 import { realClock } from '../../client/clock.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { informerFor, type Informer } from '../../client/informer.js';
@@ -141,11 +141,11 @@ describe('an in-process ReplicaSetController whose pod cache lags behind', () =>
   });
 });
 
-describe('kube-controller-manager running the replicaset controller', () => {
+describe('kube-controller-manager running the replicaset and replicationcontroller controllers', () => {
   let cm: ControllerManagerHandle;
 
   before(async () => {
-    cm = await startControllerManager(cp, ['--controllers', 'replicaset-controller']);
+    cm = await startControllerManager(cp, ['--controllers', 'replicaset-controller,replicationcontroller-controller']);
   });
   after(async () => {
     await cm?.stop();
@@ -200,4 +200,28 @@ describe('kube-controller-manager running the replicaset controller', () => {
     await podClient().delete(NS, 'orphan');
   });
 
+  it('a ReplicationController keeps its pods', async () => {
+    const rcs = resourceClient<ReplicationController>(rest, 'replicationcontrollers');
+    const counter = new CreationCounter('legacy');
+    await counter.informer.waitForSync();
+    await rcs.create(NS, {
+      apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'legacy' },
+      spec: {
+        replicas: 2, selector: { app: 'legacy' },
+        template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'busybox' }], terminationGracePeriodSeconds: 0 } },
+      },
+    });
+    const ready = async (n: number): Promise<void> => waitFor(async () => {
+      const s = (await rcs.get(NS, 'legacy')).status;
+      return s?.replicas === n && s.readyReplicas === n && s.availableReplicas === n;
+    }, { timeoutMs: TIMEOUT, what: `RC legacy with ${n} ready replicas` });
+    await ready(2);
+    assert.ok(counter.live().every((p) => owners(p).join() === 'ReplicationController/legacy'));
+    const [victim] = counter.live();
+    await podClient().delete(NS, victim.metadata.name as string);
+    await waitFor(() => counter.live().filter((p) => p.metadata.uid !== victim.metadata.uid && isPodReady(p)).length === 2, { timeoutMs: TIMEOUT, what: 'the killed RC pod replaced' });
+    await ready(2);
+    assert.equal(counter.added.size, 3);
+    assert.match(await kubectl(cp, 'get', 'rc', 'legacy', '--no-headers'), /^legacy\s+2\s+2\s+2\s+/);
+  });
 });
