@@ -1,13 +1,14 @@
 // The Deployment controller against real parts: etcd, the apiserver, the scheduler, a
 // hollow kubelet of 3 nodes and one kube-controller-manager process running the
 // ReplicaSet and Deployment controllers. A Deployment rolls out to completion (and the
-// real `kubectl rollout status` says so); a rolling update watched pod by pod never
-// has more than replicas + maxSurge pods nor fewer than replicas - maxUnavailable ready
-// ones; Recreate removes every old pod before the first new one; rollback (the template
-// patched back, and the real `kubectl rollout undo`) reuses the old ReplicaSet; pause
-// stops a rollout and resume continues it; scaling a stuck rollout splits the replicas
-// in proportion; a rollout that never becomes ready exceeds its progress deadline;
-// revisionHistoryLimit deletes old ReplicaSets.
+// real `kubectl rollout status` says so) and `kubectl rollout restart` rolls it again;
+// a rolling update watched pod by pod never has more than replicas + maxSurge pods
+// nor fewer than replicas - maxUnavailable ready ones; Recreate removes every old pod
+// before the first new one; rollback (the template patched back, and the real
+// `kubectl rollout undo`) reuses the old ReplicaSet; pause stops a rollout and resume
+// continues it; scaling a stuck rollout splits the replicas in proportion; a rollout
+// that never becomes ready exceeds its progress deadline; revisionHistoryLimit
+// deletes old ReplicaSets.
 //
 // Pods whose image starts with "never-ready" stay unready (the hollow kubelet's podReady
 // hook): that is how rollouts get stuck on purpose.
@@ -138,7 +139,7 @@ after(async () => {
 });
 
 describe('kube-controller-manager running the deployment and replicaset controllers', () => {
-  it('rolls a new Deployment out to completion; the real kubectl rollout status says so', async () => {
+  it('rolls a new Deployment out to completion; the real kubectl rollout status says so; rollout restart rolls it again', async () => {
     const created = await createDeployment('web', { replicas: 4 });
     const out = await kubectl(cp, 'rollout', 'status', 'deployment/web', '--timeout=60s');
     assert.match(out, /deployment "web" successfully rolled out/);
@@ -161,6 +162,15 @@ describe('kube-controller-manager running the deployment and replicaset controll
     let got: string[] = [];
     await waitFor(async () => (got = await events('web')).length > 0, { timeoutMs: TIMEOUT, what: 'the ScalingReplicaSet event' });
     assert.deepEqual(got, want);
+
+    // kubectl rollout restart: a restartedAt annotation in the template, so a new ReplicaSet.
+    await kubectl(cp, 'rollout', 'restart', 'deployment/web');
+    const restarted = await waitComplete('web', 4);
+    assert.ok(restarted.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    assert.equal(restarted.metadata.annotations?.[REVISION_ANNOTATION], '2');
+    const rss = await replicaSetsOf('web');
+    assert.equal(rss.length, 2);
+    assert.ok(rss.some((r) => r.metadata.name === `web-${computeHash(restarted.spec?.template)}` && r.spec?.replicas === 4));
   });
 
   it('a rolling update never exceeds replicas + maxSurge pods nor drops below replicas - maxUnavailable ready pods', async () => {
