@@ -263,8 +263,6 @@ export class DeploymentController implements Controller, SyncContext {
       return;
     }
     const rsList = await this.replicaSetsForDeployment(d);
-    // Pods by ReplicaSet: Recreate waits for the old ones to be gone.
-    const podMap = this.podMapForDeployment(d, rsList);
 
     if (d.metadata.deletionTimestamp) {
       await syncStatusOnly(this, d, rsList);
@@ -288,7 +286,9 @@ export class DeploymentController implements Controller, SyncContext {
     }
     switch (d.spec?.strategy?.type) {
       case 'Recreate':
-        await rolloutRecreate(this, d, rsList, podMap);
+        // Pods by ReplicaSet: Recreate waits for the old ones to be gone. (Kubernetes
+        // lists them on every sync; only Recreate reads them.)
+        await rolloutRecreate(this, d, rsList, this.podMapForDeployment(d, rsList));
         return;
       case 'RollingUpdate':
         await rolloutRolling(this, d, rsList);
