@@ -56,10 +56,15 @@ describe('controllers with a real kubelet and kubectl', () => {
     assert.match(out, /deployment "web" successfully rolled out/);
     const ps = running(await pods('app=web'));
     assert.equal(ps.length, 3);
-    // Each pod's server answers on its pod IP with its own hostname (the pod name).
+    // Each pod's server answers on its pod IP with its own hostname (the pod name). The
+    // pods have no readiness probe, so Running may come just before the server listens.
     for (const p of ps) {
-      const res = await fetch(`http://${p.status?.podIP}:8080/`, { signal: AbortSignal.timeout(5000) });
-      assert.equal((await res.text()).trim(), p.metadata.name);
+      let body = '';
+      await waitFor(async () => {
+        body = await (await fetch(`http://${p.status?.podIP}:8080/`, { signal: AbortSignal.timeout(2000) })).text();
+        return true;
+      }, { timeoutMs: 15_000, what: `the test server in ${p.metadata.name}` });
+      assert.equal(body.trim(), p.metadata.name);
     }
     assert.match(await tskubectl(cp, 'get', 'deployment', 'web'), /web\s+3\/3\s+3\s+3\s+/);
   });
