@@ -19,7 +19,7 @@ import type { Clock, TimerHandle } from '../../client/clock.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer.js';
 import type { WorkQueue } from '../../client/work-queue.js';
-import { toleratesTaint } from '../../scheduler/plugins/taint-toleration.js';
+import { toleratesTaint } from '../../api/helpers/taints.js';
 import { controllerQueue, runQueue, type Controller } from '../controller.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { addPodNodeNameIndex, podsOnNode } from '../pods-by-node.js';

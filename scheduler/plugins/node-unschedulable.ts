@@ -4,7 +4,7 @@
 import type { Pod } from '../../api/types/core.js';
 import { type FilterPlugin, type Status, SUCCESS, unresolvable } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
-import { tolerationsTolerateTaint } from './taint-toleration.js';
+import { tolerationsTolerateTaint } from '../../api/helpers/taints.js';
 
 export const NAME = 'NodeUnschedulable';
 export const REASON = 'node(s) were unschedulable';

@@ -1,6 +1,7 @@
 // TaintToleration (kube-scheduler plugins/tainttoleration): Filter rejects a node with a
 // NoSchedule or NoExecute taint the pod does not tolerate; Score prefers nodes with fewer
 // PreferNoSchedule taints the pod does not tolerate.
+import { findUntoleratedTaint, tolerationsTolerateTaint } from '../../api/helpers/taints.js';
 import type { Pod, Taint, Toleration } from '../../api/types/core.js';
 import {
   type CycleState, type FilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
@@ -9,41 +10,6 @@ import {
 import type { NodeInfo } from '../node-info.js';
 
 export const NAME = 'TaintToleration';
-
-/**
- * Whether one toleration tolerates one taint (core/v1 Toleration.ToleratesTaint): an empty
- * effect matches every effect, an empty key every key; operator Exists ignores the value,
- * Equal (or empty) requires it to be equal.
- */
-export function toleratesTaint(t: Toleration, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
-  if (!tolerations) return false;
-  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
-  return false;
-}
-
-/** The first NoSchedule/NoExecute taint not tolerated (v1helper.FindMatchingUntoleratedTaint). */
-export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined): Taint | undefined {
-  if (!taints) return undefined;
-  for (const taint of taints) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerationsTolerateTaint(tolerations, taint)) return taint;
-  }
-  return undefined;
-}
 
 export const untoleratedTaintReason = (taint: Taint): string => `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
 

@@ -12,6 +12,7 @@ import * as fit from '../../scheduler/plugins/node-resources-fit.js';
 import * as unsched from '../../scheduler/plugins/node-unschedulable.js';
 import * as spread from '../../scheduler/plugins/selector-spread.js';
 import * as taints from '../../scheduler/plugins/taint-toleration.js';
+import { toleratesTaint } from '../../api/helpers/taints.js';
 import { makeNode, makePod, type NodeOpts } from './fixtures.js';
 
 const info = (name: string, o: NodeOpts = {}, pods: Pod[] = []): NodeInfo => {
@@ -76,15 +77,15 @@ describe('TaintToleration', () => {
 
   it('matches tolerations like core/v1 ToleratesTaint', () => {
     const t = taint('dedicated', 'NoSchedule', 'gpu');
-    assert.equal(taints.toleratesTaint({ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, t), true);
-    assert.equal(taints.toleratesTaint({ key: 'dedicated', value: 'gpu' }, t), true, 'empty operator is Equal, empty effect is any');
-    assert.equal(taints.toleratesTaint({ key: 'dedicated', operator: 'Equal', value: 'cpu' }, t), false);
-    assert.equal(taints.toleratesTaint({ key: 'dedicated', operator: 'Exists' }, t), true);
-    assert.equal(taints.toleratesTaint({ operator: 'Exists' }, t), true, 'empty key with Exists tolerates everything');
-    assert.equal(taints.toleratesTaint({ key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }, t), false);
-    assert.equal(taints.toleratesTaint({ key: 'other', operator: 'Exists' }, t), false);
-    assert.equal(taints.toleratesTaint({ key: 'dedicated', operator: 'Bogus', value: 'gpu' }, t), false);
-    assert.equal(taints.toleratesTaint({ key: 'k', operator: 'Equal' }, taint('k', 'NoSchedule')), true, 'missing values are equal');
+    assert.equal(toleratesTaint({ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, t), true);
+    assert.equal(toleratesTaint({ key: 'dedicated', value: 'gpu' }, t), true, 'empty operator is Equal, empty effect is any');
+    assert.equal(toleratesTaint({ key: 'dedicated', operator: 'Equal', value: 'cpu' }, t), false);
+    assert.equal(toleratesTaint({ key: 'dedicated', operator: 'Exists' }, t), true);
+    assert.equal(toleratesTaint({ operator: 'Exists' }, t), true, 'empty key with Exists tolerates everything');
+    assert.equal(toleratesTaint({ key: 'dedicated', operator: 'Exists', effect: 'NoExecute' }, t), false);
+    assert.equal(toleratesTaint({ key: 'other', operator: 'Exists' }, t), false);
+    assert.equal(toleratesTaint({ key: 'dedicated', operator: 'Bogus', value: 'gpu' }, t), false);
+    assert.equal(toleratesTaint({ key: 'k', operator: 'Equal' }, taint('k', 'NoSchedule')), true, 'missing values are equal');
   });
 
   it('rejects untolerated NoSchedule and NoExecute taints, naming the first one', () => {
