@@ -6,6 +6,7 @@
 // status only; paused -> scale only; a rollback annotation -> rollback; replicas changed
 // -> scale; otherwise one step of the strategy's rollout.
 import type { Logger } from 'pino';
+import { isConflict } from '../../api/errors.js';
 import { controllerRef } from '../../api/helpers/owner-refs.js';
 import { selectorFromLabelSelector } from '../../api/labels.js';
 import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
@@ -248,6 +249,13 @@ export class DeploymentController implements Controller, SyncContext {
     } catch (err) {
       // As handleErr: every create in a terminating namespace fails; nothing to retry.
       if (isNamespaceTerminating(err)) return;
+      // A write against a copy older than what is stored: the cache has yet to see that
+      // change, and its event queues this Deployment again; a retry now would only meet
+      // the same stale copy.
+      if (isConflict(err)) {
+        this.log.debug({ deployment: key, err }, 'conflict; waiting for the cache to catch up');
+        return;
+      }
       throw err;
     }
   }

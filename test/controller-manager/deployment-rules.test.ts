@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { alreadyExists } from '../../api/errors.js';
+import { alreadyExists, conflict } from '../../api/errors.js';
 import { rfc3339 } from '../../api/helpers/time.js';
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../../api/types/apps.js';
 import type { Pod, PodTemplateSpec } from '../../api/types/core.js';
@@ -656,6 +656,13 @@ describe('reconcile', () => {
     await h.dc.reconcile('default/web');
     assert.deepEqual(h.events, ['Warning SelectingAll This deployment is selecting all pods. A non-empty selector is required.']);
     assert.deepEqual(h.client.rsActions(), []);
+  });
+
+  test('a write conflict (a stale cache) ends the sync quietly: the newer object\'s event brings the next', async () => {
+    const h = await harness(deployment(), []);
+    h.client.updateDeploymentStatus = async () => { throw conflict({ group: 'apps', resource: 'deployments' }, 'web', 'the object has been modified'); };
+    await h.dc.reconcile('default/web');
+    assert.equal(h.client.rsActions().length, 1, 'the ReplicaSet was created before the conflict');
   });
 
   test('a Deployment gone from the cache is done; bad specs never throw', async () => {
