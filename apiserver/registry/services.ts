@@ -4,6 +4,12 @@
 // beforeUpdate when they fail part way, release when a create's write fails,
 // revertUpdate when an update's write fails), and a failed release is logged with its
 // stack, never thrown: the allocation repair loop (allocation-repair.ts) frees it later.
+//
+// revertUpdate frees exactly what that attempt's beforeUpdate allocated, never "what
+// the new object holds and the old one does not": an update's write fails because
+// another writer replaced the old object, and that writer's afterUpdate may already
+// have freed the old object's values, so this attempt may have allocated one of them
+// afresh. Judged against the old object it would look held, and leak.
 import type { Logger } from 'pino';
 import { invalid } from '../../api/errors.js';
 import type { KubeObject, StatusCause } from '../../api/types/meta.js';
@@ -55,7 +61,7 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
     ]);
   }
 
-  /** Frees what s holds and other does not (after an update: s the old service; after a failed one: the new). */
+  /** Frees what s holds and other does not (after an update: s the old service, other the new one). */
   async function freeBeyond(s: ServiceLike, other: ServiceLike, why: string): Promise<void> {
     const ip = heldClusterIP(s);
     const keep = heldNodePorts(other);
@@ -112,6 +118,13 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
 
   const stripNodePorts = (s: ServiceLike): void => { for (const p of s.spec?.ports ?? []) delete p.nodePort; };
 
+  /**
+   * What beforeUpdate allocated, by the object it allocated for: the object the
+   * registry then writes (afterUpdate) or, when that write fails, hands to
+   * revertUpdate, which frees exactly these values.
+   */
+  const allocatedFor = new WeakMap<KubeObject, { ip?: number; nodePorts: number[] }>();
+
   return {
     ...defaultStrategy,
     hasStatus: true,
@@ -163,13 +176,19 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
         await freeAll(s, ip, nodePorts, 'update refused');
         throw err;
       }
+      allocatedFor.set(obj, { ip, nodePorts });
     },
     async afterUpdate(obj, old) {
+      allocatedFor.delete(obj);
+      // The compare-and-swap succeeded: old is exactly the object this write replaced.
       await freeBeyond(old as ServiceLike, obj as ServiceLike, 'no longer held after update');
     },
-    async revertUpdate(obj, old) {
-      // The write failed: frees what beforeUpdate allocated, keeping what old holds.
-      await freeBeyond(obj as ServiceLike, old as ServiceLike, 'update not written');
+    async revertUpdate(obj) {
+      // The write failed: old may be stale (see the top of this file), so only what
+      // beforeUpdate allocated for obj is freed.
+      const mine = allocatedFor.get(obj);
+      allocatedFor.delete(obj);
+      if (mine) await freeAll(obj as ServiceLike, mine.ip, mine.nodePorts, 'update not written');
     },
     async release(obj) {
       const s = obj as ServiceLike;

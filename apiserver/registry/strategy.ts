@@ -36,7 +36,11 @@ export interface Strategy {
    * with the error's stack, and leaves to the allocation repair loop.
    */
   afterUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
-  /** After beforeUpdate, when the write failed: frees what obj holds and old does not. */
+  /**
+   * After beforeUpdate, when the write failed: frees exactly what beforeUpdate allocated
+   * for obj. Not "what obj holds and old does not": a lost compare-and-swap means old was
+   * replaced, and its values may have been freed and allocated again by this attempt.
+   */
   revertUpdate?(obj: KubeObject, old: KubeObject): Promise<void>;
   /** Frees what obj held; called after delete and when a create fails after beforeCreate. */
   release?(obj: KubeObject): Promise<void>;

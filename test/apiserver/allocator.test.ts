@@ -37,8 +37,22 @@ after(async () => {
 /** Values allocated in etcd that no Service holds, held without an allocation, or held twice. */
 interface Mismatch { leaked: string[]; missing: string[]; shared: string[] }
 
+/** The allocated values under prefix, read straight from etcd. */
+const keys = async (prefix: string): Promise<string[]> => (await etcd.getAll().prefix(prefix).keys()).map((k) => k.slice(prefix.length));
+
+/**
+ * The first of candidates that nothing holds now. A test that requests a specific value
+ * must pick a free one: the services of earlier tests got random values, any of which
+ * a fixed choice could collide with (a 422 "already allocated" that is no bug).
+ */
+async function freeValue(prefix: string, candidates: string[]): Promise<string> {
+  const taken = new Set(await keys(prefix));
+  const free = candidates.find((v) => !taken.has(v));
+  assert.ok(free, `a free value under ${prefix}`);
+  return free;
+}
+
 async function mismatches(): Promise<{ ips: Mismatch; ports: Mismatch }> {
-  const keys = async (prefix: string) => (await etcd.getAll().prefix(prefix).keys()).map((k) => k.slice(prefix.length));
   const list = await api('GET', '/api/v1/services');
   assert.equal(list.status, 200, list.text);
   const items = list.json.items as Svc[];
@@ -69,6 +83,19 @@ function keepsAllocationsExact(body: (check: () => Promise<void>) => Promise<voi
 const nodePortSvc = (name: string, port = 80) => ({ metadata: { name }, spec: { type: 'NodePort', selector: { app: name }, ports: [{ port }] } });
 
 test('an update that allocates a nodePort and then loses the compare-and-swap frees it', keepsAllocationsExact(async (check) => {
+  // The race this guards against: an update reads the service (holding nodePort P),
+  // another update replaces it and frees P, and the first then allocates a port for its
+  // new one and gets P, now free, before losing the compare-and-swap. P is this
+  // attempt's to free, though the service it read held P too. With a few free ports
+  // besides those these updates can hold at once (12 requests each holding at most one,
+  // plus the service's), an allocation is likely to get the port just freed: a filler
+  // service holds the rest of the range.
+  const spare = LAST_PORT - FIRST_PORT + 1 - (await keys(PORT_PREFIX)).length - 14;
+  const filler = await api('POST', '/api/v1/namespaces/cas/services', {
+    metadata: { name: 'filler' },
+    spec: { type: 'NodePort', selector: { app: 'filler' }, ports: Array.from({ length: spare }, (_, i) => ({ name: `p${i}`, port: 10000 + i })) },
+  });
+  assert.equal(filler.status, 201, filler.text);
   const created = await api('POST', '/api/v1/namespaces/cas/services', { metadata: { name: 'flip' }, spec: { selector: { app: 'flip' }, ports: [{ port: 80 }] } });
   assert.equal(created.status, 201, created.text);
   // PUTs without a resourceVersion have no precondition: a 409 can only come from the
@@ -83,11 +110,15 @@ test('an update that allocates a nodePort and then loses the compare-and-swap fr
     await check();
   }
   assert.ok(conflicts > 0, 'some PUTs lost the compare-and-swap');
-  // Patches retry a lost compare-and-swap themselves: each lost attempt frees its port too.
-  const patches = await Promise.all(Array.from({ length: 12 }, (_, i) => api('PATCH', '/api/v1/namespaces/cas/services/flip',
-    { spec: { ports: [{ port: 2000 + i }] } }, 'application/merge-patch+json')));
-  for (const r of patches) assert.ok(r.status === 200 || r.status === 409, `${r.status} ${r.text}`);
-  await check();
+  // Patches retry a lost compare-and-swap themselves: each lost attempt frees its port
+  // too, and each retry starts from the service another patch has just replaced.
+  for (let round = 0; round < 3; round++) {
+    const patches = await Promise.all(Array.from({ length: 12 }, (_, i) => api('PATCH', '/api/v1/namespaces/cas/services/flip',
+      { spec: { ports: [{ port: 2000 + round * 100 + i }] } }, 'application/merge-patch+json')));
+    for (const r of patches) assert.ok(r.status === 200 || r.status === 409, `${r.status} ${r.text}`);
+    await check();
+  }
+  assert.equal((await api('DELETE', '/api/v1/namespaces/cas/services/filler')).status, 200);
 }));
 
 test('an update whose ClusterIP is refused frees the nodePorts it had allocated', keepsAllocationsExact(async (check) => {
@@ -108,7 +139,7 @@ test('an update whose ClusterIP is refused frees the nodePorts it had allocated'
 test('an update from ExternalName that requests a free ClusterIP allocates it', keepsAllocationsExact(async (check) => {
   const ext = await api('POST', '/api/v1/namespaces/revert/services', { metadata: { name: 'ext2' }, spec: { type: 'ExternalName', externalName: 'example.com' } });
   assert.equal(ext.status, 201, ext.text);
-  const ip = '10.97.0.60';
+  const ip = await freeValue(IP_PREFIX, Array.from({ length: 62 }, (_, i) => `10.97.0.${62 - i}`));
   const r = await api('PUT', '/api/v1/namespaces/revert/services/ext2', {
     metadata: { name: 'ext2' }, spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], selector: { a: 'b' }, ports: [{ port: 80 }] },
   });
@@ -154,7 +185,7 @@ test('removing the last finalizer frees what the stored service held, not what t
 }));
 
 test('one nodePort for the TCP and UDP ports of a service is allocated once', keepsAllocationsExact(async (check) => {
-  const port = LAST_PORT - 1;
+  const port = Number(await freeValue(PORT_PREFIX, Array.from({ length: LAST_PORT - FIRST_PORT + 1 }, (_, i) => String(LAST_PORT - i))));
   const r = await api('POST', '/api/v1/namespaces/proto/services', {
     metadata: { name: 'dns' },
     spec: { type: 'NodePort', selector: { app: 'dns' }, ports: [{ name: 'tcp', port: 53, protocol: 'TCP', nodePort: port }, { name: 'udp', port: 53, protocol: 'UDP', nodePort: port }] },
