@@ -109,6 +109,12 @@ export function conflict(q: Qualified, name: string, why: string): StatusError {
   return new StatusError(makeStatus(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(q)} "${name}": ${why}`, { name, group: q.group || undefined, kind: q.resource }));
 }
 
+/** 403 for one object, as apimachinery's NewForbidden: `pods "x" is forbidden: <why>`. */
+export function forbiddenObject(q: Qualified, name: string, why: string, causes?: StatusCause[]): StatusError {
+  return new StatusError(makeStatus(403, 'Forbidden', `${qualifiedName(q)} "${name}" is forbidden: ${why}`,
+    { name, group: q.group || undefined, kind: q.resource, ...(causes ? { causes } : {}) }));
+}
+
 /**
  * 422 Invalid, as apimachinery's NewInvalid: kind is the object kind ("Pod"), causes
  * name each bad field; the message lists each distinct cause once, in brackets when

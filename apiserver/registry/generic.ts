@@ -3,7 +3,7 @@
 // Everything a Kubernetes user sees as "the same for every resource" lives here.
 import { randomUUID } from 'node:crypto';
 import {
-  alreadyExists, badRequest, conflict, expired, forbidden, invalid, isConflict, isGone, isNotFound, notFound,
+  alreadyExists, badRequest, conflict, expired, forbiddenObject, invalid, isConflict, isGone, isNotFound, notFound,
   StatusError, makeStatus,
 } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/registry.js';
@@ -152,7 +152,11 @@ export class GenericRegistry {
       const ns = namespace as string;
       const state = await this.ctx.namespaceState(ns);
       if (state === 'Missing') throw notFound({ group: '', resource: 'namespaces' }, ns);
-      if (state === 'Terminating') throw forbidden(`${this.ri.singular} "${obj.metadata.name ?? obj.metadata.generateName ?? ''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
+      if (state === 'Terminating') {
+        // NamespaceLifecycle admission: the cause lets clients (kubectl apply) tell this apart.
+        const why = `unable to create new content in namespace ${ns} because it is being terminated`;
+        throw forbiddenObject(this.qualified, obj.metadata.name ?? '', why, [{ reason: 'NamespaceTerminating', message: why, field: 'metadata.namespace' }]);
+      }
     }
     const meta = obj.metadata;
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');

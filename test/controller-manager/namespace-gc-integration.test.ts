@@ -103,7 +103,9 @@ describe('namespace deletion', { concurrency: true }, () => {
     await assert.rejects(configmaps.create(ns, cmObj('late')), (err: unknown) => {
       assert.ok(err instanceof StatusError);
       assert.equal(err.code, 403);
-      assert.match(err.message, new RegExp(`unable to create new content in namespace ${ns} because it is being terminated$`));
+      const why = `unable to create new content in namespace ${ns} because it is being terminated`;
+      assert.equal(err.message, `configmaps "late" is forbidden: ${why}`);
+      assert.deepEqual(err.status.details, { name: 'late', kind: 'configmaps', causes: [{ reason: 'NamespaceTerminating', message: why, field: 'metadata.namespace' }] });
       return true;
     });
 
