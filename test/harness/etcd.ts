@@ -115,6 +115,22 @@ async function isHealthy(endpoint: string): Promise<boolean> {
   }
 }
 
+/**
+ * True when the etcd answering at the client port is the one we started: its member
+ * list names our peer URL. freePort() races other processes, so another test file's
+ * etcd can own the client port we picked while ours fails to bind it; its /health
+ * would answer true.
+ */
+async function isOurs(endpoint: string, ports: Ports): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpoint}/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { members?: { peerURLs?: string[] }[] };
+    return (body.members ?? []).some((m) => (m.peerURLs ?? []).includes(`http://127.0.0.1:${ports.peer}`));
+  } catch {
+    return false;
+  }
+}
+
 class StartError extends Error {
   constructor(
     message: string,
@@ -144,7 +160,12 @@ async function launch(etcdDataDir: string, logFile: string, ports: Ports): Promi
         /address already in use/i.test(tail),
       );
     }
-    if (await isHealthy(endpoint)) return child;
+    if (await isHealthy(endpoint)) {
+      if (await isOurs(endpoint, ports)) return child;
+      // Someone else's etcd holds the client port: ours fails to bind and exits.
+      await child.stop();
+      throw new StartError(`another etcd answers at ${endpoint}`, true);
+    }
     if (Date.now() >= deadline) {
       await child.stop();
       throw new StartError(
