@@ -3,7 +3,7 @@
 // with the service. Services without a selector (the `kubernetes` service among them)
 // and ExternalName services are left alone: their Endpoints are written by others.
 import type { Logger } from 'pino';
-import { isNotFound, StatusError } from '../../api/errors.js';
+import { isAlreadyExists, isNotFound, StatusError } from '../../api/errors.js';
 import type { Endpoints, Pod, Service } from '../../api/types/core.js';
 import type { Clock } from '../../client/clock.js';
 import type { EventRecorder } from '../../client/event-recorder.js';
@@ -58,6 +58,12 @@ export class EndpointsController implements Controller {
   private readonly log: Logger;
   private readonly triggerTimes = new TriggerTimeTracker();
   private readonly staleEndpoints = new StaleEndpointsTracker();
+  /**
+   * Services whose last sync failed because the Endpoints cache lagged behind a write
+   * (stale, or a create that found the object already there): the cache event that
+   * catches up queues them at once, rather than after their growing backoff.
+   */
+  private readonly waitingForCache = new Set<string>();
 
   constructor(private readonly o: EndpointsControllerOptions) {
     this.log = o.log;
@@ -66,8 +72,11 @@ export class EndpointsController implements Controller {
     o.services.addEventHandler({ add: enqueue, update: (_, svc) => enqueue(svc), delete: enqueue });
     // Pod changes wait the batch period, so several join one write.
     o.pods.addEventHandler(podEventHandler(o.services, (key) => this.queue.addAfter(key, o.batchPeriodMs)));
+    const caughtUp = (ep: Endpoints): void => {
+      if (this.waitingForCache.delete(keyOf(ep))) this.queue.add(keyOf(ep));
+    };
     // Someone deleted an Endpoints we keep: write it again.
-    o.endpoints.addEventHandler({ delete: enqueue });
+    o.endpoints.addEventHandler({ add: caughtUp, update: (_, ep) => caughtUp(ep), delete: enqueue });
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -105,6 +114,7 @@ export class EndpointsController implements Controller {
       }
       this.triggerTimes.deleteService(namespace, name);
       this.staleEndpoints.delete(key);
+      this.waitingForCache.delete(key);
       return;
     }
     if (!managesEndpointsOf(svc)) return;
@@ -114,6 +124,7 @@ export class EndpointsController implements Controller {
     const { subsets, ready, notReady } = computeSubsets(svc, pods);
     const current = this.o.endpoints.get(namespace, name);
     if (current && this.staleEndpoints.isStale(current)) {
+      this.waitingForCache.add(key);
       throw new Error(`endpoints informer cache is out of date, resource version ${current.metadata.resourceVersion} already processed for endpoints ${key}`);
     }
     const write = endpointsToWrite(svc, subsets, current, triggerTime);
@@ -130,6 +141,11 @@ export class EndpointsController implements Controller {
       // A namespace being deleted refuses new content for good: nothing to retry.
       if (write.verb === 'create' && err instanceof StatusError && err.code === 403
         && err.status.details?.causes?.some((c) => c.reason === 'NamespaceTerminating')) return;
+      // Created by an earlier sync the cache has not shown yet: retry once it does.
+      if (write.verb === 'create' && isAlreadyExists(err)) {
+        if (this.o.endpoints.get(namespace, name)) this.queue.add(key);
+        else this.waitingForCache.add(key);
+      }
       const msg = err instanceof Error ? err.message : String(err);
       if (write.verb === 'create') {
         this.o.recorder.eventf(write.endpoints, 'Warning', 'FailedToCreateEndpoint', 'Failed to create endpoint for service %s/%s: %s', namespace, name, msg);

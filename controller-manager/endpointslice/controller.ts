@@ -70,6 +70,12 @@ export class EndpointSliceController implements Controller {
   readonly tracker = new EndpointSliceTracker();
   private readonly triggerTimes = new TriggerTimeTracker();
   private readonly log: Logger;
+  /**
+   * Services whose last sync found the slice cache behind this controller's writes:
+   * the slice event that catches up queues them at once, rather than after their
+   * growing backoff (events of our own writes queue nothing otherwise).
+   */
+  private readonly waitingForCache = new Set<string>();
 
   constructor(private readonly o: EndpointSliceControllerOptions) {
     this.log = o.log;
@@ -78,6 +84,7 @@ export class EndpointSliceController implements Controller {
     const enqueue = (svc: Service): void => this.queue.add(keyOf(svc));
     o.services.addEventHandler({ add: enqueue, update: (_, svc) => enqueue(svc), delete: enqueue });
     o.pods.addEventHandler(podEventHandler(o.services, (key) => this.queue.addAfter(key, o.batchPeriodMs)));
+    o.slices.addEventHandler({ add: (s) => this.caughtUp(s), update: (_, s) => this.caughtUp(s), delete: (s) => this.caughtUp(s) });
     o.slices.addEventHandler({
       // Only changes this controller did not make itself bring the service back.
       add: (s) => {
@@ -95,6 +102,11 @@ export class EndpointSliceController implements Controller {
         if (this.managed(s) && this.tracker.has(s) && !this.tracker.handleDeletion(s)) this.queueForSlice(s);
       },
     });
+  }
+
+  private caughtUp(s: EndpointSlice): void {
+    const [key] = sliceService(s);
+    if (key && this.waitingForCache.delete(key)) this.queue.add(key);
   }
 
   private managed(s: EndpointSlice): boolean {
@@ -126,6 +138,7 @@ export class EndpointSliceController implements Controller {
       // Its slices carry an ownerReference to it: the garbage collector deletes them.
       this.triggerTimes.deleteService(namespace, name);
       this.tracker.deleteService(namespace, name);
+      this.waitingForCache.delete(key);
       return;
     }
     if (!managesEndpointsOf(svc)) return;
@@ -134,7 +147,10 @@ export class EndpointSliceController implements Controller {
     const slices = this.o.slices.byIndex(SLICES_BY_SERVICE, key)
       .filter((s) => this.managed(s) && !s.metadata.deletionTimestamp)
       .sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
-    if (this.tracker.staleSlices(svc, slices)) throw new Error('EndpointSlice informer cache is out of date');
+    if (this.tracker.staleSlices(svc, slices)) {
+      this.waitingForCache.add(key);
+      throw new Error('EndpointSlice informer cache is out of date');
+    }
     const triggerTime = this.triggerTimes.compute(svc, pods);
     const plan = reconcile({
       service: svc, pods, existingSlices: slices, nodes: (n) => this.o.nodes.get('', n),

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { notFound } from '../../api/errors.js';
 import type { Endpoints, EndpointSubset, Node, Pod, Service } from '../../api/types/core.js';
 import type { EndpointSlice } from '../../api/types/discovery.js';
-import type { KubeObject, List } from '../../api/types/meta.js';
+import type { KubeObject, List, WatchEvent } from '../../api/types/meta.js';
 import { FakeClock } from '../../client/clock.js';
 import { Informer, type ListerWatcher } from '../../client/informer.js';
 import { EndpointsController } from '../../controller-manager/endpoints/controller.js';
@@ -486,13 +486,25 @@ describe('EndpointSlice reconciler', () => {
 const stops: AbortController[] = [];
 after(() => { for (const s of stops) s.abort(); });
 
-/** An Informer whose cache holds items (a ListerWatcher that lists them and then waits). */
+/** Watch events the test sends to the informers it filled. */
+const feeds = new Map<Informer<KubeObject>, (ev: WatchEvent<KubeObject>) => void>();
+
+/**
+ * An Informer whose cache holds items: a ListerWatcher that lists them, then streams
+ * what the test sends with send(informer, event) until the file ends.
+ */
 async function filled<T extends KubeObject>(items: T[]): Promise<Informer<T>> {
+  const queued: WatchEvent<T>[] = [];
+  let wake = (): void => undefined;
   const lw: ListerWatcher<T> = {
     listAll: async () => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '10' }, items: structuredClone(items) }) as List<T>,
     watch: (_ns, _o, signal) => ({
       async *[Symbol.asyncIterator]() {
-        if (signal && !signal.aborted) await once(signal, 'abort');
+        while (!signal?.aborted) {
+          const ev = queued.shift();
+          if (ev) yield ev;
+          else await new Promise<void>((resolve) => { wake = resolve; signal?.addEventListener('abort', () => resolve(), { once: true }); });
+        }
       },
     }),
   };
@@ -501,7 +513,16 @@ async function filled<T extends KubeObject>(items: T[]): Promise<Informer<T>> {
   stops.push(stop);
   void inf.run(stop.signal);
   await inf.waitForSync();
+  feeds.set(inf as unknown as Informer<KubeObject>, (ev) => { queued.push(ev as WatchEvent<T>); wake(); });
   return inf;
+}
+
+/** Sends a watch event to a filled informer and waits until its handlers have run. */
+async function send<T extends KubeObject>(inf: Informer<T>, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): Promise<void> {
+  feeds.get(inf as unknown as Informer<KubeObject>)?.(structuredClone({ type, object: obj }) as WatchEvent<KubeObject>);
+  const rv = obj.metadata.resourceVersion;
+  for (let i = 0; i < 100 && inf.lastSyncResourceVersion() !== rv; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(inf.lastSyncResourceVersion(), rv, 'the informer applied the event');
 }
 
 /** A client that records each write and answers as the apiserver would. */
@@ -575,12 +596,13 @@ describe('Endpoints controller syncService', () => {
 describe('EndpointSlice controller syncService', () => {
   async function sliceController(slices: EndpointSlice[]) {
     const client = new RecordingClient<EndpointSlice>();
+    const sliceCache = await filled(slices);
     const c = new EndpointSliceController({
       services: await filled([service(), kubernetesService()]), pods: await filled(Array.from({ length: 4 }, (_, i) => pod(`p${i + 1}`))),
-      nodes: await filled([node('node-a', 'zone-1')]), slices: await filled(slices),
+      nodes: await filled([node('node-a', 'zone-1')]), slices: sliceCache,
       client, recorder, clock: new FakeClock(), log: silent, workers: 1, maxEndpointsPerSlice: 3, batchPeriodMs: 0,
     });
-    return { c, client };
+    return { c, client, sliceCache };
   }
 
   it('creates the slices; a cache that has not seen its own writes yet fails the sync instead of writing again', async () => {
@@ -590,6 +612,26 @@ describe('EndpointSlice controller syncService', () => {
     await assert.rejects(c.syncService('ns/web'), /EndpointSlice informer cache is out of date/);
     assert.equal(client.actions.length, 2);
     await c.syncService('default/kubernetes');
+    assert.equal(client.actions.length, 2);
+  });
+
+  it('the cache catching up with its writes queues the service at once, not after its backoff', async () => {
+    const { c, client, sliceCache } = await sliceController([]);
+    await c.syncService('ns/web');
+    await assert.rejects(c.syncService('ns/web'), /out of date/);
+    // The adds of the first list, drained.
+    while (c.queue.length) c.queue.done(await c.queue.get() as string);
+    await send(sliceCache, 'ADDED', client.objects[0]);
+    // One of two slices seen: still behind, and the next sync says so again.
+    assert.equal(c.queue.length, 1);
+    assert.equal(await c.queue.get(), 'ns/web');
+    c.queue.done('ns/web');
+    await assert.rejects(c.syncService('ns/web'), /out of date/);
+    await send(sliceCache, 'ADDED', client.objects[1]);
+    assert.equal(c.queue.length, 1);
+    assert.equal(await c.queue.get(), 'ns/web');
+    c.queue.done('ns/web');
+    await c.syncService('ns/web');
     assert.equal(client.actions.length, 2);
   });
 
