@@ -28,7 +28,7 @@ export function podToEndpointAddress(svc: Service, pod: Pod): EndpointAddress | 
   if (families.length > 0) ipv6 = families[0] === 'IPv6';
   else if (isServiceIPSet(svc)) ipv6 = isIPv6String(svc.spec?.clusterIP);
   else ipv6 = isIPv6String(pod.status?.podIP);
-  const ip = (pod.status?.podIPs ?? []).find((p) => !!p?.ip && isIPv6String(p.ip) === ipv6)?.ip;
+  const ip = (pod.status?.podIPs ?? []).find((p) => typeof p?.ip === 'string' && p.ip !== '' && isIPv6String(p.ip) === ipv6)?.ip;
   if (!ip) return undefined;
   return {
     ip,

@@ -78,7 +78,8 @@ export function podToEndpoint(pod: Pod, node: ReturnType<NodeGetter>, svc: Servi
   const terminating = !!pod.metadata.deletionTimestamp;
   const ready = svc.spec?.publishNotReadyAddresses === true || (serving && !terminating);
   const addresses: string[] = [];
-  for (const { ip } of pod.status?.podIPs ?? []) {
+  for (const podIP of pod.status?.podIPs ?? []) {
+    const ip = podIP?.ip;
     if (typeof ip !== 'string' || !parseIP(ip)) continue;
     if (isIPv6String(ip) === (addressType === 'IPv6')) addresses.push(canonicalIP(ip));
   }

@@ -89,7 +89,7 @@ export function findPort(pod: Pod, svcPort: ServicePort): number | undefined {
 
 /** utilnet.IsIPv6String: an IPv6 address that is not IPv4-mapped. */
 export function isIPv6String(ip: string | undefined): boolean {
-  return !!ip && parseIP(ip) === 6 && canonicalIP(ip).includes(':');
+  return typeof ip === 'string' && parseIP(ip) === 6 && canonicalIP(ip).includes(':');
 }
 
 /**
@@ -99,7 +99,8 @@ export function isIPv6String(ip: string | undefined): boolean {
 export function canonicalIP(ip: string): string {
   const family = parseIP(ip);
   if (family === 4) return ip.split('.').map((o) => String(Number(o))).join('.');
-  if (family !== 6) return ip;
+  // A zone (fe80::1%eth0) is no address Go parses: left as it is.
+  if (family !== 6 || ip.includes('%')) return ip;
   const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
   if (!mapped) return host;

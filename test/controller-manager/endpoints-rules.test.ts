@@ -328,6 +328,8 @@ describe('pod changes and trigger times', () => {
     assert.equal(canonicalIP('010.001.0.9'), '10.1.0.9');
     assert.equal(canonicalIP('FD00:0:0::0001'), 'fd00::1');
     assert.equal(canonicalIP('::ffff:10.1.2.3'), '10.1.2.3');
+    assert.equal(canonicalIP('fe80::1%eth0'), 'fe80::1%eth0');
+    assert.equal(canonicalIP('not-an-ip'), 'not-an-ip');
   });
 });
 
@@ -478,6 +480,22 @@ describe('EndpointSlice reconciler', () => {
     const v6 = reconcile(input(seven, stored, { service: service({ ipFamilies: ['IPv6'] }) }));
     assert.deepEqual(v6.delete.map((s) => s.metadata.name).sort(), stored.map((s) => s.metadata.name).sort());
     assert.equal(v6.update.length + v6.create.length, 1);
+  });
+});
+
+describe('bad input', () => {
+  it('never throws: odd IPs, missing fields, ports without numbers', () => {
+    const odd = [pod('p1', { ip: 'fe80::1%eth0' }), pod('p2', { ip: 'garbage' }), pod('p3')];
+    odd[2].status!.podIPs = [null as unknown as { ip: string }, { ip: 42 as unknown as string }, { ip: '10.0.0.3' }];
+    const bare = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'ns', labels: { app: 'web' } } } as Pod;
+    const svc = service({ ports: [{ port: 80 } as never, { name: 'x', port: 81, targetPort: { weird: true } as never }] });
+    for (const s of [svc, service({ ipFamilies: ['Banana'] as never, clusterIP: 'None' }), service({ ports: undefined })]) {
+      const pods = [...odd, bare];
+      assert.doesNotThrow(() => computeSubsets(s, pods));
+      assert.doesNotThrow(() => reconcile(input(pods, [], { service: s })));
+    }
+    // p3's null and numeric podIPs are skipped; (like Go, anything not IPv6 counts as IPv4: the apiserver stores no invalid pod IP).
+    assert.deepEqual(ips(computeSubsets(service(), odd).subsets[0].addresses), ['10.0.0.3', 'garbage']);
   });
 });
 
