@@ -1,6 +1,7 @@
 // kube-apiserver: parses flags, starts the server, stops cleanly on SIGTERM/SIGINT.
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
+import { runComponent } from '../client/signals.js';
 import { startApiServer } from './server.js';
 
 /** An int64 flag value, as pflag parses it (strconv.ParseInt's refusal otherwise). */
@@ -39,7 +40,7 @@ const tolerations = program.opts<{ defaultNotReadyTolerationSeconds: number; def
 const log = pino({ name: 'kube-apiserver', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
 const seconds = (v: string | undefined): number => Number(v) * 1000;
 
-try {
+await runComponent(log, 'kube-apiserver', async () => {
   const server = await startApiServer({
     etcdServers: String(o.etcdServers).split(','),
     bindAddress: String(o.bindAddress),
@@ -65,18 +66,5 @@ try {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(o.portFile, JSON.stringify({ securePort: server.securePort, port: server.insecurePort }));
   }
-  const stop = (signal: string): void => {
-    log.info({ signal }, 'shutting down');
-    server.close().then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      log.flush();
-      process.exit(1);
-    });
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-} catch (err) {
-  log.fatal({ err }, 'kube-apiserver failed to start');
-  log.flush();
-  process.exit(1);
-}
+  return () => server.close();
+});

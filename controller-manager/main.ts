@@ -1,7 +1,8 @@
 // kube-controller-manager: parses flags, serves /healthz and /metrics, and while it
 // holds the kube-controller-manager Lease runs one leadership term: shared informers,
 // the enabled controllers, their event recorders. Losing the Lease ends the term
-// (everything in it stops) and it campaigns again; SIGTERM/SIGINT end the process.
+// (everything in it stops) and it campaigns again; SIGTERM/SIGINT end the process
+// (client/signals.ts), releasing the Lease.
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -12,6 +13,7 @@ import { realClock } from '../client/clock.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
+import { runComponent } from '../client/signals.js';
 import { COMMON_FLAGS, CONTROLLERS, enabledControllers } from './controllers.js';
 import { startHealthServer } from './health-server.js';
 import { createControllerMetrics } from './metrics.js';
@@ -54,7 +56,7 @@ const o = program.opts<Record<string, string | boolean | undefined>>();
 const log = pino({ name: 'kube-controller-manager', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
 const str = (k: string): string => String(o[k]);
 
-try {
+await runComponent(log, 'kube-controller-manager', async (signal) => {
   const controllers = enabledControllers(str('controllers').split(','));
   const options = new ControllerOptions(new Map(flagDefs.map((f) => [f.name, String(o[camel(f.name)] === true ? 'true' : o[camel(f.name)])])));
   const leaderElect = o.leaderElect !== false && o.leaderElect !== 'false';
@@ -64,27 +66,25 @@ try {
   const eventRest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager/events' });
   const metrics = createControllerMetrics();
   const identity = `${hostname()}_${randomUUID()}`;
-  const ac = new AbortController();
-  let elector: LeaderElector | undefined;
   const health = await startHealthServer({
     address: str('bindAddress'), port: Number(str('port')), registry: metrics.registry, log: log.child({ component: 'health' }),
   });
   if (o.portFile) await writeFile(str('portFile'), JSON.stringify({ port: health.port }));
-  const term = (signal: AbortSignal): Promise<void> =>
-    runTerm({ rest, eventRest, controllers, options, metrics, clock: realClock, log, signal });
+  const term = (termSignal: AbortSignal): Promise<void> =>
+    runTerm({ rest, eventRest, controllers, options, metrics, clock: realClock, log, signal: termSignal });
   let running: Promise<unknown>;
   if (leaderElect) {
-    elector = new LeaderElector({
+    const elector = new LeaderElector({
       rest: leaseRest, identity,
       namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
       leaseDurationMs: parseDurationFlag(str('leaderElectLeaseDuration')),
       renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
       retryPeriodMs: parseDurationFlag(str('leaderElectRetryPeriod')),
       logger: log.child({ component: 'leader-election' }),
-      onStartedLeading: (signal) => {
+      onStartedLeading: (leading) => {
         log.info({ identity }, 'started leading');
         metrics.leader.set({ name: 'kube-controller-manager' }, 1);
-        return term(signal);
+        return term(leading);
       },
       onStoppedLeading: () => {
         metrics.leader.set({ name: 'kube-controller-manager' }, 0);
@@ -92,30 +92,14 @@ try {
       },
       onNewLeader: (leader) => { if (leader !== identity) log.info({ leader }, 'new leader elected'); },
     });
-    running = elector.run(ac.signal);
+    running = elector.run(signal);
   } else {
-    running = term(ac.signal);
+    running = term(signal);
   }
   log.info({ identity, leaderElect, controllers: controllers.map((c) => c.name), port: health.port }, 'kube-controller-manager started');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    ac.abort();
-    Promise.allSettled([running])
-      .then(() => Promise.all([health.close(), rest.close(), leaseRest.close(), eventRest.close()]))
-      .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        log.flush();
-        process.exit(1);
-      });
+  return async () => {
+    await Promise.allSettled([running]);
+    await Promise.all([health.close(), rest.close(), leaseRest.close(), eventRest.close()]);
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-} catch (err) {
-  log.fatal({ err }, 'kube-controller-manager failed to start');
-  log.flush();
-  process.exit(1);
-}
+});

@@ -2,6 +2,7 @@
 // on it, their event recorders; each controller starts once the informers it reads
 // have synced (kube-controller-manager's WaitForNamedCacheSync); all stop when the
 // term's signal aborts. A term that ends (the Lease lost) leaves nothing running.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../client/clock.js';
 import { EventRecorder } from '../client/event-recorder.js';
@@ -32,6 +33,8 @@ const EVENT_QPS = 20;
 const EVENT_BURST = 30;
 
 export async function runTerm(t: TermOptions): Promise<void> {
+  // Every informer, queue runner and timer of the term listens on its signal.
+  setMaxListeners(0, t.signal);
   const informers = new SharedInformerFactory(t.rest, { log: t.log.child({ component: 'informers' }) });
   const recorders = new Map<string, EventRecorder>();
   const base: Omit<ControllerContext, 'informers'> = {

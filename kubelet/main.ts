@@ -3,6 +3,7 @@
 import { networkInterfaces } from 'node:os';
 import { Command } from 'commander';
 import { pino } from 'pino';
+import { runComponent } from '../client/signals.js';
 import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
@@ -49,7 +50,7 @@ function defaultNodeIP(): string {
   return '127.0.0.1';
 }
 
-try {
+await runComponent(log, 'kubelet', async (signal) => {
   if (!o.nodeName) throw new Error('--node-name is required (or HOSTNAME)');
   const nodeName = o.nodeName.toLowerCase();
   const nodeIP = o.nodeIp ?? defaultNodeIP();
@@ -62,7 +63,6 @@ try {
   if (o.capacityMemory) capacity.memory = o.capacityMemory;
   const machine = await readMachineInfo({ rootDir: o.rootDir, capacity, maxPods: Number(o.maxPods) });
   const recorder = new EventRecorder({ rest, component: 'kubelet', host: nodeName, logger: log.child({ component: 'events' }) });
-  const ac = new AbortController();
   const pods = new PodManager({
     rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir),
     crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, syncFrequencyMs: parseDurationFlag(String(o.syncFrequency)),
@@ -76,30 +76,15 @@ try {
     nodeStatusUpdateFrequencyMs: Number(o.nodeStatusUpdateFrequency) * 1000, recorder, logger: log.child({ component: 'node-status' }),
   });
   const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
-  const loops = [status.run(ac.signal), lease.run(ac.signal), pods.run(ac.signal)];
+  const loops = [status.run(signal), lease.run(signal), pods.run(signal)];
   log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork }, 'kubelet started');
   const missing = missingNodeFlags();
   if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (kubelet/node-flags.ts); it will use more memory');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down; pods keep running');
-    ac.abort();
-    Promise.allSettled(loops)
-      .then(() => server.close())
-      .then(() => recorder.close(2000))
-      .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        log.flush();
-        process.exit(1);
-      });
+  return async () => {
+    log.info('pods keep running');
+    await Promise.allSettled(loops);
+    await server.close();
+    await recorder.close(2000);
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-} catch (err) {
-  log.fatal({ err }, 'kubelet failed to start');
-  log.flush();
-  process.exit(1);
-}
+});

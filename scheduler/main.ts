@@ -12,6 +12,7 @@ import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
+import { runComponent } from '../client/signals.js';
 import { DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
 import { Scheduler } from './scheduler.js';
 
@@ -46,7 +47,7 @@ const o = program.opts<Record<string, string | boolean | undefined>>();
 const log = pino({ name: 'kube-scheduler', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
 const str = (k: string): string => String(o[k]);
 
-try {
+await runComponent(log, 'kube-scheduler', async (signal) => {
   const leaderElect = o.leaderElect !== false && o.leaderElect !== 'false';
   const profile: ProfileConfig = o.config ? (parseYaml(readFileSync(str('config'), 'utf8')) as ProfileConfig) ?? {} : {};
   // A name given in --config wins over the flag's default, not over an explicit flag.
@@ -66,31 +67,10 @@ try {
     rest: eventRest, component: schedulerName, logger: log.child({ component: 'events' }), qps: EVENT_QPS, burst: EVENT_BURST, writers: EVENT_WRITERS,
   });
   const scheduler = new Scheduler({ rest, recorder, log: log.child({ component: 'scheduler' }), schedulerName, profile });
-  const ac = new AbortController();
-  let running: Promise<unknown>[] = [];
-  let stopping = false;
-  // Registered before the caches sync, so a signal during startup also stops cleanly.
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    ac.abort();
-    Promise.allSettled(running)
-      .then(() => recorder.close(2000))
-      .then(() => Promise.all([rest.close(), leaseRest.close(), eventRest.close()]))
-      .then(() => { log.flush(); process.exit(0); }, (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        log.flush();
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-
-  const informers = await scheduler.start(ac.signal);
-  running.push(informers.done);
-  if (ac.signal.aborted) {
-    // Stopped while syncing: stop() is already waiting.
+  const informers = await scheduler.start(signal);
+  let running: Promise<unknown>[] = [informers.done];
+  if (signal.aborted) {
+    // Stopped while syncing: nothing else to start.
   } else if (leaderElect) {
     // Informers run on the standby too, so a takeover starts from warm caches.
     const elector = new LeaderElector({
@@ -100,20 +80,21 @@ try {
       renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
       retryPeriodMs: parseDurationFlag(str('leaderElectRetryPeriod')),
       logger: log.child({ component: 'leader-election' }),
-      onStartedLeading: (signal) => {
+      onStartedLeading: (leading) => {
         log.info({ identity }, 'started leading');
-        return scheduler.runLoop(signal);
+        return scheduler.runLoop(leading);
       },
       onStoppedLeading: () => log.info({ identity }, 'stopped leading'),
       onNewLeader: (leader) => { if (leader !== identity) log.info({ leader }, 'new leader elected'); },
     });
-    running = [...running, elector.run(ac.signal)];
+    running = [...running, elector.run(signal)];
   } else {
-    running = [...running, scheduler.runLoop(ac.signal)];
+    running = [...running, scheduler.runLoop(signal)];
   }
   log.info({ identity, schedulerName, leaderElect }, 'kube-scheduler started');
-} catch (err) {
-  log.fatal({ err }, 'kube-scheduler failed to start');
-  log.flush();
-  process.exit(1);
-}
+  return async () => {
+    await Promise.allSettled(running);
+    await recorder.close(2000);
+    await Promise.all([rest.close(), leaseRest.close(), eventRest.close()]);
+  };
+});
