@@ -15,6 +15,8 @@ export const garbageCollectorDescriptor: ControllerDescriptor = {
   flags: [
     { name: 'concurrent-gc-syncs', kind: 'int', default: '20', description: 'The number of garbage collector workers that are allowed to sync concurrently.' },
     { name: 'enable-garbage-collector', kind: 'bool', default: 'true', description: 'Enables the generic garbage collector. MUST be synced with the corresponding flag of the kube-apiserver.' },
+    // Ours: a constant in kube-controller-manager (the 30 s garbageCollector.Sync period).
+    { name: 'gc-discovery-sync-period', kind: 'duration', default: '30s', description: 'How often the garbage collector re-reads discovery to watch resource kinds added or removed since' },
   ],
   create(ctx): Controller {
     const log = ctx.log.child({ controller: NAME });
@@ -35,6 +37,7 @@ export const garbageCollectorDescriptor: ControllerDescriptor = {
       informerFor: (ri) => ctx.informers.informer(ri),
       clock: ctx.clock, log, metrics: ctx.metrics,
       workers: ctx.options.int('concurrent-gc-syncs'),
+      syncPeriodMs: ctx.options.duration('gc-discovery-sync-period'),
     });
   },
 };
