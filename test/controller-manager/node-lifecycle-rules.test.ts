@@ -14,52 +14,19 @@ import type { Lease } from '../../api/types/coordination.js';
 import type { Node, NodeCondition, ObjectReference, Pod, PodCondition, PodStatus, Taint, Toleration } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { FakeClock } from '../../client/clock.js';
-import { Indexer } from '../../client/indexer.js';
-import { keyOf, type EventHandler, type Indexers } from '../../client/informer.js';
+import { keyOf } from '../../client/informer.js';
 import type { NodeLifecycleClient } from '../../controller-manager/node-lifecycle/client.js';
 import { NodeLifecycleController, type NodeLifecycleOptions } from '../../controller-manager/node-lifecycle/controller.js';
 import { computeZoneState, zoneKey, zoneQps } from '../../controller-manager/node-lifecycle/zones.js';
 import { byEvictionAndCreation, PodGCController, type PodGCClient } from '../../controller-manager/pod-gc/controller.js';
 import { evictionPlan, TaintEvictionController, type TaintEvictionClient } from '../../controller-manager/taint-eviction/controller.js';
+import { FakeCache } from '../harness/fake-cache.js';
 
 const log = pino({ level: 'silent' });
 const T0 = Date.UTC(2026, 0, 1);
 
 // ---------------------------------------------------------------- fakes
 
-/** The informer surface controllers use, over the real Indexer; set/remove tell handlers at once. */
-class FakeCache<T extends KubeObject> {
-  private readonly cache = new Indexer<T>();
-  private readonly handlers = new Set<EventHandler<T>>();
-  private rv = 0;
-
-  get(namespace: string, name: string): T | undefined { return this.cache.get(namespace ? `${namespace}/${name}` : name); }
-  getByKey(key: string): T | undefined { return this.cache.get(key); }
-  list(): T[] { return this.cache.list(); }
-  byIndex(index: string, value: string): T[] { return this.cache.byIndex(index, value); }
-  addIndexers(indexers: Indexers<T>): void {
-    const fresh = Object.fromEntries(Object.entries(indexers).filter(([name]) => !this.cache.hasIndex(name)));
-    this.cache.addIndexers(fresh);
-  }
-  addEventHandler(h: EventHandler<T>): () => void {
-    this.handlers.add(h);
-    return () => this.handlers.delete(h);
-  }
-
-  /** Stores a copy (a new resourceVersion) and tells handlers, as a watch event would. */
-  set(obj: T): T {
-    const copy = structuredClone(obj);
-    copy.metadata.resourceVersion = String(++this.rv);
-    const old = this.cache.set(keyOf(copy), copy);
-    for (const h of this.handlers) (old ? h.update?.(old, copy) : h.add?.(copy));
-    return copy;
-  }
-
-  remove(key: string): void {
-    const old = this.cache.delete(key);
-    if (old) for (const h of this.handlers) h.delete?.(old);
-  }
-}
 
 interface Recorded { ref: ObjectReference; type: string; reason: string; message: string }
 

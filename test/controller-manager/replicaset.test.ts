@@ -12,8 +12,6 @@ import type { ReplicaSet, ReplicaSetStatus } from '../../api/types/apps.js';
 import type { ObjectReference, Pod, ReplicationController } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { FakeClock } from '../../client/clock.js';
-import { Indexer, keyOf } from '../../client/indexer.js';
-import type { EventHandler } from '../../client/informer.js';
 import type { WorkQueue } from '../../client/work-queue.js';
 import { PodControllerRefManager } from '../../controller-manager/controller-ref-manager.js';
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS, UIDTrackingControllerExpectations } from '../../controller-manager/expectations.js';
@@ -24,40 +22,10 @@ import { replicaSetKind, type ReplicaSetKind } from '../../controller-manager/re
 import { replicationControllerKind } from '../../controller-manager/replicaset/replication-controller.js';
 import { calculateStatus, nextAvailabilityCheck } from '../../controller-manager/replicaset/status.js';
 import { slowStartBatch } from '../../controller-manager/replicaset/sync.js';
+import { FakeCache } from '../harness/fake-cache.js';
 
 // ---------------------------------------------------------------- fakes
 
-/** An informer cache the test fills; add/update/remove notify handlers at once, as the Informer does. */
-class FakeCache<T extends KubeObject> {
-  private readonly store = new Indexer<T>();
-  private readonly handlers: EventHandler<T>[] = [];
-
-  addEventHandler(h: EventHandler<T>): () => void {
-    this.handlers.push(h);
-    return () => undefined;
-  }
-  get(namespace: string, name: string): T | undefined { return this.store.get(namespace ? `${namespace}/${name}` : name); }
-  getByKey(key: string): T | undefined { return this.store.get(key); }
-  listByNamespace(namespace: string): T[] { return this.store.listByNamespace(namespace); }
-  byIndex(index: string, value: string): T[] { return this.store.byIndex(index, value); }
-  addIndexers(indexers: Parameters<Indexer<T>['addIndexers']>[0]): void { this.store.addIndexers(indexers); }
-
-  /** Stores obj without telling anyone (the cache as it was before the controller started). */
-  fill(...objs: T[]): void { for (const o of objs) this.store.set(keyOf(o), o); }
-  add(obj: T): void {
-    this.store.set(keyOf(obj), obj);
-    for (const h of this.handlers) h.add?.(obj);
-  }
-  update(obj: T): void {
-    const old = this.store.set(keyOf(obj), obj) as T;
-    for (const h of this.handlers) h.update?.(old, obj);
-  }
-  /** Removes obj; the handlers get last (the last state known, as after a relist) or obj. */
-  remove(obj: T, last: T = obj): void {
-    this.store.delete(keyOf(obj));
-    for (const h of this.handlers) h.delete?.(last);
-  }
-}
 
 /** The status writes the controller made, and the object an uncached GET returns. */
 class FakeStatusClient<T extends KubeObject> {
