@@ -12,9 +12,9 @@ import { pino } from 'pino';
 import { notFound } from '../../api/errors.js';
 import type { Endpoints, EndpointSubset, Node, Pod, Service } from '../../api/types/core.js';
 import type { EndpointSlice } from '../../api/types/discovery.js';
-import type { KubeObject, List, WatchEvent } from '../../api/types/meta.js';
+import type { KubeObject } from '../../api/types/meta.js';
 import { FakeClock } from '../../client/clock.js';
-import { Informer, type ListerWatcher } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
 import { EndpointsController } from '../../controller-manager/endpoints/controller.js';
 import {
   computeSubsets, endpointsToWrite, MAX_CAPACITY, OVER_CAPACITY, repackSubsets, truncateSubsets,
@@ -25,6 +25,7 @@ import { CONTROLLER_QUALIFIED_NAME, LABEL_MANAGED_BY, reconcile, type ReconcileI
 import {
   canonicalIP, findPort, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano, servicesToUpdateOnPodChange, TriggerTimeTracker,
 } from '../../controller-manager/endpointslice/util.js';
+import { filledInformer, sendEvent } from '../harness/filled-informer.js';
 
 const silent = pino({ level: 'silent' });
 const CREATED = '2026-01-01T00:00:00Z';
@@ -504,44 +505,12 @@ describe('bad input', () => {
 const stops: AbortController[] = [];
 after(() => { for (const s of stops) s.abort(); });
 
-/** Watch events the test sends to the informers it filled. */
-const feeds = new Map<Informer<KubeObject>, (ev: WatchEvent<KubeObject>) => void>();
-
-/**
- * An Informer whose cache holds items: a ListerWatcher that lists them, then streams
- * what the test sends with send(informer, event) until the file ends.
- */
-async function filled<T extends KubeObject>(items: T[]): Promise<Informer<T>> {
-  const queued: WatchEvent<T>[] = [];
-  let wake = (): void => undefined;
-  const lw: ListerWatcher<T> = {
-    listAll: async () => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '10' }, items: structuredClone(items) }) as List<T>,
-    watch: (_ns, _o, signal) => ({
-      async *[Symbol.asyncIterator]() {
-        while (!signal?.aborted) {
-          const ev = queued.shift();
-          if (ev) yield ev;
-          else await new Promise<void>((resolve) => { wake = resolve; signal?.addEventListener('abort', () => resolve(), { once: true }); });
-        }
-      },
-    }),
-  };
-  const inf = new Informer<T>(lw, { log: silent });
+const filled = <T extends KubeObject>(items: T[]): Promise<Informer<T>> => {
   const stop = new AbortController();
   stops.push(stop);
-  void inf.run(stop.signal);
-  await inf.waitForSync();
-  feeds.set(inf as unknown as Informer<KubeObject>, (ev) => { queued.push(ev as WatchEvent<T>); wake(); });
-  return inf;
-}
-
-/** Sends a watch event to a filled informer and waits until its handlers have run. */
-async function send<T extends KubeObject>(inf: Informer<T>, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): Promise<void> {
-  feeds.get(inf as unknown as Informer<KubeObject>)?.(structuredClone({ type, object: obj }) as WatchEvent<KubeObject>);
-  const rv = obj.metadata.resourceVersion;
-  for (let i = 0; i < 100 && inf.lastSyncResourceVersion() !== rv; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(inf.lastSyncResourceVersion(), rv, 'the informer applied the event');
-}
+  return filledInformer(items, stop.signal);
+};
+const send = sendEvent;
 
 /** A client that records each write and answers as the apiserver would. */
 class RecordingClient<T extends KubeObject> {
