@@ -10,9 +10,9 @@ import { endpointSliceControllerDescriptor } from './endpointslice/controller.js
 import { namespaceControllerDescriptor } from './namespace/index.js';
 import { garbageCollectorDescriptor } from './garbage-collector/index.js';
 import { deploymentControllerDescriptor } from './deployment/controller.js';
-import { nodeLifecycleController } from './node-lifecycle/index.js';
-import { taintEvictionController } from './taint-eviction/index.js';
-import { podGCController } from './pod-gc/index.js';
+import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
+import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
+import { podGCControllerDescriptor } from './pod-gc/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -33,9 +33,9 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   namespaceControllerDescriptor,
   garbageCollectorDescriptor,
   deploymentControllerDescriptor,
-  nodeLifecycleController,
-  taintEvictionController,
-  podGCController,
+  nodeLifecycleControllerDescriptor,
+  taintEvictionControllerDescriptor,
+  podGCControllerDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */

@@ -7,7 +7,7 @@ import type { ControllerDescriptor } from '../controllers.js';
 import { restNodeLifecycleClient } from './client.js';
 import { EVENT_SOURCE, NAME, NodeLifecycleController } from './controller.js';
 
-export const nodeLifecycleController: ControllerDescriptor = {
+export const nodeLifecycleControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['nodelifecycle'],
   flags: [

@@ -24,7 +24,7 @@ export function restPodGCClient(rest: RestClient): PodGCClient {
   };
 }
 
-export const podGCController: ControllerDescriptor = {
+export const podGCControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['podgc'],
   flags: [

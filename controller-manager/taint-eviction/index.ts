@@ -17,7 +17,7 @@ export function restTaintEvictionClient(rest: RestClient): TaintEvictionClient {
   };
 }
 
-export const taintEvictionController: ControllerDescriptor = {
+export const taintEvictionControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: [],
   flags: [],
