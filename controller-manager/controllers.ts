@@ -27,15 +27,10 @@ export interface ControllerDescriptor {
 
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
-  endpointsControllerDescriptor,
-  replicaSetControllerDescriptor, replicationControllerDescriptor,
-  endpointSliceControllerDescriptor,
-  namespaceControllerDescriptor,
-  garbageCollectorDescriptor,
-  deploymentControllerDescriptor,
-  nodeLifecycleControllerDescriptor,
-  taintEvictionControllerDescriptor,
-  podGCControllerDescriptor,
+  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor,
+  endpointsControllerDescriptor, endpointSliceControllerDescriptor,
+  nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
+  namespaceControllerDescriptor, garbageCollectorDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */
