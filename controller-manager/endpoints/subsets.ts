@@ -5,7 +5,8 @@
 // the decision whether the stored object needs a write at all.
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from '../../api/types/core.js';
 import { isPodReady } from '../../api/helpers/pod.js';
-import { dumpEndpointPort, dumpEndpointSubset, md5Hex, sortByHash } from '../endpointslice/go-hash.js';
+import { dumpEndpointPort, dumpEndpointSubset } from '../endpointslice/go-hash.js';
+import { md5Hex, sortByHash } from '../go-spew.js';
 import {
   compare, findPort, HEADLESS_LABEL, isIPv6String, isServiceIPSet, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano,
   shouldPodBeInEndpoints, shouldSetHostname,
@@ -166,7 +167,7 @@ export function compareAddresses(a: EndpointAddress, b: EndpointAddress): number
 
 /**
  * SortSubsets: addresses by IP and uid, ports and then subsets by the md5 of their
- * Go dump (go-hash.ts). Returns new arrays; the input is not changed.
+ * Go dump (../go-spew.ts). Returns new arrays; the input is not changed.
  */
 export function sortSubsets(subsets: readonly EndpointSubset[]): EndpointSubset[] {
   const sorted = subsets.map((ss) => ({

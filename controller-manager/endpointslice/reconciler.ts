@@ -10,7 +10,8 @@ import { newControllerRef } from '../../api/helpers/owner-refs.js';
 import type { Pod, Service } from '../../api/types/core.js';
 import { parseIP } from '../../api/validation/names.js';
 import { LABEL_SERVICE_NAME, type AddressType, type Endpoint, type EndpointPort, type EndpointSlice } from '../../api/types/discovery.js';
-import { dumpSlicePort, fnv128aHex, sortByHash } from './go-hash.js';
+import { fnv128aHex, sortByHash } from '../go-spew.js';
+import { dumpSlicePort } from './go-hash.js';
 import {
   canonicalIP, findPort, HEADLESS_LABEL, isIPv6String, isServiceIPSet, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano,
   shouldPodBeInEndpoints, shouldSetHostname, ZONE_LABEL, type NodeGetter,

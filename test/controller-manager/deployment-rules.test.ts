@@ -14,7 +14,8 @@ import type { KubeObject } from '../../api/types/meta.js';
 import { FakeClock } from '../../client/clock.js';
 import type { Informer } from '../../client/informer.js';
 import { DeploymentController } from '../../controller-manager/deployment/controller.js';
-import { computeHash, fnv32a, goParseQuantity, safeEncodeString, templateRepr } from '../../controller-manager/deployment/hash.js';
+import { computeHash, safeEncodeString, templateRepr } from '../../controller-manager/deployment/hash.js';
+import { fnv32a, goParseQuantity } from '../../controller-manager/go-spew.js';
 import { oldPodsRunning } from '../../controller-manager/deployment/recreate.js';
 import { calculateStatus, type DeploymentClient } from '../../controller-manager/deployment/sync.js';
 import {

@@ -20,11 +20,12 @@ import {
   computeSubsets, endpointsToWrite, MAX_CAPACITY, OVER_CAPACITY, repackSubsets, truncateSubsets,
 } from '../../controller-manager/endpoints/subsets.js';
 import { EndpointSliceController } from '../../controller-manager/endpointslice/controller.js';
-import { dumpEndpointPort, dumpEndpointSubset, dumpSlicePort, fnv128aHex } from '../../controller-manager/endpointslice/go-hash.js';
+import { dumpEndpointPort, dumpEndpointSubset, dumpSlicePort } from '../../controller-manager/endpointslice/go-hash.js';
 import { CONTROLLER_QUALIFIED_NAME, LABEL_MANAGED_BY, reconcile, type ReconcileInput } from '../../controller-manager/endpointslice/reconciler.js';
 import {
   canonicalIP, findPort, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano, servicesToUpdateOnPodChange, TriggerTimeTracker,
 } from '../../controller-manager/endpointslice/util.js';
+import { fnv128aHex } from '../../controller-manager/go-spew.js';
 import { filledInformer, sendEvent } from '../harness/filled-informer.js';
 
 const silent = pino({ level: 'silent' });

@@ -1,11 +1,15 @@
-// The Go layout of core/v1 PodTemplateSpec and every type it reaches, as k8s.io/api and
-// k8s.io/apimachinery v0.32.0 (Kubernetes 1.32) declare them: for each struct its fields in
-// declaration order as `GoName:jsonName:GoType` (an empty jsonName is an inlined embedded
-// struct), and the named non-struct types with what they are made of. Kubernetes' ComputeHash
-// prints the Go value of a template with go-spew (field order, Go type names, nil pointers and
-// nil slices all show), so hashing a template the way kube-controller-manager does needs the
-// exact layout, not just the JSON. A field added in a later release changes every hash, which
-// is why this names its version. Data only; go-value.ts reads it.
+// The Go layout of the API types the controller manager hashes as Kubernetes does, as
+// k8s.io/api and k8s.io/apimachinery v0.32.0 (Kubernetes 1.32) declare them: core/v1
+// PodTemplateSpec and every type it reaches (ComputeHash), core/v1 EndpointSubset and
+// EndpointPort (SortSubsets) and discovery/v1 EndpointPort (NewPortMapKey). For each struct
+// its fields in declaration order as `GoName:jsonName:GoType` (an empty jsonName is an
+// inlined embedded struct), and the named non-struct types with what they are made of.
+// Kubernetes prints these Go values with go-spew before hashing (field order, Go type names,
+// nil pointers and nil slices all show), so the hash needs the exact layout, not just the
+// JSON. A field added in a later release changes every hash, which is why this names its
+// version. A type is keyed by its name as reflect prints it ("v1.Probe"); where two packages
+// share a name the key carries the package path ("discovery/v1.EndpointPort"), which is
+// not printed. Data only; go-spew.ts reads it.
 
 /** The Kubernetes release whose types these are. */
 export const GO_TYPES_VERSION = 'v1.32.0';
@@ -121,6 +125,12 @@ export const GO_STRUCTS: Record<string, string> = {
   'v1.PodResourceClaim': 'Name:name:string ResourceClaimName:resourceClaimName:*string ResourceClaimTemplateName:resourceClaimTemplateName:*string',
   'v1.PodSpec': 'Volumes:volumes:[]v1.Volume InitContainers:initContainers:[]v1.Container Containers:containers:[]v1.Container EphemeralContainers:ephemeralContainers:[]v1.EphemeralContainer RestartPolicy:restartPolicy:v1.RestartPolicy TerminationGracePeriodSeconds:terminationGracePeriodSeconds:*int64 ActiveDeadlineSeconds:activeDeadlineSeconds:*int64 DNSPolicy:dnsPolicy:v1.DNSPolicy NodeSelector:nodeSelector:map[string]string ServiceAccountName:serviceAccountName:string DeprecatedServiceAccount:serviceAccount:string AutomountServiceAccountToken:automountServiceAccountToken:*bool NodeName:nodeName:string HostNetwork:hostNetwork:bool HostPID:hostPID:bool HostIPC:hostIPC:bool ShareProcessNamespace:shareProcessNamespace:*bool SecurityContext:securityContext:*v1.PodSecurityContext ImagePullSecrets:imagePullSecrets:[]v1.LocalObjectReference Hostname:hostname:string Subdomain:subdomain:string Affinity:affinity:*v1.Affinity SchedulerName:schedulerName:string Tolerations:tolerations:[]v1.Toleration HostAliases:hostAliases:[]v1.HostAlias PriorityClassName:priorityClassName:string Priority:priority:*int32 DNSConfig:dnsConfig:*v1.PodDNSConfig ReadinessGates:readinessGates:[]v1.PodReadinessGate RuntimeClassName:runtimeClassName:*string EnableServiceLinks:enableServiceLinks:*bool PreemptionPolicy:preemptionPolicy:*v1.PreemptionPolicy Overhead:overhead:v1.ResourceList TopologySpreadConstraints:topologySpreadConstraints:[]v1.TopologySpreadConstraint SetHostnameAsFQDN:setHostnameAsFQDN:*bool OS:os:*v1.PodOS HostUsers:hostUsers:*bool SchedulingGates:schedulingGates:[]v1.PodSchedulingGate ResourceClaims:resourceClaims:[]v1.PodResourceClaim Resources:resources:*v1.ResourceRequirements',
   'v1.PodTemplateSpec': 'ObjectMeta:metadata:v1.ObjectMeta Spec:spec:v1.PodSpec',
+  // core/v1 Endpoints' subsets (SortSubsets) and discovery/v1 EndpointSlice ports (NewPortMapKey).
+  'v1.ObjectReference': 'Kind:kind:string Namespace:namespace:string Name:name:string UID:uid:types.UID APIVersion:apiVersion:string ResourceVersion:resourceVersion:string FieldPath:fieldPath:string',
+  'v1.EndpointAddress': 'IP:ip:string Hostname:hostname:string NodeName:nodeName:*string TargetRef:targetRef:*v1.ObjectReference',
+  'v1.EndpointPort': 'Name:name:string Port:port:int32 Protocol:protocol:v1.Protocol AppProtocol:appProtocol:*string',
+  'v1.EndpointSubset': 'Addresses:addresses:[]v1.EndpointAddress NotReadyAddresses:notReadyAddresses:[]v1.EndpointAddress Ports:ports:[]v1.EndpointPort',
+  'discovery/v1.EndpointPort': 'Name:name:*string Protocol:protocol:*v1.Protocol Port:port:*int32 AppProtocol:appProtocol:*string',
 };
 
 /** Named non-struct types to their underlying type. */
