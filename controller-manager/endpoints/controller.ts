@@ -119,16 +119,18 @@ export class EndpointsController implements Controller {
     }
     if (!managesEndpointsOf(svc)) return;
     const pods = podsForService(svc, this.o.pods.listByNamespace(namespace));
-    // Computed on every sync, written or not, so the tracker's state stays current.
-    const triggerTime = this.triggerTimes.compute(svc, pods);
+    const trigger = this.triggerTimes.compute(svc, pods);
     const { subsets, ready, notReady } = computeSubsets(svc, pods);
     const current = this.o.endpoints.get(namespace, name);
     if (current && this.staleEndpoints.isStale(current)) {
       this.waitingForCache.add(key);
       throw new Error(`endpoints informer cache is out of date, resource version ${current.metadata.resourceVersion} already processed for endpoints ${key}`);
     }
-    const write = endpointsToWrite(svc, subsets, current, triggerTime);
-    if (!write) return;
+    const write = endpointsToWrite(svc, subsets, current, trigger.time);
+    if (!write) {
+      trigger.commit();
+      return;
+    }
     this.log.debug({ service: key, readyEndpoints: ready, notreadyEndpoints: notReady }, 'update endpoints');
     try {
       if (write.verb === 'create') {
@@ -137,6 +139,7 @@ export class EndpointsController implements Controller {
         const updated = await this.o.client.update(namespace, write.endpoints);
         if (current && updated.metadata.resourceVersion !== current.metadata.resourceVersion) this.staleEndpoints.markStale(current);
       }
+      trigger.commit();
     } catch (err) {
       // A namespace being deleted refuses new content for good: nothing to retry.
       if (write.verb === 'create' && err instanceof StatusError && err.code === 403

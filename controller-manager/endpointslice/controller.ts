@@ -151,10 +151,10 @@ export class EndpointSliceController implements Controller {
       this.waitingForCache.add(key);
       throw new Error('EndpointSlice informer cache is out of date');
     }
-    const triggerTime = this.triggerTimes.compute(svc, pods);
+    const trigger = this.triggerTimes.compute(svc, pods);
     const plan = reconcile({
       service: svc, pods, existingSlices: slices, nodes: (n) => this.o.nodes.get('', n),
-      maxEndpointsPerSlice: this.o.maxEndpointsPerSlice, controllerName: CONTROLLER_QUALIFIED_NAME, triggerTime,
+      maxEndpointsPerSlice: this.o.maxEndpointsPerSlice, controllerName: CONTROLLER_QUALIFIED_NAME, triggerTime: trigger.time,
     });
     const errors = [...plan.errors];
     try {
@@ -165,6 +165,7 @@ export class EndpointSliceController implements Controller {
     if (plan.create.length + plan.update.length + plan.delete.length > 0) {
       this.log.debug({ service: key, created: plan.create.length, updated: plan.update.length, deleted: plan.delete.length, added: plan.added, removed: plan.removed }, 'reconciled endpoint slices');
     }
+    if (!errors.length) trigger.commit();
     if (errors.length) {
       const msg = errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`;
       this.o.recorder.eventf(svc, 'Warning', 'FailedToUpdateEndpointSlices', 'Error updating Endpoint Slices for Service %s/%s: %s', namespace, name, msg);

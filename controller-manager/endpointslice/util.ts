@@ -184,11 +184,16 @@ export function podEventHandler(services: Pick<Informer<Service>, 'listByNamespa
  * gives its creationTimestamp; later, the earliest pod Ready transition or service
  * creation newer than what the previous sync saw. Called once per sync of a service,
  * never concurrently for one service (the WorkQueue guarantees it).
+ *
+ * Unlike Kubernetes' tracker, what a sync saw is remembered only when the sync calls
+ * commit() (its writes succeeded, or none were needed): a sync whose write failed is
+ * retried with the same trigger time instead of none.
  */
 export class TriggerTimeTracker {
   private readonly states = new Map<string, { service: number; pods: Map<string, number> }>();
 
-  compute(svc: Service, pods: readonly Pod[]): number | undefined {
+  /** The trigger time for this sync, and the commit that makes it the last one seen. */
+  compute(svc: Service, pods: readonly Pod[]): { time: number | undefined; commit: () => void } {
     const key = keyOf(svc);
     const state = this.states.get(key);
     let min: number | undefined;
@@ -202,9 +207,9 @@ export class TriggerTimeTracker {
     }
     const svcTime = parseTime(svc.metadata.creationTimestamp);
     if (!Number.isNaN(svcTime) && (state === undefined || svcTime > state.service)) min = min === undefined ? svcTime : Math.min(min, svcTime);
-    this.states.set(key, { service: Number.isNaN(svcTime) ? 0 : svcTime, pods: podTimes });
-    if (!state) return Number.isNaN(svcTime) ? undefined : svcTime;
-    return min;
+    const commit = (): void => { this.states.set(key, { service: Number.isNaN(svcTime) ? 0 : svcTime, pods: podTimes }); };
+    if (!state) return { time: Number.isNaN(svcTime) ? undefined : svcTime, commit };
+    return { time: min, commit };
   }
 
   deleteService(namespace: string, name: string): void {

@@ -321,10 +321,26 @@ describe('pod changes and trigger times', () => {
   it('the trigger time is the service’s creation at first, then the earliest new Ready transition, then nothing', () => {
     const t = new TriggerTimeTracker();
     const svc = service();
-    assert.equal(t.compute(svc, [pod('p1')]), Date.parse(CREATED));
-    assert.equal(t.compute(svc, [pod('p1')]), undefined);
-    assert.equal(t.compute(svc, [pod('p1', { readySince: '2026-01-01T00:05:00Z' }), pod('p2', { readySince: '2026-01-01T00:03:00Z' })]), Date.parse('2026-01-01T00:03:00Z'));
+    const seen = (pods: Pod[]): number | undefined => {
+      const { time, commit } = t.compute(svc, pods);
+      commit();
+      return time;
+    };
+    assert.equal(seen([pod('p1')]), Date.parse(CREATED));
+    assert.equal(seen([pod('p1')]), undefined);
+    assert.equal(seen([pod('p1', { readySince: '2026-01-01T00:05:00Z' }), pod('p2', { readySince: '2026-01-01T00:03:00Z' })]), Date.parse('2026-01-01T00:03:00Z'));
     assert.equal(rfc3339Nano(Date.parse(CREATED)), CREATED);
+  });
+  it('a sync whose write failed (no commit) is retried with the same trigger time, not none', () => {
+    const t = new TriggerTimeTracker();
+    const svc = service();
+    t.compute(svc, [pod('p1')]).commit();
+    const changed = [pod('p1', { readySince: '2026-01-01T00:05:00Z' })];
+    assert.equal(t.compute(svc, changed).time, Date.parse('2026-01-01T00:05:00Z'));
+    const retry = t.compute(svc, changed);
+    assert.equal(retry.time, Date.parse('2026-01-01T00:05:00Z'));
+    retry.commit();
+    assert.equal(t.compute(svc, changed).time, undefined);
   });
   it('canonicalIP prints addresses as Go does', () => {
     assert.equal(canonicalIP('010.001.0.9'), '10.1.0.9');
