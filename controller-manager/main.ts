@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { parseDurationFlag } from '../api/duration.js';
 import { realClock } from '../client/clock.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
+import { addLeaderElectionFlags, leaderElectionEnabled, leaderElectionOptions } from '../client/leader-election-flags.js';
 import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
 import { runComponent } from '../client/signals.js';
@@ -27,12 +27,6 @@ const program = new Command('kube-controller-manager')
   .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
   .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
   .option('--controllers <list>', `controllers to enable: '*' enables all on-by-default controllers, 'foo' enables foo, '-foo' disables foo. All controllers: ${CONTROLLERS.map((c) => c.name).join(', ')}`, '*')
-  .option('--leader-elect [bool]', 'run leader election; only the leader runs controllers', 'true')
-  .option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over an unrenewed lease', '15s')
-  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading', '10s')
-  .option('--leader-elect-retry-period <duration>', 'pause between acquire/renew attempts', '2s')
-  .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
-  .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-controller-manager')
   .option('--bind-address <ip>', 'address of /healthz and /metrics', '127.0.0.1')
   .option('--port <port>', 'port of /healthz and /metrics (0: any free port)', '10257')
   .option('--port-file <file>', 'write {"port"} as JSON to this file once listening (for tests and scripts)')
@@ -51,6 +45,7 @@ for (const f of flagDefs) {
   }));
 }
 
+addLeaderElectionFlags(program, 'runs controllers', 'kube-controller-manager');
 program.parse();
 const o = program.opts<Record<string, string | boolean | undefined>>();
 const log = pino({ name: 'kube-controller-manager', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
@@ -59,7 +54,7 @@ const str = (k: string): string => String(o[k]);
 await runComponent(log, 'kube-controller-manager', async (signal) => {
   const controllers = enabledControllers(str('controllers').split(','));
   const options = new ControllerOptions(new Map(flagDefs.map((f) => [f.name, String(o[camel(f.name)] === true ? 'true' : o[camel(f.name)])])));
-  const leaderElect = o.leaderElect !== false && o.leaderElect !== 'false';
+  const leaderElect = leaderElectionEnabled(o);
   const clientConfig = loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined });
   const rest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager' });
   const leaseRest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager/leader-election' });
@@ -76,10 +71,7 @@ await runComponent(log, 'kube-controller-manager', async (signal) => {
   if (leaderElect) {
     const elector = new LeaderElector({
       rest: leaseRest, identity,
-      namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
-      leaseDurationMs: parseDurationFlag(str('leaderElectLeaseDuration')),
-      renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
-      retryPeriodMs: parseDurationFlag(str('leaderElectRetryPeriod')),
+      ...leaderElectionOptions(o),
       logger: log.child({ component: 'leader-election' }),
       onStartedLeading: (leading) => {
         log.info({ identity }, 'started leading');

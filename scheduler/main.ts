@@ -7,9 +7,9 @@ import { hostname } from 'node:os';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
+import { addLeaderElectionFlags, leaderElectionEnabled, leaderElectionOptions } from '../client/leader-election-flags.js';
 import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
 import { runComponent } from '../client/signals.js';
@@ -20,12 +20,6 @@ const program = new Command('kube-scheduler')
   .description('Assigns pending pods to nodes')
   .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
   .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
-  .option('--leader-elect [bool]', 'run leader election; only the leader schedules', 'true')
-  .option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over an unrenewed lease', '15s')
-  .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading', '10s')
-  .option('--leader-elect-retry-period <duration>', 'pause between acquire/renew attempts', '2s')
-  .option('--leader-elect-resource-namespace <ns>', 'namespace of the Lease', 'kube-system')
-  .option('--leader-elect-resource-name <name>', 'name of the Lease', 'kube-scheduler')
   .option('--scheduler-name <name>', 'pods with this spec.schedulerName are scheduled', DEFAULT_SCHEDULER_NAME)
   .option('--config <file>', 'profile (YAML/JSON): schedulerName, percentageOfNodesToScore, plugins')
   .option('--log-level <level>', 'pino log level', 'info');
@@ -42,13 +36,14 @@ const EVENT_QPS = 50;
 const EVENT_BURST = 100;
 const EVENT_WRITERS = 4;
 
+addLeaderElectionFlags(program, 'schedules', 'kube-scheduler');
 program.parse();
 const o = program.opts<Record<string, string | boolean | undefined>>();
 const log = pino({ name: 'kube-scheduler', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
 const str = (k: string): string => String(o[k]);
 
 await runComponent(log, 'kube-scheduler', async (signal) => {
-  const leaderElect = o.leaderElect !== false && o.leaderElect !== 'false';
+  const leaderElect = leaderElectionEnabled(o);
   const profile: ProfileConfig = o.config ? (parseYaml(readFileSync(str('config'), 'utf8')) as ProfileConfig) ?? {} : {};
   // A name given in --config wins over the flag's default, not over an explicit flag.
   const schedulerName = program.getOptionValueSource('schedulerName') === 'default' && profile.schedulerName ? profile.schedulerName : str('schedulerName');
@@ -75,10 +70,7 @@ await runComponent(log, 'kube-scheduler', async (signal) => {
     // Informers run on the standby too, so a takeover starts from warm caches.
     const elector = new LeaderElector({
       rest: leaseRest, identity,
-      namespace: str('leaderElectResourceNamespace'), name: str('leaderElectResourceName'),
-      leaseDurationMs: parseDurationFlag(str('leaderElectLeaseDuration')),
-      renewDeadlineMs: parseDurationFlag(str('leaderElectRenewDeadline')),
-      retryPeriodMs: parseDurationFlag(str('leaderElectRetryPeriod')),
+      ...leaderElectionOptions(o),
       logger: log.child({ component: 'leader-election' }),
       onStartedLeading: (leading) => {
         log.info({ identity }, 'started leading');
