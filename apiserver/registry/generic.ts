@@ -20,6 +20,7 @@ import type { Strategy } from './strategy.js';
 import type { Subresource } from './subresource.js';
 import { deepEqual } from './deep-equal.js';
 import { generateName } from './names.js';
+import { deletionFinalizers } from './deletion-finalizers.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -391,18 +392,12 @@ export class GenericRegistry {
         throw conflict(this.qualified, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
       }
       const meta = obj.metadata;
-      // Kubernetes' shouldOrphanDependents: an explicit choice, else a finalizer the object
-      // carries, else the resource's default (core/v1 ReplicationControllers orphan).
-      const byDefault = this.strategy.orphanByDefault && !meta.finalizers?.includes('foregroundDeletion') ? 'Orphan' : undefined;
-      const policy = opts.propagationPolicy ?? (opts.orphanDependents === undefined ? byDefault : opts.orphanDependents ? 'Orphan' : undefined);
-      const finalizers = new Set(meta.finalizers ?? []);
-      if (policy === 'Foreground') finalizers.add('foregroundDeletion');
-      if (policy === 'Orphan') finalizers.add('orphan');
+      const finalizers = new Set(deletionFinalizers(meta.finalizers, opts, this.strategy.orphanByDefault === true));
       const grace = this.strategy.gracePeriod?.(obj, opts);
       this.strategy.onDelete?.(obj);
       const held = finalizers.size > 0 || (grace !== undefined && grace > 0) || this.strategy.deletionHeld?.(obj) === true;
       if (held) {
-        if (finalizers.size) meta.finalizers = [...finalizers];
+        if (finalizers.size || meta.finalizers?.length) meta.finalizers = finalizers.size ? [...finalizers] : undefined;
         const graceNow = grace ?? 0;
         if (!meta.deletionTimestamp || (meta.deletionGracePeriodSeconds ?? 0) > graceNow) {
           meta.deletionTimestamp = rfc3339(Date.now() + graceNow * 1000);

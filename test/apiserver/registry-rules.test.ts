@@ -90,6 +90,24 @@ describe('registry rules on the memory store', () => {
     await rejects(s.reg('configmaps').get('default', 'fin'), 404);
   });
 
+  it('a DELETE sets the garbage-collection finalizers its policy asks for, removing the other one', async () => {
+    const s = await setup();
+    const meta = (name: string, finalizers: string[]): KubeObject => ({ ...cm(name), metadata: { name, finalizers } });
+    // An orphan finalizer left by an earlier orphaning DELETE: a Background DELETE drops it.
+    await s.reg('configmaps').create('default', meta('bg', ['orphan', 'example.com/keep']));
+    const bg = await s.reg('configmaps').delete('default', 'bg', { propagationPolicy: 'Background' });
+    assert.deepEqual(bg.obj.metadata.finalizers, ['example.com/keep']);
+    // Foreground replaces orphan with foregroundDeletion.
+    await s.reg('configmaps').create('default', meta('fg', ['orphan', 'example.com/keep']));
+    const fg = await s.reg('configmaps').delete('default', 'fg', { propagationPolicy: 'Foreground' });
+    assert.deepEqual(fg.obj.metadata.finalizers, ['example.com/keep', 'foregroundDeletion']);
+    // No policy: the finalizer the object carries decides; orphanDependents=false clears it.
+    await s.reg('configmaps').create('default', meta('none', ['orphan']));
+    assert.deepEqual((await s.reg('configmaps').delete('default', 'none')).obj.metadata.finalizers, ['orphan']);
+    const cleared = await s.reg('configmaps').delete('default', 'none', { orphanDependents: false });
+    assert.equal(cleared.deleted, true, 'nothing left to hold it');
+  });
+
   it('a pod on a node is deleted gracefully; one on no node at once', async () => {
     const s = await setup();
     const pod = (name: string, nodeName?: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { ...(nodeName ? { nodeName } : {}), terminationGracePeriodSeconds: 20, containers: [{ name: 'c', image: 'busybox' }] } } as KubeObject);
