@@ -9,6 +9,7 @@ import { RestClient } from '../client/rest-client.js';
 import { ResourceClient } from '../client/resource-client.js';
 import { CliError } from './errors.js';
 import type { GlobalFlags } from './global-flags.js';
+import { resourceInfoOf } from '../client/discovery.js';
 
 export class Cli {
   private kc?: Kubeconfig;
@@ -90,16 +91,7 @@ export class Cli {
       const gv = g.preferredVersion?.groupVersion ?? g.versions[0]?.groupVersion;
       if (gv) lists.push(await rest.request<APIResourceList>({ path: `/apis/${gv}` }));
     }
-    this.discovered = lists.flatMap((l) => {
-      const [group, version] = l.groupVersion.includes('/') ? l.groupVersion.split('/') as [string, string] : ['', l.groupVersion];
-      return l.resources.filter((r) => !r.name.includes('/')).map((r): ResourceInfo => {
-        const subs = l.resources.filter((s) => s.name.startsWith(`${r.name}/`)).map((s) => s.name.slice(r.name.length + 1));
-        return {
-          group, version, kind: r.kind, listKind: `${r.kind}List`, plural: r.name, singular: r.singularName || r.kind.toLowerCase(),
-          namespaced: r.namespaced, shortNames: r.shortNames ?? [], categories: r.categories ?? [], subresources: subs,
-        };
-      });
-    });
+    this.discovered = lists.flatMap((l) => l.resources.filter((r) => !r.name.includes('/')).map((r) => resourceInfoOf(l, r)));
     return this.discovered;
   }
 

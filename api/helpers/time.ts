@@ -23,6 +23,11 @@ export function rfc3339Micro(d: Date | number = Date.now()): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/** Go's time.RFC3339Nano in UTC: fractional seconds only when present, trailing zeros cut. */
+export function rfc3339Nano(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d*?)0*Z$/, (_, frac: string) => (frac ? `.${frac}Z` : 'Z'));
+}
+
 /** Milliseconds since the epoch of an RFC 3339 timestamp; NaN when absent or malformed. */
 export function parseTime(s: string | null | undefined): number {
   return s ? Date.parse(s) : NaN;

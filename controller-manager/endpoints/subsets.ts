@@ -3,12 +3,13 @@
 // belongs in endpoints, ready or not ready, for each port the pod offers; subsets
 // repacked into Kubernetes' canonical layout; more than 1000 addresses truncated; and
 // the decision whether the stored object needs a write at all.
+import { rfc3339Nano } from '../../api/helpers/time.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from '../../api/types/core.js';
 import { isPodReady } from '../../api/helpers/pod.js';
 import { dumpEndpointPort, dumpEndpointSubset } from '../endpointslice/go-hash.js';
 import { md5Hex, sortByHash } from '../go-spew.js';
 import {
-  compare, findPort, HEADLESS_LABEL, isIPv6String, isServiceIPSet, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano,
+  compare, findPort, HEADLESS_LABEL, isIPv6String, isServiceIPSet, LAST_CHANGE_TRIGGER_TIME,
   shouldPodBeInEndpoints, shouldSetHostname,
 } from '../endpointslice/util.js';
 

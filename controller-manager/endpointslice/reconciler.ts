@@ -5,6 +5,7 @@
 // in place when only their conditions, node or zone changed), slices that changed are
 // filled up first, leftovers go into the unchanged slice they fit best, and only then
 // are new slices made; a create and a delete become one update.
+import { rfc3339Nano } from '../../api/helpers/time.js';
 import { isPodReady } from '../../api/helpers/pod.js';
 import { newControllerRef } from '../../api/helpers/owner-refs.js';
 import type { Pod, Service } from '../../api/types/core.js';
@@ -13,7 +14,7 @@ import { LABEL_SERVICE_NAME, type AddressType, type Endpoint, type EndpointPort,
 import { fnv128aHex, sortByHash } from '../go-spew.js';
 import { dumpSlicePort } from './go-hash.js';
 import {
-  canonicalIP, findPort, HEADLESS_LABEL, isIPv6String, isServiceIPSet, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano,
+  canonicalIP, findPort, HEADLESS_LABEL, isIPv6String, isServiceIPSet, LAST_CHANGE_TRIGGER_TIME,
   shouldPodBeInEndpoints, shouldSetHostname, ZONE_LABEL, type NodeGetter,
 } from './util.js';
 

@@ -217,7 +217,3 @@ export class TriggerTimeTracker {
   }
 }
 
-/** Go's time.RFC3339Nano in UTC: fractional seconds only when present, trailing zeros cut. */
-export function rfc3339Nano(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d*?)0*Z$/, (_, frac: string) => (frac ? `.${frac}Z` : 'Z'));
-}

@@ -4,6 +4,7 @@
 // reconciler's packing at the limit, updates in place, terminating conditions, the
 // placeholder slice; and both controllers' syncService over filled informer caches
 // with a client that records what it is asked (sample-controller's controller_test.go).
+import { rfc3339Nano } from '../../api/helpers/time.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -23,7 +24,7 @@ import { EndpointSliceController } from '../../controller-manager/endpointslice/
 import { dumpEndpointPort, dumpEndpointSubset, dumpSlicePort } from '../../controller-manager/endpointslice/go-hash.js';
 import { CONTROLLER_QUALIFIED_NAME, LABEL_MANAGED_BY, reconcile, type ReconcileInput } from '../../controller-manager/endpointslice/reconciler.js';
 import {
-  canonicalIP, findPort, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, rfc3339Nano, servicesToUpdateOnPodChange, TriggerTimeTracker,
+  canonicalIP, findPort, HEADLESS_LABEL, LAST_CHANGE_TRIGGER_TIME, servicesToUpdateOnPodChange, TriggerTimeTracker,
 } from '../../controller-manager/endpointslice/util.js';
 import { fnv128aHex } from '../../controller-manager/go-spew.js';
 import { filledInformer, sendEvent } from '../harness/filled-informer.js';
