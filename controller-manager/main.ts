@@ -15,7 +15,7 @@ import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
 import { runComponent } from '../client/signals.js';
 import { COMMON_FLAGS, CONTROLLERS, enabledControllers } from './controllers.js';
-import { startHealthServer } from './health-server.js';
+import { startHealthServer } from '../client/health-server.js';
 import { createControllerMetrics } from './metrics.js';
 import { checkFlag, ControllerOptions, type FlagDef } from './options.js';
 import { runTerm } from './term.js';

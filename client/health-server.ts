@@ -1,6 +1,6 @@
-// The controller manager's HTTP endpoints: /healthz, /livez and /readyz ("ok" while
-// the process is healthy) and /metrics (Prometheus text), as kube-controller-manager
-// serves them on its port.
+// A component's HTTP endpoints: /healthz, /livez and /readyz ("ok" while
+// the process is healthy) and /metrics (Prometheus text), as kube-controller-manager and kube-proxy
+// serve them on their ports.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
