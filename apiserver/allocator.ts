@@ -21,33 +21,10 @@ export interface Range {
   last: number;
 }
 
-/** Parses "10.96.0.0/12" into the allocatable host addresses (network and broadcast excluded). */
-export function parseCidr(cidr: string): Range & { network: number; bits: number } {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) throw new Error(`invalid CIDR ${JSON.stringify(cidr)}: want a.b.c.d/n`);
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits < 8 || bits > 30) throw new Error(`invalid CIDR ${JSON.stringify(cidr)}`);
-  const ip = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
-  const size = 2 ** (32 - bits);
-  const network = ip - (ip % size);
-  return { network, bits, first: network + 1, last: network + size - 2 };
-}
-
 export function parsePortRange(spec: string): Range {
   const m = /^(\d+)-(\d+)$/.exec(spec);
   if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 65535) throw new Error(`invalid port range ${JSON.stringify(spec)}: want FIRST-LAST`);
   return { first: Number(m[1]), last: Number(m[2]) };
-}
-
-export const ipToString = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-
-export function ipToNumber(s: string): number | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (!m) return undefined;
-  const o = m.slice(1, 5).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0] << 24) >>> 0) + (o[1] << 16) + (o[2] << 8) + o[3];
 }
 
 export function portToNumber(s: string): number | undefined {

@@ -13,7 +13,8 @@
 import type { Logger } from 'pino';
 import { invalid } from '../../api/errors.js';
 import type { KubeObject, StatusCause } from '../../api/types/meta.js';
-import { type Allocator, type Holder, ipToNumber, ipToString } from '../allocator.js';
+import { ipToNumber, ipToString } from '../../api/ipv4.js';
+import { type Allocator, type Holder } from '../allocator.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 
 interface ServicePort { name?: string; port: number; nodePort?: number; protocol?: string }
