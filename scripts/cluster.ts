@@ -1,6 +1,7 @@
 // `npm run cluster`: a local cluster on this machine. Starts components in order,
 // each gated on the previous being ready (etcd, then kube-apiserver, then the
-// scheduler, the controller manager and a kubelet on the local Docker Engine),
+// scheduler, the controller manager, a kubelet on the local Docker Engine and
+// kube-proxy with cluster DNS),
 // keeps state under
 // .cluster/, and stops everything on Ctrl-C (pods' containers keep running, as with a
 // real node; the next start adopts them).
@@ -13,11 +14,11 @@ import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
 import { KUBELET_NODE_FLAGS } from '../kubelet/node-flags.js';
-import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE } from './images.js';
+import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE } from './images.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
-  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager and a kubelet on the local Docker Engine')
+  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager, a kubelet on the local Docker Engine and kube-proxy with cluster DNS')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
   .option('--secure-port <port>', 'kube-apiserver HTTPS port (kubectl)', '6443')
@@ -26,6 +27,9 @@ const program = new Command('cluster')
   .option('--node-name <name>', 'name of the node the kubelet registers', defaultNodeName())
   .option('--kubelet-port <port>', 'kubelet server port', '10250')
   .option('--controller-manager-port <port>', 'kube-controller-manager /healthz and /metrics port', '10257')
+  .option('--proxy-mode <mode>', 'kube-proxy mode: userspace (needs no kernel support) or nftables (DNAT in the kernel; faster)', 'userspace')
+  .option('--proxy-port <port>', 'kube-proxy /healthz and /metrics port', '10256')
+  .option('--dns-upstream <ip:port>', 'where cluster DNS forwards names outside cluster.local (default: nowhere, they fail)')
   .option('--public-images', 'use the public pause image (registry.k8s.io/pause:3.10) instead of building a local one')
   .option('--fresh', 'delete the previous cluster state first');
 
@@ -38,7 +42,11 @@ program.parse();
 const o = program.opts<{
   dir: string; etcdPort: string; securePort: string; port: string; bindAddress: string; fresh?: boolean;
   nodeName: string; kubeletPort: string; controllerManagerPort: string; publicImages?: boolean;
+  proxyMode: string; proxyPort: string; dnsUpstream?: string;
 }>();
+
+/** The kube-dns address: the tenth of the apiserver's default service range (10.96.0.0/12). */
+const CLUSTER_DNS = '10.96.0.10';
 
 const children: { name: string; proc: ChildProcess }[] = [];
 const step = (msg: string): void => { process.stdout.write(`cluster: ${msg}\n`); };
@@ -164,11 +172,19 @@ async function main(): Promise<void> {
   start('kubelet', process.execPath, [...KUBELET_NODE_FLAGS, join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
     '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage]);
   await waitNodeReady(plainUrl, o.nodeName, 60_000);
+  step(`starting kube-proxy (${o.proxyMode} mode; ClusterIPs on lo, cluster DNS on ${CLUSTER_DNS}:53)`);
+  start('kube-proxy', process.execPath, [join(root, 'dist/kube-proxy/main.js'), '--kubeconfig', kubeconfig,
+    '--node-name', o.nodeName, '--proxy-mode', o.proxyMode, '--healthz-bind-address', `127.0.0.1:${o.proxyPort}`,
+    '--cluster-dns', CLUSTER_DNS, ...(o.dnsUpstream ? ['--dns-upstream', o.dnsUpstream] : [])]);
+  await waitReady('kube-proxy', `http://127.0.0.1:${o.proxyPort}/healthz`, 30_000);
   step(`ready. kubeconfig: ${kubeconfig}`);
   step(`try:  kubectl --kubeconfig ${kubeconfig} get nodes`);
   step(`      kubectl --kubeconfig ${kubeconfig} run hello --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} -- sleep 3600`);
   step(`      kubectl --kubeconfig ${kubeconfig} create deployment web --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} --replicas=3 -- sleep 3600`);
   step(`      kubectl --kubeconfig ${kubeconfig} rollout status deployment/web`);
+  step(`      kubectl --kubeconfig ${kubeconfig} create deployment echo --image=${o.publicImages ? 'registry.k8s.io/e2e-test-images/agnhost:2.53' : LOCAL_TESTSERVER_IMAGE} --replicas=2 --port=8080`);
+  step(`      kubectl --kubeconfig ${kubeconfig} expose deployment echo --type=NodePort --port=80 --target-port=8080`);
+  step(`      curl localhost:$(kubectl --kubeconfig ${kubeconfig} get svc echo -o jsonpath='{.spec.ports[0].nodePort}')`);
   step(`      curl ${plainUrl}/api/v1/namespaces/default/pods`);
   step(`      curl --cacert ${join(pki, 'ca.crt')} ${apiUrl}/api/v1/namespaces/default/pods`);
   step('press Ctrl-C to stop');
