@@ -345,13 +345,14 @@ export function servicePorts(ports: ServicePort[] | undefined): string {
   return pieces.join(',') || '<none>';
 }
 
+/** loadBalancerStatusStringer: each ingress's IP (else hostname), once each, sorted (sets.String.List()). */
 function loadBalancerIPs(svc: Service): string {
   const seen = new Set<string>();
   for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
     if (ing.ip) seen.add(ing.ip);
     else if (ing.hostname) seen.add(ing.hostname);
   }
-  return [...seen].join(',');
+  return [...seen].sort().join(',');
 }
 
 /** The External-IP cell of a service (the wide form: never truncated). */

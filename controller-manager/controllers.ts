@@ -13,6 +13,7 @@ import { deploymentControllerDescriptor } from './deployment/controller.js';
 import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
 import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
 import { podGCControllerDescriptor } from './pod-gc/index.js';
+import { serviceLBControllerDescriptor } from './service-lb/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -28,7 +29,7 @@ export interface ControllerDescriptor {
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
   replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor,
-  endpointsControllerDescriptor, endpointSliceControllerDescriptor,
+  endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,
 ];
