@@ -8,6 +8,7 @@ import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
+import { DEFAULT_DNS_FLAGS, parseClusterDNSFlag } from './dns-config.js';
 import { readMachineInfo } from './machine-info.js';
 import { NodeLeaseController } from './node-lease.js';
 import { NodeStatusManager } from './node-status.js';
@@ -15,6 +16,7 @@ import { missingNodeFlags } from './node-flags.js';
 import { PodManager } from './pod-manager.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { startKubeletServer } from './server.js';
+import { serviceRouteFromFlags } from './service-route.js';
 
 const program = new Command('kubelet')
   .description('Runs the pods bound to this node as Docker containers')
@@ -28,6 +30,11 @@ const program = new Command('kubelet')
   .option('--port <port>', 'port of the kubelet server (0 picks a free one)', '10250')
   .option('--root-dir <dir>', 'directory for pod volumes', '/var/lib/kubelet')
   .option('--pause-image <image>', 'image of pod sandboxes', 'registry.k8s.io/pause:3.10')
+  .option('--cluster-dns <ips>', 'comma-separated cluster DNS server addresses for ClusterFirst pods (none: they fall back to Default)')
+  .option('--cluster-domain <domain>', 'the cluster\'s DNS domain, searched by ClusterFirst pods', DEFAULT_DNS_FLAGS.clusterDomain)
+  .option('--resolv-conf <file>', 'resolver file of the node, the base of pods\' DNS (\'\' for none)', DEFAULT_DNS_FLAGS.resolvConf)
+  .option('--service-cluster-ip-range <cidr>', 'service range each pod sandbox routes to the node (\'\' for no route)', '10.96.0.0/12')
+  .option('--service-route-via <ip>', 'next hop of the service route in pod sandboxes (default: the pod network\'s gateway, the node\'s address on it)')
   .option('--crashloop-backoff-base <seconds>', 'first CrashLoopBackOff delay (doubling up to 30x)', '10')
   .option('--docker-socket <path>', 'Docker Engine socket', '/var/run/docker.sock')
   .option('--capacity-cpu <cpus>', 'report this cpu capacity instead of the machine\'s')
@@ -52,6 +59,8 @@ function defaultNodeIP(): string {
 
 await runComponent(log, 'kubelet', async (signal) => {
   if (!o.nodeName) throw new Error('--node-name is required (or HOSTNAME)');
+  const dns = { clusterDNS: parseClusterDNSFlag(o.clusterDns), clusterDomain: String(o.clusterDomain), resolvConf: String(o.resolvConf) };
+  const serviceRoute = serviceRouteFromFlags(String(o.serviceClusterIpRange), o.serviceRouteVia);
   const nodeName = o.nodeName.toLowerCase();
   const nodeIP = o.nodeIp ?? defaultNodeIP();
   const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig, master: o.master }), { userAgent: `kubelet/${nodeName}` });
@@ -64,7 +73,7 @@ await runComponent(log, 'kubelet', async (signal) => {
   const machine = await readMachineInfo({ rootDir: o.rootDir, capacity, maxPods: Number(o.maxPods) });
   const recorder = new EventRecorder({ rest, component: 'kubelet', host: nodeName, logger: log.child({ component: 'events' }) });
   const pods = new PodManager({
-    rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir),
+    rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir), dns, serviceRoute,
     crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, syncFrequencyMs: parseDurationFlag(String(o.syncFrequency)),
     dockerEvents: followDockerEvents, log,
     // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
@@ -77,7 +86,7 @@ await runComponent(log, 'kubelet', async (signal) => {
   });
   const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
   const loops = [status.run(signal), lease.run(signal), pods.run(signal)];
-  log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork }, 'kubelet started');
+  log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork, dns, serviceRoute }, 'kubelet started');
   const missing = missingNodeFlags();
   if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (kubelet/node-flags.ts); it will use more memory');
 

@@ -32,6 +32,9 @@ export interface PodManagerOptions {
   network: string;
   pauseImage: string;
   rootDir: string;
+  /** Pod DNS and the service route in sandboxes (PodWorkerDeps' fields of the same names). */
+  dns?: PodWorkerDeps['dns'];
+  serviceRoute?: PodWorkerDeps['serviceRoute'];
   /** First CrashLoopBackOff delay (10 s; tests make it small). Doubles up to 30x it (300 s). */
   crashLoopBackoffBaseMs?: number;
   /** Concurrent pod syncs (distinct pods). */
@@ -93,6 +96,8 @@ export class PodManager implements LogSource {
       network: o.network,
       pauseImage: o.pauseImage,
       rootDir: o.rootDir,
+      dns: o.dns,
+      serviceRoute: o.serviceRoute,
       restartBackoff: new RestartBackoff({ initialMs: base, maxMs: base * 30 }),
       pullBackoff: new RestartBackoff({ initialMs: base, maxMs: base * 30 }),
       requeue: (uid, ms) => { this.log.trace({ uid, ms }, 'requeue'); this.queue.addAfter(uid, ms); },

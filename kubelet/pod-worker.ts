@@ -8,6 +8,8 @@
 // Everything the worker knows is rebuilt from Docker labels when it is created, so a
 // restarted kubelet adopts a pod's running containers with the same ids and
 // restartCount (carried in a label on each container).
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound } from '../api/errors.js';
 import { podQOSClass } from '../api/helpers/qos.js';
@@ -16,10 +18,12 @@ import { milliValue, quantityValue } from '../api/quantity.js';
 import type { Container, ContainerState as K8sContainerState, ContainerStatus, Pod, PodStatus } from '../api/types/core.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { containerEnv, EnvError, type EnvSources } from './container-env.js';
+import { DEFAULT_DNS_FLAGS, parseResolvConf, podDNSConfig, resolvConfText, type DNSConfig, type DNSFlags } from './dns-config.js';
 import { podConditions, podPhase, statusChanged, type PodPhase } from './pod-status.js';
 import { ProbeWorker, unhealthyMessage, type ProbeKind } from './probes.js';
 import { backoffMessage, RestartBackoff, shouldRestart } from './restart-backoff.js';
 import { isRuntimeConflict, type ContainerDetails, type ContainerRuntime, type PortBinding, type Protocol } from './runtime/types.js';
+import { routeServiceRange, type ServiceRoute } from './service-route.js';
 import { containerSecurity, imageUser, SecurityContextError, verifyRunAsNonRoot, type ContainerSecurity } from './security-context.js';
 import { cleanupPodVolumes, containerBinds, prepareVolumes, VolumeError, type Bind, type PreparedVolume, type VolumeSources } from './volumes.js';
 
@@ -39,6 +43,16 @@ const SANDBOX_NAME = 'POD';
 /** Retry of a pod whose volumes or container config could not be set up. */
 const CONFIG_RETRY_MS = 2000;
 
+/** Where a pod's resolv.conf lives on the node; every container of the pod bind-mounts it at /etc/resolv.conf. */
+export function podResolvConfPath(rootDir: string, uid: string): string {
+  return join(rootDir, 'pods', uid, 'etc-resolv.conf');
+}
+
+/** The node's resolv.conf cannot be read or parsed: the pod's sandbox is not created. */
+class PodDNSError extends Error {
+  override name = 'PodDNSError';
+}
+
 export interface EventSink {
   event(obj: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
@@ -55,6 +69,10 @@ export interface PodWorkerDeps {
   network: string;
   pauseImage: string;
   rootDir: string;
+  /** --cluster-dns, --cluster-domain, --resolv-conf (DEFAULT_DNS_FLAGS when absent). */
+  dns?: DNSFlags;
+  /** Routed in every new sandbox's network namespace; none when absent. */
+  serviceRoute?: ServiceRoute;
   /** CrashLoopBackOff per pod uid + container name. */
   restartBackoff: RestartBackoff;
   /** ImagePullBackOff per pod uid + image. */
@@ -106,6 +124,8 @@ export class PodWorker {
   /** Containers, sandbox and volumes are gone. */
   private torndown = false;
   private volumeError?: string;
+  /** The pod's resolv.conf file is written (for this sandbox or an adopted one). */
+  private resolvConfWritten = false;
   private lastWritten?: PodStatus;
   /** When each image's last pull failed (ImagePullBackOff counts from it). */
   private readonly pullFailures = new Map<string, number>();
@@ -160,6 +180,11 @@ export class PodWorker {
       const sb = await this.d.runtime.inspect(this.sandboxId);
       this.podIP = sb?.ip;
       this.startTime = this.pod.status?.startTime ?? time(sb?.startedAt);
+      // Idempotent: a sandbox made before the route existed (or with other flags) gets it now.
+      if (this.d.serviceRoute && sb) {
+        await routeServiceRange(sb.pid, this.d.serviceRoute).catch((err: unknown) =>
+          this.log.warn({ err, sandbox: this.sandboxId, route: this.d.serviceRoute }, 'could not route the service range in an adopted sandbox'));
+      }
     }
     this.lastWritten = this.pod.status;
     const phase = this.pod.status?.phase;
@@ -283,21 +308,43 @@ export class PodWorker {
         if (p.hostPort) ports.push({ containerPort: p.containerPort, hostPort: p.hostPort, protocol: (p.protocol ?? 'TCP') as Protocol, hostIP: p.hostIP || undefined });
       }
     }
-    const dns = this.pod.spec?.dnsConfig;
+    // The pod's resolv.conf, computed once per sandbox as the kubelet's GetPodDNS.
+    try {
+      await this.writeResolvConf();
+    } catch (err) {
+      if (!(err instanceof PodDNSError)) throw err;
+      this.d.recorder.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`);
+      this.d.requeue(this.uid, CONFIG_RETRY_MS);
+      return false;
+    }
     const name = `k8s_${SANDBOX_NAME}_${this.pod.metadata.name}_${this.pod.metadata.namespace}_${this.uid}_${Date.now().toString(36)}`;
     try {
       const { id } = await this.d.runtime.createSandbox({
         name, image: this.d.pauseImage, labels: this.labels(SANDBOX_NAME, TYPE_SANDBOX), network: this.d.network,
         hostname: (this.pod.spec?.hostname ?? this.pod.metadata.name ?? '').slice(0, 63), portBindings: ports,
-        dnsServers: dns?.nameservers, dnsSearches: dns?.searches,
-        dnsOptions: dns?.options?.map((o) => (o.value !== undefined ? `${o.name}:${o.value}` : o.name ?? '')),
-        capAdd: ['NET_ADMIN'],
       });
       this.sandboxId = id;
     } catch (err) {
       this.d.recorder.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
       this.d.requeue(this.uid, CONFIG_RETRY_MS);
       return false;
+    }
+    if (this.d.serviceRoute) {
+      // Set from the node, in the sandbox's network namespace only: no container of the
+      // pod has NET_ADMIN. A sandbox without it is useless, as one whose network setup failed.
+      try {
+        const sb = await this.d.runtime.inspect(this.sandboxId);
+        const via = await routeServiceRange(sb?.pid ?? 0, this.d.serviceRoute);
+        this.log.debug({ sandbox: this.sandboxId, cidr: this.d.serviceRoute.cidr, via }, 'routed the service range in the sandbox');
+      } catch (err) {
+        const message = `failed to route the service range ${this.d.serviceRoute.cidr} in the sandbox: ${(err as Error).message}`;
+        this.log.warn({ err, sandbox: this.sandboxId }, 'could not route the service range; removing the sandbox');
+        await this.d.runtime.remove(this.sandboxId, { force: true });
+        this.sandboxId = undefined;
+        this.d.recorder.event(this.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`);
+        this.d.requeue(this.uid, CONFIG_RETRY_MS);
+        return false;
+      }
     }
     this.podIP = await this.d.runtime.sandboxIP(this.sandboxId);
     this.startTime ??= this.pod.status?.startTime ?? rfc3339Now();
@@ -409,14 +456,63 @@ export class PodWorker {
       const user = imageUser(await this.d.runtime.imageUser(c.image ?? ''));
       const refusal = verifyRunAsNonRoot(this.pod, c, user);
       if (refusal) throw new SecurityContextError(refusal);
-      return { env, binds, security: containerSecurity(this.pod, c, user) };
+      const security = containerSecurity(this.pod, c, user);
+      // The pod's own resolv.conf, never Docker's (on a user-defined network that names
+      // Docker's embedded DNS, which forwards to the node's resolver). A volumeMount at
+      // /etc/resolv.conf wins, as Docker lets a user's mount win over its own file.
+      if (!binds.some((b) => b.containerPath === '/etc/resolv.conf')) {
+        binds.push({ hostPath: await this.ensureResolvConf(), containerPath: '/etc/resolv.conf', readOnly: security.readOnlyRootfs === true });
+      }
+      return { env, binds, security };
     } catch (err) {
-      if (!(err instanceof EnvError) && !(err instanceof VolumeError) && !(err instanceof SecurityContextError)) throw err;
+      if (!(err instanceof EnvError) && !(err instanceof VolumeError) && !(err instanceof SecurityContextError) && !(err instanceof PodDNSError)) throw err;
       // The kubelet keeps a subPath's details out of the status (they describe the node): log them.
       if (err.cause) this.log.warn({ err: err.cause, container: c.name }, err.message);
       this.failStart(rec, 'CreateContainerConfigError', err.message);
       return undefined;
     }
+  }
+
+  /**
+   * Computes the pod's DNS configuration (the kubelet's GetPodDNS, with its events) and
+   * writes it to the pod's resolv.conf, in place (the same file, which running
+   * containers bind-mount), only when it changed. Throws PodDNSError when the node's
+   * resolv.conf (--resolv-conf) cannot be read or parsed.
+   */
+  private async writeResolvConf(): Promise<string> {
+    const flags = this.d.dns ?? DEFAULT_DNS_FLAGS;
+    let host: DNSConfig | undefined;
+    if (flags.resolvConf !== '') {
+      let text: string;
+      try {
+        text = await readFile(flags.resolvConf, 'utf8');
+      } catch (err) {
+        // Go's wording: open /etc/resolv.conf: no such file or directory.
+        const why = /^E[A-Z]+: ([^,]+)/.exec((err as Error).message)?.[1] ?? (err as Error).message;
+        throw new PodDNSError(`open ${flags.resolvConf}: ${why}`);
+      }
+      const parsed = parseResolvConf(text);
+      if (parsed.errors.length) throw new PodDNSError(parsed.errors.length === 1 ? parsed.errors[0] : `[${parsed.errors.join(', ')}]`);
+      host = parsed;
+    }
+    const dns = podDNSConfig(this.pod, { clusterDNS: flags.clusterDNS, clusterDomain: flags.clusterDomain, host, nodeIPs: [this.d.nodeIP] });
+    if (dns.invalidPolicy !== undefined) this.log.error({ dnsPolicy: dns.invalidPolicy }, 'invalid dnsPolicy; falling back to ClusterFirst');
+    for (const e of dns.events) this.d.recorder.event(this.pod, e.type, e.reason, e.message);
+    const path = podResolvConfPath(this.d.rootDir, this.uid);
+    const text = resolvConfText(dns.config);
+    if ((await readFile(path, 'utf8').catch(() => undefined)) !== text) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text, { mode: 0o644 });
+    }
+    this.resolvConfWritten = true;
+    return path;
+  }
+
+  /** The pod's resolv.conf path, written first if missing (a sandbox adopted from a kubelet that wrote none). */
+  private async ensureResolvConf(): Promise<string> {
+    const path = podResolvConfPath(this.d.rootDir, this.uid);
+    if (this.resolvConfWritten || (await stat(path).catch(() => undefined))?.isFile()) return path;
+    return this.writeResolvConf();
   }
 
   private failStart(rec: ContainerRecord, reason: string, message: string): void {

@@ -54,6 +54,8 @@ export async function startKubelet(cp: ControlPlane, o: KubeletOptions): Promise
     ...KUBELET_NODE_FLAGS, ...componentCommand('kubelet'), '--master', cp.url, '--node-name', nodeName, '--node-ip', '127.0.0.1',
     '--address', '127.0.0.1', '--port', '0', '--root-dir', rootDir, '--pause-image', LOCAL_PAUSE_IMAGE,
     '--pod-network', network, '--pod-network-cidr', o.cidr, '--crashloop-backoff-base', '1',
+    // No pod of a test ever uses the machine's resolver; a test passes its own file in args.
+    '--resolv-conf', '',
     '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'debug', ...(o.dockerSocket ? ['--docker-socket', o.dockerSocket] : []), ...(o.args ?? []),
   ];
   const starts = async (): Promise<number> => (existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('"kubelet started"').length - 1 : 0);
