@@ -1,0 +1,83 @@
+// Running the nft binary: one `nft -f -` process per script, the script on stdin, so a
+// whole sync is one netlink transaction (all of it applies, or none). The only module
+// of the nftables proxier that starts processes.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+
+/** nft failed: exit code and what it printed (its error names the line at fault). */
+export class NftError extends Error {
+  constructor(message: string, readonly stderr: string, readonly exitCode: number | null, readonly code?: string) {
+    super(message);
+    this.name = 'NftError';
+  }
+}
+
+// nft lives in /usr/sbin, which a non-login PATH may lack.
+const CANDIDATES = ['/usr/sbin/nft', '/sbin/nft', '/usr/local/sbin/nft', '/usr/bin/nft'];
+let binary: string | undefined;
+
+/** The nft binary: the first of the usual places, else `nft` from PATH. */
+export function nftBinary(): string {
+  if (binary) return binary;
+  binary = CANDIDATES.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? 'nft';
+  return binary;
+}
+
+export interface RunNftOptions {
+  /** `nft -c`: parse and check against the kernel without changing anything. */
+  check?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `nft [-c] -f -` with script on stdin. Resolves with stdout; rejects with an
+ * NftError carrying nft's stderr (or code 'ENOENT' when there is no nft binary).
+ */
+export function runNftScript(script: string, o: RunNftOptions = {}): Promise<string> {
+  return runNft([...(o.check ? ['-c'] : []), '-f', '-'], script, o.signal);
+}
+
+/** Runs nft with args (e.g. ['list', 'table', 'ip', 'x']) and resolves with stdout. */
+export function runNft(args: string[], stdin?: string, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(nftBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'], signal });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(new NftError(`nft could not run: ${e.message}`, '', null, e.code));
+    });
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err).toString();
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else reject(new NftError(`nft ${args.join(' ')} failed (exit ${code}): ${firstLines(stderr)}`, stderr, code));
+    });
+    // A failed spawn closes stdin under us; its error is reported by 'error' above.
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+function firstLines(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.slice(0, 3).join(' | ') + (lines.length > 3 ? ` (+${lines.length - 3} lines)` : '');
+}
+
+/** Deletes `ip <table>` if it exists (add then delete: no error when it is absent). */
+export async function deleteTable(table: string, signal?: AbortSignal): Promise<void> {
+  await runNftScript(`add table ip ${table}\ndelete table ip ${table}\n`, { signal });
+}
+
+/** Whether `ip <table>` exists. */
+export async function tableExists(table: string): Promise<boolean> {
+  const out = await runNft(['list', 'tables', 'ip']);
+  return out.split('\n').some((line) => line.trim() === `table ip ${table}`);
+}

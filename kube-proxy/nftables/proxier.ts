@@ -1,0 +1,131 @@
+// kube-proxy's nftables mode: the kernel forwards service traffic (DNAT, masquerade,
+// reject) from the rules in our own table; no byte passes through this process. Each
+// sync builds the ruleset from the state (ruleset.ts) and, when it differs from what
+// the table holds, applies it with one `nft -f -`: whole the first time (replacing any
+// table a previous run left), in place afterwards so ClientIP affinity survives.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { ProxyMetrics } from '../metrics.js';
+import type { Proxier, ProxyState } from '../types.js';
+import { ROUTE_LOCALNET, readSysctl, setSysctl } from './localnet.js';
+import { deleteTable, runNftScript } from './nft.js';
+import {
+  DEFAULT_TABLE, planRuleset, renderRuleset, servesLocalhostNodePorts, type Ruleset, type RulesetOptions,
+} from './ruleset.js';
+
+/** kube-proxy resyncs everything every hour even when nothing changed (repairs outside edits). */
+const DEFAULT_FULL_SYNC_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface NftablesProxierOptions {
+  /** IPv4 addresses nodePorts answer on; ['0.0.0.0'] for every local address (127.0.0.1 included). */
+  nodePortAddresses: string[];
+  log: Logger;
+  metrics?: ProxyMetrics;
+  /** The nft table (family ip); default 'tskube-proxy'. */
+  table?: string;
+  /** kube-proxy's --cluster-cidr (see RulesetOptions.clusterCIDR). */
+  clusterCIDR?: string;
+  /** Default 0x4000. */
+  masqueradeMark?: number;
+  /** Re-apply an unchanged ruleset after this long (default one hour). */
+  fullSyncIntervalMs?: number;
+}
+
+interface Applied {
+  ruleset: Ruleset;
+  /** The ruleset rendered as a whole-table replacement: what "unchanged" compares. */
+  text: string;
+  at: number;
+}
+
+/**
+ * The nftables Proxier. The sync runner calls sync(state) (never concurrently) after
+ * NodeNet has put the ClusterIPs on lo; sync throws when nft refused the script, leaving
+ * the table as it was (the runner retries, and the retry replaces the table whole).
+ * cleanup() deletes the table and restores route_localnet.
+ */
+export class NftablesProxier implements Proxier {
+  readonly mode = 'nftables' as const;
+  readonly table: string;
+  private readonly log: Logger;
+  private readonly metrics?: ProxyMetrics;
+  private readonly rulesetOptions: RulesetOptions;
+  private readonly fullSyncIntervalMs: number;
+  private readonly localhostNodePorts: boolean;
+  private applied?: Applied;
+  /** route_localnet as we found it, once we set it. */
+  private originalLocalnet?: string;
+
+  constructor(o: NftablesProxierOptions) {
+    this.table = o.table ?? DEFAULT_TABLE;
+    this.log = o.log.child({ component: 'nftables-proxier' });
+    this.metrics = o.metrics;
+    this.rulesetOptions = {
+      table: this.table, nodePortAddresses: [...o.nodePortAddresses], masqueradeMark: o.masqueradeMark, clusterCIDR: o.clusterCIDR,
+    };
+    this.fullSyncIntervalMs = o.fullSyncIntervalMs ?? DEFAULT_FULL_SYNC_INTERVAL_MS;
+    this.localhostNodePorts = servesLocalhostNodePorts(o.nodePortAddresses);
+  }
+
+  async sync(state: ProxyState): Promise<void> {
+    const start = performance.now();
+    try {
+      if (this.localhostNodePorts) await this.ensureRouteLocalnet();
+      const ruleset = planRuleset(state, this.rulesetOptions);
+      const text = renderRuleset(ruleset, this.table);
+      const now = Date.now();
+      if (this.applied && this.applied.text === text && now - this.applied.at < this.fullSyncIntervalMs) {
+        this.metrics?.synced(performance.now() - start, true);
+        return;
+      }
+      const previous = this.applied?.ruleset;
+      await runNftScript(renderRuleset(ruleset, this.table, previous));
+      this.applied = { ruleset, text, at: now };
+      const ms = performance.now() - start;
+      this.metrics?.synced(ms, true);
+      const fields = { table: this.table, services: state.services.size, rules: ruleset.rules.length, ms: Math.round(ms) };
+      if (previous) this.log.debug(fields, 'updated nftables rules');
+      else this.log.info(fields, 'wrote nftables table');
+    } catch (err) {
+      // The table is whatever the last good script left, or something we no longer
+      // know: the next sync replaces it whole.
+      this.applied = undefined;
+      this.metrics?.synced(performance.now() - start, false);
+      throw err;
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    let failure: unknown;
+    try {
+      await deleteTable(this.table);
+      this.log.info({ table: this.table }, 'deleted nftables table');
+    } catch (err) {
+      this.log.error({ err, table: this.table }, 'could not delete nftables table');
+      failure = err;
+    }
+    this.applied = undefined;
+    if (this.originalLocalnet !== undefined && this.originalLocalnet !== '1') {
+      try {
+        await setSysctl(ROUTE_LOCALNET, this.originalLocalnet);
+        this.log.info({ value: this.originalLocalnet }, 'restored net.ipv4.conf.all.route_localnet');
+        this.originalLocalnet = undefined;
+      } catch (err) {
+        this.log.error({ err }, 'could not restore net.ipv4.conf.all.route_localnet');
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  /** route_localnet=1 for nodePorts on 127.0.0.1; set again if someone reset it. */
+  private async ensureRouteLocalnet(): Promise<void> {
+    if (this.originalLocalnet === undefined) {
+      this.originalLocalnet = await setSysctl(ROUTE_LOCALNET, '1');
+      if (this.originalLocalnet !== '1') this.log.info({ was: this.originalLocalnet }, 'set net.ipv4.conf.all.route_localnet=1 for nodePorts on 127.0.0.1');
+    } else if (await readSysctl(ROUTE_LOCALNET) !== '1') {
+      await setSysctl(ROUTE_LOCALNET, '1');
+      this.log.warn('net.ipv4.conf.all.route_localnet was reset; set it to 1 again');
+    }
+  }
+}
