@@ -153,15 +153,22 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
     const exited = proc.exited.then(async () => { throw new Error(`kube-proxy exited; see ${logFile}:\n${await tail(logFile)}`); });
     exited.catch(() => undefined);
     let port = 0;
-    await Promise.race([exited, (async () => {
-      await waitFor(async () => existsSync(portFile) && (await readFile(portFile, 'utf8')).length > 0, { timeoutMs: 30_000, what: 'kube-proxy to listen' });
-      port = (JSON.parse(await readFile(portFile, 'utf8')) as { port: number }).port;
-      await waitFor(async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
-        await res.text();
-        return res.status === 200 && (await starts()).count > started;
-      }, { timeoutMs: 30_000, intervalMs: 100, what: `kube-proxy's /healthz to say ok (log: ${logFile})` });
-    })()]);
+    try {
+      await Promise.race([exited, (async () => {
+        await waitFor(async () => existsSync(portFile) && (await readFile(portFile, 'utf8')).length > 0, { timeoutMs: 30_000, what: 'kube-proxy to listen' });
+        port = (JSON.parse(await readFile(portFile, 'utf8')) as { port: number }).port;
+        await waitFor(async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+          await res.text();
+          return res.status === 200 && (await starts()).count > started;
+        }, { timeoutMs: 30_000, intervalMs: 100, what: `kube-proxy's /healthz to say ok (log: ${logFile})` });
+      })()]);
+    } catch (err) {
+      // Not started: stop it (SIGTERM removes what it added) and leave the node clean.
+      await proc.stop();
+      if ((await nodeLeftovers(serviceCIDR)).length) await cleanupNode(serviceCIDR);
+      throw err;
+    }
     return { proc, port, mode: (await starts()).mode };
   };
 
