@@ -112,11 +112,11 @@ export class ServiceLBController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    this.log.info({ controller: NAME }, 'starting service load balancer controller');
+    this.log.info('starting service load balancer controller');
     await runQueue(this.queue, (key) => this.reconcile(key), signal, {
       name: NAME, workers: this.o.workers, log: this.log, clock: this.o.clock, metrics: this.o.metrics,
     });
-    this.log.info({ controller: NAME }, 'shutting down service load balancer controller');
+    this.log.info('shutting down service load balancer controller');
   }
 
   /** Every service that wants a load balancer: the node set changed. */
@@ -156,7 +156,7 @@ export class ServiceLBController implements Controller {
 
   /** syncLoadBalancerIfNeeded, ensure branch. */
   private async ensure(key: string, svc: Service): Promise<void> {
-    this.log.info({ service: key }, 'ensuring load balancer');
+    this.log.debug({ service: key }, 'ensuring load balancer');
     this.o.recorder.event(svc, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
     try {
       if (!hasLoadBalancerFinalizer(svc)) await this.o.client.addFinalizer(svc);
@@ -164,6 +164,7 @@ export class ServiceLBController implements Controller {
       if (!status.ingress?.length) this.o.recorder.event(svc, 'Warning', 'UnAvailableLoadBalancer', 'There are no available nodes for LoadBalancer');
       this.o.recorder.event(svc, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
       await this.writeStatus(key, svc, status);
+      this.log.info({ service: key, ingress: ingressIPs(status) }, 'ensured load balancer');
     } catch (err) {
       if (isNotFound(err)) return;
       this.o.recorder.event(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${errorText(err)}`);
