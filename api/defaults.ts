@@ -12,6 +12,7 @@ import type {
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { canonicalQuantity } from './quantity.js';
+import { externallyAccessible } from './helpers/service.js';
 
 /** Default file mode of configMap, secret, downwardAPI and projected volumes (0644). */
 export const DEFAULT_MODE = 0o644;
@@ -274,9 +275,6 @@ function defaultEndpointSlice(slice: EndpointSlice): void {
 
 // ---------------------------------------------------------------- services, endpoints
 
-const externallyAccessible = (type: string | undefined, externalIPs: unknown): boolean =>
-  type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && Array.isArray(externalIPs) && externalIPs.length > 0);
-
 function defaultService(svc: Service): void {
   if (!isObject(svc.spec)) svc.spec = {};
   const spec = svc.spec;
@@ -290,7 +288,7 @@ function defaultService(svc: Service): void {
     if (!port.protocol) port.protocol = 'TCP';
     if (port.targetPort === undefined || port.targetPort === null || port.targetPort === 0 || port.targetPort === '') port.targetPort = port.port;
   }
-  if (externallyAccessible(spec.type, spec.externalIPs) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (externallyAccessible(spec) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
   if (spec.internalTrafficPolicy === undefined && (spec.type === 'ClusterIP' || spec.type === 'NodePort' || spec.type === 'LoadBalancer')) {
     spec.internalTrafficPolicy = 'Cluster';
   }

@@ -7,14 +7,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_CLIENT_IP_AFFINITY_SECONDS } from '../api/defaults.js';
 import type { Service, ServiceSpec } from '../api/types/core.js';
 import { servicePortKey, type Protocol, type ServicePort, type SessionAffinity } from './types.js';
+import { externallyAccessible } from '../api/helpers/service.js';
 
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
 const PROXIED_TYPES: readonly string[] = ['ClusterIP', 'NodePort', 'LoadBalancer'];
-
-/** LoadBalancer, NodePort, or ClusterIP with external IPs (Kubernetes' apiservice.ExternallyAccessible). */
-function externallyAccessible(spec: ServiceSpec): boolean {
-  return spec.type === 'LoadBalancer' || spec.type === 'NodePort' || ((spec.type ?? 'ClusterIP') === 'ClusterIP' && (spec.externalIPs?.length ?? 0) > 0);
-}
 
 /** The service's IPv4 ClusterIP, '' when it has none (proxyutil.GetClusterIPByFamily). */
 function ipv4ClusterIP(spec: ServiceSpec): string {

@@ -8,6 +8,7 @@ import {
 } from './field.js';
 import { checkDuplicate, validateLabels, validateObjectMeta, validateObjectMetaUpdate, validateQualifiedName } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidCIDR, isValidIP, isValidPortNum, nameIsDNS1035Label, parseIP } from './names.js';
+import { externallyAccessible } from '../helpers/service.js';
 
 const PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -19,10 +20,6 @@ const MAX_CLIENT_IP_AFFINITY_SECONDS = 86400;
 
 const specOf = (svc: Service): ServiceSpec => record<unknown>(svc.spec) as ServiceSpec;
 const isHeadless = (spec: ServiceSpec): boolean => list(spec.clusterIPs).length === 1 && list(spec.clusterIPs)[0] === 'None';
-
-/** LoadBalancer, NodePort, or ClusterIP with external IPs: reachable from outside the cluster. */
-const externallyAccessible = (spec: ServiceSpec): boolean =>
-  spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && list(spec.externalIPs).length > 0);
 
 /** How Go prints the (protocol, port) key of a duplicated service port. */
 function portKey(p: ServicePort): Raw {
