@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   apiserver: () => import('./apiserver.js'),
   controllers: () => import('./controllers.js'),
   'pod-startup': () => import('./pod-startup.js'),
+  proxy: () => import('./proxy.js'),
   scheduler: () => import('./scheduler.js'),
 };
 
