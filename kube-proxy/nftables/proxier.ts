@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics.js';
 import type { Proxier, ProxyState } from '../types.js';
-import { ROUTE_LOCALNET, readSysctl, setSysctl } from './localnet.js';
+import { BRIDGE_NF_CALL_IPTABLES, ROUTE_LOCALNET, readSysctl, setSysctl } from './localnet.js';
 import { deleteTable, runNftScript } from './nft.js';
 import {
   DEFAULT_TABLE, planRuleset, renderRuleset, servesLocalhostNodePorts, type Ruleset, type RulesetOptions,
@@ -55,6 +55,7 @@ export class NftablesProxier implements Proxier {
   private applied?: Applied;
   /** route_localnet as we found it, once we set it. */
   private originalLocalnet?: string;
+  private checkedBridgeNetfilter = false;
 
   constructor(o: NftablesProxierOptions) {
     this.table = o.table ?? DEFAULT_TABLE;
@@ -70,6 +71,7 @@ export class NftablesProxier implements Proxier {
   async sync(state: ProxyState): Promise<void> {
     const start = performance.now();
     try {
+      if (!this.checkedBridgeNetfilter) await this.checkBridgeNetfilter();
       if (this.localhostNodePorts) await this.ensureRouteLocalnet();
       const ruleset = planRuleset(state, this.rulesetOptions);
       const text = renderRuleset(ruleset, this.table);
@@ -116,6 +118,20 @@ export class NftablesProxier implements Proxier {
       }
     }
     if (failure) throw failure;
+  }
+
+  /**
+   * Pod -> ClusterIP -> pod on one bridge is not masqueraded: the reply goes straight
+   * from pod to pod over the bridge, and only br_netfilter shows it to conntrack to be
+   * un-DNATed. Without it those connections break; say so once (kube-proxy warns too).
+   */
+  private async checkBridgeNetfilter(): Promise<void> {
+    this.checkedBridgeNetfilter = true;
+    const value = await readSysctl(BRIDGE_NF_CALL_IPTABLES).catch(() => undefined);
+    if (value !== '1') {
+      this.log.warn({ sysctl: 'net.bridge.bridge-nf-call-iptables', value: value ?? 'absent (br_netfilter not loaded)' },
+        'bridge-nf-call-iptables is not 1: pods reaching a ClusterIP whose endpoint shares their bridge will not get replies');
+    }
   }
 
   /** route_localnet=1 for nodePorts on 127.0.0.1; set again if someone reset it. */
