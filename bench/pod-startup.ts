@@ -196,7 +196,7 @@ function baselineLabels(ctx: Context, i: number, type: string): Record<string, s
 async function startPair(ctx: Context, name: string, i: number): Promise<{ sandboxMs: number; totalMs: number }> {
   const t0 = performance.now();
   const { id: sandboxId } = await ctx.runtime.createSandbox({
-    name: `${name}_POD`, image: LOCAL_PAUSE_IMAGE, labels: baselineLabels(ctx, i, TYPE_SANDBOX), network: ctx.baselineNetwork, hostname: name, portBindings: [], capAdd: ['NET_ADMIN'],
+    name: `${name}_POD`, image: LOCAL_PAUSE_IMAGE, labels: baselineLabels(ctx, i, TYPE_SANDBOX), network: ctx.baselineNetwork, hostname: name, portBindings: [],
   });
   // The kubelet reads the pod IP right after the sandbox starts; so does the baseline.
   await ctx.runtime.sandboxIP(sandboxId);

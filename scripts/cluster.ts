@@ -170,7 +170,8 @@ async function main(): Promise<void> {
   }
   step(`starting kubelet for node ${o.nodeName} (pods on Docker network tskube-pods, 10.244.0.0/16)`);
   start('kubelet', process.execPath, [...KUBELET_NODE_FLAGS, join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
-    '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage]);
+    '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage,
+    '--cluster-dns', CLUSTER_DNS]);
   await waitNodeReady(plainUrl, o.nodeName, 60_000);
   step(`starting kube-proxy (${o.proxyMode} mode; ClusterIPs on lo, cluster DNS on ${CLUSTER_DNS}:53)`);
   start('kube-proxy', process.execPath, [join(root, 'dist/kube-proxy/main.js'), '--kubeconfig', kubeconfig,

@@ -102,7 +102,7 @@ export interface SandboxSpec {
   dnsSearches?: string[];
   dnsOptions?: string[];
   portBindings: PortBinding[];
-  /** Linux capabilities added to the sandbox (e.g. NET_ADMIN to route the service range). */
+  /** Linux capabilities added to the sandbox (the kubelet adds none: it sets the pod's service route from outside, kubelet/service-route.ts). */
   capAdd?: string[];
 }
 

@@ -196,7 +196,7 @@ describe('DockerRuntime (real Docker)', () => {
     assert.match(resolv.stdout, /options ndots:5/);
     const { stdout: dns } = await run('docker', ['inspect', '-f', '{{json .HostConfig.Dns}}', podSandbox]);
     assert.deepEqual(JSON.parse(dns), ['10.96.0.10']);
-    // NET_ADMIN on the sandbox: a route in the pod's namespace can be added from it.
+    // capAdd reaches Docker: with NET_ADMIN a sandbox may change its own routes (the kubelet itself adds none).
     const route = await rt.exec(podSandbox, ['ip', 'route', 'add', '10.96.0.0/12', 'via', `${subnetPrefix}1`], { timeoutMs: 5000 });
     assert.equal(route.exitCode, 0, route.stderr);
   });
