@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics.js';
 import type { Proxier, ProxyState } from '../types.js';
-import { BRIDGE_NF_CALL_IPTABLES, ROUTE_LOCALNET, readSysctl, setSysctl } from './localnet.js';
+import { BRIDGE_NF_CALL_IPTABLES, readSysctl, RouteLocalnet } from './route-localnet.js';
 import { deleteTable, runNftScript } from './nft.js';
 import {
   DEFAULT_TABLE, planRuleset, renderRuleset, servesLocalhostNodePorts, type Ruleset, type RulesetOptions,
@@ -53,8 +53,8 @@ export class NftablesProxier implements Proxier {
   private readonly fullSyncIntervalMs: number;
   private readonly localhostNodePorts: boolean;
   private applied?: Applied;
-  /** route_localnet as we found it, once we set it. */
-  private originalLocalnet?: string;
+  private readonly routeLocalnet: RouteLocalnet;
+  private localnetEnabled = false;
   private checkedBridgeNetfilter = false;
 
   constructor(o: NftablesProxierOptions) {
@@ -66,6 +66,7 @@ export class NftablesProxier implements Proxier {
     };
     this.fullSyncIntervalMs = o.fullSyncIntervalMs ?? DEFAULT_FULL_SYNC_INTERVAL_MS;
     this.localhostNodePorts = servesLocalhostNodePorts(o.nodePortAddresses);
+    this.routeLocalnet = new RouteLocalnet(this.table);
   }
 
   async sync(state: ProxyState): Promise<void> {
@@ -107,15 +108,14 @@ export class NftablesProxier implements Proxier {
       failure = err;
     }
     this.applied = undefined;
-    if (this.originalLocalnet !== undefined && this.originalLocalnet !== '1') {
-      try {
-        await setSysctl(ROUTE_LOCALNET, this.originalLocalnet);
-        this.log.info({ value: this.originalLocalnet }, 'restored net.ipv4.conf.all.route_localnet');
-        this.originalLocalnet = undefined;
-      } catch (err) {
-        this.log.error({ err }, 'could not restore net.ipv4.conf.all.route_localnet');
-        failure ??= err;
-      }
+    try {
+      // Also when this process never set it: an earlier one may have, and crashed.
+      const restored = await this.routeLocalnet.restore();
+      this.localnetEnabled = false;
+      if (restored !== undefined) this.log.info({ value: restored }, 'restored net.ipv4.conf.all.route_localnet');
+    } catch (err) {
+      this.log.error({ err }, 'could not restore net.ipv4.conf.all.route_localnet');
+      failure ??= err;
     }
     if (failure) throw failure;
   }
@@ -134,14 +134,12 @@ export class NftablesProxier implements Proxier {
     }
   }
 
-  /** route_localnet=1 for nodePorts on 127.0.0.1; set again if someone reset it. */
+  /** route_localnet=1 for nodePorts on 127.0.0.1, checked every sync (set again if someone reset it). */
   private async ensureRouteLocalnet(): Promise<void> {
-    if (this.originalLocalnet === undefined) {
-      this.originalLocalnet = await setSysctl(ROUTE_LOCALNET, '1');
-      if (this.originalLocalnet !== '1') this.log.info({ was: this.originalLocalnet }, 'set net.ipv4.conf.all.route_localnet=1 for nodePorts on 127.0.0.1');
-    } else if (await readSysctl(ROUTE_LOCALNET) !== '1') {
-      await setSysctl(ROUTE_LOCALNET, '1');
-      this.log.warn('net.ipv4.conf.all.route_localnet was reset; set it to 1 again');
+    const was = await this.routeLocalnet.enable();
+    if (!this.localnetEnabled && was !== undefined) {
+      this.log.info({ was }, 'net.ipv4.conf.all.route_localnet=1 for nodePorts on 127.0.0.1 (restored on cleanup)');
     }
+    this.localnetEnabled = true;
   }
 }

@@ -5,7 +5,9 @@
 // pins (and survives a resync), a port with no endpoints refuses at once. From a
 // container on the network: the ClusterIP works through its default route (the host),
 // and a pod reaching itself through its own service works (hairpin). cleanup() removes
-// the table and restores route_localnet; a fresh proxier replaces a stale table.
+// the table and restores route_localnet (also for a crashed proxier); a fresh proxier
+// replaces a stale table. route_localnet is one global setting: run this file while no
+// other kube-proxy runs on the host (as `npm test` does).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -16,7 +18,7 @@ import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { NftablesProxier } from '../../kube-proxy/nftables/proxier.js';
-import { ROUTE_LOCALNET, readSysctl } from '../../kube-proxy/nftables/localnet.js';
+import { ROUTE_LOCALNET, readSysctl, RouteLocalnet } from '../../kube-proxy/nftables/route-localnet.js';
 import { deleteTable, runNft, runNftScript, tableExists } from '../../kube-proxy/nftables/nft.js';
 import { nftablesUnavailable } from '../../kube-proxy/nftables/availability.js';
 import { servicePortKey, type Endpoint, type ProxyState, type ServicePort } from '../../kube-proxy/types.js';
@@ -180,10 +182,9 @@ describe('nftables proxier (real kernel, Docker containers)', () => {
   after(async () => {
     await proxier?.cleanup().catch(() => undefined);
     await removeTestLeftovers();
-    // If cleanup failed or was never reached, put route_localnet back ourselves.
-    if (localnetBefore !== undefined && (await readSysctl(ROUTE_LOCALNET)) !== localnetBefore) {
-      await run('sysctl', ['-qw', `net.ipv4.conf.all.route_localnet=${localnetBefore}`]).catch(() => undefined);
-    }
+    // If cleanup failed or was never reached: put back route_localnet if our table's
+    // proxier changed it (never touching a value another kube-proxy holds).
+    await new RouteLocalnet(TABLE).restore().catch(() => undefined);
   });
 
   it('a fresh proxier replaces a stale table left by a previous run', async () => {
@@ -284,5 +285,15 @@ describe('nftables proxier (real kernel, Docker containers)', () => {
     // Nothing forwards any more: the ClusterIP (still on lo) now reaches the host itself.
     const { result } = await tryConnect(WEB_IP, 80, 1000);
     assert.equal(result, 'ECONNREFUSED');
+  });
+
+  it('a proxier that crashed is cleaned up by a fresh one: table gone, route_localnet restored', async () => {
+    const crashed = new NftablesProxier({ nodePortAddresses: ['0.0.0.0'], log, table: TABLE });
+    await crashed.sync(proxyState());
+    assert.equal(await readSysctl(ROUTE_LOCALNET), '1');
+    // `kube-proxy --cleanup` in a new process: a proxier that never synced.
+    await new NftablesProxier({ nodePortAddresses: [], log, table: TABLE }).cleanup();
+    assert.equal(await tableExists(TABLE), false);
+    assert.equal(await readSysctl(ROUTE_LOCALNET), localnetBefore);
   });
 });
