@@ -18,6 +18,8 @@ const run = promisify(execFile);
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 /** The nftables table kube-proxy's nftables mode owns (family ip). */
 export const NFT_TABLE = 'tskube-proxy';
+/** The sysctl nftables mode turns on for nodePorts on 127.0.0.1 and restores on cleanup. */
+export const ROUTE_LOCALNET = '/proc/sys/net/ipv4/conf/all/route_localnet';
 
 export type KubeProxyMode = 'userspace' | 'nftables';
 
@@ -126,6 +128,8 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
     throw new Error(`the node already holds a kube-proxy's state (${before.join(', ')}): another kube-proxy runs, or one was killed; `
       + `only one may run on this host (node dist/kube-proxy/main.js --cleanup removes what is left)`);
   }
+  // nftables mode sets it for nodePorts on 127.0.0.1 and must put back what it found.
+  const routeLocalnet = await readFile(ROUTE_LOCALNET, 'utf8').then((v) => v.trim(), () => undefined);
   const tag = o.tag ?? `${++seq}`;
   const portFile = join(cp.dir, `kube-proxy-${tag}.port`);
   const logFile = join(cp.dir, `kube-proxy-${tag}.log`);
@@ -195,6 +199,8 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
       if (code !== 0) throw new Error(`kube-proxy exited with ${signal ?? `code ${code}`} on SIGTERM; see ${logFile}:\n${await tail(logFile)}`);
       const left = await nodeLeftovers(serviceCIDR);
       if (left.length) throw new Error(`kube-proxy stopped but left ${left.join(', ')}; see ${logFile}`);
+      const localnet = await readFile(ROUTE_LOCALNET, 'utf8').then((v) => v.trim(), () => undefined);
+      if (localnet !== routeLocalnet) throw new Error(`kube-proxy stopped but left ${ROUTE_LOCALNET} at ${localnet} (it was ${routeLocalnet}); see ${logFile}`);
     },
     kill9: () => handle.proc.kill9(),
   };
