@@ -171,6 +171,8 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
       // Not started: stop it (SIGTERM removes what it added) and leave the node clean.
       await proc.stop();
       if ((await nodeLeftovers(serviceCIDR)).length) await cleanupNode(serviceCIDR);
+      // The log goes with the control plane's directory: its end is in the error.
+      if (!(err as Error).message.includes('kube-proxy exited')) (err as Error).message += `; its log ends:\n${await tail(logFile)}`;
       throw err;
     }
     return { proc, port, mode: (await starts()).mode };
