@@ -6,7 +6,7 @@
 // drives the same load through the ClusterIP (ours) and straight to the pod IP
 // (baseline):
 //   bulk TCP         1 GiB up and 1 GiB down on one connection: MiB/s
-//   short TCP        connect, 32-byte request, reply, close; 8 loops: connections/s
+//   short TCP        connect, 32-byte request, reply, close (RST); 8 loops: connections/s
 //   UDP              request/reply with 16 sockets: replies/s
 //   round trip       one connection, 64-byte request/reply: p50/p99 and the difference
 //   DNS              A queries for the Service against the cluster DNS (10.96.0.10:53),
@@ -59,7 +59,7 @@ const CONNECT_CONCURRENCY = 8;
 const UDP_CONCURRENCY = 16;
 const DNS_CONCURRENCY = 32;
 /** Each figure is measured this many times on each side. */
-const ROUNDS = Math.max(1, Number(process.env.BENCH_PROXY_ROUNDS ?? '2') || 2);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_PROXY_ROUNDS ?? '3') || 3);
 
 const NAMESPACE = 'bench-proxy';
 const SERVICE = 'sink';
@@ -79,6 +79,12 @@ const TARGETS: Record<Mode, { bulk: number; connect: number; addedP50Ms: number 
   nftables: { bulk: 0.9, connect: 0.9, addedP50Ms: 0.05 },
 };
 const DNS_TARGET_QPS = 10_000;
+
+/** The pod's one-shot ports for a mode: each side of each mode its own (see PORTS.oneshot). */
+function oneshotPorts(mode: Mode): { through: number; direct: number } {
+  const i = MODES.indexOf(mode);
+  return { through: PORTS.oneshot[i]!, direct: PORTS.oneshot[MODES.length + i]! };
+}
 
 type FigureKey = 'upload' | 'download' | 'connect' | 'udp' | 'rr' | 'dns';
 
@@ -194,12 +200,12 @@ async function setup(ctx: Context): Promise<void> {
   ctx.cm = cm;
   ctx.cleanups.push(() => cm.stop());
   progress(`starting the kubelet (pod network ${POD_CIDR})`);
-  const kubelet = await startKubelet(cp, { name: 'bench-proxy', cidr: POD_CIDR, args: ['--log-level', process.env.BENCH_KUBELET_LOG_LEVEL ?? 'warn'] });
+  const kubelet = await startKubelet(cp, { name: 'bench-proxy', cidr: POD_CIDR, args: ['--log-level', process.env.BENCH_KUBELET_LOG_LEVEL ?? 'info'] });
   ctx.kubelet = kubelet;
   ctx.cleanups.push(() => kubelet.cleanup());
 
   await resourceClient<Namespace>(rest, 'namespaces').create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  progress(`pod ${NAMESPACE}/${POD}: ${LOCAL_TESTSERVER_IMAGE} running node -e <TCP sink/source :${PORTS.bulk}, echo :${PORTS.echo}, one-shot :${PORTS.oneshot}, UDP echo :${PORTS.udp}>`);
+  progress(`pod ${NAMESPACE}/${POD}: ${LOCAL_TESTSERVER_IMAGE} running node -e <TCP sink/source :${PORTS.bulk}, echo :${PORTS.echo}, one-shot :${PORTS.oneshot.join(',')}, UDP echo :${PORTS.udp}>`);
   const pods = resourceClient<Pod>(rest, 'pods');
   await pods.create(NAMESPACE, {
     apiVersion: 'v1', kind: 'Pod', metadata: { name: POD, labels: { app: 'proxy-bench' } },
@@ -210,7 +216,7 @@ async function setup(ctx: Context): Promise<void> {
         command: ['/usr/bin/node', '-e', POD_SERVER_JS],
         ports: [
           { name: 'bulk', containerPort: PORTS.bulk }, { name: 'echo', containerPort: PORTS.echo },
-          { name: 'oneshot', containerPort: PORTS.oneshot }, { name: 'udp', containerPort: PORTS.udp, protocol: 'UDP' },
+          ...PORTS.oneshot.map((port, i) => ({ name: `oneshot-${i}`, containerPort: port })), { name: 'udp', containerPort: PORTS.udp, protocol: 'UDP' },
         ],
         readinessProbe: { tcpSocket: { port: PORTS.echo }, periodSeconds: 1 },
       }],
@@ -223,7 +229,8 @@ async function setup(ctx: Context): Promise<void> {
       ports: [
         { name: 'bulk', port: PORTS.bulk, targetPort: PORTS.bulk, protocol: 'TCP' },
         { name: 'echo', port: PORTS.echo, targetPort: PORTS.echo, protocol: 'TCP' },
-        { name: 'oneshot', port: PORTS.oneshot, targetPort: PORTS.oneshot, protocol: 'TCP' },
+        // One one-shot port per mode through the Service; the direct side uses the other two (oneshotPorts).
+        ...MODES.map((mode) => ({ name: `oneshot-${mode}`, port: oneshotPorts(mode).through, targetPort: oneshotPorts(mode).through, protocol: 'TCP' })),
         { name: 'udp', port: PORTS.udp, targetPort: PORTS.udp, protocol: 'UDP' },
       ],
     },
@@ -378,8 +385,8 @@ async function measureMode(ctx: Context, mode: Mode, result: ModeResult): Promis
     return answer.answers?.some((a) => a.type === 'A' && a.data === ctx.clusterIP) === true;
   }, { timeoutMs: 30_000, intervalMs: 200, what: `${ctx.clusterIP} to forward and ${CLUSTER_DNS} to answer (kube-proxy log: ${kp.logFile})` });
   const p = (label: string, host: string, port: number): Side => ({ label, host, port });
-  const through = (port: number): Side => p(`through ${ctx.clusterIP}`, ctx.clusterIP, port);
-  const direct = (port: number): Side => p(`direct ${ctx.podIP}`, ctx.podIP, port);
+  const through = (port: number): Side => p(`through ${ctx.clusterIP}:${port}`, ctx.clusterIP, port);
+  const direct = (port: number): Side => p(`direct ${ctx.podIP}:${port}`, ctx.podIP, port);
   const durationTimeout = WARMUP_MS + DURATION_MS + 30_000;
   const bulkTimeout = 30_000 + (BULK_BYTES / (20 * MIB)) * 1000;
 
@@ -391,9 +398,9 @@ async function measureMode(ctx: Context, mode: Mode, result: ModeResult): Promis
   await pairRounds(ctx, result, 'upload', 'upload', through(PORTS.bulk), direct(PORTS.bulk), (host, port) => ({ kind: 'bulk-upload', host, port, bytes: BULK_BYTES }), bulkTimeout);
   await pairRounds(ctx, result, 'download', 'download', through(PORTS.bulk), direct(PORTS.bulk), (host, port) => ({ kind: 'bulk-download', host, port, bytes: BULK_BYTES }), bulkTimeout);
 
-  progress(`${mode}: short TCP connections (connect, ${ONESHOT_BYTES}-byte request, reply, server closes), ${CONNECT_CONCURRENCY} in flight, ${DURATION_MS / 1000} s after ${WARMUP_MS} ms warm-up`);
-  await pairRounds(ctx, result, 'connect', 'connections', through(PORTS.oneshot), direct(PORTS.oneshot), (host, port) => ({
-    kind: 'tcp-connect', host, port, concurrency: CONNECT_CONCURRENCY, requestBytes: ONESHOT_BYTES, warmupMs: WARMUP_MS, durationMs: DURATION_MS,
+  progress(`${mode}: short TCP connections (connect, ${ONESHOT_BYTES}-byte request, reply, client resets), ${CONNECT_CONCURRENCY} in flight, ${DURATION_MS / 1000} s after ${WARMUP_MS} ms warm-up`);
+  await pairRounds(ctx, result, 'connect', 'connections', through(oneshotPorts(mode).through), direct(oneshotPorts(mode).direct), (host, port) => ({
+    kind: 'tcp-connect', host, port, concurrency: CONNECT_CONCURRENCY, requestBytes: ONESHOT_BYTES, warmupMs: WARMUP_MS, durationMs: DURATION_MS, reset: true,
   }), durationTimeout);
 
   progress(`${mode}: UDP request/reply (${UDP_BYTES} bytes), ${UDP_CONCURRENCY} sockets with one request in flight each, ${DURATION_MS / 1000} s`);

@@ -7,7 +7,7 @@
 //   bulk-download  one TCP connection: header 'D' + length; the server sends that many
 //                  bytes, read into one reused buffer; timed until the server's FIN
 //   tcp-connect    `concurrency` loops of: connect, one request, one reply, the server
-//                  closes; for durationMs
+//                  closes (or the client resets); for durationMs
 //   tcp-rr         one connection, `count` request/response round trips, one at a time
 //   udp-rr         `concurrency` connected UDP sockets, each with one request in flight
 //                  (an echo with a sequence number, or a DNS query whose id is checked)
@@ -140,7 +140,7 @@ async function bulkDownload(job: Extract<LoadJob, { kind: 'bulk-download' }>): P
   }
 }
 
-/** Short connections: connect, write the request, read the reply until the server closes. */
+/** Short connections: connect, write the request, read the reply until the server closes (or reset once it is in). */
 async function tcpConnect(job: Extract<LoadJob, { kind: 'tcp-connect' }>): Promise<LoadResult> {
   const t = new Tally();
   const request = Buffer.alloc(job.requestBytes, 0x72);
@@ -162,7 +162,17 @@ async function tcpConnect(job: Extract<LoadJob, { kind: 'tcp-connect' }>): Promi
       if (now >= end) return resolve();
       let got = 0;
       let error: Error | undefined;
-      const sock = net.connect({ host: job.host, port: job.port, noDelay: true, onread: { buffer: readBuf, callback: (n: number) => { got += n; return true; } } });
+      const sock: net.Socket = net.connect({
+        host: job.host, port: job.port, noDelay: true,
+        onread: {
+          buffer: readBuf,
+          callback: (n: number) => {
+            got += n;
+            if (job.reset && got >= job.requestBytes) sock.resetAndDestroy();
+            return true;
+          },
+        },
+      });
       sock.on('connect', () => sock.write(request));
       sock.on('error', (err) => { error = err; });
       sock.on('close', () => {

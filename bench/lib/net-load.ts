@@ -9,8 +9,12 @@ export type LoadJob =
   | { kind: 'bulk-upload'; host: string; port: number; bytes: number }
   /** One connection receives `bytes` from the source (timed until its FIN). */
   | { kind: 'bulk-download'; host: string; port: number; bytes: number }
-  /** `concurrency` loops of connect, one request of requestBytes, the echoed reply, the server's close. */
-  | { kind: 'tcp-connect'; host: string; port: number; concurrency: number; requestBytes: number; warmupMs: number; durationMs: number }
+  /**
+   * `concurrency` loops of connect, one request of requestBytes, the echoed reply, the
+   * server's close; with `reset`, the client resets the connection (RST) as soon as the
+   * reply is in, so no side keeps it in TIME_WAIT.
+   */
+  | { kind: 'tcp-connect'; host: string; port: number; concurrency: number; requestBytes: number; warmupMs: number; durationMs: number; reset?: boolean }
   /** One connection, `count` request/response round trips after `warmup` unmeasured ones. */
   | { kind: 'tcp-rr'; host: string; port: number; requestBytes: number; warmup: number; count: number }
   /**

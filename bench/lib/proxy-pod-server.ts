@@ -8,8 +8,13 @@ export const PORTS = {
   bulk: 9000,
   /** Echoes every byte back on the same connection. */
   echo: 9001,
-  /** Reads requestBytes, echoes them and closes (the server closes first, so the client keeps no TIME_WAIT). */
-  oneshot: 9002,
+  /**
+   * Read ONESHOT_BYTES, echo them and close. Four ports, one per mode and side
+   * (through, direct), so connections of one never meet another's TIME_WAIT entries in
+   * the pod: a SYN landing on one (nftables mode masquerades to random source ports)
+   * may be dropped by PAWS, and the connect then stalls 1 s (see bench/README.md).
+   */
+  oneshot: [9100, 9101, 9102, 9103],
   /** Echoes every datagram. */
   udp: 9003,
 } as const;
@@ -62,7 +67,7 @@ net.createServer({ noDelay: true }, (s) => {
   s.on('data', (d) => s.write(d));
 }).listen(${PORTS.echo}, '0.0.0.0');
 
-net.createServer({ noDelay: true }, (s) => {
+const oneshot = (s) => {
   s.on('error', ignore);
   const parts = [];
   let got = 0;
@@ -71,7 +76,8 @@ net.createServer({ noDelay: true }, (s) => {
     got += d.length;
     if (got >= ONESHOT) s.end(parts.length === 1 ? d : Buffer.concat(parts));
   });
-}).listen(${PORTS.oneshot}, '0.0.0.0');
+};
+for (const port of ${JSON.stringify(PORTS.oneshot)}) net.createServer({ noDelay: true }, oneshot).listen(port, '0.0.0.0');
 
 const udp = dgram.createSocket('udp4');
 udp.on('message', (m, r) => udp.send(m, r.port, r.address));
