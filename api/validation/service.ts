@@ -8,7 +8,7 @@ import {
 } from './field.js';
 import { checkDuplicate, validateLabels, validateObjectMeta, validateObjectMetaUpdate, validateQualifiedName } from './meta.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidCIDR, isValidIP, isValidPortNum, nameIsDNS1035Label, parseIP } from './names.js';
-import { externallyAccessible } from '../helpers/service.js';
+import { externallyAccessible, needsHealthCheck } from '../helpers/service.js';
 
 const PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -171,10 +171,12 @@ function validateTrafficPolicies(spec: ServiceSpec): FieldCause[] {
   } else if (!TRAFFIC_POLICIES.includes(etp)) {
     errs.push(notSupported('spec.externalTrafficPolicy', etp, TRAFFIC_POLICIES));
   }
-  const needsHealthCheck = spec.type === 'LoadBalancer' && etp === 'Local';
-  if (!needsHealthCheck && spec.healthCheckNodePort) {
+  // Kubernetes also requires one when needed: it allocates before it validates; here
+  // allocation (apiserver/registry/services.ts) comes after, so an unset one is fine.
+  const needsHC = needsHealthCheck({ spec });
+  if (!needsHC && spec.healthCheckNodePort) {
     errs.push(invalid('spec.healthCheckNodePort', spec.healthCheckNodePort, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
-  } else if (needsHealthCheck && spec.healthCheckNodePort) {
+  } else if (needsHC && spec.healthCheckNodePort) {
     errs.push(...isValidPortNum(spec.healthCheckNodePort).map((msg) => invalid('spec.healthCheckNodePort', spec.healthCheckNodePort, msg)));
   }
   const itp = spec.internalTrafficPolicy;
@@ -186,6 +188,22 @@ function validateTrafficPolicies(spec: ServiceSpec): FieldCause[] {
   if (spec.trafficDistribution !== undefined && spec.trafficDistribution !== null && spec.trafficDistribution !== 'PreferClose') {
     errs.push(notSupported('spec.trafficDistribution', spec.trafficDistribution, ['PreferClose']));
   }
+  return errs;
+}
+
+/**
+ * loadBalancerClass: a qualified name, only on a LoadBalancer; with oldSpec (an
+ * update), fixed while the service stays a LoadBalancer.
+ */
+function validateLoadBalancerClass(spec: ServiceSpec, oldSpec?: ServiceSpec): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const cls = spec.loadBalancerClass ?? null;
+  if (oldSpec && oldSpec.type === 'LoadBalancer' && spec.type === 'LoadBalancer' && (oldSpec.loadBalancerClass ?? null) !== cls) {
+    errs.push(invalid('spec.loadBalancerClass', cls, 'may not change once set'));
+  }
+  if (cls === null) return errs;
+  if (spec.type === 'LoadBalancer') errs.push(...validateQualifiedName(str(cls), 'spec.loadBalancerClass'));
+  else errs.push(forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'"));
   return errs;
 }
 
@@ -255,6 +273,7 @@ function validateServiceSpec(spec: ServiceSpec): FieldCause[] {
     // Kubernetes reports this one without the "spec." prefix.
     errs.push(required('allocateLoadBalancerNodePorts'));
   }
+  errs.push(...validateLoadBalancerClass(spec));
   errs.push(...validateTrafficPolicies(spec));
   return errs;
 }
@@ -328,8 +347,9 @@ function validateUpgradeDowngradeIPFamilies(spec: ServiceSpec, oldSpec: ServiceS
 
 /**
  * A service being updated: metadata rules; clusterIPs and ipFamilies may not change
- * once set (secondary ones may be added or released); healthCheckNodePort is fixed
- * while a health check is needed; then everything validateServiceCreate checks.
+ * once set (secondary ones may be added or released); loadBalancerClass is fixed
+ * while the service stays a LoadBalancer, healthCheckNodePort while a health check is
+ * needed; then everything validateServiceCreate checks.
  */
 export function validateServiceUpdate(svc: Service, old: Service): FieldCause[] {
   const oldSpec = specOf(old);
@@ -337,8 +357,8 @@ export function validateServiceUpdate(svc: Service, old: Service): FieldCause[] 
   const errs = validateObjectMetaUpdate(svc.metadata, old.metadata);
   errs.push(...validateUpgradeDowngradeClusterIPs(spec, oldSpec));
   errs.push(...validateUpgradeDowngradeIPFamilies(spec, oldSpec));
-  const needs = (s: ServiceSpec): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
-  if (needs(spec) && needs(oldSpec) && spec.healthCheckNodePort !== oldSpec.healthCheckNodePort) {
+  errs.push(...validateLoadBalancerClass(spec, oldSpec));
+  if (needsHealthCheck({ spec }) && needsHealthCheck({ spec: oldSpec }) && spec.healthCheckNodePort !== oldSpec.healthCheckNodePort) {
     errs.push(forbidden('spec.healthCheckNodePort', 'field is immutable'));
   }
   errs.push(...validateObjectMeta(svc.metadata, { namespaced: true, nameFn: nameIsDNS1035Label }));

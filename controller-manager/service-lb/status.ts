@@ -67,8 +67,8 @@ export function nodeLoadBalancerAddresses(node: Node): string[] | undefined {
   return out;
 }
 
-/** servicehelper.RequestsOnlyLocalTraffic, for a LoadBalancer service. */
-export const requestsOnlyLocalTraffic = (svc: Service): boolean => svc.spec?.externalTrafficPolicy === 'Local';
+/** servicehelper.RequestsOnlyLocalTraffic (its one copy is in api/helpers/service.ts). */
+export { requestsOnlyLocalTraffic } from '../../api/helpers/service.js';
 
 /**
  * The nodes running a ready pod endpoint of the service (k3s reads them from the
