@@ -240,7 +240,8 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
     const requested = spec.healthCheckNodePort;
     if (requested) {
       const res = await ports.allocateSpecific(requested, serviceHolder(s));
-      if (!res.ok) throw internalError(`failed to allocate requested HealthCheck NodePort ${requested}: ${portRangeError(res.reason)}`);
+      // kube-apiserver answers 500 here; a port someone else holds is the client's mistake, so ours is a 422 on the field, as for nodePorts.
+      if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: 'spec.healthCheckNodePort', message: `Invalid value: ${requested}: ${portRangeError(res.reason)}` });
     } else {
       const res = await ports.allocate(serviceHolder(s));
       // Kubernetes prints the port it did not get: 0.

@@ -276,15 +276,15 @@ describe('healthCheckNodePort', () => {
     await assertAllocationsExact();
   });
 
-  it('a requested one is allocated; one already taken is refused as kube-apiserver refuses it, freeing the rest', async () => {
+  it('a requested one is allocated; one already taken is refused with a 422 on the field (kube-apiserver: 500), freeing the rest', async () => {
     const want = await freePort();
     const created = await create(svc('asks', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: want }));
     assert.equal(created.spec.healthCheckNodePort, want);
     assert.ok((await portKeys()).includes(want));
     const r = await api('POST', svcPath(), svc('clash', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: want }));
-    assert.equal(r.status, 500, r.text);
-    assert.equal(r.json.reason, 'InternalError');
-    assert.equal(r.json.message, `Internal error occurred: failed to allocate requested HealthCheck NodePort ${want}: provided port is already allocated`);
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.json.reason, 'Invalid');
+    assert.equal(r.json.message, `Service "clash" is invalid: spec.healthCheckNodePort: Invalid value: ${want}: provided port is already allocated`);
     await assertAllocationsExact();
     await remove('asks');
     await assertAllocationsExact();
