@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as dnsPacket from 'dns-packet';
@@ -37,6 +37,7 @@ import { waitFor } from '../test/harness/processes.js';
 import { startDnsResponder, type DnsResponder } from './lib/dns-responder.js';
 import { SCALE } from './lib/http.js';
 import { LoadGenerator, type LoadJob, type LoadResult } from './lib/net-load.js';
+import { withCpuProfile } from './lib/profiled.js';
 import { tcpEchoes, udpAsk } from './lib/net-probe.js';
 import { cpuSeconds, machineCpu } from './lib/proc.js';
 import { ONESHOT_BYTES, POD_SERVER_JS, PORTS } from './lib/proxy-pod-server.js';
@@ -362,10 +363,12 @@ async function pairRounds(ctx: Context, result: ModeResult, key: FigureKey, titl
 async function measureMode(ctx: Context, mode: Mode, result: ModeResult): Promise<void> {
   await waitForServiceRange();
   progress(`${mode}: starting kube-proxy --proxy-mode ${mode} (log level ${KUBE_PROXY_LOG_LEVEL})`);
-  const kp = await startKubeProxy(ctx.cp!, {
+  const profileDir = process.env.BENCH_KUBE_PROXY_CPU_PROF;
+  if (profileDir) progress(`  kube-proxy writes a CPU profile under ${resolve(profileDir)} when it stops`);
+  const kp = await withCpuProfile(profileDir, `kube-proxy-${mode}`, () => startKubeProxy(ctx.cp!, {
     mode, nodeName: ctx.kubelet!.nodeName, serviceCIDR: SERVICE_CIDR, tag: `bench-${mode}`,
     args: ['--cluster-dns', CLUSTER_DNS, '--log-level', KUBE_PROXY_LOG_LEVEL],
-  });
+  }));
   ctx.kubeProxy = kp;
   result.actual = kp.activeMode;
   if (kp.activeMode !== mode) {
