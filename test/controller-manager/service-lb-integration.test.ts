@@ -160,9 +160,8 @@ describe('a LoadBalancer service', () => {
   });
 
   it('loses its ingress and the finalizer when its type changes to ClusterIP', async () => {
-    // The type-dependent fields are cleared by hand: our apiserver does not yet drop
-    // them itself on a type change (kube-apiserver's dropTypeDependentFields).
-    const patch = { spec: { type: 'ClusterIP', allocateLoadBalancerNodePorts: null, externalTrafficPolicy: null, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } };
+    // The apiserver drops the type-dependent fields itself (dropTypeDependentFields).
+    const patch = { spec: { type: 'ClusterIP' } };
     await kubectl(cp, 'patch', 'svc', 'web', '-n', NS, '--type', 'merge', '-p', JSON.stringify(patch));
     const svc = await ingressBecomes('web', []);
     await waitFor(async () => !(await services().get(NS, 'web')).metadata.finalizers?.includes(LOAD_BALANCER_CLEANUP_FINALIZER),
