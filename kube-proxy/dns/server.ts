@@ -49,7 +49,8 @@ const TCP_MAX_CONNECTIONS = 1000;
 
 /** Binds UDP and TCP on one port and answers until close(). Rejects when it cannot listen. */
 export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns> {
-  const log = o.log.child({ component: 'cluster-dns' });
+  // The caller names the component (kube-proxy's log.child({ component: 'dns' })).
+  const log = o.log;
   const unspecified = o.listen.address === '0.0.0.0' || o.listen.address === '::';
   const view = new DnsView({ domain: o.domain, nameservers: unspecified ? [] : [o.listen.address] });
   const stopFollowing = view.follow(o.services, o.endpointSlices);
@@ -65,7 +66,7 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
   }
   const { udp, tcp, open } = sockets;
   const port = (udp.address() as net.AddressInfo).port;
-  log.info({ address: o.listen.address, port, domain: view.zone, upstream: o.upstream ?? null }, 'cluster DNS listening');
+  log.debug({ address: o.listen.address, port, domain: view.zone, upstream: o.upstream ?? null }, 'cluster DNS listening');
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -78,7 +79,7 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
           new Promise<void>((resolve) => udp.close(() => resolve())),
           new Promise<void>((resolve) => { tcp.close(() => resolve()); for (const s of open) s.destroy(); }),
         ]);
-        log.info('cluster DNS stopped');
+        log.debug('cluster DNS stopped');
       })();
       return closing;
     },
@@ -130,7 +131,8 @@ function bindUdp(at: { address: string; port: number }, r: Responder, log: Logge
 }
 
 function listenTcp(at: { address: string; port: number }, r: Responder, idleMs: number, log: Logger, open: Set<net.Socket>): Promise<net.Server> {
-  const server = net.createServer((sock) => serveConnection(sock, r, idleMs, log, open));
+  // Half-open: a client may shut its side after its last query and still read the answers.
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => serveConnection(sock, r, idleMs, log, open));
   server.maxConnections = TCP_MAX_CONNECTIONS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -151,6 +153,15 @@ function serveConnection(sock: net.Socket, r: Responder, idleMs: number, log: Lo
   sock.on('close', () => open.delete(sock));
   let buf: Buffer = Buffer.alloc(0);
   let inFlight = 0;
+  let ended = false;
+  const finished = (): void => {
+    inFlight--;
+    if (ended && inFlight === 0) sock.end();
+  };
+  sock.on('end', () => {
+    ended = true;
+    if (inFlight === 0) sock.end();
+  });
   sock.on('data', (chunk) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     while (buf.length >= 2) {
@@ -166,14 +177,15 @@ function serveConnection(sock: net.Socket, r: Responder, idleMs: number, log: Lo
       inFlight++;
       if (inFlight >= TCP_MAX_IN_FLIGHT) sock.pause();
       r.respond(msg, 'tcp', (out) => {
-        inFlight--;
-        if (sock.destroyed) return;
-        const framed = Buffer.allocUnsafe(out.length + 2);
-        framed.writeUInt16BE(out.length, 0);
-        out.copy(framed, 2);
-        sock.write(framed);
-        if (inFlight < TCP_MAX_IN_FLIGHT && sock.isPaused()) sock.resume();
-      }, () => { inFlight--; });
+        if (!sock.destroyed && sock.writable) {
+          const framed = Buffer.allocUnsafe(out.length + 2);
+          framed.writeUInt16BE(out.length, 0);
+          out.copy(framed, 2);
+          sock.write(framed);
+          if (inFlight <= TCP_MAX_IN_FLIGHT && sock.isPaused()) sock.resume();
+        }
+        finished();
+      }, finished);
     }
   });
 }
@@ -193,32 +205,39 @@ class Responder {
 
   respond(msg: Buffer, transport: 'udp' | 'tcp', reply: (out: Buffer) => void, dropped?: () => void): void {
     const start = performance.now();
+    let replied = false;
     const send = (out: Buffer): void => {
+      if (replied) return;
+      replied = true;
       if (this.closed) return dropped?.();
       this.metrics?.dnsAnswered(rcodeName(out), transport, performance.now() - start);
       reply(out);
     };
+    const drop = (): void => {
+      if (replied) return;
+      replied = true;
+      dropped?.();
+    };
     try {
       const parsed = parseQuery(msg);
-      if (parsed.kind === 'drop') return dropped?.();
+      if (parsed.kind === 'drop') return drop();
       if (parsed.kind === 'error') {
         send(encodeResponse(msg, parsed, { rcode: parsed.rcode, authoritative: false, answers: [], authority: [], additional: [] }, { maxSize: 512 }));
         return;
       }
-      this.answerQuery(msg, parsed.query, transport, send, dropped);
+      this.answerQuery(msg, parsed.query, transport, send, drop);
     } catch (err) {
       this.log.error({ err }, 'DNS query failed');
+      if (replied) return;
       try {
         const p = parseQuery(msg);
         if (p.kind === 'query') send(this.encode(msg, p.query, { rcode: 'SERVFAIL', authoritative: false, answers: [], authority: [], additional: [] }, transport));
-        else dropped?.();
-      } catch {
-        dropped?.();
-      }
+      } catch { /* nothing more to try */ }
+      drop();
     }
   }
 
-  private answerQuery(msg: Buffer, q: ParsedQuery, transport: 'udp' | 'tcp', send: (out: Buffer) => void, dropped?: () => void): void {
+  private answerQuery(msg: Buffer, q: ParsedQuery, transport: 'udp' | 'tcp', send: (out: Buffer) => void, drop: () => void): void {
     if (q.edns && q.edns.version > 0) {
       // RFC 6891: only EDNS version 0 exists.
       send(encodeResponse(msg, q, { rcode: RCODES.BADVERS, authoritative: false, answers: [], authority: [], additional: [] },
@@ -243,7 +262,7 @@ class Responder {
         else send(this.encode(msg, q, a, transport));
       }, (err) => {
         this.log.error({ err }, 'upstream exchange failed');
-        dropped?.();
+        drop();
       });
       return;
     }
@@ -253,7 +272,7 @@ class Responder {
         send(this.encode(msg, q, { ...a, answers: [...a.answers, ...more] }, transport));
       }, (err) => {
         this.log.error({ err }, 'upstream lookup failed');
-        dropped?.();
+        drop();
       });
       return;
     }

@@ -81,11 +81,12 @@ async function udpAsk(port: number, msg: Buffer): Promise<Msg> {
 }
 
 /** Writes every query on one TCP connection at once and reads as many answers. */
-async function tcpAsk(port: number, msgs: Buffer[]): Promise<Msg[]> {
+async function tcpAsk(port: number, msgs: Buffer[], o: { halfClose?: boolean } = {}): Promise<Msg[]> {
   const sock = net.connect({ host: '127.0.0.1', port });
   try {
     await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
     sock.write(Buffer.concat(msgs.map((m) => { const l = Buffer.alloc(2); l.writeUInt16BE(m.length); return Buffer.concat([l, m]); })));
+    if (o.halfClose) sock.end();
     let buf = Buffer.alloc(0);
     const out: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -308,9 +309,11 @@ describe('cluster DNS server on loopback', () => {
     await udpAsk(s.port, query('web.default.svc.cluster.local'));
     await udpAsk(s.port, query('nope.default.svc.cluster.local'));
     assert.deepEqual(up.received.map((q) => q.questions?.[0].name).sort(), ['example.com', 'nothing.example', 'www.example.com']);
-    // Over TCP too.
+    // Over TCP too, also from a client that shuts its side once its queries are sent.
     const [t] = await tcpAsk(s.port, [query('example.com')]);
     assert.deepEqual(addrs(t), ['192.0.2.1']);
+    const [half, local] = await tcpAsk(s.port, [query('example.com', 'A', { id: 91 }), query('web.default.svc.cluster.local', 'A', { id: 92 })], { halfClose: true });
+    assert.deepEqual([half, local].map((m) => [m.id, addrs(m)]).sort(), [[91, ['192.0.2.1']], [92, ['10.96.0.20']]]);
   });
 
   it('asks the upstream again over TCP when its UDP answer is truncated and the client came over TCP', async () => {
