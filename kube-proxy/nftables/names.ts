@@ -15,17 +15,28 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 /** The first 8 characters of the standard base32 encoding of sha256(name). */
 function hashPrefix(name: string): string {
   const digest = createHash('sha256').update(name).digest();
-  // 8 base32 characters are exactly the first 40 bits (5 bytes).
-  let bits = 0n;
-  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i]!);
+  // 8 base32 characters are exactly the first 40 bits (5 bytes): 2^40 fits a double.
+  let bits = 0;
+  for (let i = 0; i < 5; i++) bits = bits * 256 + digest[i]!;
   let out = '';
-  for (let i = 7; i >= 0; i--) out += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+  for (let i = 7; i >= 0; i--) out += BASE32[Math.floor(bits / 2 ** (i * 5)) % 32];
   return out;
 }
 
+// Every sync names every chain again; remembering the hashes makes that a map lookup.
+// Bounded: cleared when it grows past what a large cluster needs.
+const memo = new Map<string, string>();
+const MEMO_MAX = 500_000;
+
 function hashAndTruncate(name: string): string {
-  const full = `${hashPrefix(name)}-${name}`;
-  return full.length > NAME_BASE_MAX ? `${full.slice(0, NAME_BASE_MAX - 3)}...` : full;
+  let out = memo.get(name);
+  if (out === undefined) {
+    const full = `${hashPrefix(name)}-${name}`;
+    out = full.length > NAME_BASE_MAX ? `${full.slice(0, NAME_BASE_MAX - 3)}...` : full;
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(name, out);
+  }
+  return out;
 }
 
 /** "HASH-namespace/name/protocol/portName" (kube-proxy's servicePortChainNameBase). */

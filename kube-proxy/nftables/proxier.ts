@@ -2,7 +2,9 @@
 // reject) from the rules in our own table; no byte passes through this process. Each
 // sync builds the ruleset from the state (ruleset.ts) and, when it differs from what
 // the table holds, applies it with one `nft -f -`: whole the first time (replacing any
-// table a previous run left), in place afterwards so ClientIP affinity survives.
+// table a previous run left), afterwards only what changed (so a sync stays small and
+// ClientIP affinity survives), and every rule rewritten in place once an interval
+// (default an hour, as kube-proxy) to repair edits made behind our back.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics.js';
@@ -10,7 +12,7 @@ import type { Proxier, ProxyState } from '../types.js';
 import { BRIDGE_NF_CALL_IPTABLES, readSysctl, RouteLocalnet } from './route-localnet.js';
 import { deleteTable, runNftScript } from './nft.js';
 import {
-  DEFAULT_TABLE, planRuleset, renderRuleset, servesLocalhostNodePorts, type Ruleset, type RulesetOptions,
+  DEFAULT_TABLE, planRuleset, renderRuleset, servesLocalhostNodePorts, type RenderMode, type Ruleset, type RulesetOptions,
 } from './ruleset.js';
 
 /** kube-proxy resyncs everything every hour even when nothing changed (repairs outside edits). */
@@ -27,7 +29,7 @@ export interface NftablesProxierOptions {
   clusterCIDR?: string;
   /** Default 0x4000. */
   masqueradeMark?: number;
-  /** Re-apply an unchanged ruleset after this long (default one hour). */
+  /** Rewrite every rule (keeping affinity) when the table was last written whole this long ago (default one hour). */
   fullSyncIntervalMs?: number;
 }
 
@@ -35,6 +37,7 @@ interface Applied {
   ruleset: Ruleset;
   /** The ruleset rendered as a whole-table replacement: what "unchanged" compares. */
   text: string;
+  /** When the table was last written whole (replace or rewrite). */
   at: number;
 }
 
@@ -77,18 +80,29 @@ export class NftablesProxier implements Proxier {
       const ruleset = planRuleset(state, this.rulesetOptions);
       const text = renderRuleset(ruleset, this.table);
       const now = Date.now();
-      if (this.applied && this.applied.text === text && now - this.applied.at < this.fullSyncIntervalMs) {
+      const previous = this.applied;
+      const fullSyncDue = previous !== undefined && now - previous.at >= this.fullSyncIntervalMs;
+      if (previous && previous.text === text && !fullSyncDue) {
         this.metrics?.synced(performance.now() - start, true);
         return;
       }
-      const previous = this.applied?.ruleset;
-      await runNftScript(renderRuleset(ruleset, this.table, previous));
-      this.applied = { ruleset, text, at: now };
+      let mode: RenderMode = !previous ? 'replace' : fullSyncDue ? 'rewrite' : 'update';
+      try {
+        await runNftScript(renderRuleset(ruleset, this.table, previous?.ruleset, mode));
+      } catch (err) {
+        if (mode === 'replace') throw err;
+        // The table is not what we last wrote (someone changed it): write it whole.
+        this.log.warn({ err, table: this.table }, 'could not update the nftables table in place; replacing it');
+        mode = 'replace';
+        await runNftScript(renderRuleset(ruleset, this.table));
+      }
+      // A rewrite is a full sync: the next one is due an interval later.
+      this.applied = { ruleset, text, at: mode === 'update' ? previous!.at : now };
       const ms = performance.now() - start;
       this.metrics?.synced(ms, true);
-      const fields = { table: this.table, services: state.services.size, rules: ruleset.rules.length, ms: Math.round(ms) };
-      if (previous) this.log.debug(fields, 'updated nftables rules');
-      else this.log.info(fields, 'wrote nftables table');
+      const fields = { table: this.table, mode, services: state.services.size, chains: ruleset.objects.length, ms: Math.round(ms) };
+      if (mode === 'update') this.log.debug(fields, 'updated nftables rules');
+      else this.log.info(fields, 'wrote nftables rules');
     } catch (err) {
       // The table is whatever the last good script left, or something we no longer
       // know: the next sync replaces it whole.

@@ -98,17 +98,17 @@ add rule ip kube-proxy-test filter-output-post-dnat ct state new jump cluster-ip
 add rule ip kube-proxy-test nat-prerouting jump services
 add rule ip kube-proxy-test nat-output jump services
 add rule ip kube-proxy-test nat-postrouting jump masquerading
-add rule ip kube-proxy-test mark-for-masquerade meta mark set meta mark | 0x00004000
+add rule ip kube-proxy-test services ip daddr . meta l4proto . th dport vmap @service-ips
+add rule ip kube-proxy-test services fib daddr type local meta l4proto . th dport vmap @service-nodeports
 add rule ip kube-proxy-test masquerading meta mark & 0x00004000 == 0x00000000 return
 add rule ip kube-proxy-test masquerading meta mark set meta mark ^ 0x00004000
 add rule ip kube-proxy-test masquerading masquerade fully-random
-add rule ip kube-proxy-test reject-chain meta l4proto tcp reject with tcp reset
-add rule ip kube-proxy-test reject-chain reject
-add rule ip kube-proxy-test cluster-ips-check ip daddr @cluster-ips goto reject-chain comment "Reject traffic to invalid ports of ClusterIPs"
+add rule ip kube-proxy-test mark-for-masquerade meta mark set meta mark | 0x00004000
 add rule ip kube-proxy-test service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services
 add rule ip kube-proxy-test nodeport-endpoints-check meta l4proto . th dport vmap @no-endpoint-nodeports
-add rule ip kube-proxy-test services ip daddr . meta l4proto . th dport vmap @service-ips
-add rule ip kube-proxy-test services fib daddr type local meta l4proto . th dport vmap @service-nodeports
+add rule ip kube-proxy-test cluster-ips-check ip daddr @cluster-ips goto reject-chain comment "Reject traffic to invalid ports of ClusterIPs"
+add rule ip kube-proxy-test reject-chain meta l4proto tcp reject with tcp reset
+add rule ip kube-proxy-test reject-chain reject
 add rule ip kube-proxy-test service-ULMVA6XW-ns1/svc1/tcp/p80 ip daddr 172.30.0.41 tcp dport 80 fib saddr type local jump mark-for-masquerade
 add rule ip kube-proxy-test service-ULMVA6XW-ns1/svc1/tcp/p80 numgen random mod 2 vmap { 0 : goto endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80, 1 : goto endpoint-2ZNDXFAB-ns1/svc1/tcp/p80__10.180.0.2/80 }
 add rule ip kube-proxy-test endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 ip saddr 10.180.0.1 jump mark-for-masquerade
@@ -116,9 +116,9 @@ add rule ip kube-proxy-test endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 me
 add rule ip kube-proxy-test endpoint-2ZNDXFAB-ns1/svc1/tcp/p80__10.180.0.2/80 ip saddr 10.180.0.2 jump mark-for-masquerade
 add rule ip kube-proxy-test endpoint-2ZNDXFAB-ns1/svc1/tcp/p80__10.180.0.2/80 meta l4proto tcp dnat to 10.180.0.2:80
 add rule ip kube-proxy-test service-NNYFLLCT-ns2/svc2/udp/ ip daddr 172.30.0.42 udp dport 53 fib saddr type local jump mark-for-masquerade
+add rule ip kube-proxy-test service-NNYFLLCT-ns2/svc2/udp/ numgen random mod 1 vmap { 0 : goto endpoint-Z4Z5ZXW7-ns2/svc2/udp/__10.180.0.3/8081 }
 add rule ip kube-proxy-test external-NNYFLLCT-ns2/svc2/udp/ jump mark-for-masquerade
 add rule ip kube-proxy-test external-NNYFLLCT-ns2/svc2/udp/ goto service-NNYFLLCT-ns2/svc2/udp/
-add rule ip kube-proxy-test service-NNYFLLCT-ns2/svc2/udp/ numgen random mod 1 vmap { 0 : goto endpoint-Z4Z5ZXW7-ns2/svc2/udp/__10.180.0.3/8081 }
 add rule ip kube-proxy-test endpoint-Z4Z5ZXW7-ns2/svc2/udp/__10.180.0.3/8081 ip saddr 10.180.0.3 jump mark-for-masquerade
 add rule ip kube-proxy-test endpoint-Z4Z5ZXW7-ns2/svc2/udp/__10.180.0.3/8081 meta l4proto udp dnat to 10.180.0.3:8081
 add rule ip kube-proxy-test service-MUPGITXC-ns3/svc3/tcp/ ip daddr 172.30.0.43 tcp dport 80 fib saddr type local jump mark-for-masquerade
@@ -128,11 +128,11 @@ add rule ip kube-proxy-test endpoint-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080 ip 
 add rule ip kube-proxy-test endpoint-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080 update @affinity-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080 { ip saddr }
 add rule ip kube-proxy-test endpoint-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080 meta l4proto tcp dnat to 10.180.0.7:8080
 add rule ip kube-proxy-test service-NXOGGIRZ-ns5/svc5/tcp/ ip daddr 172.30.0.45 tcp dport 80 fib saddr type local jump mark-for-masquerade
+add rule ip kube-proxy-test service-NXOGGIRZ-ns5/svc5/tcp/ numgen random mod 2 vmap { 0 : goto endpoint-JZQOR3ES-ns5/svc5/tcp/__10.180.0.5/80, 1 : goto endpoint-MVBCCJ6T-ns5/svc5/tcp/__10.180.1.5/80 }
+add rule ip kube-proxy-test local-NXOGGIRZ-ns5/svc5/tcp/ numgen random mod 1 vmap { 0 : goto endpoint-JZQOR3ES-ns5/svc5/tcp/__10.180.0.5/80 }
 add rule ip kube-proxy-test external-NXOGGIRZ-ns5/svc5/tcp/ fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"
 add rule ip kube-proxy-test external-NXOGGIRZ-ns5/svc5/tcp/ fib saddr type local goto service-NXOGGIRZ-ns5/svc5/tcp/ comment "short-circuit local traffic"
 add rule ip kube-proxy-test external-NXOGGIRZ-ns5/svc5/tcp/ goto local-NXOGGIRZ-ns5/svc5/tcp/
-add rule ip kube-proxy-test service-NXOGGIRZ-ns5/svc5/tcp/ numgen random mod 2 vmap { 0 : goto endpoint-JZQOR3ES-ns5/svc5/tcp/__10.180.0.5/80, 1 : goto endpoint-MVBCCJ6T-ns5/svc5/tcp/__10.180.1.5/80 }
-add rule ip kube-proxy-test local-NXOGGIRZ-ns5/svc5/tcp/ numgen random mod 1 vmap { 0 : goto endpoint-JZQOR3ES-ns5/svc5/tcp/__10.180.0.5/80 }
 add rule ip kube-proxy-test endpoint-JZQOR3ES-ns5/svc5/tcp/__10.180.0.5/80 ip saddr 10.180.0.5 jump mark-for-masquerade
 add rule ip kube-proxy-test endpoint-JZQOR3ES-ns5/svc5/tcp/__10.180.0.5/80 meta l4proto tcp dnat to 10.180.0.5:80
 add rule ip kube-proxy-test endpoint-MVBCCJ6T-ns5/svc5/tcp/__10.180.1.5/80 ip saddr 10.180.1.5 jump mark-for-masquerade
@@ -227,48 +227,77 @@ test('SCTP ports are skipped; an address and port claimed twice is written once'
   assert.equal(text.split('\n').filter((l) => l === 'add element ip kube-proxy-test cluster-ips { 172.30.2.2 }').length, 1);
 });
 
-test('an update in place keeps affinity sets, flushes the rest, deletes what is gone', () => {
-  const previous = planRuleset(FIXTURE, OPTIONS);
+/** FIXTURE without svc1, and with one more endpoint for svc3 (ClientIP affinity). */
+function changedFixture(): ProxyState {
   const svc1 = [...FIXTURE.services.values()].find((s) => s.name.name === 'svc1')!;
   const svc3 = [...FIXTURE.services.values()].find((s) => s.name.name === 'svc3')!;
-  // svc1 is gone; svc3 gains an endpoint.
-  const next: ProxyState = {
+  return {
     services: new Map([...FIXTURE.services].filter(([k]) => k !== svc1.key)),
     endpoints: new Map([...FIXTURE.endpoints].filter(([k]) => k !== svc1.key)
       .map(([k, eps]) => [k, k === svc3.key ? [...eps, ep('10.180.0.9', 8080)] : eps])),
   };
-  const text = buildRuleset(next, { ...OPTIONS, previous });
-  const lines = text.split('\n');
+}
+
+const EXPECTED_UPDATE = `add chain ip kube-proxy-test endpoint-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080
+add set ip kube-proxy-test affinity-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }
+flush chain ip kube-proxy-test service-MUPGITXC-ns3/svc3/tcp/
+flush chain ip kube-proxy-test service-ULMVA6XW-ns1/svc1/tcp/p80
+flush chain ip kube-proxy-test endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80
+flush chain ip kube-proxy-test endpoint-2ZNDXFAB-ns1/svc1/tcp/p80__10.180.0.2/80
+delete element ip kube-proxy-test service-ips { 172.30.0.41 . tcp . 80 }
+delete element ip kube-proxy-test cluster-ips { 172.30.0.41 }
+delete chain ip kube-proxy-test service-ULMVA6XW-ns1/svc1/tcp/p80
+delete chain ip kube-proxy-test endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80
+delete chain ip kube-proxy-test endpoint-2ZNDXFAB-ns1/svc1/tcp/p80__10.180.0.2/80
+add rule ip kube-proxy-test service-MUPGITXC-ns3/svc3/tcp/ ip daddr 172.30.0.43 tcp dport 80 fib saddr type local jump mark-for-masquerade
+add rule ip kube-proxy-test service-MUPGITXC-ns3/svc3/tcp/ ip saddr @affinity-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080 goto endpoint-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080
+add rule ip kube-proxy-test service-MUPGITXC-ns3/svc3/tcp/ ip saddr @affinity-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 goto endpoint-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080
+add rule ip kube-proxy-test service-MUPGITXC-ns3/svc3/tcp/ numgen random mod 2 vmap { 0 : goto endpoint-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080, 1 : goto endpoint-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 }
+add rule ip kube-proxy-test endpoint-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 ip saddr 10.180.0.9 jump mark-for-masquerade
+add rule ip kube-proxy-test endpoint-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 update @affinity-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 { ip saddr }
+add rule ip kube-proxy-test endpoint-FK66EE4J-ns3/svc3/tcp/__10.180.0.9/8080 meta l4proto tcp dnat to 10.180.0.9:8080
+`;
+
+test('an update changes only what differs: new chains and sets, rewritten chains, element changes, deletions', () => {
+  const text = buildRuleset(changedFixture(), { ...OPTIONS, previous: planRuleset(FIXTURE, OPTIONS) });
+  assert.equal(text, EXPECTED_UPDATE);
+  // The affinity set of the endpoint that stays is neither flushed nor re-created: its entries survive.
+  assert.ok(!text.includes('affinity-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080 {'));
+  // Nothing changed, nothing to do.
+  assert.equal(buildRuleset(FIXTURE, { ...OPTIONS, previous: planRuleset(FIXTURE, OPTIONS) }), '');
+});
+
+test('a changed affinity timeout re-creates the set, after the chains naming it let go of it', () => {
+  const next = changedFixture();
+  const svc3 = [...next.services.values()].find((s) => s.name.name === 'svc3')!;
+  const retimed: ProxyState = {
+    services: new Map([...next.services].map(([k, s]) => [k, k === svc3.key ? { ...s, sessionAffinity: { type: 'ClientIP', timeoutSeconds: 60 } } : s])),
+    endpoints: next.endpoints,
+  };
+  const lines = buildRuleset(retimed, { ...OPTIONS, previous: planRuleset(next, OPTIONS) }).split('\n');
   const t = 'ip kube-proxy-test';
-  assert.deepEqual(lines.slice(0, 3), [`add table ${t}`, `add table ${t} { comment "rules for tskube kube-proxy" ; }`, `flush table ${t}`]);
-  assert.ok(!text.includes('delete table'));
-  const kept = 'affinity-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080';
-  assert.ok(lines.includes(`add set ${t} ${kept} { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }`));
-  assert.ok(!lines.some((l) => l.startsWith('flush set') && l.includes('affinity-')), 'affinity sets are never flushed');
-  assert.ok(!lines.some((l) => l.startsWith('delete set') && l.includes(kept)));
+  const set = 'affinity-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080';
+  const chain = 'endpoint-PGRN6QEA-ns3/svc3/tcp/__10.180.0.7/8080';
+  const del = lines.indexOf(`delete set ${t} ${set}`);
+  const add = lines.indexOf(`add set ${t} ${set} { type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }`);
+  assert.ok(del > 0 && add > del);
+  assert.ok(lines.indexOf(`flush chain ${t} ${chain}`) < del, 'the endpoint chain (update @set) is flushed first');
+  assert.ok(lines.indexOf(`flush chain ${t} ${serviceChainNames(svc3).cluster}`) < del, 'the service chain (ip saddr @set) too');
+  assert.ok(lines.indexOf(`add rule ${t} ${chain} update @${set} { ip saddr }`) > add, 'and rewritten after');
+});
+
+test('a rewrite (the periodic full sync) flushes every rule and element but the affinity sets', () => {
+  const previous = planRuleset(FIXTURE, OPTIONS);
+  const lines = renderRuleset(planRuleset(changedFixture(), OPTIONS), OPTIONS.table, previous, 'rewrite').split('\n');
+  const t = 'ip kube-proxy-test';
+  assert.deepEqual(lines.slice(0, 2), [`add table ${t} { comment "rules for tskube kube-proxy" ; }`, `flush table ${t}`]);
   for (const name of ['service-ips', 'service-nodeports', 'no-endpoint-services', 'no-endpoint-nodeports']) {
     assert.ok(lines.includes(`flush map ${t} ${name}`), name);
   }
   assert.ok(lines.includes(`flush set ${t} cluster-ips`));
-  // svc1's chains go, each as add + delete (so the script works even if one is missing).
-  for (const chain of [serviceChainNames(svc1).cluster, endpointChainName(svc1, ep('10.180.0.1', 80)), endpointChainName(svc1, ep('10.180.0.2', 80))]) {
-    const at = lines.indexOf(`delete chain ${t} ${chain}`);
-    assert.ok(at > 0 && lines[at - 1] === `add chain ${t} ${chain}`, chain);
-    assert.ok(at < lines.findIndex((l) => l.startsWith('add rule')), 'deleted before the new rules');
-    assert.ok(at > lines.indexOf(`flush map ${t} service-ips`), 'deleted after the maps that point to them are flushed');
-  }
-  assert.ok(!text.includes('172.30.0.41'));
-  assert.ok(lines.some((l) => l.includes('numgen random mod 2') && l.includes('ns3/svc3')));
-
-  // A changed affinity timeout re-creates the set.
-  const longer: ProxyState = {
-    services: new Map([...next.services].map(([k, s]) => [k, k === svc3.key ? { ...s, sessionAffinity: { type: 'ClientIP', timeoutSeconds: 60 } } : s])),
-    endpoints: next.endpoints,
-  };
-  const retimed = buildRuleset(longer, { ...OPTIONS, previous: planRuleset(next, OPTIONS) }).split('\n');
-  const del = retimed.indexOf(`delete set ${t} ${kept}`);
-  assert.ok(del > 0);
-  assert.equal(retimed[del + 1], `add set ${t} ${kept} { type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }`);
+  assert.ok(!lines.some((l) => l.startsWith('flush set') && l.includes('affinity-')), 'affinity sets are never flushed');
+  assert.ok(lines.includes(`delete chain ${t} service-ULMVA6XW-ns1/svc1/tcp/p80`));
+  assert.equal(lines.filter((l) => l.startsWith('add rule')).length, planRuleset(changedFixture(), OPTIONS).objects.reduce((n, o) => n + (o.rules?.length ?? 0), 0));
 });
 
 test('nft -c accepts every script generated here', async () => {
@@ -279,11 +308,21 @@ test('nft -c accepts every script generated here', async () => {
     ['full, listed addresses and cluster CIDR', buildRuleset(FIXTURE, { table: 'kube-proxy-test', nodePortAddresses: ['192.168.0.2', '127.0.0.1'], clusterCIDR: '10.180.0.0/16' })],
     ['Local policies without local endpoints', buildRuleset(LOCAL_POLICIES, CIDR_OPTIONS)],
     ['empty state', buildRuleset(emptyState, OPTIONS)],
-    ['update in place', buildRuleset(FIXTURE, { ...OPTIONS, previous })],
-    ['update to empty', buildRuleset(emptyState, { ...OPTIONS, previous })],
-    ['update from empty', renderRuleset(previous, OPTIONS.table, planRuleset(emptyState, OPTIONS))],
+    ['rewrite', renderRuleset(planRuleset(changedFixture(), OPTIONS), OPTIONS.table, previous, 'rewrite')],
+    ['rewrite to empty', renderRuleset(planRuleset(emptyState, OPTIONS), OPTIONS.table, previous, 'rewrite')],
   ];
   for (const [what, script] of scripts) {
     await assert.doesNotReject(runNftScript(script, { check: true }), what);
+  }
+  // An update presumes the table holds `previous`: check it after the script that makes it so.
+  const replace = buildRuleset(FIXTURE, OPTIONS);
+  const updates: Array<[string, string]> = [
+    ['update', buildRuleset(changedFixture(), { ...OPTIONS, previous })],
+    ['update to empty', buildRuleset(emptyState, { ...OPTIONS, previous })],
+    ['update from empty', renderRuleset(previous, OPTIONS.table, planRuleset(emptyState, OPTIONS))],
+  ];
+  for (const [what, script] of updates) {
+    const base = what === 'update from empty' ? buildRuleset(emptyState, OPTIONS) : replace;
+    await assert.doesNotReject(runNftScript(base + script, { check: true }), what);
   }
 });
