@@ -6,7 +6,11 @@
 // while, and prints queries per second and latency percentiles as JSON.
 //
 //   node dist/kube-proxy/dns/loadgen.js [--seconds 5] [--in-flight 64] [--sockets 4]
-//     [--services 2000] [--tcp] [--no-cache]
+//     [--services 2000] [--tcp] [--no-cache] [--rate 10000]
+//
+// Without --rate it is a closed loop (each answer sends the next query: the most the
+// server does); with --rate it sends that many queries a second whatever the answers
+// (the latency at a given load).
 //
 // The mix is what pods with ndots:5 send: A for Services (most), search-path misses
 // (NXDOMAIN), names outside the cluster (SERVFAIL without an upstream), SRV,
@@ -33,6 +37,7 @@ const { values: args } = parseArgs({
     services: { type: 'string', default: '2000' },
     tcp: { type: 'boolean', default: false },
     'no-cache': { type: 'boolean', default: false },
+    rate: { type: 'string' },
   },
 });
 const NAMESPACES = 20;
@@ -114,6 +119,7 @@ interface Transport {
 async function load(port: number): Promise<void> {
   const seconds = Number(args.seconds);
   const inFlight = Number(args['in-flight']);
+  const rate = args.rate ? Number(args.rate) : 0;
   const nSockets = Number(args.sockets);
   const qs = queries();
   const latencies = new Float64Array(5_000_000);
@@ -145,7 +151,7 @@ async function load(port: number): Promise<void> {
       latencies[done++] = performance.now() - t0;
       rcodes.set(msg[3] & 15, (rcodes.get(msg[3] & 15) ?? 0) + 1);
     }
-    fire(s);
+    if (!rate) fire(s);
   };
 
   for (let s = 0; s < nSockets; s++) {
@@ -183,13 +189,24 @@ async function load(port: number): Promise<void> {
       for (const [id, t0] of pending[s]) {
         if (now - t0 > 1000) {
           pending[s].delete(id);
-          lost++;
-          fire(s);
+          if (measuring) lost++;
+          if (!rate) fire(s);
         }
       }
     }
   }, 100);
-  for (let i = 0; i < inFlight; i++) fire(i % nSockets);
+  let ticker: NodeJS.Timeout | undefined;
+  if (rate) {
+    // Open loop: every millisecond, what the rate owes since the start.
+    const began = performance.now();
+    let sent = 0;
+    ticker = setInterval(() => {
+      const owed = Math.floor(((performance.now() - began) / 1000) * rate);
+      for (; sent < owed; sent++) fire(sent % nSockets);
+    }, 1);
+  } else {
+    for (let i = 0; i < inFlight; i++) fire(i % nSockets);
+  }
   // One second of warm-up (JIT, caches), then measure.
   await new Promise((r) => setTimeout(r, 1000));
   measuring = true;
@@ -199,12 +216,13 @@ async function load(port: number): Promise<void> {
   const elapsed = (performance.now() - t0) / 1000;
   stopped = true;
   clearInterval(reaper);
+  clearInterval(ticker);
   for (const t of transports) t.close();
   const sorted = latencies.slice(0, done).sort();
   const pct = (p: number): number => Number((sorted[Math.min(done - 1, Math.floor(done * p))] ?? 0).toFixed(3));
   const names = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN'];
   console.log(JSON.stringify({
-    transport: args.tcp ? 'tcp' : 'udp', cache: !args['no-cache'], services: nServices, sockets: nSockets, inFlight, seconds: Number(elapsed.toFixed(2)),
+    transport: args.tcp ? 'tcp' : 'udp', cache: !args['no-cache'], services: nServices, sockets: nSockets, ...(rate ? { rate } : { inFlight }), seconds: Number(elapsed.toFixed(2)),
     answered: done, lost, qps: Math.round(done / elapsed),
     latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: pct(1) },
     rcodes: Object.fromEntries([...rcodes].map(([k, v]) => [names[k] ?? String(k), v])),
