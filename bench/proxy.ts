@@ -17,7 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -142,6 +142,7 @@ export async function run(): Promise<void> {
     podIP: '', clusterIP: '', podPid: -1, dnsQuery: new Uint8Array(), results: [], cleanups: [],
     notes: [`machine: ${cpus().length} CPUs, Node ${process.version}; the load generator, kube-proxy, the pod's server, etcd, kube-apiserver, the kubelet and dockerd share them`],
   };
+  const loadAtStart = loadavg()[0]!;
   // Ctrl-C and the watchdog end the process through process.exit: this hook (installed
   // before the harness's, so it runs first) lets kube-proxy remove its addresses and
   // rules, then removes the containers and the network synchronously.
@@ -167,6 +168,8 @@ export async function run(): Promise<void> {
         await stopKubeProxy(ctx);
       }
     }
+    // Other work on the machine moves every figure: say how busy it was.
+    ctx.notes.push(`load average (1 min) before the run: ${loadAtStart.toFixed(1)}; above ~1, other work competed with the measurements for the ${cpus().length} CPUs`);
     report(ctx);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
