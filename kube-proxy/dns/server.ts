@@ -86,7 +86,6 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
   };
 }
 
-/** UDP then TCP on the same port; with port 0, tries again when TCP finds UDP's port taken. */
 interface Listening {
   udp: dgram.Socket;
   tcp: net.Server;
@@ -94,6 +93,7 @@ interface Listening {
   open: Set<net.Socket>;
 }
 
+/** UDP then TCP on the same port; with port 0, tries again when TCP finds UDP's port taken. */
 async function listen(at: { address: string; port: number }, r: Responder, idleMs: number, log: Logger): Promise<Listening> {
   for (let attempt = 0; ; attempt++) {
     const udp = await bindUdp(at, r, log);
@@ -112,9 +112,13 @@ async function listen(at: { address: string; port: number }, r: Responder, idleM
 function bindUdp(at: { address: string; port: number }, r: Responder, log: Logger): Promise<dgram.Socket> {
   const udp = dgram.createSocket({ type: net.isIPv6(at.address) ? 'udp6' : 'udp4' });
   return new Promise((resolve, reject) => {
-    udp.once('error', reject);
+    const failed = (err: Error): void => {
+      try { udp.close(); } catch { /* already closed */ }
+      reject(err);
+    };
+    udp.once('error', failed);
     udp.bind(at.port, at.address, () => {
-      udp.off('error', reject);
+      udp.off('error', failed);
       udp.on('error', (err) => log.error({ err }, 'UDP socket failed'));
       try {
         // Room for bursts while the loop is busy; the kernel caps it at rmem_max.
