@@ -7,6 +7,7 @@
 // (default an hour, as kube-proxy) to repair edits made behind our back.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { realClock, type Clock } from '../../client/clock.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { Proxier, ProxyState } from '../types.js';
 import { BRIDGE_NF_CALL_IPTABLES, readSysctl, RouteLocalnet } from './route-localnet.js';
@@ -31,6 +32,8 @@ export interface NftablesProxierOptions {
   masqueradeMark?: number;
   /** Rewrite every rule (keeping affinity) when the table was last written whole this long ago (default one hour). */
   fullSyncIntervalMs?: number;
+  /** For the full-sync interval (default the real clock). */
+  clock?: Pick<Clock, 'now'>;
 }
 
 interface Applied {
@@ -54,6 +57,7 @@ export class NftablesProxier implements Proxier {
   private readonly metrics?: ProxyMetrics;
   private readonly rulesetOptions: RulesetOptions;
   private readonly fullSyncIntervalMs: number;
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly localhostNodePorts: boolean;
   private applied?: Applied;
   private readonly routeLocalnet: RouteLocalnet;
@@ -68,6 +72,7 @@ export class NftablesProxier implements Proxier {
       table: this.table, nodePortAddresses: [...o.nodePortAddresses], masqueradeMark: o.masqueradeMark, clusterCIDR: o.clusterCIDR,
     };
     this.fullSyncIntervalMs = o.fullSyncIntervalMs ?? DEFAULT_FULL_SYNC_INTERVAL_MS;
+    this.clock = o.clock ?? realClock;
     this.localhostNodePorts = servesLocalhostNodePorts(o.nodePortAddresses);
     this.routeLocalnet = new RouteLocalnet(this.table);
   }
@@ -79,7 +84,7 @@ export class NftablesProxier implements Proxier {
       if (this.localhostNodePorts) await this.ensureRouteLocalnet();
       const ruleset = planRuleset(state, this.rulesetOptions);
       const text = renderRuleset(ruleset, this.table);
-      const now = Date.now();
+      const now = this.clock.now();
       const previous = this.applied;
       const fullSyncDue = previous !== undefined && now - previous.at >= this.fullSyncIntervalMs;
       if (previous && previous.text === text && !fullSyncDue) {

@@ -23,6 +23,7 @@ import { deleteTable, runNft, runNftScript, tableExists } from '../../kube-proxy
 import { nftablesUnavailable } from '../../kube-proxy/nftables/availability.js';
 import { servicePortKey, type Endpoint, type ProxyState, type ServicePort } from '../../kube-proxy/types.js';
 import { ensureLocalImages, LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
+import { FakeClock } from '../../client/clock.js';
 import { waitFor } from '../harness/processes.js';
 
 const run = promisify(execFile);
@@ -47,7 +48,15 @@ const NODE_PORT_TCP = 31771;
 const NODE_PORT_UDP = 31772;
 const NODE_PORT_EMPTY = 31773;
 
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** What the proxier logged, newest last (and to stderr with TEST_LOG_LEVEL=debug). */
+const logged: Array<{ msg: string; mode?: string }> = [];
+const log = pino({ level: 'debug' }, {
+  write(line: string): void {
+    logged.push(JSON.parse(line) as { msg: string; mode?: string });
+    if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
+  },
+});
+const clock = new FakeClock();
 
 function servicePort(name: string, o: Partial<ServicePort> & { portName?: string; protocol?: ServicePort['protocol'] }): ServicePort {
   const { portName = '', protocol = 'TCP', ...rest } = o;
@@ -127,6 +136,18 @@ async function httpGetFrom(container: string, host: string, port: number): Promi
   return stdout.trim();
 }
 
+/** The addresses in each affinity set of our table, by set name. */
+async function affinityEntries(): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const listing = await runNft(['list', 'table', 'ip', TABLE]);
+  // Each set's body ends at the first line that is a lone "}" at the set's indentation.
+  for (const m of listing.matchAll(/set (affinity-\S+) \{\n([^]*?)\n\t\}/g)) {
+    const elements = /elements = \{([^}]*)\}/.exec(m[2]!)?.[1] ?? '';
+    out.set(m[1]!, [...elements.matchAll(/(\d+\.\d+\.\d+\.\d+)/g)].map((e) => e[1]!).sort());
+  }
+  return out;
+}
+
 /** Turns on hairpin mode on the host end of a container's veth (kubelet's hairpin-veth). */
 async function setHairpinMode(container: string): Promise<void> {
   const ifindex = await docker('exec', container, 'cat', '/sys/class/net/eth0/iflink');
@@ -189,7 +210,7 @@ describe('nftables proxier (real kernel, Docker containers)', () => {
 
   it('a fresh proxier replaces a stale table left by a previous run', async () => {
     assert.ok(await tableExists(TABLE));
-    proxier = new NftablesProxier({ nodePortAddresses: ['0.0.0.0'], log, table: TABLE });
+    proxier = new NftablesProxier({ nodePortAddresses: ['0.0.0.0'], log, table: TABLE, clock });
     await proxier.sync(proxyState());
     const listing = await runNft(['list', 'table', 'ip', TABLE]);
     assert.ok(!listing.includes('stale-nat'), 'the stale chain is gone');
@@ -218,13 +239,25 @@ describe('nftables proxier (real kernel, Docker containers)', () => {
     assert.match(await udpEcho('127.0.0.1', NODE_PORT_UDP, 'pong'), /^tskube-nft-ep\d pong$/);
   });
 
-  it('ClientIP affinity pins a client to one endpoint, across a resync', async () => {
+  it('ClientIP affinity pins a client to one endpoint, across an update and a periodic rewrite', async () => {
     const first = await httpGet(STICKY_IP, 80);
     for (let i = 0; i < 15; i++) assert.equal(await httpGet(STICKY_IP, 80), first);
-    // A change elsewhere rewrites the table in place; the affinity entry stays.
+    const pinned = await affinityEntries();
+    assert.equal(pinned.size, SERVERS.length, 'one affinity set per endpoint');
+    assert.equal([...pinned.values()].filter((clients) => clients.length > 0).length, 1, 'the client is in one set');
+    // A change elsewhere updates the table; the affinity entry stays.
     await proxier!.sync(proxyState(ALL.slice(0, 2)));
+    assert.equal(logged.at(-1)?.mode, 'update');
+    assert.deepEqual(await affinityEntries(), pinned);
+    for (let i = 0; i < 10; i++) assert.equal(await httpGet(STICKY_IP, 80), first);
+    // An hour on, the same state is rewritten in place (every rule); the entry stays too.
+    clock.step(60 * 60 * 1000);
+    await proxier!.sync(proxyState(ALL.slice(0, 2)));
+    assert.equal(logged.at(-1)?.mode, 'rewrite');
+    assert.deepEqual(await affinityEntries(), pinned);
     for (let i = 0; i < 10; i++) assert.equal(await httpGet(STICKY_IP, 80), first);
     await proxier!.sync(proxyState());
+    assert.equal(logged.at(-1)?.mode, 'update');
   });
 
   it('a service port with no endpoints refuses at once (ClusterIP and nodePort), and so does an unknown ClusterIP port', async () => {
@@ -270,8 +303,10 @@ describe('nftables proxier (real kernel, Docker containers)', () => {
     await deleteTable(TABLE);
     await proxier!.sync(state);
     assert.equal(await tableExists(TABLE), false);
-    // A changed state writes it again (in place: add, flush, rewrite).
+    // A changed state: the update fails on the missing table, and the table is written whole.
     await proxier!.sync(proxyState(ALL.slice(0, 2)));
+    assert.ok(logged.some((l) => l.msg === 'could not update the nftables table in place; replacing it'));
+    assert.equal(logged.at(-1)?.mode, 'replace');
     assert.ok(await tableExists(TABLE));
     const name = await httpGet(WEB_IP, 80);
     assert.ok([SERVERS[0]!.name, SERVERS[1]!.name].includes(name), name);
