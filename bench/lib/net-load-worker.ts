@@ -18,6 +18,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { SOURCE_BYTE } from './proxy-pod-server.js';
 import type { LoadJob, LoadResult } from './net-load.js';
 
 const CHUNK = Buffer.alloc(256 * 1024, 0x61);
@@ -121,8 +122,18 @@ async function bulkDownload(job: Extract<LoadJob, { kind: 'bulk-download' }>): P
   const t = new Tally();
   const cpu0 = process.cpuUsage();
   let got = 0;
+  let foreign = 0;
+  const buffer = Buffer.allocUnsafe(256 * 1024);
   const sock = await connect(job.host, job.port, {
-    onread: { buffer: Buffer.allocUnsafe(256 * 1024), callback: (n: number) => { got += n; return true; } },
+    onread: {
+      buffer,
+      callback: (n: number) => {
+        got += n;
+        // The source sends only SOURCE_BYTE: a cheap check that these bytes are its.
+        if (buffer[0] !== SOURCE_BYTE || buffer[n - 1] !== SOURCE_BYTE) foreign++;
+        return true;
+      },
+    },
   });
   try {
     const ended = once(sock, 'end');
@@ -131,6 +142,7 @@ async function bulkDownload(job: Extract<LoadJob, { kind: 'bulk-download' }>): P
     await ended;
     const elapsed = performance.now() - t0;
     if (got !== job.bytes) throw new Error(`received ${got} of ${job.bytes} bytes`);
+    if (foreign) throw new Error(`${foreign} reads held bytes the source never sends`);
     t.ok = 1;
     t.bytes = got;
     t.samples.push(elapsed);

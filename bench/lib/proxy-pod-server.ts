@@ -19,13 +19,16 @@ export const PORTS = {
   udp: 9003,
 } as const;
 
+/** Every byte the bulk source sends (the load generator checks it). */
+export const SOURCE_BYTE = 0x62;
+
 /** Bytes of a short connection's request (and reply). */
 export const ONESHOT_BYTES = 32;
 
 export const POD_SERVER_JS = `'use strict';
 const net = require('node:net');
 const dgram = require('node:dgram');
-const CHUNK = Buffer.alloc(256 * 1024, 0x62);
+const CHUNK = Buffer.alloc(256 * 1024, ${SOURCE_BYTE});
 const ACK = Buffer.from([1]);
 const ONESHOT = ${ONESHOT_BYTES};
 const ignore = () => {};
