@@ -105,7 +105,7 @@ export class NftablesProxier implements Proxier {
       this.applied = { ruleset, text, at: mode === 'update' ? previous!.at : now };
       const ms = performance.now() - start;
       this.metrics?.synced(ms, true);
-      const fields = { table: this.table, mode, services: state.services.size, chains: ruleset.objects.length, ms: Math.round(ms) };
+      const fields = { table: this.table, mode, services: state.services.size, objects: ruleset.objects.length, ms: Math.round(ms) };
       if (mode === 'update') this.log.debug(fields, 'updated nftables rules');
       else this.log.info(fields, 'wrote nftables rules');
     } catch (err) {
