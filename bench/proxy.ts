@@ -487,6 +487,8 @@ function modeRows(ctx: Context, r: ModeResult, verdicts: string[]): Row[] {
       ratio: Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a', target: `>= ${t.connect.toFixed(2)}`,
       met: verdict(`short connections >= ${t.connect}x direct`, Number.isFinite(ratio) && ratio >= t.connect, Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a'),
     });
+    const cf = failed(c.ours) + failed(c.base);
+    if (cf) ctx.notes.push(`${r.requested}: short connections: ${cf} failed (through ${failed(c.ours)}, direct ${failed(c.base)}); first: ${[...c.ours, ...c.base].flatMap((m) => m.result.errors)[0]}`);
     const os = pooled(c.ours);
     const bs = pooled(c.base);
     if (os && bs) rows.push({ figure: '  connection time p50 / p99', ours: `${fineMs(os.p50)} / ${fineMs(os.p99)}`, baseline: `${fineMs(bs.p50)} / ${fineMs(bs.p99)}`, ratio: `${slowdown(os.p50, bs.p50)} / ${slowdown(os.p99, bs.p99)}`, target: '' });

@@ -26,6 +26,8 @@ const KEPT_ERRORS = 3;
 /** A UDP request unanswered this long counts as lost and the socket sends the next one. */
 const UDP_TIMEOUT_MS = 1000;
 const SWEEP_MS = 100;
+/** A short connection without its reply this long is abandoned and counted failed. */
+const CONNECT_TIMEOUT_MS = 3000;
 
 /** A growable array of latencies. */
 class Samples {
@@ -161,8 +163,19 @@ async function tcpConnect(job: Extract<LoadJob, { kind: 'tcp-connect' }>): Promi
   let measuring = job.warmupMs <= 0;
   let measureStart = start;
   const end = start + job.warmupMs + job.durationMs;
+  // Each loop's connection in flight and when it began: one older than
+  // CONNECT_TIMEOUT_MS (SYNs dropped, no reply) is destroyed and counted failed.
+  const inFlight: { sock?: net.Socket; since: number }[] = [];
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    for (const f of inFlight) {
+      if (f.sock && now - f.since > CONNECT_TIMEOUT_MS) f.sock.destroy(new Error(`no reply within ${CONNECT_TIMEOUT_MS} ms`));
+    }
+  }, SWEEP_MS);
   const loop = (): Promise<void> => new Promise((resolve) => {
     const readBuf = Buffer.allocUnsafe(4096);
+    const slot: { sock?: net.Socket; since: number } = { since: 0 };
+    inFlight.push(slot);
     const one = (): void => {
       const now = performance.now();
       if (!measuring && now >= start + job.warmupMs) {
@@ -171,7 +184,10 @@ async function tcpConnect(job: Extract<LoadJob, { kind: 'tcp-connect' }>): Promi
         cpu0 = process.cpuUsage();
         t.reset();
       }
-      if (now >= end) return resolve();
+      if (now >= end) {
+        slot.sock = undefined;
+        return resolve();
+      }
       let got = 0;
       let error: Error | undefined;
       const sock: net.Socket = net.connect({
@@ -185,6 +201,8 @@ async function tcpConnect(job: Extract<LoadJob, { kind: 'tcp-connect' }>): Promi
           },
         },
       });
+      slot.sock = sock;
+      slot.since = now;
       sock.on('connect', () => sock.write(request));
       sock.on('error', (err) => { error = err; });
       sock.on('close', () => {
@@ -199,6 +217,7 @@ async function tcpConnect(job: Extract<LoadJob, { kind: 'tcp-connect' }>): Promi
     one();
   });
   await Promise.all(Array.from({ length: job.concurrency }, loop));
+  clearInterval(sweeper);
   return result(t, performance.now() - measureStart, cpu0);
 }
 
