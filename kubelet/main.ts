@@ -9,6 +9,7 @@ import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { DEFAULT_DNS_FLAGS, parseClusterDNSFlag } from './dns-config.js';
+import { hairpinModeFromFlag } from './hairpin.js';
 import { readMachineInfo } from './machine-info.js';
 import { NodeLeaseController } from './node-lease.js';
 import { NodeStatusManager } from './node-status.js';
@@ -35,6 +36,7 @@ const program = new Command('kubelet')
   .option('--resolv-conf <file>', 'resolver file of the node, the base of pods\' DNS (\'\' for none)', DEFAULT_DNS_FLAGS.resolvConf)
   .option('--service-cluster-ip-range <cidr>', 'service range each pod sandbox routes to the node (\'\' for no route)', '10.96.0.0/12')
   .option('--service-route-via <ip>', 'next hop of the service route in pod sandboxes (default: the pod network\'s gateway, the node\'s address on it)')
+  .option('--hairpin-mode <mode>', 'how pods reach themselves through their own Services: hairpin-veth (hairpin mode on each sandbox\'s bridge port) or none; promiscuous-bridge is not supported (the pod network\'s bridge is Docker\'s) and refused', 'hairpin-veth')
   .option('--crashloop-backoff-base <seconds>', 'first CrashLoopBackOff delay (doubling up to 30x)', '10')
   .option('--docker-socket <path>', 'Docker Engine socket', '/var/run/docker.sock')
   .option('--capacity-cpu <cpus>', 'report this cpu capacity instead of the machine\'s')
@@ -61,6 +63,7 @@ await runComponent(log, 'kubelet', async (signal) => {
   if (!o.nodeName) throw new Error('--node-name is required (or HOSTNAME)');
   const dns = { clusterDNS: parseClusterDNSFlag(o.clusterDns), clusterDomain: String(o.clusterDomain), resolvConf: String(o.resolvConf) };
   const serviceRoute = serviceRouteFromFlags(String(o.serviceClusterIpRange), o.serviceRouteVia);
+  const hairpinMode = hairpinModeFromFlag(String(o.hairpinMode));
   const nodeName = o.nodeName.toLowerCase();
   const nodeIP = o.nodeIp ?? defaultNodeIP();
   const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig, master: o.master }), { userAgent: `kubelet/${nodeName}` });
@@ -73,7 +76,7 @@ await runComponent(log, 'kubelet', async (signal) => {
   const machine = await readMachineInfo({ rootDir: o.rootDir, capacity, maxPods: Number(o.maxPods) });
   const recorder = new EventRecorder({ rest, component: 'kubelet', host: nodeName, logger: log.child({ component: 'events' }) });
   const pods = new PodManager({
-    rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir), dns, serviceRoute,
+    rest, runtime, recorder, nodeName, nodeIP, network: String(o.podNetwork), pauseImage: String(o.pauseImage), rootDir: String(o.rootDir), dns, serviceRoute, hairpinMode,
     crashLoopBackoffBaseMs: Number(o.crashloopBackoffBase) * 1000, syncFrequencyMs: parseDurationFlag(String(o.syncFrequency)),
     dockerEvents: followDockerEvents, log,
     // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
@@ -86,7 +89,7 @@ await runComponent(log, 'kubelet', async (signal) => {
   });
   const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
   const loops = [status.run(signal), lease.run(signal), pods.run(signal)];
-  log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork, dns, serviceRoute }, 'kubelet started');
+  log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork, dns, serviceRoute, hairpinMode }, 'kubelet started');
   const missing = missingNodeFlags();
   if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (kubelet/node-flags.ts); it will use more memory');
 

@@ -35,6 +35,8 @@ export interface PodManagerOptions {
   /** Pod DNS and the service route in sandboxes (PodWorkerDeps' fields of the same names). */
   dns?: PodWorkerDeps['dns'];
   serviceRoute?: PodWorkerDeps['serviceRoute'];
+  /** --hairpin-mode (PodWorkerDeps.hairpinMode); absent: none. */
+  hairpinMode?: PodWorkerDeps['hairpinMode'];
   /** First CrashLoopBackOff delay (10 s; tests make it small). Doubles up to 30x it (300 s). */
   crashLoopBackoffBaseMs?: number;
   /** Concurrent pod syncs (distinct pods). */
@@ -98,6 +100,7 @@ export class PodManager implements LogSource {
       rootDir: o.rootDir,
       dns: o.dns,
       serviceRoute: o.serviceRoute,
+      hairpinMode: o.hairpinMode,
       restartBackoff: new RestartBackoff({ initialMs: base, maxMs: base * 30 }),
       pullBackoff: new RestartBackoff({ initialMs: base, maxMs: base * 30 }),
       requeue: (uid, ms) => { this.log.trace({ uid, ms }, 'requeue'); this.queue.addAfter(uid, ms); },

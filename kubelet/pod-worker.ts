@@ -19,6 +19,7 @@ import type { Container, ContainerState as K8sContainerState, ContainerStatus, P
 import type { ResourceClient } from '../client/resource-client.js';
 import { containerEnv, EnvError, type EnvSources } from './container-env.js';
 import { DEFAULT_DNS_FLAGS, parseResolvConf, podDNSConfig, resolvConfText, type DNSConfig, type DNSFlags } from './dns-config.js';
+import { setUpHairpin, type HairpinMode } from './hairpin.js';
 import { podConditions, podPhase, statusChanged, type PodPhase } from './pod-status.js';
 import { ProbeWorker, unhealthyMessage, type ProbeKind } from './probes.js';
 import { backoffMessage, RestartBackoff, shouldRestart } from './restart-backoff.js';
@@ -73,6 +74,8 @@ export interface PodWorkerDeps {
   dns?: DNSFlags;
   /** Routed in every new sandbox's network namespace; none when absent. */
   serviceRoute?: ServiceRoute;
+  /** --hairpin-mode: hairpin-veth sets hairpin mode on every sandbox's bridge port; absent or none: nothing. */
+  hairpinMode?: HairpinMode;
   /** CrashLoopBackOff per pod uid + container name. */
   restartBackoff: RestartBackoff;
   /** ImagePullBackOff per pod uid + image. */
@@ -185,6 +188,7 @@ export class PodWorker {
         await routeServiceRange(sb.pid, this.d.serviceRoute).catch((err: unknown) =>
           this.log.warn({ err, sandbox: this.sandboxId, route: this.d.serviceRoute }, 'could not route the service range in an adopted sandbox'));
       }
+      await this.hairpin(this.sandboxId);
     }
     this.lastWritten = this.pod.status;
     const phase = this.pod.status?.phase;
@@ -346,9 +350,26 @@ export class PodWorker {
         return false;
       }
     }
+    await this.hairpin(this.sandboxId);
     this.podIP = await this.d.runtime.sandboxIP(this.sandboxId);
     this.startTime ??= this.pod.status?.startTime ?? rfc3339Now();
     return true;
+  }
+
+  /**
+   * Hairpin mode on the sandbox's bridge port (--hairpin-mode=hairpin-veth), so the pod
+   * reaches itself through its own Services. Idempotent; a failure is logged and the
+   * pod goes on, as the kubelet's.
+   */
+  private async hairpin(sandboxId: string): Promise<void> {
+    if (this.d.hairpinMode !== 'hairpin-veth') return;
+    try {
+      const sb = await this.d.runtime.inspect(sandboxId);
+      const port = await setUpHairpin(sb?.pid ?? 0);
+      this.log.debug({ sandbox: sandboxId, ...port }, port.bridgePort ? 'hairpin mode on the sandbox\'s bridge port' : 'the sandbox\'s veth is on no bridge: no hairpin mode');
+    } catch (err) {
+      this.log.warn({ err, sandbox: sandboxId }, 'could not set hairpin mode on the sandbox\'s bridge port');
+    }
   }
 
   /**
