@@ -1,9 +1,12 @@
 // The cluster DNS server kube-proxy runs on every node, bound to the kube-dns ClusterIP
 // port 53: the sockets (UDP, and TCP with 2-byte length framing, several queries per
 // connection, an idle timeout) around answer() over a DnsView that follows the
-// Services and EndpointSlices informers. Encoded answers are cached by question until
-// the view changes, so a repeated question costs a map lookup and a copy. Names that
-// are not the cluster's go to the upstream when one is configured, else get SERVFAIL.
+// Services and EndpointSlices informers. dns-packet decodes the queries and encodes
+// the answers (message.ts); answers that do not fit the client's UDP size are cut with
+// TC set, and the client asks again over TCP. Encoded answers are cached by query
+// bytes until the view changes, so a repeated query costs a map lookup and a copy.
+// Names that are not the cluster's go to the upstream when one is configured, else
+// get SERVFAIL.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -12,9 +15,9 @@ import type { Service } from '../../api/types/core.js';
 import type { EndpointSlice } from '../../api/types/discovery.js';
 import type { Informer } from '../../client/informer.js';
 import type { ProxyMetrics } from '../metrics.js';
-import { answer, DnsView, type DnsAnswer } from './records.js';
+import { encodeReply, MAX_TCP_SIZE, MIN_UDP_SIZE, RCODE, rcodeName, readQuery, udpLimit, type Query } from './message.js';
+import { answer, canonicalName, DnsView, type DnsAnswer, type Rr } from './records.js';
 import { Upstream } from './upstream.js';
-import { className, encodeResponse, MAX_UDP_SIZE, parseQuery, patchResponse, rcodeName, RCODES, typeName, type ParsedQuery } from './wire.js';
 
 export interface ClusterDnsOptions {
   /** Informers the caller has started; the server follows them until close(). */
@@ -194,10 +197,16 @@ function serveConnection(sock: net.Socket, r: Responder, idleMs: number, log: Lo
   });
 }
 
+
 /**
- * Turns a query into an answer for either transport: parse, cached bytes or answer()
- * plus encoding, or the upstream. Each query gets at most one reply() call; a
- * dropped one gets dropped() instead.
+ * Turns a query into an answer for either transport: cached bytes, or dns-packet's
+ * decoding, answer() and dns-packet's encoding, or the upstream. Each query gets at
+ * most one reply() call; a dropped one gets dropped() instead.
+ *
+ * The cache is keyed on the transport and the query's bytes after its ID (flags,
+ * question in the asker's case, OPT record with the client's size and DO bit): the
+ * same bytes always get the same answer until the view changes, so a hit decodes
+ * nothing and costs a map lookup and a copy with the query's ID.
  */
 class Responder {
   closed = false;
@@ -223,81 +232,93 @@ class Responder {
       dropped?.();
     };
     try {
-      const parsed = parseQuery(msg);
-      if (parsed.kind === 'drop') return drop();
-      if (parsed.kind === 'error') {
-        send(encodeResponse(msg, parsed, { rcode: parsed.rcode, authoritative: false, answers: [], authority: [], additional: [] }, { maxSize: 512 }));
+      let key: string | undefined;
+      if (this.caching) {
+        const gen = this.view.generation();
+        if (gen !== this.generation) {
+          this.cache.clear();
+          this.generation = gen;
+        }
+        key = `${transport === 'tcp' ? 't' : 'u'}${msg.toString('latin1', 2)}`;
+        const hit = this.cache.get(key);
+        if (hit) {
+          const out = Buffer.allocUnsafe(hit.length);
+          hit.copy(out);
+          out[0] = msg[0];
+          out[1] = msg[1];
+          send(out);
+          return;
+        }
+      }
+      const read = readQuery(msg);
+      if (read.kind === 'drop') return drop();
+      if (read.kind === 'error') {
+        send(encodeReply(read, { rcode: read.rcode, ...EMPTY }, MIN_UDP_SIZE));
         return;
       }
-      this.answerQuery(msg, parsed.query, transport, send, drop);
+      this.answerQuery(msg, read.query, transport, key, send, drop);
     } catch (err) {
       this.log.error({ err }, 'DNS query failed');
       if (replied) return;
       try {
-        const p = parseQuery(msg);
-        if (p.kind === 'query') send(this.encode(msg, p.query, { rcode: 'SERVFAIL', authoritative: false, answers: [], authority: [], additional: [] }, transport));
+        const read = readQuery(msg);
+        if (read.kind === 'query') send(encodeReply(read.query, { rcode: RCODE.SERVFAIL, ...EMPTY }, limit(read.query, transport)));
       } catch { /* nothing more to try */ }
       drop();
     }
   }
 
-  private answerQuery(msg: Buffer, q: ParsedQuery, transport: 'udp' | 'tcp', send: (out: Buffer) => void, drop: () => void): void {
+  private answerQuery(msg: Buffer, q: Query, transport: 'udp' | 'tcp', key: string | undefined, send: (out: Buffer) => void, drop: () => void): void {
     if (q.edns && q.edns.version > 0) {
       // RFC 6891: only EDNS version 0 exists.
-      send(encodeResponse(msg, q, { rcode: RCODES.BADVERS, authoritative: false, answers: [], authority: [], additional: [] },
-        { maxSize: 512, edns: { udpSize: MAX_UDP_SIZE, dnssecOk: false } }));
+      send(encodeReply(q, { rcode: RCODE.BADVERS, ...EMPTY }, MIN_UDP_SIZE));
       return;
     }
-    const gen = this.view.generation();
-    if (gen !== this.generation) {
-      this.cache.clear();
-      this.generation = gen;
-    }
-    const key = this.caching ? `${q.qtype}/${q.qclass}/${transport === 'tcp' ? 'tcp' : udpLimit(q)}/${q.edns ? (q.edns.dnssecOk ? 2 : 1) : 0}/${q.name}` : '';
-    const hit = this.caching ? this.cache.get(key) : undefined;
-    if (hit) {
-      send(patchResponse(hit, msg, q.questionEnd));
-      return;
-    }
-    const a = answer({ name: q.name, type: typeName(q.qtype), class: className(q.qclass) }, this.view);
+    const { name, type } = q.question;
+    const a = answer({ name, type, class: q.question.class ?? 'IN' }, this.view);
     if (a.forward && this.upstream) {
-      void this.upstream.exchange(msg, transport === 'tcp').then((out) => {
+      void this.upstream.exchange(msg, q.question, transport === 'tcp').then((out) => {
         if (out) send(out);
-        else send(this.encode(msg, q, a, transport));
+        else send(this.encode(q, a, transport));
       }, (err) => {
         this.log.error({ err }, 'upstream exchange failed');
         drop();
       });
       return;
     }
-    if (a.chase && this.upstream && (q.qtype === 1 || q.qtype === 28 || q.qtype === 16)) {
-      const type = typeName(q.qtype) as 'A' | 'AAAA' | 'TXT';
+    if (a.chase && this.upstream && (type === 'A' || type === 'AAAA' || type === 'TXT')) {
       void this.upstream.lookup(a.chase, type).then((more) => {
-        send(this.encode(msg, q, { ...a, answers: [...a.answers, ...more] }, transport));
+        send(this.encode(q, { ...a, answers: [...a.answers, ...more] }, transport));
       }, (err) => {
         this.log.error({ err }, 'upstream lookup failed');
         drop();
       });
       return;
     }
-    const out = this.encode(msg, q, a, transport);
-    if (this.caching) {
-      // A flood of distinct names must not grow memory without bound.
+    const out = this.encode(q, a, transport);
+    if (key !== undefined) {
+      // A flood of distinct questions must not grow memory without bound.
       if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
       this.cache.set(key, out);
     }
     send(out);
   }
 
-  private encode(msg: Buffer, q: ParsedQuery, a: DnsAnswer, transport: 'udp' | 'tcp'): Buffer {
-    const limit = transport === 'tcp' ? 65535 : udpLimit(q);
-    return encodeResponse(msg, q, { ...a, rcode: RCODES[a.rcode] }, {
-      maxSize: limit, ...(q.edns ? { edns: { udpSize: Math.min(MAX_UDP_SIZE, Math.max(512, q.edns.udpSize)), dnssecOk: q.edns.dnssecOk } } : {}),
-    });
+  /** The answer's records (owners that are the question's name in the asker's case), within the transport's size. */
+  private encode(q: Query, a: DnsAnswer, transport: 'udp' | 'tcp'): Buffer {
+    const asked = q.question.name;
+    const lower = canonicalName(asked);
+    // The view's names are lowercase; a record of the name asked carries it as asked (0x20).
+    const echo = (rs: Rr[]): Rr[] => (asked === lower ? rs : rs.map((r) => (r.name === lower ? { ...r, name: asked } : r)));
+    return encodeReply(q, {
+      rcode: RCODE[a.rcode], authoritative: a.authoritative, answers: echo(a.answers), authorities: echo(a.authority), additionals: echo(a.additional),
+    }, limit(q, transport));
   }
 }
 
-/** 512 bytes, or the client's EDNS0 size (at least 512, at most 4096). */
-function udpLimit(q: ParsedQuery): number {
-  return q.edns ? Math.min(MAX_UDP_SIZE, Math.max(512, q.edns.udpSize)) : 512;
+const EMPTY = { authoritative: false, answers: [], authorities: [], additionals: [] } as const;
+
+/** The largest answer the client takes: 65535 bytes over TCP; over UDP 512, or its EDNS0 size up to 4096. */
+function limit(q: Query, transport: 'udp' | 'tcp'): number {
+  return transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(q.edns);
 }

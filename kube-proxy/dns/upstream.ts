@@ -9,8 +9,8 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import * as packet from 'dns-packet';
+import { questionLength } from './message.js';
 import { canonicalName, type Rr } from './records.js';
-import { questionEnd } from './wire.js';
 
 export interface UpstreamOptions {
   address: string;
@@ -35,13 +35,14 @@ export class Upstream {
   constructor(private readonly o: UpstreamOptions) {}
 
   /**
-   * Sends a query (raw, the client's) upstream and resolves its answer with the
-   * client's ID, or undefined when the upstream does not answer well in time.
+   * Sends a query (raw, the client's, that message.ts's readQuery passed) upstream and
+   * resolves its answer with the client's ID, or undefined when the upstream does not
+   * answer well in time. question: the query's, as dns-packet decoded it.
    * tcp: the client asked over TCP, so a truncated answer is asked again over TCP.
    */
-  async exchange(query: Buffer, tcp: boolean): Promise<Buffer | undefined> {
-    const qEnd = questionEnd(query);
-    if (qEnd < 0 || this.closed) return undefined;
+  async exchange(query: Buffer, question: packet.Question, tcp: boolean): Promise<Buffer | undefined> {
+    if (this.closed) return undefined;
+    const qEnd = 12 + questionLength(question);
     const clientId = query.readUInt16BE(0);
     const deadline = Date.now() + this.o.timeoutMs;
     let answer = await this.udpExchange(query, qEnd);
@@ -53,8 +54,9 @@ export class Upstream {
 
   /** The records the upstream has for name and type (its answer section's A, AAAA, CNAME and TXT), [] when it fails. */
   async lookup(name: string, type: 'A' | 'AAAA' | 'TXT'): Promise<Rr[]> {
-    const query = packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
-    const msg = await this.exchange(query, false);
+    const question: packet.Question = { type, name, class: 'IN' };
+    const query = packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [question] });
+    const msg = await this.exchange(query, question, false);
     if (!msg || (msg[3] & 15) !== 0) return [];
     try {
       const res = packet.decode(msg);

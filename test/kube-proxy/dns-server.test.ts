@@ -1,6 +1,7 @@
 // The cluster DNS server (kube-proxy/dns/server.ts) on real sockets on 127.0.0.1, asked
 // with dns-packet: UDP and TCP (several queries on one connection, idle timeout),
-// truncation and the TCP retry, EDNS0, answers echoing the asker's case, an upstream
+// truncation at whole records and the TCP retry, EDNS0 sizes, answers echoing the
+// asker's case, an upstream
 // that is a small DNS server of this test on loopback (one that answers, one that
 // never does, one that truncates over UDP), malformed packets, and, against a real
 // apiserver with real informers, answers that follow Services and EndpointSlices made
@@ -18,7 +19,7 @@ import { informerFor, type Informer } from '../../client/informer.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
 import { startClusterDns, type ClusterDns, type ClusterDnsOptions } from '../../kube-proxy/dns/server.js';
-import { encodeResponse, parseQuery } from '../../kube-proxy/dns/wire.js';
+import { encodeReply, readQuery, type Query } from '../../kube-proxy/dns/message.js';
 import { createProxyMetrics } from '../../kube-proxy/metrics.js';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { adminClient } from '../harness/controllers.js';
@@ -41,7 +42,8 @@ function slice(ns: string, name: string, service: string, ips: string[], hostnam
   };
 }
 
-const BIG = 100;
+// 80 A records of the headless Service fit EDNS0's 4096 bytes uncompressed, not 512.
+const BIG = 80;
 const bigIPs = Array.from({ length: BIG }, (_, i) => `10.244.${Math.floor(i / 250)}.${(i % 250) + 1}`);
 const services: Service[] = [
   svc('default', 'kubernetes', { clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }),
@@ -248,27 +250,44 @@ describe('cluster DNS server on loopback', () => {
     assert.equal(byId.get(3)?.rcode, 'NXDOMAIN');
   });
 
-  it('truncates a big headless answer over UDP (TC) and gives it whole over TCP', async () => {
+  it('cuts a big headless answer over UDP at a whole record with TC; TCP or a large EDNS0 size gets it whole', async () => {
     const name = 'big.default.svc.cluster.local';
-    const raw = await udpExchange(dns.port, query(name));
+    const q = query(name);
+    // dns-packet does not compress names: each A record is its whole name (31 bytes),
+    // type, class, TTL, length (10) and address (4); the question is 35 bytes.
+    const aRecord = name.length + 2 + 10 + 4;
+    const fit = (size: number, opt = 0): number => Math.floor((size - q.length - opt) / aRecord);
+    const raw = await udpExchange(dns.port, q);
     assert.ok(raw);
-    assert.ok(raw.length <= 512, `UDP answer of ${raw.length} bytes`);
     const udp = decode(raw);
     assert.ok((udp.flags ?? 0) & packet.TRUNCATED_RESPONSE, 'TC set');
-    assert.ok((udp.answers?.length ?? 0) < BIG);
-    // Names are compressed, as CoreDNS's: a 512-byte answer holds about 30 A records.
-    assert.ok((udp.answers?.length ?? 0) >= 25, `${udp.answers?.length} records in 512 bytes`);
+    assert.equal(udp.answers.length, fit(512));
+    assert.equal(raw.length, q.length + udp.answers.length * aRecord, 'whole records only');
+    assert.ok(addrs(udp).every((ip) => bigIPs.includes(ip)));
+    // The client's retry over TCP gets every record.
     const [tcp] = await tcpAsk(dns.port, [query(name)]);
     assert.ok(!((tcp.flags ?? 0) & packet.TRUNCATED_RESPONSE));
     assert.deepEqual(addrs(tcp), [...bigIPs].sort());
-    // EDNS0: the client's larger UDP size holds it all, and the answer has an OPT.
+    // EDNS0 1232 (the DNS flag day size): more records, still cut, the OPT kept.
+    const mid = await udpExchange(dns.port, query(name, 'A', { edns: 1232 }));
+    assert.ok(mid && mid.length <= 1232);
+    const m = decode(mid);
+    assert.ok((m.flags ?? 0) & packet.TRUNCATED_RESPONSE);
+    assert.equal(m.answers.length, fit(1232, 11), 'room for the OPT record');
+    assert.deepEqual(m.additionals.map((r) => r.type), ['OPT']);
+    // EDNS0 4096: the whole answer over UDP, with an OPT.
     const edns = await udpAsk(dns.port, query(name, 'A', { edns: 4096 }));
     assert.ok(!((edns.flags ?? 0) & packet.TRUNCATED_RESPONSE));
-    assert.equal(addrs(edns).length, BIG);
+    assert.deepEqual(addrs(edns), [...bigIPs].sort());
     assert.deepEqual(edns.additionals?.map((r) => r.type), ['OPT']);
-    // SRV for every endpoint: TC over UDP; over TCP the targets' A records in additional.
-    const srvUdp = await udpAsk(dns.port, query(`_http._tcp.${name}`, 'SRV'));
+    // SRV for every endpoint with the targets' A records is past 4096 bytes: a client
+    // asking for more still gets at most 4096, with TC; over TCP all of it.
+    const srvRaw = await udpExchange(dns.port, query(`_http._tcp.${name}`, 'SRV', { edns: 65000 }));
+    assert.ok(srvRaw && srvRaw.length <= 4096, `UDP answer of ${srvRaw?.length} bytes`);
+    const srvUdp = decode(srvRaw);
     assert.ok((srvUdp.flags ?? 0) & packet.TRUNCATED_RESPONSE);
+    assert.ok(srvUdp.answers.length > 0 && srvUdp.answers.length < BIG);
+    assert.equal((srvUdp.additionals.find((r) => r.type === 'OPT') as unknown as { udpPayloadSize: number }).udpPayloadSize, 4096);
     const [srv] = await tcpAsk(dns.port, [query(`_http._tcp.${name}`, 'SRV')]);
     assert.equal(srv.answers?.length, BIG);
     assert.equal(srv.additionals?.length, BIG);
@@ -374,6 +393,14 @@ describe('cluster DNS server on loopback', () => {
       assert.equal(a.id, 0x1234);
       assert.equal(a.rcode, 'FORMERR', `packet ${i}`);
     }
+    // Names dns-packet cannot write back (a dot inside a label, bytes that are not
+    // UTF-8) are nothing of the cluster's: REFUSED, as the answer could not echo them.
+    for (const label of [Buffer.from('web.default'), Buffer.from([0x77, 0xff])]) {
+      const odd = Buffer.concat([header(0, 1), Buffer.from([label.length]), label, Buffer.from([3, ...Buffer.from('svc'), 7, ...Buffer.from('cluster'), 5, ...Buffer.from('local'), 0, 0, 1, 0, 1])]);
+      const a = decode(await udpExchange(dns.port, odd) as Buffer);
+      assert.equal(a.rcode, 'REFUSED');
+      assert.equal(a.id, 0x1234);
+    }
     // Opcodes other than QUERY are not implemented.
     const notimp = decode(await udpExchange(dns.port, Buffer.concat([header(2 << 11, 1), good.subarray(12)])) as Buffer);
     assert.equal(notimp.rcode, 'NOTIMP');
@@ -428,34 +455,59 @@ describe('cluster DNS server on loopback', () => {
   });
 });
 
-describe('wire encoding', () => {
-  it('compresses names against the question and earlier records, and truncates whole records', () => {
-    const q = query('Big.default.svc.cluster.local');
-    const p = parseQuery(q);
-    assert.equal(p.kind, 'query');
-    if (p.kind !== 'query') return;
-    assert.equal(p.query.name, 'big.default.svc.cluster.local');
-    const answers = bigIPs.slice(0, 10).map((ip) => ({ name: 'big.default.svc.cluster.local', type: 'A' as const, ttl: 5, data: ip }));
-    const out = encodeResponse(q, p.query, { rcode: 0, authoritative: true, answers, authority: [], additional: [] }, { maxSize: 512 });
-    // Header, question, then 2-byte pointers: 16 bytes per A record.
-    assert.equal(out.length, q.length + 10 * 16);
-    const d = decode(out);
-    assert.equal(d.answers?.[0].name, 'Big.default.svc.cluster.local');
-    const many = bigIPs.slice(0, 40).map((ip) => ({ name: 'big.default.svc.cluster.local', type: 'A' as const, ttl: 5, data: ip }));
-    const small = encodeResponse(q, p.query, { rcode: 0, authoritative: true, answers: many, authority: [], additional: [] }, { maxSize: 512 });
-    assert.equal(decode(small).answers.length, Math.floor((512 - q.length) / 16));
-    assert.ok(small[2] & 0x02, 'TC');
-    // Dropping additional records only does not set TC.
-    const extra = encodeResponse(q, p.query, { rcode: 0, authoritative: true, answers: answers.slice(0, 1), authority: [], additional: answers }, { maxSize: 512 });
-    assert.equal(extra[2] & 0x02, 0);
-    assert.equal(decode(extra).answers?.length, 1);
+describe('messages with dns-packet', () => {
+  const read = (msg: Buffer): Query => {
+    const r = readQuery(msg);
+    assert.equal(r.kind, 'query');
+    return (r as { query: Query }).query;
+  };
+  const a = (ip: string): packet.Answer => ({ name: 'big.default.svc.cluster.local', type: 'A', ttl: 5, data: ip });
+  const A_RECORD = 31 + 10 + 4;
+
+  it('reads the question in the asker\'s case and the EDNS0 size, version and DO bit', () => {
+    const q = read(query('Big.Default.svc.cluster.local', 'SRV', { id: 7 }));
+    assert.deepEqual([q.id, q.question, q.edns], [7, { name: 'Big.Default.svc.cluster.local', type: 'SRV', class: 'IN' }, undefined]);
+    const e = read(packet.encode({
+      type: 'query', id: 1, questions: [{ name: 'x.cluster.local', type: 'A', class: 'IN' }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, ednsVersion: 0, flags: packet.DNSSEC_OK } as packet.Answer],
+    }));
+    assert.deepEqual(e.edns, { udpSize: 1232, version: 0, dnssecOk: true });
+    // Types dns-packet has no name for still go through.
+    assert.equal(read(query('x.cluster.local', 'UNKNOWN_65400' as packet.RecordType)).question.type, 'UNKNOWN_65400');
   });
 
-  it('reads escaped and odd names without throwing', () => {
-    const odd = Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), Buffer.from([3, 0x41, 0x2e, 0xff, 5, 0x6c, 0x6f, 0x63, 0x41, 0x4c, 0]), Buffer.from([0, 1, 0, 1])]);
-    const p = parseQuery(odd);
-    assert.equal(p.kind, 'query');
-    if (p.kind === 'query') assert.equal(p.query.name, 'a\\.\\255.local');
+  it('cuts at whole records as miekg/dns Truncate does, keeps the OPT, and sets TC when anything is left out', () => {
+    const msg = query('big.default.svc.cluster.local');
+    const q = read(msg);
+    const reply = (answers: packet.Answer[], additionals: packet.Answer[] = [], authorities: packet.Answer[] = []) =>
+      ({ rcode: 0, authoritative: true, answers, authorities, additionals });
+    const ten = bigIPs.slice(0, 10).map(a);
+    const fits = encodeReply(q, reply(ten), 512);
+    assert.equal(fits.length, msg.length + 10 * A_RECORD);
+    assert.equal(fits[2] & 0x02, 0, 'no TC');
+    assert.equal(decode(fits).answers.length, 10);
+    // One more record does not fit 512 bytes: the first ten stay, TC.
+    const cut = encodeReply(q, reply(bigIPs.slice(0, 40).map(a)), 512);
+    assert.ok(cut.length <= 512);
+    assert.ok(cut[2] & 0x02, 'TC');
+    assert.deepEqual(addrs(decode(cut)), bigIPs.slice(0, 10).sort());
+    // Left-out additional records set TC too (miekg/dns); a cut answer leaves the authority out.
+    const extra = encodeReply(q, reply(ten.slice(0, 1), bigIPs.slice(0, 40).map(a)), 512);
+    assert.ok(extra[2] & 0x02);
+    assert.deepEqual([decode(extra).answers.length, decode(extra).additionals.length], [1, 9]);
+    const soa: packet.Answer = { name: 'cluster.local', type: 'SOA', ttl: 5, data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: 5 } };
+    assert.deepEqual(decode(encodeReply(q, reply(bigIPs.slice(0, 40).map(a), [], [soa]), 512)).authorities, []);
+    // With EDNS0 the OPT record stays last, within the client's size.
+    const big = read(query('big.default.svc.cluster.local', 'A', { edns: 1232 }));
+    const opt = encodeReply(big, reply(bigIPs.map(a)), 1232);
+    assert.ok(opt.length <= 1232 && opt.length > 1232 - A_RECORD);
+    const d = decode(opt);
+    assert.ok((d.flags & packet.TRUNCATED_RESPONSE) !== 0);
+    assert.deepEqual(d.additionals.map((r) => r.type), ['OPT']);
+    // An extended rcode goes to the OPT record (BADVERS 16: 1 there, 0 in the header).
+    const badvers = encodeReply(big, { ...reply([]), rcode: 16 }, 512);
+    assert.equal(badvers[3] & 15, 0);
+    assert.equal(decode(badvers).additionals[0].extendedRcode, 1);
   });
 });
 
