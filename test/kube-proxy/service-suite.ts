@@ -401,9 +401,9 @@ export function serviceSuite(mode: KubeProxyMode): void {
       if (failures.length) throw new AggregateError(failures, failures.map((f) => (f as Error).message).join('; '));
     });
 
-    it('from the host, the ClusterIP and the nodePort reach all three pods of a Deployment', async () => {
+    it('from the host, the ClusterIP and the nodePort (also on localhost) reach all three pods of a Deployment', async () => {
       const names = webPods.map((p) => p.name).sort();
-      for (const url of [`http://${ips.web}/`, `http://${nodeIP}:${nodePorts.web}/`]) {
+      for (const url of [`http://${ips.web}/`, `http://${nodeIP}:${nodePorts.web}/`, `http://127.0.0.1:${nodePorts.web}/`]) {
         const got = await hostnamesFromHost(url, 30);
         for (const b of got) assert.ok(names.includes(b), `${url} answered ${b}, not a web pod`);
         assert.deepEqual([...new Set(got)].sort(), names, `30 GETs of ${url} reach every pod`);
@@ -418,6 +418,16 @@ export function serviceSuite(mode: KubeProxyMode): void {
         assert.equal(r.bodies.length, 9);
         for (const b of r.bodies as string[]) assert.ok(names.includes(b), `http://${host}/ answered ${b}, not a web pod`);
       }
+    });
+
+    it('a pod reaches itself through its own Service (hairpin)', async () => {
+      // The client pod is the only endpoint: in nftables mode the ClusterIP is DNATed back to
+      // the pod's own address and bridged out of the port it came in on (needs hairpin mode).
+      await createService('self', { selector: { app: 'client' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] });
+      await waitFor(async () => (await readyEndpoints('self')).length === 1, { timeoutMs: 15_000, what: 'the self service\'s endpoint' });
+      const r = await inPod(POD_HTTP, `http://${ips.self}/`, '5');
+      assert.equal(r.error, undefined, `GET its own service from the client pod failed: ${r.error} (kubelet log: ${kubelet.logFile})`);
+      assert.deepEqual(r.bodies, ['client', 'client', 'client', 'client', 'client']);
     });
 
     it('a UDP service echoes through its ClusterIP, from the host and from a pod', async () => {
