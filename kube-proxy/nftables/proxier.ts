@@ -4,12 +4,14 @@
 // the table holds, applies it with one `nft -f -`: whole the first time (replacing any
 // table a previous run left), afterwards only what changed (so a sync stays small and
 // ClientIP affinity survives), and every rule rewritten in place once an interval
-// (default an hour, as kube-proxy) to repair edits made behind our back.
+// (default an hour, as kube-proxy) to repair edits made behind our back. After each
+// successful sync, UDP conntrack entries the change left stale are cleared (conntrack.ts).
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { realClock, type Clock } from '../../client/clock.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { Proxier, ProxyState } from '../types.js';
+import { ConntrackCleaner } from './conntrack.js';
 import { BRIDGE_NF_CALL_IPTABLES, readSysctl, RouteLocalnet } from './route-localnet.js';
 import { deleteTable, runNftScript } from './nft.js';
 import {
@@ -34,6 +36,8 @@ export interface NftablesProxierOptions {
   fullSyncIntervalMs?: number;
   /** For the full-sync interval (default the real clock). */
   clock?: Pick<Clock, 'now'>;
+  /** The conntrack binary for clearing stale UDP entries (default: found in /usr/sbin and the like). */
+  conntrackBinary?: string;
 }
 
 interface Applied {
@@ -63,6 +67,7 @@ export class NftablesProxier implements Proxier {
   private readonly routeLocalnet: RouteLocalnet;
   private localnetEnabled = false;
   private checkedBridgeNetfilter = false;
+  private readonly conntrack: ConntrackCleaner;
 
   constructor(o: NftablesProxierOptions) {
     this.table = o.table ?? DEFAULT_TABLE;
@@ -75,6 +80,7 @@ export class NftablesProxier implements Proxier {
     this.clock = o.clock ?? realClock;
     this.localhostNodePorts = servesLocalhostNodePorts(o.nodePortAddresses);
     this.routeLocalnet = new RouteLocalnet(this.table);
+    this.conntrack = new ConntrackCleaner({ log: this.log, binary: o.conntrackBinary });
   }
 
   async sync(state: ProxyState): Promise<void> {
@@ -88,6 +94,7 @@ export class NftablesProxier implements Proxier {
       const previous = this.applied;
       const fullSyncDue = previous !== undefined && now - previous.at >= this.fullSyncIntervalMs;
       if (previous && previous.text === text && !fullSyncDue) {
+        await this.conntrack.afterSync(state);
         this.metrics?.synced(performance.now() - start, true);
         return;
       }
@@ -103,6 +110,7 @@ export class NftablesProxier implements Proxier {
       }
       // A rewrite is a full sync: the next one is due an interval later.
       this.applied = { ruleset, text, at: mode === 'update' ? previous!.at : now };
+      await this.conntrack.afterSync(state);
       const ms = performance.now() - start;
       this.metrics?.synced(ms, true);
       const fields = { table: this.table, mode, services: state.services.size, objects: ruleset.objects.length, ms: Math.round(ms) };
@@ -127,6 +135,7 @@ export class NftablesProxier implements Proxier {
       failure = err;
     }
     this.applied = undefined;
+    this.conntrack.reset();
     try {
       // Also when this process never set it: an earlier one may have, and crashed.
       const restored = await this.routeLocalnet.restore();

@@ -1,0 +1,200 @@
+// Stale UDP conntrack entries, cleared after each sync as Kubernetes' pkg/proxy/conntrack
+// (cleanup.go) does. A UDP "flow" has no end, so the kernel keeps the DNAT its first
+// datagram got until the entry times out (30 s, 120 s once seen both ways), however
+// often the client sends: a client that keeps sending from one port keeps going to an
+// endpoint we have removed. So, from what changed since the previous sync:
+//
+// - a UDP frontend (ClusterIP, externalIP or LB IP with the port, or a nodePort on any
+//   address) that could reach a serving endpoint before and cannot now (the endpoint
+//   went, stopped serving, or the frontend or the whole service port went): entries
+//   to that frontend DNATed to that endpoint are deleted;
+// - a frontend that had no serving endpoint before and has some now (also a new one,
+//   and every one at the first sync, which covers what a previous run left): every
+//   entry to it is deleted, since one made while it had none (delivered to the node,
+//   or to whatever held the address before) would keep its traffic from the new
+//   endpoints.
+//
+// Endpoints count when serving, whatever the traffic policies or topology (Kubernetes'
+// rule: a policy change does not move existing flows, for UDP as for TCP). The deletions
+// run with the `conntrack` tool (Debian's `conntrack` package), all in one
+// `conntrack -R -` batch. Without the tool, one warning and nothing more: a sync never
+// fails for conntrack.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { ProxyState } from '../types.js';
+
+/** One frontend of a UDP service port: ip:port, or a nodePort (ip undefined: any local address). */
+export interface UdpFrontend {
+  ip?: string;
+  port: number;
+}
+
+/** What conntrack may hold for UDP: each frontend's serving endpoints (by "ip:port"). */
+export interface UdpFlows {
+  /** By frontendKey(): the frontend, the service ports behind it, their serving endpoints. */
+  frontends: ReadonlyMap<string, { frontend: UdpFrontend; services: readonly string[]; endpoints: ReadonlyMap<string, { ip: string; port: number }> }>;
+}
+
+/**
+ * One `conntrack -D` filter: UDP entries whose original destination is the frontend
+ * and, when endpoint is set, whose reply comes from that endpoint (the DNAT target).
+ */
+export interface ConntrackDeletion {
+  frontend: UdpFrontend;
+  endpoint?: { ip: string; port: number };
+  /** Service port keys behind the frontend, for logs. */
+  services: readonly string[];
+}
+
+function frontendKey(f: UdpFrontend): string {
+  return f.ip === undefined ? `*:${f.port}` : `${f.ip}:${f.port}`;
+}
+
+/**
+ * The UDP flows a state allows. The caller keeps this (not the state, whose maps the
+ * sync loop changes in place) to compare with the next sync's.
+ */
+export function udpFlows(state: ProxyState): UdpFlows {
+  const frontends = new Map<string, { frontend: UdpFrontend; services: string[]; endpoints: Map<string, { ip: string; port: number }> }>();
+  for (const [key, sp] of state.services) {
+    if (sp.protocol !== 'UDP') continue;
+    const serving = (state.endpoints.get(key) ?? []).filter((e) => e.serving);
+    const list: UdpFrontend[] = [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].filter((ip) => ip).map((ip) => ({ ip, port: sp.port }));
+    if (sp.nodePort) list.push({ port: sp.nodePort });
+    for (const frontend of list) {
+      const fk = frontendKey(frontend);
+      let entry = frontends.get(fk);
+      // Two service ports on one frontend is a misconfiguration; their endpoints are merged.
+      if (!entry) frontends.set(fk, (entry = { frontend, services: [], endpoints: new Map() }));
+      entry.services.push(key);
+      for (const e of serving) entry.endpoints.set(`${e.ip}:${e.port}`, { ip: e.ip, port: e.port });
+    }
+  }
+  return { frontends };
+}
+
+/**
+ * The deletions that make conntrack agree with after, given that it agreed with
+ * before (undefined at the first sync). Pure; sorted by frontend, then endpoint.
+ */
+export function staleConntrackEntries(before: UdpFlows | undefined, after: UdpFlows): ConntrackDeletion[] {
+  const out: ConntrackDeletion[] = [];
+  for (const [fk, now] of after.frontends) {
+    if (now.endpoints.size === 0) continue;
+    const was = before?.frontends.get(fk);
+    if (!was || was.endpoints.size === 0) out.push({ frontend: now.frontend, services: now.services });
+  }
+  for (const [fk, was] of before?.frontends ?? []) {
+    const now = after.frontends.get(fk);
+    for (const [ek, endpoint] of was.endpoints) {
+      if (!now?.endpoints.has(ek)) out.push({ frontend: was.frontend, endpoint, services: was.services });
+    }
+  }
+  const sortKey = (d: ConntrackDeletion): string => `${frontendKey(d.frontend)} ${d.endpoint ? `${d.endpoint.ip}:${d.endpoint.port}` : ''}`;
+  return out.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+}
+
+/** The conntrack arguments deleting what d names (one line of a `conntrack -R` batch). */
+export function conntrackDeleteArgs(d: ConntrackDeletion): string[] {
+  const args = ['-D', '-f', 'ipv4', '-p', 'udp'];
+  if (d.frontend.ip !== undefined) args.push('--orig-dst', d.frontend.ip);
+  args.push('--orig-port-dst', String(d.frontend.port));
+  if (d.endpoint) args.push('--reply-src', d.endpoint.ip, '--reply-port-src', String(d.endpoint.port));
+  return args;
+}
+
+// conntrack lives in /usr/sbin, which a non-login PATH may lack.
+const CANDIDATES = ['/usr/sbin/conntrack', '/sbin/conntrack', '/usr/local/sbin/conntrack', '/usr/bin/conntrack'];
+
+function findConntrack(): string {
+  return CANDIDATES.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? 'conntrack';
+}
+
+export interface ConntrackCleanerOptions {
+  log: Logger;
+  /** The conntrack binary (default: the usual places, else `conntrack` from PATH). */
+  binary?: string;
+  /** Kill a batch that runs longer (default 60 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Clears stale UDP entries after each sync. The nftables proxier calls afterSync(state)
+ * once the kernel has the rules for state (never concurrently); it never throws. reset()
+ * forgets the previous state, so the next sync counts as the first.
+ */
+export class ConntrackCleaner {
+  private readonly log: Logger;
+  private readonly binary: string;
+  private readonly timeoutMs: number;
+  private previous?: UdpFlows;
+  private warnedMissing = false;
+
+  constructor(o: ConntrackCleanerOptions) {
+    this.log = o.log;
+    this.binary = o.binary ?? findConntrack();
+    this.timeoutMs = o.timeoutMs ?? 60_000;
+  }
+
+  async afterSync(state: ProxyState): Promise<void> {
+    const flows = udpFlows(state);
+    const deletions = staleConntrackEntries(this.previous, flows);
+    // Even when the deletions fail: retrying them every sync would keep cutting the
+    // flows a first sync's deletions name.
+    this.previous = flows;
+    if (deletions.length === 0) return;
+    const start = performance.now();
+    try {
+      const deleted = await this.run(deletions);
+      if (deleted === undefined) return;
+      this.log.debug({ filters: deletions.length, deleted, ms: Math.round(performance.now() - start) }, 'cleared stale UDP conntrack entries');
+      for (const d of deletions) {
+        this.log.trace({ services: d.services, args: conntrackDeleteArgs(d).join(' ') }, 'conntrack filter');
+      }
+    } catch (err) {
+      this.log.error({ err, filters: deletions.length }, 'could not clear stale UDP conntrack entries');
+    }
+  }
+
+  reset(): void {
+    this.previous = undefined;
+  }
+
+  /** Runs the batch; resolves with the entries deleted, or undefined when there is no conntrack binary. */
+  private run(deletions: ConntrackDeletion[]): Promise<number | undefined> {
+    const script = deletions.map((d) => `${conntrackDeleteArgs(d).join(' ')}\n`).join('');
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.binary, ['-R', '-'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') return reject(e);
+        if (!this.warnedMissing) {
+          this.warnedMissing = true;
+          this.log.warn({ binary: this.binary },
+            'conntrack not found (Debian package conntrack): stale UDP conntrack entries are not cleared, flows to removed endpoints last until they time out');
+        }
+        resolve(undefined);
+      });
+      child.on('close', (code, signal) => {
+        // Each deleted entry is printed on a line of its own; none matching is no error.
+        if (code === 0) resolve(out.split('\n').filter((l) => l.trim()).length);
+        else reject(new Error(`conntrack -R failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n')[0] ?? ''}`));
+      });
+      // A failed spawn closes stdin under us; its error is reported by 'error' above.
+      child.stdin.on('error', () => {});
+      child.stdin.end(script);
+    });
+  }
+}
