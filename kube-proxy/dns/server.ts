@@ -96,18 +96,22 @@ interface Listening {
   open: Set<net.Socket>;
 }
 
-/** UDP then TCP on the same port; with port 0, tries again when TCP finds UDP's port taken. */
+/**
+ * TCP then UDP on the same port. With port 0 the kernel picks a port free for a TCP
+ * listener (outgoing connections and their TIME_WAIT can hold many more ports than UDP
+ * sockets do), and it tries again when UDP finds that port taken.
+ */
 async function listen(at: { address: string; port: number }, r: Responder, idleMs: number, log: Logger): Promise<Listening> {
   for (let attempt = 0; ; attempt++) {
-    const udp = await bindUdp(at, r, log);
-    const port = (udp.address() as net.AddressInfo).port;
+    const open = new Set<net.Socket>();
+    const tcp = await listenTcp(at, r, idleMs, log, open);
+    const port = (tcp.address() as net.AddressInfo).port;
     try {
-      const open = new Set<net.Socket>();
-      const tcp = await listenTcp({ address: at.address, port }, r, idleMs, log, open);
+      const udp = await bindUdp({ address: at.address, port }, r, log);
       return { udp, tcp, open };
     } catch (err) {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
-      if (at.port !== 0 || attempt >= 4 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      if (at.port !== 0 || attempt >= 9 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     }
   }
 }
