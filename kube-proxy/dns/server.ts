@@ -201,7 +201,6 @@ function serveConnection(sock: net.Socket, r: Responder, idleMs: number, log: Lo
   });
 }
 
-
 /**
  * Turns a query into an answer for either transport: cached bytes, or dns-packet's
  * decoding, answer() and dns-packet's encoding, or the upstream. Each query gets at
