@@ -17,10 +17,13 @@
 // Endpoints count when serving, whatever the traffic policies or topology (Kubernetes'
 // rule: a policy change does not move existing flows, for UDP as for TCP). The deletions
 // run with the `conntrack` tool (Debian's `conntrack` package), all in one
-// `conntrack -R -` batch. Without the tool, one warning and nothing more: a sync never
+// `conntrack -R <file>` batch (it cannot read `-` from Node's stdin, a socket). Without the tool, one warning and nothing more: a sync never
 // fails for conntrack.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ProxyState } from '../types.js';
@@ -170,15 +173,27 @@ export class ConntrackCleaner {
   }
 
   /** Runs the batch; resolves with the entries deleted, or undefined when there is no conntrack binary. */
-  private run(deletions: ConntrackDeletion[]): Promise<number | undefined> {
-    const script = deletions.map((d) => `${conntrackDeleteArgs(d).join(' ')}\n`).join('');
+  private async run(deletions: ConntrackDeletion[]): Promise<number | undefined> {
+    const dir = await mkdtemp(join(tmpdir(), 'tskube-conntrack-'));
+    try {
+      const file = join(dir, 'delete');
+      await writeFile(file, deletions.map((d) => `${conntrackDeleteArgs(d).join(' ')}\n`).join(''));
+      return await this.runFile(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private runFile(file: string): Promise<number | undefined> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, ['-R', '-'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      // Not spawn's own timeout: its timer outlives a binary that never started.
+      const child = spawn(this.binary, ['-R', file], { stdio: ['ignore', 'pipe', 'pipe'], signal: AbortSignal.timeout(this.timeoutMs) });
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
       child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
       child.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.name === 'AbortError') return reject(new Error(`conntrack -R did not finish within ${this.timeoutMs} ms`));
         if (e.code !== 'ENOENT') return reject(e);
         if (!this.warnedMissing) {
           this.warnedMissing = true;
@@ -192,9 +207,6 @@ export class ConntrackCleaner {
         if (code === 0) resolve(out.split('\n').filter((l) => l.trim()).length);
         else reject(new Error(`conntrack -R failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n')[0] ?? ''}`));
       });
-      // A failed spawn closes stdin under us; its error is reported by 'error' above.
-      child.stdin.on('error', () => {});
-      child.stdin.end(script);
     });
   }
 }
