@@ -15,10 +15,15 @@
 //   endpoints.
 //
 // Endpoints count when serving, whatever the traffic policies or topology (Kubernetes'
-// rule: a policy change does not move existing flows, for UDP as for TCP). The deletions
-// run with the `conntrack` tool (Debian's `conntrack` package), all in one
-// `conntrack -R <file>` batch (it cannot read `-` from Node's stdin, a socket). Without the tool, one warning and nothing more: a sync never
-// fails for conntrack.
+// rule: a policy change does not move existing flows, for UDP as for TCP).
+//
+// The `conntrack` tool (Debian's `conntrack` package) does the work. Every `-D` walks
+// the kernel's whole conntrack hash table (about 4 ms here at 262144 buckets, however
+// few entries it holds), so the UDP entries are listed once (`conntrack -L`), only the
+// deletions that match one of them are kept (usually none, or a few), and those run in
+// one `conntrack -R <file>` batch (it cannot read `-` from Node's stdin, a socket).
+// Entries made after the listing got the new rules' DNAT and are never stale. Without
+// the tool: one warning and nothing more; a sync never fails for conntrack.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -99,6 +104,50 @@ export function staleConntrackEntries(before: UdpFlows | undefined, after: UdpFl
   return out.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
 }
 
+/** One UDP conntrack entry: its original destination and where replies come from. */
+export interface ConntrackEntry {
+  origDst: string;
+  origPortDst: number;
+  replySrc: string;
+  replyPortSrc: number;
+}
+
+/**
+ * The entries of `conntrack -L` output (one per line: `udp 17 29 src= dst= sport=
+ * dport= [UNREPLIED] src= dst= sport= dport= ...`, the original tuple, then the
+ * reply's). Lines without both tuples are skipped.
+ */
+export function parseConntrackList(text: string): ConntrackEntry[] {
+  const out: ConntrackEntry[] = [];
+  for (const line of text.split('\n')) {
+    const v = [...line.matchAll(/\b(src|dst|sport|dport)=(\S+)/g)].map((m) => m[2]!);
+    if (v.length < 8) continue;
+    out.push({ origDst: v[1]!, origPortDst: Number(v[3]), replySrc: v[4]!, replyPortSrc: Number(v[6]) });
+  }
+  return out;
+}
+
+/** The deletions that would delete at least one of entries (the others need no conntrack run). */
+export function matchingDeletions(deletions: readonly ConntrackDeletion[], entries: readonly ConntrackEntry[]): ConntrackDeletion[] {
+  // Entries by original destination ip:port, and by port alone (for nodePorts).
+  const byDst = new Map<string, ConntrackEntry[]>();
+  const byPort = new Map<number, ConntrackEntry[]>();
+  const add = <K>(m: Map<K, ConntrackEntry[]>, k: K, e: ConntrackEntry): void => {
+    const list = m.get(k);
+    if (list) list.push(e);
+    else m.set(k, [e]);
+  };
+  for (const e of entries) {
+    add(byDst, `${e.origDst}:${e.origPortDst}`, e);
+    add(byPort, e.origPortDst, e);
+  }
+  return deletions.filter((d) => {
+    const candidates = d.frontend.ip === undefined ? byPort.get(d.frontend.port) : byDst.get(`${d.frontend.ip}:${d.frontend.port}`);
+    const ep = d.endpoint;
+    return (candidates ?? []).some((e) => !ep || (e.replySrc === ep.ip && e.replyPortSrc === ep.port));
+  });
+}
+
 /** The conntrack arguments deleting what d names (one line of a `conntrack -R` batch). */
 export function conntrackDeleteArgs(d: ConntrackDeletion): string[] {
   const args = ['-D', '-f', 'ipv4', '-p', 'udp'];
@@ -126,7 +175,7 @@ export interface ConntrackCleanerOptions {
   log: Logger;
   /** The conntrack binary (default: the usual places, else `conntrack` from PATH). */
   binary?: string;
-  /** Kill a batch that runs longer (default 60 s). */
+  /** Kill a conntrack run that takes longer (default 60 s). */
   timeoutMs?: number;
 }
 
@@ -157,12 +206,21 @@ export class ConntrackCleaner {
     if (deletions.length === 0) return;
     const start = performance.now();
     try {
-      const deleted = await this.run(deletions);
-      if (deleted === undefined) return;
-      this.log.debug({ filters: deletions.length, deleted, ms: Math.round(performance.now() - start) }, 'cleared stale UDP conntrack entries');
-      for (const d of deletions) {
-        this.log.trace({ services: d.services, args: conntrackDeleteArgs(d).join(' ') }, 'conntrack filter');
+      const listing = await this.conntrack(['-L', '-f', 'ipv4', '-p', 'udp']);
+      if (listing === undefined) return;
+      const needed = matchingDeletions(deletions, parseConntrackList(listing));
+      let deleted = 0;
+      if (needed.length > 0) {
+        const out = await this.runBatch(needed);
+        if (out === undefined) return;
+        // Each deleted entry is printed on a line of its own.
+        deleted = out.split('\n').filter((l) => l.trim()).length;
       }
+      for (const d of needed) {
+        this.log.debug({ services: d.services, filter: conntrackDeleteArgs(d).join(' ') }, 'deleting stale UDP conntrack entries');
+      }
+      this.log.debug({ filters: deletions.length, matched: needed.length, deleted, ms: Math.round(performance.now() - start) },
+        'cleared stale UDP conntrack entries');
     } catch (err) {
       this.log.error({ err, filters: deletions.length }, 'could not clear stale UDP conntrack entries');
     }
@@ -172,28 +230,29 @@ export class ConntrackCleaner {
     this.previous = undefined;
   }
 
-  /** Runs the batch; resolves with the entries deleted, or undefined when there is no conntrack binary. */
-  private async run(deletions: ConntrackDeletion[]): Promise<number | undefined> {
+  /** Runs the deletions in one `conntrack -R`; resolves as conntrack() does. */
+  private async runBatch(deletions: ConntrackDeletion[]): Promise<string | undefined> {
     const dir = await mkdtemp(join(tmpdir(), 'tskube-conntrack-'));
     try {
       const file = join(dir, 'delete');
       await writeFile(file, deletions.map((d) => `${conntrackDeleteArgs(d).join(' ')}\n`).join(''));
-      return await this.runFile(file);
+      return await this.conntrack(['-R', file]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  private runFile(file: string): Promise<number | undefined> {
+  /** Runs conntrack with args; resolves with its stdout, or undefined when there is no conntrack binary. */
+  private conntrack(args: string[]): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       // Not spawn's own timeout: its timer outlives a binary that never started.
-      const child = spawn(this.binary, ['-R', file], { stdio: ['ignore', 'pipe', 'pipe'], signal: AbortSignal.timeout(this.timeoutMs) });
+      const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: AbortSignal.timeout(this.timeoutMs) });
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
       child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
       child.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.name === 'AbortError') return reject(new Error(`conntrack -R did not finish within ${this.timeoutMs} ms`));
+        if (e.name === 'AbortError') return reject(new Error(`conntrack ${args[0]} did not finish within ${this.timeoutMs} ms`));
         if (e.code !== 'ENOENT') return reject(e);
         if (!this.warnedMissing) {
           this.warnedMissing = true;
@@ -203,9 +262,9 @@ export class ConntrackCleaner {
         resolve(undefined);
       });
       child.on('close', (code, signal) => {
-        // Each deleted entry is printed on a line of its own; none matching is no error.
-        if (code === 0) resolve(out.split('\n').filter((l) => l.trim()).length);
-        else reject(new Error(`conntrack -R failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n')[0] ?? ''}`));
+        // Exit 0 also when nothing matched (a -D line of a -R batch included).
+        if (code === 0) resolve(out);
+        else reject(new Error(`conntrack ${args[0]} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n')[0] ?? ''}`));
       });
     });
   }

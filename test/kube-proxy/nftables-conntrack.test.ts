@@ -2,10 +2,13 @@
 // state conntrack agreed with before and the state synced now, and the conntrack
 // arguments each deletion becomes. The same rules as Kubernetes' pkg/proxy/conntrack:
 // entries to a frontend DNATed to an endpoint that no longer serves it, and every entry
-// to a frontend that had no serving endpoint and now has some.
+// to a frontend that had no serving endpoint and now has some. Then which of them
+// match an entry of a `conntrack -L` listing (only those run).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { conntrackDeleteArgs, staleConntrackEntries, udpFlows, type ConntrackDeletion } from '../../kube-proxy/nftables/conntrack.js';
+import {
+  conntrackDeleteArgs, matchingDeletions, parseConntrackList, staleConntrackEntries, udpFlows, type ConntrackDeletion,
+} from '../../kube-proxy/nftables/conntrack.js';
 import { servicePortKey, type Endpoint, type ProxyState, type ServicePort } from '../../kube-proxy/types.js';
 
 function svc(name: string, o: Partial<ServicePort> & { portName?: string } = {}): ServicePort {
@@ -162,5 +165,44 @@ describe('staleConntrackEntries', () => {
     const before = udpFlows({ services, endpoints });
     endpoints.set(dns.key, [A]);
     assert.deepEqual(staleConntrackEntries(before, udpFlows({ services, endpoints })).length, 1);
+  });
+});
+
+describe('parseConntrackList and matchingDeletions', () => {
+  // conntrack -L output as conntrack 1.4.7 prints it (a ClusterIP flow from the node,
+  // masqueraded; a nodePort flow; a flow delivered to the node itself; a zone).
+  const LISTING = [
+    'udp      17 27 src=10.109.78.1 dst=10.109.78.1 sport=28782 dport=81 [UNREPLIED] src=10.199.78.11 dst=10.199.78.1 sport=8081 dport=28782 mark=0 use=1',
+    'udp      17 117 src=10.199.78.1 dst=10.199.78.1 sport=28783 dport=31781 src=10.199.78.12 dst=10.199.78.1 sport=8081 dport=28783 [ASSURED] mark=0 use=1',
+    'udp      17 29 src=127.0.0.1 dst=10.96.0.10 sport=40000 dport=53 src=10.96.0.10 dst=127.0.0.1 sport=53 dport=40000 mark=0 zone=3 use=1',
+    '',
+  ].join('\n');
+
+  it('reads the original destination and the reply source of each entry', () => {
+    assert.deepEqual(parseConntrackList(LISTING), [
+      { origDst: '10.109.78.1', origPortDst: 81, replySrc: '10.199.78.11', replyPortSrc: 8081 },
+      { origDst: '10.199.78.1', origPortDst: 31781, replySrc: '10.199.78.12', replyPortSrc: 8081 },
+      { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.96.0.10', replyPortSrc: 53 },
+    ]);
+    assert.deepEqual(parseConntrackList('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n'), []);
+  });
+
+  it('keeps the deletions some entry matches', () => {
+    const entries = parseConntrackList(LISTING);
+    const d = (frontend: ConntrackDeletion['frontend'], endpoint?: ConntrackDeletion['endpoint']): ConntrackDeletion => ({ frontend, endpoint, services: [] });
+    const hits = [
+      d({ ip: '10.109.78.1', port: 81 }, { ip: '10.199.78.11', port: 8081 }),
+      d({ port: 31781 }, { ip: '10.199.78.12', port: 8081 }),
+      d({ ip: '10.96.0.10', port: 53 }),
+    ];
+    const misses = [
+      d({ ip: '10.109.78.1', port: 81 }, { ip: '10.199.78.12', port: 8081 }), // another endpoint
+      d({ ip: '10.109.78.1', port: 81 }, { ip: '10.199.78.11', port: 9999 }), // another endpoint port
+      d({ ip: '10.109.78.1', port: 82 }), // another service port
+      d({ port: 31782 }), // another nodePort
+      d({ ip: '10.96.0.11', port: 53 }), // another ClusterIP
+    ];
+    assert.deepEqual(matchingDeletions([...misses, ...hits], entries), hits);
+    assert.deepEqual(matchingDeletions(hits, []), []);
   });
 });
