@@ -7,6 +7,9 @@ import type { LoadBalancer } from '../load-balancer.js';
 import type { Endpoint } from '../types.js';
 
 export class EndpointPicker {
+  /** The port has ClientIP affinity: next() needs the client's address (else any string does). */
+  sticky = false;
+
   constructor(private readonly lb: LoadBalancer, public lbKey: string) {}
 
   /** The endpoint for a new connection from clientIP, skipping tried endpoint keys; undefined when none is left. */

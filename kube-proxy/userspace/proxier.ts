@@ -102,6 +102,7 @@ export class UserspaceProxier implements Proxier {
         l.spec = spec;
         l.portal.picker.lbKey = lbKey;
       }
+      l.portal.picker.sticky = b.svc.sessionAffinity.type === 'ClientIP';
       if (l.portal.picker.hasEndpoints()) {
         if (!l.portal.listening) opening.push(this.open(l));
       } else if (l.portal.listening) {

@@ -110,6 +110,16 @@ export class Pump {
   }
 }
 
+/**
+ * Sends a FIN to sock. When sock's own FIN has come already and everything written to
+ * it is with the kernel, closing it sends the FIN just as well and saves a shutdown
+ * and its callbacks (short connections mostly end this way).
+ */
+function finish(sock: Socket): void {
+  if (sock.readableEnded && sock.writableLength === 0) sock.destroy();
+  else sock.end();
+}
+
 /** What a relay moved, for metrics and logs. */
 export interface RelayResult {
   /** Client to endpoint. */
@@ -122,9 +132,9 @@ export interface RelayResult {
 
 /**
  * Relays between two connected sockets, both made with allowHalfOpen and an onread of
- * the given pumps: `toUpstream` reads the client, `toClient` reads the upstream. The
- * client's reading starts here (it may have been paused while the endpoint was
- * dialed). done is called once, after both sockets have closed.
+ * the given pumps: `toUpstream` reads the client, `toClient` reads the upstream (an
+ * onread socket reads as soon as it is connected, and emits 'end' at EOF without
+ * being in flowing mode). done is called once, after both sockets have closed.
  */
 export function relay(client: Socket, upstream: Socket, toUpstream: Pump, toClient: Pump, done: (r: RelayResult) => void): void {
   let open = 2;
@@ -143,11 +153,8 @@ export function relay(client: Socket, upstream: Socket, toUpstream: Pump, toClie
   client.on('error', failed(upstream));
   upstream.on('error', failed(client));
   // A FIN from one side becomes a FIN to the other; the other direction goes on.
-  client.on('end', () => upstream.end());
-  upstream.on('end', () => client.end());
+  client.on('end', () => finish(upstream));
+  upstream.on('end', () => finish(client));
   client.on('close', closed);
   upstream.on('close', closed);
-  // Flowing mode is what makes 'end' come out once a side's FIN has been read.
-  client.resume();
-  upstream.resume();
 }
