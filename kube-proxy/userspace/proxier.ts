@@ -76,7 +76,7 @@ export class UserspaceProxier implements Proxier {
   }
 
   async sync(state: ProxyState): Promise<void> {
-    this.balance(state);
+    const changed = this.balance(state);
     const { listeners: desired, conflicts } = desiredListeners(state.services.values(), this.nodePortAddresses);
     this.logConflicts(conflicts);
 
@@ -103,6 +103,9 @@ export class UserspaceProxier implements Proxier {
         l.portal.picker.lbKey = lbKey;
       }
       l.portal.picker.sticky = b.svc.sessionAffinity.type === 'ClientIP';
+      if (changed.has(spec.service) && l.portal instanceof UdpPortal) {
+        l.portal.retainFlows(new Set(this.lb.endpoints(lbKey).map((ep) => ep.key)));
+      }
       if (l.portal.picker.hasEndpoints()) {
         if (!l.portal.listening) opening.push(this.open(l));
       } else if (l.portal.listening) {
@@ -148,9 +151,11 @@ export class UserspaceProxier implements Proxier {
    * Gives the balancer each service port's usable endpoints: one entry (the port's
    * key) for ClusterIP traffic, and a second for external traffic only when its
    * endpoints differ (a Local policy on one side), so affinity is shared otherwise.
+   * Returns the keys of the service ports whose balancer entries were set anew.
    */
-  private balance(state: ProxyState): void {
+  private balance(state: ProxyState): Set<string> {
     const next = new Map<string, Balanced>();
+    const changed = new Set<string>();
     for (const svc of state.services.values()) {
       if (svc.protocol !== 'TCP' && svc.protocol !== 'UDP') continue;
       const endpoints = state.endpoints.get(svc.key);
@@ -169,6 +174,7 @@ export class UserspaceProxier implements Proxier {
         this.lb.delete(prev.external);
       }
       next.set(svc.key, { svc, endpoints, internal: svc.key, external });
+      changed.add(svc.key);
     }
     for (const [key, b] of this.balanced) {
       if (next.has(key)) continue;
@@ -177,6 +183,7 @@ export class UserspaceProxier implements Proxier {
     }
     this.balanced = next;
     this.lb.cleanupStaleSessions();
+    return changed;
   }
 
   private portal(spec: ListenerSpec, picker: EndpointPicker): TcpPortal | UdpPortal {

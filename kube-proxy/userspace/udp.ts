@@ -17,6 +17,8 @@ export const DEFAULT_UDP_IDLE_TIMEOUT_MS = 250;
 const MAX_PENDING = 64;
 /** Datagrams queued in a socket (the kernel's buffer full) beyond which new ones are dropped, so a flood cannot grow memory. */
 const MAX_SEND_QUEUE = 256;
+/** Flows (a socket each) one listener keeps at most; datagrams of further clients are dropped until some idle out. */
+export const MAX_FLOWS_PER_PORTAL = 4096;
 
 export interface UdpPortalContext {
   log: Logger;
@@ -106,6 +108,7 @@ class UdpFlow {
 export class UdpPortal {
   private socket?: Socket;
   private readonly flows = new Map<string, UdpFlow>();
+  private warnedFull = false;
 
   constructor(
     readonly address: string,
@@ -154,6 +157,15 @@ export class UdpPortal {
     this.socket = undefined;
   }
 
+  /**
+   * Closes the flows whose endpoint is no longer in endpointKeys (the proxier calls it
+   * when the port's endpoints changed): a client that keeps sending would otherwise
+   * stay with a removed endpoint, never idling out.
+   */
+  retainFlows(endpointKeys: ReadonlySet<string>): void {
+    for (const f of [...this.flows.values()]) if (!endpointKeys.has(f.endpoint.key)) f.close();
+  }
+
   /** Called by a flow that closed. */
   forget(flow: UdpFlow): void {
     if (this.flows.get(flow.key) === flow) this.flows.delete(flow.key);
@@ -174,6 +186,12 @@ export class UdpPortal {
     const key = `${rinfo.address}:${rinfo.port}`;
     let flow = this.flows.get(key);
     if (!flow) {
+      if (this.flows.size >= MAX_FLOWS_PER_PORTAL) {
+        if (!this.warnedFull) this.ctx.log.warn({ portal: this.name, flows: this.flows.size }, 'too many UDP flows; dropping datagrams of new clients');
+        this.warnedFull = true;
+        return;
+      }
+      this.warnedFull = false;
       const ep = this.picker.next(rinfo.address);
       if (!ep) {
         this.ctx.metrics?.rejected('UDP');

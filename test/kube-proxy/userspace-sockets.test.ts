@@ -595,6 +595,27 @@ describe('userspace proxier: UDP', () => {
     await p.cleanup();
   });
 
+  it('moves a busy flow off an endpoint that was removed', async () => {
+    const a = await udpEcho('127.0.0.10', 'a');
+    const b = await udpEcho('127.0.0.11', 'b');
+    const port = await freePortOn('127.0.0.3');
+    const p = newProxier({ udpIdleTimeoutMs: 60_000 });
+    const svc = servicePort({ name: 'moving', ip: '127.0.0.3', port, protocol: 'UDP' });
+    await p.sync(state([svc, [endpoint('127.0.0.10', a), endpoint('127.0.0.11', b)]]));
+    const c = await udpClient('127.0.0.20');
+    try {
+      assert.equal((await c.ask('127.0.0.3', port, 'x')).reply, 'a:x');
+      await p.sync(state([svc, [endpoint('127.0.0.10', a), endpoint('127.0.0.11', b)]]));
+      assert.equal((await c.ask('127.0.0.3', port, 'y')).reply, 'a:y', 'an unchanged sync keeps the flow');
+      await p.sync(state([svc, [endpoint('127.0.0.11', b)]]));
+      assert.equal(p.udpFlowCount, 0);
+      assert.equal((await c.ask('127.0.0.3', port, 'z')).reply, 'b:z');
+    } finally {
+      c.close();
+    }
+    await p.cleanup();
+  });
+
   it('stops listening (port unreachable) while the port has no endpoint', async () => {
     const port = await freePortOn('127.0.0.3');
     const p = newProxier();
