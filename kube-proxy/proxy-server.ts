@@ -18,6 +18,8 @@ import type { ProxyMetrics } from './metrics.js';
 import { NodeNet } from './node-net.js';
 import { NftablesProxier } from './nftables/proxier.js';
 import { nftablesUnavailable } from './nftables/availability.js';
+import { tableExists } from './nftables/nft.js';
+import { DEFAULT_TABLE } from './nftables/ruleset.js';
 import { ServiceChangeTracker } from './service-tracker.js';
 import { BoundedFrequencyRunner } from './sync-runner.js';
 import type { Endpoint, Proxier, ServicePort } from './types.js';
@@ -66,10 +68,14 @@ export interface ProxyServer {
 /** Picks the proxier: nftables when asked for and possible, else userspace (saying why in one line). */
 async function createProxier(o: ProxyServerOptions): Promise<Proxier> {
   const log = o.log.child({ component: 'proxier' });
+  const why = await nftablesUnavailable();
   if (o.mode === 'nftables') {
-    const why = await nftablesUnavailable();
     if (!why) return new NftablesProxier({ nodePortAddresses: o.nodePortAddresses, log, metrics: o.metrics });
     o.log.warn({ reason: why }, `nftables proxy mode unavailable (${why}); falling back to userspace`);
+  } else if (!why && await tableExists(DEFAULT_TABLE)) {
+    // A table an earlier run in nftables mode left would still DNAT ClusterIPs past our listeners.
+    await new NftablesProxier({ nodePortAddresses: [], log }).cleanup()
+      .catch((err: unknown) => log.warn({ err }, 'could not remove a previous nftables table'));
   }
   return new UserspaceProxier({ nodePortAddresses: o.nodePortAddresses, log, metrics: o.metrics, udpIdleTimeoutMs: o.udpIdleTimeoutMs });
 }
