@@ -65,7 +65,10 @@ export class TcpConnection {
     private readonly raw: Socket,
     private readonly portal: TcpPortal,
     private readonly ctx: PortalContext,
-  ) {}
+  ) {
+    // Debug logs name the client even after it has gone (its address cannot be read then).
+    if (ctx.log.isLevelEnabled('debug')) this.clientIPCache = raw.remoteAddress;
+  }
 
   /** The client's address (a getpeername, so asked only when affinity or a log needs it). */
   private get clientIP(): string {

@@ -112,6 +112,15 @@ async function echoServer(ip: string, name: string): Promise<number> {
   }), ip);
 }
 
+/** Echo servers a, b and c on 127.0.0.10-12, as endpoints. */
+async function threeEchoEndpoints(): Promise<Endpoint[]> {
+  return [
+    endpoint('127.0.0.10', await echoServer('127.0.0.10', 'a')),
+    endpoint('127.0.0.11', await echoServer('127.0.0.11', 'b')),
+    endpoint('127.0.0.12', await echoServer('127.0.0.12', 'c')),
+  ];
+}
+
 /** Reads everything until the client ends, then answers "<bytes> <sha256>" and ends. */
 async function digestServer(ip: string): Promise<number> {
   return listen(createServer({ allowHalfOpen: true }, (c) => {
@@ -242,11 +251,7 @@ async function metricValue(m: ProxyMetrics, name: string, labels: Record<string,
 
 describe('userspace proxier: TCP', () => {
   it('spreads connections over three endpoints in round robin', async () => {
-    const eps = [
-      endpoint('127.0.0.10', await echoServer('127.0.0.10', 'a')),
-      endpoint('127.0.0.11', await echoServer('127.0.0.11', 'b')),
-      endpoint('127.0.0.12', await echoServer('127.0.0.12', 'c')),
-    ];
+    const eps = await threeEchoEndpoints();
     const port = await freePortOn('127.0.0.2');
     const p = newProxier();
     await p.sync(state([servicePort({ name: 'rr', ip: '127.0.0.2', port }), eps]));
@@ -257,11 +262,7 @@ describe('userspace proxier: TCP', () => {
   });
 
   it('pins a client to one endpoint with ClientIP affinity', async () => {
-    const eps = [
-      endpoint('127.0.0.10', await echoServer('127.0.0.10', 'a')),
-      endpoint('127.0.0.11', await echoServer('127.0.0.11', 'b')),
-      endpoint('127.0.0.12', await echoServer('127.0.0.12', 'c')),
-    ];
+    const eps = await threeEchoEndpoints();
     const port = await freePortOn('127.0.0.2');
     const p = newProxier();
     await p.sync(state([servicePort({ name: 'sticky', ip: '127.0.0.2', port, affinity: { type: 'ClientIP', timeoutSeconds: 60 } }), eps]));
