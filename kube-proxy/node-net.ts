@@ -4,9 +4,9 @@
 // packet ever leaves the machine and a connect to an unused ClusterIP fails at once
 // (EHOSTUNREACH) instead of hanging. Changes go through `ip -batch -`: one process
 // reads the node's state, at most one more applies every change of a sync.
-import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import { cidrContains, ipToString, parseCidr } from '../api/ipv4.js';
+import { CommandError, runCommand } from './run-command.js';
 
 /** An IPv4 address on the device: "10.96.0.10/32" as `ip` prints it. */
 interface DeviceAddress {
@@ -23,21 +23,14 @@ interface RangeState {
 }
 
 /** Runs `ip <args> -batch -` with commands on stdin; resolves with stdout, rejects with stderr when ip fails. */
-function ipBatch(args: string[], commands: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', [...args, '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', (e) => reject(new Error(`ip: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`ip -batch (${commands.join('; ')}) failed (${signal ?? `exit ${code}`}): ${err.trim()}`));
-    });
-    child.stdin.on('error', () => { /* ip exited early; its exit status says why */ });
-    child.stdin.end(commands.join('\n') + '\n');
-  });
+async function ipBatch(args: string[], commands: string[]): Promise<string> {
+  try {
+    return await runCommand('ip', [...args, '-batch', '-'], { stdin: commands.join('\n') + '\n' });
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    if (err.code) throw new Error(`ip: ${err.message}`);
+    throw new Error(`ip -batch (${commands.join('; ')}) failed (${err.signal ?? `exit ${err.exitCode}`}): ${err.stderr.trim()}`);
+  }
 }
 
 /**

@@ -24,13 +24,12 @@
 // one `conntrack -R <file>` batch (it cannot read `-` from Node's stdin, a socket).
 // Entries made after the listing got the new rules' DNAT and are never stale. Without
 // the tool: one warning and nothing more; a sync never fails for conntrack.
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { CommandError, runCommand, sbinBinary } from '../run-command.js';
 import type { ProxyState } from '../types.js';
 
 /** One frontend of a UDP service port: ip:port, or a nodePort (ip undefined: any local address). */
@@ -157,19 +156,6 @@ export function conntrackDeleteArgs(d: ConntrackDeletion): string[] {
   return args;
 }
 
-// conntrack lives in /usr/sbin, which a non-login PATH may lack.
-const CANDIDATES = ['/usr/sbin/conntrack', '/sbin/conntrack', '/usr/local/sbin/conntrack', '/usr/bin/conntrack'];
-
-function findConntrack(): string {
-  return CANDIDATES.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }) ?? 'conntrack';
-}
 
 export interface ConntrackCleanerOptions {
   log: Logger;
@@ -193,7 +179,7 @@ export class ConntrackCleaner {
 
   constructor(o: ConntrackCleanerOptions) {
     this.log = o.log;
-    this.binary = o.binary ?? findConntrack();
+    this.binary = o.binary ?? sbinBinary('conntrack');
     this.timeoutMs = o.timeoutMs ?? 60_000;
   }
 
@@ -243,29 +229,24 @@ export class ConntrackCleaner {
   }
 
   /** Runs conntrack with args; resolves with its stdout, or undefined when there is no conntrack binary. */
-  private conntrack(args: string[]): Promise<string | undefined> {
-    return new Promise((resolve, reject) => {
+  private async conntrack(args: string[]): Promise<string | undefined> {
+    try {
       // Not spawn's own timeout: its timer outlives a binary that never started.
-      const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: AbortSignal.timeout(this.timeoutMs) });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.name === 'AbortError') return reject(new Error(`conntrack ${args[0]} did not finish within ${this.timeoutMs} ms`));
-        if (e.code !== 'ENOENT') return reject(e);
+      // Exit 0 also when nothing matched (a -D line of a -R batch included).
+      return await runCommand(this.binary, args, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      if (err.code === 'ABORT_ERR') throw new Error(`conntrack ${args[0]} did not finish within ${this.timeoutMs} ms`);
+      if (err.code === 'ENOENT') {
         if (!this.warnedMissing) {
           this.warnedMissing = true;
           this.log.warn({ binary: this.binary },
             'conntrack not found (Debian package conntrack): stale UDP conntrack entries are not cleared, flows to removed endpoints last until they time out');
         }
-        resolve(undefined);
-      });
-      child.on('close', (code, signal) => {
-        // Exit 0 also when nothing matched (a -D line of a -R batch included).
-        if (code === 0) resolve(out);
-        else reject(new Error(`conntrack ${args[0]} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n')[0] ?? ''}`));
-      });
-    });
+        return undefined;
+      }
+      if (err.code) throw err;
+      throw new Error(`conntrack ${args[0]} failed (${err.signal ?? `exit ${err.exitCode}`}): ${err.stderr.trim().split('\n')[0] ?? ''}`);
+    }
   }
 }

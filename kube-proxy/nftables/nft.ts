@@ -1,8 +1,7 @@
 // Running the nft binary: one `nft -f -` process per script, the script on stdin, so a
 // whole sync is one netlink transaction (all of it applies, or none). The only module
 // of the nftables proxier that starts processes.
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { CommandError, runCommand, sbinBinary } from '../run-command.js';
 
 /** nft failed: exit code and what it printed (its error names the line at fault). */
 export class NftError extends Error {
@@ -12,22 +11,11 @@ export class NftError extends Error {
   }
 }
 
-// nft lives in /usr/sbin, which a non-login PATH may lack.
-const CANDIDATES = ['/usr/sbin/nft', '/sbin/nft', '/usr/local/sbin/nft', '/usr/bin/nft'];
 let binary: string | undefined;
 
 /** The nft binary: the first of the usual places, else `nft` from PATH. */
 export function nftBinary(): string {
-  if (binary) return binary;
-  binary = CANDIDATES.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }) ?? 'nft';
-  return binary;
+  return (binary ??= sbinBinary('nft'));
 }
 
 export interface RunNftOptions {
@@ -45,25 +33,14 @@ export function runNftScript(script: string, o: RunNftOptions = {}): Promise<str
 }
 
 /** Runs nft with args (e.g. ['list', 'table', 'ip', 'x']) and resolves with stdout. */
-export function runNft(args: string[], stdin?: string, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(nftBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'], signal });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      reject(new NftError(`nft could not run: ${e.message}`, '', null, e.code));
-    });
-    child.on('close', (code) => {
-      const stderr = Buffer.concat(err).toString();
-      if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new NftError(`nft ${args.join(' ')} failed (exit ${code}): ${firstLines(stderr)}`, stderr, code));
-    });
-    // A failed spawn closes stdin under us; its error is reported by 'error' above.
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin ?? '');
-  });
+export async function runNft(args: string[], stdin?: string, signal?: AbortSignal): Promise<string> {
+  try {
+    return await runCommand(nftBinary(), args, { stdin, signal });
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    if (err.code) throw new NftError(`nft could not run: ${err.message}`, '', null, err.code);
+    throw new NftError(`nft ${args.join(' ')} failed (exit ${err.exitCode}): ${firstLines(err.stderr)}`, err.stderr, err.exitCode);
+  }
 }
 
 function firstLines(stderr: string): string {
