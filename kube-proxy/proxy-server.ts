@@ -68,11 +68,11 @@ export interface ProxyServer {
 /** Picks the proxier: nftables when asked for and possible, else userspace (saying why in one line). */
 async function createProxier(o: ProxyServerOptions): Promise<Proxier> {
   const log = o.log.child({ component: 'proxier' });
-  const why = await nftablesUnavailable();
   if (o.mode === 'nftables') {
+    const why = await nftablesUnavailable();
     if (!why) return new NftablesProxier({ nodePortAddresses: o.nodePortAddresses, log, metrics: o.metrics });
     o.log.warn({ reason: why }, `nftables proxy mode unavailable (${why}); falling back to userspace`);
-  } else if (!why && await tableExists(DEFAULT_TABLE)) {
+  } else if (await tableExists(DEFAULT_TABLE).catch(() => false)) {
     // A table an earlier run in nftables mode left would still DNAT ClusterIPs past our listeners.
     await new NftablesProxier({ nodePortAddresses: [], log }).cleanup()
       .catch((err: unknown) => log.warn({ err }, 'could not remove a previous nftables table'));
