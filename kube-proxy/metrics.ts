@@ -68,11 +68,18 @@ export function createProxyMetrics(): ProxyMetrics {
     name: 'coredns_dns_request_duration_seconds', help: 'Time to answer a DNS query',
     labelNames: ['proto'], buckets: DNS_BUCKETS, registers: [registry],
   });
-  for (const protocol of ['TCP', 'UDP']) {
-    opened.inc({ protocol }, 0);
-    active.set({ protocol }, 0);
-    rejected.inc({ protocol }, 0);
-  }
+  // Per-protocol children bound once: the connection hot path never hashes label objects.
+  const byProtocol = (protocol: 'TCP' | 'UDP') => {
+    const c = {
+      opened: opened.labels(protocol), active: active.labels(protocol), rejected: rejected.labels(protocol),
+      bytesIn: bytes.labels(protocol, 'in'), bytesOut: bytes.labels(protocol, 'out'),
+    };
+    c.opened.inc(0);
+    c.active.set(0);
+    c.rejected.inc(0);
+    return c;
+  };
+  const children = { TCP: byProtocol('TCP'), UDP: byProtocol('UDP') };
   return {
     registry,
     synced(ms, ok) {
@@ -81,16 +88,18 @@ export function createProxyMetrics(): ProxyMetrics {
       else syncErrors.inc();
     },
     connectionOpened(protocol) {
-      opened.inc({ protocol });
-      active.inc({ protocol });
+      const c = children[protocol];
+      c.opened.inc();
+      c.active.inc();
     },
     connectionClosed(protocol, bytesIn, bytesOut) {
-      active.dec({ protocol });
-      if (bytesIn) bytes.inc({ protocol, direction: 'in' }, bytesIn);
-      if (bytesOut) bytes.inc({ protocol, direction: 'out' }, bytesOut);
+      const c = children[protocol];
+      c.active.dec();
+      if (bytesIn) c.bytesIn.inc(bytesIn);
+      if (bytesOut) c.bytesOut.inc(bytesOut);
     },
     rejected(protocol) {
-      rejected.inc({ protocol });
+      children[protocol].rejected.inc();
     },
     endpointConnectFailed() {
       connectFailures.inc();
