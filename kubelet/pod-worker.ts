@@ -188,7 +188,7 @@ export class PodWorker {
         await routeServiceRange(sb.pid, this.d.serviceRoute).catch((err: unknown) =>
           this.log.warn({ err, sandbox: this.sandboxId, route: this.d.serviceRoute }, 'could not route the service range in an adopted sandbox'));
       }
-      await this.hairpin(this.sandboxId);
+      await this.hairpin(this.sandboxId, sb?.pid);
     }
     this.lastWritten = this.pod.status;
     const phase = this.pod.status?.phase;
@@ -333,11 +333,12 @@ export class PodWorker {
       this.d.requeue(this.uid, CONFIG_RETRY_MS);
       return false;
     }
+    // One inspect serves the route, hairpin mode and the pod IP.
+    const sb = await this.d.runtime.inspect(this.sandboxId);
     if (this.d.serviceRoute) {
       // Set from the node, in the sandbox's network namespace only: no container of the
       // pod has NET_ADMIN. A sandbox without it is useless, as one whose network setup failed.
       try {
-        const sb = await this.d.runtime.inspect(this.sandboxId);
         const via = await routeServiceRange(sb?.pid ?? 0, this.d.serviceRoute);
         this.log.debug({ sandbox: this.sandboxId, cidr: this.d.serviceRoute.cidr, via }, 'routed the service range in the sandbox');
       } catch (err) {
@@ -350,8 +351,8 @@ export class PodWorker {
         return false;
       }
     }
-    await this.hairpin(this.sandboxId);
-    this.podIP = await this.d.runtime.sandboxIP(this.sandboxId);
+    await this.hairpin(this.sandboxId, sb?.pid);
+    this.podIP = sb?.ip;
     this.startTime ??= this.pod.status?.startTime ?? rfc3339Now();
     return true;
   }
@@ -361,11 +362,10 @@ export class PodWorker {
    * reaches itself through its own Services. Idempotent; a failure is logged and the
    * pod goes on, as the kubelet's.
    */
-  private async hairpin(sandboxId: string): Promise<void> {
+  private async hairpin(sandboxId: string, pid: number | undefined): Promise<void> {
     if (this.d.hairpinMode !== 'hairpin-veth') return;
     try {
-      const sb = await this.d.runtime.inspect(sandboxId);
-      const port = await setUpHairpin(sb?.pid ?? 0);
+      const port = await setUpHairpin(pid ?? 0);
       this.log.debug({ sandbox: sandboxId, ...port }, port.bridgePort ? 'hairpin mode on the sandbox\'s bridge port' : 'the sandbox\'s veth is on no bridge: no hairpin mode');
     } catch (err) {
       this.log.warn({ err, sandbox: sandboxId }, 'could not set hairpin mode on the sandbox\'s bridge port');
