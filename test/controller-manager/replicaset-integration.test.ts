@@ -189,12 +189,15 @@ describe('kube-controller-manager running the replicaset and replicationcontroll
     const adopted = await podClient().get(NS, 'orphan');
     assert.deepEqual(adopted.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'adopt', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     assert.equal(adopted.metadata.uid, orphan.metadata.uid);
+    // The counter's own watch may trail the status the controller wrote: let it catch up first.
+    await waitFor(() => counter.added.size >= 2, { timeoutMs: TIMEOUT, what: 'the counter to see the new pod' });
     assert.equal(counter.added.size, 2, 'the orphan plus one new pod');
 
     // Relabelled out of the selector: released, and replaced.
     await podClient().patch(NS, 'orphan', 'merge', { metadata: { labels: { app: 'adopt-no-more' } } });
     await waitFor(async () => ((await podClient().get(NS, 'orphan')).metadata.ownerReferences ?? []).length === 0, { timeoutMs: TIMEOUT, what: 'the relabelled pod released' });
     await waitForStatus('adopt', { replicas: 2, ready: 2 });
+    await waitFor(() => counter.live().length >= 2, { timeoutMs: TIMEOUT, what: 'the counter to see the replacement' });
     assert.equal(counter.live().length, 2);
     assert.ok(counter.live().every((p) => owners(p).join() === 'ReplicaSet/adopt'));
     await podClient().delete(NS, 'orphan');
