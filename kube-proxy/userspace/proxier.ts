@@ -14,6 +14,7 @@ import type { Endpoint, Proxier, ProxyState, ServicePort } from '../types.js';
 import { EndpointPicker } from './endpoint-picker.js';
 import { desiredListeners, type ListenerSpec } from './listeners.js';
 import { TcpPortal, type TcpConnection } from './tcp.js';
+import { checkTcpHandles } from './tcp-handle.js';
 import { DEFAULT_UDP_IDLE_TIMEOUT_MS, UdpPortal } from './udp.js';
 
 /** The balancer key of a service port's external traffic when it differs from its internal traffic. */
@@ -68,6 +69,7 @@ export class UserspaceProxier implements Proxier {
   private readonly conflicts = new Set<string>();
 
   constructor(o: UserspaceProxierOptions) {
+    checkTcpHandles();
     this.log = o.log.child({ component: 'userspace-proxier' });
     this.metrics = o.metrics;
     this.lb = o.lb ?? new LoadBalancer();

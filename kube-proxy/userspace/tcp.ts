@@ -4,15 +4,18 @@
 // timeouts when one fails (EndpointDialTimeouts), then relayed (tcp-relay.ts).
 // Everything per connection is kept small: short connections cost the proxy about
 // what a client and a server together spend on one.
-import { connect, createServer, Socket, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../metrics.js';
 import type { Endpoint } from '../types.js';
 import type { EndpointPicker } from './endpoint-picker.js';
-import { Pump, relay, type RelayResult } from './tcp-relay.js';
+import { newConnectReq, newServerHandle, newSocketHandle, uvError, type ConnectReq, type TcpHandle } from './tcp-handle.js';
+import { Relay, type RelayResult } from './tcp-relay.js';
 
 /** Kubernetes' EndpointDialTimeouts: one connect attempt per entry, each to the next endpoint. */
 export const ENDPOINT_DIAL_TIMEOUTS_MS: readonly number[] = [250, 500, 1000, 2000];
+
+/** Connections the kernel may hold for a listener before the proxy accepts them. */
+const BACKLOG = 1024;
 
 /** What every listener of a proxier shares. */
 export interface PortalContext {
@@ -56,29 +59,41 @@ function watchDial(c: TcpConnection): void {
   watchdog.unref();
 }
 
+type DialReq = ConnectReq & { conn?: TcpConnection; handle?: TcpHandle };
+
+function afterConnect(this: DialReq, status: number): void {
+  this.conn!.dialed(this.handle!, status);
+}
+
 /** An accepted connection: dialing, then relaying. */
 export class TcpConnection {
-  private upstream?: Socket;
-  private client?: Socket;
+  /** The handle being dialed (one per attempt). */
+  private upstream?: TcpHandle;
+  private relay?: Relay;
   private endpoint?: Endpoint;
   /** Endpoint keys whose dial failed for this connection (made on the first failure). */
   private tried?: Set<string>;
   private attempt = 0;
   private deadline = 0;
   private clientIPCache?: string;
+  private dead = false;
 
   constructor(
-    private readonly raw: Socket,
+    private readonly client: TcpHandle,
     private readonly portal: TcpPortal,
     private readonly ctx: PortalContext,
   ) {
     // Debug logs name the client even after it has gone (its address cannot be read then).
-    if (ctx.log.isLevelEnabled('debug')) this.clientIPCache = raw.remoteAddress;
+    if (ctx.log.isLevelEnabled('debug')) this.clientIPCache = this.clientIP;
   }
 
   /** The client's address (a getpeername, so asked only when affinity or a log needs it). */
   private get clientIP(): string {
-    return (this.clientIPCache ??= (this.client ?? this.raw).remoteAddress ?? '');
+    if (this.clientIPCache === undefined) {
+      const out: { address?: string } = {};
+      this.clientIPCache = this.client.getpeername(out) === 0 ? out.address ?? '' : '';
+    }
+    return this.clientIPCache;
   }
 
   start(): void {
@@ -88,17 +103,23 @@ export class TcpConnection {
 
   /** Ends both sides at once (proxier cleanup). */
   destroy(): void {
+    if (this.dead) return;
+    this.dead = true;
     dialing.delete(this);
-    this.upstream?.destroy();
-    (this.client ?? this.raw).destroy();
     this.ctx.connections.delete(this);
+    if (this.relay) {
+      this.relay.destroy();
+      return;
+    }
+    this.upstream?.close();
+    this.client.close();
   }
 
   /** Called by the dial watchdog. */
   checkDeadline(now: number): void {
     if (now < this.deadline || !this.upstream) return;
     const ms = ENDPOINT_DIAL_TIMEOUTS_MS[this.attempt - 1];
-    this.upstream.destroy(Object.assign(new Error(`connect to ${this.endpoint?.key} timed out after ${ms}ms`), { code: 'ETIMEDOUT' }));
+    this.dialFailed(Object.assign(new Error(`connect to ${this.endpoint?.key} timed out after ${ms}ms`), { code: 'ETIMEDOUT' }));
   }
 
   private dial(): void {
@@ -120,84 +141,70 @@ export class TcpConnection {
     }
     this.endpoint = ep;
     this.deadline = performance.now() + ENDPOINT_DIAL_TIMEOUTS_MS[this.attempt++]!;
-    const toClient = new Pump();
-    const up = connect({ host: ep.ip, port: ep.port, allowHalfOpen: true, noDelay: true, onread: toClient.onread });
-    toClient.src = up;
+    const up = newSocketHandle();
     this.upstream = up;
-    watchDial(this);
-    const onError = (err: NodeJS.ErrnoException): void => {
-      dialing.delete(this);
-      toClient.release();
-      (this.tried ??= new Set()).add(ep.key);
-      picker.failed(clientIP, ep.key);
-      this.ctx.metrics?.endpointConnectFailed();
-      this.ctx.log.debug({ portal: this.portal.name, endpoint: ep.key, client: this.clientIP, err }, 'endpoint dial failed; trying the next');
-      this.dial();
-    };
-    up.once('error', onError);
-    up.once('connect', () => {
-      dialing.delete(this);
-      up.off('error', onError);
-      this.connected(up, toClient);
-    });
+    up.setNoDelay(true);
+    const req = newConnectReq() as DialReq;
+    req.conn = this;
+    req.handle = up;
+    req.oncomplete = afterConnect;
+    const err = up.connect(req, ep.ip, ep.port);
+    if (err) this.dialFailed(uvError(err, 'connect', ep.ip, ep.port));
+    else watchDial(this);
   }
 
-  private connected(up: Socket, toClient: Pump): void {
-    const toUpstream = new Pump();
-    toUpstream.dst = up;
-    const client = adopt(this.raw, toUpstream);
-    if (!client) {
-      // The accepted socket lost its handle (it cannot: nothing read or wrote it).
-      this.ctx.log.error({ portal: this.portal.name }, 'accepted connection has no handle; dropped');
-      up.destroy();
-      toUpstream.release();
-      toClient.release();
-      this.ctx.connections.delete(this);
+  /** The connect of `up` completed (status 0) or failed; a dial given up on since is ignored. */
+  dialed(up: TcpHandle, status: number): void {
+    if (this.dead || up !== this.upstream) return;
+    if (status < 0) {
+      this.dialFailed(uvError(status, 'connect', this.endpoint?.ip, this.endpoint?.port));
       return;
     }
-    toUpstream.src = client;
-    toClient.dst = client;
-    this.client = client;
+    dialing.delete(this);
+    this.upstream = undefined;
+    this.client.setNoDelay(true);
     this.ctx.metrics?.connectionOpened('TCP');
-    relay(client, up, toUpstream, toClient, this.closed);
+    this.relay = new Relay(this.client, up, this.closed);
+    this.relay.start();
+  }
+
+  /** The current dial failed or timed out: its handle is closed and the next endpoint tried. */
+  private dialFailed(err: NodeJS.ErrnoException): void {
+    const ep = this.endpoint!;
+    dialing.delete(this);
+    this.upstream?.close();
+    this.upstream = undefined;
+    (this.tried ??= new Set()).add(ep.key);
+    const picker = this.portal.picker;
+    picker.failed(picker.sticky ? this.clientIP : '', ep.key);
+    this.ctx.metrics?.endpointConnectFailed();
+    this.ctx.log.debug({ portal: this.portal.name, endpoint: ep.key, client: this.clientIP, err }, 'endpoint dial failed; trying the next');
+    this.dial();
   }
 
   private readonly closed = (r: RelayResult): void => {
     this.ctx.connections.delete(this);
     this.ctx.metrics?.connectionClosed('TCP', r.bytesIn, r.bytesOut);
     if (this.ctx.log.isLevelEnabled('debug')) {
-      this.ctx.log.debug({ portal: this.portal.name, endpoint: this.endpoint?.key, client: this.clientIP, bytesIn: r.bytesIn, bytesOut: r.bytesOut, err: r.error }, 'connection closed');
+      this.ctx.log.debug({ portal: this.portal.name, endpoint: this.endpoint?.key, client: this.clientIP, bytesIn: r.bytesIn, bytesOut: r.bytesOut, err: r.failure && uvError(r.failure.status, r.failure.syscall) }, 'connection closed');
     }
   };
 
   /** No endpoint left to try: the client is reset. */
   private giveUp(): void {
+    this.dead = true;
     this.ctx.connections.delete(this);
     this.ctx.metrics?.rejected('TCP');
     this.ctx.log.warn({ portal: this.portal.name, client: this.clientIP, tried: [...(this.tried ?? [])] }, 'no endpoint could be reached; connection reset');
-    this.raw.resetAndDestroy();
+    if (this.client.reset() !== 0) this.client.close();
   }
-}
-
-/**
- * The accepted socket made anew around the same handle, reading into pump's buffer:
- * net.Server cannot give accepted sockets an `onread`. The server accepted it paused
- * (pauseOnConnect), so no byte has been read nor written yet; the first object is
- * dropped without being destroyed (that would close the shared handle).
- */
-function adopt(raw: Socket, pump: Pump): Socket | undefined {
-  const r = raw as unknown as { _handle: object | null };
-  const handle = r._handle;
-  if (!handle || raw.destroyed) return undefined;
-  r._handle = null;
-  return new Socket({ handle, allowHalfOpen: true, onread: pump.onread } as ConstructorParameters<typeof Socket>[0]);
 }
 
 /** A TCP listener for one service port on one address; accepts only while it listens. */
 export class TcpPortal {
   /** "TCP/10.96.0.10:53". */
   readonly name: string;
-  private server?: Server;
+  private server?: TcpHandle;
 
   constructor(
     readonly address: string,
@@ -215,18 +222,24 @@ export class TcpPortal {
   /** Binds and listens; rejects with the bind error (EADDRINUSE, EADDRNOTAVAIL...). */
   listen(): Promise<void> {
     if (this.server) return Promise.resolve();
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (raw) => {
-      new TcpConnection(raw, this, this.ctx).start();
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.address, port: this.port, backlog: 1024 }, () => {
-        server.off('error', reject);
-        server.on('error', (err) => this.ctx.log.error({ portal: this.name, err }, 'listener failed'));
-        this.server = server;
-        resolve();
-      });
-    });
+    let server: TcpHandle;
+    try {
+      server = newServerHandle();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let err = server.bind(this.address, this.port);
+    if (err === 0) err = server.listen(BACKLOG);
+    if (err !== 0) {
+      server.close();
+      return Promise.reject(uvError(err, 'listen', this.address, this.port));
+    }
+    server.onconnection = (status, client) => {
+      if (status === 0 && client) new TcpConnection(client, this, this.ctx).start();
+      else this.ctx.log.warn({ portal: this.name, err: uvError(status, 'accept') }, 'accept failed');
+    };
+    this.server = server;
+    return Promise.resolve();
   }
 
   /** Stops accepting (new connects are refused by the kernel); open connections go on. */
