@@ -85,6 +85,12 @@ type ReadingHandle = TcpHandle & { pump?: Pump };
 type PumpWrite = WriteReq & { pump?: Pump };
 type SideShutdown = ShutdownReq & { side?: Side };
 
+/**
+ * A write request not yet used, shared by every direction: a write the kernel takes
+ * at once (the usual case) never touches it, so only a write left pending uses one up.
+ */
+let spareWrite: PumpWrite | undefined;
+
 /** The handle's onread, shared by every handle (`this` is the handle that read). */
 function onRead(this: TcpHandle): Uint8Array | undefined {
   return (this as ReadingHandle).pump!.read();
@@ -110,8 +116,6 @@ class Pump {
   /** A buffer a pending write still refers to, after buf was swapped for another size. */
   private held: Buffer | undefined;
   private smallReads = 0;
-  /** A write request not yet used (a write the kernel takes at once never uses it). */
-  private req: PumpWrite | undefined;
 
   constructor(
     readonly src: Side,
@@ -142,7 +146,7 @@ class Pump {
   private forward(n: number): Uint8Array | undefined {
     this.bytes += n;
     const b = this.buf!;
-    const req = (this.req ??= newWriteReq() as PumpWrite);
+    const req = (spareWrite ??= newWriteReq() as PumpWrite);
     const err = this.dst.handle.writeBuffer(req, n === b.length ? b : b.subarray(0, n));
     if (err) {
       this.dst.relay.fail(this.dst, err, 'write');
@@ -151,7 +155,7 @@ class Pump {
     const pending = lastWriteWasAsync();
     if (pending) {
       // dst keeps part of b: reading stops until afterWrite.
-      this.req = undefined;
+      spareWrite = undefined;
       req.pump = this;
       req.oncomplete = afterWrite;
       this.waiting = true;
@@ -278,18 +282,25 @@ export class Relay {
     if (side.readEnded && side.shut === 'done') this.close(side);
   }
 
-  private readonly onClose = (): void => {
+  /**
+   * One handle closed. Nothing reads into or writes from the buffers once close (or
+   * reset) has returned: libuv stops reading and closes the socket at once, and the
+   * writes it still had are only cancelled (their callbacks come later). So the relay
+   * ends when its second handle is closed, without waiting for close callbacks.
+   */
+  private closedOne(): void {
     if (--this.open > 0) return;
     this.finished = true;
     this.toUpstream.release();
     this.toClient.release();
     this.done({ bytesIn: this.toUpstream.bytes, bytesOut: this.toClient.bytes, failure: this.failure });
-  };
+  }
 
   private close(side: Side): void {
     if (side.closed) return;
     side.closed = true;
-    side.handle.close(this.onClose);
+    side.handle.close();
+    this.closedOne();
   }
 
   /**
@@ -305,6 +316,7 @@ export class Relay {
     side.closed = true;
     // libuv refuses only a handle being shut down (never reset here) or a failing
     // setsockopt(SO_LINGER); the relay still ends then.
-    if (side.handle.reset(this.onClose) !== 0) this.onClose();
+    side.handle.reset();
+    this.closedOne();
   }
 }

@@ -162,7 +162,6 @@ export class TcpConnection {
     }
     dialing.delete(this);
     this.upstream = undefined;
-    this.client.setNoDelay(true);
     this.ctx.metrics?.connectionOpened('TCP');
     this.relay = new Relay(this.client, up, this.closed);
     this.relay.start();
@@ -229,6 +228,9 @@ export class TcpPortal {
       return Promise.reject(err);
     }
     let err = server.bind(this.address, this.port);
+    // Accepted sockets inherit TCP_NODELAY from their listener on Linux: one
+    // setsockopt here instead of one per connection.
+    if (err === 0) err = server.setNoDelay(true);
     if (err === 0) err = server.listen(BACKLOG);
     if (err !== 0) {
       server.close();
