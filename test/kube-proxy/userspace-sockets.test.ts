@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
@@ -192,6 +193,15 @@ async function openEcho(ip: string, port: number, localAddress?: string): Promis
   };
 }
 
+/** Sends msg on a fresh connection and waits for the connection to close (one answered short connection). */
+async function whoAnswersOnce(ip: string, port: number, msg: string): Promise<void> {
+  const c = connect({ host: ip, port });
+  c.on('error', () => {});
+  c.resume();
+  c.write(msg);
+  await once(c, 'close');
+}
+
 /** The name line of a fresh echo connection through the proxy (the connection is then closed). */
 async function whoAnswers(ip: string, port: number, localAddress?: string): Promise<string> {
   const c = await openEcho(ip, port, localAddress);
@@ -371,6 +381,71 @@ describe('userspace proxier: TCP', () => {
     assert.equal(reply, `5 ${sha(Buffer.from('hello'))}`);
     // Nothing sent at all: the FIN alone makes the server answer.
     assert.equal((await exchange('127.0.0.2', port, { send: Buffer.alloc(0) })).toString(), `0 ${sha(Buffer.alloc(0))}`);
+    await p.cleanup();
+  });
+
+  it('passes a reset on: a client reset resets the endpoint connection, and an endpoint reset the client', async () => {
+    // Endpoint 1 reports how its connection ended; endpoint 2 resets whoever sends it a byte.
+    let ended: (how: string) => void = () => {};
+    const howEnded = new Promise<string>((r) => { ended = r; });
+    const watcher = await listen(createServer((c) => {
+      c.on('data', () => c.write('ready'));
+      c.on('error', (err: NodeJS.ErrnoException) => ended(err.code ?? err.message));
+      c.on('end', () => ended('end'));
+    }), '127.0.0.10');
+    const resetter = await listen(createServer((c) => {
+      c.on('error', () => {});
+      c.on('data', () => c.resetAndDestroy());
+    }), '127.0.0.11');
+    const port1 = await freePortOn('127.0.0.2');
+    const port2 = await freePortOn('127.0.0.2');
+    const p = newProxier();
+    await p.sync(state(
+      [servicePort({ name: 'rst-client', ip: '127.0.0.2', port: port1 }), [endpoint('127.0.0.10', watcher)]],
+      [servicePort({ name: 'rst-server', ip: '127.0.0.2', port: port2 }), [endpoint('127.0.0.11', resetter)]],
+    ));
+    const c1 = connect({ host: '127.0.0.2', port: port1 });
+    c1.on('error', () => {});
+    c1.write('x');
+    await once(c1, 'data');
+    c1.resetAndDestroy();
+    assert.equal(await howEnded, 'ECONNRESET');
+    const c2 = connect({ host: '127.0.0.2', port: port2 });
+    c2.write('x');
+    const [err] = await once(c2, 'error') as [NodeJS.ErrnoException];
+    assert.equal(err.code, 'ECONNRESET');
+    await waitFor(() => p.connectionCount === 0, { what: 'both relays to end', timeoutMs: 5000 });
+    await p.cleanup();
+  });
+
+  it('closes both sockets of every connection however it ends: no file descriptor is left open', async () => {
+    // The endpoint answers and closes; clients then reset (after the proxy passed the
+    // endpoint's FIN on), close, or reset before the answer.
+    const server = await listen(createServer((c) => {
+      c.on('error', () => {});
+      c.once('data', (d: Buffer) => c.end(d));
+    }), '127.0.0.10');
+    const port = await freePortOn('127.0.0.2');
+    const p = newProxier();
+    await p.sync(state([servicePort({ name: 'fds', ip: '127.0.0.2', port }), [endpoint('127.0.0.10', server)]]));
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    await whoAnswersOnce('127.0.0.2', port, 'warm-up');
+    const before = openFds();
+    const ways = ['reset after the answer', 'close after the answer', 'reset before the answer'] as const;
+    for (let i = 0; i < 90; i++) {
+      const way = ways[i % ways.length]!;
+      await new Promise<void>((resolve) => {
+        const c = connect({ host: '127.0.0.2', port, allowHalfOpen: true });
+        c.on('error', () => {});
+        c.on('close', () => resolve());
+        c.write('hello');
+        if (way === 'reset before the answer') c.resetAndDestroy();
+        else c.once('data', () => (way === 'close after the answer' ? c.end() : c.resetAndDestroy()));
+      });
+    }
+    await waitFor(() => p.connectionCount === 0 && openFds() <= before + 2, {
+      what: `the proxy to close its sockets (${openFds() - before} more descriptors open than before)`, timeoutMs: 5000,
+    });
     await p.cleanup();
   });
 
