@@ -89,7 +89,7 @@ function load(): Bindings {
     && b.state instanceof Int32Array && typeof b.readBytesOrError === 'number' && typeof b.lastWriteWasAsync === 'number'
     && methods.every((m) => typeof proto?.[m] === 'function');
   if (!ok) {
-    throw new Error(`Node.js ${process.version} does not offer the TCP handles the userspace proxy relays on (process.binding('tcp_wrap'), 'stream_wrap'); run kube-proxy with --proxy-mode=nftables or on Node.js 20 or 22`);
+    throw new Error(`Node.js ${process.version} does not offer the TCP handles the userspace proxy relays on (process.binding('tcp_wrap'), 'stream_wrap'); run kube-proxy with --proxy-mode=nftables, or on the Node.js version in package.json's engines`);
   }
   bindings = b as Bindings;
   return bindings;
