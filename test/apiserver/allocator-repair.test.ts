@@ -85,7 +85,9 @@ test('allocations an older apiserver stored as plain values become records; the 
 test('an allocation left by an apiserver killed before it wrote the Service is freed after the grace passes', async () => {
   await etcd.put(`${IP_PREFIX}10.96.0.77`).value(strayRecord('10.96.0.77', 'ghost'));
   await etcd.put(`${PORT_PREFIX}30077`).value(strayRecord('30077', 'ghost'));
-  await waitFor(async () => !(await exists(`${IP_PREFIX}10.96.0.77`)) && !(await exists(`${PORT_PREFIX}30077`)),
+  // The repair logs a release after etcd has applied it: wait for the log lines too.
+  const freedLogged = (value: string): boolean => repairLines(value).some((l) => /leaked: no service held it/.test(l.msg));
+  await waitFor(async () => !(await exists(`${IP_PREFIX}10.96.0.77`)) && !(await exists(`${PORT_PREFIX}30077`)) && freedLogged('10.96.0.77') && freedLogged('30077'),
     { timeoutMs: 20 * INTERVAL_MS + 5000, what: 'the stray allocations to be freed' });
   for (const value of ['10.96.0.77', '30077']) {
     const seen = repairLines(value);
@@ -123,7 +125,10 @@ test('an allocation deleted behind the apiserver\'s back is re-claimed for the S
   const port = String(created.json.spec.ports[0].nodePort);
   await etcd.delete().key(IP_PREFIX + ip);
   await etcd.delete().key(PORT_PREFIX + port);
-  await waitFor(async () => (await exists(IP_PREFIX + ip)) && (await exists(PORT_PREFIX + port)), { timeoutMs: 10 * INTERVAL_MS + 5000, what: 'the allocations to be re-claimed' });
+  // Logged after etcd has the allocation again: wait for the log lines too.
+  const reclaimedLogged = (value: string): boolean => repairLines(value).some((l) => /re-claimed/.test(l.msg));
+  await waitFor(async () => (await exists(IP_PREFIX + ip)) && (await exists(PORT_PREFIX + port)) && reclaimedLogged(ip) && reclaimedLogged(port),
+    { timeoutMs: 10 * INTERVAL_MS + 5000, what: 'the allocations to be re-claimed' });
   const owner = { group: '', resource: 'services', namespace: 'default', name: 'lost', uid: created.json.metadata.uid as string };
   assert.deepEqual(await parentRef(IP_PREFIX + ip), owner);
   assert.deepEqual(await parentRef(PORT_PREFIX + port), owner);
