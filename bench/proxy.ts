@@ -5,7 +5,7 @@
 // Service; a load generator in a child process of its own (bench/lib/net-load.ts)
 // drives the same load through the ClusterIP (ours) and straight to the pod IP
 // (baseline):
-//   bulk TCP         1 GiB up and 1 GiB down on one connection: MiB/s
+//   bulk TCP         4 GiB up and 4 GiB down on one connection: MiB/s
 //   short TCP        connect, 32-byte request, reply, close (RST): connections/s with 128
 //                    loops (each side's capacity: the target) and with 8 (latency-bound)
 //   UDP              request/reply with 16 sockets: replies/s
@@ -49,8 +49,11 @@ const MODES = ['userspace', 'nftables'] as const;
 type Mode = (typeof MODES)[number];
 
 const MIB = 1024 * 1024;
-/** At least 1 GiB at BENCH_SCALE=1. */
-const BULK_BYTES = Math.max(64 * MIB, Math.round((1024 * MIB * SCALE) / MIB) * MIB);
+/**
+ * 4 GiB at BENCH_SCALE=1 (the issue asks for at least 1): at 2 GiB/s a 1 GiB round
+ * lasts half a second, too short to average out a shared machine.
+ */
+const BULK_BYTES = Math.max(64 * MIB, Math.round((4096 * MIB * SCALE) / MIB) * MIB);
 const DURATION_MS = Math.max(300, Math.round(2500 * SCALE));
 const WARMUP_MS = 300;
 const RR_COUNT = Math.max(1000, Math.round(20_000 * SCALE));
