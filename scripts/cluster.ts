@@ -3,10 +3,9 @@
 // scheduler, the controller manager, a kubelet on the local Docker Engine and
 // kube-proxy with cluster DNS),
 // keeps state under
-// .cluster/, and stops everything on Ctrl-C (pods' containers keep running, as with a
-// real node; the next start adopts them).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+// .cluster/, starts a component that exits again by itself (supervisor.ts: capped
+// backoff, one line each time), and stops everything on Ctrl-C (pods' containers keep
+// running, as with a real node; the next start adopts them).
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { hostname } from 'node:os';
 import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
 import { KUBELET_NODE_FLAGS } from '../kubelet/node-flags.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE } from './images.js';
+import { Supervisor } from './supervisor.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
@@ -48,22 +48,13 @@ const o = program.opts<{
 /** The kube-dns address: the tenth of the apiserver's default service range (10.96.0.0/12). */
 const CLUSTER_DNS = '10.96.0.10';
 
-const children: { name: string; proc: ChildProcess }[] = [];
 const step = (msg: string): void => { process.stdout.write(`cluster: ${msg}\n`); };
 
-function start(name: string, cmd: string, args: string[]): ChildProcess {
-  const log = createWriteStream(join(o.dir, 'logs', `${name}.log`), { flags: 'a' });
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout?.pipe(log);
-  proc.stderr?.pipe(log);
-  proc.on('exit', (code, signal) => {
-    if (!stopping) {
-      step(`${name} exited (${signal ?? code}); see ${join(o.dir, 'logs', `${name}.log`)}`);
-      void stopAll(1);
-    }
-  });
-  children.push({ name, proc });
-  return proc;
+// A component that exits is started again (capped backoff), as `restart: unless-stopped`.
+const supervisor = new Supervisor({ say: step });
+
+function start(name: string, cmd: string, args: string[]): void {
+  supervisor.start({ name, cmd, args, logFile: join(o.dir, 'logs', `${name}.log`) });
 }
 
 async function waitReady(name: string, url: string, timeoutMs: number): Promise<void> {
@@ -111,15 +102,8 @@ let stopping = false;
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  // Stop in reverse start order: clients first, etcd last.
-  for (const { name, proc } of [...children].reverse()) {
-    if (proc.exitCode !== null || proc.signalCode !== null) continue;
-    step(`stopping ${name}`);
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    await new Promise((r) => proc.once('exit', r));
-    clearTimeout(timer);
-  }
+  // Reverse start order: clients first, etcd last.
+  await supervisor.stopAll();
   step('stopped');
   process.exit(code);
 }
