@@ -26,6 +26,8 @@ const program = new Command('cluster')
   .option('--bind-address <ip>', 'kube-apiserver bind address', '127.0.0.1')
   .option('--node-name <name>', 'name of the node the kubelet registers', defaultNodeName())
   .option('--kubelet-port <port>', 'kubelet server port', '10250')
+  .option('--pod-network <name>', 'Docker network pods get their IP from (created if missing)', 'tskube-pods')
+  .option('--pod-network-cidr <cidr>', 'subnet of the pod network when it is created', '10.244.0.0/16')
   .option('--controller-manager-port <port>', 'kube-controller-manager /healthz and /metrics port', '10257')
   .option('--proxy-mode <mode>', 'kube-proxy mode: userspace (needs no kernel support) or nftables (DNAT in the kernel; faster)', 'userspace')
   .option('--proxy-port <port>', 'kube-proxy /healthz and /metrics port', '10256')
@@ -41,7 +43,7 @@ function defaultNodeName(): string {
 program.parse();
 const o = program.opts<{
   dir: string; etcdPort: string; securePort: string; port: string; bindAddress: string; fresh?: boolean;
-  nodeName: string; kubeletPort: string; controllerManagerPort: string; publicImages?: boolean;
+  nodeName: string; kubeletPort: string; podNetwork: string; podNetworkCidr: string; controllerManagerPort: string; publicImages?: boolean;
   proxyMode: string; proxyPort: string; dnsUpstream?: string;
 }>();
 
@@ -152,10 +154,10 @@ async function main(): Promise<void> {
     await ensureLocalImages({ log: (line) => step(line.trim()) });
     pauseImage = LOCAL_PAUSE_IMAGE;
   }
-  step(`starting kubelet for node ${o.nodeName} (pods on Docker network tskube-pods, 10.244.0.0/16)`);
+  step(`starting kubelet for node ${o.nodeName} (pods on Docker network ${o.podNetwork}, ${o.podNetworkCidr})`);
   start('kubelet', process.execPath, [...KUBELET_NODE_FLAGS, join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
     '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage,
-    '--cluster-dns', CLUSTER_DNS]);
+    '--pod-network', o.podNetwork, '--pod-network-cidr', o.podNetworkCidr, '--cluster-dns', CLUSTER_DNS]);
   await waitNodeReady(plainUrl, o.nodeName, 60_000);
   step(`starting kube-proxy (${o.proxyMode} mode; ClusterIPs on lo, cluster DNS on ${CLUSTER_DNS}:53)`);
   start('kube-proxy', process.execPath, [join(root, 'dist/kube-proxy/main.js'), '--kubeconfig', kubeconfig,
