@@ -57,18 +57,18 @@ export function createProxyMetrics(): ProxyMetrics {
   // The connection hot path only adds to plain numbers (a prom-client inc hashes its
   // labels into a string every call); a scrape folds them into the metrics.
   const tallies = { TCP: newTally(), UDP: newTally() };
-  const foldCounter = (pick: (t: Tally) => number, clear: (t: Tally) => void, labels: (p: Protocol) => Record<string, string>) =>
+  /** A per-protocol counter's collect: adds what field counted since the last scrape. */
+  const foldCounter = (field: 'opened' | 'rejected') =>
     function collect(this: Counter<string>): void {
       for (const p of PROTOCOLS) {
-        const n = pick(tallies[p]);
-        clear(tallies[p]);
-        this.inc(labels(p), n);
+        this.inc({ protocol: p }, tallies[p][field]);
+        tallies[p][field] = 0;
       }
     };
   new Counter({
     name: 'kubeproxy_userspace_connections_total', help: 'Connections (TCP) and flows (UDP) the userspace proxy accepted',
     labelNames: ['protocol'], registers: [registry],
-    collect: foldCounter((t) => t.opened, (t) => { t.opened = 0; }, (protocol) => ({ protocol })),
+    collect: foldCounter('opened'),
   });
   new Gauge({
     name: 'kubeproxy_userspace_active_connections', help: 'Connections (TCP) and flows (UDP) open now',
@@ -92,7 +92,7 @@ export function createProxyMetrics(): ProxyMetrics {
   new Counter({
     name: 'kubeproxy_userspace_rejected_total', help: 'Clients refused because the service port had no usable endpoint',
     labelNames: ['protocol'], registers: [registry],
-    collect: foldCounter((t) => t.rejected, (t) => { t.rejected = 0; }, (protocol) => ({ protocol })),
+    collect: foldCounter('rejected'),
   });
   const connectFailures = new Counter({
     name: 'kubeproxy_userspace_endpoint_connect_failures_total', help: 'Connects to an endpoint that failed (the next endpoint was tried)',

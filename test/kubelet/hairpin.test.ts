@@ -80,23 +80,25 @@ describe('kubelet: hairpin mode on pod sandboxes\' bridge ports', { timeout: 240
     return port.ifname;
   };
   const hairpinOf = async (port: string): Promise<string> => (await readFile(`/sys/class/net/${port}/brport/hairpin_mode`, 'utf8')).trim();
+  /** Creates a pod, waits until it runs, and finds its sandbox and the sandbox's bridge port. */
+  const runningPod = async (name: string) => {
+    await api.create(name, server);
+    const p = await running(api, name);
+    const sb = await sandboxOf(k, p.metadata.uid!);
+    return { p, sb, port: await bridgePortOf(sb.pid, CIDR) };
+  };
 
   it('a new sandbox\'s bridge port is in hairpin mode', async () => {
-    await api.create('hairpin-new', server);
-    const p = await running(api, 'hairpin-new');
-    const sb = await sandboxOf(k, p.metadata.uid!);
-    assert.equal(await hairpinOf(await bridgePortOf(sb.pid, CIDR)), '1');
+    const { port } = await runningPod('hairpin-new');
+    assert.equal(await hairpinOf(port), '1');
   });
 
   it('a recreated sandbox gets it again (a new veth)', async () => {
-    await api.create('hairpin-recreated', server);
-    let p = await running(api, 'hairpin-recreated');
-    const old = await sandboxOf(k, p.metadata.uid!);
-    const oldPort = await bridgePortOf(old.pid, CIDR);
+    const { sb: old, port: oldPort } = await runningPod('hairpin-recreated');
     assert.equal(await hairpinOf(oldPort), '1');
     // The sandbox dies, its network namespace and veth with it: a new sandbox and a new port.
     await k.runtime.kill(old.id, 'KILL');
-    p = await running(api, 'hairpin-recreated', 1);
+    const p = await running(api, 'hairpin-recreated', 1);
     await waitFor(async () => (await sandboxOf(k, p.metadata.uid!)).id !== old.id, { timeoutMs: 20_000, what: 'a new sandbox' });
     const sb = await sandboxOf(k, p.metadata.uid!);
     const port = await bridgePortOf(sb.pid, CIDR);
@@ -104,10 +106,7 @@ describe('kubelet: hairpin mode on pod sandboxes\' bridge ports', { timeout: 240
   });
 
   it('a restarted kubelet sets it again on the sandboxes it adopts', async () => {
-    await api.create('hairpin-adopted', server);
-    const p = await running(api, 'hairpin-adopted');
-    const sb = await sandboxOf(k, p.metadata.uid!);
-    const port = await bridgePortOf(sb.pid, CIDR);
+    const { p, sb, port } = await runningPod('hairpin-adopted');
     assert.equal(await hairpinOf(port), '1');
     // Turned off behind the kubelet's back (as on a sandbox made before the flag existed).
     await writeFile(`/sys/class/net/${port}/brport/hairpin_mode`, '0');
