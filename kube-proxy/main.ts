@@ -28,6 +28,8 @@ const program = new Command('kube-proxy')
     .choices(['userspace', 'nftables']).default('userspace'))
   .option('--nodeport-addresses <cidrs>', 'comma-separated CIDRs: nodePorts are served on this node\'s addresses inside them (default: every address)', '')
   .option('--service-cluster-ip-range <cidr>', 'the apiserver\'s service range: ClusterIPs go on lo, and the whole range gets an unreachable route', '10.96.0.0/12')
+  .option('--cluster-cidr <cidr>', 'the pods\' range: in nftables mode, ClusterIP traffic from outside it is masqueraded (default: only the node\'s own)')
+  .option('--masquerade-all', 'in nftables mode, masquerade all ClusterIP traffic (nodes that are containers on one bridge need it: docker compose)')
   .option('--cluster-dns <ip>', 'address cluster DNS is served on (default: the tenth address of the service range; "none" disables DNS)')
   .option('--cluster-domain <domain>', 'the cluster\'s DNS domain', 'cluster.local')
   .option('--dns-port <port>', 'port of the cluster DNS server', '53')
@@ -57,6 +59,11 @@ function hostPort(flag: string, value: string): { address: string; port: number 
 
 const serviceCIDR = str('serviceClusterIpRange')!;
 parseCidr(serviceCIDR);
+const clusterCIDR = str('clusterCidr') || undefined;
+if (clusterCIDR !== undefined) {
+  const c = parseCidr(clusterCIDR);
+  if (ipToNumber(clusterCIDR.split('/')[0]!) !== c.network) throw new Error(`invalid --cluster-cidr ${JSON.stringify(clusterCIDR)}: host bits are set`);
+}
 
 if (o.cleanup) {
   const cleaned: string[] = [];
@@ -85,7 +92,7 @@ await runComponent(log, 'kube-proxy', async (signal) => {
   const proxy = await startProxyServer({
     rest, nodeName, mode: str('proxyMode') as ProxyMode,
     nodePortAddresses: nodePortAddresses(parseNodePortCidrs(str('nodeportAddresses') ?? '')),
-    serviceCIDR,
+    serviceCIDR, clusterCIDR, masqueradeAll: o.masqueradeAll === true,
     minSyncPeriodMs: parseDurationFlag(str('minSyncPeriod')!), syncPeriodMs: parseDurationFlag(str('syncPeriod')!),
     udpIdleTimeoutMs: parseDurationFlag(str('udpTimeout')!),
     dns: dnsFlag === 'none' ? undefined : {

@@ -46,6 +46,9 @@ export interface ProxyServerOptions {
   /** From node-port-addresses.ts: IPs nodePorts are served on, or ['0.0.0.0'] for all. */
   nodePortAddresses: string[];
   serviceCIDR: string;
+  /** nftables mode: --cluster-cidr and --masquerade-all (userspace connects from the node anyway). */
+  clusterCIDR?: string;
+  masqueradeAll?: boolean;
   minSyncPeriodMs: number;
   syncPeriodMs: number;
   udpIdleTimeoutMs: number;
@@ -70,7 +73,7 @@ async function createProxier(o: ProxyServerOptions): Promise<Proxier> {
   const log = o.log.child({ component: 'proxier' });
   if (o.mode === 'nftables') {
     const why = await nftablesUnavailable();
-    if (!why) return new NftablesProxier({ nodePortAddresses: o.nodePortAddresses, log, metrics: o.metrics });
+    if (!why) return new NftablesProxier({ nodePortAddresses: o.nodePortAddresses, clusterCIDR: o.clusterCIDR, masqueradeAll: o.masqueradeAll, log, metrics: o.metrics });
     o.log.warn({ reason: why }, `nftables proxy mode unavailable (${why}); falling back to userspace`);
   } else if (await tableExists(DEFAULT_TABLE).catch(() => false)) {
     // A table an earlier run in nftables mode left would still DNAT ClusterIPs past our listeners.

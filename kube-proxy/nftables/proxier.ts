@@ -30,6 +30,8 @@ export interface NftablesProxierOptions {
   table?: string;
   /** kube-proxy's --cluster-cidr (see RulesetOptions.clusterCIDR). */
   clusterCIDR?: string;
+  /** kube-proxy's --masquerade-all (see RulesetOptions.masqueradeAll). */
+  masqueradeAll?: boolean;
   /** Default 0x4000. */
   masqueradeMark?: number;
   /** Rewrite every rule (keeping affinity) when the table was last written whole this long ago (default one hour). */
@@ -74,7 +76,7 @@ export class NftablesProxier implements Proxier {
     this.log = o.log.child({ component: 'nftables-proxier' });
     this.metrics = o.metrics;
     this.rulesetOptions = {
-      table: this.table, nodePortAddresses: [...o.nodePortAddresses], masqueradeMark: o.masqueradeMark, clusterCIDR: o.clusterCIDR,
+      table: this.table, nodePortAddresses: [...o.nodePortAddresses], masqueradeMark: o.masqueradeMark, clusterCIDR: o.clusterCIDR, masqueradeAll: o.masqueradeAll,
     };
     this.fullSyncIntervalMs = o.fullSyncIntervalMs ?? DEFAULT_FULL_SYNC_INTERVAL_MS;
     this.clock = o.clock ?? realClock;

@@ -73,6 +73,13 @@ export interface RulesetOptions {
    */
   clusterCIDR?: string;
   /**
+   * kube-proxy's --masquerade-all: every packet to a ClusterIP is masqueraded. Needed
+   * where a pod's reply would not pass back through this node otherwise: nodes that
+   * are containers on a shared bridge (docker compose), where the endpoint answers the
+   * client pod straight over the bridge, past this node's conntrack.
+   */
+  masqueradeAll?: boolean;
+  /**
    * The ruleset the table holds now (the last one applied). Given, the script changes
    * only what differs from it, keeping affinity sets; absent, it replaces the table whole.
    */
@@ -305,8 +312,8 @@ export function planRuleset(state: ProxyState, o: RulesetOptions): Ruleset {
     }
 
     if (hasInternal) {
-      const notFromPod = o.clusterCIDR ? `ip saddr != ${o.clusterCIDR}` : 'fib saddr type local';
-      rule(internalChain, `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port} ${notFromPod} jump ${MARK_MASQ}`);
+      const notFromPod = o.clusterCIDR ? ` ip saddr != ${o.clusterCIDR}` : ' fib saddr type local';
+      rule(internalChain, `ip daddr ${svc.clusterIP} ${proto} dport ${svc.port}${o.masqueradeAll ? '' : notFromPod} jump ${MARK_MASQ}`);
     }
 
     if (usesExternalChain) {

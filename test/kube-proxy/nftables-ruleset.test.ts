@@ -326,3 +326,14 @@ test('nft -c accepts every script generated here', async () => {
     await assert.doesNotReject(runNftScript(base + script, { check: true }), what);
   }
 });
+
+test('--masquerade-all masquerades every packet to a ClusterIP, from pods too; without it only the node\'s own', () => {
+  const { cluster } = serviceChainNames(FIXTURE.services.get([...FIXTURE.services.keys()].find((k) => k.startsWith('ns1/'))!)!);
+  const all = buildRuleset(FIXTURE, { ...OPTIONS, masqueradeAll: true }).split('\n');
+  assert.ok(all.includes(`add rule ip kube-proxy-test ${cluster} ip daddr 172.30.0.41 tcp dport 80 jump mark-for-masquerade`));
+  const some = buildRuleset(FIXTURE, OPTIONS).split('\n');
+  assert.ok(some.includes(`add rule ip kube-proxy-test ${cluster} ip daddr 172.30.0.41 tcp dport 80 fib saddr type local jump mark-for-masquerade`));
+  // Wins over --cluster-cidr, as in kube-proxy.
+  const both = buildRuleset(FIXTURE, { ...OPTIONS, masqueradeAll: true, clusterCIDR: '10.180.0.0/16' }).split('\n');
+  assert.ok(both.includes(`add rule ip kube-proxy-test ${cluster} ip daddr 172.30.0.41 tcp dport 80 jump mark-for-masquerade`));
+});

@@ -1,0 +1,72 @@
+#!/bin/sh
+# The tskube image's entrypoint and PID 1: `tskube <component> [flags]`.
+#
+# It starts the component as its child and behaves as tini (docker run --init) does:
+# SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed on to the child,
+# orphaned processes that end up here are reaped while it waits, and it exits with the
+# child's status (128 + the signal's number when a signal ended it). A shell costs
+# about 1 MB here, where a Node.js init would cost 40.
+set -u
+
+TSKUBE_HOME=/opt/tskube
+DIST="$TSKUBE_HOME/dist"
+
+usage() {
+  cat <<EOF
+usage: tskube <component> [flags]
+
+components:
+  kube-apiserver           the API server (etcd is its storage)
+  kube-scheduler           binds pods to nodes
+  kube-controller-manager  Deployments, ReplicaSets, endpoints, nodes, garbage collection...
+  kubelet                  runs a node's pods on the Docker Engine of its mounted socket
+  kube-proxy               Services and cluster DNS in the node's network namespace
+  kubectl                  our CLI (tskubectl)
+  kubeconfig               writes admin kubeconfigs signed by the cluster's CA
+  cleanup                  removes the pods' containers and pod network of a compose project
+  healthcheck <url>        exits 0 when the URL answers 200 (compose healthchecks)
+
+'tskube <component> --help' lists a component's flags.
+EOF
+}
+
+node_flags=""
+case "${1:-}" in
+  kube-apiserver|apiserver) main=apiserver/main.js ;;
+  kube-scheduler|scheduler) main=scheduler/main.js ;;
+  kube-controller-manager|controller-manager) main=controller-manager/main.js ;;
+  kubelet) main=kubelet/main.js
+    # Written at image build time from kubelet/node-flags.ts (one copy of the rule).
+    node_flags="$(cat "$TSKUBE_HOME/kubelet-node-flags" 2>/dev/null || true)" ;;
+  kube-proxy) main=kube-proxy/main.js ;;
+  kubectl|tskubectl) main=kubectl/main.js ;;
+  kubeconfig) main=scripts/kubeconfig.js ;;
+  cleanup) main=scripts/compose-cleanup.js ;;
+  healthcheck) main=scripts/healthcheck.js ;;
+  ""|help|-h|--help) usage; exit 0 ;;
+  *) echo "tskube: unknown component '$1'" >&2; usage >&2; exit 64 ;;
+esac
+shift
+
+# Not PID 1 (docker run --init, or a shell in the container): no init duties, just run.
+if [ "$$" != 1 ]; then
+  # shellcheck disable=SC2086 # node_flags is a list of flags
+  exec node $node_flags "$DIST/$main" "$@"
+fi
+
+# shellcheck disable=SC2086
+node $node_flags "$DIST/$main" "$@" &
+child=$!
+for sig in TERM INT HUP QUIT USR1 USR2; do
+  # shellcheck disable=SC2064 # the signal's name is meant to be expanded now
+  trap "kill -$sig $child 2>/dev/null" "$sig"
+done
+
+# `wait` returns early (status > 128) when a trapped signal arrives; the child is then
+# still there (alive, or a zombie not yet reaped), so wait again for its real status.
+while :; do
+  wait "$child"
+  status=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+exit "$status"
