@@ -8,6 +8,7 @@ interface Benchmark {
 
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   apiserver: () => import('./apiserver.js'),
+  compose: () => import('./compose.js'),
   controllers: () => import('./controllers.js'),
   'pod-startup': () => import('./pod-startup.js'),
   proxy: () => import('./proxy.js'),

@@ -10,8 +10,8 @@
 // --project. Its kubelets are stopped first (containers labelled io.tskube.role=kubelet),
 // so none starts a pod again while this runs; `restart: unless-stopped` leaves a stopped
 // container stopped. A pod belongs to the project when its sandbox is attached to the
-// project's pod network, or when it is labelled with one of the project's node names
-// (its kubelets' hostnames and the node folders under --data-dir).
+// project's pod network, or, with its sandbox gone, when it is labelled with one of the
+// project's node names (its kubelets' hostnames and the node folders under --data-dir).
 import { readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -69,13 +69,21 @@ async function main(): Promise<void> {
   const networkIds = new Set(networks.map((n) => n.Id));
 
   const managed = await docker.listContainers({ all: true, filters: { label: [LABEL_POD_UID] } });
+  // A pod whose sandbox exists is ours when the sandbox is on our pod network; one
+  // whose sandbox is gone is ours when it is labelled with one of our nodes (another
+  // project's nodes may have the same names, but its sandboxes are on its own network).
+  const sandboxOnOurNetwork = new Map<string, boolean>();
+  for (const c of managed) {
+    const uid = c.Labels[LABEL_POD_UID]!;
+    if (c.Labels[LABEL_TYPE] !== TYPE_SANDBOX) continue;
+    const nets = c.NetworkSettings?.Networks ?? {};
+    const ours = Object.entries(nets).some(([name, n]) => name === o.podNetwork || networkIds.has(n.NetworkID));
+    sandboxOnOurNetwork.set(uid, (sandboxOnOurNetwork.get(uid) ?? false) || ours);
+  }
   const podUids = new Set<string>();
   for (const c of managed) {
-    const uid = c.Labels[LABEL_POD_UID];
-    if (!uid) continue;
-    const onNetwork = c.Labels[LABEL_TYPE] === TYPE_SANDBOX
-      && Object.values(c.NetworkSettings?.Networks ?? {}).some((n) => networkIds.has(n.NetworkID));
-    if (onNetwork || nodeNames.has(c.Labels[LABEL_NODE] ?? '')) podUids.add(uid);
+    const uid = c.Labels[LABEL_POD_UID]!;
+    if (sandboxOnOurNetwork.get(uid) ?? nodeNames.has(c.Labels[LABEL_NODE] ?? '')) podUids.add(uid);
   }
   // App containers first: they share their sandbox's namespaces.
   const doomed = managed.filter((c) => podUids.has(c.Labels[LABEL_POD_UID] ?? ''))
@@ -88,6 +96,17 @@ async function main(): Promise<void> {
   say(`removed ${doomed.length} container(s) of ${podUids.size} pod(s) on node(s) ${[...nodeNames].sort().join(', ') || '(none)'}`);
 
   for (const n of networks) {
+    // The apiserver (and any running compose container) is on it too: then `docker
+    // compose down`, which stops those first, removes it.
+    const attached = Object.keys((await docker.getNetwork(n.Id).inspect() as { Containers?: Record<string, unknown> }).Containers ?? {});
+    const composeOwn = await Promise.all(attached.map(async (id) => {
+      const info = await docker.getContainer(id).inspect().catch(() => undefined);
+      return info?.Config.Labels?.[PROJECT_LABEL] === project;
+    }));
+    if (attached.length > 0 && composeOwn.every(Boolean)) {
+      say(`network ${n.Name} is left to \`docker compose down\` (this project's ${attached.length} container(s) still use it)`);
+      continue;
+    }
     try {
       await docker.getNetwork(n.Id).remove();
       say(`removed network ${n.Name}`);

@@ -5,10 +5,12 @@ import { promisify } from 'node:util';
 import type { ControlPlane } from './apiserver.js';
 
 const run = promisify(execFile);
-const env = (cp: ControlPlane): NodeJS.ProcessEnv => ({ ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir });
+/** What kubectl needs of a cluster: its kubeconfig, and a folder for kubectl's HOME. */
+export type KubectlTarget = Pick<ControlPlane, 'kubeconfig' | 'dir'>;
+const env = (cp: KubectlTarget): NodeJS.ProcessEnv => ({ ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir });
 
 /** kubectl's stdout; throws with its stderr when it fails. */
-export async function kubectl(cp: ControlPlane, ...args: string[]): Promise<string> {
+export async function kubectl(cp: KubectlTarget, ...args: string[]): Promise<string> {
   try {
     const { stdout } = await run('kubectl', args, { env: env(cp), timeout: 60_000 });
     return stdout;
@@ -19,7 +21,7 @@ export async function kubectl(cp: ControlPlane, ...args: string[]): Promise<stri
 }
 
 /** kubectl's stderr for a command that must fail; throws when it succeeds. */
-export async function kubectlFails(cp: ControlPlane, ...args: string[]): Promise<string> {
+export async function kubectlFails(cp: KubectlTarget, ...args: string[]): Promise<string> {
   try {
     await run('kubectl', args, { env: env(cp), timeout: 60_000 });
   } catch (err) {
@@ -32,7 +34,7 @@ export async function kubectlFails(cp: ControlPlane, ...args: string[]): Promise
 export const kubectlEnv = env;
 
 /** The real kubectl's exit code, stdout and stderr, whatever the outcome. */
-export function kubectlRun(cp: ControlPlane, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function kubectlRun(cp: KubectlTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('kubectl', args, { env: env(cp) });
     let stdout = '';

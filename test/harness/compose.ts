@@ -1,0 +1,189 @@
+// The repository's docker-compose.yml run as a test (or benchmark) cluster: its own
+// compose project, pod network name, apiserver port, kubeconfig and pod folders (in a
+// temporary folder), with the offline images of scripts/images.ts. teardown() is the
+// README's clean-up (`docker compose run --rm cleanup`, then `down -v`) and leftovers()
+// lists whatever of the project is still on the Docker Engine.
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { LABEL_NODE } from '../../kubelet/pod-worker.js';
+import {
+  buildTskubeImage, ensureLocalImages, LOCAL_ETCD_IMAGE, LOCAL_PAUSE_IMAGE, TSKUBE_IMAGE,
+} from '../../scripts/images.js';
+import { freePort } from './free-port.js';
+import { kubectl } from './kubectl.js';
+import { waitFor } from './processes.js';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const COMPOSE_FILE = join(root, 'docker-compose.yml');
+
+/** `docker-compose` (v1, Debian's) when installed, else the `docker compose` plugin. */
+function composeCommand(): string[] {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return ['docker-compose'];
+  } catch {
+    return ['docker', 'compose'];
+  }
+}
+
+export interface ComposeClusterOptions {
+  /** Prefix of the compose project's name (a random suffix is added). */
+  name: string;
+  /** More TSKUBE_* variables (e.g. short node-failure timings). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export class ComposeCluster {
+  readonly kubeconfig: string;
+  readonly dataDir: string;
+  readonly podNetwork: string;
+  private readonly cmd = composeCommand();
+  private tornDown = false;
+
+  private constructor(
+    readonly project: string,
+    /** Temporary folder: kubeconfig/, data/ and kubectl's HOME. */
+    readonly dir: string,
+    readonly apiserverPort: number,
+    private readonly extraEnv: Record<string, string>,
+    private readonly log: (line: string) => void,
+  ) {
+    this.kubeconfig = join(dir, 'kubeconfig', 'admin.conf');
+    this.dataDir = join(dir, 'data');
+    this.podNetwork = `${project}-pods`;
+  }
+
+  /** Builds the images (offline) and prepares the folders; nothing runs yet. */
+  static async create(opts: ComposeClusterOptions): Promise<ComposeCluster> {
+    const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    await ensureLocalImages({ compose: true, log });
+    await buildTskubeImage({ log });
+    const dir = await mkdtemp(join(tmpdir(), `${opts.name}-`));
+    await mkdir(join(dir, 'kubeconfig'));
+    await mkdir(join(dir, 'data'));
+    const project = `${opts.name}-${randomBytes(3).toString('hex')}`;
+    return new ComposeCluster(project, dir, await freePort(), opts.env ?? {}, log);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      TSKUBE_IMAGE: TSKUBE_IMAGE,
+      TSKUBE_ETCD_IMAGE: LOCAL_ETCD_IMAGE,
+      TSKUBE_PAUSE_IMAGE: LOCAL_PAUSE_IMAGE,
+      TSKUBE_APISERVER_PORT: String(this.apiserverPort),
+      TSKUBE_KUBECONFIG_DIR: join(this.dir, 'kubeconfig'),
+      TSKUBE_DATA_DIR: this.dataDir,
+      TSKUBE_POD_NETWORK: this.podNetwork,
+      ...this.extraEnv,
+    };
+  }
+
+  /** Runs docker compose with this project's file, name and variables; resolves with its stdout. */
+  async compose(...args: string[]): Promise<string> {
+    const [bin, ...pre] = this.cmd;
+    try {
+      const { stdout } = await run(bin!, [...pre, '-p', this.project, '-f', COMPOSE_FILE, '--project-directory', root, ...args], {
+        env: this.env, timeout: 180_000, maxBuffer: 64 * 1024 * 1024,
+      });
+      return stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; stdout?: string; message: string };
+      throw new Error(`${this.cmd.join(' ')} ${args.join(' ')} failed: ${(e.stderr || e.message).slice(-3000)}`);
+    }
+  }
+
+  async up(...services: string[]): Promise<void> {
+    await this.compose('up', '-d', ...services);
+  }
+
+  kubectl(...args: string[]): Promise<string> {
+    return kubectl(this, ...args);
+  }
+
+  /** Waits until every named node reports Ready; resolves with the milliseconds it took. */
+  async waitNodesReady(nodes: string[], timeoutMs: number): Promise<number> {
+    const t0 = Date.now();
+    let lastSaid = 0;
+    await waitFor(async () => {
+      const out = await this.kubectl('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}');
+      const ready = new Set(out.split('\n').filter((l) => l.endsWith('=True')).map((l) => l.split('=')[0]));
+      if (Date.now() - lastSaid > 10_000) {
+        lastSaid = Date.now();
+        this.log(`compose: waiting for nodes ${nodes.join(', ')} to be Ready (${ready.size} so far, ${((Date.now() - t0) / 1000).toFixed(0)}s)`);
+      }
+      return nodes.every((n) => ready.has(n));
+    }, { timeoutMs, intervalMs: 250, what: `nodes ${nodes.join(', ')} Ready` });
+    return Date.now() - t0;
+  }
+
+  /** The id of a service's (first) container. */
+  async containerId(service: string): Promise<string> {
+    const id = (await this.compose('ps', '-q', service)).trim().split('\n')[0];
+    if (!id) throw new Error(`service ${service} has no container`);
+    return id;
+  }
+
+  /** Host PIDs of every process in a container (its cgroup's members). */
+  async containerPids(id: string): Promise<number[]> {
+    const { stdout } = await run('docker', ['inspect', '--format', '{{.State.Pid}}', id]);
+    const pid = Number(stdout.trim());
+    if (!pid) return [];
+    const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8');
+    // cgroup v1: "N:memory:/docker/<id>"; v2: "0::/system.slice/docker-<id>.scope" or "/docker/<id>".
+    const memLine = cgroup.split('\n').find((l) => /:memory:/.test(l)) ?? cgroup.split('\n').find((l) => l.startsWith('0::'));
+    const path = memLine?.slice(memLine.indexOf(':', memLine.indexOf(':') + 1) + 1);
+    const candidates = memLine?.includes(':memory:') ? [`/sys/fs/cgroup/memory${path}/cgroup.procs`] : [`/sys/fs/cgroup${path}/cgroup.procs`];
+    for (const file of candidates) {
+      try {
+        return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map(Number);
+      } catch {
+        // not this layout
+      }
+    }
+    return [pid];
+  }
+
+  /**
+   * Removes everything of the project, as the README says: `run --rm cleanup` (pods,
+   * pod network, pod folders), then `down -v`; then the temporary folder. Best effort:
+   * every step runs even when one fails, and the first failure is thrown at the end.
+   * Only the first call does anything.
+   */
+  async teardown(): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    let failure: unknown;
+    const step = async (f: () => Promise<unknown>): Promise<void> => {
+      try {
+        await f();
+      } catch (err) {
+        failure ??= err;
+      }
+    };
+    await step(() => this.compose('run', '--rm', 'cleanup'));
+    await step(() => this.compose('down', '-v', '--remove-orphans', '-t', '5'));
+    await step(() => rm(this.dir, { recursive: true, force: true }));
+    if (failure) throw failure;
+  }
+
+  /** Containers (the project's and its pods'), networks and volumes of this project still on the engine. */
+  async leftovers(nodes: string[]): Promise<string[]> {
+    const lines = async (args: string[]): Promise<string[]> => (await run('docker', args)).stdout.split('\n').filter(Boolean);
+    const projectLabel = `label=com.docker.compose.project=${this.project}`;
+    return [
+      ...(await lines(['ps', '-a', '--filter', projectLabel, '--format', 'container {{.Names}}'])),
+      ...(await Promise.all(nodes.map((n) => lines(['ps', '-a', '--filter', `label=${LABEL_NODE}=${n}`, '--format', 'pod container {{.Names}}'])))).flat(),
+      ...(await lines(['network', 'ls', '--filter', projectLabel, '--format', 'network {{.Name}}'])),
+      ...(await lines(['network', 'ls', '--filter', `name=${this.podNetwork}`, '--format', 'network {{.Name}}'])),
+      ...(await lines(['volume', 'ls', '--filter', projectLabel, '--format', 'volume {{.Name}}'])),
+    ];
+  }
+}
