@@ -33,8 +33,8 @@ COPY --from=deps /opt/tskube/node_modules ./node_modules
 COPY package.json ./
 COPY dist ./dist
 COPY scripts/entrypoint.sh /usr/local/bin/tskube
-# The kubelet's Node.js flags, from kubelet/node-flags.ts, for the entrypoint.
-RUN node --input-type=module -e "import { KUBELET_NODE_FLAGS as f } from '/opt/tskube/dist/kubelet/node-flags.js'; console.log(f.join(' '))" > kubelet-node-flags \
+# Each component's Node.js flags (client/node-flags.ts), for the entrypoint.
+RUN node dist/client/node-flags.js > node-flags \
     && chmod 755 /usr/local/bin/tskube && ln -s /opt/tskube/dist/kubectl/main.js /usr/local/bin/tskubectl
 ENV NODE_ENV=production
 USER 10001:10001

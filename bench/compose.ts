@@ -13,6 +13,7 @@
 // RSS is the sum of VmRSS over the processes in each container's cgroup.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,16 +36,24 @@ const SERVICES = ['etcd', ...CONTROL_PLANE, 'node-1', 'node-1-proxy', 'node-2', 
 const READY_TARGET_S = 30;
 const ANSWER_TARGET_S = 60;
 const CONTROL_PLANE_TARGET_MB = 250;
+/** How long the cluster is left alone before its memory is read. */
+const IDLE_S = 30;
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-async function answers(url: string): Promise<string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return res.ok ? (await res.text()).trim() : '';
-  } catch {
-    return '';
-  }
+/** One GET on a new connection (as curl does: a kept-alive one would stay on one pod); '' on failure. */
+function answers(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false, timeout: 1000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : ''));
+      res.on('error', () => resolve(''));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(''));
+  });
 }
 
 /** Polls until every name in want has answered at url; resolves with the ms it took from t0. */
@@ -179,8 +188,9 @@ export async function run(): Promise<void> {
     const fromApplyMs = performance.now() - tApply;
     progress(`3 replicas answering through the NodePort ${s(answerMs)} after compose up (${s(fromApplyMs)} after apply)`);
 
-    await sleep(10_000);
-    progress('idle: reading every container\'s RSS');
+    // Idle: V8's memory reducer shrinks the heaps some seconds after the last burst.
+    progress(`idle: waiting ${IDLE_S} s, then reading every container's RSS`);
+    await sleep(IDLE_S * 1000);
     const idle = await containerRss(cluster);
 
     progress(`scaling to ${PODS} pods`);
@@ -190,8 +200,8 @@ export async function run(): Promise<void> {
       if (performance.now() - tScale > 300_000) throw new Error(`${PODS} pods not ready within 300 s`);
       await sleep(500);
     }
-    progress(`${PODS} pods ready in ${s(performance.now() - tScale)}; waiting 10 s, then reading RSS`);
-    await sleep(10_000);
+    progress(`${PODS} pods ready in ${s(performance.now() - tScale)}; waiting ${IDLE_S} s, then reading RSS`);
+    await sleep(IDLE_S * 1000);
     const loaded = await containerRss(cluster);
 
     const sum = (m: Map<string, number>, names: string[]): number => names.reduce((a, n) => a + (m.get(n) ?? 0), 0);

@@ -13,7 +13,7 @@ import { hairpinModeFromFlag } from './hairpin.js';
 import { readMachineInfo } from './machine-info.js';
 import { NodeLeaseController } from './node-lease.js';
 import { NodeStatusManager } from './node-status.js';
-import { missingNodeFlags } from './node-flags.js';
+import { missingNodeFlags } from '../client/node-flags.js';
 import { PodManager } from './pod-manager.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { startKubeletServer } from './server.js';
@@ -90,8 +90,8 @@ await runComponent(log, 'kubelet', async (signal) => {
   const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
   const loops = [status.run(signal), lease.run(signal), pods.run(signal)];
   log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork, dns, serviceRoute, hairpinMode }, 'kubelet started');
-  const missing = missingNodeFlags();
-  if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (kubelet/node-flags.ts); it will use more memory');
+  const missing = missingNodeFlags('kubelet');
+  if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (client/node-flags.ts); it will use more memory');
 
   return async () => {
     log.info('pods keep running');

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
-import { KUBELET_NODE_FLAGS } from '../kubelet/node-flags.js';
+import { NODE_FLAGS } from '../client/node-flags.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE } from './images.js';
 import { Supervisor } from './supervisor.js';
 
@@ -134,16 +134,16 @@ async function main(): Promise<void> {
   const plainUrl = `http://${host}:${o.port}`;
   const pki = join(o.dir, 'pki');
   step(`starting kube-apiserver on ${apiUrl} (and ${plainUrl})`);
-  start('kube-apiserver', process.execPath, [join(root, 'dist/apiserver/main.js'), '--etcd-servers', etcdUrl,
+  start('kube-apiserver', process.execPath, [...NODE_FLAGS['kube-apiserver'], join(root, 'dist/apiserver/main.js'), '--etcd-servers', etcdUrl,
     '--secure-port', o.securePort, '--port', o.port, '--bind-address', o.bindAddress, '--cert-dir', pki]);
   await waitReady('kube-apiserver', `${plainUrl}/readyz`, 60_000);
   const kubeconfig = join(o.dir, 'kubeconfig');
   await writeAdminKubeconfig(kubeconfig, apiUrl, pki);
 
   step('starting kube-scheduler');
-  start('kube-scheduler', process.execPath, [join(root, 'dist/scheduler/main.js'), '--kubeconfig', kubeconfig]);
+  start('kube-scheduler', process.execPath, [...NODE_FLAGS['kube-scheduler'], join(root, 'dist/scheduler/main.js'), '--kubeconfig', kubeconfig]);
   step(`starting kube-controller-manager (/healthz on 127.0.0.1:${o.controllerManagerPort})`);
-  start('kube-controller-manager', process.execPath, [join(root, 'dist/controller-manager/main.js'), '--kubeconfig', kubeconfig,
+  start('kube-controller-manager', process.execPath, [...NODE_FLAGS['kube-controller-manager'], join(root, 'dist/controller-manager/main.js'), '--kubeconfig', kubeconfig,
     '--port', o.controllerManagerPort]);
   await waitReady('kube-controller-manager', `http://127.0.0.1:${o.controllerManagerPort}/healthz`, 30_000);
 
@@ -155,12 +155,12 @@ async function main(): Promise<void> {
     pauseImage = LOCAL_PAUSE_IMAGE;
   }
   step(`starting kubelet for node ${o.nodeName} (pods on Docker network ${o.podNetwork}, ${o.podNetworkCidr})`);
-  start('kubelet', process.execPath, [...KUBELET_NODE_FLAGS, join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
+  start('kubelet', process.execPath, [...NODE_FLAGS.kubelet, join(root, 'dist/kubelet/main.js'), '--kubeconfig', kubeconfig,
     '--node-name', o.nodeName, '--port', o.kubeletPort, '--root-dir', join(o.dir, 'kubelet'), '--pause-image', pauseImage,
     '--pod-network', o.podNetwork, '--pod-network-cidr', o.podNetworkCidr, '--cluster-dns', CLUSTER_DNS]);
   await waitNodeReady(plainUrl, o.nodeName, 60_000);
   step(`starting kube-proxy (${o.proxyMode} mode; ClusterIPs on lo, cluster DNS on ${CLUSTER_DNS}:53)`);
-  start('kube-proxy', process.execPath, [join(root, 'dist/kube-proxy/main.js'), '--kubeconfig', kubeconfig,
+  start('kube-proxy', process.execPath, [...NODE_FLAGS['kube-proxy'], join(root, 'dist/kube-proxy/main.js'), '--kubeconfig', kubeconfig,
     '--node-name', o.nodeName, '--proxy-mode', o.proxyMode, '--healthz-bind-address', `127.0.0.1:${o.proxyPort}`,
     '--cluster-dns', CLUSTER_DNS, ...(o.dnsUpstream ? ['--dns-upstream', o.dnsUpstream] : [])]);
   await waitReady('kube-proxy', `http://127.0.0.1:${o.proxyPort}/healthz`, 30_000);

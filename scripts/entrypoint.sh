@@ -30,22 +30,21 @@ components:
 EOF
 }
 
-node_flags=""
 case "${1:-}" in
-  kube-apiserver|apiserver) main=apiserver/main.js ;;
-  kube-scheduler|scheduler) main=scheduler/main.js ;;
-  kube-controller-manager|controller-manager) main=controller-manager/main.js ;;
-  kubelet) main=kubelet/main.js
-    # Written at image build time from kubelet/node-flags.ts (one copy of the rule).
-    node_flags="$(cat "$TSKUBE_HOME/kubelet-node-flags" 2>/dev/null || true)" ;;
-  kube-proxy) main=kube-proxy/main.js ;;
-  kubectl|tskubectl) main=kubectl/main.js ;;
-  kubeconfig) main=scripts/kubeconfig.js ;;
-  cleanup) main=scripts/compose-cleanup.js ;;
-  healthcheck) main=scripts/healthcheck.js ;;
+  kube-apiserver|apiserver) component=kube-apiserver main=apiserver/main.js ;;
+  kube-scheduler|scheduler) component=kube-scheduler main=scheduler/main.js ;;
+  kube-controller-manager|controller-manager) component=kube-controller-manager main=controller-manager/main.js ;;
+  kubelet) component=kubelet main=kubelet/main.js ;;
+  kube-proxy) component=kube-proxy main=kube-proxy/main.js ;;
+  kubectl|tskubectl) component=kubectl main=kubectl/main.js ;;
+  kubeconfig) component=kubeconfig main=scripts/kubeconfig.js ;;
+  cleanup) component=cleanup main=scripts/compose-cleanup.js ;;
+  healthcheck) component=healthcheck main=scripts/healthcheck.js ;;
   ""|help|-h|--help) usage; exit 0 ;;
   *) echo "tskube: unknown component '$1'" >&2; usage >&2; exit 64 ;;
 esac
+# The component's Node.js flags, written at build time from client/node-flags.ts.
+node_flags="$(sed -n "s/^$component //p" "$TSKUBE_HOME/node-flags" 2>/dev/null)"
 shift
 
 # Not PID 1 (docker run --init, or a shell in the container): no init duties, just run.

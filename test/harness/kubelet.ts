@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import type { ContainerStatus, Pod } from '../../api/types/core.js';
-import { KUBELET_NODE_FLAGS } from '../../kubelet/node-flags.js';
+import { KUBELET_NODE_FLAGS } from '../../client/node-flags.js';
 import { LABEL_NODE } from '../../kubelet/pod-worker.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { LOCAL_PAUSE_IMAGE } from '../../scripts/images.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { KUBELET_NODE_FLAGS, missingNodeFlags } from '../../kubelet/node-flags.js';
+import { KUBELET_NODE_FLAGS, missingNodeFlags, nodeFlagsFile } from '../../client/node-flags.js';
 
 const dist = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -67,8 +67,19 @@ test("dockerode's BuildKit modules load on first property read, with their real 
 
 test('the kubelet\'s Node flags count when given on the command line or in NODE_OPTIONS, with any value', () => {
   assert.deepEqual(KUBELET_NODE_FLAGS, ['--max-semi-space-size=1', '--v8-pool-size=1']);
-  assert.deepEqual(missingNodeFlags([], ''), ['--max-semi-space-size=1', '--v8-pool-size=1']);
-  assert.deepEqual(missingNodeFlags(['--max-semi-space-size=1', '--v8-pool-size=1'], ''), []);
-  assert.deepEqual(missingNodeFlags(['--v8-pool-size=2'], '--max-old-space-size=200 --max-semi-space-size=4'), []);
-  assert.deepEqual(missingNodeFlags(['--max-semi-space-sizes=1'], '--v8-pool-size=1'), ['--max-semi-space-size=1']);
+  assert.deepEqual(missingNodeFlags('kubelet', [], ''), ['--max-semi-space-size=1', '--v8-pool-size=1']);
+  assert.deepEqual(missingNodeFlags('kubelet', ['--max-semi-space-size=1', '--v8-pool-size=1'], ''), []);
+  assert.deepEqual(missingNodeFlags('kubelet', ['--v8-pool-size=2'], '--max-old-space-size=200 --max-semi-space-size=4'), []);
+  assert.deepEqual(missingNodeFlags('kubelet', ['--max-semi-space-sizes=1'], '--v8-pool-size=1'), ['--max-semi-space-size=1']);
+});
+
+test('the image\'s entrypoint reads one line of Node flags per component', () => {
+  assert.equal(nodeFlagsFile(), [
+    'kube-apiserver --max-semi-space-size=4 --v8-pool-size=1',
+    'kube-scheduler --max-semi-space-size=1 --v8-pool-size=1',
+    'kube-controller-manager --max-semi-space-size=1 --v8-pool-size=1',
+    'kubelet --max-semi-space-size=1 --v8-pool-size=1',
+    'kube-proxy',
+    '',
+  ].join('\n'));
 });
