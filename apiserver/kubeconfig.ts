@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { issueClientCert } from './tls.js';
 
-export async function writeAdminKubeconfig(file: string, server: string, certDir: string, namespace = 'default'): Promise<void> {
+/** tlsServerName: the name to check the serving certificate against, when server's host is not in it. */
+export async function writeAdminKubeconfig(file: string, server: string, certDir: string, namespace = 'default', tlsServerName?: string): Promise<void> {
   const ca = await readFile(join(certDir, 'ca.crt'));
   const { cert, key } = await issueClientCert(certDir, 'admin', ['system:masters']);
   const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
@@ -14,7 +15,7 @@ clusters:
 - name: tskube
   cluster:
     server: ${server}
-    certificate-authority-data: ${b64(ca)}
+    certificate-authority-data: ${b64(ca)}${tlsServerName ? `\n    tls-server-name: ${tlsServerName}` : ''}
 contexts:
 - name: tskube
   context:

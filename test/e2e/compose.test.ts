@@ -7,19 +7,20 @@
 //   killed with SIGKILL comes back by itself with nothing lost; node-2's containers
 //   stopped, its pods are replaced on node-1 (short node-failure timings through the
 //   compose variables); `compose down` and `up` again keep the cluster's state and
-//   adopt the running pods; the README's clean-up leaves no container, network or
-//   volume of the project.
+//   adopt the running pods; a third node joins with docker-compose.node-3.yml; the
+//   README's clean-up leaves no container, network or volume of the project.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
-import { ComposeCluster } from '../harness/compose.js';
+import { ComposeCluster, NODE_3_FILE } from '../harness/compose.js';
 import { waitFor } from '../harness/processes.js';
 
 const run = promisify(execFile);
 const NODES = ['node-1', 'node-2'];
+const ALL_NODES = [...NODES, 'node-3'];
 const NODE_PORT = 30080;
 /** The "new version": the same server under another tag, so its pods get a new template. */
 const IMAGE_V2 = 'tskube.local/testserver:2';
@@ -245,7 +246,17 @@ test('compose down and up again: the cluster\'s state is kept and running pods a
   await answering(after.map((p) => p.name), { exact: true, timeoutMs: 30_000 });
 });
 
+test('a third node joins with docker-compose.node-3.yml and runs pods', async () => {
+  cluster.addFile(NODE_3_FILE);
+  await cluster.up('node-3', 'node-3-proxy');
+  await cluster.waitNodesReady(['node-3'], 90_000);
+  await cluster.kubectl('run', 'on-node-3', `--image=${LOCAL_TESTSERVER_IMAGE}`, '--overrides={"spec":{"nodeName":"node-3"}}');
+  await waitFor(async () => (await cluster.kubectl('get', 'pod', 'on-node-3', '-o', 'jsonpath={.status.phase}')) === 'Running',
+    { timeoutMs: 60_000, intervalMs: 250, what: 'a pod on node-3 Running' });
+  assert.match(await cluster.kubectl('get', 'pod', 'on-node-3', '-o', 'jsonpath={.status.podIP}'), /^10\.245\.\d+\.\d+$/);
+});
+
 test('clean-up: `run --rm cleanup` and `down -v` leave no container, network or volume of the project', async () => {
   await cluster.teardown();
-  assert.deepEqual(await cluster.leftovers(NODES), []);
+  assert.deepEqual(await cluster.leftovers(ALL_NODES), []);
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdHandle } from './etcd.js';
+import { NODE_FLAGS } from '../../client/node-flags.js';
 import { spawnProcess, waitFor, type ChildHandle } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,8 +54,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   let securePort = 0;
   const launch = async (): Promise<ChildHandle> => {
     await rm(portFile, { force: true });
+    // With the Node flags the apiserver runs with everywhere else (client/node-flags.ts),
+    // so the benchmarks measure it as users run it.
     const child = spawnProcess(process.execPath, [
-      ...componentCommand('apiserver'), '--etcd-servers', etcd.endpoint, '--port', String(port), '--secure-port', String(securePort),
+      ...NODE_FLAGS['kube-apiserver'], ...componentCommand('apiserver'), '--etcd-servers', etcd.endpoint, '--port', String(port), '--secure-port', String(securePort),
       '--cert-dir', join(dir, 'pki'), '--port-file', portFile, '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? []),
     ], { logFile });
     // Fail at once, with its log, if the apiserver exits instead of listening.

@@ -21,6 +21,8 @@ import { waitFor } from './processes.js';
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const COMPOSE_FILE = join(root, 'docker-compose.yml');
+/** The README's way to add a third node. */
+export const NODE_3_FILE = join(root, 'docker-compose.node-3.yml');
 
 /** `docker-compose` (v1, Debian's) when installed, else the `docker compose` plugin. */
 function composeCommand(): string[] {
@@ -46,6 +48,8 @@ export class ComposeCluster {
   readonly podNetwork: string;
   private readonly cmd = composeCommand();
   private tornDown = false;
+  /** The compose files, in order (the first is the repository's docker-compose.yml). */
+  private readonly files = [COMPOSE_FILE];
 
   private constructor(
     readonly project: string,
@@ -90,7 +94,8 @@ export class ComposeCluster {
   async compose(...args: string[]): Promise<string> {
     const [bin, ...pre] = this.cmd;
     try {
-      const { stdout } = await run(bin!, [...pre, '-p', this.project, '-f', COMPOSE_FILE, '--project-directory', root, ...args], {
+      const files = this.files.flatMap((f) => ['-f', f]);
+      const { stdout } = await run(bin!, [...pre, '-p', this.project, ...files, '--project-directory', root, ...args], {
         env: this.env, timeout: 180_000, maxBuffer: 64 * 1024 * 1024,
       });
       return stdout;
@@ -98,6 +103,11 @@ export class ComposeCluster {
       const e = err as { stderr?: string; stdout?: string; message: string };
       throw new Error(`${this.cmd.join(' ')} ${args.join(' ')} failed: ${(e.stderr || e.message).slice(-3000)}`);
     }
+  }
+
+  /** Adds a compose file (e.g. NODE_3_FILE) to every later command. */
+  addFile(file: string): void {
+    this.files.push(file);
   }
 
   async up(...services: string[]): Promise<void> {
