@@ -2,8 +2,8 @@
 // (etcd-worker.ts) so gRPC's per-call cost does not compete with HTTP serving on the
 // main thread. It speaks strings, not objects: JSON is encoded and decoded by the
 // Store on the main thread, and everything here crosses threads by structured clone.
-import { Etcd3, type IKeyValue, type Watcher, type IOptions } from 'etcd3';
-import { noop } from 'cockatiel';
+import { Etcd3, GRPCUnavailableError, type IKeyValue, type Watcher, type IOptions } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleType, noop } from 'cockatiel';
 import { expired, serviceUnavailable, timeout, StatusError } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
 
@@ -29,6 +29,14 @@ export function mapEtcdError(err: unknown): StatusError {
   return serviceUnavailable(`etcd is unavailable: ${message.split('\n')[0]}`);
 }
 
+/**
+ * True when a failed call never reached etcd (the connection could not be made), so
+ * repeating it on another member cannot apply it twice.
+ */
+export function neverSent(err: unknown): boolean {
+  return err instanceof GRPCUnavailableError && /No connection established|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|Failed to connect/i.test(err.message);
+}
+
 /** The range end covering every key that starts with prefix. */
 function prefixEnd(prefix: string): Buffer {
   const end = Buffer.from(prefix);
@@ -51,7 +59,11 @@ export class EtcdClient {
   /** Watches cancelled by the caller: a re-open racing the cancel closes itself. */
   private readonly cancelled = new Set<number>();
 
+  /** More than one member: calls that fail for want of a connection go to another. */
+  private readonly members: number;
+
   constructor(opts: EtcdClientOptions) {
+    this.members = opts.endpoints.length;
     const options: IOptions = {
       hosts: opts.endpoints,
       dialTimeout: 2000,
@@ -59,8 +71,19 @@ export class EtcdClient {
       // gRPC's default 4 MiB; kube-apiserver lifts the limit the same way. Retries and
       // channelz cost CPU on every call: the apiserver retries itself where it must.
       grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, 'grpc.enable_retries': 0, 'grpc.enable_channelz': 0 },
-      // No circuit breaker: a restarted etcd must be usable at once.
-      faultHandling: { host: () => noop, global: noop },
+      // One member: no circuit breaker, a restarted etcd must be usable at once. Several
+      // (an etcd cluster): a member that cannot be reached is left out, retried after
+      // 0.5 s, doubling up to 10 s while it stays unreachable, so calls go to the others
+      // (as clientv3's balancer does). Only unreachable counts: a slow answer does not
+      // take a healthy member out.
+      faultHandling: {
+        host: this.members > 1
+          ? () => circuitBreaker(handleType(GRPCUnavailableError), {
+            halfOpenAfter: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }), breaker: new ConsecutiveBreaker(1),
+          })
+          : () => noop,
+        global: noop,
+      },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.requestTimeoutMs }),
     };
     this.client = new Etcd3(options);
@@ -92,7 +115,7 @@ export class EtcdClient {
       compare: [compare],
       success: [{ request_put: { key: k, value: Buffer.from(value), lease: lease ?? 0 } }],
       failure: [{ request_range: { key: k } }],
-    }));
+    }), true);
     if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs[0];
     return { ok: false, current: kv ? raw(kv) : undefined };
@@ -104,7 +127,7 @@ export class EtcdClient {
       compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: rev }],
       success: [{ request_delete_range: { key: k } }],
       failure: [{ request_range: { key: k } }],
-    }));
+    }), true);
     if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs[0];
     return { ok: false, current: kv ? raw(kv) : undefined };
@@ -116,12 +139,12 @@ export class EtcdClient {
       compare: [{ key: k, target: 'Version', result: 'Equal', version: 0 }],
       success: [{ request_put: { key: k, value: Buffer.from(value) } }],
       failure: [],
-    }));
+    }), true);
     return res.succeeded;
   }
 
   async deleteRaw(key: string): Promise<void> {
-    await this.call(() => this.client.kv.deleteRange({ key: Buffer.from(key) }));
+    await this.call(() => this.client.kv.deleteRange({ key: Buffer.from(key) }), true);
   }
 
   async listRawKeys(prefix: string): Promise<string[]> {
@@ -135,11 +158,11 @@ export class EtcdClient {
   }
 
   async compact(revision: number): Promise<void> {
-    await this.call(() => this.client.kv.compact({ revision }));
+    await this.call(() => this.client.kv.compact({ revision }), true);
   }
 
   async grantLease(ttlSeconds: number): Promise<string> {
-    const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }));
+    const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }), true);
     return String(res.ID);
   }
 
@@ -239,11 +262,19 @@ export class EtcdClient {
     this.client.close();
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapEtcdError(err);
+  /**
+   * Runs one etcd call. With several members, a call that failed because its member
+   * was unreachable is repeated (the member is then left out): a read always, a write
+   * only when it never reached etcd, so it cannot be applied twice.
+   */
+  private async call<T>(fn: () => Promise<T>, write = false): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const again = attempt < this.members && err instanceof GRPCUnavailableError && (!write || neverSent(err));
+        if (!again) throw mapEtcdError(err);
+      }
     }
   }
 }
