@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_ETCD_IMAGE, LOCAL_TESTSERVER_IMAGE, TSKUBE_IMAGE } from '../scripts/images.js';
-import { ComposeCluster } from '../test/harness/compose.js';
+import { ComposeCluster, PUBLISHED_NODE_PORT, webManifest } from '../test/harness/compose.js';
 import { memoryMB } from './lib/proc.js';
 import { scaled } from './lib/http.js';
 import { printTable, progress, runCleanups, slowdown, startWatchdog, type Row } from './lib/report.js';
@@ -29,7 +29,7 @@ const exec = promisify(execFile);
 const docker = async (...args: string[]): Promise<string> => (await exec('docker', args, { timeout: 120_000 })).stdout.trim();
 
 const NODES = ['node-1', 'node-2'];
-const NODE_PORT = 30080;
+const NODE_PORT = PUBLISHED_NODE_PORT;
 const PODS = scaled(30);
 const CONTROL_PLANE = ['apiserver', 'scheduler', 'controller-manager'];
 const SERVICES = ['etcd', ...CONTROL_PLANE, 'node-1', 'node-1-proxy', 'node-2', 'node-2-proxy'];
@@ -125,30 +125,6 @@ async function webPodNames(cluster: ComposeCluster): Promise<string[]> {
   return out.split('\n').filter((l) => l.endsWith(' True')).map((l) => l.split(' ')[0]!);
 }
 
-const WEB = (replicas: number): string => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: ${LOCAL_TESTSERVER_IMAGE}
-        ports: [{containerPort: 8080}]
-        readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, nodePort: ${NODE_PORT}}]
-`;
-
 export async function run(): Promise<void> {
   const disarm = startWatchdog('compose', 15 * 60_000, 'the compose project is left; `docker compose -p <project> run --rm cleanup` and `down -v` remove it');
   const label = `io.tskube.bench=compose-${randomBytes(4).toString('hex')}`;
@@ -177,7 +153,7 @@ export async function run(): Promise<void> {
     progress(`both nodes Ready ${s(readyMs)} after compose up`);
 
     const manifest = join(cluster.dir, 'web.yaml');
-    await writeFile(manifest, WEB(3));
+    await writeFile(manifest, webManifest(LOCAL_TESTSERVER_IMAGE, 3));
     const tApply = performance.now();
     await cluster.kubectl('apply', '-f', manifest);
     await untilAllAnswer(`http://127.0.0.1:${NODE_PORT}/`, async () => {

@@ -12,16 +12,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
-import { ComposeCluster, NODE_3_FILE } from '../harness/compose.js';
+import { ComposeCluster, NODE_3_FILE, PUBLISHED_NODE_PORT, webManifest } from '../harness/compose.js';
 import { waitFor } from '../harness/processes.js';
 
 const run = promisify(execFile);
 const NODES = ['node-1', 'node-2'];
 const ALL_NODES = [...NODES, 'node-3'];
-const NODE_PORT = 30080;
+const NODE_PORT = PUBLISHED_NODE_PORT;
 /** The "new version": the same server under another tag, so its pods get a new template. */
 const IMAGE_V2 = 'tskube.local/testserver:2';
 
@@ -91,32 +91,7 @@ async function readyWebPods(n: number, timeoutMs: number, extra: (p: PodRow) => 
   return pods;
 }
 
-const WEB = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: ${LOCAL_TESTSERVER_IMAGE}
-        ports: [{containerPort: 8080}]
-        readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080, nodePort: ${NODE_PORT}}]
-`;
-
 async function apply(manifest: string): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
   const file = `${cluster.dir}/manifest.yaml`;
   await writeFile(file, manifest);
   await cluster.kubectl('apply', '-f', file);
@@ -138,7 +113,7 @@ test('compose up: both nodes Ready within 90 s, the kubeconfig on the host names
 
 test('a Deployment of 3 answers through node-1\'s published NodePort; scaled to 5, all 5 answer', async () => {
   const t0 = Date.now();
-  await apply(WEB);
+  await apply(webManifest(LOCAL_TESTSERVER_IMAGE, 3));
   const three = await readyWebPods(3, 60_000);
   await answering(three.map((p) => p.name), { exact: true, timeoutMs: 30_000 });
   say(`3 replicas answering through the NodePort ${((Date.now() - t0) / 1000).toFixed(1)} s after apply`);

@@ -42,6 +42,39 @@ export interface ComposeClusterOptions {
   log?: (line: string) => void;
 }
 
+/** The NodePort of node-1 the compose file publishes first (127.0.0.1:30080). */
+export const PUBLISHED_NODE_PORT = 30080;
+
+/**
+ * A Deployment `web` of the local test server (ready on /readyz) and a NodePort
+ * Service `web` on PUBLISHED_NODE_PORT: what the e2e test and bench/compose apply.
+ */
+export function webManifest(image: string, replicas: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: ${image}
+        ports: [{containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080, nodePort: ${PUBLISHED_NODE_PORT}}]
+`;
+}
+
 export class ComposeCluster {
   readonly kubeconfig: string;
   readonly dataDir: string;
