@@ -53,9 +53,13 @@ if [ "$$" != 1 ]; then
   exec node $node_flags "$DIST/$main" "$@"
 fi
 
+# An asynchronous command's stdin is /dev/null unless given: hand it ours (fd 3), for
+# `docker run -i ... kubectl apply -f -`.
+exec 3<&0
 # shellcheck disable=SC2086
-node $node_flags "$DIST/$main" "$@" &
+node $node_flags "$DIST/$main" "$@" 0<&3 3<&- &
 child=$!
+exec 3<&-
 for sig in TERM INT HUP QUIT USR1 USR2; do
   # shellcheck disable=SC2064 # the signal's name is meant to be expanded now
   trap "kill -$sig $child 2>/dev/null" "$sig"

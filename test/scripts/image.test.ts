@@ -5,7 +5,7 @@
 // run as the non-root user.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -86,4 +86,17 @@ test('a process orphaned in the container is reaped by the init, not left a zomb
     states.push(`${pid}:${stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)}`);
   }
   assert.ok(states.every((s) => !s.endsWith(':Z')), `children of the init: ${states.join(' ')}`);
+});
+
+test('the component reads the container\'s stdin (docker run -i ... kubectl apply -f -)', async () => {
+  const out = await new Promise<string>((resolve) => {
+    const child = spawn('docker', ['run', '-i', '--rm', '--label', LABEL, TSKUBE_IMAGE, 'kubectl', 'apply', '-f', '-', '--server', 'http://127.0.0.1:1']);
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => { text += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { text += d.toString(); });
+    child.on('close', () => resolve(text));
+    child.stdin.end('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+  });
+  // It read the object and went on to the server (there is none): not "no objects passed to apply".
+  assert.match(out, /connection to the server 127\.0\.0\.1:1 was refused/);
 });
