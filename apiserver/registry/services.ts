@@ -208,47 +208,48 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
     : `provided port is not in the valid range. The range of valid ports is ${ports.range.first}-${ports.range.last}`);
 
   /**
-   * Allocates the nodePorts of s that keep does not already hold, pushing each onto
-   * allocated as it goes (so a caller can free them when a later step fails). A port
-   * named by two ports of the service (TCP and UDP) is allocated once. A port without
-   * a nodePort gets one only when shouldAllocateNodePorts.
+   * Allocates the node-port values of s that keep does not already hold, pushing each
+   * onto allocated as it goes (so a caller can free them when a later step fails): its
+   * ports' nodePorts and, with healthCheck, its healthCheckNodePort. Requested values
+   * are claimed first, then any free ones, so a random pick never takes a value the
+   * same request names (it did: a 422 "already allocated" for a port that was free). A
+   * port named by two ports of the service (TCP and UDP) is allocated once. A port
+   * without a nodePort gets one only when shouldAllocateNodePorts.
    */
-  async function allocatePorts(s: ServiceLike, keep: Set<number>, allocated: number[]): Promise<void> {
-    const any = shouldAllocateNodePorts(s);
-    for (const [i, p] of (s.spec?.ports ?? []).entries()) {
-      if (p.nodePort && (keep.has(p.nodePort) || allocated.includes(p.nodePort))) continue;
-      if (p.nodePort) {
-        const res = await ports.allocateSpecific(p.nodePort, serviceHolder(s));
-        if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: ${portRangeError(res.reason)}` });
-      } else {
-        if (!any) continue;
-        const res = await ports.allocate(serviceHolder(s));
-        if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: 'Internal error: failed to allocate a nodePort: range is full' });
-        p.nodePort = (res as { value: number }).value;
-      }
+  async function allocateNodePortValues(s: ServiceLike, keep: Set<number>, allocated: number[], o: { nodePorts: boolean; healthCheck: boolean }): Promise<void> {
+    const spec = s.spec ?? (s.spec = {});
+    const portList = o.nodePorts ? spec.ports ?? [] : [];
+    for (const [i, p] of portList.entries()) {
+      if (!p.nodePort || keep.has(p.nodePort) || allocated.includes(p.nodePort)) continue;
+      const res = await ports.allocateSpecific(p.nodePort, serviceHolder(s));
+      if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: `Invalid value: ${p.nodePort}: ${portRangeError(res.reason)}` });
       allocated.push(p.nodePort);
     }
-  }
-
-  /**
-   * allocHealthCheckNodePort: the requested healthCheckNodePort, or any free one, from
-   * the node-port range, pushed onto allocated. Refused as kube-apiserver refuses it:
-   * an internal error (500), not a field error.
-   */
-  async function allocateHealthCheck(s: ServiceLike, allocated: number[]): Promise<void> {
-    const spec = s.spec ?? (s.spec = {});
-    const requested = spec.healthCheckNodePort;
+    const requested = o.healthCheck ? spec.healthCheckNodePort : undefined;
     if (requested) {
       const res = await ports.allocateSpecific(requested, serviceHolder(s));
       // kube-apiserver answers 500 here; a port someone else holds is the client's mistake, so ours is a 422 on the field, as for nodePorts.
       if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: 'spec.healthCheckNodePort', message: `Invalid value: ${requested}: ${portRangeError(res.reason)}` });
-    } else {
+      allocated.push(requested);
+    }
+    if (shouldAllocateNodePorts(s)) {
+      for (const [i, p] of portList.entries()) {
+        if (p.nodePort) continue;
+        const res = await ports.allocate(serviceHolder(s));
+        if (!res.ok) fail(s, { reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: 'Internal error: failed to allocate a nodePort: range is full' });
+        p.nodePort = (res as { value: number }).value;
+        allocated.push(p.nodePort);
+      }
+    }
+    // allocHealthCheckNodePort: any free one when none was asked for, refused as
+    // kube-apiserver refuses it: an internal error (500), not a field error.
+    if (o.healthCheck && !requested) {
       const res = await ports.allocate(serviceHolder(s));
       // Kubernetes prints the port it did not get: 0.
       if (!res.ok) throw internalError('failed to allocate a HealthCheck NodePort 0: range is full');
       spec.healthCheckNodePort = (res as { value: number }).value;
+      allocated.push(spec.healthCheckNodePort);
     }
-    allocated.push(spec.healthCheckNodePort as number);
   }
 
   const stripNodePorts = (s: ServiceLike): void => { for (const p of s.spec?.ports ?? []) delete p.nodePort; };
@@ -275,9 +276,8 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
       const nodePorts: number[] = [];
       try {
         if (wantsClusterIP(s)) ip = await allocateIP(s);
-        if (needsNodePort(s)) await allocatePorts(s, new Set(), nodePorts);
-        else stripNodePorts(s);
-        if (needsHealthCheck(s)) await allocateHealthCheck(s, nodePorts);
+        if (!needsNodePort(s)) stripNodePorts(s);
+        await allocateNodePortValues(s, new Set(), nodePorts, { nodePorts: needsNodePort(s), healthCheck: needsHealthCheck(s) });
       } catch (err) {
         await freeAll(s, ip, nodePorts, 'create refused');
         throw err;
@@ -290,12 +290,11 @@ export function serviceStrategy(ips: Allocator, ports: Allocator, log: AllocLog)
       let ip: number | undefined;
       const nodePorts: number[] = [];
       try {
-        if (needsNodePort(s)) await allocatePorts(s, portNodePorts(o), nodePorts);
-        else stripNodePorts(s);
+        if (!needsNodePort(s)) stripNodePorts(s);
         // A healthCheckNodePort is allocated when the service starts needing one; while
         // it needs one, validation keeps it fixed. (Not on any other update: a status
         // write runs this too, and must not change the spec.)
-        if (needsHealthCheck(s) && !needsHealthCheck(o)) await allocateHealthCheck(s, nodePorts);
+        await allocateNodePortValues(s, portNodePorts(o), nodePorts, { nodePorts: needsNodePort(s), healthCheck: needsHealthCheck(s) && !needsHealthCheck(o) });
         // A ClusterIP is new when the old service had none (ExternalName, headless)
         // or names another one: requested or not, it is allocated here.
         if (wantsClusterIP(s) && (!s.spec?.clusterIP || ipToNumber(s.spec.clusterIP) !== oldIP)) ip = await allocateIP(s);

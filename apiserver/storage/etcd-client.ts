@@ -3,7 +3,7 @@
 // main thread. It speaks strings, not objects: JSON is encoded and decoded by the
 // Store on the main thread, and everything here crosses threads by structured clone.
 import { Etcd3, GRPCUnavailableError, type IKeyValue, type Watcher, type IOptions } from 'etcd3';
-import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleType, noop } from 'cockatiel';
+import { noop, type IPolicy } from 'cockatiel';
 import { expired, serviceUnavailable, timeout, StatusError } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
 
@@ -37,6 +37,55 @@ export function neverSent(err: unknown): boolean {
   return err instanceof GRPCUnavailableError && /No connection established|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|Failed to connect/i.test(err.message);
 }
 
+/** Thrown instead of calling a member that is being left out (the pool then tries the next). */
+class MemberSkipped extends Error {}
+
+/**
+ * Which members of an etcd cluster to leave out, as clientv3's balancer does: one that
+ * could not be reached (GRPCUnavailableError) is skipped for a while (1 s, doubling up
+ * to 10 s while it stays unreachable; reset when it answers) as long as another member
+ * is not being skipped or failed longer ago. So calls go to the members that answer,
+ * a member that came back is tried again within seconds, and when every member failed
+ * lately the one that failed longest ago is tried rather than none. Only unreachable
+ * counts: a slow answer does not take a healthy member out.
+ */
+class MemberSkips {
+  private readonly down = new Map<string, { at: number; until: number; backoffMs: number }>();
+
+  constructor(private readonly hosts: string[]) {}
+
+  /** The etcd3 host policy of one member (the pool only calls execute). */
+  policy(host: string): IPolicy {
+    const execute = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+      if (this.skip(host)) throw new MemberSkipped(`etcd member ${host} is being left out: it could not be reached`);
+      try {
+        const result = await fn();
+        this.down.delete(host);
+        return result;
+      } catch (err) {
+        if (err instanceof GRPCUnavailableError) {
+          const backoffMs = Math.min((this.down.get(host)?.backoffMs ?? 500) * 2, 10_000);
+          this.down.set(host, { at: Date.now(), until: Date.now() + backoffMs, backoffMs });
+        }
+        throw err;
+      }
+    };
+    return { execute } as unknown as IPolicy;
+  }
+
+  private skip(host: string): boolean {
+    const mine = this.down.get(host);
+    const now = Date.now();
+    if (!mine || now >= mine.until) return false;
+    // Skipped only if some other member is usable, or failed before this one did.
+    return this.hosts.some((h) => {
+      if (h === host) return false;
+      const other = this.down.get(h);
+      return !other || now >= other.until || other.at < mine.at || (other.at === mine.at && h < host);
+    });
+  }
+}
+
 /** The range end covering every key that starts with prefix. */
 function prefixEnd(prefix: string): Buffer {
   const end = Buffer.from(prefix);
@@ -64,6 +113,7 @@ export class EtcdClient {
 
   constructor(opts: EtcdClientOptions) {
     this.members = opts.endpoints.length;
+    const skips = new MemberSkips(opts.endpoints);
     const options: IOptions = {
       hosts: opts.endpoints,
       dialTimeout: 2000,
@@ -72,18 +122,8 @@ export class EtcdClient {
       // channelz cost CPU on every call: the apiserver retries itself where it must.
       grpcOptions: { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, 'grpc.enable_retries': 0, 'grpc.enable_channelz': 0 },
       // One member: no circuit breaker, a restarted etcd must be usable at once. Several
-      // (an etcd cluster): a member that cannot be reached is left out, retried after
-      // 0.5 s, doubling up to 10 s while it stays unreachable, so calls go to the others
-      // (as clientv3's balancer does). Only unreachable counts: a slow answer does not
-      // take a healthy member out.
-      faultHandling: {
-        host: this.members > 1
-          ? () => circuitBreaker(handleType(GRPCUnavailableError), {
-            halfOpenAfter: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }), breaker: new ConsecutiveBreaker(1),
-          })
-          : () => noop,
-        global: noop,
-      },
+      // (an etcd cluster): MemberSkips leaves out a member that could not be reached.
+      faultHandling: { host: this.members > 1 ? (host) => skips.policy(host) : () => noop, global: noop },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.requestTimeoutMs }),
     };
     this.client = new Etcd3(options);

@@ -290,6 +290,26 @@ describe('healthCheckNodePort', () => {
     await assertAllocationsExact();
   });
 
+  it('requested values are claimed before random ones: with two ports free, asking for one as healthCheckNodePort leaves the other for the nodePort', async () => {
+    // Before: the nodePort was picked first, at random, and half the time took the
+    // requested healthCheckNodePort, which then answered 422 "already allocated".
+    const taken = new Set(await portKeys());
+    const free = [];
+    for (let p = FIRST_PORT; p <= LAST_PORT; p++) if (!taken.has(p)) free.push(p);
+    const keepFree = free.slice(-2);
+    const fill = free.slice(0, -2).map((nodePort, i) => ({ name: `p${i}`, port: 1000 + i, targetPort: 1000 + i, nodePort }));
+    if (fill.length > 0) await create(svc('filler', { type: 'NodePort', ports: fill }));
+    for (let round = 0; round < 8; round++) {
+      const want = keepFree[round % 2]!;
+      const made = await create(svc('asks-first', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: want }));
+      assert.equal(made.spec.healthCheckNodePort, want);
+      assert.equal(made.spec.ports?.[0].nodePort, keepFree[(round + 1) % 2]);
+      await remove('asks-first');
+    }
+    if (fill.length > 0) await remove('filler');
+    await assertAllocationsExact();
+  });
+
   it('an update refused after it allocated a healthCheckNodePort frees it', async () => {
     const holder = await create(svc('holder', { type: 'ClusterIP' }));
     const ext = await create({ metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'example.com' } });
