@@ -174,6 +174,20 @@ export class ComposeCluster {
     return id;
   }
 
+  /**
+   * Host PID of the component a container runs: the child of its init (the image's
+   * entrypoint). Not any other process of the container: a healthcheck runs there too.
+   */
+  async componentPid(id: string): Promise<number> {
+    const { stdout } = await run('docker', ['inspect', '--format', '{{.State.Pid}}', id]);
+    const init = Number(stdout.trim());
+    const children = (await readFile(`/proc/${init}/task/${init}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const pid of children) {
+      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('/opt/tskube/dist/')) return pid;
+    }
+    throw new Error(`no component process under the init (${init}) of ${id}`);
+  }
+
   /** Host PIDs of every process in a container (its cgroup's members). */
   async containerPids(id: string): Promise<number[]> {
     const { stdout } = await run('docker', ['inspect', '--format', '{{.State.Pid}}', id]);
