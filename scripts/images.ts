@@ -15,12 +15,12 @@
 // unless --force. Uses the docker CLI (only the kubelet's runtime talks to Docker
 // through dockerode).
 import { execFile, spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, copyFile, cp, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sbinBinary } from '../kube-proxy/run-command.js';
 
 const run = promisify(execFile);
 
@@ -117,13 +117,13 @@ const RECIPES: ImageRecipe[] = [
       const rootfs = join(dir, 'rootfs');
       await copyBinaries(rootfs, {
         [process.execPath]: '/usr/local/bin/node',
-        [await which('ip')]: '/usr/sbin/ip',
-        [await which('nft')]: '/usr/sbin/nft',
-        [await which('nsenter')]: '/usr/bin/nsenter',
-        [await which('conntrack')]: '/usr/sbin/conntrack',
+        [which('ip')]: '/usr/sbin/ip',
+        [which('nft')]: '/usr/sbin/nft',
+        [which('nsenter')]: '/usr/bin/nsenter',
+        [which('conntrack')]: '/usr/sbin/conntrack',
       });
       // npm, for the Dockerfile's `npm prune` (a JavaScript program: copied whole).
-      const npmDir = join(dirname(await realpath(await which('npm'))), '..');
+      const npmDir = join(dirname(await realpath(which('npm'))), '..');
       await cp(npmDir, join(rootfs, 'usr/local/lib/node_modules/npm'), { recursive: true });
       return `FROM scratch\n${busyboxLayer}COPY rootfs/ /
 RUN ["/bin/sh", "-c", "ln -s /bin/busybox /usr/bin/env && ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm"]
@@ -138,8 +138,8 @@ CMD ["node"]
     async prepare(dir) {
       // Where the etcd release images keep them.
       await copyBinaries(join(dir, 'rootfs'), {
-        [await which('etcd')]: '/usr/local/bin/etcd',
-        [await which('etcdctl')]: '/usr/local/bin/etcdctl',
+        [which('etcd')]: '/usr/local/bin/etcd',
+        [which('etcdctl')]: '/usr/local/bin/etcdctl',
       });
       await mkdir(join(dir, 'rootfs', 'var', 'lib', 'etcd'), { recursive: true });
       await mkdir(join(dir, 'rootfs', 'tmp'), { recursive: true });
@@ -160,18 +160,11 @@ async function copyBinaries(rootfs: string, binaries: Record<string, string>): P
   }
 }
 
-/** The absolute path of a program, looked up in PATH and the sbin folders (root's tools). */
-async function which(program: string): Promise<string> {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin']) {
-    if (!dir) continue;
-    try {
-      await access(join(dir, program), constants.X_OK);
-      return join(dir, program);
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${program} not found (scripts/install-deps installs it)`);
+/** The absolute path of a tool (kube-proxy's lookup: /usr/sbin, /sbin, /usr/local/sbin, /usr/bin). */
+function which(program: string): string {
+  const path = sbinBinary(program);
+  if (!path.startsWith('/')) throw new Error(`${program} not found (scripts/install-deps installs it)`);
+  return path;
 }
 
 /** Absolute paths of the shared libraries a binary loads (ldd), the loader included. */
