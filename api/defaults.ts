@@ -1,5 +1,5 @@
 // Kubernetes' v1 defaulting (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
-// pkg/apis/discovery/v1/defaults.go),
+// pkg/apis/discovery/v1/defaults.go, pkg/apis/rbac/v1/defaults.go),
 // plus the few defaults Kubernetes applies elsewhere on the way into storage that clients
 // always see: pod priority (Priority admission), namespace finalizers and phase (namespace
 // strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
@@ -11,6 +11,7 @@ import type {
 } from './types/core.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
+import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
 import { canonicalQuantity } from './quantity.js';
 import { externallyAccessible } from './helpers/service.js';
 
@@ -44,6 +45,8 @@ export function applyDefaults(obj: KubeObject): void {
     case 'Deployment': defaultDeployment(obj as Deployment); break;
     case 'ReplicationController': defaultReplicationController(obj as ReplicationController); break;
     case 'EndpointSlice': defaultEndpointSlice(obj as EndpointSlice); break;
+    case 'Role': case 'ClusterRole': defaultRole(obj as Role | ClusterRole); break;
+    case 'RoleBinding': case 'ClusterRoleBinding': defaultRoleBinding(obj as RoleBinding | ClusterRoleBinding); break;
     default: break;
   }
 }
@@ -341,4 +344,26 @@ function defaultNode(node: Node): void {
   canonicalizeResources(status.capacity);
   canonicalizeResources(status.allocatable);
   if (status.allocatable === undefined && isObject(status.capacity)) status.allocatable = { ...status.capacity };
+}
+
+// ---------------------------------------------------------------- rbac
+
+/** Role.rules has no omitempty: Go writes a role without rules as "rules": null. */
+function defaultRole(role: Role | ClusterRole): void {
+  if (role.rules === undefined) role.rules = null;
+}
+
+/**
+ * SetDefaults_RoleBinding / SetDefaults_ClusterRoleBinding (roleRef.apiGroup) and
+ * SetDefaults_Subject: an empty apiGroup becomes rbac.authorization.k8s.io for User and
+ * Group subjects and stays "" for ServiceAccounts (other kinds are left for validation).
+ */
+function defaultRoleBinding(binding: RoleBinding | ClusterRoleBinding): void {
+  // roleRef is a struct in Go: a missing one is the zero value, then defaulted.
+  if (!isObject(binding.roleRef)) binding.roleRef = { apiGroup: '', kind: '', name: '' };
+  if (!binding.roleRef.apiGroup) binding.roleRef.apiGroup = RBAC_GROUP;
+  for (const subject of arrayOf<Subject>(binding.subjects)) {
+    if (!isObject(subject) || subject.apiGroup) continue;
+    if (subject.kind === 'User' || subject.kind === 'Group') subject.apiGroup = RBAC_GROUP;
+  }
 }

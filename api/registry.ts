@@ -14,9 +14,15 @@ export interface ResourceInfo {
   subresources: string[];     // 'status', 'scale', 'binding', 'log'
   /** Objects are written with an etcd lease and expire (events). */
   ttl?: boolean;
+  /**
+   * The verbs the resource serves when not every verb: reviews (TokenReview,
+   * SubjectAccessReview...) are only created, answered and never stored.
+   */
+  verbs?: string[];
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const CREATE_ONLY = ['create'];
 
 function r(group: string, version: string, kind: string, plural: string, namespaced: boolean, extra: Partial<ResourceInfo> = {}): ResourceInfo {
   return {
@@ -39,6 +45,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+  r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'], subresources: ['token'] }),
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  r('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
+  r('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  r('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: CREATE_ONLY }),
+  r('authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false, { verbs: CREATE_ONLY }),
+  r('authorization.k8s.io', 'v1', 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true, { verbs: CREATE_ONLY }),
+  r('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, { verbs: CREATE_ONLY }),
+  r('authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false, { verbs: CREATE_ONLY }),
+  r('authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false, { verbs: CREATE_ONLY }),
 ];
 
 export const groupVersion = (ri: Pick<ResourceInfo, 'group' | 'version'>): string => (ri.group ? `${ri.group}/${ri.version}` : ri.version);
@@ -64,9 +81,9 @@ export function resolveResource(name: string): ResourceInfo | undefined {
 
 /** The verbs discovery advertises for a resource or subresource. */
 export function verbsFor(ri: ResourceInfo, subresource?: string): string[] {
-  if (!subresource) return ALL_VERBS;
+  if (!subresource) return ri.verbs ?? ALL_VERBS;
   switch (subresource) {
-    case 'binding': return ['create'];
+    case 'binding': case 'token': return ['create'];
     case 'log': return ['get'];
     case 'finalize': return ['update'];
     default: return ['get', 'patch', 'update'];
@@ -77,5 +94,6 @@ export function verbsFor(ri: ResourceInfo, subresource?: string): string[] {
 export function subresourceKind(ri: ResourceInfo, subresource: string): { group: string; version: string; kind: string } {
   if (subresource === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (subresource === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (subresource === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   return { group: ri.group, version: ri.version, kind: ri.kind };
 }

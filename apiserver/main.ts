@@ -1,8 +1,16 @@
 // kube-apiserver: parses flags, starts the server, stops cleanly on SIGTERM/SIGINT.
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
+import { parseDurationFlag } from '../api/duration.js';
 import { runComponent } from '../client/signals.js';
 import { startApiServer } from './server.js';
+
+/** A repeatable flag's values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const list = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((x) => x.trim()).filter(Boolean));
 
 /** An int64 flag value, as pflag parses it (strconv.ParseInt's refusal otherwise). */
 function int64(value: string): number {
@@ -30,12 +38,23 @@ const program = new Command('kube-apiserver')
   .option('--allocation-repair-interval <seconds>', 'how often ClusterIP and nodePort allocations are checked against the Services that hold them', '180')
   .option('--default-not-ready-toleration-seconds <seconds>', 'tolerationSeconds of the toleration for node.kubernetes.io/not-ready:NoExecute that DefaultTolerationSeconds admission adds to every pod without one', int64, 300)
   .option('--default-unreachable-toleration-seconds <seconds>', 'tolerationSeconds of the toleration for node.kubernetes.io/unreachable:NoExecute that DefaultTolerationSeconds admission adds to every pod without one', int64, 300)
+  .option('--token-auth-file <file>', 'static bearer tokens: a CSV file of token,user,uid,"group1,group2"')
+  .option('--enable-bootstrap-token-auth', 'accept bootstrap tokens (kube-system secrets of type bootstrap.kubernetes.io/token) for joining nodes', false)
+  .option('--service-account-issuer <url>', 'issuer written into service account tokens; repeat to accept tokens of earlier issuers too', collect, [])
+  .option('--service-account-signing-key-file <file>', 'private key (PEM) that signs service account tokens; generated into --cert-dir as sa.key when absent')
+  .option('--service-account-key-file <file>', 'more public keys (PEM) that verify service account tokens; may be repeated', collect, [])
+  .option('--api-audiences <list>', 'comma-separated audiences a token must be meant for (default: the issuer)')
+  .option('--service-account-max-token-expiration <duration>', 'longest lifetime a TokenRequest gets (0: no limit)', '0')
+  .option('--authorization-mode <modes>', 'comma-separated authorizers, in order: Node, RBAC, AlwaysAllow, AlwaysDeny', 'Node,RBAC')
+  .option('--enable-admission-plugins <plugins>', 'admission plugins to run besides the default ones (ServiceAccount, NodeRestriction, PodSecurity are on by default)')
+  .option('--disable-admission-plugins <plugins>', 'comma-separated admission plugins to turn off')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
 
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
 const tolerations = program.opts<{ defaultNotReadyTolerationSeconds: number; defaultUnreachableTolerationSeconds: number }>();
+const auth = program.opts<{ serviceAccountIssuer: string[]; serviceAccountKeyFile: string[]; enableBootstrapTokenAuth: boolean }>();
 // Asynchronous destination: one line per request must not block the event loop on a slow disk.
 const log = pino({ name: 'kube-apiserver', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
 const seconds = (v: string | undefined): number => Number(v) * 1000;
@@ -60,6 +79,18 @@ await runComponent(log, 'kube-apiserver', async () => {
     allocationRepairIntervalMs: seconds(o.allocationRepairInterval),
     defaultNotReadyTolerationSeconds: tolerations.defaultNotReadyTolerationSeconds,
     defaultUnreachableTolerationSeconds: tolerations.defaultUnreachableTolerationSeconds,
+    security: {
+      tokenAuthFile: o.tokenAuthFile,
+      enableBootstrapTokenAuth: auth.enableBootstrapTokenAuth,
+      serviceAccountIssuers: auth.serviceAccountIssuer,
+      serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile,
+      serviceAccountKeyFiles: auth.serviceAccountKeyFile,
+      apiAudiences: list(o.apiAudiences),
+      serviceAccountMaxTokenExpirationSeconds: parseDurationFlag(String(o.serviceAccountMaxTokenExpiration)) / 1000,
+      authorizationModes: list(o.authorizationMode),
+      enableAdmissionPlugins: list(o.enableAdmissionPlugins),
+      disableAdmissionPlugins: list(o.disableAdmissionPlugins),
+    },
     logger: log,
   });
   if (o.portFile) {

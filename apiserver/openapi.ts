@@ -19,7 +19,7 @@
 //   protobuf whatever the Content-Type: serve openapiV2Protobuf() to such requests and
 //   the JSON document to the others.
 import { createHash } from 'node:crypto';
-import { RESOURCES, groupVersion, subresourceKind, type ResourceInfo } from '../api/registry.js';
+import { RESOURCES, groupVersion, subresourceKind, verbsFor, type ResourceInfo } from '../api/registry.js';
 import { encodeOpenAPIV2 } from './openapi-proto.js';
 import { DEFINITIONS, definitionName, refName, REF_PREFIX, INT_OR_STRING, QUANTITY, type JSONSchemaProps } from '../api/schemas/index.js';
 
@@ -119,7 +119,11 @@ function gvCamel(group: string, version: string): string {
   return words.join('') + version.charAt(0).toUpperCase() + version.slice(1);
 }
 
-const gvTag = (group: string, version: string): string => `${group === '' ? 'core' : group.replace(/\.k8s\.io$/, '').replace(/\./g, '_')}_${version}`;
+/** "core_v1", "apps_v1", "rbacAuthorization_v1": the group version as tags spell it. */
+function gvTag(group: string, version: string): string {
+  const words = (group === '' ? 'core' : group.replace(/\.k8s\.io$/, '')).split('.');
+  return `${words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('')}_${version}`;
+}
 
 /** The path of a group version's documents: "api/v1", "apis/apps/v1". */
 const gvPath = (group: string, version: string): string => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
@@ -130,6 +134,11 @@ function definitionOf(group: string, version: string, kind: string): string {
   return name;
 }
 
+/** The API verb each action needs (registry verbs are the API's: create, update...). */
+const ACTION_VERBS: Record<Action, string> = {
+  get: 'get', list: 'list', put: 'update', post: 'create', patch: 'patch', delete: 'delete', deletecollection: 'deletecollection',
+};
+
 /** The paths of one resource, with its subresources. */
 function resourcePaths(ri: ResourceInfo): PathItem[] {
   const { group, version, kind } = ri;
@@ -138,7 +147,10 @@ function resourcePaths(ri: ResourceInfo): PathItem[] {
   const prefix = `/${gvPath(group, version)}`;
   const gvk = { group, version, kind };
   const def = definitionOf(group, version, kind);
-  const listDef = definitionOf(group, version, ri.listKind);
+  // Create-only resources (TokenReview, SubjectAccessReview...) have no list kind and
+  // only a POST on their collection.
+  const verbs = new Set(verbsFor(ri));
+  const listDef = verbs.has('list') ? definitionOf(group, version, ri.listKind) : '';
   const ns = ri.namespaced ? 'Namespaced' : '';
   const collection = ri.namespaced ? `${prefix}/namespaces/{namespace}/${ri.plural}` : `${prefix}/${ri.plural}`;
   const scope = ri.namespaced ? [P.namespace] : [];
@@ -172,38 +184,46 @@ function resourcePaths(ri: ResourceInfo): PathItem[] {
     ],
   });
 
+  for (const item of out) item.operations = item.operations.filter((o) => verbs.has(ACTION_VERBS[o.action]));
+  const served = out.filter((item) => item.operations.length > 0);
+
   for (const sub of ri.subresources) {
     const sk = subresourceKind(ri, sub);
     const subGvk = { group: sk.group, version: sk.version, kind: sk.kind };
     const subDef = definitionOf(sk.group, sk.version, sk.kind);
     const Sub = sub.charAt(0).toUpperCase() + sub.slice(1);
     const path = `${collection}/{name}/${sub}`;
-    const params = [P.name(sub === 'binding' ? 'Binding' : kind), ...scope, P.pretty];
+    const params = [P.name(sub === 'binding' ? 'Binding' : sub === 'token' ? 'TokenRequest' : kind), ...scope, P.pretty];
     switch (sub) {
       case 'binding':
-        out.push({ path, params, operations: [
+        served.push({ path, params, operations: [
           op({ method: 'post', action: 'post', operationId: `create${gv}${ns}${kind}Binding`, description: `create binding of a ${kind}`, gvk: subGvk, params: CREATE_PARAMS, body: subDef, responses: { 200: subDef, 201: subDef, 202: subDef } }),
         ] });
         break;
+      case 'token':
+        served.push({ path, params, operations: [
+          op({ method: 'post', action: 'post', operationId: `create${gv}${ns}${kind}Token`, description: `create token of a ${kind}`, gvk: subGvk, params: CREATE_PARAMS, body: subDef, responses: { 200: subDef, 201: subDef, 202: subDef } }),
+        ] });
+        break;
       case 'log':
-        out.push({ path, params, operations: [
+        served.push({ path, params, operations: [
           op({ method: 'get', action: 'get', operationId: `read${gv}${ns}${kind}Log`, description: `read log of the specified ${kind}`, gvk, params: LOG_PARAMS, responses: { 200: 'string' } }),
         ] });
         break;
       case 'finalize':
-        out.push({ path, params, operations: [
+        served.push({ path, params, operations: [
           op({ method: 'put', action: 'put', operationId: `replace${gv}${ns}${kind}Finalize`, description: `replace finalize of the specified ${kind}`, gvk, params: CREATE_PARAMS, body: def, responses: { 200: def, 201: def } }),
         ] });
         break;
       default: // status, scale: get, put, patch
-        out.push({ path, params, operations: [
+        served.push({ path, params, operations: [
           op({ method: 'get', action: 'get', operationId: `read${gv}${ns}${kind}${Sub}`, description: `read ${sub} of the specified ${kind}`, gvk: subGvk, params: [], responses: { 200: subDef } }),
           op({ method: 'put', action: 'put', operationId: `replace${gv}${ns}${kind}${Sub}`, description: `replace ${sub} of the specified ${kind}`, gvk: subGvk, params: CREATE_PARAMS, body: subDef, responses: { 200: subDef, 201: subDef } }),
           op({ method: 'patch', action: 'patch', operationId: `patch${gv}${ns}${kind}${Sub}`, description: `partially update ${sub} of the specified ${kind}`, gvk: subGvk, params: PATCH_PARAMS, body: 'patch', responses: { 200: subDef, 201: subDef } }),
         ] });
     }
   }
-  return out;
+  return served;
 }
 
 interface GroupVersionPaths {

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
 import { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSecondsOptions, withDefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
+import type { AdmissionChain } from './admission/chain.js';
 import type { Allocator } from './allocator.js';
 import { GenericRegistry, type RegistryContext } from './registry/generic.js';
 import { endpointSliceStrategy } from './registry/endpointslices.js';
@@ -63,6 +64,11 @@ export class Registries {
     for (const plural of ['deployments', 'replicasets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
     this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));
+  }
+
+  /** Puts every write through the admission plugins. */
+  setAdmission(admission: AdmissionChain): void {
+    for (const reg of this.byInfo.values()) reg.admission = admission;
   }
 
   for(ri: ResourceInfo): GenericRegistry {

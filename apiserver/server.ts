@@ -19,6 +19,8 @@ import { Registries } from './registries.js';
 import { Store } from './storage/etcd-store.js';
 import type { Storage } from './storage/store.js';
 import { loadOrCreateServingCerts } from './tls.js';
+import { reconcileBootstrapPolicy } from './rbac/reconcile-bootstrap.js';
+import { setUpSecurity, type SecurityOptions } from './security.js';
 import { WatchCaches } from './watch-cache.js';
 
 export interface ApiServerOptions {
@@ -47,6 +49,8 @@ export interface ApiServerOptions {
   defaultNotReadyTolerationSeconds?: number;
   /** tolerationSeconds of the unreachable toleration DefaultTolerationSeconds admission adds to pods (default 300). */
   defaultUnreachableTolerationSeconds?: number;
+  /** Authentication, authorization and admission settings (certDir comes from above). */
+  security?: Omit<SecurityOptions, 'certDir'>;
   logger: Logger;
 }
 
@@ -89,8 +93,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await caches.start();
 
   const tls = await servingCertificates(opts, address, serviceRange);
+  const security = await setUpSecurity({ ...opts.security, certDir: opts.certDir }, registries, log);
   const metrics = createMetrics();
-  const web = createApp(tls, opts.insecurePort !== undefined, metrics, log);
+  const web = createApp(tls, opts.insecurePort !== undefined, security, metrics, log);
   let securePort = opts.securePort;
   let ready = false;
   registerRoutes(web, {
@@ -104,7 +109,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   securePort = (app.server.address() as { port: number }).port;
   let insecurePort: number | undefined;
   if (insecureServer) {
-    insecureServer.listen(opts.insecurePort, opts.bindAddress);
+    // Requests there skip authentication and authorization: loopback only, whatever --bind-address says.
+    insecureServer.listen(opts.insecurePort, '127.0.0.1');
     await once(insecureServer, 'listening');
     insecurePort = (insecureServer.address() as { port: number }).port;
   }
@@ -117,6 +123,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   }, {
     serviceIP: ipToString(serviceRange.first), store, address, port: securePort, log,
   });
+  await reconcileBootstrapPolicy({
+    clusterRoles: registries.get('clusterroles'), clusterRoleBindings: registries.get('clusterrolebindings'),
+    roles: registries.get('roles'), roleBindings: registries.get('rolebindings'),
+  }, log.child({ component: 'rbac-bootstrap' }));
   // As kube-apiserver, ready only once the first allocation repair pass has run.
   await repair.start();
   const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
@@ -127,7 +137,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   return {
     url: `https://${address}:${securePort}`,
     securePort,
-    insecureUrl: insecurePort === undefined ? undefined : `http://${address}:${insecurePort}`,
+    insecureUrl: insecurePort === undefined ? undefined : `http://127.0.0.1:${insecurePort}`,
     insecurePort,
     caCert: tls.ca,
     app,

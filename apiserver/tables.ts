@@ -12,12 +12,13 @@ import { DEFINITIONS } from '../api/schemas/index.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
-  ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServicePort,
+  ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServiceAccount, ServicePort,
 } from '../api/types/core.js';
 import type { Endpoint, EndpointPort, EndpointSlice } from '../api/types/discovery.js';
 import type {
   KubeObject, LabelSelector, ListMeta, Table, TableColumnDefinition, TableRow,
 } from '../api/types/meta.js';
+import type { ClusterRoleBinding, RoleBinding, Subject } from '../api/types/rbac.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -429,7 +430,7 @@ const endpointsPrinter: Printer = {
   cells: (obj, now) => [obj.metadata.name ?? '', formatEndpoints(obj as Endpoints), age(obj, now)],
 };
 
-// ---------------------------------------------------------------- Namespace, ConfigMap, Secret, Lease
+// ---------------------------------------------------------------- Namespace, ConfigMap, Secret, Lease, ServiceAccount
 
 const namespacePrinter: Printer = {
   columns: [NAME, col('Status', 'string', 'The status of the namespace'), AGE],
@@ -456,6 +457,56 @@ const leasePrinter: Printer = {
   columns: [NAME, col('Holder', 'string', doc('io.k8s.api.coordination.v1.LeaseSpec', 'holderIdentity')), AGE],
   cells: (obj, now) => [obj.metadata.name ?? '', (obj as Lease).spec?.holderIdentity ?? '', age(obj, now)],
 };
+
+const serviceAccountPrinter: Printer = {
+  columns: [NAME, col('Secrets', 'string', doc('ServiceAccount', 'secrets')), AGE],
+  cells: (obj, now) => [obj.metadata.name ?? '', ((obj as ServiceAccount).secrets ?? []).length, age(obj, now)],
+};
+
+// ---------------------------------------------------------------- RoleBinding, ClusterRoleBinding
+
+/**
+ * rbac.SubjectsStrings: the names of a binding's users, groups and service accounts
+ * ("namespace/name"), and of subjects of any other kind ("kind/namespace/name").
+ */
+export function subjectsStrings(subjects: Subject[] | undefined): { users: string[]; groups: string[]; serviceAccounts: string[]; others: string[] } {
+  const out = { users: [] as string[], groups: [] as string[], serviceAccounts: [] as string[], others: [] as string[] };
+  for (const s of subjects ?? []) {
+    switch (s.kind) {
+      case 'ServiceAccount': out.serviceAccounts.push(`${s.namespace ?? ''}/${s.name ?? ''}`); break;
+      case 'User': out.users.push(s.name ?? ''); break;
+      case 'Group': out.groups.push(s.name ?? ''); break;
+      default: out.others.push(`${s.kind ?? ''}/${s.namespace ?? ''}/${s.name ?? ''}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * RoleBindings and ClusterRoleBindings print the same cells: the role as "Kind/name",
+ * then (wide) the subjects by kind, joined by ", ". Only the column descriptions differ.
+ */
+function bindingPrinter(definition: string, what: string): Printer {
+  return {
+    columns: [
+      NAME,
+      col('Role', 'string', doc(definition, 'roleRef')),
+      AGE,
+      col('Users', 'string', `Users in the ${what}`, 1),
+      col('Groups', 'string', `Groups in the ${what}`, 1),
+      col('ServiceAccounts', 'string', `ServiceAccounts in the ${what}`, 1),
+    ],
+    cells: (obj, now) => {
+      const b = obj as RoleBinding | ClusterRoleBinding;
+      const { users, groups, serviceAccounts } = subjectsStrings(b.subjects);
+      return [b.metadata.name ?? '', `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`, age(b, now), users.join(', '), groups.join(', '), serviceAccounts.join(', ')];
+    },
+  };
+}
+
+const RBAC = 'io.k8s.api.rbac.v1.';
+const roleBindingPrinter = bindingPrinter(`${RBAC}RoleBinding`, 'roleBinding');
+const clusterRoleBindingPrinter = bindingPrinter(`${RBAC}ClusterRoleBinding`, 'clusterRoleBinding');
 
 // ---------------------------------------------------------------- Event
 
@@ -586,7 +637,10 @@ const endpointSlicePrinter: Printer = {
 
 // ---------------------------------------------------------------- everything else
 
-/** kube-apiserver's default table: Name and Created At (RFC 3339). */
+/**
+ * kube-apiserver's default table (rest.NewDefaultTableConvertor): Name and Created At
+ * (RFC 3339). Roles and ClusterRoles get this one in Kubernetes too.
+ */
 const defaultPrinter: Printer = {
   columns: [NAME, col('Created At', 'date', doc(META, 'creationTimestamp'))],
   cells: (obj) => {
@@ -610,4 +664,7 @@ const PRINTERS: Record<string, Printer> = {
   Lease: leasePrinter,
   ReplicationController: replicationControllerPrinter,
   EndpointSlice: endpointSlicePrinter,
+  ServiceAccount: serviceAccountPrinter,
+  RoleBinding: roleBindingPrinter,
+  ClusterRoleBinding: clusterRoleBindingPrinter,
 };

@@ -202,8 +202,31 @@ export class WatchCache {
   private ring: (CacheEvent & { key: string })[] = [];
   private ringStart = 0;
   private readonly watchers = new Set<Watcher>();
+  private changes = 0;
+  private readonly listeners = new Set<(key: string, obj: KubeObject | undefined, prev: KubeObject | undefined) => void>();
 
   constructor(private readonly caches: WatchCaches, readonly prefix: string, private readonly capacity: number) {}
+
+  /** Counts changes to the content: indexes built from snapshots rebuild when it moves. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * Calls listener with each change (obj undefined: deleted) after it is applied, and
+   * with every object (prev undefined) after a refill; for incremental indexes. Returns
+   * the unsubscribe function.
+   */
+  subscribe(listener: (key: string, obj: KubeObject | undefined, prev: KubeObject | undefined) => void): () => void {
+    this.listeners.add(listener);
+    for (const [key, obj] of this.objects) listener(key, obj, undefined);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  /** Every cached object, in no particular order (for indexes; do not change them). */
+  values(): IterableIterator<KubeObject> {
+    return this.objects.values();
+  }
 
   /** The newest revision every cache has seen. */
   get revision(): number {
@@ -267,15 +290,19 @@ export class WatchCache {
 
   /** Replaces the content with a list read at revision rev (start and refill). */
   reset(items: { key: string; obj: KubeObject }[], rev: number): void {
+    this.changes++;
+    for (const [key, obj] of this.objects) for (const l of this.listeners) l(key, undefined, obj);
     this.objects.clear();
     for (const item of items) this.objects.set(item.key, item.obj);
     this.oldest = rev;
     this.ring = [];
     this.ringStart = 0;
+    for (const item of items) for (const l of this.listeners) l(item.key, item.obj, undefined);
   }
 
   /** Applies one etcd event in revision order and hands it to every watcher. */
   applyOne(se: StoreEvent): void {
+    this.changes++;
     const prev = this.objects.get(se.key);
     let ev: CacheEvent & { key: string };
     if (se.type === 'delete') {
@@ -283,6 +310,7 @@ export class WatchCache {
       // watch caught up): the cache's own copy is that value. Neither: never seen, nothing to tell.
       const gone = se.obj ?? prev;
       this.objects.delete(se.key);
+      if (prev) for (const l of this.listeners) l(se.key, undefined, prev);
       if (!gone) return;
       // A deleted object carries the revision of its deletion, as in Kubernetes.
       const obj = { ...gone, metadata: { ...gone.metadata, resourceVersion: String(se.rev) } };
@@ -290,6 +318,7 @@ export class WatchCache {
     } else {
       const obj = se.obj as KubeObject;
       this.objects.set(se.key, obj);
+      for (const l of this.listeners) l(se.key, obj, prev);
       ev = { type: prev ? 'MODIFIED' : 'ADDED', obj, prev, rev: se.rev, key: se.key };
     }
     this.ring.push(ev);

@@ -511,6 +511,116 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
     [6, 'strategy', '*string'],
     [7, 'preferredHolder', '*string'],
   ],
+  // core/v1 ServiceAccount
+  ServiceAccount: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'secrets', '[]ObjectReference'],
+    [3, 'imagePullSecrets', '[]LocalObjectReference'],
+    [4, 'automountServiceAccountToken', '*bool'],
+  ],
+  // rbac.authorization.k8s.io/v1
+  PolicyRule: [
+    [1, 'verbs', '[]string'],
+    [2, 'apiGroups', '[]string'],
+    [3, 'resources', '[]string'],
+    [4, 'resourceNames', '[]string'],
+    [5, 'nonResourceURLs', '[]string'],
+  ],
+  AggregationRule: [
+    [1, 'clusterRoleSelectors', '[]LabelSelector'],
+  ],
+  Role: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'rules', '[]PolicyRule'],
+  ],
+  ClusterRole: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'rules', '[]PolicyRule'],
+    [3, 'aggregationRule', '*AggregationRule'],
+  ],
+  Subject: [
+    [1, 'kind', 'string'],
+    [2, 'apiGroup', 'string'],
+    [3, 'name', 'string'],
+    [4, 'namespace', 'string'],
+  ],
+  RoleRef: [
+    [1, 'apiGroup', 'string'],
+    [2, 'kind', 'string'],
+    [3, 'name', 'string'],
+  ],
+  RoleBinding: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'subjects', '[]Subject'],
+    [3, 'roleRef', 'RoleRef'],
+  ],
+  // authentication.k8s.io/v1 (UserInfo.extra, a map of string lists, is not decoded)
+  TokenReview: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'TokenReviewSpec'],
+  ],
+  TokenReviewSpec: [
+    [1, 'token', 'string'],
+    [2, 'audiences', '[]string'],
+  ],
+  SelfSubjectReview: [
+    [1, 'metadata', 'ObjectMeta'],
+  ],
+  TokenRequest: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'TokenRequestSpec'],
+  ],
+  TokenRequestSpec: [
+    [1, 'audiences', '[]string'],
+    [3, 'boundObjectRef', '*BoundObjectReference'],
+    [4, 'expirationSeconds', '*int64'],
+  ],
+  BoundObjectReference: [
+    [1, 'kind', 'string'],
+    [2, 'apiVersion', 'string'],
+    [3, 'name', 'string'],
+    [4, 'uid', 'string'],
+  ],
+  // authorization.k8s.io/v1 (the selector attributes and extra are not decoded)
+  SubjectAccessReview: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'SubjectAccessReviewSpec'],
+  ],
+  SubjectAccessReviewSpec: [
+    [1, 'resourceAttributes', '*ResourceAttributes'],
+    [2, 'nonResourceAttributes', '*NonResourceAttributes'],
+    [3, 'user', 'string'],
+    [4, 'groups', '[]string'],
+    [6, 'uid', 'string'],
+  ],
+  SelfSubjectAccessReview: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'SelfSubjectAccessReviewSpec'],
+  ],
+  SelfSubjectAccessReviewSpec: [
+    [1, 'resourceAttributes', '*ResourceAttributes'],
+    [2, 'nonResourceAttributes', '*NonResourceAttributes'],
+  ],
+  ResourceAttributes: [
+    [1, 'namespace', 'string'],
+    [2, 'verb', 'string'],
+    [3, 'group', 'string'],
+    [4, 'version', 'string'],
+    [5, 'resource', 'string'],
+    [6, 'subresource', 'string'],
+    [7, 'name', 'string'],
+  ],
+  NonResourceAttributes: [
+    [1, 'path', 'string'],
+    [2, 'verb', 'string'],
+  ],
+  SelfSubjectRulesReview: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'SelfSubjectRulesReviewSpec'],
+  ],
+  SelfSubjectRulesReviewSpec: [
+    [1, 'namespace', 'string'],
+  ],
 };
 
 /** The top-level message of each "apiVersion/kind" a protobuf body may carry. */
@@ -528,6 +638,18 @@ export const KINDS: Readonly<Record<string, string>> = {
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'coordination.k8s.io/v1/Lease': 'Lease',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
+  'v1/ServiceAccount': 'ServiceAccount',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };
 
 /**

@@ -1,5 +1,5 @@
 // core/v1 definitions: Pod and everything a PodSpec holds, Node, Service, Endpoints,
-// ConfigMap, Secret, Event, Namespace, Binding, ReplicationController.
+// ConfigMap, Secret, ServiceAccount, Event, Namespace, Binding, ReplicationController.
 import { INT_OR_STRING, M, METADATA, QUANTITY, listKind } from './meta.js';
 import {
   API_VERSION, KIND, bool, gvk, int32, int64, item, kind, list, listOf, map, object, ref, str, strMap, strings,
@@ -873,6 +873,17 @@ const OTHERS: Definitions = {
   }),
 
   [`${C}SecretList`]: listKind('', 'v1', 'SecretList', `${C}Secret`, 'secrets'),
+
+  [`${C}ServiceAccount`]: kind(gvk('', 'v1', 'ServiceAccount'), 'An identity for processes that run in pods: a name users and systems know it by, a principal that can be authenticated and authorized, and a set of secrets.', {
+    apiVersion: API_VERSION,
+    automountServiceAccountToken: bool('Whether pods running as this service account get an API token mounted automatically. A pod can override it.'),
+    imagePullSecrets: listOf(`${C}LocalObjectReference`, 'Secrets in the same namespace used to pull the images of pods that run as this service account. Unlike secrets, only the kubelet reads them; they are not mounted.', { listType: 'atomic' }),
+    kind: KIND,
+    metadata: METADATA,
+    secrets: listOf(`${C}ObjectReference`, 'Secrets in the same namespace that pods running as this service account may use; pods are limited to them only when the account has the annotation kubernetes.io/enforce-mountable-secrets: "true". Not the place to find tokens: request them through the TokenRequest API.', { listType: 'map', mapKeys: ['name'], patch: 'merge', mergeKey: 'name' }),
+  }),
+
+  [`${C}ServiceAccountList`]: listKind('', 'v1', 'ServiceAccountList', `${C}ServiceAccount`, 'service accounts'),
 
   [`${C}EventSource`]: object('The component that reported an event.', {
     component: str('The component reporting the event.'),

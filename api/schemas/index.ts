@@ -2,10 +2,13 @@
 // definition name. apiserver/openapi.ts publishes them; other code may look up the
 // schema of a kind with schemaFor() and follow $refs with resolve().
 import { APPS_DEFINITIONS } from './apps.js';
+import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
+import { AUTHORIZATION_DEFINITIONS } from './authorization.js';
 import { COORDINATION_DEFINITIONS } from './coordination.js';
 import { CORE_DEFINITIONS } from './core.js';
 import { DISCOVERY_DEFINITIONS } from './discovery.js';
 import { META_DEFINITIONS } from './meta.js';
+import { RBAC_DEFINITIONS } from './rbac.js';
 import { refName, type Definitions, type JSONSchemaProps } from './schema.js';
 
 export * from './schema.js';
@@ -17,6 +20,9 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...APPS_DEFINITIONS,
   ...COORDINATION_DEFINITIONS,
   ...DISCOVERY_DEFINITIONS,
+  ...RBAC_DEFINITIONS,
+  ...AUTHENTICATION_DEFINITIONS,
+  ...AUTHORIZATION_DEFINITIONS,
 });
 
 /**

@@ -272,6 +272,15 @@ export interface Container {
   tty?: boolean;
 }
 
+/**
+ * A container added to a running pod through the pods/ephemeralcontainers subresource
+ * (debugging): a Container's fields, of which ports, probes, lifecycle and resources
+ * are refused by validation, plus the container whose namespaces it targets.
+ */
+export interface EphemeralContainer extends Container {
+  targetContainerName?: string;
+}
+
 // ---------------------------------------------------------------- Pod: volumes
 
 export interface KeyToPath {
@@ -487,6 +496,8 @@ export interface PodSpec {
   volumes?: Volume[];
   initContainers?: Container[];
   containers: Container[];
+  /** Set only through the pods/ephemeralcontainers subresource. */
+  ephemeralContainers?: EphemeralContainer[];
   restartPolicy?: RestartPolicy | string;
   terminationGracePeriodSeconds?: number;
   activeDeadlineSeconds?: number;
@@ -823,6 +834,15 @@ export interface Secret extends KubeObject {
   /** Write-only convenience: merged into data (base64-encoded) by defaulting, never stored. */
   stringData?: Record<string, string>;
   type?: SecretType | string;
+}
+
+// ---------------------------------------------------------------- ServiceAccount
+
+/** An identity for processes in pods; its tokens come from the TokenRequest API. */
+export interface ServiceAccount extends KubeObject {
+  secrets?: ObjectReference[];
+  imagePullSecrets?: LocalObjectReference[];
+  automountServiceAccountToken?: boolean;
 }
 
 // ---------------------------------------------------------------- Event

@@ -4,10 +4,11 @@
 import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
 import type { Lease } from '../types/coordination.js';
 import type {
-  Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service,
+  Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServiceAccount,
 } from '../types/core.js';
 import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
 import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
@@ -21,10 +22,15 @@ import {
 } from './namespace.js';
 import { validateNodeCreate, validateNodeUpdate } from './node.js';
 import { validateBinding, validatePodCreate, validatePodUpdate } from './pod.js';
+import {
+  validateClusterRoleBindingCreate, validateClusterRoleBindingUpdate, validateClusterRoleCreate, validateClusterRoleUpdate,
+  validateRoleBindingCreate, validateRoleBindingUpdate, validateRoleCreate, validateRoleUpdate,
+} from './rbac.js';
 import { validateReplicaSetCreate, validateReplicaSetUpdate } from './replicaset.js';
 import { validateReplicationControllerCreate, validateReplicationControllerUpdate } from './replicationcontroller.js';
 import { validateSecretCreate, validateSecretUpdate } from './secret.js';
 import { validateServiceCreate, validateServiceUpdate } from './service.js';
+import { validateServiceAccountCreate, validateServiceAccountUpdate } from './serviceaccount.js';
 
 export type { FieldCause } from './field.js';
 
@@ -55,6 +61,11 @@ const CREATE: Record<string, CreateFn> = {
   Lease: (o) => validateLeaseCreate(o as Lease),
   ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
   EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
+  ServiceAccount: (o) => validateServiceAccountCreate(o as ServiceAccount),
+  Role: (o) => validateRoleCreate(o as Role),
+  ClusterRole: (o) => validateClusterRoleCreate(o as ClusterRole),
+  RoleBinding: (o) => validateRoleBindingCreate(o as RoleBinding),
+  ClusterRoleBinding: (o) => validateClusterRoleBindingCreate(o as ClusterRoleBinding),
   Binding: (o) => validateBinding(o as Binding),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
@@ -73,6 +84,11 @@ const UPDATE: Record<string, UpdateFn> = {
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
   ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
   EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
+  ServiceAccount: (o, p) => validateServiceAccountUpdate(o as ServiceAccount, p as ServiceAccount),
+  Role: (o, p) => validateRoleUpdate(o as Role, p as Role),
+  ClusterRole: (o, p) => validateClusterRoleUpdate(o as ClusterRole, p as ClusterRole),
+  RoleBinding: (o, p) => validateRoleBindingUpdate(o as RoleBinding, p as RoleBinding),
+  ClusterRoleBinding: (o, p) => validateClusterRoleBindingUpdate(o as ClusterRoleBinding, p as ClusterRoleBinding),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */

@@ -7,13 +7,30 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { StatusError, badRequest, internalError, makeStatus, tooLarge, unsupportedMediaType } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
-import { authenticate, type UserInfo } from '../authn.js';
+import type { Authenticator } from '../authn/authenticator.js';
+import { AUTHENTICATED_GROUP, MASTERS_GROUP, type User } from '../authn/user.js';
+import { forbiddenError, type Authorizer } from '../authz/authorizer.js';
+import { impersonate } from '../authn/impersonation.js';
+import { requestAttributes, type RequestAttributes } from '../authz/request-attributes.js';
 import type { ApiserverMetrics } from '../metrics.js';
 import { encodeJSON, MAX_BODY_BYTES } from './body.js';
 import { prettyPrint, type Query } from './list-options.js';
 import { drainBody, oversizeLength } from './oversize-body.js';
 
 export interface ServingCerts { cert: string; key: string; ca: string }
+
+/** Who may do what: the authentication chain and the authorizers. */
+export interface AccessControl {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+}
+
+/**
+ * The user of requests on the plain-HTTP port, which skips authentication and
+ * authorization as kube-apiserver's old insecure port did. It listens only when asked
+ * for (--port), and only on loopback.
+ */
+const UNSECURED: User = { name: 'system:unsecured', groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] };
 
 /** What the routes record about a request for its metrics line. */
 export interface RequestLabels { verb: string; resource: string }
@@ -23,7 +40,9 @@ export interface App {
   /** The plain-HTTP server, when a port was asked for; listened on by the caller. */
   insecureServer?: HttpServer;
   /** The authenticated user of a request. */
-  userOf(req: FastifyRequest): UserInfo | undefined;
+  userOf(req: FastifyRequest): User | undefined;
+  /** What the request asks to do, as it was authorized. */
+  attributesOf(req: FastifyRequest): RequestAttributes | undefined;
   /** Labels the request's metrics with its verb and resource. */
   label(req: FastifyRequest, labels: RequestLabels): void;
   /** Sends obj as JSON (pretty when asked, as kube-apiserver does). */
@@ -31,7 +50,7 @@ export interface App {
   httpLog: Logger;
 }
 
-export function createApp(tls: ServingCerts, insecure: boolean, metrics: ApiserverMetrics, log: Logger): App {
+export function createApp(tls: ServingCerts, insecure: boolean, access: AccessControl, metrics: ApiserverMetrics, log: Logger): App {
   let insecureServer: HttpServer | undefined;
   const app = Fastify({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
@@ -45,7 +64,7 @@ export function createApp(tls: ServingCerts, insecure: boolean, metrics: Apiserv
     forceCloseConnections: true,
   });
   const labels = new WeakMap<FastifyRequest, RequestLabels>();
-  const users = new WeakMap<FastifyRequest, UserInfo>();
+  const attributes = new WeakMap<FastifyRequest, RequestAttributes>();
   const httpLog = log.child({ component: 'http' });
   const pretty = (req: FastifyRequest): boolean => prettyPrint((req.query ?? {}) as Query, req.headers['user-agent']);
 
@@ -76,13 +95,24 @@ export function createApp(tls: ServingCerts, insecure: boolean, metrics: Apiserv
     void reply.code(404).type('application/json').send(encodeJSON(status, pretty(req)));
   });
 
-  app.addHook('onRequest', (req, _reply, done) => {
+  // Authentication, then authorization, before routing: an unknown path is a 401 or
+  // 403 to whom may not see it, as in kube-apiserver.
+  app.addHook('onRequest', async (req) => {
+    const [rawPath, rawQuery = ''] = req.url.split('?', 2);
+    let path: string;
     try {
-      users.set(req, authenticate(req.raw));
-      done();
-    } catch (err) {
-      done(err as Error);
+      path = decodeURIComponent(rawPath);
+    } catch {
+      throw badRequest(`invalid URL path ${JSON.stringify(rawPath)}`);
     }
+    const plainHttp = typeof (req.raw.socket as { getPeerCertificate?: unknown }).getPeerCertificate !== 'function';
+    const authenticated = plainHttp ? UNSECURED : await access.authenticator.authenticate(req.raw, path);
+    const user = impersonate(authenticated, req.headers, path, access.authorizer);
+    const query = Object.fromEntries(new URLSearchParams(rawQuery)) as Record<string, string>;
+    const attrs = requestAttributes(user, req.method, path, query);
+    attributes.set(req, attrs);
+    const { decision, reason } = access.authorizer.authorize(attrs);
+    if (decision !== 'allow') throw forbiddenError(attrs, reason);
   });
 
   // A declared body over the limit: read it away first, so the client sees the 413.
@@ -102,14 +132,15 @@ export function createApp(tls: ServingCerts, insecure: boolean, metrics: Apiserv
       metrics.requests.inc({ verb: info.verb, resource: info.resource, code });
       metrics.latency.observe({ verb: info.verb, resource: info.resource, code }, ms / 1000);
     }
-    httpLog.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: users.get(req)?.name }, 'request');
+    httpLog.info({ method: req.method, path: req.url, code: reply.statusCode, ms: Math.round(ms * 10) / 10, user: attributes.get(req)?.user.name }, 'request');
     done();
   });
 
   return {
     app,
     get insecureServer() { return insecureServer; },
-    userOf: (req) => users.get(req),
+    userOf: (req) => attributes.get(req)?.user,
+    attributesOf: (req) => attributes.get(req),
     label: (req, l) => { labels.set(req, l); },
     json: (reply, obj, code = 200) => { void reply.code(code).type('application/json').send(encodeJSON(obj, pretty(reply.request))); },
     httpLog,

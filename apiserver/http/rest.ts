@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { stringify as toYaml } from 'yaml';
-import { badRequest, methodNotAllowed, notAcceptable } from '../../api/errors.js';
+import { badRequest, makeStatus, methodNotAllowed, notAcceptable, StatusError } from '../../api/errors.js';
 import type { DeleteOptions, KubeObject, List } from '../../api/types/meta.js';
 import { unknownFields } from '../../api/schemas/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
@@ -16,6 +16,7 @@ import { deleteOptionsFromQuery, includeObject, param, parseListQuery, parseWrit
 import type { RequestInfo } from './request-info.js';
 import { proxyStream } from './proxy-stream.js';
 import { serveWatch, watchStart } from './watch.js';
+import type { User } from '../authn/user.js';
 
 export interface RestContext {
   registry(info: RequestInfo): GenericRegistry;
@@ -59,7 +60,8 @@ export function verbOf(method: string, info: RequestInfo, query: Query): string 
   }
 }
 
-export async function handleResource(ctx: RestContext, info: RequestInfo, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** user: who asks (admission reads it; reviews answer about it). */
+export async function handleResource(ctx: RestContext, info: RequestInfo, req: FastifyRequest, reply: FastifyReply, user: User | undefined): Promise<void> {
   const query = (req.query ?? {}) as Query;
   const reg = ctx.registry(info);
   const { namespace, name, subresource } = info;
@@ -71,7 +73,10 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
   const dryRun = writeQuery?.dryRun ?? false;
   const pretty = prettyPrint(query, req.headers['user-agent']);
 
+  // Warnings from field validation and admission, sent with the answer.
+  const warnings: string[] = [];
   const send = (code: number, obj: unknown): void => {
+    if (warnings.length) void reply.header('Warning', warningHeaders(warnings));
     if (format === 'table' && obj && typeof obj === 'object' && 'metadata' in obj) {
       obj = asTable(reg, obj as KubeObject | List, query);
     }
@@ -79,14 +84,15 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     else void reply.code(code).type('application/json').send(encodeJSON(obj, pretty));
   };
 
-  const checkFields = fieldValidator(reg, writeQuery?.fieldValidation, reply);
+  const checkFields = fieldValidator(reg, writeQuery?.fieldValidation, warnings);
+  const who = { user, warnings };
 
   // Subresources other than status are the registry's own (scale, binding, log, finalize).
   const sub = subresource === undefined ? undefined : reg.subresources.get(subresource);
   if (sub) {
     if (!sub.methods.includes(method)) throw methodNotAllowed(`${method} is not allowed on ${reg.ri.plural}/${subresource}`);
     const result = await sub.serve({
-      method, namespace, name: name as string, dryRun,
+      method, namespace, name: name as string, dryRun, ...who,
       param: (p) => param(query, p),
       object: (kind) => {
         const obj = decodeObject(req.headers['content-type'], body, kind.kind);
@@ -97,6 +103,17 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     });
     if ('proxy' in result) return proxyStream(reply, result.proxy, ctx.log);
     return send(result.code, result.body);
+  }
+
+  // Resources that serve only some verbs (the reviews: create only).
+  if (reg.ri.verbs && !reg.ri.verbs.includes(verbOf(method, info, query))) {
+    throw new StatusError(makeStatus(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
+  }
+  if (reg.createHandler && method === 'POST' && !name) {
+    const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject;
+    checkShape(reg.ri, obj);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
+    return send(201, reg.withType(await reg.createHandler({ namespace, body: obj, user })));
   }
 
   switch (method) {
@@ -126,7 +143,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject;
       checkShape(reg.ri, obj);
       checkFields(obj);
-      return send(201, await reg.create(namespace, obj, { dryRun, owned: true, shapeChecked: true }));
+      return send(201, await reg.create(namespace, obj, { dryRun, owned: true, shapeChecked: true, ...who }));
     }
     case 'PUT': {
       if (!name) throw methodNotAllowed(`PUT needs the name of the ${reg.ri.singular} in the path`);
@@ -134,12 +151,12 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       checkShape(reg.ri, obj);
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
       checkFields(obj);
-      return send(200, await reg.update(namespace, name, obj, { dryRun, subresource, owned: true, shapeChecked: true }));
+      return send(200, await reg.update(namespace, name, obj, { dryRun, subresource, owned: true, shapeChecked: true, ...who }));
     }
     case 'PATCH': {
       if (!name) throw methodNotAllowed(`PATCH needs the name of the ${reg.ri.singular} in the path`);
       const { type, patch } = decodePatch(req.headers['content-type'], body);
-      return send(200, await reg.patch(namespace, name, type, patch, { dryRun, subresource, checkFields }));
+      return send(200, await reg.patch(namespace, name, type, patch, { dryRun, subresource, checkFields, ...who }));
     }
     case 'DELETE': {
       const opts = deleteOptions(query, body, req.headers['content-type']);
@@ -147,9 +164,9 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
       const dry = Array.isArray(opts.dryRun) && opts.dryRun.length > 0;
       if (!name) {
         const lq = parseListQuery(reg.ri, query);
-        return send(200, await reg.deleteCollection({ namespace, matches: lq.matches }, opts, { dryRun: dry }));
+        return send(200, await reg.deleteCollection({ namespace, matches: lq.matches }, opts, { dryRun: dry, ...who }));
       }
-      const res = await reg.delete(namespace, name, opts, { dryRun: dry });
+      const res = await reg.delete(namespace, name, opts, { dryRun: dry, ...who });
       if (!res.deleted) return send(202, res.obj);
       return send(200, reg.strategy.returnDeletedObject ? res.obj : reg.deletedStatus(res.obj));
     }
@@ -163,7 +180,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
  * Kubernetes' strict decoding), Warn (the default) answers with Warning headers,
  * Ignore does nothing.
  */
-function fieldValidator(reg: GenericRegistry, mode: string | undefined, reply: FastifyReply): (obj: unknown) => void {
+function fieldValidator(reg: GenericRegistry, mode: string | undefined, warnings: string[]): (obj: unknown) => void {
   const m = mode ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(m)) {
     throw badRequest(`fieldValidation parameter unsupported: ${m}; use Ignore, Warn or Strict`);
@@ -173,7 +190,7 @@ function fieldValidator(reg: GenericRegistry, mode: string | undefined, reply: F
     const unknown = unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
     if (!unknown.length) return;
     if (m === 'Strict') throw undecodable(reg.ri, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    void reply.header('Warning', warningHeaders(unknown.map((f) => `unknown field "${f}"`)));
+    warnings.push(...unknown.map((f) => `unknown field "${f}"`));
   };
 }
 

@@ -110,7 +110,7 @@ function registerResourceRoutes(a: App, deps: RouteDeps): void {
     // fastify hands the path over decoded once, as Go's URL.Path is: no second decoding.
     const info = parseResourcePath(group, version, path.split('?')[0].split('/'));
     a.label(req, { verb: verbOf(req.method, info, (req.query ?? {}) as Query), resource: info.subresource ? `${info.ri.plural}/${info.subresource}` : info.ri.plural });
-    return handleResource(rest, info, req, reply);
+    return handleResource(rest, info, req, reply, a.userOf(req));
   };
   app.all('/api/v1/*', (req, reply) => route('', 'v1', (req.params as { '*': string })['*'], req, reply));
   app.all('/apis/:group/:version/*', (req, reply) => {

@@ -21,6 +21,9 @@ import type { Subresource } from './subresource.js';
 import { deepEqual } from './deep-equal.js';
 import { generateName } from './names.js';
 import { deletionFinalizers } from './deletion-finalizers.js';
+import { NO_ADMISSION, type AdmissionAttributes, type AdmissionChain, type Operation } from '../admission/chain.js';
+import type { User } from '../authn/user.js';
+import type { ReviewHandler } from './reviews.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -42,6 +45,19 @@ export interface WriteOptions {
   checkFields?: (obj: KubeObject) => void;
   /** The caller has checked body against its kind's schema already (the HTTP layer does, before field validation). */
   shapeChecked?: boolean;
+  /** Who asks, for admission; undefined for the apiserver's own writes. */
+  user?: User;
+  /** Admission's warnings for the client are added here. */
+  warnings?: string[];
+}
+
+/** What guaranteedUpdate and the subresources pass on to admission. */
+export interface UpdateOptions {
+  subresource?: string;
+  precondition?: string;
+  dryRun?: boolean;
+  user?: User;
+  warnings?: string[];
 }
 
 export interface DeleteResult {
@@ -65,6 +81,10 @@ export interface RegistryContext {
 export class GenericRegistry {
   /** Subresources besides status (scale, binding, log, finalize), by name. */
   readonly subresources = new Map<string, Subresource>();
+  /** The admission plugins writes pass through (set once by Registries). */
+  admission: AdmissionChain = NO_ADMISSION;
+  /** For resources that are only created and never stored (reviews): answers a POST. */
+  createHandler?: ReviewHandler;
 
   constructor(
     readonly ri: ResourceInfo,
@@ -169,8 +189,11 @@ export class GenericRegistry {
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
     applyDefaults(obj);
+    const admission = this.admissionAttributes('CREATE', namespace, obj, undefined, undefined, opts);
+    await this.admission.admit(admission);
     this.strategy.prepareForCreate?.(obj);
     this.validateOrThrow(obj);
+    await this.admission.validate(admission);
     if (opts.dryRun) {
       // A dry run answers what the real create would: AlreadyExists for a taken name.
       if (requestedName && await this.store.get(this.key(namespace, meta.name as string))) throw alreadyExists(this.qualified, meta.name as string);
@@ -250,7 +273,7 @@ export class GenericRegistry {
       if (patched.metadata.name !== name) throw badRequest(`the name of the object (${patched.metadata.name ?? ''}) does not match the name on the URL (${name})`);
       this.checkTypeAndNamespace(patched, namespace);
       return patched;
-    }, { subresource: opts.subresource, dryRun: opts.dryRun });
+    }, { subresource: opts.subresource, dryRun: opts.dryRun, user: opts.user, warnings: opts.warnings });
   }
 
   /**
@@ -264,7 +287,7 @@ export class GenericRegistry {
    * update that changes nothing, which must not be answered without writing) is
    * confirmed against a fresh read before it is answered.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: { subresource?: string; precondition?: string; dryRun?: boolean } = {}): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, opts: UpdateOptions = {}): Promise<KubeObject> {
     const key = this.key(namespace, name);
     const cachedObj = this.cache.snapshotOne(key);
     let cur: StoredObject | undefined = cachedObj && { key, obj: cachedObj, rev: Number(cachedObj.metadata.resourceVersion) };
@@ -292,7 +315,7 @@ export class GenericRegistry {
         throw err;
       }
       try {
-        return await this.writeUpdate(cur, next, { subresource: opts.subresource, dryRun: opts.dryRun, cached: fromCache });
+        return await this.writeUpdate(cur, next, { subresource: opts.subresource, dryRun: opts.dryRun, cached: fromCache, user: opts.user, warnings: opts.warnings });
       } catch (err) {
         if (err instanceof StaleCopy || ((isConflict(err) || isNotFound(err)) && stale())) { cur = undefined; continue; }
         // Every lost compare-and-swap means another writer succeeded: this ends.
@@ -332,13 +355,16 @@ export class GenericRegistry {
         else next.status = structuredClone(old.status);
       }
       applyDefaults(next);
-      this.strategy.prepareForUpdate?.(next, old);
     }
+    const admission = this.admissionAttributes('UPDATE', old.metadata.namespace, next, old, opts.subresource, opts);
+    await this.admission.admit(admission);
+    if (opts.subresource === undefined || opts.subresource === 'scale') this.strategy.prepareForUpdate?.(next, old);
     next.metadata.generation = old.metadata.generation ?? 1;
     const generationChanged = this.strategy.generationChanged?.(next, old) ?? !deepEqual(next.spec, old.spec);
     if (generationChanged && opts.subresource !== 'status') next.metadata.generation += 1;
     delete next.metadata.managedFields;
     this.validateOrThrow(next, old, opts.subresource);
+    await this.admission.validate(admission);
     // Deletion completes once nothing holds it any more.
     const finalize = next.metadata.deletionTimestamp !== undefined && !(next.metadata.finalizers?.length)
       && !next.metadata.deletionGracePeriodSeconds && !this.strategy.deletionHeld?.(next);
@@ -391,6 +417,7 @@ export class GenericRegistry {
       if (pre?.resourceVersion && pre.resourceVersion !== String(cur.rev)) {
         throw conflict(this.qualified, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
       }
+      if (attempt === 0) await this.admission.validate(this.admissionAttributes('DELETE', namespace, undefined, obj, undefined, wopts));
       const meta = obj.metadata;
       const finalizers = new Set(deletionFinalizers(meta.finalizers, opts, this.strategy.orphanByDefault === true));
       const grace = this.strategy.gracePeriod?.(obj, opts);
@@ -486,6 +513,15 @@ export class GenericRegistry {
     } else {
       delete obj.metadata.namespace;
     }
+  }
+
+  private admissionAttributes(operation: Operation, namespace: string | undefined, object: KubeObject | undefined, oldObject: KubeObject | undefined,
+    subresource: string | undefined, opts: { dryRun?: boolean; user?: User; warnings?: string[] }): AdmissionAttributes {
+    return {
+      operation, resource: this.ri, subresource, namespace, name: (object ?? oldObject)?.metadata.name ?? '',
+      object, oldObject, user: opts.user, dryRun: opts.dryRun ?? false,
+      warn: (m) => { opts.warnings?.push(m); },
+    };
   }
 
   /** Subresources are validated by their own rules (binding may set a pod's nodeName). */

@@ -34,7 +34,7 @@ export function bindingSubresource(pods: GenericRegistry): Subresource {
         if (pod.metadata.deletionTimestamp) throw conflict(q, name, `pod ${name} is being deleted, cannot be assigned to a host`);
         if (spec?.nodeName) throw conflict(q, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
         return bindPod(pod, node);
-      }, { subresource: 'binding', dryRun: req.dryRun });
+      }, { subresource: 'binding', dryRun: req.dryRun, user: req.user, warnings: req.warnings });
       const ok: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
       return { code: 201, body: ok };
     },

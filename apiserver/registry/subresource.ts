@@ -3,6 +3,8 @@
 // PodStorage holds Pod, Binding, Status and Log, so the HTTP layer only routes to
 // them, decodes bodies and encodes answers.
 
+import type { User } from '../authn/user.js';
+
 /** One request to a subresource, with its body decoded on demand by the HTTP layer. */
 export interface SubresourceRequest {
   method: string;
@@ -11,6 +13,10 @@ export interface SubresourceRequest {
   /** Query parameters (the last value of each). */
   param(name: string): string | undefined;
   dryRun: boolean;
+  /** Who asks (admission, token requests); undefined for the apiserver's own calls. */
+  user?: User;
+  /** Admission's warnings for the client are added here. */
+  warnings?: string[];
   /** The body as an object of this kind (JSON, YAML or protobuf), shape-checked: 400 when it is not one. */
   object(kind: { group: string; version: string; kind: string }): unknown;
   /** The body of a PATCH: its media type and the parsed patch. */

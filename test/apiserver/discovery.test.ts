@@ -32,7 +32,7 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.ok(core.resources.some((r: { name: string; kind: string }) => r.name === 'pods/binding' && r.kind === 'Binding'));
   assert.ok(core.resources.some((r: { name: string }) => r.name === 'pods/status'));
   const groups = (await get('/apis')).json;
-  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'coordination.k8s.io', 'discovery.k8s.io']);
+  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io']);
   const rc = core.resources.find((r: { name: string }) => r.name === 'replicationcontrollers');
   assert.deepEqual([rc.kind, rc.shortNames, rc.categories], ['ReplicationController', ['rc'], ['all']]);
   const rcScale = core.resources.find((r: { name: string }) => r.name === 'replicationcontrollers/scale');
@@ -84,9 +84,13 @@ test('Table responses have the columns kubectl prints', async () => {
 test('HTTPS: the kubeconfig CA verifies the serving certificate; a foreign client certificate is refused', async () => {
   const { request } = await import('undici');
   const { Agent } = await import('undici');
-  const ok = await request(`${cp.secureUrl}/api/v1/namespaces`, { dispatcher: new Agent({ connect: { ca: cp.ca } }) });
+  const ok = await request(`${cp.secureUrl}/version`, { dispatcher: new Agent({ connect: { ca: cp.ca } }) });
   assert.equal(ok.statusCode, 200);
   await ok.body.text();
+  // Without credentials only health and version answer.
+  const anonymous = await request(`${cp.secureUrl}/api/v1/namespaces`, { dispatcher: new Agent({ connect: { ca: cp.ca } }) });
+  assert.equal(anonymous.statusCode, 401);
+  await anonymous.body.text();
   await assert.rejects(request(`${cp.secureUrl}/version`, { dispatcher: new Agent({ connect: { ca: undefined } }) }), /certificate/);
   // A client certificate from another CA is a 401 Status.
   const { mkdtemp, rm } = await import('node:fs/promises');

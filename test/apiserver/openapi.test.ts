@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { RESOURCES, groupVersion, subresourceKind } from '../../api/registry.js';
+import { RESOURCES, groupVersion, subresourceKind, verbsFor } from '../../api/registry.js';
 import { DEFINITIONS, unknownFields, type JSONSchemaProps } from '../../api/schemas/index.js';
 import { openapiV2, openapiV2Protobuf, openapiV3, openapiV3Hash, openapiV3Root } from '../../apiserver/openapi.js';
 
@@ -24,7 +24,8 @@ function servedKinds(): { gvk: GVK; gvPath: string }[] {
   for (const ri of RESOURCES) {
     const path = gvPath(ri.group, ri.version);
     out.push({ gvk: { group: ri.group, version: ri.version, kind: ri.kind }, gvPath: path });
-    out.push({ gvk: { group: ri.group, version: ri.version, kind: ri.listKind }, gvPath: path });
+    // Create-only reviews (TokenReview, SubjectAccessReview...) have no list kind.
+    if (verbsFor(ri).includes('list')) out.push({ gvk: { group: ri.group, version: ri.version, kind: ri.listKind }, gvPath: path });
     for (const sub of ri.subresources) {
       const k = subresourceKind(ri, sub);
       out.push({ gvk: { group: k.group, version: k.version, kind: k.kind }, gvPath: path });
@@ -222,6 +223,23 @@ describe('openapi v3', () => {
     assert.equal(get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/io.k8s.api.core.v1.Pod');
   });
 
+  test('serviceaccounts/token, the reviews and rbac as Kubernetes publishes them', () => {
+    const token = doc('api/v1').paths['/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token'];
+    assert.deepEqual(Object.keys(token).sort(), ['parameters', 'post']);
+    assert.equal(token.post.operationId, 'createCoreV1NamespacedServiceAccountToken');
+    assert.deepEqual(token.post['x-kubernetes-group-version-kind'], { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
+    assert.equal(token.post.requestBody.content['*/*'].schema.$ref, '#/components/schemas/io.k8s.api.authentication.v1.TokenRequest');
+    assert.equal(token.parameters[0].description, 'name of the TokenRequest');
+    const reviews = doc('apis/authentication.k8s.io/v1');
+    assert.equal(reviews.paths['/apis/authentication.k8s.io/v1/tokenreviews'].post.operationId, 'createAuthenticationV1TokenReview');
+    assert.deepEqual(reviews.paths['/apis/authentication.k8s.io/v1/tokenreviews'].post.tags, ['authentication_v1']);
+    const local = doc('apis/authorization.k8s.io/v1').paths['/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews'];
+    assert.equal(local.post.operationId, 'createAuthorizationV1NamespacedLocalSubjectAccessReview');
+    const rbac = doc('apis/rbac.authorization.k8s.io/v1').paths['/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/{name}'];
+    assert.equal(rbac.patch.operationId, 'patchRbacAuthorizationV1ClusterRoleBinding');
+    assert.deepEqual(rbac.patch.tags, ['rbacAuthorization_v1']);
+  });
+
   test('every $ref resolves within its own document', () => {
     for (const path of Object.keys((openapiV3Root() as Json).paths)) {
       const d = doc(path);
@@ -243,6 +261,7 @@ describe('openapi v3', () => {
 
   test('kubectl sees fieldValidation and strategic merge patch for every resource', () => {
     for (const ri of RESOURCES) {
+      if (!verbsFor(ri).includes('patch')) continue; // create-only reviews: nothing to apply
       const d = doc(gvPath(ri.group, ri.version));
       const gvk = { group: ri.group, version: ri.version, kind: ri.kind };
       assert.equal(supportsQueryParam(d, gvk, 'fieldValidation'), true, `${groupVersion(ri)} ${ri.kind}`);
@@ -275,6 +294,18 @@ describe('openapi v3', () => {
     assert.equal(patchMeta(d, meta.schema, 'ownerReferences', true).mergeKey, 'uid');
     patchMeta(d, meta.schema, 'labels', false);
     patchMeta(d, patchMeta(d, containers.schema, 'resources', false).schema, 'limits', false);
+    const sa = kindSchema(d, { group: '', version: 'v1', kind: 'ServiceAccount' }) as Json;
+    assert.deepEqual([patchMeta(d, sa, 'secrets', true).strategy, patchMeta(d, sa, 'secrets', true).mergeKey], ['merge', 'name']);
+    assert.deepEqual([patchMeta(d, sa, 'imagePullSecrets', true).strategy], [undefined]);
+
+    // RBAC lists carry no patch strategy: a strategic merge patch replaces them whole.
+    const rbac = doc('apis/rbac.authorization.k8s.io/v1');
+    const binding = kindSchema(rbac, { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding' }) as Json;
+    const subjects = patchMeta(rbac, binding, 'subjects', true);
+    assert.deepEqual([subjects.strategy, binding.properties.subjects['x-kubernetes-list-type'], subjects.schema['x-kubernetes-map-type']], [undefined, 'atomic', 'atomic']);
+    const role = kindSchema(rbac, { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole' }) as Json;
+    assert.equal(role.properties.rules['x-kubernetes-list-type'], 'atomic');
+    assert.deepEqual(patchMeta(rbac, role, 'rules', true).schema.required, ['verbs']);
 
     const apps = doc('apis/apps/v1');
     const deploy = kindSchema(apps, { group: 'apps', version: 'v1', kind: 'Deployment' }) as Json;
@@ -339,6 +370,14 @@ describe('openapi v2', () => {
     for (const ri of RESOURCES) {
       const prefix = ri.group ? `/apis/${ri.group}/${ri.version}` : `/api/${ri.version}`;
       const collection = ri.namespaced ? `${prefix}/namespaces/{namespace}/${ri.plural}` : `${prefix}/${ri.plural}`;
+      if (!verbsFor(ri).includes('get')) {
+        // Create-only reviews: one POST on the collection, as Kubernetes publishes them.
+        assert.deepEqual(Object.keys(v2.paths[collection]).filter((k) => k !== 'parameters'), ['post'], collection);
+        assert.deepEqual(v2.paths[collection].post['x-kubernetes-group-version-kind'], { group: ri.group, version: ri.version, kind: ri.kind });
+        assert.equal(v2.paths[`${collection}/{name}`], undefined);
+        assert.equal(v2.paths[`${prefix}/${ri.plural}`] === undefined, ri.namespaced, `${ri.plural}: no all-namespaces list`);
+        continue;
+      }
       const item = v2.paths[`${collection}/{name}`];
       assert.ok(item, `${collection}/{name}`);
       for (const m of ['get', 'put', 'patch', 'delete']) {

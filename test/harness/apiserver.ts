@@ -43,6 +43,12 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
   /** Extra apiserver flags, e.g. ['--etcd-compaction-interval', '1']. */
   args?: string[];
+  /**
+   * Run the ServiceAccount admission plugin (pods need their service account to exist,
+   * which the controller manager's serviceaccount controller creates). Off by default,
+   * as in Kubernetes' own apiserver integration tests, for files without a controller manager.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -58,7 +64,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     // so the benchmarks measure it as users run it.
     const child = spawnProcess(process.execPath, [
       ...NODE_FLAGS['kube-apiserver'], ...componentCommand('apiserver'), '--etcd-servers', etcd.endpoint, '--port', String(port), '--secure-port', String(securePort),
-      '--cert-dir', join(dir, 'pki'), '--port-file', portFile, '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'warn', ...(opts.args ?? []),
+      '--cert-dir', join(dir, 'pki'), '--port-file', portFile, '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'warn',
+      ...(opts.serviceAccountAdmission ? [] : ['--disable-admission-plugins', 'ServiceAccount']), ...(opts.args ?? []),
     ], { logFile });
     // Fail at once, with its log, if the apiserver exits instead of listening.
     const exited = child.exited.then(async () => { throw new Error(`kube-apiserver exited; see ${logFile}:\n${await tail(logFile)}`); });

@@ -1,0 +1,141 @@
+// Assembles who-may-do-what for the apiserver from its options: the authentication
+// chain (client certificates, --token-auth-file, bootstrap tokens, service-account
+// JWTs), the authorizers (--authorization-mode, Node,RBAC by default), the admission
+// plugins (--enable/--disable-admission-plugins), and the API objects that answer
+// about them (TokenReview, access reviews, serviceaccounts/token).
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Secret } from '../api/types/core.js';
+import type { KubeObject } from '../api/types/meta.js';
+import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
+import { nodeRestriction } from './admission/node-restriction.js';
+import { podSecurityAdmission } from './admission/pod-security-plugin.js';
+import { serviceAccountAdmission } from './admission/service-account.js';
+import { Authenticator } from './authn/authenticator.js';
+import { ensureSigningKey, ServiceAccountTokens } from './authn/service-account-token.js';
+import { loadTokenFile } from './authn/token-file.js';
+import { AuthorizerChain, type Authorizer } from './authz/authorizer.js';
+import { NodeAuthorizer } from './authz/node-authorizer.js';
+import { NodeGraph } from './authz/node-graph.js';
+import { RbacAuthorizer } from './authz/rbac-authorizer.js';
+import { bootstrapClusterRoles } from './rbac/bootstrap-policy.js';
+import { rbacEscalation } from './rbac/escalation.js';
+import type { Registries } from './registries.js';
+import type { GenericRegistry } from './registry/generic.js';
+import { reviewHandlers } from './registry/reviews.js';
+import { tokenSubresource } from './registry/service-account-token.js';
+
+export interface SecurityOptions {
+  certDir: string;
+  /** --token-auth-file */
+  tokenAuthFile?: string;
+  /** --enable-bootstrap-token-auth */
+  enableBootstrapTokenAuth?: boolean;
+  /** --service-account-issuer (the first is written into tokens). */
+  serviceAccountIssuers?: string[];
+  /** --service-account-signing-key-file (generated into certDir as sa.key when absent). */
+  serviceAccountSigningKeyFile?: string;
+  /** --service-account-key-file: more public keys that verify tokens. */
+  serviceAccountKeyFiles?: string[];
+  /** --api-audiences (the issuer by default). */
+  apiAudiences?: string[];
+  /** --service-account-max-token-expiration in seconds (0: no limit). */
+  serviceAccountMaxTokenExpirationSeconds?: number;
+  /** --authorization-mode: Node, RBAC, AlwaysAllow (default Node,RBAC). */
+  authorizationModes?: string[];
+  /** --enable-admission-plugins and --disable-admission-plugins. */
+  enableAdmissionPlugins?: string[];
+  disableAdmissionPlugins?: string[];
+}
+
+export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+export const DEFAULT_AUTHORIZATION_MODES = ['Node', 'RBAC'];
+/** The plugins this apiserver has, in the order kube-apiserver runs them; all on by default. */
+export const ADMISSION_PLUGINS = ['ServiceAccount', 'NodeRestriction', 'PodSecurity'];
+
+export interface Security {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  rbac: RbacAuthorizer;
+  tokens: ServiceAccountTokens;
+  admission: AdmissionChain;
+}
+
+/** Builds the security pieces and attaches the reviews, the token subresource and admission to the registries. */
+export async function setUpSecurity(opts: SecurityOptions, registries: Registries, log: Logger): Promise<Security> {
+  const cached = async (reg: GenericRegistry, namespace: string | undefined, name: string): Promise<KubeObject | undefined> => {
+    const hit = reg.cache.snapshotOne(reg.key(namespace, name));
+    if (hit) return hit;
+    // A miss may be an object too new for the cache: ask storage.
+    return reg.get(namespace, name).catch(() => undefined);
+  };
+  const issuers = opts.serviceAccountIssuers?.length ? opts.serviceAccountIssuers : [DEFAULT_ISSUER];
+  const apiAudiences = opts.apiAudiences?.length ? opts.apiAudiences : [issuers[0]];
+  const signingKeyFile = opts.serviceAccountSigningKeyFile ?? join(opts.certDir, 'sa.key');
+  if (!opts.serviceAccountSigningKeyFile) await ensureSigningKey(signingKeyFile);
+  const tokens = await ServiceAccountTokens.load({ signingKeyFile, publicKeyFiles: opts.serviceAccountKeyFiles }, issuers, apiAudiences, {
+    serviceAccount: (ns, name) => cached(registries.get('serviceaccounts'), ns, name),
+    pod: (ns, name) => cached(registries.get('pods'), ns, name),
+    secret: (ns, name) => cached(registries.get('secrets'), ns, name),
+    node: (name) => cached(registries.get('nodes'), undefined, name),
+  });
+  const authenticator = new Authenticator({
+    staticTokens: opts.tokenAuthFile ? await loadTokenFile(opts.tokenAuthFile) : undefined,
+    serviceAccounts: tokens,
+    bootstrapSecret: opts.enableBootstrapTokenAuth ? async (name) => await cached(registries.get('secrets'), 'kube-system', name) as Secret | undefined : undefined,
+    log: log.child({ component: 'authentication' }),
+  });
+
+  const rbac = new RbacAuthorizer({
+    roles: registries.get('roles').cache, clusterRoles: registries.get('clusterroles').cache,
+    roleBindings: registries.get('rolebindings').cache, clusterRoleBindings: registries.get('clusterrolebindings').cache,
+  });
+  const authorizer = new AuthorizerChain(authorizers(opts.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES, rbac, registries));
+
+  registries.get('serviceaccounts').subresources.set('token', tokenSubresource({
+    tokens, serviceAccounts: registries.get('serviceaccounts'), pods: registries.get('pods'),
+    secrets: registries.get('secrets'), nodes: registries.get('nodes'),
+    maxExpirationSeconds: opts.serviceAccountMaxTokenExpirationSeconds ?? 0,
+  }));
+  const reviews = reviewHandlers({ authenticator, authorizer, rules: { rulesFor: (u, ns) => rbac.rulesReview(u, ns) }, apiAudiences });
+  for (const [plural, handler] of Object.entries(reviews)) registries.get(plural).createHandler = handler;
+
+  const admission = new AdmissionChain([
+    ...admissionPlugins(opts, registries, cached),
+    // Not a plugin in Kubernetes (the RBAC storage does it), so never disabled.
+    rbacEscalation(authorizer, rbac),
+  ]);
+  registries.setAdmission(admission);
+  return { authenticator, authorizer, rbac, tokens, admission };
+}
+
+function authorizers(modes: string[], rbac: RbacAuthorizer, registries: Registries): Authorizer[] {
+  return modes.map((mode) => {
+    switch (mode) {
+      case 'RBAC': return rbac;
+      case 'Node': {
+        const nodeRules = bootstrapClusterRoles().find((r) => r.metadata.name === 'system:node')?.rules ?? [];
+        return new NodeAuthorizer(new NodeGraph(registries.get('pods').cache), nodeRules);
+      }
+      case 'AlwaysAllow': return { authorize: () => ({ decision: 'allow' as const, reason: '' }) };
+      case 'AlwaysDeny': return { authorize: () => ({ decision: 'deny' as const, reason: '' }) };
+      default: throw new Error(`--authorization-mode: unknown authorization mode ${JSON.stringify(mode)} (supported: Node, RBAC, AlwaysAllow, AlwaysDeny)`);
+    }
+  });
+}
+
+function admissionPlugins(opts: SecurityOptions, registries: Registries,
+  cached: (reg: GenericRegistry, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>): AdmissionPlugin[] {
+  for (const name of [...(opts.enableAdmissionPlugins ?? []), ...(opts.disableAdmissionPlugins ?? [])]) {
+    if (!ADMISSION_PLUGINS.includes(name) && name !== 'DefaultTolerationSeconds' && name !== 'NamespaceLifecycle') {
+      throw new Error(`--enable-admission-plugins/--disable-admission-plugins: unknown admission plugin ${JSON.stringify(name)} (supported: ${ADMISSION_PLUGINS.join(', ')})`);
+    }
+  }
+  const disabled = new Set(opts.disableAdmissionPlugins ?? []);
+  const all: Record<string, () => AdmissionPlugin> = {
+    ServiceAccount: () => serviceAccountAdmission((ns, name) => cached(registries.get('serviceaccounts'), ns, name)),
+    NodeRestriction: () => nodeRestriction,
+    PodSecurity: () => podSecurityAdmission({ namespaces: registries.get('namespaces').cache, pods: registries.get('pods').cache }),
+  };
+  return ADMISSION_PLUGINS.filter((n) => !disabled.has(n)).map((n) => all[n]());
+}
