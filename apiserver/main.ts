@@ -48,6 +48,12 @@ const program = new Command('kube-apiserver')
   .option('--authorization-mode <modes>', 'comma-separated authorizers, in order: Node, RBAC, AlwaysAllow, AlwaysDeny', 'Node,RBAC')
   .option('--enable-admission-plugins <plugins>', 'admission plugins to run besides the default ones (ServiceAccount, NodeRestriction, PodSecurity are on by default)')
   .option('--disable-admission-plugins <plugins>', 'comma-separated admission plugins to turn off')
+  .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): resources whose values are stored encrypted, and their keys')
+  .option('--audit-log-path <file>', 'write an audit event (audit.k8s.io/v1, one JSON line) per request to this file; "-" is standard output')
+  .option('--audit-policy-file <file>', 'audit Policy (audit.k8s.io/v1): which requests are logged at which level')
+  .option('--audit-log-maxage <days>', 'days to keep rotated audit logs (0: no limit)', '0')
+  .option('--audit-log-maxbackup <count>', 'rotated audit logs to keep (0: all)', '0')
+  .option('--audit-log-maxsize <megabytes>', 'size at which the audit log is rotated', '100')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
 
@@ -79,6 +85,11 @@ await runComponent(log, 'kube-apiserver', async () => {
     allocationRepairIntervalMs: seconds(o.allocationRepairInterval),
     defaultNotReadyTolerationSeconds: tolerations.defaultNotReadyTolerationSeconds,
     defaultUnreachableTolerationSeconds: tolerations.defaultUnreachableTolerationSeconds,
+    encryptionProviderConfig: o.encryptionProviderConfig,
+    audit: o.auditLogPath ? {
+      logPath: o.auditLogPath, policyFile: o.auditPolicyFile,
+      maxAge: Number(o.auditLogMaxage), maxBackup: Number(o.auditLogMaxbackup), maxSize: Number(o.auditLogMaxsize),
+    } : undefined,
     security: {
       tokenAuthFile: o.tokenAuthFile,
       enableBootstrapTokenAuth: auth.enableBootstrapTokenAuth,

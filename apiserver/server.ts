@@ -20,6 +20,8 @@ import { Store } from './storage/etcd-store.js';
 import type { Storage } from './storage/store.js';
 import { loadOrCreateServingCerts } from './tls.js';
 import { reconcileBootstrapPolicy } from './rbac/reconcile-bootstrap.js';
+import { createAuditor } from './audit/index.js';
+import { loadEncryptionConfig } from './storage/encryption/config.js';
 import { setUpSecurity, type SecurityOptions } from './security.js';
 import { WatchCaches } from './watch-cache.js';
 
@@ -51,6 +53,10 @@ export interface ApiServerOptions {
   defaultUnreachableTolerationSeconds?: number;
   /** Authentication, authorization and admission settings (certDir comes from above). */
   security?: Omit<SecurityOptions, 'certDir'>;
+  /** --encryption-provider-config: an EncryptionConfiguration; values of the resources it names are stored encrypted. */
+  encryptionProviderConfig?: string;
+  /** --audit-log-path ("-": standard output) and its policy and rotation. */
+  audit?: { logPath: string; policyFile?: string; maxAge?: number; maxBackup?: number; maxSize?: number };
   logger: Logger;
 }
 
@@ -79,6 +85,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const serviceRange = parseCidr(opts.serviceClusterIPRange);
   const address = opts.advertiseAddress ?? (opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress);
 
+  // A bad encryption configuration stops the start here, with its reason, before storage opens.
+  if (opts.encryptionProviderConfig) await loadEncryptionConfig(opts.encryptionProviderConfig);
+  const auditor = opts.audit ? await createAuditor({ ...opts.audit, log: log.child({ component: 'audit' }) }) : undefined;
   const store = openStorage(opts, log);
   await waitForEtcd(store, log);
   const { ips, ports, repair } = newAllocators(store, serviceRange, opts, log);
@@ -95,7 +104,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const tls = await servingCertificates(opts, address, serviceRange);
   const security = await setUpSecurity({ ...opts.security, certDir: opts.certDir }, registries, log);
   const metrics = createMetrics();
-  const web = createApp(tls, opts.insecurePort !== undefined, security, metrics, log);
+  const web = createApp(tls, opts.insecurePort !== undefined, { ...security, auditor }, metrics, log);
   let securePort = opts.securePort;
   let ready = false;
   registerRoutes(web, {
@@ -150,6 +159,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         await new Promise((r) => insecureServer.close(r));
       }
       await app.close();
+      await auditor?.close();
       await caches.stop();
       await store.close();
     },
@@ -160,6 +170,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 function openStorage(opts: ApiServerOptions, log: Logger): Store {
   return new Store({
     endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs, log: log.child({ component: 'storage' }),
+    encryptionConfigFile: opts.encryptionProviderConfig,
     onFatal: (why) => {
       log.fatal({ why }, 'etcd client thread died');
       log.flush();

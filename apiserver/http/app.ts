@@ -12,6 +12,8 @@ import { AUTHENTICATED_GROUP, MASTERS_GROUP, type User } from '../authn/user.js'
 import { forbiddenError, type Authorizer } from '../authz/authorizer.js';
 import { impersonate } from '../authn/impersonation.js';
 import { requestAttributes, type RequestAttributes } from '../authz/request-attributes.js';
+import type { AuditContext, Auditor } from '../audit/index.js';
+import { decodeObject, decodePatch } from './body.js';
 import type { ApiserverMetrics } from '../metrics.js';
 import { encodeJSON, MAX_BODY_BYTES } from './body.js';
 import { prettyPrint, type Query } from './list-options.js';
@@ -19,10 +21,11 @@ import { drainBody, oversizeLength } from './oversize-body.js';
 
 export interface ServingCerts { cert: string; key: string; ca: string }
 
-/** Who may do what: the authentication chain and the authorizers. */
+/** Who may do what: the authentication chain and the authorizers; and who did what (the audit log). */
 export interface AccessControl {
   authenticator: Authenticator;
   authorizer: Authorizer;
+  auditor?: Auditor;
 }
 
 /**
@@ -43,6 +46,8 @@ export interface App {
   userOf(req: FastifyRequest): User | undefined;
   /** What the request asks to do, as it was authorized. */
   attributesOf(req: FastifyRequest): RequestAttributes | undefined;
+  /** The request's audit record, when the policy audits it. */
+  auditOf(req: FastifyRequest): AuditContext | undefined;
   /** Labels the request's metrics with its verb and resource. */
   label(req: FastifyRequest, labels: RequestLabels): void;
   /** Sends obj as JSON (pretty when asked, as kube-apiserver does). */
@@ -65,6 +70,7 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
   });
   const labels = new WeakMap<FastifyRequest, RequestLabels>();
   const attributes = new WeakMap<FastifyRequest, RequestAttributes>();
+  const audits = new WeakMap<FastifyRequest, AuditContext>();
   const httpLog = log.child({ component: 'http' });
   const pretty = (req: FastifyRequest): boolean => prettyPrint((req.query ?? {}) as Query, req.headers['user-agent']);
 
@@ -81,6 +87,7 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) status = badRequest(err.message).status;
     else {
       log.error({ err, method: req.method, path: req.url }, 'internal error');
+      audits.get(req)?.panic(err);
       status = internalError('an error on the server prevented the request from completing').status;
     }
     // 5xx Statuses (etcd unreachable, deadlines) are handled, not hidden: each is logged with its stack.
@@ -97,7 +104,7 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
 
   // Authentication, then authorization, before routing: an unknown path is a 401 or
   // 403 to whom may not see it, as in kube-apiserver.
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const [rawPath, rawQuery = ''] = req.url.split('?', 2);
     let path: string;
     try {
@@ -111,8 +118,45 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
     const query = Object.fromEntries(new URLSearchParams(rawQuery)) as Record<string, string>;
     const attrs = requestAttributes(user, req.method, path, query);
     attributes.set(req, attrs);
+    // Audited from here, so refused requests are in the log too (Kubernetes' audit filter runs before authorization).
+    const audit = access.auditor?.begin({
+      // The event's user is who authenticated; whom they act as is its impersonatedUser.
+      attributes: { ...attrs, user: authenticated }, requestURI: req.url, headers: req.headers, remoteAddress: req.socket.remoteAddress,
+      ...(user !== authenticated ? { impersonatedUser: user } : {}),
+    });
+    if (audit) {
+      audits.set(req, audit);
+      void reply.header('Audit-Id', audit.auditID);
+      reply.raw.once('close', () => audit.complete(reply.raw.statusCode));
+    }
     const { decision, reason } = access.authorizer.authorize(attrs);
+    audit?.annotate('authorization.k8s.io/decision', decision === 'allow' ? 'allow' : 'forbid');
+    audit?.annotate('authorization.k8s.io/reason', reason);
     if (decision !== 'allow') throw forbiddenError(attrs, reason);
+  });
+
+  // At the Request levels the audit event carries the request's body.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const audit = audits.get(req);
+    const body = req.body;
+    if (audit && (audit.level === 'Request' || audit.level === 'RequestResponse') && Buffer.isBuffer(body) && body.length) {
+      try {
+        const type = req.headers['content-type'];
+        audit.setRequestObject(req.method === 'PATCH' ? decodePatch(type, body).patch : decodeObject(type, body, attributes.get(req)?.resource ?? ''));
+      } catch {
+        // A body that does not decode is refused by the handler; the event goes without it.
+      }
+    }
+    done();
+  });
+
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const audit = audits.get(req);
+    if (audit) {
+      audit.responseStarted(reply.statusCode);
+      audit.setResponseObject(payload);
+    }
+    done(null, payload);
   });
 
   // A declared body over the limit: read it away first, so the client sees the 413.
@@ -140,6 +184,7 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
     app,
     get insecureServer() { return insecureServer; },
     userOf: (req) => attributes.get(req)?.user,
+    auditOf: (req) => audits.get(req),
     attributesOf: (req) => attributes.get(req),
     label: (req, l) => { labels.set(req, l); },
     json: (reply, obj, code = 200) => { void reply.code(code).type('application/json').send(encodeJSON(obj, pretty(reply.request))); },

@@ -6,6 +6,7 @@ import { Etcd3, GRPCUnavailableError, type IKeyValue, type Watcher, type IOption
 import { noop, type IPolicy } from 'cockatiel';
 import { expired, serviceUnavailable, timeout, StatusError } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
+import { PLAIN_CODEC, type ValueCodec } from './value-codec.js';
 
 export interface RawKV { key: string; value: string; rev: number }
 export type RawWrite = { ok: true; rev: number } | { ok: false; current?: RawKV };
@@ -16,9 +17,9 @@ export interface RawEvent { type: 'put' | 'delete'; key: string; value?: string;
 export interface EtcdClientOptions {
   endpoints: string[];
   requestTimeoutMs: number;
+  /** How values are stored (encrypted for some resources); plain UTF-8 by default. */
+  codec?: ValueCodec;
 }
-
-const raw = (kv: IKeyValue): RawKV => ({ key: kv.key.toString(), value: kv.value.toString(), rev: Number(kv.mod_revision) });
 
 /** Turns etcd's failures into the Status the apiserver answers with. */
 export function mapEtcdError(err: unknown): StatusError {
@@ -111,7 +112,10 @@ export class EtcdClient {
   /** More than one member: calls that fail for want of a connection go to another. */
   private readonly members: number;
 
+  private readonly codec: ValueCodec;
+
   constructor(opts: EtcdClientOptions) {
+    this.codec = opts.codec ?? PLAIN_CODEC;
     this.members = opts.endpoints.length;
     const skips = new MemberSkips(opts.endpoints);
     const options: IOptions = {
@@ -129,14 +133,28 @@ export class EtcdClient {
     this.client = new Etcd3(options);
   }
 
+  private raw(kv: IKeyValue): RawKV {
+    const key = kv.key.toString();
+    return { key, value: this.codec.decode(key, kv.value), rev: Number(kv.mod_revision) };
+  }
+
+  /** A watched value; one that cannot be decoded is passed on empty, and the Store logs and skips it. */
+  private watchValue(kv: IKeyValue): string {
+    try {
+      return this.codec.decode(kv.key.toString(), kv.value);
+    } catch {
+      return '';
+    }
+  }
+
   async get(key: string): Promise<RawKV | undefined> {
     const res = await this.call(() => this.client.kv.range({ key: Buffer.from(key) }));
-    return res.kvs[0] ? raw(res.kvs[0]) : undefined;
+    return res.kvs[0] ? this.raw(res.kvs[0]) : undefined;
   }
 
   async list(prefix: string, startKey: string | undefined, limit: number, revision: number): Promise<RawList> {
     const res = await this.call(() => this.client.kv.range({ key: Buffer.from(startKey ?? prefix), range_end: prefixEnd(prefix), limit, revision }));
-    const kvs = res.kvs.map(raw);
+    const kvs = res.kvs.map((kv) => this.raw(kv));
     return { kvs, revision: Number(res.header.revision), remaining: res.more ? Math.max(Number(res.count) - kvs.length, 1) : 0 };
   }
 
@@ -153,12 +171,12 @@ export class EtcdClient {
       : { key: k, target: 'Mod' as const, result: 'Equal' as const, mod_revision: rev };
     const res = await this.call(() => this.client.kv.txn({
       compare: [compare],
-      success: [{ request_put: { key: k, value: Buffer.from(value), lease: lease ?? 0 } }],
+      success: [{ request_put: { key: k, value: this.codec.encode(key, value), lease: lease ?? 0 } }],
       failure: [{ request_range: { key: k } }],
     }), true);
     if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs[0];
-    return { ok: false, current: kv ? raw(kv) : undefined };
+    return { ok: false, current: kv ? this.raw(kv) : undefined };
   }
 
   async delete(key: string, rev: number): Promise<RawWrite> {
@@ -170,7 +188,7 @@ export class EtcdClient {
     }), true);
     if (res.succeeded) return { ok: true, rev: Number(res.header.revision) };
     const kv = res.responses[0]?.response_range?.kvs[0];
-    return { ok: false, current: kv ? raw(kv) : undefined };
+    return { ok: false, current: kv ? this.raw(kv) : undefined };
   }
 
   async createRaw(key: string, value: string): Promise<boolean> {
@@ -256,10 +274,10 @@ export class EtcdClient {
           if (rev < next) continue;
           next = rev + 1;
           if (ev.type === 'Delete') {
-            batch.push({ type: 'delete', key: ev.kv.key.toString(), value: ev.prev_kv?.value.toString(), rev });
+            batch.push({ type: 'delete', key: ev.kv.key.toString(), value: ev.prev_kv ? this.watchValue(ev.prev_kv) : undefined, rev });
           } else {
             // The previous value is read for deletes only: nothing downstream wants it for a put.
-            batch.push({ type: 'put', key: ev.kv.key.toString(), value: ev.kv.value.toString(), rev });
+            batch.push({ type: 'put', key: ev.kv.key.toString(), value: this.watchValue(ev.kv), rev });
           }
         }
         if (batch.length) onEvents(batch);

@@ -18,6 +18,8 @@ export interface StoreOptions {
   endpoints: string[];
   /** Deadline of each unary etcd call; past it a request fails with a Status instead of hanging. */
   requestTimeoutMs?: number;
+  /** --encryption-provider-config: values of the resources it names are stored encrypted. */
+  encryptionConfigFile?: string;
   /** Called once if the etcd client thread dies: the process cannot serve without storage. */
   onFatal?: (why: string) => void;
   log?: Logger;
@@ -46,7 +48,7 @@ export class Store implements Storage {
   constructor(opts: StoreOptions) {
     this.log = opts.log;
     this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), {
-      workerData: { endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs ?? 5000 },
+      workerData: { endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs ?? 5000, encryptionConfigFile: opts.encryptionConfigFile },
     });
     this.worker.on('message', (msg: Reply) => this.onReply(msg));
     // A dead worker fails everything in flight; the apiserver cannot go on without storage.

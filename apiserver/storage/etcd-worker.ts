@@ -3,12 +3,18 @@
 // streams watch events ({ watch, events } | { watch, error }).
 import { parentPort, workerData } from 'node:worker_threads';
 import { EtcdClient, mapEtcdError, type EtcdClientOptions } from './etcd-client.js';
+import { loadEncryptionConfig } from './encryption/config.js';
+import { encryptingCodec, PLAIN_CODEC } from './value-codec.js';
 
 export type WorkerRequest = { id: number; op: string; args: unknown[] };
 
 const port = parentPort;
 if (!port) throw new Error('etcd-worker.js must run as a worker thread');
-const client = new EtcdClient(workerData as EtcdClientOptions);
+const data = workerData as EtcdClientOptions & { encryptionConfigFile?: string };
+// The apiserver checked the file before starting this thread; it is read again here,
+// where values are encoded, so keys never cross threads.
+const codec = data.encryptionConfigFile ? encryptingCodec(await loadEncryptionConfig(data.encryptionConfigFile)) : PLAIN_CODEC;
+const client = new EtcdClient({ endpoints: data.endpoints, requestTimeoutMs: data.requestTimeoutMs, codec });
 
 port.on('message', (msg: WorkerRequest) => {
   void handle(msg);
