@@ -2,11 +2,17 @@
 // --kubeconfig names one file that must exist; otherwise every file in KUBECONFIG
 // (path-list separated) is merged, the first file to set a map entry or
 // current-context wins; otherwise ~/.kube/config. Relative file paths in a file are
-// resolved against that file's directory.
-import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// resolved against that file's directory. When that names no server and the process
+// runs in a pod (KUBERNETES_SERVICE_HOST/PORT set, a service-account token mounted),
+// the in-cluster configuration is used instead, as client-go's deferred loading does.
+// Token files (in-cluster, or a user's tokenFile) are re-read every minute, so rotated
+// tokens are picked up.
+import { readFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { realClock, type Clock } from './clock.js';
 
 export interface KubeconfigCluster {
   server?: string;
@@ -53,12 +59,19 @@ export interface ClientConfig {
   cert?: Buffer;
   key?: Buffer;
   token?: string;
+  /**
+   * A file holding the bearer token, re-read every minute (TokenFile): when set, the
+   * RestClient sends its current content, `token` being only the first read.
+   */
+  tokenFile?: string;
   username?: string;
   password?: string;
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;
   namespace: string;
   contextName?: string;
+  /** True when built from the pod's service account (in-cluster), not a kubeconfig. */
+  inCluster?: boolean;
 }
 
 /** A kubeconfig problem a person must fix; the message says what to do. */
@@ -72,6 +85,8 @@ export interface LoadOptions {
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
   home?: string;
+  /** Where a pod's service account is mounted (SERVICE_ACCOUNT_DIR; tests use a temporary directory). */
+  serviceAccountDir?: string;
 }
 
 /** The files a load would read, in precedence order. */
@@ -183,8 +198,11 @@ export function resolveClientConfig(kc: Kubeconfig, o: Overrides = {}): ClientCo
       throw new KubeconfigError(`unable to read ${what} from "${file}": no such file or directory`);
     }
   };
+  // client-go: --token replaces the user's token and tokenFile; a user's tokenFile is
+  // read now and re-read while the client runs, even next to a token.
   let token = o.token ?? user.token;
-  if (!token && user.tokenFile) token = bytes(undefined, user.tokenFile, 'token file')!.toString('utf8').trim();
+  const tokenFile = o.token ? undefined : user.tokenFile;
+  if (!token && tokenFile) token = bytes(undefined, tokenFile, 'token file')!.toString('utf8').trim();
   const cfg: ClientConfig = {
     server: normalizeServer(server),
     namespace: o.namespace ?? ctx?.namespace ?? 'default',
@@ -198,6 +216,7 @@ export function resolveClientConfig(kc: Kubeconfig, o: Overrides = {}): ClientCo
     key: o.clientKey ? bytes(undefined, resolve(o.clientKey), 'client-key')
       : bytes(user['client-key-data'], user['client-key'], 'client-key'),
     token,
+    ...(tokenFile ? { tokenFile } : {}),
     username: user.username,
     password: user.password,
   };
@@ -211,13 +230,189 @@ export function normalizeServer(server: string): string {
   return s.replace(/\/+$/, '');
 }
 
-/** One call for components: --kubeconfig / --master (or KUBECONFIG, ~/.kube/config). */
+/**
+ * One call for components: --kubeconfig / --master (or KUBECONFIG, ~/.kube/config),
+ * else the in-cluster configuration when the process runs in a pod.
+ */
 export function loadClientConfig(opts: LoadOptions & Overrides & { master?: string } = {}): ClientConfig {
   // --master alone (no kubeconfig anywhere) is enough for a plain-HTTP apiserver.
   const kc = opts.master && !opts.kubeconfig && !kubeconfigPaths(opts).paths.some((p) => existsSync(p))
     ? { clusters: [], users: [], contexts: [], currentContext: '', preferences: {}, files: [] }
     : loadKubeconfig(opts);
-  return resolveClientConfig(kc, { ...opts, server: opts.server ?? opts.master });
+  return clientConfigOrInCluster(kc, { ...opts, server: opts.server ?? opts.master }, opts);
+}
+
+// ---------------------------------------------------------------- in-cluster
+
+/** Where Kubernetes mounts a pod's service account: token, ca.crt, namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface InClusterOptions {
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to SERVICE_ACCOUNT_DIR. */
+  serviceAccountDir?: string;
+}
+
+/**
+ * Whether the in-cluster configuration can be used (clientcmd's inClusterClientConfig
+ * Possible): KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT set and a token file
+ * in the service-account directory.
+ */
+export function inClusterPossible(opts: InClusterOptions = {}): boolean {
+  const env = opts.env ?? process.env;
+  if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) return false;
+  try {
+    return !statSync(join(opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, 'token')).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * client-go's rest.InClusterConfig: https://KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT,
+ * the service account's token (its file re-read every minute, as the kubelet rotates
+ * it), its ca.crt when readable (else the system's CAs, as client-go logs and goes on),
+ * and its namespace (POD_NAMESPACE first, as clientcmd). Throws KubeconfigError when
+ * not in a pod.
+ */
+export function inClusterConfig(opts: InClusterOptions = {}): ClientConfig {
+  const env = opts.env ?? process.env;
+  const dir = opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) {
+    throw new KubeconfigError('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
+  }
+  const tokenFile = join(dir, 'token');
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (err) {
+    throw new KubeconfigError(`unable to load in-cluster configuration: cannot read ${tokenFile}: ${(err as Error).message}`);
+  }
+  let ca: Buffer | undefined;
+  try {
+    ca = readFileSync(join(dir, 'ca.crt'));
+  } catch { /* client-go logs it and uses the system's roots */ }
+  return {
+    server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
+    ...(ca ? { ca } : {}),
+    token,
+    tokenFile,
+    namespace: inClusterNamespace(env, dir),
+    inCluster: true,
+  };
+}
+
+function inClusterNamespace(env: NodeJS.ProcessEnv, dir: string): string {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  try {
+    const ns = readFileSync(join(dir, 'namespace'), 'utf8').trim();
+    if (ns) return ns;
+  } catch { /* no namespace file */ }
+  return 'default';
+}
+
+/**
+ * The config a client uses, as client-go's DeferredLoadingClientConfig decides: the
+ * kubeconfig's context when it names a server (or --server does); else, in a pod, the
+ * in-cluster config with --token and --certificate-authority applied; else the
+ * kubeconfig's "no server" error. In a pod, a context without a namespace of its own
+ * takes the pod's namespace.
+ */
+export function clientConfigOrInCluster(kc: Kubeconfig, o: Overrides = {}, opts: InClusterOptions = {}): ClientConfig {
+  let cfg: ClientConfig;
+  try {
+    cfg = resolveClientConfig(kc, o);
+  } catch (err) {
+    if (!(err instanceof KubeconfigError) || !isEmptyConfig(kc, o) || !inClusterPossible(opts)) throw err;
+    const icc = inClusterConfig(opts);
+    if (o.token) {
+      icc.token = o.token;
+      delete icc.tokenFile;
+    }
+    if (o.certificateAuthority) {
+      try {
+        icc.ca = readFileSync(resolve(o.certificateAuthority));
+      } catch {
+        throw new KubeconfigError(`unable to read certificate-authority from "${o.certificateAuthority}": no such file or directory`);
+      }
+    }
+    if (o.namespace) icc.namespace = o.namespace;
+    return icc;
+  }
+  const contextName = o.context ?? kc.currentContext;
+  const explicitNamespace = o.namespace ?? kc.contexts.find((c) => c.name === contextName)?.value.namespace;
+  if (!explicitNamespace && inClusterPossible(opts)) {
+    cfg.namespace = inClusterNamespace(opts.env ?? process.env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
+  }
+  return cfg;
+}
+
+/** The only thing wrong with the kubeconfig is that it names no server (clientcmd's ErrEmptyConfig). */
+function isEmptyConfig(kc: Kubeconfig, o: Overrides): boolean {
+  if (o.server) return false;
+  const contextName = o.context ?? kc.currentContext;
+  if (contextName && !kc.contexts.some((c) => c.name === contextName)) return false;
+  const clusterName = o.cluster ?? kc.contexts.find((c) => c.name === contextName)?.value.cluster;
+  return !clusterName || !kc.clusters.some((c) => c.name === clusterName && c.value.server);
+}
+
+// ---------------------------------------------------------------- token files
+
+/** How long a token read from a file is used before the file is read again (client-go: 1 min). */
+export const TOKEN_FILE_REREAD_MS = 60_000;
+
+export interface TokenFileOptions {
+  /** The token already read (the config's `token`), used until the first re-read. */
+  initial?: string;
+  /** Defaults to TOKEN_FILE_REREAD_MS. */
+  periodMs?: number;
+  clock?: Clock;
+  /** Called when a re-read fails and the previous token stays in use. */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * A bearer token kept in a file that something else rotates (the kubelet's projected
+ * service-account token, a kubeconfig's tokenFile): client-go's cached file token
+ * source. token() answers the cached token and reads the file again once it is older
+ * than the period; a failed read keeps the previous token (reported through onError),
+ * and throws only when there never was one.
+ */
+export class TokenFile {
+  private cached?: string;
+  private readAt = -Infinity;
+  private readonly periodMs: number;
+  private readonly clock: Clock;
+
+  constructor(readonly path: string, private readonly o: TokenFileOptions = {}) {
+    this.periodMs = o.periodMs ?? TOKEN_FILE_REREAD_MS;
+    this.clock = o.clock ?? realClock;
+    if (o.initial) {
+      this.cached = o.initial;
+      this.readAt = this.clock.now();
+    }
+  }
+
+  token(): string {
+    const now = this.clock.now();
+    if (this.cached !== undefined && now < this.readAt + this.periodMs) return this.cached;
+    try {
+      // A small file, read at most once a minute: sync keeps token() usable anywhere.
+      const text = readFileSync(this.path, 'utf8').trim();
+      if (!text) throw new Error(`the token file ${this.path} is empty`);
+      this.cached = text;
+      this.readAt = now;
+    } catch (err) {
+      if (this.cached === undefined) throw new KubeconfigError(`unable to read token file "${this.path}": ${(err as Error).message}`);
+      this.o.onError?.(err);
+      // Try again at the next period, not on every request.
+      this.readAt = now;
+    }
+    return this.cached;
+  }
 }
 
 /** Serializes a Kubeconfig back to the standard YAML shape (for `config view` and edits). */

@@ -5,9 +5,11 @@
 // code when the body is not a Status, as client-go's newUnstructuredResponseError).
 import { Pool } from 'undici';
 import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
 import { makeStatus, StatusError, type StatusReason } from '../api/errors.js';
 import type { Status } from '../api/types/meta.js';
-import type { ClientConfig } from './kubeconfig.js';
+import type { Clock } from './clock.js';
+import { TokenFile, type ClientConfig } from './kubeconfig.js';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
@@ -42,6 +44,12 @@ export interface RestClientOptions {
    * well above the number of watches.
    */
   connections?: number;
+  /** How often a config's tokenFile is read again (1 min, as client-go). */
+  tokenFileRereadMs?: number;
+  /** The clock of the tokenFile re-reads (tests step a FakeClock). */
+  clock?: Clock;
+  /** Where a failed re-read of the tokenFile is reported (the previous token stays in use). */
+  log?: Logger;
 }
 
 /**
@@ -88,6 +96,8 @@ export class RestClient {
   readonly server: URL;
   private readonly pool: Pool;
   private readonly baseHeaders: Record<string, string>;
+  /** A rotated bearer token (in-cluster, kubeconfig tokenFile): read per request, cached for the re-read period. */
+  private readonly tokenFile?: TokenFile;
   private readonly timeoutMs: number;
 
   constructor(config: ClientConfig, opts: RestClientOptions = {}) {
@@ -105,7 +115,12 @@ export class RestClient {
       } : undefined,
     });
     this.baseHeaders = { 'user-agent': opts.userAgent ?? 'tskube-client' };
-    if (config.token) this.baseHeaders.authorization = `Bearer ${config.token}`;
+    if (config.tokenFile) {
+      this.tokenFile = new TokenFile(config.tokenFile, {
+        initial: config.token, periodMs: opts.tokenFileRereadMs, clock: opts.clock,
+        onError: (err) => opts.log?.error({ err, tokenFile: config.tokenFile }, 'unable to rotate token; the previous one stays in use'),
+      });
+    } else if (config.token) this.baseHeaders.authorization = `Bearer ${config.token}`;
     else if (config.username) this.baseHeaders.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
   }
 
@@ -162,6 +177,7 @@ export class RestClient {
 
   private async send(o: RequestOptions, signal: AbortSignal | undefined, headersTimeout: number, bodyTimeout: number) {
     const headers: Record<string, string> = { ...this.baseHeaders, accept: o.accept ?? 'application/json', ...o.headers };
+    if (this.tokenFile && !o.headers?.authorization) headers.authorization = `Bearer ${this.tokenFile.token()}`;
     let body: string | Buffer | undefined;
     if (o.body !== undefined) {
       body = typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);

@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import { RESOURCES, resolveResource, type ResourceInfo } from '../api/registry.js';
 import type { APIGroupList, APIResourceList, KubeObject } from '../api/types/meta.js';
-import { loadKubeconfig, resolveClientConfig, type ClientConfig, type Kubeconfig } from '../client/kubeconfig.js';
+import { clientConfigOrInCluster, loadKubeconfig, type ClientConfig, type Kubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { ResourceClient } from '../client/resource-client.js';
 import { CliError } from './errors.js';
@@ -30,8 +30,9 @@ export class Cli {
     return this.kc;
   }
 
+  /** The kubeconfig's context with the flags applied; in a pod without a kubeconfig, the in-cluster config (as kubectl). */
   clientConfig(): ClientConfig {
-    this.cfg ??= resolveClientConfig(this.kubeconfig(), this.flags);
+    this.cfg ??= clientConfigOrInCluster(this.kubeconfig(), this.flags, { env: this.env });
     return this.cfg;
   }
 

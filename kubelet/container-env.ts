@@ -1,8 +1,9 @@
 // A container's environment as the kubelet computes it (makeEnvironmentVariables):
-// service links for the namespace's services (unless enableServiceLinks is false) and
-// the kubernetes service, then envFrom, then env in order, where valueFrom reads pod
-// fields, resources, configMap and secret keys, and $(VAR) refers to what is already
-// defined. A missing source is an EnvError (the container's CreateContainerConfigError).
+// service links for the namespace's services (unless enableServiceLinks is false) and,
+// always, for the kubernetes service (default/kubernetes), then envFrom, then env in
+// order, where valueFrom reads pod fields, resources, configMap and secret keys, and
+// $(VAR) refers to what is already defined. A missing source is an EnvError (the
+// container's CreateContainerConfigError).
 import { parseQuantityExact } from '../api/quantity.js';
 import type { ConfigMap, Container, Pod, Secret, Service } from '../api/types/core.js';
 
@@ -31,8 +32,8 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 export async function containerEnv(pod: Pod, container: Container, sources: EnvSources, node: NodeAllocatable = {}): Promise<Record<string, string>> {
   const ns = pod.metadata.namespace ?? 'default';
   const env: Record<string, string> = {};
-  if (pod.spec?.enableServiceLinks !== false && sources.services) {
-    Object.assign(env, serviceLinks(await sources.services(ns), ns));
+  if (sources.services) {
+    Object.assign(env, serviceLinks(await sources.services(ns), ns, pod.spec?.enableServiceLinks !== false));
   }
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
@@ -172,15 +173,28 @@ export function expand(input: string, env: Record<string, string>): string {
   return out;
 }
 
-/** Docker-links-style variables for services (FOO_SERVICE_HOST, FOO_PORT_80_TCP, ...). */
-export function serviceLinks(services: Service[], namespace: string): Record<string, string> {
+/**
+ * Docker-links-style variables for services (FOO_SERVICE_HOST, FOO_PORT_80_TCP, ...):
+ * those of the namespace's services when enableServiceLinks (the default), and always
+ * those of the master service default/kubernetes, so in-cluster clients find the
+ * apiserver (getServiceEnvVarMap).
+ */
+export function serviceLinks(services: Service[], namespace: string, enableServiceLinks = true): Record<string, string> {
   const env: Record<string, string> = {};
-  // The pod's own namespace wins over the kubernetes service from default.
-  const ordered = [...services.filter((s) => s.metadata.namespace !== namespace), ...services.filter((s) => s.metadata.namespace === namespace)];
-  for (const svc of ordered) {
+  const byName = new Map<string, Service>();
+  for (const svc of services) {
     const ip = svc.spec?.clusterIP;
     if (!ip || ip === 'None') continue;
-    if (svc.metadata.namespace !== namespace && !(svc.metadata.namespace === 'default' && svc.metadata.name === 'kubernetes')) continue;
+    const svcName = svc.metadata.name ?? '';
+    if (svc.metadata.namespace === 'default' && svcName === 'kubernetes') {
+      if (!byName.has(svcName)) byName.set(svcName, svc);
+    } else if (svc.metadata.namespace === namespace && enableServiceLinks) {
+      // A service of the pod's own namespace wins over the kubernetes service from default.
+      byName.set(svcName, svc);
+    }
+  }
+  for (const svc of byName.values()) {
+    const ip = svc.spec!.clusterIP!;
     const name = (svc.metadata.name ?? '').toUpperCase().replace(/-/g, '_');
     const ports = svc.spec?.ports ?? [];
     if (ports.length === 0) continue;

@@ -3,8 +3,11 @@
 // WorkQueue keyed by uid (never two syncs of one pod at once). A pod is synced when it
 // changes, when the PLEG's relist (every second) sees one of its containers change,
 // when a Docker event of one of its containers arrives (a fast path only), and at
-// least every sync frequency (1 min). It removes containers no pod wants (at start,
-// and when a pod disappears), and serves container logs to the kubelet server.
+// least every sync frequency (1 min), or sooner when a projected service-account token
+// of the pod is due for a refresh (so the new token reaches the volume within about a
+// second of being due). It removes containers no pod wants (at start, and when a pod
+// disappears), drops a removed pod's tokens, and serves container logs to the kubelet
+// server.
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -21,6 +24,7 @@ import { LABEL_NODE, LABEL_POD_UID, PodWorker, removeAllOf, type PodWorkerDeps }
 import { RestartBackoff } from './restart-backoff.js';
 import type { ContainerRuntime } from './runtime/types.js';
 import { LogError, type LogOptions, type LogSource } from './server.js';
+import { TokenManager, tokenRefreshDue, tokenRequester } from './token-manager.js';
 import { cleanupPodVolumes, podDirs } from './volumes.js';
 
 export interface PodManagerOptions {
@@ -54,6 +58,8 @@ const EVENTS_BACKOFF_MS = 500;
 const EVENTS_BACKOFF_MAX_MS = 10_000;
 /** The kubelet's workerResyncIntervalJitterFactor: a resync is due after frequency * [1, 1.5). */
 const RESYNC_JITTER = 0.5;
+/** Soonest resync for a token refresh: a refresh that failed (the old token still served) is retried this often. */
+const TOKEN_RETRY_MS = 10_000;
 
 export class PodManager implements LogSource {
   private readonly pods: Informer<Pod>;
@@ -65,6 +71,10 @@ export class PodManager implements LogSource {
   private readonly queue = new WorkQueue();
   /** When each pod's next periodic sync is due (ms since epoch). */
   private readonly resyncDue = new Map<string, number>();
+  /** Service-account tokens of projected volumes, bound to this node's pods. */
+  private readonly tokens: TokenManager;
+  /** Per pod uid, when the first of the tokens its current sync used is due for a refresh. */
+  private readonly tokenRefreshDue = new Map<string, number>();
   private readonly deps: PodWorkerDeps;
   private readonly log: Logger;
   private synced = false;
@@ -80,6 +90,7 @@ export class PodManager implements LogSource {
     this.podClient = resourceClient<Pod>(o.rest, 'pods');
     this.configMaps = resourceClient<ConfigMap>(o.rest, 'configmaps');
     this.secrets = resourceClient<Secret>(o.rest, 'secrets');
+    this.tokens = new TokenManager({ requestToken: tokenRequester(o.rest), log: this.log.child({ component: 'token-manager' }) });
     const base = o.crashLoopBackoffBaseMs ?? 10_000;
     const getOrUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => {
       try {
@@ -108,6 +119,13 @@ export class PodManager implements LogSource {
       sources: {
         getConfigMap: (ns, name) => getOrUndefined(this.configMaps.get(ns, name)),
         getSecret: (ns, name) => getOrUndefined(this.secrets.get(ns, name)),
+        getServiceAccountToken: async (ns, name, tr) => {
+          const token = await this.tokens.getServiceAccountToken(ns, name, tr);
+          const uid = tr.spec.boundObjectRef?.uid;
+          const due = tokenRefreshDue(token);
+          if (uid && due !== undefined) this.tokenRefreshDue.set(uid, Math.min(this.tokenRefreshDue.get(uid) ?? Infinity, due));
+          return token;
+        },
         services: async (ns) => this.services.list().filter((s) => s.metadata.namespace === ns
           || (s.metadata.namespace === 'default' && s.metadata.name === 'kubernetes')),
       },
@@ -148,6 +166,7 @@ export class PodManager implements LogSource {
       return;
     }
     await this.removeOrphans();
+    this.tokens.start(signal);
     this.synced = true;
     const pleg = new Pleg({
       runtime: this.o.runtime, labels: { [LABEL_NODE]: this.o.nodeName }, podUidLabel: LABEL_POD_UID, log: this.o.log,
@@ -166,7 +185,8 @@ export class PodManager implements LogSource {
   /**
    * Queues every pod whose periodic sync is due, checking each second (the kubelet's
    * syncTicker and getPodsToSync): a pod is synced at least once per sync frequency
-   * even when nothing reported a change (configMap and secret volume contents follow).
+   * even when nothing reported a change (configMap and secret volume contents follow),
+   * and when one of its service-account tokens is due for a refresh.
    */
   private async resyncLoop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
@@ -193,7 +213,9 @@ export class PodManager implements LogSource {
     const pod = this.podByUid(uid);
     let worker = this.workers.get(uid);
     this.resyncDue.delete(uid);
+    this.tokenRefreshDue.delete(uid);
     if (!pod) {
+      this.tokens.deleteServiceAccountToken(uid);
       // Deleted outright (or force-deleted): nothing may keep running for it.
       if (worker) {
         await worker.teardown(1);
@@ -208,7 +230,14 @@ export class PodManager implements LogSource {
     }
     await worker.sync(pod);
     const frequency = this.o.syncFrequencyMs ?? 60_000;
-    this.resyncDue.set(uid, Date.now() + frequency * (1 + Math.random() * RESYNC_JITTER));
+    const now = Date.now();
+    let due = now + frequency * (1 + Math.random() * RESYNC_JITTER);
+    // The kubelet refreshes tokens on its periodic sync (up to 1.5 min late); syncing
+    // when the first token is due writes the new one at once. A refresh that failed
+    // leaves a past due time: retried every TOKEN_RETRY_MS, not in a loop.
+    const tokenDue = this.tokenRefreshDue.get(uid);
+    if (tokenDue !== undefined) due = Math.min(due, Math.max(tokenDue, now + TOKEN_RETRY_MS));
+    this.resyncDue.set(uid, due);
   }
 
   /** Removes containers (and volume directories) of pods this node no longer has. */

@@ -9,10 +9,14 @@
 // fsGroup owns the files of these volumes (SetVolumeOwnership). Containers get volumes
 // as bind mounts; a subPath is resolved, checked to stay inside its volume and
 // bind-mounted from an opened descriptor (the kubelet's fix for CVE-2017-1002101).
+// A projected serviceAccountToken source is the pod's token from the token manager
+// (token-manager.ts), bound to the pod; each sync asks for it again, so a refreshed
+// token replaces the file like any other changed source.
 import { constants } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume, VolumeProjection } from '../api/types/core.js';
+import type { TokenRequest } from '../api/types/authentication.js';
+import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, ServiceAccountTokenProjection, Volume, VolumeProjection } from '../api/types/core.js';
 import { quantityValue } from '../api/quantity.js';
 import { EnvError, podField, resourceField } from './container-env.js';
 import { bindMount, ensureTmpfs, mountedAt, unmount, unmountAllUnder } from './mounts.js';
@@ -21,6 +25,12 @@ import { bindMount, ensureTmpfs, mountedAt, unmount, unmountAllUnder } from './m
 export interface VolumeSources {
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+  /**
+   * The token of service account namespace/name for a projected serviceAccountToken
+   * source (TokenManager.getServiceAccountToken); rejects with the reason none can be
+   * had. Absent: such sources fail to mount.
+   */
+  getServiceAccountToken?(namespace: string, name: string, tr: TokenRequest): Promise<TokenRequest>;
 }
 
 export interface PreparedVolume {
@@ -202,11 +212,44 @@ async function projectedPayload(pod: Pod, projections: VolumeProjection[], defau
       add(payloadOf(configMapFiles(cm), src.configMap.items, defaultMode, !!src.configMap.optional, (key) => `configmap references non-existent config key: ${key}`, fail));
     } else if (src.downwardAPI) {
       add(downwardPayload(pod, src.downwardAPI.items ?? [], defaultMode, fail));
+    } else if (src.serviceAccountToken) {
+      const token = await serviceAccountToken(pod, src.serviceAccountToken, sources, fail);
+      // Kubernetes writes 0600 when fsUser or fsGroup is set (then 0640 by ownership);
+      // this kubelet keeps the volume's defaultMode in every case.
+      payload.set(src.serviceAccountToken.path, { data: Buffer.from(token, 'utf8'), mode: defaultMode });
     } else {
-      fail('this projected source is not supported by this kubelet (supported: secret, configMap, downwardAPI)');
+      fail('this projected source is not supported by this kubelet (supported: secret, configMap, downwardAPI, serviceAccountToken)');
     }
   }
   return payload;
+}
+
+/** Kubernetes' default lifetime of a projected token (the API defaults expirationSeconds to it). */
+const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
+
+/**
+ * The projected token of the pod's service account: audience [projection.audience] when
+ * set (else the apiserver's own audiences), projection.expirationSeconds (default 1 h),
+ * bound to the pod so it stops working when the pod is deleted.
+ */
+async function serviceAccountToken(pod: Pod, projection: ServiceAccountTokenProjection, sources: VolumeSources,
+  fail: (why: string) => never): Promise<string> {
+  if (!sources.getServiceAccountToken) return fail('failed to fetch token: this kubelet has no token manager');
+  const tr: TokenRequest = {
+    metadata: {},
+    spec: {
+      ...(projection.audience ? { audiences: [projection.audience] } : {}),
+      expirationSeconds: projection.expirationSeconds ?? DEFAULT_TOKEN_EXPIRATION_SECONDS,
+      boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+    },
+  };
+  try {
+    const answer = await sources.getServiceAccountToken(pod.metadata.namespace ?? 'default', pod.spec?.serviceAccountName || 'default', tr);
+    return answer.status?.token ?? fail('failed to fetch token: the answer holds no token');
+  } catch (err) {
+    if (err instanceof VolumeError) throw err;
+    return fail((err as Error).message);
+  }
 }
 
 async function checkHostPath(path: string, type: string, fail: (why: string) => never): Promise<void> {

@@ -67,7 +67,7 @@ test('configMap and secret keys, envFrom with prefix; env overrides envFrom', as
       { name: 'OPT', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'nope', optional: true } } },
     ],
   };
-  const env = await containerEnv(pod(c, { enableServiceLinks: false }), c, sources);
+  const env = await containerEnv(pod(c, { enableServiceLinks: false }), c, { ...sources, services: undefined });
   assert.deepEqual(env, { MODE: 'prod', level: 'override', DB_password: 's3cret', DB_USER: 'admin', PASSWORD: 's3cret', MODE_COPY: 'prod' });
 });
 
@@ -96,6 +96,32 @@ test('service links: the namespace\'s services and default/kubernetes, as Docker
   assert.equal(env.MY_DB_PORT_5432_TCP_PROTO, 'tcp');
   assert.equal(env.HEADLESS_SERVICE_HOST, undefined);
   assert.equal(env.OTHER_SERVICE_HOST, undefined);
+});
+
+test('enableServiceLinks false: no links of the namespace\'s services, but always the kubernetes service\'s', async () => {
+  const c: Container = { name: 'app', image: 'x', env: [{ name: 'API', value: 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' }] };
+  const env = await containerEnv(pod(c, { enableServiceLinks: false }), c, sources);
+  assert.deepEqual(env, {
+    KUBERNETES_SERVICE_HOST: '10.96.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
+    KUBERNETES_SERVICE_PORT_HTTPS: '443',
+    KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+    KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443',
+    KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+    KUBERNETES_PORT_443_TCP_PORT: '443',
+    KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
+    API: 'https://10.96.0.1:443',
+  });
+  // In the default namespace too: the master service only, none of default's other services.
+  const inDefault = serviceLinks([...services, { metadata: { name: 'web', namespace: 'default' }, spec: { clusterIP: '10.96.0.40', ports: [{ port: 80 }] } }], 'default', false);
+  assert.equal(inDefault.KUBERNETES_SERVICE_HOST, '10.96.0.1');
+  assert.equal(inDefault.WEB_SERVICE_HOST, undefined);
+  // With links enabled, a service of the pod's namespace named kubernetes replaces the master's, whole.
+  const own: Service = { metadata: { name: 'kubernetes', namespace: 'ns1' }, spec: { clusterIP: '10.96.0.50', ports: [{ port: 8080 }] } };
+  const shadowed = serviceLinks([...services, own], 'ns1');
+  assert.equal(shadowed.KUBERNETES_SERVICE_HOST, '10.96.0.50');
+  assert.equal(shadowed.KUBERNETES_SERVICE_PORT_HTTPS, undefined);
+  assert.equal(serviceLinks([...services, own], 'ns1', false).KUBERNETES_SERVICE_HOST, '10.96.0.1');
 });
 
 test('expand', () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TokenRequest } from '../../api/types/authentication.js';
 import type { ConfigMap, Pod, Secret } from '../../api/types/core.js';
 import { mountedAt } from '../../kubelet/mounts.js';
 import { cleanupPodVolumes, containerBinds, podDirs, prepareVolumes, VolumeError, type VolumeSources } from '../../kubelet/volumes.js';
@@ -155,6 +156,66 @@ test('projected and downwardAPI volumes: sources merged into one tmpfs directory
   await assert.rejects(prepareVolumes({ ...p, spec: { ...p.spec!, volumes: [{ name: 'x', projected: { sources: [{ secret: { name: 'nope' } }] } }] } }, root, sources),
     /MountVolume.SetUp failed for volume "x" : secrets "nope" not found/);
   await cleanupPodVolumes(root, 'uid-proj');
+});
+
+test('projected serviceAccountToken: the pod\'s bound token at its path with the volume\'s mode, rewritten when the token changes', async () => {
+  const asked: { namespace: string; name: string; tr: TokenRequest }[] = [];
+  let current = 'token-1';
+  const withTokens: VolumeSources = {
+    ...sources,
+    getServiceAccountToken: async (namespace, name, tr) => {
+      asked.push({ namespace, name, tr: structuredClone(tr) });
+      return { metadata: {}, spec: tr.spec, status: { token: current, expirationTimestamp: '2026-01-01T01:00:00Z' } };
+    },
+  };
+  // The volume the ServiceAccount admission adds to every pod.
+  const apiAccess = {
+    name: 'kube-api-access-x7k2p',
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
+  };
+  configMaps['default/kube-root-ca.crt'] = { metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': 'CA PEM' } };
+  const p: Pod = {
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-sat' },
+    spec: { serviceAccountName: 'builder', containers: [{ name: 'c', image: 'x' }], volumes: [apiAccess,
+      { name: 'vault', projected: { sources: [{ serviceAccountToken: { path: 'vault/token', audience: 'vault' } }] } }] },
+  };
+  const vols = await prepareVolumes(p, root, withTokens);
+  const dir = vols.get('kube-api-access-x7k2p')!.hostPath;
+  assert.equal(vols.get('kube-api-access-x7k2p')!.readOnly, true);
+  assert.equal(await mountedAt(dir), 'tmpfs');
+  assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'token-1');
+  assert.equal(await mode(join(dir, 'token')), 0o644);
+  assert.equal(await readFile(join(dir, 'ca.crt'), 'utf8'), 'CA PEM');
+  assert.equal(await readFile(join(dir, 'namespace'), 'utf8'), 'default');
+  assert.deepEqual(asked[0], { namespace: 'default', name: 'builder', tr: {
+    metadata: {}, spec: { expirationSeconds: 3607, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: 'uid-sat' } },
+  } });
+  assert.deepEqual(asked[1]!.tr.spec, { audiences: ['vault'], expirationSeconds: 3600, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'web', uid: 'uid-sat' } },
+    'an audience when set; the default lifetime of 1 h');
+  assert.equal(await readFile(join(vols.get('vault')!.hostPath, 'vault', 'token'), 'utf8'), 'token-1');
+  // The next sync with the same token rewrites nothing; a refreshed token replaces the file.
+  const data = await readlink(join(dir, '..data'));
+  await prepareVolumes(p, root, withTokens);
+  assert.equal(await readlink(join(dir, '..data')), data);
+  current = 'token-2';
+  await prepareVolumes(p, root, withTokens);
+  assert.notEqual(await readlink(join(dir, '..data')), data);
+  assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'token-2');
+  // No service account named: "default". A token that cannot be had fails the mount.
+  await prepareVolumes({ ...p, metadata: { ...p.metadata, uid: 'uid-sat-2' }, spec: { ...p.spec!, serviceAccountName: undefined, volumes: [apiAccess] } }, root, withTokens);
+  assert.equal(asked.at(-1)!.name, 'default');
+  const failing: VolumeSources = { ...sources, getServiceAccountToken: async () => { throw new Error('failed to fetch token: serviceaccounts "builder" not found'); } };
+  await assert.rejects(prepareVolumes({ ...p, metadata: { ...p.metadata, uid: 'uid-sat-3' } }, root, failing), (err: unknown) => err instanceof VolumeError
+    && err.message === 'MountVolume.SetUp failed for volume "kube-api-access-x7k2p" : failed to fetch token: serviceaccounts "builder" not found');
+  await assert.rejects(prepareVolumes({ ...p, metadata: { ...p.metadata, uid: 'uid-sat-4' } }, root, sources), /failed to fetch token: this kubelet has no token manager/);
+  for (const uid of ['uid-sat', 'uid-sat-2', 'uid-sat-3', 'uid-sat-4']) await cleanupPodVolumes(root, uid);
 });
 
 test('missing sources: an error in Kubernetes\' words, unless optional', async () => {
