@@ -3,7 +3,7 @@
 // the flags each one adds.
 import type { Controller } from './controller.js';
 import type { ControllerContext } from './context.js';
-import type { FlagDef } from './options.js';
+import type { ControllerOptions, FlagDef } from './options.js';
 import { endpointsControllerDescriptor } from './endpoints/controller.js';
 import { replicaSetControllerDescriptor, replicationControllerDescriptor } from './replicaset/index.js';
 import { endpointSliceControllerDescriptor } from './endpointslice/controller.js';
@@ -14,6 +14,10 @@ import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
 import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
 import { podGCControllerDescriptor } from './pod-gc/index.js';
 import { serviceLBControllerDescriptor } from './service-lb/index.js';
+import { serviceAccountsControllerDescriptor } from './serviceaccount/index.js';
+import { rootCACertPublisherDescriptor } from './root-ca-cert-publisher/index.js';
+import { clusterRoleAggregationDescriptor } from './clusterrole-aggregation/index.js';
+import { tokenCleanerDescriptor } from './token-cleaner/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -23,7 +27,17 @@ export interface ControllerDescriptor {
   /** Off unless named in --controllers (bootstrap-signer-controller in Kubernetes). */
   disabledByDefault?: boolean;
   flags: FlagDef[];
-  create(ctx: ControllerContext): Controller;
+  /**
+   * Builds the controller for one term, or answers undefined when it cannot run here
+   * (kube-controller-manager's InitFunc returning started=false: the root CA publisher
+   * without a CA); it logs why itself, the term logs that it skips it.
+   */
+  create(ctx: ControllerContext): Controller | undefined;
+  /**
+   * Checks the controller's flags once at start (kube-controller-manager fails at start
+   * on an unreadable --root-ca-file); a throw stops the process with its message.
+   */
+  validate?(options: ControllerOptions): void;
 }
 
 /** Every controller, in start order. */
@@ -32,6 +46,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,
+  serviceAccountsControllerDescriptor, rootCACertPublisherDescriptor, clusterRoleAggregationDescriptor, tokenCleanerDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */

@@ -23,7 +23,7 @@ import { runTerm } from './term.js';
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 const program = new Command('kube-controller-manager')
-  .description('Runs the controllers that make the cluster act: ReplicaSets, Deployments, endpoints, nodes, namespaces, garbage collection')
+  .description('Runs the controllers that make the cluster act: ReplicaSets, Deployments, endpoints, nodes, namespaces, garbage collection, service accounts, RBAC aggregation, bootstrap tokens')
   .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
   .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
   .option('--controllers <list>', `controllers to enable: '*' enables all on-by-default controllers, 'foo' enables foo, '-foo' disables foo. All controllers: ${CONTROLLERS.map((c) => c.name).join(', ')}`, '*')
@@ -54,6 +54,7 @@ const str = (k: string): string => String(o[k]);
 await runComponent(log, 'kube-controller-manager', async (signal) => {
   const controllers = enabledControllers(str('controllers').split(','));
   const options = new ControllerOptions(new Map(flagDefs.map((f) => [f.name, String(o[camel(f.name)] === true ? 'true' : o[camel(f.name)])])));
+  for (const c of controllers) c.validate?.(options);
   const leaderElect = leaderElectionEnabled(o);
   const clientConfig = loadClientConfig({ kubeconfig: o.kubeconfig as string | undefined, master: o.master as string | undefined });
   const rest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager' });

@@ -60,11 +60,14 @@ export async function runTerm(t: TermOptions): Promise<void> {
         },
       },
     };
-    return { controller: d.create(ctx), used };
+    const controller = d.create(ctx);
+    if (!controller) t.log.info({ controller: d.name }, 'skipping controller');
+    return { controller, used };
   });
   informers.start(t.signal);
   try {
     await Promise.all(built.map(async ({ controller: c, used }) => {
+      if (!c) return;
       // WaitForNamedCacheSync: a controller starts once the informers it reads have synced.
       const synced = await Promise.all([...used].map((i) => i.waitForSync(t.signal)));
       if (!synced.every(Boolean)) return;

@@ -212,7 +212,7 @@ describe('NamespacedResourcesDeleter', () => {
     await new NamespacedResourcesDeleter(client, new FakeClock(T0 + 60_000)).delete('ns');
     const collections = client.calls.filter((c) => c.verb === 'deletecollection');
     // Every namespaced resource with delete, none cluster-scoped (namespaces, nodes).
-    assert.deepEqual(collections.map((c) => c.resource).sort(), ['configmaps', 'deployments', 'endpoints', 'events', 'leases', 'pods', 'replicasets', 'replicationcontrollers', 'secrets', 'services'].sort());
+    assert.deepEqual(collections.map((c) => c.resource).sort(), ['configmaps', 'deployments', 'endpoints', 'events', 'leases', 'pods', 'replicasets', 'replicationcontrollers', 'secrets', 'serviceaccounts', 'services'].sort());
     assert.ok(collections.every((c) => c.namespace === 'ns' && (c.body as DeleteOptions).propagationPolicy === 'Background'));
     assert.deepEqual(client.objects.get('configmaps')?.map((o) => o.metadata.name), ['other']);
     const finalize = client.calls.filter((c) => c.resource === 'namespaces/finalize');
@@ -706,7 +706,7 @@ describe('GarbageCollector sync', () => {
     });
     await gc.sync();
     assert.deepEqual(monitored.sort(), [
-      '/configmaps', '/endpoints', '/namespaces', '/nodes', '/pods', '/replicationcontrollers', '/secrets', '/services',
+      '/configmaps', '/endpoints', '/namespaces', '/nodes', '/pods', '/replicationcontrollers', '/secrets', '/serviceaccounts', '/services',
       'apps/deployments', 'apps/replicasets', 'coordination.k8s.io/leases',
     ]);
     assert.equal(b.builder.isSynced(), true);
