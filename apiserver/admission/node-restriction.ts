@@ -15,9 +15,9 @@ function requestingNode(user: User | undefined): string | undefined {
   return nodeIdentity(user) ?? '';
 }
 
+/** admission.NewForbidden: named by the resource (not the subresource) and the object. */
 function deny(a: AdmissionAttributes, why: string): StatusError {
-  const resource = a.subresource ? `${a.resource.plural}/${a.subresource}` : a.resource.plural;
-  return forbiddenObject({ group: a.resource.group, resource }, a.name, why);
+  return forbiddenObject({ group: a.resource.group, resource: a.resource.plural }, a.name, why);
 }
 
 export const nodeRestriction: AdmissionPlugin = {

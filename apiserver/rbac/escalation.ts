@@ -63,7 +63,8 @@ export function rbacEscalation(authorizer: Authorizer, rbac: RbacAuthorizer): Ad
           if (old && JSON.stringify(old.subjects ?? []) === JSON.stringify(binding.subjects ?? []) && sameRef(old.roleRef, binding.roleRef)) return;
           const ref = binding.roleRef;
           const resource = ref.kind === 'Role' ? 'roles' : 'clusterroles';
-          if (allowedTo(user, 'bind', ref.kind === 'Role' ? a.namespace : undefined, resource, ref.name)) return;
+          // Checked in the binding's namespace: "bind" on a ClusterRole may be granted per namespace.
+          if (allowedTo(user, 'bind', a.namespace, resource, ref.name)) return;
           const sources = rbac.sources(ns);
           const role = ref.kind === 'Role' ? sources.roles.role(ns, ref.name) : sources.roles.clusterRole(ref.name);
           if (!role) refuse(a, `${ref.kind === 'Role' ? 'role' : 'clusterrole'}.rbac.authorization.k8s.io "${ref.name}" not found`);
