@@ -130,7 +130,7 @@ export class WatchCaches {
   private async fill(): Promise<void> {
     // Every resource is read at one revision, so the one watch after it misses nothing.
     const rev = await this.store.revision();
-    const lists = await Promise.all([...this.caches.values()].map(async (c) => ({ c, res: await this.store.list(c.prefix, { revision: rev }) })));
+    const lists = await Promise.all([...this.caches.values()].map(async (c) => ({ c, res: await this.store.list(c.prefix, { revision: rev, skipUndecodable: true }) })));
     for (const { c, res } of lists) c.reset(res.items, rev);
     this.revision = rev;
     this.cancel = await this.store.watch('/registry/', rev + 1, (evs, progressRev) => this.apply(evs, progressRev), (err) => this.broken(err));

@@ -135,11 +135,11 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
     if (decision !== 'allow') throw forbiddenError(attrs, reason);
   });
 
-  // At the Request levels the audit event carries the request's body.
+  // The audit event names the object a body creates, and at the Request levels carries the body.
   app.addHook('preHandler', (req, _reply, done) => {
     const audit = audits.get(req);
     const body = req.body;
-    if (audit && (audit.level === 'Request' || audit.level === 'RequestResponse') && Buffer.isBuffer(body) && body.length) {
+    if (audit && Buffer.isBuffer(body) && body.length) {
       try {
         const type = req.headers['content-type'];
         audit.setRequestObject(req.method === 'PATCH' ? decodePatch(type, body).patch : decodeObject(type, body, attributes.get(req)?.resource ?? ''));

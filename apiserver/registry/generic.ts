@@ -379,7 +379,8 @@ export class GenericRegistry {
     }
     next.metadata.resourceVersion = String(cur.rev);
     // withType copies rather than changes old, which may be the watch cache's object.
-    if (deepEqual(stripRv(next), stripRv(this.withType(old)))) {
+    // A no-op is not written, unless the stored bytes are stale (an old encryption key), as in Kubernetes' GuaranteedUpdate.
+    if (!cur.stale && deepEqual(stripRv(next), stripRv(this.withType(old)))) {
       // A no-op against a cached copy may be a change against the stored object.
       if (opts.cached) throw new StaleCopy();
       return this.withType(next);

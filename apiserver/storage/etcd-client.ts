@@ -8,7 +8,8 @@ import { expired, serviceUnavailable, timeout, StatusError } from '../../api/err
 import type { Status } from '../../api/types/meta.js';
 import { PLAIN_CODEC, type ValueCodec } from './value-codec.js';
 
-export interface RawKV { key: string; value: string; rev: number }
+/** A stored value; error says why it could not be decoded (a wrong encryption key), value is then empty. */
+export interface RawKV { key: string; value: string; rev: number; error?: string; stale?: boolean }
 export type RawWrite = { ok: true; rev: number } | { ok: false; current?: RawKV };
 export interface RawList { kvs: RawKV[]; revision: number; remaining: number }
 /** A watch event; a delete's value is the previous value, absent when etcd no longer has it. */
@@ -19,6 +20,15 @@ export interface EtcdClientOptions {
   requestTimeoutMs: number;
   /** How values are stored (encrypted for some resources); plain UTF-8 by default. */
   codec?: ValueCodec;
+  /** TLS to etcd: the CA to trust and the client certificate (--etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+  credentials?: IOptions['credentials'];
+}
+
+/** The files of --etcd-cafile, --etcd-certfile and --etcd-keyfile (read in the storage thread). */
+export interface EtcdTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }
 
 /** Turns etcd's failures into the Status the apiserver answers with. */
@@ -120,6 +130,7 @@ export class EtcdClient {
     const skips = new MemberSkips(opts.endpoints);
     const options: IOptions = {
       hosts: opts.endpoints,
+      credentials: opts.credentials,
       dialTimeout: 2000,
       // A resource's whole range (the watch cache fill, a full LIST) can be far over
       // gRPC's default 4 MiB; kube-apiserver lifts the limit the same way. Retries and
@@ -135,13 +146,19 @@ export class EtcdClient {
 
   private raw(kv: IKeyValue): RawKV {
     const key = kv.key.toString();
-    return { key, value: this.codec.decode(key, kv.value), rev: Number(kv.mod_revision) };
+    const rev = Number(kv.mod_revision);
+    try {
+      const { value, stale } = this.codec.decode(key, kv.value);
+      return stale ? { key, value, rev, stale } : { key, value, rev };
+    } catch (err) {
+      return { key, value: '', rev, error: (err as Error).message };
+    }
   }
 
   /** A watched value; one that cannot be decoded is passed on empty, and the Store logs and skips it. */
   private watchValue(kv: IKeyValue): string {
     try {
-      return this.codec.decode(kv.key.toString(), kv.value);
+      return this.codec.decode(kv.key.toString(), kv.value).value;
     } catch {
       return '';
     }

@@ -6,9 +6,9 @@
 // (etcd-worker.ts, etcd-client.ts); JSON is encoded and decoded here.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { serviceUnavailable, tooLarge, StatusError } from '../../api/errors.js';
+import { internalError, serviceUnavailable, tooLarge, StatusError } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
-import type { RawEvent, RawKV, RawList, RawWrite } from './etcd-client.js';
+import type { EtcdTlsFiles, RawEvent, RawKV, RawList, RawWrite } from './etcd-client.js';
 import type { ListResult, Storage, StoredObject, StoreEvent, WatchEvents, WriteResult } from './store.js';
 
 /** Largest object stored (etcd's own request limit is 1.5 MiB); larger writes get a 413. */
@@ -20,6 +20,8 @@ export interface StoreOptions {
   requestTimeoutMs?: number;
   /** --encryption-provider-config: values of the resources it names are stored encrypted. */
   encryptionConfigFile?: string;
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile: TLS to etcd. */
+  tls?: EtcdTlsFiles;
   /** Called once if the etcd client thread dies: the process cannot serve without storage. */
   onFatal?: (why: string) => void;
   log?: Logger;
@@ -48,7 +50,7 @@ export class Store implements Storage {
   constructor(opts: StoreOptions) {
     this.log = opts.log;
     this.worker = new Worker(new URL('./etcd-worker.js', import.meta.url), {
-      workerData: { endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs ?? 5000, encryptionConfigFile: opts.encryptionConfigFile },
+      workerData: { endpoints: opts.endpoints, requestTimeoutMs: opts.requestTimeoutMs ?? 5000, encryptionConfigFile: opts.encryptionConfigFile, tls: opts.tls },
     });
     this.worker.on('message', (msg: Reply) => this.onReply(msg));
     // A dead worker fails everything in flight; the apiserver cannot go on without storage.
@@ -75,9 +77,17 @@ export class Store implements Storage {
    * Lists keys under prefix (in key order) starting at startKey, at a fixed revision
    * when given (continuation pages read the same snapshot as the first page).
    */
-  async list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number } = {}): Promise<ListResult> {
+  async list(prefix: string, opts: { startKey?: string; limit?: number; revision?: number; skipUndecodable?: boolean } = {}): Promise<ListResult> {
     const res = await this.rpc<RawList>('list', prefix, opts.startKey, opts.limit ?? 0, opts.revision ?? 0);
-    return { items: res.kvs.map(decode), revision: res.revision, remaining: res.remaining };
+    let kvs = res.kvs;
+    if (opts.skipUndecodable) {
+      kvs = kvs.filter((kv) => {
+        if (kv.error === undefined) return true;
+        this.log?.error({ key: kv.key, rev: kv.rev, why: kv.error }, 'cannot decode a stored object; it is left out');
+        return false;
+      });
+    }
+    return { items: kvs.map(decode), revision: res.revision, remaining: res.remaining };
   }
 
   /** Counts keys under prefix without reading values. */
@@ -235,7 +245,9 @@ function parse(value: string, rev: number): KubeObject {
 }
 
 function decode(kv: RawKV): StoredObject {
-  return { key: kv.key, obj: parse(kv.value, kv.rev), rev: kv.rev };
+  // As kube-apiserver: an object that cannot be decoded fails the read with a 500.
+  if (kv.error !== undefined) throw internalError(kv.error.replace(/^Internal error occurred: /, ''));
+  return kv.stale ? { key: kv.key, obj: parse(kv.value, kv.rev), rev: kv.rev, stale: true } : { key: kv.key, obj: parse(kv.value, kv.rev), rev: kv.rev };
 }
 
 function decodeEvent(ev: RawEvent): StoreEvent {

@@ -2,7 +2,8 @@
 // Store's requests ({ id, op, args } -> { id, result } | { id, error: Status }), and
 // streams watch events ({ watch, events } | { watch, error }).
 import { parentPort, workerData } from 'node:worker_threads';
-import { EtcdClient, mapEtcdError, type EtcdClientOptions } from './etcd-client.js';
+import { readFileSync } from 'node:fs';
+import { EtcdClient, mapEtcdError, type EtcdClientOptions, type EtcdTlsFiles } from './etcd-client.js';
 import { loadEncryptionConfig } from './encryption/config.js';
 import { encryptingCodec, PLAIN_CODEC } from './value-codec.js';
 
@@ -10,11 +11,18 @@ export type WorkerRequest = { id: number; op: string; args: unknown[] };
 
 const port = parentPort;
 if (!port) throw new Error('etcd-worker.js must run as a worker thread');
-const data = workerData as EtcdClientOptions & { encryptionConfigFile?: string };
+const data = workerData as EtcdClientOptions & { encryptionConfigFile?: string; tls?: EtcdTlsFiles };
 // The apiserver checked the file before starting this thread; it is read again here,
 // where values are encoded, so keys never cross threads.
 const codec = data.encryptionConfigFile ? encryptingCodec(await loadEncryptionConfig(data.encryptionConfigFile)) : PLAIN_CODEC;
-const client = new EtcdClient({ endpoints: data.endpoints, requestTimeoutMs: data.requestTimeoutMs, codec });
+const client = new EtcdClient({ endpoints: data.endpoints, requestTimeoutMs: data.requestTimeoutMs, codec, credentials: credentials(data.tls) });
+
+/** TLS credentials from the files; without a CA file, gRPC trusts the system's roots. */
+function credentials(tls: EtcdTlsFiles | undefined): EtcdClientOptions['credentials'] {
+  if (!tls?.caFile && !tls?.certFile && !tls?.keyFile) return undefined;
+  const read = (file: string | undefined): Buffer | undefined => (file ? readFileSync(file) : undefined);
+  return { rootCertificate: read(tls.caFile) as Buffer, certChain: read(tls.certFile), privateKey: read(tls.keyFile) };
+}
 
 port.on('message', (msg: WorkerRequest) => {
   void handle(msg);

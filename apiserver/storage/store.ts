@@ -10,6 +10,8 @@ export interface StoredObject {
   obj: KubeObject;
   /** mod_revision of the key: the object's resourceVersion. */
   rev: number;
+  /** Not stored as it would be written now (an old encryption key): an update writes even when nothing changed. */
+  stale?: boolean;
 }
 
 export interface ListResult {
@@ -49,7 +51,7 @@ export interface Storage {
    * Lists keys under prefix (in key order) from startKey, at a fixed revision when
    * given (continuation pages and watch-cache fills read one snapshot).
    */
-  list(prefix: string, opts?: { startKey?: string; limit?: number; revision?: number }): Promise<ListResult>;
+  list(prefix: string, opts?: { startKey?: string; limit?: number; revision?: number; skipUndecodable?: boolean }): Promise<ListResult>;
   /** Counts keys under prefix. */
   count(prefix: string): Promise<number>;
   /** Creates key only if it does not exist; on failure returns the current value. */

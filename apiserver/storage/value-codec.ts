@@ -8,13 +8,18 @@ import type { Transformer } from './encryption/transformers.js';
 
 export interface ValueCodec {
   encode(key: string, value: string): Buffer;
-  /** Throws a 500 StatusError for bytes that cannot be read back (a wrong key, tampering). */
-  decode(key: string, bytes: Buffer): string;
+  /**
+   * The value, and stale when it was not stored as it would be written now (another
+   * key, or plaintext): an update must then write it even when nothing changed, so a
+   * rewrite of every secret moves them all to the new key. Throws a 500 StatusError
+   * for bytes that cannot be read back (a wrong key, tampering).
+   */
+  decode(key: string, bytes: Buffer): { value: string; stale: boolean };
 }
 
 export const PLAIN_CODEC: ValueCodec = {
   encode: (_key, value) => Buffer.from(value),
-  decode: (_key, bytes) => bytes.toString(),
+  decode: (_key, bytes) => ({ value: bytes.toString(), stale: false }),
 };
 
 export function encryptingCodec(transformers: ResourceTransformers): ValueCodec {
@@ -32,7 +37,8 @@ export function encryptingCodec(transformers: ResourceTransformers): ValueCodec 
     encode: (key, value) => Buffer.from(transformerOf(key).toStorage(Buffer.from(value), key)),
     decode: (key, bytes) => {
       try {
-        return Buffer.from(transformerOf(key).fromStorage(bytes, key).data).toString();
+        const { data, stale } = transformerOf(key).fromStorage(bytes, key);
+        return { value: Buffer.from(data).toString(), stale };
       } catch (err) {
         // As kube-apiserver: the object cannot be served; the reason names no secret material.
         throw internalError(`unable to transform key "${key}": ${(err as Error).message}`);
