@@ -2,6 +2,8 @@
 // measured against raw etcd (through etcd3) in the same run, on the same etcd.
 //
 //   creates/s      POST pods at c=64            vs  etcd3 txn "version == 0 then put" at c=64
+//   authenticated  the same creates over HTTPS as a user RBAC authorizes, by bearer
+//   creates/s      token and by client certificate  vs  the plain-HTTP creates above
 //   GET p50/p99    GET random pods at c=16      vs  etcd3 range of one random key at c=16
 //   LIST           GET all 10,000 pods (parsed) vs  etcd3 range over 10,000 raw keys
 //   watch fan-out  1,000 HTTP watchers, 20 configmap writes/s for 10 s
@@ -15,7 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { noop } from 'cockatiel';
 import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { Pool, request, type Dispatcher } from 'undici';
+import { join } from 'node:path';
 import { rfc3339Now } from '../api/helpers/time.js';
+import { issueClientCert } from '../apiserver/tls.js';
 import type { ControlPlane } from '../test/harness/apiserver.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
 import { runLoad, type LoadResult } from './lib/load.js';
@@ -47,6 +51,9 @@ const WATCH_PREFIX_IN_ETCD = `/registry/configmaps/${NAMESPACE}/`;
 const ETCD_WATCHER_METRIC = 'etcd_debugging_mvcc_watcher_total';
 
 const CREATE_TARGET_RATIO = 0.5;
+/** Authenticated (HTTPS, RBAC) creates against the unauthenticated plain-HTTP figure. */
+const AUTH_TARGET_RATIO = 0.8;
+const AUTH_NAMESPACE = 'bench-auth';
 const LIST_TARGET_MS = 1000;
 const WATCH_P99_TARGET_MS = 100;
 
@@ -142,6 +149,8 @@ interface Context {
   /** podCreated[i] = 1 once pod i exists in namespace bench; rawCreated[i] likewise for raw key i. */
   podCreated: Uint8Array;
   rawCreated: Uint8Array;
+  /** The plain-HTTP creates/s, which the authenticated runs are compared with. */
+  plainCreatesPerSecond: number;
   /** Closers for what a phase left open, run at the end even on failure. */
   cleanups: (() => Promise<void>)[];
   podSizes: string;
@@ -170,10 +179,12 @@ export async function run(): Promise<void> {
     rawCreated: new Uint8Array(LIST_TOTAL),
     cleanups: [],
     podSizes: '',
+    plainCreatesPerSecond: 0,
   };
   const phases: [string, (c: Context) => Promise<void>][] = [
     ['setup', setup],
     ['creates', creates],
+    ['authenticated creates', authenticatedCreates],
     ['GET', gets],
     ['LIST', lists],
     ['watch fan-out', watchFanout],
@@ -245,6 +256,7 @@ async function createBoth(ctx: Context, from: number, to: number, label: string)
 
 async function creates(ctx: Context): Promise<void> {
   const { raw, pods } = await createBoth(ctx, 0, CREATES, `creates/s`);
+  ctx.plainCreatesPerSecond = pods.perSecond;
   const ratio = pods.perSecond / raw.perSecond;
   ctx.rows.push({
     figure: `creates/s (c=${CREATE_CONCURRENCY}, ${count(CREATES)})`,
@@ -266,6 +278,54 @@ async function creates(ctx: Context): Promise<void> {
   if (pods.failed || raw.failed) ctx.notes.push(`creates: ${pods.failed} pod creates and ${raw.failed} raw creates failed; first: ${pods.errors[0] ?? raw.errors[0]}`);
   const stored = await call(ctx.api, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods/${podName(ctx.podCreated.indexOf(1))}`).catch(() => '');
   ctx.notes.push(`pod sizes: ${ctx.podSizes}${stored ? `, pod as GET returns it ${count(stored.length)} B` : ''}`);
+}
+
+/**
+ * The same creates over HTTPS, by a user the RBAC authorizer allows through a
+ * ClusterRoleBinding (walked after the ~50 default bindings): once with a service-account
+ * bearer token (a signed JWT, checked against its service account), once with a client
+ * certificate; each against the plain-HTTP figure (no authentication, no authorization).
+ */
+async function authenticatedCreates(ctx: Context): Promise<void> {
+  const { cp } = ctx;
+  progress(`authenticated creates: namespace ${AUTH_NAMESPACE}, a ClusterRole to create pods bound to a service account and to user bench-cert`);
+  const post = (path: string, obj: unknown): Promise<string> => call(ctx.api, 'POST', path, JSON.stringify(obj), [201]);
+  await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AUTH_NAMESPACE } });
+  await post('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'bench-pod-writer' },
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list'] }],
+  });
+  await post('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bench' } });
+  await post('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'zz-bench-pod-writer' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'bench-pod-writer' },
+    subjects: [{ kind: 'ServiceAccount', name: 'bench', namespace: 'default' }, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bench-cert' }],
+  });
+  const tr = JSON.parse(await post('/api/v1/namespaces/default/serviceaccounts/bench/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } })) as { status: { token: string } };
+  const cert = await issueClientCert(join(cp.dir, 'pki'), 'bench-cert');
+  const runs: { label: string; pool: Pool; headers: Record<string, string>; prefix: string }[] = [
+    { label: 'HTTPS + bearer token + RBAC', pool: new Pool(cp.secureUrl, { connections: CREATE_CONCURRENCY, connect: { ca: cp.ca } }), headers: { authorization: `Bearer ${tr.status.token}` }, prefix: 'tok' },
+    { label: 'HTTPS + client certificate + RBAC', pool: new Pool(cp.secureUrl, { connections: CREATE_CONCURRENCY, connect: { ca: cp.ca, cert: cert.cert, key: cert.key } }), headers: {}, prefix: 'crt' },
+  ];
+  for (const r of runs) ctx.cleanups.push(() => r.pool.destroy().catch(() => undefined));
+  for (const r of runs) {
+    const body = (i: number): string => JSON.stringify(podBody(`${r.prefix}-${podName(i)}`, AUTH_NAMESPACE));
+    // Connections and TLS sessions warmed outside the measure.
+    await runLoad(WARMUP, CREATE_CONCURRENCY, (i) => call(r.pool, 'POST', `/api/v1/namespaces/${AUTH_NAMESPACE}/pods`, JSON.stringify(podBody(`${r.prefix}-warm-${i}`, AUTH_NAMESPACE)), [201], r.headers).then(() => undefined));
+    progress(`authenticated creates: ${count(CREATES)} pod creates, ${r.label}, at c=${CREATE_CONCURRENCY}`);
+    const bodies = Array.from({ length: CREATES }, (_, i) => body(i));
+    const res = await runLoad(CREATES, CREATE_CONCURRENCY, (i) => call(r.pool, 'POST', `/api/v1/namespaces/${AUTH_NAMESPACE}/pods`, bodies[i], [201], r.headers).then(() => undefined));
+    progress(`  ${describeLoad(r.label, res)}`);
+    ctx.rows.push({
+      figure: `creates/s, ${r.label}`,
+      ours: rate(res.perSecond),
+      baseline: `${rate(ctx.plainCreatesPerSecond)} (plain HTTP, no auth)`,
+      ratio: throughputRatio(res.perSecond, ctx.plainCreatesPerSecond),
+      target: `>= ${AUTH_TARGET_RATIO.toFixed(2)}`,
+      met: res.failed === 0 && res.perSecond / ctx.plainCreatesPerSecond >= AUTH_TARGET_RATIO,
+    });
+    if (res.failed) ctx.notes.push(`${r.label}: ${res.failed} creates failed; first: ${res.errors[0]}`);
+  }
 }
 
 async function gets(ctx: Context): Promise<void> {

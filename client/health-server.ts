@@ -14,7 +14,8 @@ export interface HealthServer {
 export interface HealthServerOptions {
   address: string;
   port: number;
-  registry: Registry;
+  /** The Prometheus registry /metrics serves; without one there is no /metrics here. */
+  registry?: Registry;
   log: Logger;
   /** A reason the process is unhealthy, or undefined when it is healthy. */
   unhealthy?: () => string | undefined;
@@ -33,9 +34,10 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
       res.end(why ? `[-]${why}\n${path.slice(1)} check failed\n` : 'ok');
       return;
     }
-    if (path === '/metrics') {
-      o.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': o.registry.contentType }).end(text);
+    const registry = o.registry;
+    if (path === '/metrics' && registry) {
+      registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType }).end(text);
       }, (err: unknown) => {
         o.log.error({ err }, 'metrics failed');
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics failed\n');

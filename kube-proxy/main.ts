@@ -37,8 +37,9 @@ const program = new Command('kube-proxy')
   .option('--min-sync-period <duration>', 'shortest time between two syncs of the proxy rules', '1s')
   .option('--sync-period <duration>', 'longest time between two syncs of the proxy rules', '30s')
   .option('--udp-timeout <duration>', 'how long an idle UDP flow is kept (userspace mode)', '250ms')
-  .option('--healthz-bind-address <ip:port>', 'address of /healthz, /livez, /readyz and /metrics (port 0: any free port)', '0.0.0.0:10256')
-  .option('--port-file <file>', 'write {"port"} as JSON to this file once /healthz listens (for tests and scripts)')
+  .option('--healthz-bind-address <ip:port>', 'address of /healthz, /livez and /readyz (port 0: any free port)', '0.0.0.0:10256')
+  .option('--metrics-bind-address <ip:port>', 'address of /metrics (and the health endpoints); loopback by default, as kube-proxy\'s (port 0: any free port)', '127.0.0.1:10249')
+  .option('--port-file <file>', 'write {"port","metricsPort"} as JSON to this file once /healthz and /metrics listen (for tests and scripts)')
   .option('--cleanup', 'remove what a previous kube-proxy left on this node (nftables table, ClusterIPs on lo, the route) and exit')
   .option('--log-level <level>', 'pino log level', 'info');
 
@@ -87,8 +88,11 @@ await runComponent(log, 'kube-proxy', async (signal) => {
   const rest = new RestClient(loadClientConfig({ kubeconfig: str('kubeconfig'), master: str('master') }), { userAgent: `kube-proxy/${nodeName}` });
   let unhealthy = (): string | undefined => 'starting';
   const healthAt = hostPort('--healthz-bind-address', str('healthzBindAddress')!);
-  const health = await startHealthServer({ ...healthAt, registry: metrics.registry, log: log.child({ component: 'health' }), unhealthy: () => unhealthy() });
-  if (o.portFile) await writeFile(str('portFile')!, JSON.stringify({ port: health.port }));
+  const health = await startHealthServer({ ...healthAt, log: log.child({ component: 'health' }), unhealthy: () => unhealthy() });
+  const metricsServer = await startHealthServer({
+    ...hostPort('--metrics-bind-address', str('metricsBindAddress')!), registry: metrics.registry, log: log.child({ component: 'metrics' }), unhealthy: () => unhealthy(),
+  });
+  if (o.portFile) await writeFile(str('portFile')!, JSON.stringify({ port: health.port, metricsPort: metricsServer.port }));
   const proxy = await startProxyServer({
     rest, nodeName, mode: str('proxyMode') as ProxyMode,
     nodePortAddresses: nodePortAddresses(parseNodePortCidrs(str('nodeportAddresses') ?? '')),
@@ -105,6 +109,6 @@ await runComponent(log, 'kube-proxy', async (signal) => {
   log.info({ nodeName, mode: proxy.mode, serviceCIDR, dns: dnsFlag, healthz: health.port }, 'kube-proxy started');
   return async () => {
     await proxy.stop();
-    await Promise.all([health.close(), rest.close()]);
+    await Promise.all([health.close(), metricsServer.close(), rest.close()]);
   };
 });

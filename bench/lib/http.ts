@@ -4,8 +4,8 @@ import type { Dispatcher } from 'undici';
 export class HttpError extends Error {}
 
 /** One request through pool; the body is always read; a status not in `expect` rejects. */
-export async function call(pool: Dispatcher, method: Dispatcher.HttpMethod, path: string, body?: string, expect: number[] = [200]): Promise<string> {
-  const res = await pool.request({ method, path, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+export async function call(pool: Dispatcher, method: Dispatcher.HttpMethod, path: string, body?: string, expect: number[] = [200], headers: Record<string, string> = {}): Promise<string> {
+  const res = await pool.request({ method, path, body, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } });
   const text = await res.body.text();
   if (!expect.includes(res.statusCode)) throw new HttpError(`${method} ${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
   return text;

@@ -42,8 +42,10 @@ export interface KubeProxyHandle {
   logFile: string;
   /** The running process (a new one after restart()). */
   proc: ChildHandle;
-  /** Port of its /healthz and /metrics on 127.0.0.1. */
+  /** Port of its /healthz on 127.0.0.1. */
   port: number;
+  /** Port of its /metrics on 127.0.0.1. */
+  metricsPort: number;
   /** The mode the process says it runs in ("kube-proxy started" in its log): differs from mode after a fallback. */
   activeMode: string;
   /** Its /metrics text. */
@@ -135,7 +137,7 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
   const logFile = join(cp.dir, `kube-proxy-${tag}.log`);
   const args = [
     ...componentCommand('kube-proxy'), '--master', cp.url, '--node-name', o.nodeName, '--proxy-mode', o.mode,
-    '--service-cluster-ip-range', serviceCIDR, '--healthz-bind-address', '127.0.0.1:0', '--port-file', portFile,
+    '--service-cluster-ip-range', serviceCIDR, '--healthz-bind-address', '127.0.0.1:0', '--metrics-bind-address', '127.0.0.1:0', '--port-file', portFile,
     '--min-sync-period', '0s', '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'debug', ...(o.args ?? []),
   ];
   const starts = async (): Promise<{ count: number; mode: string }> => {
@@ -150,17 +152,18 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
     }
     return { count: lines.length, mode };
   };
-  const launch = async (): Promise<{ proc: ChildHandle; port: number; mode: string }> => {
+  const launch = async (): Promise<{ proc: ChildHandle; port: number; metricsPort: number; mode: string }> => {
     await rm(portFile, { force: true });
     const started = (await starts()).count;
     const proc = spawnProcess(process.execPath, args, { logFile });
     const exited = proc.exited.then(async () => { throw new Error(`kube-proxy exited; see ${logFile}:\n${await tail(logFile)}`); });
     exited.catch(() => undefined);
     let port = 0;
+    let metricsPort = 0;
     try {
       await Promise.race([exited, (async () => {
         await waitFor(async () => existsSync(portFile) && (await readFile(portFile, 'utf8')).length > 0, { timeoutMs: 30_000, what: 'kube-proxy to listen' });
-        port = (JSON.parse(await readFile(portFile, 'utf8')) as { port: number }).port;
+        ({ port, metricsPort } = JSON.parse(await readFile(portFile, 'utf8')) as { port: number; metricsPort: number });
         await waitFor(async () => {
           const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
           await res.text();
@@ -175,15 +178,15 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
       if (!(err as Error).message.includes('kube-proxy exited')) (err as Error).message += `; its log ends:\n${await tail(logFile)}`;
       throw err;
     }
-    return { proc, port, mode: (await starts()).mode };
+    return { proc, port, metricsPort, mode: (await starts()).mode };
   };
 
   const first = await launch();
   const handle: KubeProxyHandle = {
     mode: o.mode, nodeName: o.nodeName, serviceCIDR, logFile,
-    proc: first.proc, port: first.port, activeMode: first.mode,
+    proc: first.proc, port: first.port, metricsPort: first.metricsPort, activeMode: first.mode,
     async metrics() {
-      const res = await fetch(`http://127.0.0.1:${handle.port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`http://127.0.0.1:${handle.metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) });
       return res.text();
     },
     async restart() {
@@ -191,6 +194,7 @@ export async function startKubeProxy(cp: ControlPlane, o: KubeProxyOptions): Pro
       const next = await launch();
       handle.proc = next.proc;
       handle.port = next.port;
+      handle.metricsPort = next.metricsPort;
       handle.activeMode = next.mode;
     },
     async stop() {
