@@ -50,6 +50,27 @@ export interface RestClientOptions {
   clock?: Clock;
   /** Where a failed re-read of the tokenFile is reported (the previous token stays in use). */
   log?: Logger;
+  /**
+   * Where each request's bearer token comes from, when something other than a file
+   * rotates it (the controller manager's per-controller service-account tokens). Asked
+   * before every request; replaces the config's token, tokenFile and basic auth.
+   */
+  tokenSource?: TokenSource;
+}
+
+/**
+ * A bearer token that changes while a client runs (client-go's oauth2.TokenSource
+ * behind ResettableTokenSourceWrapTransport). The RestClient calls token() before each
+ * request and rejected() when the server answers 401 to one.
+ */
+export interface TokenSource {
+  /** The token for the next request. A rejection fails that request with its error. */
+  token(): string | Promise<string>;
+  /**
+   * The server answered 401 Unauthorized to a request sent with `token`: a source that
+   * still holds that token should drop it, so the next request gets a new one.
+   */
+  rejected?(token: string): void;
 }
 
 /**
@@ -98,6 +119,7 @@ export class RestClient {
   private readonly baseHeaders: Record<string, string>;
   /** A rotated bearer token (in-cluster, kubeconfig tokenFile): read per request, cached for the re-read period. */
   private readonly tokenFile?: TokenFile;
+  private readonly tokenSource?: TokenSource;
   private readonly timeoutMs: number;
 
   constructor(config: ClientConfig, opts: RestClientOptions = {}) {
@@ -115,7 +137,8 @@ export class RestClient {
       } : undefined,
     });
     this.baseHeaders = { 'user-agent': opts.userAgent ?? 'tskube-client' };
-    if (config.tokenFile) {
+    if (opts.tokenSource) this.tokenSource = opts.tokenSource;
+    else if (config.tokenFile) {
       this.tokenFile = new TokenFile(config.tokenFile, {
         initial: config.token, periodMs: opts.tokenFileRereadMs, clock: opts.clock,
         onError: (err) => opts.log?.error({ err, tokenFile: config.tokenFile }, 'unable to rotate token; the previous one stays in use'),
@@ -177,6 +200,9 @@ export class RestClient {
 
   private async send(o: RequestOptions, signal: AbortSignal | undefined, headersTimeout: number, bodyTimeout: number) {
     const headers: Record<string, string> = { ...this.baseHeaders, accept: o.accept ?? 'application/json', ...o.headers };
+    // The token this request carries from the tokenSource, to tell it when refused.
+    const sourced = this.tokenSource && !o.headers?.authorization ? await this.tokenSource.token() : undefined;
+    if (sourced !== undefined) headers.authorization = `Bearer ${sourced}`;
     if (this.tokenFile && !o.headers?.authorization) headers.authorization = `Bearer ${this.tokenFile.token()}`;
     let body: string | Buffer | undefined;
     if (o.body !== undefined) {
@@ -184,13 +210,15 @@ export class RestClient {
       headers['content-type'] = o.contentType ?? 'application/json';
     }
     try {
-      return await this.pool.request({
+      const res = await this.pool.request({
         method: (o.method ?? 'GET') as 'GET',
         path: this.server.pathname.replace(/\/$/, '') + o.path + buildQuery(o.query),
         headers, body, signal,
         headersTimeout,
         bodyTimeout,
       });
+      if (res.statusCode === 401 && sourced !== undefined) this.tokenSource?.rejected?.(sourced);
+      return res;
     } catch (err) {
       throw toConnectionError(err, this.server.host);
     }

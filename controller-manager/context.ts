@@ -1,7 +1,7 @@
 // What a controller is built from (kube-controller-manager's ControllerContext): the
-// shared informers, clients, an event recorder per component, the clock, metrics and
-// the parsed flags. One context per leadership term; everything in it stops with the
-// term's signal.
+// shared informers, its clients, an event recorder per component, the clock, metrics
+// and the parsed flags. One context per controller and leadership term; everything in
+// it stops with the term's signal.
 import type { Logger } from 'pino';
 import type { Clock } from '../client/clock.js';
 import type { EventRecorder } from '../client/event-recorder.js';
@@ -11,6 +11,11 @@ import type { ControllerMetrics } from './metrics.js';
 import type { ControllerOptions } from './options.js';
 
 export interface ControllerContext {
+  /**
+   * The controller's own client (kube-controller-manager's ClientBuilder.ClientOrDie(
+   * <its service account>)): with --use-service-account-credentials it acts as the
+   * ServiceAccount kube-system/<descriptor's serviceAccountName>, else as the manager.
+   */
   rest: RestClient;
   /**
    * The term's shared informers. The runner records which ones each controller asks
@@ -20,8 +25,8 @@ export interface ControllerContext {
   informers: Pick<SharedInformerFactory, 'informer'>;
   /**
    * The recorder for events from `component` (Kubernetes' source components:
-   * 'replicaset-controller', 'deployment-controller', 'node-controller'...); one per
-   * component, shared.
+   * 'replicaset-controller', 'deployment-controller', 'node-controller'...), writing
+   * with the controller's identity; one per component and identity, shared.
    */
   recorder(component: string): EventRecorder;
   /** The process logger; controllers take child({ controller: name }). */

@@ -24,6 +24,14 @@ export interface ControllerDescriptor {
   name: string;
   /** Older names --controllers also accepts: 'replicaset'. */
   aliases: string[];
+  /**
+   * The ServiceAccount kube-system/<name> the controller acts as with
+   * --use-service-account-credentials: the name its start function in
+   * kube-controller-manager passes to ClientBuilder.ClientOrDie ('replicaset-controller'),
+   * bound by the default RBAC policy to the role system:controller:<name>. Undefined:
+   * the manager's own identity, flag or not.
+   */
+  serviceAccountName?: string;
   /** Off unless named in --controllers (bootstrap-signer-controller in Kubernetes). */
   disabledByDefault?: boolean;
   flags: FlagDef[];

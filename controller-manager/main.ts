@@ -1,8 +1,9 @@
 // kube-controller-manager: parses flags, serves /healthz and /metrics, and while it
 // holds the kube-controller-manager Lease runs one leadership term: shared informers,
-// the enabled controllers, their event recorders. Losing the Lease ends the term
-// (everything in it stops) and it campaigns again; SIGTERM/SIGINT end the process
-// (client/signals.ts), releasing the Lease.
+// the enabled controllers, their event recorders. With --use-service-account-credentials
+// each controller acts as its own ServiceAccount (client-builder.ts). Losing the Lease
+// ends the term (everything in it stops) and it campaigns again; SIGTERM/SIGINT end the
+// process (client/signals.ts), releasing the Lease.
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -14,6 +15,7 @@ import { addLeaderElectionFlags, leaderElectionEnabled, leaderElectionOptions } 
 import { LeaderElector } from '../client/leader-elector.js';
 import { RestClient } from '../client/rest-client.js';
 import { runComponent } from '../client/signals.js';
+import { RootClientBuilder, ServiceAccountClientBuilder, USE_SERVICE_ACCOUNT_CREDENTIALS_FLAG, type ControllerClientBuilder } from './client-builder.js';
 import { COMMON_FLAGS, CONTROLLERS, enabledControllers } from './controllers.js';
 import { startHealthServer } from '../client/health-server.js';
 import { createControllerMetrics } from './metrics.js';
@@ -32,7 +34,7 @@ const program = new Command('kube-controller-manager')
   .option('--port-file <file>', 'write {"port"} as JSON to this file once listening (for tests and scripts)')
   .option('--log-level <level>', 'pino log level', 'info');
 
-const flagDefs: FlagDef[] = [...COMMON_FLAGS, ...CONTROLLERS.flatMap((c) => c.flags)];
+const flagDefs: FlagDef[] = [USE_SERVICE_ACCOUNT_CREDENTIALS_FLAG, ...COMMON_FLAGS, ...CONTROLLERS.flatMap((c) => c.flags)];
 const seen = new Set<string>();
 for (const f of flagDefs) {
   if (seen.has(f.name)) continue;
@@ -60,6 +62,13 @@ await runComponent(log, 'kube-controller-manager', async (signal) => {
   const rest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager' });
   const leaseRest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager/leader-election' });
   const eventRest = new RestClient(clientConfig, { userAgent: 'kube-controller-manager/events' });
+  const useServiceAccountCredentials = options.bool(USE_SERVICE_ACCOUNT_CREDENTIALS_FLAG.name);
+  const clients: ControllerClientBuilder = useServiceAccountCredentials
+    ? new ServiceAccountClientBuilder({
+      config: clientConfig, root: { rest, eventRest }, userAgent: 'kube-controller-manager', clock: realClock,
+      log: log.child({ component: 'client-builder' }),
+    })
+    : new RootClientBuilder({ rest, eventRest });
   const metrics = createControllerMetrics();
   const identity = `${hostname()}_${randomUUID()}`;
   const health = await startHealthServer({
@@ -67,7 +76,7 @@ await runComponent(log, 'kube-controller-manager', async (signal) => {
   });
   if (o.portFile) await writeFile(str('portFile'), JSON.stringify({ port: health.port }));
   const term = (termSignal: AbortSignal): Promise<void> =>
-    runTerm({ rest, eventRest, controllers, options, metrics, clock: realClock, log, signal: termSignal });
+    runTerm({ rest, clients, controllers, options, metrics, clock: realClock, log, signal: termSignal });
   let running: Promise<unknown>;
   if (leaderElect) {
     const elector = new LeaderElector({
@@ -89,10 +98,10 @@ await runComponent(log, 'kube-controller-manager', async (signal) => {
   } else {
     running = term(signal);
   }
-  log.info({ identity, leaderElect, controllers: controllers.map((c) => c.name), port: health.port }, 'kube-controller-manager started');
+  log.info({ identity, leaderElect, useServiceAccountCredentials, controllers: controllers.map((c) => c.name), port: health.port }, 'kube-controller-manager started');
 
   return async () => {
     await Promise.allSettled([running]);
-    await Promise.all([health.close(), rest.close(), leaseRest.close(), eventRest.close()]);
+    await Promise.all([health.close(), clients.close(), rest.close(), leaseRest.close(), eventRest.close()]);
   };
 });

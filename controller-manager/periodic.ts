@@ -17,16 +17,25 @@ export async function runEvery(clock: Clock, periodMs: number, signal: AbortSign
       log.error({ err }, `${what} failed`);
     }
     if (signal.aborted) break;
-    await new Promise<void>((resolve) => {
-      const onAbort = (): void => {
-        clock.clearTimeout(timer);
-        resolve();
-      };
-      const timer = clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, periodMs);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    await sleep(clock, periodMs, signal);
   }
+}
+
+/** Resolves once ms have passed on clock, or at once when signal aborts. */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      resolve();
+    };
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -3,6 +3,7 @@
 // are those of Kubernetes' pkg/audit/policy (reader.go, checker.go) and
 // apis/audit/validation: the first matching rule wins, no match is None, and a rule
 // matches when every field it sets matches (an empty list matches everything).
+import type { RequestAttributes } from '../authz/request-attributes.js';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { FieldCause } from '../../api/validation/field.js';
@@ -54,24 +55,8 @@ export interface Policy {
   omitManagedFields?: boolean;
 }
 
-/**
- * What the policy is asked about: the request's authorizer attributes (authz's
- * RequestAttributes fits as it is). Cluster-scoped requests leave namespace empty.
- */
-export interface AuditAttributes {
-  user: { name: string; uid?: string; groups: string[]; extra?: Record<string, string[]> };
-  verb: string;
-  resourceRequest: boolean;
-  namespace?: string;
-  apiGroup?: string;
-  /** Not matched by rules; recorded in objectRef. */
-  apiVersion?: string;
-  resource?: string;
-  subresource?: string;
-  name?: string;
-  /** The URL path, without the query (what nonResourceURLs match). */
-  path: string;
-}
+/** What the policy is asked about: the request's authorizer attributes. */
+export type AuditAttributes = RequestAttributes;
 
 /** How one request is audited (Kubernetes' RequestAuditConfig). */
 export interface RequestAuditConfig {

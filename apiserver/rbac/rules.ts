@@ -10,28 +10,13 @@ import { goQuote } from '../../api/errors.js';
 import { selectorFromLabelSelector } from '../../api/labels.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '../../api/types/rbac.js';
 import { SERVICE_ACCOUNT_PREFIX, type User } from '../authn/user.js';
+import type { RequestAttributes } from '../authz/request-attributes.js';
 
 /** The wildcard of verbs, apiGroups, resources and nonResourceURLs (rbacv1.VerbAll and friends). */
 export const ALL = '*';
 
-/**
- * What a request asks to do (authorizer.Attributes): the fields RBAC reads, so the
- * apiserver's authz RequestAttributes fits as it is, and access reviews can build one from
- * their spec. A resource request names apiGroup/resource/subresource/name; a non-resource
- * request names path. Missing fields read as "", as Kubernetes' getters return them.
- */
-export interface RequestAttributes {
-  user: User;
-  verb: string;
-  resourceRequest: boolean;
-  namespace?: string;
-  apiGroup?: string;
-  apiVersion?: string;
-  resource?: string;
-  subresource?: string;
-  name?: string;
-  path?: string;
-}
+/** What a request asks to do (authorizer.Attributes); access reviews build one from their spec. */
+export type { RequestAttributes } from '../authz/request-attributes.js';
 
 // ---- one rule against one request (evaluation_helpers.go) ----
 

@@ -341,12 +341,16 @@ export class GenericRegistry {
     if (old.metadata.generateName !== undefined) meta.generateName = old.metadata.generateName;
     let next = obj;
     if (opts.subresource === 'status') {
-      // The status subresource changes status only (and nothing in spec or metadata but labels/annotations, as Kubernetes allows).
+      // The status subresource changes status only (and nothing in spec, nor metadata but labels, annotations and finalizers).
+      // Finalizers too, as Kubernetes' status strategies reset only the spec (the service
+      // controller sets its load-balancer cleanup finalizer through services/status).
       next = { ...structuredClone(old), status: obj.status };
       next.metadata.labels = obj.metadata.labels;
       next.metadata.annotations = obj.metadata.annotations;
+      next.metadata.finalizers = obj.metadata.finalizers;
       if (next.metadata.labels === undefined) delete next.metadata.labels;
       if (next.metadata.annotations === undefined) delete next.metadata.annotations;
+      if (next.metadata.finalizers === undefined) delete next.metadata.finalizers;
       next.apiVersion = obj.apiVersion;
       next.kind = obj.kind;
     } else if (opts.subresource === undefined || opts.subresource === 'scale') {

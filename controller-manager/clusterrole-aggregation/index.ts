@@ -7,6 +7,7 @@ import { ClusterRoleAggregationController, NAME } from './controller.js';
 export const clusterRoleAggregationDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['clusterrole-aggregation'],
+  serviceAccountName: 'clusterrole-aggregation-controller',
   flags: [],
   create(ctx) {
     return new ClusterRoleAggregationController({

@@ -328,6 +328,7 @@ export function restDeploymentClient(rest: RestClient): DeploymentClient {
 export const deploymentControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['deployment'],
+  serviceAccountName: 'deployment-controller',
   flags: [{
     name: 'concurrent-deployment-syncs', kind: 'int', default: '5',
     description: 'The number of deployment objects that are allowed to sync concurrently. Larger number = more responsive deployments, but more CPU (and network) load',

@@ -163,6 +163,7 @@ export class EndpointsController implements Controller {
 export const endpointsControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['endpoint'],
+  serviceAccountName: 'endpoint-controller',
   flags: [
     {
       name: 'concurrent-endpoint-syncs', kind: 'int', default: '5',

@@ -213,6 +213,7 @@ const MAX_MAX_ENDPOINTS = 1000;
 export const endpointSliceControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['endpointslice'],
+  serviceAccountName: 'endpointslice-controller',
   flags: [
     {
       name: 'concurrent-service-endpoint-syncs', kind: 'int', default: '5',

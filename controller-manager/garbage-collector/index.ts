@@ -12,6 +12,7 @@ import { RestMapper, restGcClient } from './operations.js';
 export const garbageCollectorDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['garbagecollector'],
+  serviceAccountName: 'generic-garbage-collector',
   flags: [
     { name: 'concurrent-gc-syncs', kind: 'int', default: '20', description: 'The number of garbage collector workers that are allowed to sync concurrently.' },
     { name: 'enable-garbage-collector', kind: 'bool', default: 'true', description: 'Enables the generic garbage collector. MUST be synced with the corresponding flag of the kube-apiserver.' },

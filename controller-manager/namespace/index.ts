@@ -8,6 +8,7 @@ import { NamespacedResourcesDeleter, restDeleterClient } from './deleter.js';
 export const namespaceControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['namespace'],
+  serviceAccountName: 'namespace-controller',
   flags: [
     { name: 'concurrent-namespace-syncs', kind: 'int', default: '10', description: 'The number of namespace objects that are allowed to sync concurrently. Larger number = more responsive namespace termination, but more CPU (and network) load' },
     { name: 'namespace-sync-period', kind: 'duration', default: '5m0s', description: 'The period for syncing namespace life-cycle updates' },

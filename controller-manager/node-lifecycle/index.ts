@@ -10,6 +10,7 @@ import { EVENT_SOURCE, NAME, NodeLifecycleController } from './controller.js';
 export const nodeLifecycleControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['nodelifecycle'],
+  serviceAccountName: 'node-controller',
   flags: [
     { name: 'node-monitor-period', kind: 'duration', default: '5s', description: 'The period for syncing NodeStatus in the node lifecycle controller.' },
     { name: 'node-monitor-grace-period', kind: 'duration', default: '40s', description: 'Amount of time which we allow running Node to be unresponsive before marking it unhealthy. Must be N times more than kubelet\'s nodeStatusUpdateFrequency, where N means number of retries allowed for kubelet to post node status.' },

@@ -27,6 +27,7 @@ export function restPodGCClient(rest: RestClient): PodGCClient {
 export const podGCControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['podgc'],
+  serviceAccountName: 'pod-garbage-collector',
   flags: [
     { name: 'terminated-pod-gc-threshold', kind: 'int', default: '12500', description: 'Number of terminated pods that can exist before the terminated pod garbage collector starts deleting terminated pods. If <= 0, the terminated pod garbage collector is disabled.' },
     { name: 'pod-gc-period', kind: 'duration', default: '20s', description: 'How often the pod garbage collector runs (Kubernetes\' gcCheckPeriod; a flag here so tests can shorten it).' },

@@ -28,6 +28,7 @@ export function newReplicaSetController<T extends KubeObject>(ctx: ControllerCon
 export const replicaSetControllerDescriptor: ControllerDescriptor = {
   name: 'replicaset-controller',
   aliases: ['replicaset'],
+  serviceAccountName: 'replicaset-controller',
   flags: [{
     name: 'concurrent-replicaset-syncs', kind: 'int', default: '5',
     description: 'The number of replica sets that are allowed to sync concurrently. Larger number = more responsive replica management, but more CPU (and network) load',

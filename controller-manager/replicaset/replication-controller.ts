@@ -48,6 +48,7 @@ export const replicationControllerKind: ReplicaSetKind<ReplicationController> = 
 export const replicationControllerDescriptor: ControllerDescriptor = {
   name: 'replicationcontroller-controller',
   aliases: ['replicationcontroller'],
+  serviceAccountName: 'replication-controller',
   flags: [{
     name: 'concurrent-rc-syncs', kind: 'int', default: '5',
     description: 'The number of replication controllers that are allowed to sync concurrently. Larger number = more responsive replica management, but more CPU (and network) load',

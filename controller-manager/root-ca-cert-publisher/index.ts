@@ -51,6 +51,7 @@ export function rootCAFor(options: ControllerOptions, kubeconfigCA: Buffer | und
 export const rootCACertPublisherDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['root-ca-cert-publisher'],
+  serviceAccountName: 'root-ca-cert-publisher',
   flags: [
     {
       name: ROOT_CA_FILE_FLAG, kind: 'string', default: '',

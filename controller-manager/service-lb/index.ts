@@ -1,6 +1,6 @@
 // The service load-balancer controller as kube-controller-manager registers it
 // (service-lb-controller, alias service; --concurrent-service-syncs), with its writes as
-// the service controller makes them: finalizers by strategic merge patch of the
+// the service controller makes them: finalizers by strategic merge patch (of services/status, as its role allows) of the
 // service, status.loadBalancer by patch of services/status.
 import type { LoadBalancerStatus, Node, Service } from '../../api/types/core.js';
 import type { EndpointSlice } from '../../api/types/discovery.js';
@@ -16,10 +16,10 @@ export function restServiceLBClient(rest: RestClient): ServiceLBClient {
   const name = (svc: Service): string => svc.metadata.name ?? '';
   return {
     addFinalizer: async (svc) => {
-      await services.patch(ns(svc), name(svc), 'strategic', { metadata: { finalizers: [LOAD_BALANCER_CLEANUP_FINALIZER] } });
+      await services.patch(ns(svc), name(svc), 'strategic', { metadata: { finalizers: [LOAD_BALANCER_CLEANUP_FINALIZER] } }, { subresource: 'status' });
     },
     removeFinalizer: async (svc) => {
-      await services.patch(ns(svc), name(svc), 'strategic', { metadata: { '$deleteFromPrimitiveList/finalizers': [LOAD_BALANCER_CLEANUP_FINALIZER] } });
+      await services.patch(ns(svc), name(svc), 'strategic', { metadata: { '$deleteFromPrimitiveList/finalizers': [LOAD_BALANCER_CLEANUP_FINALIZER] } }, { subresource: 'status' });
     },
     patchStatus: async (svc, status: LoadBalancerStatus) => {
       // ingress is an atomic list: the patch replaces it whole, or removes it (null).
@@ -32,6 +32,7 @@ export function restServiceLBClient(rest: RestClient): ServiceLBClient {
 export const serviceLBControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['service'],
+  serviceAccountName: 'service-controller',
   flags: [
     {
       name: 'concurrent-service-syncs', kind: 'int', default: '1',

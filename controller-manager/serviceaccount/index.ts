@@ -8,6 +8,7 @@ import { NAME, ServiceAccountsController } from './controller.js';
 export const serviceAccountsControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['serviceaccount'],
+  serviceAccountName: 'service-account-controller',
   flags: [],
   create(ctx) {
     return new ServiceAccountsController({

@@ -20,6 +20,8 @@ export function restTaintEvictionClient(rest: RestClient): TaintEvictionClient {
 export const taintEvictionControllerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: [],
+  // As in Kubernetes: the taint eviction controller acts with the node controller's role.
+  serviceAccountName: 'node-controller',
   flags: [],
   create(ctx) {
     return new TaintEvictionController({

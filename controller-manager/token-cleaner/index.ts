@@ -19,6 +19,7 @@ export function restTokenCleanerClient(rest: RestClient): TokenCleanerClient {
 export const tokenCleanerDescriptor: ControllerDescriptor = {
   name: NAME,
   aliases: ['tokencleaner'],
+  serviceAccountName: 'token-cleaner',
   flags: [],
   create(ctx) {
     return new TokenCleaner({

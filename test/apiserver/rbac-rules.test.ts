@@ -20,7 +20,7 @@ const alice: User = { name: 'alice', groups: ['dev', 'system:authenticated'] };
 /** A resource request: "verb group/resource[/sub] [name]". */
 function res(verb: string, apiGroup: string, resource: string, opts: { sub?: string; name?: string; namespace?: string; user?: User } = {}): RequestAttributes {
   return {
-    user: opts.user ?? alice, verb, resourceRequest: true, apiGroup, resource,
+    user: opts.user ?? alice, verb, resourceRequest: true, path: '', apiGroup, resource,
     ...(opts.sub ? { subresource: opts.sub } : {}), ...(opts.name ? { name: opts.name } : {}), ...(opts.namespace ? { namespace: opts.namespace } : {}),
   };
 }
