@@ -21,6 +21,9 @@ function int64(value: string): number {
 const program = new Command('kube-apiserver')
   .description('The Kubernetes API server, persisting to etcd')
   .option('--etcd-servers <urls>', 'comma-separated etcd client URLs', 'http://127.0.0.1:2379')
+  .option('--etcd-cafile <file>', 'CA (PEM) that signed the etcd servers\' certificates (https:// servers)')
+  .option('--etcd-certfile <file>', 'client certificate (PEM) this apiserver shows etcd')
+  .option('--etcd-keyfile <file>', 'key (PEM) of --etcd-certfile')
   .option('--bind-address <ip>', 'address to listen on', '127.0.0.1')
   .option('--secure-port <port>', 'port to serve HTTPS on (0 picks a free one)', '6443')
   .option('--port <port>', 'also serve plain HTTP on this port of --bind-address (off unless given; 0 picks a free one)')
@@ -54,6 +57,9 @@ const program = new Command('kube-apiserver')
   .option('--audit-log-maxage <days>', 'days to keep rotated audit logs (0: no limit)', '0')
   .option('--audit-log-maxbackup <count>', 'rotated audit logs to keep (0: all)', '0')
   .option('--audit-log-maxsize <megabytes>', 'size at which the audit log is rotated', '100')
+  .option('--kubelet-client-certificate <file>', 'client certificate (PEM) the apiserver presents to kubelets (default: one issued from the CA in --cert-dir at start, CN kube-apiserver-kubelet-client)')
+  .option('--kubelet-client-key <file>', 'key (PEM) of --kubelet-client-certificate')
+  .option('--kubelet-certificate-authority <file>', 'CA bundle kubelets\' serving certificates are verified against (when absent they are not verified)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
 
@@ -68,6 +74,7 @@ const seconds = (v: string | undefined): number => Number(v) * 1000;
 await runComponent(log, 'kube-apiserver', async () => {
   const server = await startApiServer({
     etcdServers: String(o.etcdServers).split(','),
+    etcdTls: { caFile: o.etcdCafile, certFile: o.etcdCertfile, keyFile: o.etcdKeyfile },
     bindAddress: String(o.bindAddress),
     securePort: Number(o.securePort),
     insecurePort: o.port === undefined ? undefined : Number(o.port),
@@ -102,6 +109,9 @@ await runComponent(log, 'kube-apiserver', async () => {
       enableAdmissionPlugins: list(o.enableAdmissionPlugins),
       disableAdmissionPlugins: list(o.disableAdmissionPlugins),
     },
+    kubeletClientCertificate: o.kubeletClientCertificate,
+    kubeletClientKey: o.kubeletClientKey,
+    kubeletCertificateAuthority: o.kubeletCertificateAuthority,
     logger: log,
   });
   if (o.portFile) {

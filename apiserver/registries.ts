@@ -1,6 +1,7 @@
 // Builds one GenericRegistry per resource: its strategy, its watch cache and its
 // subresources, and what registries ask of each other (namespace state, event leases).
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
 import { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSecondsOptions, withDefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import type { AdmissionChain } from './admission/chain.js';
@@ -40,6 +41,8 @@ export interface RegistriesOptions {
   eventTtlSeconds: number;
   /** The DefaultTolerationSeconds admission plugin's settings (300 s each when absent). */
   defaultTolerationSeconds?: DefaultTolerationSecondsOptions;
+  /** The connections to kubelets pods/log streams through (proxy-stream.ts kubeletTransport). */
+  kubeletTransport?: Dispatcher;
   log: Logger;
 }
 
@@ -60,7 +63,7 @@ export class Registries {
     }
     const pods = this.get('pods');
     pods.subresources.set('binding', bindingSubresource(pods));
-    pods.subresources.set('log', logSubresource(pods, this.get('nodes')));
+    pods.subresources.set('log', logSubresource(pods, this.get('nodes'), opts.kubeletTransport));
     for (const plural of ['deployments', 'replicasets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
     this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { serviceUnavailable } from '../api/errors.js';
 import { DEFAULT_TOLERATION_SECONDS } from './admission/default-toleration-seconds.js';
 import { AllocationRepair } from './allocation-repair.js';
@@ -13,12 +14,14 @@ import { Allocator, parsePortRange, portToNumber, type Range } from './allocator
 import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
 import { createApp, type ServingCerts } from './http/app.js';
+import { kubeletTransport } from './http/proxy-stream.js';
 import { registerRoutes } from './http/routes.js';
 import { createMetrics } from './metrics.js';
 import { Registries } from './registries.js';
+import type { EtcdTlsFiles } from './storage/etcd-client.js';
 import { Store } from './storage/etcd-store.js';
 import type { Storage } from './storage/store.js';
-import { loadOrCreateServingCerts } from './tls.js';
+import { issueClientCert, loadOrCreateServingCerts } from './tls.js';
 import { reconcileBootstrapPolicy } from './rbac/reconcile-bootstrap.js';
 import { createAuditor } from './audit/index.js';
 import { loadEncryptionConfig } from './storage/encryption/config.js';
@@ -27,6 +30,8 @@ import { WatchCaches } from './watch-cache.js';
 
 export interface ApiServerOptions {
   etcdServers: string[];
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile: TLS to etcd (https:// servers). */
+  etcdTls?: EtcdTlsFiles;
   bindAddress: string;
   /** HTTPS port (0 picks a free one). */
   securePort: number;
@@ -57,8 +62,17 @@ export interface ApiServerOptions {
   encryptionProviderConfig?: string;
   /** --audit-log-path ("-": standard output) and its policy and rotation. */
   audit?: { logPath: string; policyFile?: string; maxAge?: number; maxBackup?: number; maxSize?: number };
+  /** --kubelet-client-certificate and --kubelet-client-key: the apiserver's identity at kubelets (issued from the CA in certDir when absent). */
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  /** --kubelet-certificate-authority: kubelets' serving certificates are verified against it (not at all when absent). */
+  kubeletCertificateAuthority?: string;
   logger: Logger;
 }
+
+/** The apiserver's user at kubelets when it issues its own client certificate (kubeadm's apiserver-kubelet-client). */
+const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+const KUBELET_CLIENT_GROUP = 'kubeadm:cluster-admins';
 
 export interface RunningApiServer {
   /** https://address:securePort */
@@ -92,8 +106,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await waitForEtcd(store, log);
   const { ips, ports, repair } = newAllocators(store, serviceRange, opts, log);
   const caches = new WatchCaches(store, log.child({ component: 'watch-cache' }), { capacity: opts.watchCacheCapacity });
+  // The CA in certDir is made with the serving certificate; the kubelet client certificate is issued from it.
+  const tls = await servingCertificates(opts, address, serviceRange);
   const registries = new Registries({
     store, caches, ips, ports, eventTtlSeconds: opts.eventTtlSeconds, log,
+    kubeletTransport: await kubeletClientTransport(opts, log),
     defaultTolerationSeconds: {
       notReadySeconds: opts.defaultNotReadyTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS.notReadySeconds,
       unreachableSeconds: opts.defaultUnreachableTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS.unreachableSeconds,
@@ -101,7 +118,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   });
   await caches.start();
 
-  const tls = await servingCertificates(opts, address, serviceRange);
   const security = await setUpSecurity({ ...opts.security, certDir: opts.certDir }, registries, log);
   const metrics = createMetrics();
   const web = createApp(tls, opts.insecurePort !== undefined, { ...security, auditor }, metrics, log);
@@ -170,7 +186,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
 function openStorage(opts: ApiServerOptions, log: Logger): Store {
   return new Store({
     endpoints: opts.etcdServers, requestTimeoutMs: opts.etcdRequestTimeoutMs, log: log.child({ component: 'storage' }),
-    encryptionConfigFile: opts.encryptionProviderConfig,
+    encryptionConfigFile: opts.encryptionProviderConfig, tls: opts.etcdTls,
     onFatal: (why) => {
       log.fatal({ why }, 'etcd client thread died');
       log.flush();
@@ -195,6 +211,28 @@ async function servingCertificates(opts: ApiServerOptions, address: string, serv
     return { cert: await readFile(opts.tlsCertFile, 'utf8'), key: await readFile(opts.tlsPrivateKeyFile, 'utf8'), ca: await readFile(opts.tlsCertFile, 'utf8') };
   }
   return loadOrCreateServingCerts(opts.certDir, [address, ipToString(serviceRange.first), ...(opts.bindAddress !== '0.0.0.0' ? [opts.bindAddress] : [])]);
+}
+
+/**
+ * The connections to kubelets: with --kubelet-client-certificate/--kubelet-client-key,
+ * or else a client certificate issued from the CA in certDir at each start, named as
+ * kubeadm names the apiserver's (CN kube-apiserver-kubelet-client, O
+ * kubeadm:cluster-admins; the default policy's kube-apiserver-kubelet-client binding
+ * gives it system:kubelet-api-admin); without that CA, none at all.
+ */
+async function kubeletClientTransport(opts: ApiServerOptions, log: Logger): Promise<Dispatcher> {
+  const ca = opts.kubeletCertificateAuthority ? await readFile(opts.kubeletCertificateAuthority, 'utf8') : undefined;
+  if (opts.kubeletClientCertificate || opts.kubeletClientKey) {
+    if (!opts.kubeletClientCertificate || !opts.kubeletClientKey) throw new Error('--kubelet-client-certificate and --kubelet-client-key must be given together');
+    const [cert, key] = await Promise.all([readFile(opts.kubeletClientCertificate, 'utf8'), readFile(opts.kubeletClientKey, 'utf8')]);
+    return kubeletTransport({ cert, key, ca });
+  }
+  try {
+    return kubeletTransport({ ...await issueClientCert(opts.certDir, KUBELET_CLIENT_USER, [KUBELET_CLIENT_GROUP]), ca });
+  } catch (err) {
+    log.warn({ err: (err as Error).message, certDir: opts.certDir }, 'no CA to issue a kubelet client certificate from: kubelets are reached without one');
+    return kubeletTransport({ ca });
+  }
 }
 
 /** Waits until etcd answers, logging progress, so the apiserver starts in order after etcd. */

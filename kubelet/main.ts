@@ -1,6 +1,5 @@
 // kubelet: parses flags, builds the client, runtime and loops, starts them, and stops
 // them on SIGTERM/SIGINT with one AbortSignal (pods' containers keep running).
-import { networkInterfaces } from 'node:os';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { runComponent } from '../client/signals.js';
@@ -12,11 +11,13 @@ import { DEFAULT_DNS_FLAGS, parseClusterDNSFlag } from './dns-config.js';
 import { hairpinModeFromFlag } from './hairpin.js';
 import { readMachineInfo } from './machine-info.js';
 import { NodeLeaseController } from './node-lease.js';
+import { defaultNodeIP } from './node-ip.js';
 import { NodeStatusManager } from './node-status.js';
 import { missingNodeFlags } from '../client/node-flags.js';
 import { PodManager } from './pod-manager.js';
 import { DockerRuntime } from './runtime/docker.js';
-import { startKubeletServer } from './server.js';
+import { startHealthzServer, startKubeletServer } from './server.js';
+import { addServerFlags, serverOptionsFromFlags } from './server-flags.js';
 import { serviceRouteFromFlags } from './service-route.js';
 
 const program = new Command('kubelet')
@@ -28,7 +29,7 @@ const program = new Command('kubelet')
   .option('--pod-network <name>', 'Docker network pods get their IP from (created if missing)', 'tskube-pods')
   .option('--pod-network-cidr <cidr>', 'subnet of the pod network when it is created', '10.244.0.0/16')
   .option('--address <ip>', 'address the kubelet server listens on', '0.0.0.0')
-  .option('--port <port>', 'port of the kubelet server (0 picks a free one)', '10250')
+  .option('--port <port>', 'port of the kubelet server, HTTPS (0 picks a free one)', '10250')
   .option('--root-dir <dir>', 'directory for pod volumes', '/var/lib/kubelet')
   .option('--pause-image <image>', 'image of pod sandboxes', 'registry.k8s.io/pause:3.10')
   .option('--cluster-dns <ips>', 'comma-separated cluster DNS server addresses for ClusterFirst pods (none: they fall back to Default)')
@@ -46,18 +47,12 @@ const program = new Command('kubelet')
   .option('--sync-frequency <duration>', 'longest time between two syncs of a pod (e.g. 1m, 30s)', '1m')
   .option('--no-docker-events', 'do not follow Docker\'s event stream (the relist notices container changes; for tests)')
   .option('--log-level <level>', 'pino log level', 'info');
+addServerFlags(program);
 
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
 const followDockerEvents = (o.dockerEvents as unknown) !== false;
 const log = pino({ name: 'kubelet', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
-
-function defaultNodeIP(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
 
 await runComponent(log, 'kubelet', async (signal) => {
   if (!o.nodeName) throw new Error('--node-name is required (or HOSTNAME)');
@@ -67,6 +62,7 @@ await runComponent(log, 'kubelet', async (signal) => {
   const nodeName = o.nodeName.toLowerCase();
   const nodeIP = o.nodeIp ?? defaultNodeIP();
   const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig, master: o.master }), { userAgent: `kubelet/${nodeName}` });
+  const serverFlags = await serverOptionsFromFlags(o, { nodeName, nodeIP, rootDir: String(o.rootDir), rest, log });
   const runtime = new DockerRuntime({ log, socketPath: o.dockerSocket });
   const version = await runtime.version();
   await runtime.ensureNetwork(String(o.podNetwork), { subnet: o.podNetworkCidr });
@@ -82,7 +78,8 @@ await runComponent(log, 'kubelet', async (signal) => {
     // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
     workers: Number(o.maxPods),
   });
-  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, log });
+  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, log, tls: serverFlags.tls, auth: serverFlags.auth });
+  const healthz = serverFlags.healthz && await startHealthzServer({ ...serverFlags.healthz, log });
   const status = new NodeStatusManager({
     rest, nodeName, nodeIP, kubeletPort: server.port, machine, containerRuntimeVersion: `docker://${version.version}`,
     nodeStatusUpdateFrequencyMs: Number(o.nodeStatusUpdateFrequency) * 1000, recorder, logger: log.child({ component: 'node-status' }),
@@ -97,6 +94,7 @@ await runComponent(log, 'kubelet', async (signal) => {
     log.info('pods keep running');
     await Promise.allSettled(loops);
     await server.close();
+    await healthz?.close();
     await recorder.close(2000);
   };
 });

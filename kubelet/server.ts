@@ -1,11 +1,16 @@
-// The kubelet's HTTP server: /healthz, and /containerLogs/<ns>/<pod>/<container> with
-// follow, tailLines, previous, timestamps, sinceSeconds, sinceTime and limitBytes,
-// which the apiserver's pods/log proxies to (so `kubectl logs` works). Errors are plain
-// text with 400 or 404, which the apiserver turns into a Status.
+// The kubelet's server: HTTPS on --address:--port with /healthz, and
+// /containerLogs/<ns>/<pod>/<container> with follow, tailLines, previous, timestamps,
+// sinceSeconds, sinceTime and limitBytes, which the apiserver's pods/log proxies to
+// (so `kubectl logs` works). Every request is authenticated and authorized first
+// (server-auth.ts), as the kubelet's auth filter does. Errors are plain text with 400
+// or 404, which the apiserver turns into a Status. Plain /healthz on
+// --healthz-bind-address:--healthz-port is startHealthzServer.
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { authorizeRequest, type KubeletAuthOptions } from './server-auth.js';
 
 export interface LogOptions {
   follow: boolean;
@@ -43,6 +48,14 @@ export interface ServerOptions {
   log: Logger;
   /** Answers /healthz: true when the kubelet is healthy. */
   healthy?: () => boolean;
+  /**
+   * Serve HTTPS with this certificate (PEM, with its chain) and key. clientCA (PEM,
+   * --client-ca-file) is what client certificates are verified against; without it
+   * none is asked for. Plain HTTP when absent (tests of the routes alone).
+   */
+  tls?: { cert: string; key: string; clientCA?: string };
+  /** Who may do what: every request passes the auth filter first. None: every request is served (tests of the routes alone). */
+  auth?: Omit<KubeletAuthOptions, 'clientCertificates'>;
 }
 
 const nonNegativeInt = (v: string | undefined, name: string): number | undefined => {
@@ -102,8 +115,37 @@ function sendText(res: ServerResponse, code: number, text: string): void {
   res.end(text);
 }
 
-// Two routes need no framework: node:http keeps the kubelet's memory low (fastify alone
-// would add about 8 MB to every node).
+/** The request's URL; undefined when its target does not parse (an absolute-form target may not). */
+function requestURL(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://kubelet');
+  } catch {
+    return undefined;
+  }
+}
+
+function sendHealthz(res: ServerResponse, healthy: (() => boolean) | undefined): void {
+  const ok = healthy?.() ?? true;
+  sendText(res, ok ? 200 : 500, ok ? 'ok' : 'unhealthy');
+}
+
+/** Listens and resolves the port listened on (the given one, or the one picked for 0). */
+async function listen(server: Server | HttpsServer, address: string, port: number): Promise<number> {
+  server.listen(port, address);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err; })]);
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+function closer(server: Server | HttpsServer): () => Promise<void> {
+  return async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+}
+
+// Two routes need no framework: node:http and node:https keep the kubelet's memory low
+// (fastify alone would add about 8 MB to every node).
 export async function startKubeletServer(o: ServerOptions): Promise<KubeletServer> {
   const containerLogs = async (req: IncomingMessage, res: ServerResponse, p: { namespace: string; pod: string; container: string }, query: URLSearchParams): Promise<void> => {
     const ac = new AbortController();
@@ -134,16 +176,12 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
     stream.pipe(res);
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+  const route = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, `method ${String(req.method)} not allowed`);
     }
-    if (url.pathname === '/healthz') {
-      const ok = o.healthy?.() ?? true;
-      return sendText(res, ok ? 200 : 500, ok ? 'ok' : 'unhealthy');
-    }
+    if (url.pathname === '/healthz') return sendHealthz(res, o.healthy);
     const p = containerLogsPath(url.pathname);
     if (!p) return sendText(res, 404, `404 page not found: ${url.pathname}`);
     containerLogs(req, res, p, url.searchParams).catch((err: unknown) => {
@@ -151,17 +189,53 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });
-  });
-  server.listen(o.port, o.address);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err; })]);
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : o.port;
-  o.log.info({ address: o.address, port }, 'kubelet server listening');
-  return {
-    port,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
+
+  const auth = o.auth && { ...o.auth, clientCertificates: !!o.tls?.clientCA };
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = requestURL(req);
+    if (!url) return sendText(res, 400, 'bad request');
+    if (!auth) return route(req, res, url);
+    // The path decided on is the path routed, so no request is served under attributes of another path.
+    authorizeRequest(auth, req, url.pathname).then((r) => {
+      if (r.allowed) route(req, res, url);
+      else sendText(res, r.code, r.text);
+    }, (err: unknown) => {
+      o.log.error({ err: (err as Error).message }, 'auth filter failed');
+      sendText(res, 500, 'internal error');
+    });
+  };
+
+  const server = o.tls
+    ? createHttpsServer({
+      cert: o.tls.cert, key: o.tls.key,
+      // Asked for, not required: a client may authenticate with a token, or not at all.
+      ...(o.tls.clientCA ? { ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+    }, handler)
+    : createServer(handler);
+  const port = await listen(server, o.address, o.port);
+  o.log.info({ address: o.address, port, https: !!o.tls, auth: !!auth }, 'kubelet server listening');
+  return { port, close: closer(server) };
+}
+
+export interface HealthzServerOptions {
+  address: string;
+  port: number;
+  log: Logger;
+  healthy?: () => boolean;
+}
+
+/**
+ * The kubelet's plain-HTTP /healthz (--healthz-bind-address:--healthz-port, 127.0.0.1:10248),
+ * with no authentication: what kubeadm and a node's supervisor poll. Nothing else is
+ * served there.
+ */
+export async function startHealthzServer(o: HealthzServerOptions): Promise<KubeletServer> {
+  const server = createServer((req, res) => {
+    if (requestURL(req)?.pathname === '/healthz') return sendHealthz(res, o.healthy);
+    sendText(res, 404, '404 page not found\n');
+  });
+  const port = await listen(server, o.address, o.port);
+  o.log.info({ address: o.address, port }, 'kubelet healthz listening');
+  return { port, close: closer(server) };
 }

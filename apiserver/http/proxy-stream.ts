@@ -1,21 +1,62 @@
 // Streams a subresource's answer from another server (pods/log from the kubelet) back
-// to the client, as kube-apiserver's location-based streaming does.
+// to the client, as kube-apiserver's location-based streaming does, through the
+// transport the subresource names (kubelets: kubeletTransport).
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { request } from 'undici';
-import { StatusError, makeStatus, serviceUnavailable } from '../../api/errors.js';
+import { Agent, request, type Dispatcher } from 'undici';
+import { StatusError, makeStatus, serviceUnavailable, type StatusReason } from '../../api/errors.js';
+
+/** Where a proxied stream comes from: the URL, who serves it (for messages), and the connections to use (the default ones when absent). */
+export interface ProxyTarget {
+  url: string;
+  target: string;
+  dispatcher?: Dispatcher;
+}
+
+/** The apiserver's identity at kubelets and what it trusts of theirs (kube-apiserver's KubeletClientConfig TLS). */
+export interface KubeletTransportOptions {
+  /** --kubelet-client-certificate and --kubelet-client-key (PEM): the client certificate presented to kubelets. */
+  cert?: string;
+  key?: string;
+  /** --kubelet-certificate-authority (PEM): kubelets' serving certificates must chain to it; when absent they are not verified, as kube-apiserver. */
+  ca?: string;
+}
+
+/** The connections to kubelets: HTTPS with the apiserver's client certificate, verifying kubelets only against the given CA. */
+export function kubeletTransport(o: KubeletTransportOptions): Dispatcher {
+  return new Agent({
+    connect: {
+      ...(o.cert && o.key ? { cert: o.cert, key: o.key } : {}),
+      ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
+    },
+  });
+}
+
+/**
+ * The code and reason of an error answer, as GenericHttpResponseChecker keeps them:
+ * the kubelet's 401, 403 (its "Forbidden (user=...)" text kept), 404 and 500; 400 for the rest.
+ */
+function errorOf(code: number): [number, StatusReason] {
+  switch (code) {
+    case 401: return [401, 'Unauthorized'];
+    case 403: return [403, 'Forbidden'];
+    case 404: return [404, 'NotFound'];
+    case 500: return [500, 'InternalError'];
+    default: return [400, 'BadRequest'];
+  }
+}
 
 /** GETs url and pipes its body to the client; a failure before the first byte is a Status. */
-export async function proxyStream(reply: FastifyReply, proxy: { url: string; target: string }, log: Logger): Promise<void> {
+export async function proxyStream(reply: FastifyReply, proxy: ProxyTarget, log: Logger): Promise<void> {
   let res;
   try {
-    res = await request(proxy.url, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 0 });
+    res = await request(proxy.url, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 0, ...(proxy.dispatcher ? { dispatcher: proxy.dispatcher } : {}) });
   } catch (err) {
     throw serviceUnavailable(`cannot reach ${proxy.target}: ${(err as Error).message}`);
   }
   if (res.statusCode >= 400) {
-    const text = await res.body.text();
-    throw new StatusError(makeStatus(res.statusCode === 404 ? 404 : 400, res.statusCode === 404 ? 'NotFound' : 'BadRequest', text.trim() || `${proxy.target} answered ${res.statusCode}`));
+    const text = (await res.body.text()).trim() || `${proxy.target} answered ${res.statusCode}`;
+    throw new StatusError(makeStatus(...errorOf(res.statusCode), text));
   }
   reply.hijack();
   reply.raw.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });

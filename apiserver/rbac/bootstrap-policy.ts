@@ -20,9 +20,9 @@ export const BOOTSTRAPPING_LABEL = 'kubernetes.io/bootstrapping';
 const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;
 
 const MONITORING_GROUP = 'system:monitoring';
-const KUBE_PROXY_USER = 'system:kube-proxy';
-const KUBE_CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
-const KUBE_SCHEDULER_USER = 'system:kube-scheduler';
+export const KUBE_PROXY_USER = 'system:kube-proxy';
+export const KUBE_CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
+export const KUBE_SCHEDULER_USER = 'system:kube-scheduler';
 
 // Verb sets of policy.go.
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -690,6 +690,9 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:node', []),
     // In-cluster workloads may read the OIDC discovery endpoints.
     clusterRoleBinding('system:service-account-issuer-discovery', groups(SERVICE_ACCOUNTS_GROUP)),
+    // The apiserver's own identity at kubelets (its client certificate, apiserver/server.ts)
+    // may use their API (nodes/proxy for logs), as kubeadm's apiserver-kubelet-client binding.
+    { ...clusterRoleBinding('system:kubelet-api-admin', users('kube-apiserver-kubelet-client')), metadata: defaultMetadata('kube-apiserver-kubelet-client') },
   ];
   for (const r of controllerRoles()) {
     const name = r.metadata.name as string;

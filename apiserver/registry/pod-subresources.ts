@@ -1,9 +1,14 @@
 // The pods' binding and log subresources (Kubernetes' BindingREST and LogREST).
 // binding sets spec.nodeName once and the PodScheduled condition; log finds the
-// container and the kubelet serving it, and hands the HTTP layer the URL to stream.
+// container and the kubelet serving it, and hands the HTTP layer the URL to stream
+// and the connections to kubelets to stream it through (HTTPS, the apiserver's client
+// certificate: the kubelet authorizes that identity for nodes/proxy).
+import { isIPv6 } from 'node:net';
+import type { Dispatcher } from 'undici';
 import { badRequest, conflict, invalid, serviceUnavailable } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
 import { parsePodLogOptions } from '../http/list-options.js';
+import type { ProxyTarget } from '../http/proxy-stream.js';
 import type { GenericRegistry } from './generic.js';
 import { bindPod } from './pods.js';
 import type { Subresource, SubresourceRequest, SubresourceResult } from './subresource.js';
@@ -49,8 +54,11 @@ interface NodeLike extends KubeObject {
 /** Query parameters of pods/log the kubelet reads. */
 const LOG_OPTIONS = ['container', 'follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 
-/** GET pods/<name>/log: the kubelet's /containerLogs URL for the pod's container. */
-export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry): Subresource {
+/**
+ * GET pods/<name>/log: the kubelet's https /containerLogs URL for the pod's container,
+ * reached through kubelet (kubeletTransport: the apiserver's client certificate).
+ */
+export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry, kubelet?: Dispatcher): Subresource {
   return {
     methods: ['GET'],
     async serve(req: SubresourceRequest): Promise<SubresourceResult> {
@@ -78,8 +86,10 @@ export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry): S
       for (const [k, v] of Object.entries(logOptions)) {
         if (k !== 'container' && v !== undefined && v !== false) search.set(k, String(v));
       }
-      const url = `http://${ip}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
-      return { proxy: { url, target: `the kubelet of node ${nodeName} at ${ip}:${port}` } };
+      const host = isIPv6(ip) ? `[${ip}]` : ip;
+      const url = `https://${host}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
+      const proxy: ProxyTarget = { url, target: `the kubelet of node ${nodeName} at ${host}:${port}`, ...(kubelet ? { dispatcher: kubelet } : {}) };
+      return { proxy };
     },
   };
 }

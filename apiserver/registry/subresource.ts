@@ -4,6 +4,7 @@
 // them, decodes bodies and encodes answers.
 
 import type { User } from '../authn/user.js';
+import type { ProxyTarget } from '../http/proxy-stream.js';
 
 /** One request to a subresource, with its body decoded on demand by the HTTP layer. */
 export interface SubresourceRequest {
@@ -26,7 +27,7 @@ export interface SubresourceRequest {
 /** What a subresource answers: an object to encode, or a stream to proxy (pods/log). */
 export type SubresourceResult =
   | { code: number; body: unknown }
-  | { proxy: { url: string; target: string } };
+  | { proxy: ProxyTarget };
 
 /**
  * Subresource: registered on a GenericRegistry under its name. The HTTP layer answers

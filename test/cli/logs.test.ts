@@ -4,7 +4,8 @@
 // following a stream, picking a controller's pod, and kubectl's messages and errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { componentCommand, startControlPlane, type ControlPlane } from '../harness/apiserver.js';
@@ -16,6 +17,7 @@ import { RestClient } from '../../client/rest-client.js';
 import { resourceClient, type ResourceClient } from '../../client/resource-client.js';
 import type { Node, Pod } from '../../api/types/core.js';
 import type { Deployment } from '../../api/types/apps.js';
+import { generateSelfSigned } from '../../kubelet/serving-cert.js';
 
 let cp: ControlPlane;
 let rest: RestClient;
@@ -44,7 +46,9 @@ function pod(name: string, containers: string[], extra: Partial<Pod['metadata']>
 }
 
 before(async () => {
-  kubelet = createServer((req, res) => {
+  // HTTPS, as a kubelet serves: the apiserver reaches kubelets only so.
+  const serving = await generateSelfSigned('logs-node', ['127.0.0.1']);
+  kubelet = createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
     asked.push(url);
     const [, , ns, podName, container] = url.pathname.split('/');

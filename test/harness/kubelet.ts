@@ -56,6 +56,9 @@ export async function startKubelet(cp: ControlPlane, o: KubeletOptions): Promise
     '--pod-network', network, '--pod-network-cidr', o.cidr, '--crashloop-backoff-base', '1',
     // No pod of a test ever uses the machine's resolver; a test passes its own file in args.
     '--resolv-conf', '',
+    // The apiserver's client certificate (pods/log) is signed by the cluster CA. No
+    // plain /healthz port: several kubelets run at once and nothing polls it.
+    '--client-ca-file', join(cp.dir, 'pki', 'ca.crt'), '--healthz-port', '0',
     '--log-level', process.env.TSKUBE_TEST_LOG_LEVEL ?? 'debug', ...(o.dockerSocket ? ['--docker-socket', o.dockerSocket] : []), ...(o.args ?? []),
   ];
   const starts = async (): Promise<number> => (existsSync(logFile) ? (await readFile(logFile, 'utf8')).split('"kubelet started"').length - 1 : 0);
