@@ -1,6 +1,6 @@
 // kube-apiserver: parses flags, starts the server, stops cleanly on SIGTERM/SIGINT.
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
+import { componentLogger } from '../client/logger.js';
 import { parseDurationFlag } from '../api/duration.js';
 import { runComponent } from '../client/signals.js';
 import { startApiServer } from './server.js';
@@ -68,7 +68,7 @@ const o = program.opts<Record<string, string | undefined>>();
 const tolerations = program.opts<{ defaultNotReadyTolerationSeconds: number; defaultUnreachableTolerationSeconds: number }>();
 const auth = program.opts<{ serviceAccountIssuer: string[]; serviceAccountKeyFile: string[]; enableBootstrapTokenAuth: boolean }>();
 // Asynchronous destination: one line per request must not block the event loop on a slow disk.
-const log = pino({ name: 'kube-apiserver', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
+const log = componentLogger('kube-apiserver', String(o.logLevel));
 const seconds = (v: string | undefined): number => Number(v) * 1000;
 
 await runComponent(log, 'kube-apiserver', async () => {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { componentLogger } from '../client/logger.js';
 import { realClock } from '../client/clock.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { addLeaderElectionFlags, leaderElectionEnabled, leaderElectionOptions } from '../client/leader-election-flags.js';
@@ -50,7 +50,7 @@ for (const f of flagDefs) {
 addLeaderElectionFlags(program, 'runs controllers', 'kube-controller-manager');
 program.parse();
 const o = program.opts<Record<string, string | boolean | undefined>>();
-const log = pino({ name: 'kube-controller-manager', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
+const log = componentLogger('kube-controller-manager', String(String(o.logLevel)));
 const str = (k: string): string => String(o[k]);
 
 await runComponent(log, 'kube-controller-manager', async (signal) => {

@@ -4,7 +4,7 @@
 // `--cleanup` only removes what a previous run left and exits, as kube-proxy's does.
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { componentLogger } from '../client/logger.js';
 import { parseDurationFlag } from '../api/duration.js';
 import { cidrContains, ipToNumber, nthAddress, parseCidr } from '../api/ipv4.js';
 import { startHealthServer } from '../client/health-server.js';
@@ -45,7 +45,7 @@ const program = new Command('kube-proxy')
 
 program.parse();
 const o = program.opts<Record<string, string | boolean | undefined>>();
-const log = pino({ name: 'kube-proxy', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
+const log = componentLogger('kube-proxy', String(String(o.logLevel)));
 const str = (k: string): string | undefined => (o[k] === undefined ? undefined : String(o[k]));
 
 function hostPort(flag: string, value: string): { address: string; port: number } {

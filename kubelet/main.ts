@@ -1,7 +1,7 @@
 // kubelet: parses flags, builds the client, runtime and loops, starts them, and stops
 // them on SIGTERM/SIGINT with one AbortSignal (pods' containers keep running).
 import { Command } from 'commander';
-import { pino } from 'pino';
+import { componentLogger } from '../client/logger.js';
 import { runComponent } from '../client/signals.js';
 import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
@@ -52,7 +52,7 @@ addServerFlags(program);
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
 const followDockerEvents = (o.dockerEvents as unknown) !== false;
-const log = pino({ name: 'kubelet', level: o.logLevel }, pino.destination({ dest: 1, sync: false }));
+const log = componentLogger('kubelet', String(o.logLevel));
 
 await runComponent(log, 'kubelet', async (signal) => {
   if (!o.nodeName) throw new Error('--node-name is required (or HOSTNAME)');

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command } from 'commander';
-import { pino } from 'pino';
+import { componentLogger } from '../client/logger.js';
 import { parse as parseYaml } from 'yaml';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
@@ -39,7 +39,7 @@ const EVENT_WRITERS = 4;
 addLeaderElectionFlags(program, 'schedules', 'kube-scheduler');
 program.parse();
 const o = program.opts<Record<string, string | boolean | undefined>>();
-const log = pino({ name: 'kube-scheduler', level: String(o.logLevel) }, pino.destination({ dest: 1, sync: false }));
+const log = componentLogger('kube-scheduler', String(String(o.logLevel)));
 const str = (k: string): string => String(o[k]);
 
 await runComponent(log, 'kube-scheduler', async (signal) => {
