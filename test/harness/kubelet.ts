@@ -2,6 +2,7 @@
 // root dir, the local pause image, a short CrashLoopBackOff; cleanup() removes every
 // container carrying the node's label and the network, whatever the test did.
 // startDockerd() runs a Docker Engine of a test's own, for tests that kill dockerd.
+import { writeCertificateKubeconfig } from '../../apiserver/kubeconfig.js';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -38,6 +39,12 @@ export interface KubeletOptions {
   /** Subnet of the pod network, unique per test file. */
   cidr: string;
   args?: string[];
+  /**
+   * Run as the node's own identity (a client certificate for system:node:<name> in
+   * system:nodes, over HTTPS), as a real kubelet does, instead of the plain-HTTP port's
+   * unrestricted access.
+   */
+  nodeIdentity?: boolean;
   /** Docker Engine socket (startDockerd's); the machine's own when absent. */
   dockerSocket?: string;
 }
@@ -50,8 +57,14 @@ export async function startKubelet(cp: ControlPlane, o: KubeletOptions): Promise
   const rootDir = join(dir, 'root');
   const logFile = join(dir, 'kubelet.log');
   const runtime = new DockerRuntime({ log: pino({ level: 'silent' }), ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}) });
+  let credentials = ['--master', cp.url];
+  if (o.nodeIdentity) {
+    const kubeconfig = join(dir, 'kubelet.kubeconfig');
+    await writeCertificateKubeconfig(kubeconfig, cp.secureUrl, join(cp.dir, 'pki'), `system:node:${nodeName}`, ['system:nodes']);
+    credentials = ['--kubeconfig', kubeconfig];
+  }
   const args = [
-    ...KUBELET_NODE_FLAGS, ...componentCommand('kubelet'), '--master', cp.url, '--node-name', nodeName, '--node-ip', '127.0.0.1',
+    ...KUBELET_NODE_FLAGS, ...componentCommand('kubelet'), ...credentials, '--node-name', nodeName, '--node-ip', '127.0.0.1',
     '--address', '127.0.0.1', '--port', '0', '--root-dir', rootDir, '--pause-image', LOCAL_PAUSE_IMAGE,
     '--pod-network', network, '--pod-network-cidr', o.cidr, '--crashloop-backoff-base', '1',
     // No pod of a test ever uses the machine's resolver; a test passes its own file in args.
