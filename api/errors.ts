@@ -200,3 +200,4 @@ export const isConflict = (err: unknown): boolean => reasonOf(err) === 'Conflict
 export const isInvalid = (err: unknown): boolean => reasonOf(err) === 'Invalid';
 export const isGone = (err: unknown): boolean => reasonOf(err) === 'Gone' || reasonOf(err) === 'Expired';
 export const isBadRequest = (err: unknown): boolean => reasonOf(err) === 'BadRequest';
+export const isForbidden = (err: unknown): boolean => reasonOf(err) === 'Forbidden';

@@ -22,7 +22,9 @@ components:
   kubelet                  runs a node's pods on the Docker Engine of its mounted socket
   kube-proxy               Services and cluster DNS in the node's network namespace
   kubectl                  our CLI (tskubectl)
-  kubeconfig               writes admin kubeconfigs signed by the cluster's CA
+  pki                      makes the cluster's certificates, keys and kubeconfigs where missing
+  addons                   makes the cluster DNS Service and its RBAC (needs an admin kubeconfig)
+  kubeconfig               writes a kubeconfig with a client certificate signed by the cluster's CA
   cleanup                  removes the pods' containers and pod network of a compose project
   healthcheck <url>        exits 0 when the URL answers 200 (compose healthchecks)
 
@@ -37,6 +39,8 @@ case "${1:-}" in
   kubelet) component=kubelet main=kubelet/main.js ;;
   kube-proxy) component=kube-proxy main=kube-proxy/main.js ;;
   kubectl|tskubectl) component=kubectl main=kubectl/main.js ;;
+  pki) component=pki main=scripts/pki.js ;;
+  addons) component=addons main=scripts/addons.js ;;
   kubeconfig) component=kubeconfig main=scripts/kubeconfig.js ;;
   cleanup) component=cleanup main=scripts/compose-cleanup.js ;;
   healthcheck) component=healthcheck main=scripts/healthcheck.js ;;

@@ -1,17 +1,19 @@
-// `tskube kubeconfig`: writes admin kubeconfigs signed by the cluster's CA, as kubeadm's
-// kubeconfig phase does; docker compose runs it once the apiserver has made its CA:
+// `tskube kubeconfig`: writes kubeconfigs with a client certificate signed by the
+// cluster's CA, as kubeadm's `kubeconfig user` does: admin (group system:masters) by
+// default, or any user and groups, whose rights are then what RBAC bindings give them:
 //   tskube kubeconfig --cert-dir /var/lib/tskube/pki \
-//     --write /etc/tskube/kubeconfig=https://apiserver:6443 \
 //     --write /kubeconfig/admin.conf=https://127.0.0.1:6443
+//   tskube kubeconfig --cert-dir /var/lib/tskube/pki --user dev --group developers \
+//     --write /kubeconfig/dev.conf=https://127.0.0.1:6443
 // Each file (mode 0600) gets the owner of the folder it is written to, so the host's
-// copy belongs to whoever made that folder and the components' copy to the image's
-// non-root user; a file is replaced whole (written aside, then renamed). For a node on
-// another machine: --write /kubeconfig/node.conf=https://<this host>:6443
-// --tls-server-name kubernetes (the serving certificate lists the name, not the host).
+// copy belongs to whoever made that folder; a file is replaced whole (written aside,
+// then renamed). For an address the serving certificate does not list:
+// --write /kubeconfig/x.conf=https://<this host>:6443 --tls-server-name kubernetes.
+// (`tskube pki` writes the components' kubeconfigs.)
 import { chown, rename, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { writeAdminKubeconfig } from '../apiserver/kubeconfig.js';
+import { writeCertificateKubeconfig } from '../apiserver/kubeconfig.js';
 
 interface Target { file: string; server: string }
 
@@ -26,22 +28,27 @@ function parseWrite(value: string, previous: Target[] = []): Target[] {
 }
 
 const program = new Command('kubeconfig')
-  .description('Write admin kubeconfigs (user admin, group system:masters) for the apiserver whose CA is in --cert-dir')
+  .description('Write kubeconfigs with a client certificate (CN the user, O the groups) signed by the CA in --cert-dir: admin (group system:masters) unless --user is given')
   .requiredOption('--cert-dir <dir>', 'the apiserver\'s --cert-dir (ca.crt and ca.key)')
   .requiredOption('--write <file=server>', 'a kubeconfig to write and the server address it names (repeatable)', parseWrite)
+  .option('--user <name>', 'the user (the certificate\'s CN); without it: admin in group system:masters')
+  .option('--group <name>', 'a group of --user (the certificate\'s O; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--namespace <ns>', 'the context\'s namespace', 'default')
   .option('--tls-server-name <name>', 'check the apiserver\'s certificate against this name (e.g. kubernetes) instead of the server\'s host, for addresses the certificate does not list')
   .parse();
-const o = program.opts<{ certDir: string; write: Target[]; tlsServerName?: string }>();
+const o = program.opts<{ certDir: string; write: Target[]; user?: string; group?: string[]; namespace: string; tlsServerName?: string }>();
 
 async function main(): Promise<void> {
+  const user = o.user ?? 'admin';
+  const groups = o.user ? o.group ?? [] : ['system:masters'];
   for (const { file, server } of o.write) {
     const dir = dirname(file);
     const owner = await stat(dir);
     const temp = join(dir, `.${basename(file)}.tmp`);
-    await writeAdminKubeconfig(temp, server, o.certDir, 'default', o.tlsServerName);
+    await writeCertificateKubeconfig(temp, server, o.certDir, user, groups, { namespace: o.namespace, tlsServerName: o.tlsServerName });
     await chown(temp, owner.uid, owner.gid);
     await rename(temp, file);
-    console.log(`kubeconfig: wrote ${file} (server ${server}, owner ${owner.uid}:${owner.gid})`);
+    console.log(`kubeconfig: wrote ${file} (user ${user}${groups.length ? `, groups ${groups.join(',')}` : ''}; server ${server}, owner ${owner.uid}:${owner.gid})`);
   }
 }
 

@@ -1,6 +1,9 @@
 // End to end: the repository's docker-compose.yml as a user runs it. The images are
 // built offline (scripts/images.ts), `compose up` starts etcd, the control plane and
 // two nodes; then, with the real kubectl and curl from the host:
+//   nothing answers without credentials but health; each component acts as its own
+//   identity with its role's rights only; etcd is reachable from neither the host nor a
+//   pod, only the apiserver's network; a Secret is stored encrypted in etcd;
 //   a Deployment of 3 answers through node-1's published NodePort, scales to 5, rolls
 //   to a new image and only the new pods answer; a pod on node-1 reaches a pod on
 //   node-2 by service name; `kubectl logs` and `get pods -o wide` work; the apiserver
@@ -13,9 +16,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
 import { ComposeCluster, NODE_3_FILE, PUBLISHED_NODE_PORT, webManifest } from '../harness/compose.js';
+import { kubectl, kubectlFails } from '../harness/kubectl.js';
 import { waitFor } from '../harness/processes.js';
 
 const run = promisify(execFile);
@@ -109,6 +114,99 @@ test('compose up: both nodes Ready within 90 s, the kubeconfig on the host names
   const wide = await cluster.kubectl('get', 'nodes', '-o', 'wide');
   assert.match(wide, /node-1\s+Ready\s.*\s10\.245\.0\.11\s/);
   assert.match(wide, /node-2\s+Ready\s.*\s10\.245\.0\.12\s/);
+});
+
+test('without credentials the apiserver answers 401, except on health and version', async () => {
+  const ca = `${cluster.dir}/ca.crt`;
+  const kubeconfig = await readFile(cluster.kubeconfig, 'utf8');
+  await writeFile(ca, Buffer.from(/certificate-authority-data: (\S+)/.exec(kubeconfig)![1]!, 'base64'));
+  const status = async (path: string): Promise<string> => (await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', ca,
+    `https://127.0.0.1:${cluster.apiserverPort}${path}`])).stdout;
+  assert.equal(await status('/api/v1/pods'), '401');
+  assert.equal(await status('/api/v1/namespaces/kube-system/secrets'), '401');
+  assert.equal(await status('/healthz'), '200');
+  assert.equal(await status('/readyz'), '200');
+  assert.equal(await status('/version'), '200');
+});
+
+test('each component acts as its own identity, with its default role\'s rights only', async () => {
+  const components = [
+    { service: 'scheduler', file: '/etc/tskube/scheduler/scheduler.conf', user: 'system:kube-scheduler' },
+    { service: 'controller-manager', file: '/etc/tskube/controller-manager/controller-manager.conf', user: 'system:kube-controller-manager' },
+    { service: 'node-1', file: '/etc/tskube/node-1/kubelet.conf', user: 'system:node:node-1' },
+    { service: 'node-1-proxy', file: '/etc/tskube/kube-proxy/kube-proxy.conf', user: 'system:kube-proxy' },
+  ];
+  // The components did their work as themselves, and no request of theirs was refused
+  // (the apiserver logs each request with its code and user).
+  const { stdout } = await run('docker', ['logs', await cluster.containerId('apiserver')], { maxBuffer: 64 * 1024 * 1024 });
+  const refused = stdout.split('\n').filter((l) => /"code":403/.test(l) && /"user":"system:(kube-|node:|serviceaccount:kube-system:)/.test(l));
+  assert.deepEqual(refused, [], 'requests of the components refused by authorization');
+  const as: Record<string, { kubeconfig: string; dir: string }> = {};
+  for (const c of components) {
+    // The file its process was started with: that is the identity it uses.
+    assert.ok((await cluster.serviceCommand(c.service)).includes(`--kubeconfig=${c.file}`), `${c.service} runs with ${c.file}`);
+    as[c.service] = await cluster.componentKubeconfig(c.service, c.file);
+    assert.equal(await kubectl(as[c.service]!, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'), c.user);
+  }
+  // kube-proxy (system:node-proxier) watches Services but may not make one.
+  await kubectl(as['node-1-proxy']!, 'get', 'services', '-A');
+  assert.match(await kubectlFails(as['node-1-proxy']!, 'create', 'service', 'clusterip', 'probe', '--tcp=80:80'),
+    /\(Forbidden\).*User "system:kube-proxy" cannot create resource "services"|services is forbidden: User "system:kube-proxy" cannot create resource "services"/);
+  assert.match(await kubectlFails(as.scheduler!, 'get', 'secrets', '-A'), /User "system:kube-scheduler" cannot list resource "secrets"/);
+  assert.match(await kubectlFails(as['controller-manager']!, 'create', 'configmap', 'probe'), /User "system:kube-controller-manager" cannot create resource "configmaps"/);
+  assert.match(await kubectlFails(as['node-1']!, 'get', 'secrets', '-A'), /User "system:node:node-1" cannot list resource "secrets"/);
+  // The Node authorizer and NodeRestriction: node-1's kubelet may not change node-2.
+  assert.match(await kubectlFails(as['node-1']!, 'label', 'node', 'node-2', 'probe=x'), /Forbidden|forbidden/);
+});
+
+/** What answers TLS on etcd's client port at address, seen from where this script runs: the server certificate's CN, or why not. */
+const ETCD_PROBE = `const s = require('tls').connect({ host: process.argv[1], port: 2379, rejectUnauthorized: false, timeout: 3000 }, () => { console.log('server CN=' + (s.getPeerCertificate().subject || {}).CN); s.destroy(); });
+s.on('error', (e) => console.log('no TLS server: ' + e.code)); s.on('timeout', () => { console.log('no answer'); s.destroy(); });`;
+
+test('etcd is reachable only on its internal network: not from the host, not from a pod', async () => {
+  const { address: etcd, network } = await cluster.etcdAddress();
+  assert.equal((await run('docker', ['port', await cluster.containerId('etcd')])).stdout.trim(), '', 'etcd publishes no port');
+  // Seen from the apiserver's side of the etcd network, etcd answers with its certificate.
+  const inside = await run('docker', ['run', '--rm', '--network', network, '--entrypoint', '/usr/bin/node', LOCAL_TESTSERVER_IMAGE, '-e', ETCD_PROBE, etcd]);
+  assert.equal(inside.stdout.trim(), 'server CN=etcd');
+  // From the host: whatever answers there (nothing, or a machine's egress proxy), not etcd.
+  const fromHost = await new Promise<string>((resolve) => {
+    const s = connect({ host: etcd, port: 2379, rejectUnauthorized: false, timeout: 3000 }, () => { resolve(`server CN=${s.getPeerCertificate().subject?.CN}`); s.destroy(); });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(`no TLS server: ${e.code}`));
+    s.on('timeout', () => { resolve('no answer'); s.destroy(); });
+  });
+  assert.notEqual(fromHost, 'server CN=etcd', `from the host: ${fromHost}`);
+  // From a pod, which does reach the apiserver.
+  await apply(`apiVersion: v1
+kind: Pod
+metadata: {name: etcd-probe}
+spec:
+  nodeName: node-1
+  restartPolicy: Never
+  containers:
+  - name: probe
+    image: ${LOCAL_TESTSERVER_IMAGE}
+    command: [/usr/bin/node, -e, ${JSON.stringify(`${ETCD_PROBE} require('net').connect(6443, '10.245.0.2', function () { console.log('apiserver reachable'); this.destroy(); }).on('error', (e) => console.log('apiserver: ' + e.code));`)}, ${JSON.stringify(etcd)}]
+`);
+  let logs = '';
+  await waitFor(async () => {
+    logs = await cluster.kubectl('logs', 'etcd-probe').catch(() => '');
+    return logs.includes('apiserver') && /server CN=|no TLS server|no answer/.test(logs);
+  }, { timeoutMs: 60_000, intervalMs: 500, what: 'the etcd probe pod\'s answer' });
+  assert.match(logs, /apiserver reachable/);
+  assert.doesNotMatch(logs, /server CN=etcd/, `from a pod: ${logs}`);
+  await cluster.kubectl('delete', 'pod', 'etcd-probe', '--wait=false');
+});
+
+test('a Secret created through the API is stored encrypted in etcd', async () => {
+  await cluster.kubectl('create', 'secret', 'generic', 'enc-check', '--from-literal=k=plaintext-not-for-etcd');
+  const raw = await cluster.etcdctl('get', '/registry/secrets/default/enc-check', '--print-value-only');
+  assert.ok(raw.startsWith('k8s:enc:secretbox:v1:key1:'), `stored as ${JSON.stringify(raw.slice(0, 40))}`);
+  assert.ok(!raw.includes('plaintext-not-for-etcd'));
+  // A ConfigMap is not in the configuration: stored as it is.
+  await cluster.kubectl('create', 'configmap', 'enc-check', '--from-literal=k=plain');
+  assert.match(await cluster.etcdctl('get', '/registry/configmaps/default/enc-check', '--print-value-only'), /"k":"plain"/);
+  assert.equal(Buffer.from(await cluster.kubectl('get', 'secret', 'enc-check', '-o', 'jsonpath={.data.k}'), 'base64').toString(), 'plaintext-not-for-etcd');
 });
 
 test('a Deployment of 3 answers through node-1\'s published NodePort; scaled to 5, all 5 answer', async () => {

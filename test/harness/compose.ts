@@ -5,7 +5,7 @@
 // lists whatever of the project is still on the Docker Engine.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import {
   buildTskubeImage, ensureLocalImages, LOCAL_ETCD_IMAGE, LOCAL_PAUSE_IMAGE, TSKUBE_IMAGE,
 } from '../../scripts/images.js';
 import { freePort } from './free-port.js';
-import { kubectl } from './kubectl.js';
+import { kubectl, type KubectlTarget } from './kubectl.js';
 import { waitFor } from './processes.js';
 
 const run = promisify(execFile);
@@ -186,6 +186,41 @@ export class ComposeCluster {
       if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('/opt/tskube/dist/')) return pid;
     }
     throw new Error(`no component process under the init (${init}) of ${id}`);
+  }
+
+  /**
+   * The kubeconfig a component's container mounts (path inside it), copied out and
+   * pointed at the apiserver's published port, for kubectl on the host to act as that
+   * component (the apiserver's certificate lists 127.0.0.1 too).
+   */
+  async componentKubeconfig(service: string, path: string): Promise<KubectlTarget> {
+    const id = await this.containerId(service);
+    const file = join(this.dir, `${service}.kubeconfig`);
+    await run('docker', ['cp', `${id}:${path}`, file]);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/server: https:\/\/apiserver:6443/, `server: https://127.0.0.1:${this.apiserverPort}`), { mode: 0o600 });
+    return { kubeconfig: file, dir: this.dir };
+  }
+
+  /** The command line a service's container runs (its image's entrypoint arguments). */
+  async serviceCommand(service: string): Promise<string[]> {
+    const { stdout } = await run('docker', ['inspect', '--format', '{{json .Config.Cmd}}', await this.containerId(service)]);
+    return JSON.parse(stdout) as string[];
+  }
+
+  /** etcd's address on its (internal) network, and that network's name: etcd is on no other. */
+  async etcdAddress(): Promise<{ address: string; network: string }> {
+    const { stdout } = await run('docker', ['inspect', '--format', '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{$n.IPAddress}}{{end}}', await this.containerId('etcd')]);
+    const [network = '', address = ''] = stdout.trim().split(' ');
+    return { address, network };
+  }
+
+  /** etcdctl inside the etcd container, with the healthcheck client certificate; resolves with its stdout. */
+  async etcdctl(...args: string[]): Promise<string> {
+    const { stdout } = await run('docker', ['exec', '-e', 'ETCDCTL_API=3', await this.containerId('etcd'), '/usr/local/bin/etcdctl', '--endpoints=https://127.0.0.1:2379',
+      '--cacert=/etc/etcd/pki/ca.crt', '--cert=/etc/etcd/pki/healthcheck-client.crt', '--key=/etc/etcd/pki/healthcheck-client.key', ...args],
+    { maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
   }
 
   /** Host PIDs of every process in a container (its cgroup's members). */

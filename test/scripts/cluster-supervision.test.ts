@@ -4,6 +4,8 @@
 // keeps serving: the node stays Ready, the pods of a Deployment keep running, and its
 // NodePort Service answers again after each kill. Ports, node name, pod network and
 // state directory are the test's own; everything is stopped and removed at the end.
+// Each component runs with its own identity (the cluster's PKI step); the test talks to
+// the apiserver on the plain-HTTP loopback port the cluster opens on request only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -82,11 +84,11 @@ before(async () => {
   assert.deepEqual(await nodeLeftovers(), [], 'another kube-proxy holds the service range on this host');
   await ensureLocalImages({ only: [LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE], log: () => undefined });
   dir = await mkdtemp(join(tmpdir(), 'tskube-cluster-supervision-'));
-  const [etcdPort, securePort, port, kubeletPort, cmPort, proxyPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const [etcdPort, securePort, port, kubeletPort, kubeletHealthzPort, cmPort, proxyPort] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   plainUrl = `http://127.0.0.1:${port}`;
   cluster = spawn(process.execPath, [fileURLToPath(new URL('../../scripts/cluster.js', import.meta.url)),
     '--dir', dir, '--fresh', '--node-name', NODE, '--etcd-port', String(etcdPort), '--secure-port', String(securePort),
-    '--port', String(port), '--kubelet-port', String(kubeletPort), '--controller-manager-port', String(cmPort),
+    '--insecure-port', String(port), '--kubelet-port', String(kubeletPort), '--kubelet-healthz-port', String(kubeletHealthzPort), '--controller-manager-port', String(cmPort),
     '--proxy-port', String(proxyPort), '--pod-network', POD_NETWORK, '--pod-network-cidr', POD_CIDR], { stdio: ['ignore', 'pipe', 'pipe'] });
   cluster.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
   cluster.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
