@@ -7,6 +7,7 @@ import { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSecondsOptions, withD
 import type { AdmissionChain } from './admission/chain.js';
 import type { Allocator } from './allocator.js';
 import { GenericRegistry, type RegistryContext } from './registry/generic.js';
+import { certificateSigningRequestStrategy, setCSRSubresources } from './registry/certificatesigningrequests.js';
 import { endpointSliceStrategy } from './registry/endpointslices.js';
 import { finalizeSubresource } from './registry/namespace-finalize.js';
 import { bindingSubresource, logSubresource } from './registry/pod-subresources.js';
@@ -31,6 +32,7 @@ const STRATEGIES: Record<string, Strategy> = {
   leases: createOnUpdateStrategy,
   replicationcontrollers: replicationControllerStrategy,
   endpointslices: endpointSliceStrategy,
+  certificatesigningrequests: certificateSigningRequestStrategy,
 };
 
 export interface RegistriesOptions {
@@ -67,6 +69,7 @@ export class Registries {
     for (const plural of ['deployments', 'replicasets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
     this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));
+    setCSRSubresources(this.get('certificatesigningrequests'));
   }
 
   /** Puts every write through the admission plugins. */

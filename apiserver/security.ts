@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { Secret } from '../api/types/core.js';
 import type { KubeObject } from '../api/types/meta.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
+import {
+  certificateApproval, certificateRequestUser, certificateSigning, certificateSubjectRestriction,
+} from './admission/certificate-request.js';
 import { nodeRestriction } from './admission/node-restriction.js';
 import { podSecurityAdmission } from './admission/pod-security-plugin.js';
 import { serviceAccountAdmission } from './admission/service-account.js';
@@ -51,7 +54,7 @@ export interface SecurityOptions {
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const DEFAULT_AUTHORIZATION_MODES = ['Node', 'RBAC'];
 /** The plugins this apiserver has, in the order kube-apiserver runs them; all on by default. */
-export const ADMISSION_PLUGINS = ['ServiceAccount', 'NodeRestriction', 'PodSecurity'];
+export const ADMISSION_PLUGINS = ['ServiceAccount', 'NodeRestriction', 'PodSecurity', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction'];
 
 export interface Security {
   authenticator: Authenticator;
@@ -101,7 +104,9 @@ export async function setUpSecurity(opts: SecurityOptions, registries: Registrie
   for (const [plural, handler] of Object.entries(reviews)) registries.get(plural).createHandler = handler;
 
   const admission = new AdmissionChain([
-    ...admissionPlugins(opts, registries, cached),
+    // Not a plugin in Kubernetes (the CSR strategy records who asked), so never disabled.
+    certificateRequestUser,
+    ...admissionPlugins(opts, registries, cached, authorizer),
     // Not a plugin in Kubernetes (the RBAC storage does it), so never disabled.
     rbacEscalation(authorizer, rbac),
   ]);
@@ -125,7 +130,7 @@ function authorizers(modes: string[], rbac: RbacAuthorizer, registries: Registri
 }
 
 function admissionPlugins(opts: SecurityOptions, registries: Registries,
-  cached: (reg: GenericRegistry, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>): AdmissionPlugin[] {
+  cached: (reg: GenericRegistry, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>, authorizer: Authorizer): AdmissionPlugin[] {
   for (const name of [...(opts.enableAdmissionPlugins ?? []), ...(opts.disableAdmissionPlugins ?? [])]) {
     if (!ADMISSION_PLUGINS.includes(name) && name !== 'DefaultTolerationSeconds' && name !== 'NamespaceLifecycle') {
       throw new Error(`--enable-admission-plugins/--disable-admission-plugins: unknown admission plugin ${JSON.stringify(name)} (supported: ${ADMISSION_PLUGINS.join(', ')})`);
@@ -136,6 +141,9 @@ function admissionPlugins(opts: SecurityOptions, registries: Registries,
     ServiceAccount: () => serviceAccountAdmission((ns, name) => cached(registries.get('serviceaccounts'), ns, name)),
     NodeRestriction: () => nodeRestriction,
     PodSecurity: () => podSecurityAdmission({ namespaces: registries.get('namespaces').cache, pods: registries.get('pods').cache }),
+    CertificateApproval: () => certificateApproval(authorizer),
+    CertificateSigning: () => certificateSigning(authorizer),
+    CertificateSubjectRestriction: () => certificateSubjectRestriction,
   };
   return ADMISSION_PLUGINS.filter((n) => !disabled.has(n)).map((n) => all[n]());
 }

@@ -10,6 +10,7 @@ import { rfc3339 } from '../api/helpers/time.js';
 import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
+import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
   ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServiceAccount, ServicePort,
@@ -508,6 +509,40 @@ const RBAC = 'io.k8s.api.rbac.v1.';
 const roleBindingPrinter = bindingPrinter(`${RBAC}RoleBinding`, 'roleBinding');
 const clusterRoleBindingPrinter = bindingPrinter(`${RBAC}ClusterRoleBinding`, 'clusterRoleBinding');
 
+// ---------------------------------------------------------------- CertificateSigningRequest
+
+/**
+ * extractCSRStatus: Denied, else Approved, else Pending; then ",Failed" when the signer
+ * failed it and ",Issued" once it holds a certificate ("Approved,Issued").
+ */
+export function csrCondition(csr: CertificateSigningRequest): string {
+  const types = new Set((csr.status?.conditions ?? []).map((c) => c.type));
+  let status = types.has('Denied') ? 'Denied' : types.has('Approved') ? 'Approved' : 'Pending';
+  if (types.has('Failed')) status += ',Failed';
+  if (csr.status?.certificate) status += ',Issued';
+  return status;
+}
+
+const CSR = 'io.k8s.api.certificates.v1.';
+const csrPrinter: Printer = {
+  columns: [
+    NAME, AGE,
+    col('SignerName', 'string', doc(`${CSR}CertificateSigningRequestSpec`, 'signerName')),
+    // Kubernetes describes Requestor with the request field's documentation.
+    col('Requestor', 'string', doc(`${CSR}CertificateSigningRequestSpec`, 'request')),
+    col('RequestedDuration', 'string', doc(`${CSR}CertificateSigningRequestSpec`, 'expirationSeconds')),
+    col('Condition', 'string', doc(`${CSR}CertificateSigningRequestStatus`, 'conditions')),
+  ],
+  cells: (obj, now) => {
+    const csr = obj as CertificateSigningRequest;
+    const seconds = csr.spec?.expirationSeconds;
+    return [
+      csr.metadata.name ?? '', age(csr, now), csr.spec?.signerName || '<none>', csr.spec?.username ?? '',
+      typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', csrCondition(csr),
+    ];
+  },
+};
+
 // ---------------------------------------------------------------- Event
 
 function eventSource(e: Event): string {
@@ -667,4 +702,5 @@ const PRINTERS: Record<string, Printer> = {
   ServiceAccount: serviceAccountPrinter,
   RoleBinding: roleBindingPrinter,
   ClusterRoleBinding: clusterRoleBindingPrinter,
+  CertificateSigningRequest: csrPrinter,
 };

@@ -18,6 +18,8 @@ import { serviceAccountsControllerDescriptor } from './serviceaccount/index.js';
 import { rootCACertPublisherDescriptor } from './root-ca-cert-publisher/index.js';
 import { clusterRoleAggregationDescriptor } from './clusterrole-aggregation/index.js';
 import { tokenCleanerDescriptor } from './token-cleaner/index.js';
+import { csrApprovingDescriptor } from './csr-approving/index.js';
+import { csrSigningDescriptor } from './csr-signing/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -55,6 +57,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,
   serviceAccountsControllerDescriptor, rootCACertPublisherDescriptor, clusterRoleAggregationDescriptor, tokenCleanerDescriptor,
+  csrSigningDescriptor, csrApprovingDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */

@@ -1,5 +1,6 @@
 // kubelet: parses flags, builds the client, runtime and loops, starts them, and stops
 // them on SIGTERM/SIGINT with one AbortSignal (pods' containers keep running).
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { componentLogger } from '../client/logger.js';
 import { runComponent } from '../client/signals.js';
@@ -7,6 +8,7 @@ import { parseDurationFlag } from '../api/duration.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { loadClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
+import { bootstrapKubeconfig } from './bootstrap.js';
 import { DEFAULT_DNS_FLAGS, parseClusterDNSFlag } from './dns-config.js';
 import { hairpinModeFromFlag } from './hairpin.js';
 import { readMachineInfo } from './machine-info.js';
@@ -23,6 +25,7 @@ import { serviceRouteFromFlags } from './service-route.js';
 const program = new Command('kubelet')
   .description('Runs the pods bound to this node as Docker containers')
   .option('--kubeconfig <file>', 'kubeconfig with the apiserver and credentials')
+  .option('--bootstrap-kubeconfig <file>', 'kubeconfig with a bootstrap token: when --kubeconfig is missing or its client certificate has expired, a client certificate is requested with it (TLS bootstrap) and --kubeconfig is written')
   .option('--master <url>', 'apiserver URL (overrides the kubeconfig server)')
   .option('--node-name <name>', 'name of this node', process.env.HOSTNAME)
   .option('--node-ip <ip>', 'InternalIP of this node (default: the first non-loopback IPv4 address)')
@@ -61,6 +64,13 @@ await runComponent(log, 'kubelet', async (signal) => {
   const hairpinMode = hairpinModeFromFlag(String(o.hairpinMode));
   const nodeName = o.nodeName.toLowerCase();
   const nodeIP = o.nodeIp ?? defaultNodeIP();
+  if (o.bootstrapKubeconfig) {
+    if (!o.kubeconfig) throw new Error('--bootstrap-kubeconfig needs --kubeconfig: where the kubeconfig with the issued certificate is written');
+    await bootstrapKubeconfig({
+      kubeconfigPath: o.kubeconfig, bootstrapKubeconfigPath: o.bootstrapKubeconfig,
+      certDir: o.certDir ?? join(String(o.rootDir), 'pki'), nodeName, log: log.child({ component: 'tls-bootstrap' }), signal,
+    });
+  }
   const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig, master: o.master }), { userAgent: `kubelet/${nodeName}` });
   const serverFlags = await serverOptionsFromFlags(o, { nodeName, nodeIP, rootDir: String(o.rootDir), rest, log });
   const runtime = new DockerRuntime({ log, socketPath: o.dockerSocket });

@@ -9,6 +9,7 @@
 // kube-proxy runs as system:kube-proxy (system:node-proxier), which may not create
 // Services. Each object is created when missing and set back when changed; running it
 // again is harmless.
+import { ensureJoinRbac } from './bootstrap-token.js';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -70,6 +71,9 @@ export async function ensureClusterAddons(rest: RestClient, clusterDNS: string, 
   const role = await ensure(rest, 'clusterroles', dnsClusterRole(), ['rules']);
   const binding = await ensure(rest, 'clusterrolebindings', dnsClusterRoleBinding(), ['subjects']);
   say(`ClusterRole ${DNS_ROLE} ${role}, ClusterRoleBinding ${DNS_ROLE} (user ${KUBE_PROXY_USER}) ${binding}`);
+  // kubeadm's bindings that let a node join with a bootstrap token (TLS bootstrap).
+  const join = await ensureJoinRbac(rest);
+  say(`ClusterRoleBindings for nodes joining with a bootstrap token ${join.length ? `created: ${join.join(', ')}` : 'are there'}`);
 }
 
 // Run as a script (`tskube addons`): node dist/scripts/addons.js --kubeconfig admin.conf

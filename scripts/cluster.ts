@@ -205,7 +205,8 @@ async function main(): Promise<void> {
   step(`starting kube-controller-manager (as system:kube-controller-manager, each controller as its own service account; /healthz on 127.0.0.1:${o.controllerManagerPort})`);
   start('kube-controller-manager', process.execPath, [...NODE_FLAGS['kube-controller-manager'], join(root, 'dist/controller-manager/main.js'),
     '--kubeconfig', join(files.controllerManagerDir, FILES.controllerManager), '--use-service-account-credentials',
-    '--root-ca-file', join(files.controllerManagerDir, FILES.ca), '--port', o.controllerManagerPort]);
+    '--root-ca-file', join(files.controllerManagerDir, FILES.ca), '--port', o.controllerManagerPort,
+    '--cluster-signing-cert-file', join(files.controllerManagerDir, FILES.ca), '--cluster-signing-key-file', join(files.controllerManagerDir, FILES.caKey)]);
   await waitReady('kube-controller-manager', `http://127.0.0.1:${o.controllerManagerPort}/healthz`, 30_000);
 
   // No registry may be reachable: the pause image (and busybox and the test server

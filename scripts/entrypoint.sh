@@ -24,6 +24,7 @@ components:
   kubectl                  our CLI (tskubectl)
   pki                      makes the cluster's certificates, keys and kubeconfigs where missing
   addons                   makes the cluster DNS Service and its RBAC (needs an admin kubeconfig)
+  token                    makes a bootstrap token a new node joins with (needs an admin kubeconfig)
   kubeconfig               writes a kubeconfig with a client certificate signed by the cluster's CA
   cleanup                  removes the pods' containers and pod network of a compose project
   healthcheck <url>        exits 0 when the URL answers 200 (compose healthchecks)
@@ -41,6 +42,7 @@ case "${1:-}" in
   kubectl|tskubectl) component=kubectl main=kubectl/main.js ;;
   pki) component=pki main=scripts/pki.js ;;
   addons) component=addons main=scripts/addons.js ;;
+  token) component=token main=scripts/bootstrap-token.js ;;
   kubeconfig) component=kubeconfig main=scripts/kubeconfig.js ;;
   cleanup) component=cleanup main=scripts/compose-cleanup.js ;;
   healthcheck) component=healthcheck main=scripts/healthcheck.js ;;

@@ -66,6 +66,7 @@ export const FILES = {
   kubeletCert: 'kubelet.crt',
   kubeletKey: 'kubelet.key',
   ca: 'ca.crt',
+  caKey: 'ca.key',
   etcdCA: 'etcd/ca.crt',
   etcdClientCert: 'apiserver-etcd-client.crt',
   etcdClientKey: 'apiserver-etcd-client.key',
@@ -175,16 +176,21 @@ async function ensureKeyPair(ca: KeyPair, certFile: string, keyFile: string, spe
 }
 
 /** Copies a CA certificate (public) into place unless it is there already. */
-async function ensureCopy(file: string, pem: string, report: Report, detail: string): Promise<void> {
+async function ensureCopy(file: string, pem: string, report: Report, detail: string, mode = 0o644): Promise<void> {
   if (existsSync(file) && await readFile(file, 'utf8') === pem) return report(file, 'kept', detail);
-  await writeOwned(file, pem, 0o644);
+  await writeOwned(file, pem, mode);
   report(file, 'wrote', detail);
 }
 
-/** The controller manager's kubeconfig (system:kube-controller-manager) and the CA it publishes (its --root-ca-file). */
+/**
+ * The controller manager's kubeconfig (system:kube-controller-manager), the CA it
+ * publishes (its --root-ca-file) and, as kubeadm gives it, the CA's key: it signs the
+ * client certificates of nodes joining with a bootstrap token (--cluster-signing-*-file).
+ */
 export async function ensureControllerManager(certDir: string, ca: KeyPair, dir: string, server: string, report: Report, tlsServerName?: string): Promise<void> {
   await ensureKubeconfig(certDir, ca, { file: join(dir, FILES.controllerManager), server, identity: CONTROLLER_MANAGER, tlsServerName }, report);
-  await ensureCopy(join(dir, FILES.ca), ca.cert, report, 'the cluster CA: --root-ca-file');
+  await ensureCopy(join(dir, FILES.ca), ca.cert, report, 'the cluster CA: --root-ca-file, --cluster-signing-cert-file');
+  await ensureCopy(join(dir, FILES.caKey), ca.key, report, 'the cluster CA\'s key: --cluster-signing-key-file', 0o600);
 }
 
 export interface KubeletTarget {

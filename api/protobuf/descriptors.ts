@@ -621,6 +621,35 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
   SelfSubjectRulesReviewSpec: [
     [1, 'namespace', 'string'],
   ],
+  // certificates.k8s.io/v1 (spec.extra, a map of string lists, is not decoded: the
+  // apiserver sets it from the requesting user). Status is decoded: kubectl certificate
+  // approve/deny sends the conditions to /approval.
+  CertificateSigningRequest: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'CertificateSigningRequestSpec'],
+    [3, 'status', 'CertificateSigningRequestStatus'],
+  ],
+  CertificateSigningRequestSpec: [
+    [1, 'request', 'bytes'],
+    [7, 'signerName', 'string'],
+    [8, 'expirationSeconds', '*int32'],
+    [5, 'usages', '[]string'],
+    [2, 'username', 'string'],
+    [3, 'uid', 'string'],
+    [4, 'groups', '[]string'],
+  ],
+  CertificateSigningRequestStatus: [
+    [1, 'conditions', '[]CertificateSigningRequestCondition'],
+    [2, 'certificate', 'bytes'],
+  ],
+  CertificateSigningRequestCondition: [
+    [1, 'type', 'string'],
+    [6, 'status', 'string'],
+    [2, 'reason', 'string'],
+    [3, 'message', 'string'],
+    [4, 'lastUpdateTime', 'Time'],
+    [5, 'lastTransitionTime', 'Time'],
+  ],
 };
 
 /** The top-level message of each "apiVersion/kind" a protobuf body may carry. */
@@ -650,6 +679,7 @@ export const KINDS: Readonly<Record<string, string>> = {
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };
 
 /**

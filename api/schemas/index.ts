@@ -4,6 +4,7 @@
 import { APPS_DEFINITIONS } from './apps.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
 import { AUTHORIZATION_DEFINITIONS } from './authorization.js';
+import { CERTIFICATES_DEFINITIONS } from './certificates.js';
 import { COORDINATION_DEFINITIONS } from './coordination.js';
 import { CORE_DEFINITIONS } from './core.js';
 import { DISCOVERY_DEFINITIONS } from './discovery.js';
@@ -23,6 +24,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...RBAC_DEFINITIONS,
   ...AUTHENTICATION_DEFINITIONS,
   ...AUTHORIZATION_DEFINITIONS,
+  ...CERTIFICATES_DEFINITIONS,
 });
 
 /**

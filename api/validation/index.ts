@@ -2,6 +2,7 @@
 // defaulted object and turns a non-empty result into a 422 Invalid Status whose
 // details.causes are these StatusCauses.
 import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
+import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
   Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServiceAccount,
@@ -9,6 +10,9 @@ import type {
 import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
+import {
+  validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
+} from './certificatesigningrequest.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
 import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
@@ -39,7 +43,8 @@ export interface UpdateOptions {
   /**
    * The subresource written: 'status' checks metadata and status only, 'binding'
    * nothing (the Binding body is checked on its own), 'finalize' the namespace's
-   * spec.finalizers; undefined and 'scale' check the whole object.
+   * spec.finalizers, 'approval' a CertificateSigningRequest's conditions; undefined and
+   * 'scale' check the whole object.
    */
   subresource?: string;
 }
@@ -67,6 +72,7 @@ const CREATE: Record<string, CreateFn> = {
   RoleBinding: (o) => validateRoleBindingCreate(o as RoleBinding),
   ClusterRoleBinding: (o) => validateClusterRoleBindingCreate(o as ClusterRoleBinding),
   Binding: (o) => validateBinding(o as Binding),
+  CertificateSigningRequest: (o) => validateCSRCreate(o as CertificateSigningRequest),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -89,6 +95,7 @@ const UPDATE: Record<string, UpdateFn> = {
   ClusterRole: (o, p) => validateClusterRoleUpdate(o as ClusterRole, p as ClusterRole),
   RoleBinding: (o, p) => validateRoleBindingUpdate(o as RoleBinding, p as RoleBinding),
   ClusterRoleBinding: (o, p) => validateClusterRoleBindingUpdate(o as ClusterRoleBinding, p as ClusterRoleBinding),
+  CertificateSigningRequest: (o, p) => validateCSRUpdate(o as CertificateSigningRequest, p as CertificateSigningRequest),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
@@ -103,6 +110,8 @@ function validateReplicaStatus(status: Record<string, unknown>, fields: string[]
 }
 
 function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
+  // Its own rules check metadata too, as ValidateCertificateSigningRequestStatusUpdate does.
+  if (obj.kind === 'CertificateSigningRequest') return validateCSRStatusUpdate(obj as CertificateSigningRequest, old as CertificateSigningRequest);
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
   const status = record<unknown>(obj.status);
   switch (obj.kind) {
@@ -152,6 +161,8 @@ export function validateUpdate(obj: KubeObject, old: KubeObject, opts: UpdateOpt
     case 'binding': return [];
     case 'finalize':
       return obj.kind === 'Namespace' ? dedupe(validateNamespaceFinalizeUpdate(obj as Namespace, old as Namespace)) : [];
+    case 'approval':
+      return obj.kind === 'CertificateSigningRequest' ? dedupe(validateCSRApprovalUpdate(obj as CertificateSigningRequest, old as CertificateSigningRequest)) : [];
     default: {
       const fn = UPDATE[obj.kind ?? ''];
       return fn ? dedupe(fn(obj, old)) : [];

@@ -111,8 +111,8 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
   }
   if (reg.createHandler && method === 'POST' && !name) {
     const obj = decodeObject(req.headers['content-type'], body, reg.ri.kind) as KubeObject;
+    reg.checkTypeAndNamespace(obj, namespace);
     checkShape(reg.ri, obj);
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
     return send(201, reg.withType(await reg.createHandler({ namespace, body: obj, user })));
   }
 

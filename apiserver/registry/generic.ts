@@ -497,7 +497,8 @@ export class GenericRegistry {
   }
 
   /** The body must be of this resource's kind and of the path's namespace. */
-  private checkTypeAndNamespace(obj: KubeObject, namespace: string | undefined): void {
+  /** Refuses a body of another kind, version or namespace (400), and sets them. */
+  checkTypeAndNamespace(obj: KubeObject, namespace: string | undefined): void {
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a JSON object');
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw badRequest('metadata must be an object');

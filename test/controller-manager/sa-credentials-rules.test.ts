@@ -322,6 +322,8 @@ describe('controllers\' service accounts', () => {
       'root-ca-certificate-publisher-controller': 'root-ca-cert-publisher',
       'clusterrole-aggregation-controller': 'clusterrole-aggregation-controller',
       'token-cleaner-controller': 'token-cleaner',
+      'certificatesigningrequest-approving-controller': 'certificate-controller',
+      'certificatesigningrequest-signing-controller': 'certificate-controller',
     };
     assert.deepEqual(Object.fromEntries(CONTROLLERS.map((d) => [d.name, d.serviceAccountName])), expected);
   });

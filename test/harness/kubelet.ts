@@ -45,6 +45,11 @@ export interface KubeletOptions {
    * unrestricted access.
    */
   nodeIdentity?: boolean;
+  /**
+   * Join as a new node does (kubeadm join): with this bootstrap kubeconfig (a bootstrap
+   * token), the kubelet requests its client certificate and writes its own kubeconfig.
+   */
+  bootstrapKubeconfig?: string;
   /** Docker Engine socket (startDockerd's); the machine's own when absent. */
   dockerSocket?: string;
 }
@@ -63,6 +68,7 @@ export async function startKubelet(cp: ControlPlane, o: KubeletOptions): Promise
     await writeCertificateKubeconfig(kubeconfig, cp.secureUrl, join(cp.dir, 'pki'), `system:node:${nodeName}`, ['system:nodes']);
     credentials = ['--kubeconfig', kubeconfig];
   }
+  if (o.bootstrapKubeconfig) credentials = ['--kubeconfig', join(dir, 'kubelet.kubeconfig'), '--bootstrap-kubeconfig', o.bootstrapKubeconfig];
   const args = [
     ...KUBELET_NODE_FLAGS, ...componentCommand('kubelet'), ...credentials, '--node-name', nodeName, '--node-ip', '127.0.0.1',
     '--address', '127.0.0.1', '--port', '0', '--root-dir', rootDir, '--pause-image', LOCAL_PAUSE_IMAGE,

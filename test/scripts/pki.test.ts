@@ -47,7 +47,7 @@ test('the first run makes every file; each component gets its own user, signed b
   const { wrote, kept, ca } = await runAll();
   assert.deepEqual(kept, []);
   assert.deepEqual(wrote, [
-    'admin.conf', 'controller-manager/ca.crt', 'controller-manager/controller-manager.conf', 'etcd/ca.crt', 'etcd/healthcheck-client.crt',
+    'admin.conf', 'controller-manager/ca.crt', 'controller-manager/ca.key', 'controller-manager/controller-manager.conf', 'etcd/ca.crt', 'etcd/healthcheck-client.crt',
     'etcd/server.crt', 'kube-proxy/kube-proxy.conf', 'node-1/ca.crt', 'node-1/kubelet.conf', 'node-1/kubelet.crt',
     'pki/apiserver-etcd-client.crt', 'pki/ca.crt', 'pki/encryption-config.yaml', 'pki/etcd/ca.crt', 'pki/sa.key', 'scheduler/scheduler.conf',
   ]);
