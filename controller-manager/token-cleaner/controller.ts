@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import type { Secret } from '../../api/types/core.js';
 import type { Preconditions } from '../../api/types/meta.js';
-import { BOOTSTRAP_SECRET_TYPE } from '../../apiserver/authn/bootstrap-token.js';
+import { BOOTSTRAP_SECRET_TYPE, tokenExpiration } from '../../apiserver/authn/bootstrap-token.js';
+
+export { tokenExpiration };
 import type { Clock } from '../../client/clock.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer.js';
 import type { WorkQueue } from '../../client/work-queue.js';
@@ -20,7 +22,6 @@ export const NAME = 'token-cleaner-controller';
 /** api.NamespaceSystem: where bootstrap tokens live (DefaultTokenCleanerOptions). */
 export const TOKEN_SECRET_NAMESPACE = 'kube-system';
 /** bootstrapapi.BootstrapTokenExpirationKey. */
-export const EXPIRATION_KEY = 'expiration';
 
 /** The cleaner's one write, behind an interface so unit tests record it. */
 export interface TokenCleanerClient {
@@ -33,26 +34,6 @@ export interface TokenCleanerOptions {
   clock: Clock;
   log: Logger;
   metrics?: ControllerMetrics;
-}
-
-// Go's time.Parse(time.RFC3339, s): date, "T", time, optional fraction, "Z" or an offset.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * bootstrapsecretutil.GetExpiration: how long until secret expires (ms) and whether it
- * already has. No expiration: never expires ({ ttlMs: 0, expired: false }). An
- * expiration that is not RFC 3339 counts as expired, as Kubernetes treats it. Expiring
- * exactly now is expired. E.g. expiration "2026-01-01T00:00:10Z" at 00:00:04 →
- * { ttlMs: 6000, expired: false }; at 00:00:10 → { ttlMs: 0, expired: true }.
- */
-export function tokenExpiration(secret: Secret, nowMs: number): { ttlMs: number; expired: boolean } {
-  const encoded = secret.data?.[EXPIRATION_KEY];
-  const expiration = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
-  if (expiration === '') return { ttlMs: 0, expired: false };
-  const at = RFC3339.test(expiration) ? Date.parse(expiration) : NaN;
-  if (Number.isNaN(at)) return { ttlMs: 0, expired: true };
-  const ttlMs = at - nowMs;
-  return ttlMs <= 0 ? { ttlMs: 0, expired: true } : { ttlMs, expired: false };
 }
 
 /** The informer filter: a bootstrap token Secret in the token namespace. */
