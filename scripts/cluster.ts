@@ -33,6 +33,7 @@ const program = new Command('cluster')
   .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager, a kubelet on the local Docker Engine and kube-proxy with cluster DNS')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
+  .option('--etcd-peer-port <port>', 'etcd peer port (default: the client port + 1)')
   .option('--secure-port <port>', 'kube-apiserver HTTPS port (kubectl)', '6443')
   .option('--insecure-port <port>', 'also serve the kube-apiserver on plain HTTP on this loopback port, with no authentication or authorization: anyone on this machine is cluster-admin there (for curl without credentials; off by default: use `kubectl proxy`)')
   .option('--bind-address <ip>', 'kube-apiserver bind address', '127.0.0.1')
@@ -55,7 +56,7 @@ function defaultNodeName(): string {
 }
 program.parse();
 const o = program.opts<{
-  dir: string; etcdPort: string; securePort: string; insecurePort?: string; bindAddress: string; fresh?: boolean;
+  dir: string; etcdPort: string; etcdPeerPort?: string; securePort: string; insecurePort?: string; bindAddress: string; fresh?: boolean;
   nodeName: string; kubeletPort: string; kubeletHealthzPort: string; podNetwork: string; podNetworkCidr: string; controllerManagerPort: string; publicImages?: boolean;
   proxyMode: string; proxyPort: string; dnsUpstream?: string;
 }>();
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   await ensurePki(files, apiUrl, host, nodeIP);
 
   const etcdUrl = `http://127.0.0.1:${o.etcdPort}`;
-  const peerPort = Number(o.etcdPort) + 1;
+  const peerPort = o.etcdPeerPort ? Number(o.etcdPeerPort) : Number(o.etcdPort) + 1;
   // As a kubeadm control-plane node keeps etcd on 127.0.0.1; docker compose runs it with TLS.
   step(`starting etcd on ${etcdUrl} (loopback only, plain HTTP without client certificates: any process on this machine can reach it; data in ${join(o.dir, 'etcd')})`);
   start('etcd', 'etcd', [

@@ -84,10 +84,10 @@ before(async () => {
   assert.deepEqual(await nodeLeftovers(), [], 'another kube-proxy holds the service range on this host');
   await ensureLocalImages({ only: [LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE], log: () => undefined });
   dir = await mkdtemp(join(tmpdir(), 'tskube-cluster-supervision-'));
-  const [etcdPort, securePort, port, kubeletPort, kubeletHealthzPort, cmPort, proxyPort] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  const [etcdPort, etcdPeerPort, securePort, port, kubeletPort, kubeletHealthzPort, cmPort, proxyPort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   plainUrl = `http://127.0.0.1:${port}`;
   cluster = spawn(process.execPath, [fileURLToPath(new URL('../../scripts/cluster.js', import.meta.url)),
-    '--dir', dir, '--fresh', '--node-name', NODE, '--etcd-port', String(etcdPort), '--secure-port', String(securePort),
+    '--dir', dir, '--fresh', '--node-name', NODE, '--etcd-port', String(etcdPort), '--etcd-peer-port', String(etcdPeerPort), '--secure-port', String(securePort),
     '--insecure-port', String(port), '--kubelet-port', String(kubeletPort), '--kubelet-healthz-port', String(kubeletHealthzPort), '--controller-manager-port', String(cmPort),
     '--proxy-port', String(proxyPort), '--pod-network', POD_NETWORK, '--pod-network-cidr', POD_CIDR], { stdio: ['ignore', 'pipe', 'pipe'] });
   cluster.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
