@@ -422,6 +422,8 @@ export interface Affinity {
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 
 /** Taint of a node whose Ready condition is False (well_known_taints.go). */
+/** A kubelet's static pod's mirror in the API carries this annotation. */
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
 /** Taint of a node whose Ready condition is Unknown: the node controller stopped hearing from it. */
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';

@@ -3,17 +3,13 @@
 // pod status, create mirror pods, request tokens), this plugin narrows to the kubelet's
 // own Node, Lease and pods.
 import { forbiddenObject, type StatusError } from '../../api/errors.js';
-import type { Node, Pod } from '../../api/types/core.js';
-import { nodeIdentity, NODE_USER_PREFIX, NODES_GROUP, type User } from '../authn/user.js';
+import { MIRROR_POD_ANNOTATION, type Node, type Pod } from '../../api/types/core.js';
+import { nodeIdentity, type User } from '../authn/user.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './chain.js';
 
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
-/** The node name of a kubelet's identity; undefined for other users. */
-function requestingNode(user: User | undefined): string | undefined {
-  if (!user || !user.groups.includes(NODES_GROUP) || !user.name.startsWith(NODE_USER_PREFIX)) return undefined;
-  return nodeIdentity(user) ?? '';
-}
+/** The node name of a kubelet's identity ("" when it names none); undefined for other users. */
+const requestingNode = (user: User | undefined): string | undefined => (user ? nodeIdentity(user) : undefined);
 
 /** admission.NewForbidden: named by the resource (not the subresource) and the object. */
 function deny(a: AdmissionAttributes, why: string): StatusError {
@@ -43,7 +39,7 @@ function admitPod(a: AdmissionAttributes, node: string): void {
   switch (a.operation) {
     case 'CREATE': {
       if (a.subresource) return;
-      if (!pod.metadata.annotations?.[MIRROR_ANNOTATION]) throw deny(a, `pod does not have "${MIRROR_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
+      if (!pod.metadata.annotations?.[MIRROR_POD_ANNOTATION]) throw deny(a, `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
       if (pod.spec?.nodeName !== node) throw deny(a, `node "${node}" can only create pods with spec.nodeName set to itself`);
       const spec = pod.spec;
       if (spec?.serviceAccountName) throw deny(a, `node "${node}" can not create pods that reference a service account`);

@@ -6,7 +6,7 @@
 // /var/run/secrets/kubernetes.io/serviceaccount; and the account's imagePullSecrets
 // when the pod names none.
 import { forbiddenObject, isNotFound } from '../../api/errors.js';
-import type { Pod, ServiceAccount, Volume } from '../../api/types/core.js';
+import { MIRROR_POD_ANNOTATION, type Pod, type ServiceAccount, type Volume } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { generateName } from '../registry/names.js';
 import type { AdmissionPlugin } from './chain.js';
@@ -14,7 +14,6 @@ import type { AdmissionPlugin } from './chain.js';
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 export const TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 const VOLUME_PREFIX = 'kube-api-access-';
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 /** The kubelet refreshes the token; 3607 s is Kubernetes' marker for an admission-made projection. */
 const TOKEN_EXPIRATION_SECONDS = 3607;
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
@@ -46,7 +45,7 @@ export function serviceAccountAdmission(getServiceAccount: ServiceAccountGetter)
       const spec = pod.spec;
       if (!spec || typeof spec !== 'object') return;
       // Mirror pods come from a kubelet's static manifests: they may not use service accounts.
-      if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) return;
+      if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
       if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
       const ns = a.namespace ?? '';
       let sa: ServiceAccount | undefined;

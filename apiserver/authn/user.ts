@@ -42,10 +42,14 @@ export function parseServiceAccountUser(name: string): { namespace: string; name
   return { namespace: parts[0], name: parts[1] };
 }
 
-/** The node a kubelet's identity names (system:node:<name> in group system:nodes), as the Node authorizer reads it. */
+/**
+ * The node a kubelet's identity names (system:node:<name> in group system:nodes), as
+ * Kubernetes' NodeIdentifier reads it: undefined for a user who is no node, "" for a
+ * node identity without a name (refused by the Node authorizer and NodeRestriction).
+ */
 export function nodeIdentity(u: User): string | undefined {
   if (!u.groups.includes(NODES_GROUP) || !u.name.startsWith(NODE_USER_PREFIX)) return undefined;
-  return u.name.slice(NODE_USER_PREFIX.length) || undefined;
+  return u.name.slice(NODE_USER_PREFIX.length);
 }
 
 /** The user as the API writes it (TokenReview, SelfSubjectReview): empty fields left out. */

@@ -6,7 +6,7 @@
 // does); for other resources it has the static rules of the system:node role. What a
 // kubelet may write about its Node and pods is then narrowed by NodeRestriction admission.
 import type { PolicyRule } from '../../api/types/rbac.js';
-import { nodeIdentity, NODE_USER_PREFIX, NODES_GROUP } from '../authn/user.js';
+import { nodeIdentity } from '../authn/user.js';
 import { rulesAllow } from '../rbac/rules.js';
 import type { Authorizer, AuthorizerResult } from './authorizer.js';
 import type { NodeGraph, VertexType } from './node-graph.js';
@@ -22,8 +22,8 @@ export class NodeAuthorizer implements Authorizer {
 
   authorize(attrs: RequestAttributes): AuthorizerResult {
     const u = attrs.user;
-    if (!u.groups.includes(NODES_GROUP) || !u.name.startsWith(NODE_USER_PREFIX)) return NO;
     const node = nodeIdentity(u);
+    if (node === undefined) return NO;
     if (!node) return no(`unknown node for user ${JSON.stringify(u.name)}`);
     if (attrs.resourceRequest) {
       const group = attrs.apiGroup ?? '';

@@ -2,6 +2,7 @@
 // URL before any routing: a resource request (verb, API group and version, namespace,
 // resource, subresource, name) or a non-resource request (path and the lower-cased
 // HTTP method). Authorization, audit and admission all read these attributes.
+import { parseFieldSelector } from '../../api/fields.js';
 import type { User } from '../authn/user.js';
 
 export interface RequestAttributes {
@@ -88,22 +89,21 @@ export function requestAttributes(user: User, method: string, path: string, quer
     if (fieldSelector !== undefined) attrs.fieldSelector = fieldSelector;
     if (labelSelector !== undefined) attrs.labelSelector = labelSelector;
     // A list of one name by field selector is authorized for that name (RBAC resourceNames).
-    const byName = fieldSelector === undefined ? undefined : singleNameSelector(fieldSelector);
+    const byName = fieldSelector === undefined ? undefined : fieldEquals(fieldSelector, 'metadata.name');
     if (byName !== undefined) attrs.name = byName;
   }
   return attrs;
 }
 
-/** The name a field selector pins metadata.name to, when it does (metadata.name=x or ==x). */
-export function singleNameSelector(selector: string): string | undefined {
-  return fieldEquals(selector, 'metadata.name');
-}
-
-/** The value selector requires field to equal (field=v or field==v among its terms). */
+/**
+ * The value selector requires field to equal (a `field=v` or `field==v` term), parsed as
+ * list requests parse it; undefined when it has none or does not parse (then nothing is
+ * narrowed by it, and the list itself answers 400).
+ */
 export function fieldEquals(selector: string, field: string): string | undefined {
-  for (const term of selector.split(',')) {
-    const m = /^\s*([^=!\s]+)\s*==?\s*(.*?)\s*$/.exec(term);
-    if (m && m[1] === field && !term.includes('!=')) return m[2];
+  try {
+    return parseFieldSelector(selector).requiresExactMatch(field);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
