@@ -32,6 +32,8 @@ import {
   type EventsOptions,
   type ExecOptions,
   type ExecResult,
+  type ExecStream,
+  type ExecStreamOptions,
   type ListOptions,
   type LogsOptions,
   type PullOptions,
@@ -499,6 +501,58 @@ export class DockerRuntime implements ContainerRuntime {
       }
       await delay(10);
     }
+  }
+
+  /** An interactive exec (kubectl exec -i/-t): stdin, output frames, resize, exit code. */
+  async execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream> {
+    const container = this.docker.getContainer(id);
+    const exec = await call(() => container.exec({
+      Cmd: cmd, AttachStdin: opts.stdin, AttachStdout: opts.stdout, AttachStderr: opts.stderr, Tty: opts.tty,
+    }));
+    let sock: Duplex;
+    try {
+      sock = (await exec.start({ hijack: true, stdin: opts.stdin, Detach: false, Tty: opts.tty })) as Duplex;
+    } catch (err) {
+      throw toRuntimeError(err);
+    }
+    const listeners: ((stream: 1 | 2, data: Buffer) => void)[] = [];
+    const parser = new FrameParser();
+    sock.on('data', (chunk: Buffer) => {
+      // A TTY's output is raw; without one Docker multiplexes stdout and stderr in frames.
+      if (opts.tty) for (const l of listeners) l(1, chunk);
+      else for (const f of parser.push(chunk)) for (const l of listeners) l(f.stream === 2 ? 2 : 1, f.data);
+    });
+    const ended = new Promise<void>((resolve) => {
+      sock.once('end', resolve);
+      sock.once('close', resolve);
+      sock.once('error', (err) => { this.log.debug({ err, id }, 'exec stream failed'); resolve(); });
+    });
+    const exited = ended.then(async () => {
+      const until = Date.now() + EXEC_EXIT_WAIT_MS;
+      for (;;) {
+        const info = await call(() => exec.inspect()).catch(() => undefined);
+        if (info && !info.Running && info.ExitCode !== null) return info.ExitCode as number;
+        if (Date.now() > until) return null;
+        await delay(10);
+      }
+    });
+    return {
+      onOutput: (l) => { listeners.push(l); },
+      writeStdin: (data) => sock.write(data),
+      onDrain: (l) => { sock.on('drain', l); },
+      closeStdin: () => {
+        // Half-close: the process sees EOF, its output keeps coming.
+        (sock as Duplex & { end(): void }).end();
+      },
+      resize: async (width, height) => {
+        if (!opts.tty) return;
+        await call(() => exec.resize({ w: width, h: height })).catch((err: unknown) => this.log.debug({ err, id }, 'exec resize failed'));
+      },
+      pause: () => { sock.pause(); },
+      resume: () => { sock.resume(); },
+      exited,
+      close: () => { sock.destroy(); },
+    };
   }
 
   /** GETs a streaming endpoint and resolves with the response once its headers arrived. */

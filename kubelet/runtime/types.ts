@@ -285,6 +285,36 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** What an interactive exec attaches (kubectl exec: -i, -t). */
+export interface ExecStreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/**
+ * A running interactive exec. Output arrives through onOutput (stream 1 stdout, 2
+ * stderr; with a TTY everything is stdout); exited resolves with the exit code once the
+ * process ended (null when the daemon could not say).
+ */
+export interface ExecStream {
+  onOutput(listener: (stream: 1 | 2, data: Buffer) => void): void;
+  /** Writes to the process's stdin; false when the caller should wait for drain (backpressure). */
+  writeStdin(data: Buffer): boolean;
+  onDrain(listener: () => void): void;
+  /** Half-closes stdin (the process reads EOF). */
+  closeStdin(): void;
+  /** The terminal's new size (TTY only). */
+  resize(width: number, height: number): Promise<void>;
+  /** Output pauses until resume: a slow client does not make the kubelet buffer without bound. */
+  pause(): void;
+  resume(): void;
+  readonly exited: Promise<number | null>;
+  /** Stops attaching: the connection to the daemon is closed (Docker cannot kill an exec'd process). */
+  close(): void;
+}
+
 export interface ExecResult {
   /** null when the command timed out. */
   exitCode: number | null;
@@ -354,4 +384,6 @@ export interface ContainerRuntime {
   /** stdout and stderr merged in the order written. Rejects NotFound for a missing container. */
   logs(id: string, opts?: LogsOptions): Promise<Readable>;
   exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecResult>;
+  /** An interactive exec, streamed (kubectl exec). */
+  execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream>;
 }
