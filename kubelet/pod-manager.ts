@@ -22,7 +22,7 @@ import { runWorkers } from '../client/workers.js';
 import { Pleg } from './pleg.js';
 import { LABEL_NODE, LABEL_POD_UID, PodWorker, removeAllOf, type PodWorkerDeps } from './pod-worker.js';
 import { RestartBackoff } from './restart-backoff.js';
-import type { ContainerRuntime } from './runtime/types.js';
+import type { ContainerRuntime, ExecStream, ExecStreamOptions } from './runtime/types.js';
 import { LogError, type LogOptions, type LogSource } from './server.js';
 import { TokenManager, tokenRefreshDue, tokenRequester } from './token-manager.js';
 import { cleanupPodVolumes, podDirs } from './volumes.js';
@@ -294,6 +294,21 @@ export class PodManager implements LogSource {
       }
       backoff = Math.min(backoff * 2, EVENTS_BACKOFF_MAX_MS);
     }
+  }
+
+  /** The runtime id of a running container to exec in; throws a LogError (400, 404) worded as the kubelet words it. */
+  async containerId(namespace: string, pod: string, container: string): Promise<string> {
+    const p = this.pods.get(namespace, pod);
+    const worker = p?.metadata.uid ? this.workers.get(p.metadata.uid) : undefined;
+    if (!p || !worker) throw new LogError(404, `pod "${pod}" not found in namespace "${namespace}" on this node`);
+    if (!worker.hasContainer(container)) throw new LogError(400, `container ${container} is not valid for pod ${pod}`);
+    const { id, waitingReason } = await worker.logContainer(container, false);
+    if (!id) throw new LogError(400, `container "${container}" in pod "${pod}" is waiting to start: ${waitingReason}`);
+    return id;
+  }
+
+  execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream> {
+    return this.o.runtime.execStream(id, cmd, opts);
   }
 
   async containerLogs(namespace: string, pod: string, container: string, opts: LogOptions, signal: AbortSignal): Promise<Readable> {

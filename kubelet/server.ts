@@ -11,6 +11,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { Transform, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { authorizeRequest, type KubeletAuthOptions } from './server-auth.js';
+import { execUpgradeHandler, type ExecTargets } from './exec-server.js';
+import type { Duplex } from 'node:stream';
 
 export interface LogOptions {
   follow: boolean;
@@ -56,6 +58,8 @@ export interface ServerOptions {
   tls?: { cert: string; key: string; clientCA?: string };
   /** Who may do what: every request passes the auth filter first. None: every request is served (tests of the routes alone). */
   auth?: Omit<KubeletAuthOptions, 'clientCertificates'>;
+  /** Containers to exec in (the /exec WebSocket endpoint); absent: no exec. */
+  exec?: ExecTargets;
 }
 
 const nonNegativeInt = (v: string | undefined, name: string): number | undefined => {
@@ -213,6 +217,23 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
       ...(o.tls.clientCA ? { ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
     }, handler)
     : createServer(handler);
+  // WebSocket upgrades (exec) pass the same auth filter, then go to their handler.
+  const upgrade = o.exec ? execUpgradeHandler(o.exec, o.log.child({ component: 'exec' })) : undefined;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = requestURL(req);
+    const refuse = (code: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    };
+    if (!url || !upgrade) return refuse(404, '404 page not found');
+    if (!auth) return upgrade(req, socket, head, url);
+    authorizeRequest(auth, req, url.pathname).then((r) => {
+      if (r.allowed) upgrade(req, socket, head, url);
+      else refuse(r.code, r.text);
+    }, (err: unknown) => {
+      o.log.error({ err: (err as Error).message }, 'auth filter failed');
+      refuse(500, 'internal error');
+    });
+  });
   const port = await listen(server, o.address, o.port);
   o.log.info({ address: o.address, port, https: !!o.tls, auth: !!auth }, 'kubelet server listening');
   return { port, close: closer(server) };

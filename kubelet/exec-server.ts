@@ -1,0 +1,128 @@
+// The kubelet's exec endpoint over WebSocket (GET|POST /exec/<ns>/<pod>/<container>?
+// command=...&stdin=1&stdout=1&stderr=1&tty=1), as the kubelet's streaming server serves
+// it: the channel protocol negotiated from Sec-WebSocket-Protocol (api/streaming.ts),
+// each channel wired to the runtime's interactive exec, the exit code on the error
+// channel, and the Docker exec torn down when either side closes. A client that stops
+// reading pauses the command's output instead of growing the kubelet's memory.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CLOSE, decodeFrame, encodeFrame, ERROR, exitStatus, negotiateChannelProtocol, parseResize, RESIZE, STDERR, STDIN, STDOUT,
+  type ChannelProtocol,
+} from '../api/streaming.js';
+import type { ExecStream, ExecStreamOptions } from './runtime/types.js';
+
+/** Output waits while this much is queued for a slow client. */
+const HIGH_WATER_BYTES = 1 << 20;
+
+/** What an exec needs of the node: the container's runtime id, or why there is none. */
+export interface ExecTargets {
+  /** Throws an error with statusCode 400 or 404 and Kubernetes' message when the container cannot be exec'd. */
+  containerId(namespace: string, pod: string, container: string): Promise<string>;
+  execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream>;
+}
+
+export interface ExecRequest {
+  namespace: string;
+  pod: string;
+  container: string;
+  command: string[];
+  opts: ExecStreamOptions;
+}
+
+const truthy = (v: string | null): boolean => v !== null && ['1', 'true', 'True', 'TRUE', 't', 'T'].includes(v);
+
+/** The exec request a path and query name; undefined when the path is not an exec path. */
+export function parseExecRequest(url: URL): ExecRequest | { error: string } | undefined {
+  const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+  if (!m) return undefined;
+  const [namespace, pod, container] = m.slice(1).map(decodeURIComponent);
+  const q = url.searchParams;
+  const command = q.getAll('command');
+  const opts = { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')), tty: truthy(q.get('tty')) };
+  if (!command.length) return { error: 'you must specify at least 1 command' };
+  if (!opts.stdin && !opts.stdout && !opts.stderr) return { error: 'you must specify at least 1 of stdin, stdout, stderr' };
+  // With a TTY there is no separate stderr, as the kubelet says.
+  if (opts.tty && opts.stderr) opts.stderr = false;
+  return { namespace, pod, container, command, opts };
+}
+
+/** Serves exec upgrades for a kubelet server (handle(req, socket, head) on its 'upgrade' event). */
+export function execUpgradeHandler(targets: ExecTargets, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const refuse = (socket: Duplex, code: number, text: string): void => {
+    const reason = code === 400 ? 'Bad Request' : code === 404 ? 'Not Found' : 'Internal Server Error';
+    socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  };
+  return (req, socket, head, url) => {
+    const parsed = parseExecRequest(url);
+    if (!parsed) return refuse(socket, 404, `404 page not found: ${url.pathname}`);
+    if ('error' in parsed) return refuse(socket, 400, parsed.error);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',');
+    const protocol = negotiateChannelProtocol(offered);
+    if (!protocol) return refuse(socket, 400, 'websocket: the client is not using the websocket protocol: a channel subprotocol (v5.channel.k8s.io, v4.channel.k8s.io...) is required');
+    targets.containerId(parsed.namespace, parsed.pod, parsed.container).then((id) => {
+      wss.handleUpgrade(req, socket, head, (ws) => { void serveExec(ws, protocol, id, parsed, targets, log); });
+    }, (err: Error & { statusCode?: number }) => refuse(socket, err.statusCode ?? 500, err.message));
+  };
+}
+
+async function serveExec(ws: WebSocket, protocol: ChannelProtocol, id: string, r: ExecRequest, targets: ExecTargets, log: Logger): Promise<void> {
+  const send = (channel: number, data: Uint8Array, done?: () => void): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(encodeFrame(protocol, channel, data), { binary: !protocol.base64 }, () => done?.());
+  };
+  // Messages may arrive before the exec is running: they wait for it, in order.
+  const early: { channel: number; payload: Buffer }[] = [];
+  let exec: ExecStream | undefined;
+  const apply = (frame: { channel: number; payload: Buffer }): void => {
+    if (!exec) return void early.push(frame);
+    if (frame.channel === STDIN && r.opts.stdin) exec.writeStdin(frame.payload);
+    else if (frame.channel === RESIZE) {
+      const size = parseResize(frame.payload);
+      if (size) void exec.resize(size.Width, size.Height);
+    } else if (frame.channel === CLOSE && protocol.version >= 5 && frame.payload[0] === STDIN) exec.closeStdin();
+  };
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    try {
+      apply(decodeFrame(protocol, isBinary ? data : data.toString('utf8')));
+    } catch {
+      // an empty or malformed message: ignored, as the kubelet ignores it
+    }
+  });
+  let closed = false;
+  // The client went away: the Docker exec is detached (Docker cannot kill it; the kubelet neither).
+  ws.on('close', () => { closed = true; exec?.close(); });
+  ws.on('error', (err) => log.debug({ err }, 'exec stream error'));
+  let started: ExecStream;
+  try {
+    started = await targets.execStream(id, r.command, r.opts);
+  } catch (err) {
+    send(ERROR, Buffer.from((err as Error).message));
+    ws.close(1000);
+    return;
+  }
+  if (closed) return started.close();
+  let paused = false;
+  started.onOutput((stream, data) => {
+    if ((stream === 1 && !r.opts.stdout) || (stream === 2 && !r.opts.stderr)) return;
+    send(stream === 2 ? STDERR : STDOUT, data, () => {
+      if (paused && ws.bufferedAmount < HIGH_WATER_BYTES / 2) {
+        paused = false;
+        started.resume();
+      }
+    });
+    if (!paused && ws.bufferedAmount > HIGH_WATER_BYTES) {
+      paused = true;
+      started.pause();
+    }
+  });
+  exec = started;
+  for (const f of early.splice(0)) apply(f);
+  const code = await started.exited;
+  const status = exitStatus(protocol, r.command, code ?? 1);
+  if (status) send(ERROR, status);
+  ws.close(1000);
+}

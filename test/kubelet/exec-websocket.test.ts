@@ -1,0 +1,76 @@
+// The kubelet's exec endpoint over WebSocket, as the apiserver will reach it: a client
+// certificate the kubelet authorizes (nodes/proxy), the channel protocol negotiated,
+// stdin in, output and the exit Status out. Real apiserver, kubelet and Docker.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { decodeFrame, encodeFrame, closeFrame, CHANNEL_PROTOCOLS, STDIN } from '../../api/streaming.js';
+import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE } from '../../scripts/images.js';
+import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
+import { http } from '../harness/http.js';
+import { certificate } from '../harness/identity.js';
+import { podApi, startKubelet, type KubeletHandle } from '../harness/kubelet.js';
+
+describe('kubelet: exec over WebSocket', { timeout: 120_000 }, () => {
+  let cp: ControlPlane;
+  let kubelet: KubeletHandle;
+  let port = 0;
+  const api = podApi(() => cp, () => kubelet);
+
+  before(async () => {
+    await ensureLocalImages();
+    cp = await startControlPlane();
+    kubelet = await startKubelet(cp, { name: 'exec-ws-test', cidr: '10.220.0.0/16' });
+    await api.create('shell', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
+    await api.wait('shell', 'running', (p) => p.status?.phase === 'Running');
+    const node = (await http(cp.url, 'GET', `/api/v1/nodes/${kubelet.nodeName}`)).json;
+    port = node.status.daemonEndpoints.kubeletEndpoint.Port;
+  });
+  after(async () => {
+    try { await kubelet?.cleanup(); } finally { await cp?.stop(); }
+  });
+
+  const exec = async (protocolName: string, command: string[], stdin?: string, cred?: { cert: string; key: string }): Promise<{ out: string; err: string; status: string; code?: number }> => {
+    const c = cred ?? await certificate(cp, 'kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
+    const q = new URLSearchParams([...command.map((x) => ['command', x]), ['stdout', '1'], ['stderr', '1'], ...(stdin !== undefined ? [['stdin', '1']] : [])]);
+    const protocol = CHANNEL_PROTOCOLS.find((p) => p.name === protocolName)!;
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/exec/default/shell/main?${q}`, [protocolName], { cert: c.cert, key: c.key, rejectUnauthorized: false });
+    const result = { out: '', err: '', status: '' } as { out: string; err: string; status: string; code?: number };
+    ws.on('unexpected-response', (_req, res) => { result.code = res.statusCode; ws.terminate(); });
+    ws.on('open', () => {
+      if (stdin !== undefined) {
+        ws.send(encodeFrame(protocol, STDIN, Buffer.from(stdin)));
+        ws.send(closeFrame(protocol, STDIN));
+      }
+    });
+    ws.on('message', (data: Buffer) => {
+      const f = decodeFrame(protocol, data);
+      if (f.channel === 1) result.out += f.payload.toString();
+      if (f.channel === 2) result.err += f.payload.toString();
+      if (f.channel === 3) result.status += f.payload.toString();
+    });
+    await new Promise((r) => { ws.on('close', r); ws.on('error', r); });
+    return result;
+  };
+
+  it('runs a command: stdin in, stdout and stderr out, the exit Status on the error channel', async () => {
+    const r = await exec('v5.channel.k8s.io', ['sh', '-c', 'read x; echo got:$x; echo oops >&2; exit 3'], 'hello\n');
+    assert.equal(r.out, 'got:hello\n');
+    assert.equal(r.err, 'oops\n');
+    assert.match(r.status, /"reason":"NonZeroExitCode".*"message":"3"/);
+    const ok = await exec('v4.channel.k8s.io', ['echo', 'hi']);
+    assert.equal(ok.out, 'hi\n');
+    assert.equal(ok.status, '{"metadata":{},"status":"Success"}');
+  });
+
+  it('refuses a user without nodes/proxy, and an unknown container', async () => {
+    const nobody = await certificate(cp, 'nobody');
+    assert.equal((await exec('v4.channel.k8s.io', ['true'], undefined, nobody)).code, 403);
+    const c = await certificate(cp, 'kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/exec/default/shell/nope?command=true&stdout=1`, ['v4.channel.k8s.io'], { cert: c.cert, key: c.key, rejectUnauthorized: false });
+    ws.on('error', () => undefined);
+    const code = await new Promise<number | undefined>((r) => { ws.on('unexpected-response', (_q, res) => r(res.statusCode)); ws.on('open', () => r(101)); });
+    ws.terminate();
+    assert.equal(code, 400);
+  });
+});
