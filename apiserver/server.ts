@@ -15,6 +15,7 @@ import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
 import { createApp, type ServingCerts } from './http/app.js';
 import { kubeletTransport } from './http/proxy-stream.js';
+import { registerUpgradeProxy } from './http/upgrade-proxy.js';
 import { registerRoutes } from './http/routes.js';
 import { createMetrics } from './metrics.js';
 import { Registries } from './registries.js';
@@ -108,9 +109,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const caches = new WatchCaches(store, log.child({ component: 'watch-cache' }), { capacity: opts.watchCacheCapacity });
   // The CA in certDir is made with the serving certificate; the kubelet client certificate is issued from it.
   const tls = await servingCertificates(opts, address, serviceRange);
+  const kubelet = await kubeletClientTransport(opts, log);
   const registries = new Registries({
     store, caches, ips, ports, eventTtlSeconds: opts.eventTtlSeconds, log,
-    kubeletTransport: await kubeletClientTransport(opts, log),
+    kubeletTransport: kubelet,
     defaultTolerationSeconds: {
       notReadySeconds: opts.defaultNotReadyTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS.notReadySeconds,
       unreachableSeconds: opts.defaultUnreachableTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS.unreachableSeconds,
@@ -121,6 +123,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const security = await setUpSecurity({ ...opts.security, certDir: opts.certDir }, registries, log);
   const metrics = createMetrics();
   const web = createApp(tls, opts.insecurePort !== undefined, { ...security, auditor }, metrics, log);
+  // exec, attach and port-forward: WebSocket upgrades, outside fastify's routes.
+  registerUpgradeProxy(web.app.server, {
+    authenticator: security.authenticator, authorizer: security.authorizer,
+    pods: registries.get('pods'), nodes: registries.get('nodes'), kubelet, log: log.child({ component: 'streams' }),
+  });
   let securePort = opts.securePort;
   let ready = false;
   registerRoutes(web, {

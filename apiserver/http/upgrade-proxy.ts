@@ -1,0 +1,120 @@
+// pods/exec, pods/attach and pods/portforward over WebSocket (kubectl 1.30+, the
+// client libraries): an HTTP Upgrade the apiserver authenticates and authorizes (as
+// `create` on the subresource, as kube-apiserver does for WebSocket upgrades), then
+// passes to the kubelet of the pod's node with its own client identity, and joins the
+// two connections byte for byte once the kubelet switched protocols. Upgrades never
+// reach fastify's request handlers, so this is their whole path.
+import type { IncomingMessage, Server } from 'node:http';
+import { isIPv6 } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { upgrade, type Dispatcher } from 'undici';
+import { goQuote, makeStatus, StatusError, badRequest, serviceUnavailable } from '../../api/errors.js';
+import type { Status } from '../../api/types/meta.js';
+import type { Authenticator } from '../authn/authenticator.js';
+import { impersonate } from '../authn/impersonation.js';
+import { forbiddenError, type Authorizer } from '../authz/authorizer.js';
+import { requestAttributes } from '../authz/request-attributes.js';
+import type { GenericRegistry } from '../registry/generic.js';
+
+const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
+/** The kubelet's path for each subresource. */
+const KUBELET_PATH: Record<string, string> = { exec: 'exec', attach: 'attach', portforward: 'portForward' };
+
+export interface UpgradeProxyDeps {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  pods: GenericRegistry;
+  nodes: GenericRegistry;
+  /** The connections to kubelets (the apiserver's client certificate). */
+  kubelet?: Dispatcher;
+  log: Logger;
+}
+
+interface PodLike { metadata: { namespace?: string; name?: string }; spec?: { nodeName?: string; containers?: { name: string }[] } }
+interface NodeLike { status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } }
+
+/** Answers an upgrade that will not happen with a Status, as an HTTP response on the raw socket. */
+function refuse(socket: Duplex, status: Status): void {
+  const body = JSON.stringify(status);
+  const reason = status.reason ?? 'Error';
+  socket.end(`HTTP/1.1 ${status.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+export function registerUpgradeProxy(server: Server, deps: UpgradeProxyDeps): void {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    proxyUpgrade(req, socket, head, deps).catch((err: unknown) => {
+      if (err instanceof StatusError) return refuse(socket, err.status);
+      deps.log.error({ err }, 'stream upgrade failed');
+      refuse(socket, makeStatus(500, 'InternalError', 'Internal error occurred: the stream could not be opened'));
+    });
+  });
+}
+
+async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: UpgradeProxyDeps): Promise<void> {
+  const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
+  const path = decodeURIComponent(rawPath);
+  const authenticated = await deps.authenticator.authenticate(req, path);
+  const user = impersonate(authenticated, req.headers, path, deps.authorizer);
+  const m = STREAM_PATH.exec(path);
+  if (!m) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
+  const [, namespace, name, sub] = m;
+  const attrs = { ...requestAttributes(user, 'POST', path, {}), verb: 'create' };
+  const { decision, reason } = deps.authorizer.authorize(attrs);
+  if (decision !== 'allow') throw forbiddenError(attrs, reason);
+
+  const pod = await deps.pods.get(namespace, name) as PodLike;
+  const query = new URLSearchParams(rawQuery);
+  let target = '';
+  if (sub !== 'portforward') {
+    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    const container = query.get('container') ?? (names.length === 1 ? names[0] : undefined);
+    if (!container) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+    if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    query.delete('container');
+    target = `/${encodeURIComponent(container)}`;
+  }
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  const node = await deps.nodes.get(undefined, nodeName) as NodeLike;
+  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  if (!ip) throw serviceUnavailable(`node ${nodeName} has no InternalIP address to reach its kubelet`);
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+  const host = isIPv6(ip) ? `[${ip}]` : ip;
+  const kubeletPath = `/${KUBELET_PATH[sub]}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${target}?${query}`;
+
+  // The client's WebSocket handshake goes to the kubelet as it is: its accept answers the client's key.
+  const headers: Record<string, string> = {};
+  for (const h of ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']) {
+    const v = req.headers[h];
+    if (typeof v === 'string') headers[h] = v;
+  }
+  // A token carried in the protocol list is the client's credential here, not the kubelet's.
+  if (typeof req.headers['sec-websocket-protocol'] === 'string') {
+    headers['sec-websocket-protocol'] = req.headers['sec-websocket-protocol'].split(',').map((p) => p.trim())
+      .filter((p) => !p.startsWith('base64url.bearer.authorization.k8s.io.')).join(', ');
+  }
+  let upstream: { headers: Record<string, string | string[] | undefined>; socket: Duplex };
+  try {
+    upstream = await upgrade(`https://${host}:${port}${kubeletPath}`, {
+      method: 'GET', protocol: 'websocket', headers, ...(deps.kubelet ? { dispatcher: deps.kubelet } : {}),
+    }) as unknown as { headers: Record<string, string | string[] | undefined>; socket: Duplex };
+  } catch (err) {
+    throw new StatusError(makeStatus(500, 'InternalError', `Internal error occurred: error dialing the kubelet of node ${goQuote(nodeName)}: ${(err as Error).message}`));
+  }
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade'];
+  for (const h of ['sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions']) {
+    const v = upstream.headers[h];
+    if (typeof v === 'string') lines.push(`${h}: ${v}`);
+  }
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  if (head.length) upstream.socket.write(head);
+  upstream.socket.pipe(socket);
+  socket.pipe(upstream.socket);
+  const teardown = (): void => { socket.destroy(); upstream.socket.destroy(); };
+  socket.on('close', teardown);
+  upstream.socket.on('close', teardown);
+  upstream.socket.on('error', teardown);
+}
+
