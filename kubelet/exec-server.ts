@@ -1,5 +1,5 @@
-// The kubelet's exec endpoint over WebSocket (GET|POST /exec/<ns>/<pod>/<container>?
-// command=...&stdin=1&stdout=1&stderr=1&tty=1), as the kubelet's streaming server serves
+// The kubelet's exec and attach endpoints over WebSocket (GET|POST /exec/<ns>/<pod>/<container>?
+// command=...&stdin=1&stdout=1&stderr=1&tty=1, and /attach/... without command), as the kubelet's streaming server serves
 // it: the channel protocol negotiated from Sec-WebSocket-Protocol (api/streaming.ts),
 // each channel wired to the runtime's interactive exec, the exit code on the error
 // channel, and the Docker exec torn down when either side closes. A client that stops
@@ -22,9 +22,12 @@ export interface ExecTargets {
   /** Throws an error with statusCode 400 or 404 and Kubernetes' message when the container cannot be exec'd. */
   containerId(namespace: string, pod: string, container: string): Promise<string>;
   execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream>;
+  attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream>;
 }
 
 export interface ExecRequest {
+  /** exec runs command; attach joins the container's own stdio. */
+  kind: 'exec' | 'attach';
   namespace: string;
   pod: string;
   container: string;
@@ -36,17 +39,18 @@ const truthy = (v: string | null): boolean => v !== null && ['1', 'true', 'True'
 
 /** The exec request a path and query name; undefined when the path is not an exec path. */
 export function parseExecRequest(url: URL): ExecRequest | { error: string } | undefined {
-  const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+  const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (!m) return undefined;
-  const [namespace, pod, container] = m.slice(1).map(decodeURIComponent);
+  const kind = m[1] as 'exec' | 'attach';
+  const [namespace, pod, container] = m.slice(2).map(decodeURIComponent);
   const q = url.searchParams;
   const command = q.getAll('command');
   const opts = { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')), tty: truthy(q.get('tty')) };
-  if (!command.length) return { error: 'you must specify at least 1 command' };
+  if (kind === 'exec' && !command.length) return { error: 'you must specify at least 1 command' };
   if (!opts.stdin && !opts.stdout && !opts.stderr) return { error: 'you must specify at least 1 of stdin, stdout, stderr' };
   // With a TTY there is no separate stderr, as the kubelet says.
   if (opts.tty && opts.stderr) opts.stderr = false;
-  return { namespace, pod, container, command, opts };
+  return { kind, namespace, pod, container, command, opts };
 }
 
 /** Serves exec upgrades for a kubelet server (handle(req, socket, head) on its 'upgrade' event). */
@@ -98,7 +102,7 @@ async function serveExec(ws: WebSocket, protocol: ChannelProtocol, id: string, r
   ws.on('error', (err) => log.debug({ err }, 'exec stream error'));
   let started: ExecStream;
   try {
-    started = await targets.execStream(id, r.command, r.opts);
+    started = r.kind === 'attach' ? await targets.attachStream(id, r.opts) : await targets.execStream(id, r.command, r.opts);
   } catch (err) {
     send(ERROR, Buffer.from((err as Error).message));
     ws.close(1000);
@@ -122,7 +126,8 @@ async function serveExec(ws: WebSocket, protocol: ChannelProtocol, id: string, r
   exec = started;
   for (const f of early.splice(0)) apply(f);
   const code = await started.exited;
-  const status = exitStatus(protocol, r.command, code ?? 1);
+  // An attach ends when the container does: a success, as the kubelet reports it.
+  const status = exitStatus(protocol, r.command, r.kind === 'attach' ? 0 : code ?? 1);
   if (status) send(ERROR, status);
   ws.close(1000);
 }

@@ -311,6 +311,10 @@ export class PodManager implements LogSource {
     return this.o.runtime.execStream(id, cmd, opts);
   }
 
+  attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream> {
+    return this.o.runtime.attachStream(id, opts);
+  }
+
   async containerLogs(namespace: string, pod: string, container: string, opts: LogOptions, signal: AbortSignal): Promise<Readable> {
     const p = this.pods.get(namespace, pod);
     const worker = p?.metadata.uid ? this.workers.get(p.metadata.uid) : undefined;

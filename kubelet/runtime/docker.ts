@@ -503,6 +503,21 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Attaches to a running container's stdio (kubectl attach); the stream ends when the
+   * container does. A TTY is the container's own (its spec's tty).
+   */
+  async attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream> {
+    const container = this.docker.getContainer(id);
+    let sock: Duplex;
+    try {
+      sock = (await container.attach({ stream: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true })) as unknown as Duplex;
+    } catch (err) {
+      throw toRuntimeError(err);
+    }
+    return this.streamOf(sock, opts.tty, id, async () => null, (w, h) => container.resize({ w, h }));
+  }
+
   /** An interactive exec (kubectl exec -i/-t): stdin, output frames, resize, exit code. */
   async execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream> {
     const container = this.docker.getContainer(id);
@@ -515,19 +530,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       throw toRuntimeError(err);
     }
-    const listeners: ((stream: 1 | 2, data: Buffer) => void)[] = [];
-    const parser = new FrameParser();
-    sock.on('data', (chunk: Buffer) => {
-      // A TTY's output is raw; without one Docker multiplexes stdout and stderr in frames.
-      if (opts.tty) for (const l of listeners) l(1, chunk);
-      else for (const f of parser.push(chunk)) for (const l of listeners) l(f.stream === 2 ? 2 : 1, f.data);
-    });
-    const ended = new Promise<void>((resolve) => {
-      sock.once('end', resolve);
-      sock.once('close', resolve);
-      sock.once('error', (err) => { this.log.debug({ err, id }, 'exec stream failed'); resolve(); });
-    });
-    const exited = ended.then(async () => {
+    const exitCode = async (): Promise<number | null> => {
       const until = Date.now() + EXEC_EXIT_WAIT_MS;
       for (;;) {
         const info = await call(() => exec.inspect()).catch(() => undefined);
@@ -535,6 +538,24 @@ export class DockerRuntime implements ContainerRuntime {
         if (Date.now() > until) return null;
         await delay(10);
       }
+    };
+    return this.streamOf(sock, opts.tty, id, exitCode, (w, h) => exec.resize({ w, h }));
+  }
+
+  /** An exec's or attach's hijacked connection as an ExecStream. */
+  private streamOf(sock: Duplex, tty: boolean, id: string, exitCode: () => Promise<number | null>,
+    resize: (w: number, h: number) => Promise<unknown>): ExecStream {
+    const listeners: ((stream: 1 | 2, data: Buffer) => void)[] = [];
+    const parser = new FrameParser();
+    sock.on('data', (chunk: Buffer) => {
+      // A TTY's output is raw; without one Docker multiplexes stdout and stderr in frames.
+      if (tty) for (const l of listeners) l(1, chunk);
+      else for (const f of parser.push(chunk)) for (const l of listeners) l(f.stream === 2 ? 2 : 1, f.data);
+    });
+    const ended = new Promise<void>((resolve) => {
+      sock.once('end', resolve);
+      sock.once('close', resolve);
+      sock.once('error', (err) => { this.log.debug({ err, id }, 'exec stream failed'); resolve(); });
     });
     return {
       onOutput: (l) => { listeners.push(l); },
@@ -545,12 +566,12 @@ export class DockerRuntime implements ContainerRuntime {
         (sock as Duplex & { end(): void }).end();
       },
       resize: async (width, height) => {
-        if (!opts.tty) return;
-        await call(() => exec.resize({ w: width, h: height })).catch((err: unknown) => this.log.debug({ err, id }, 'exec resize failed'));
+        if (!tty) return;
+        await call(() => resize(width, height)).catch((err: unknown) => this.log.debug({ err, id }, 'resize failed'));
       },
       pause: () => { sock.pause(); },
       resume: () => { sock.resume(); },
-      exited,
+      exited: ended.then(exitCode),
       close: () => { sock.destroy(); },
     };
   }

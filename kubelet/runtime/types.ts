@@ -386,4 +386,6 @@ export interface ContainerRuntime {
   exec(id: string, cmd: string[], opts: ExecOptions): Promise<ExecResult>;
   /** An interactive exec, streamed (kubectl exec). */
   execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream>;
+  /** Attaches to a running container's stdio (kubectl attach); exited resolves with null when it ends. */
+  attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream>;
 }

@@ -51,4 +51,15 @@ describe('kubectl exec through the apiserver', { timeout: 120_000 }, () => {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /pods "shell" is forbidden: User "nobody" cannot create resource "pods\/exec" in API group "" in the namespace "default"/);
   });
+
+  it('kubectl attach follows a running container\'s output until it ends', async () => {
+    await api.create('ticker', {
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'sleep 1; for i in 1 2 3 4 5; do echo tick$i; sleep 1; done'] }],
+    });
+    await api.wait('ticker', 'running', (p) => p.status?.phase === 'Running');
+    const r = kubectl(cp.kubeconfig, ['attach', 'ticker', '-c', 'main']);
+    assert.match(r.stdout, /tick5\n$/);
+    assert.equal(r.status, 0, r.stderr);
+  });
 });
