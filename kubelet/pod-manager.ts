@@ -311,6 +311,15 @@ export class PodManager implements LogSource {
     return this.o.runtime.execStream(id, cmd, opts);
   }
 
+  /** The pod's IP, for port-forward; throws a LogError worded as the kubelet words it. */
+  async podAddress(namespace: string, pod: string): Promise<string> {
+    const p = this.pods.get(namespace, pod);
+    if (!p) throw new LogError(404, `pod "${pod}" not found in namespace "${namespace}" on this node`);
+    const ip = p.status?.podIP;
+    if (!ip) throw new LogError(400, `pod "${pod}" has no IP address yet (phase ${p.status?.phase ?? 'Pending'})`);
+    return ip;
+  }
+
   attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream> {
     return this.o.runtime.attachStream(id, opts);
   }

@@ -12,6 +12,7 @@ import { Transform, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { authorizeRequest, type KubeletAuthOptions } from './server-auth.js';
 import { execUpgradeHandler, type ExecTargets } from './exec-server.js';
+import { portForwardUpgradeHandler, type PortForwardTargets } from './portforward-server.js';
 import type { Duplex } from 'node:stream';
 
 export interface LogOptions {
@@ -58,8 +59,8 @@ export interface ServerOptions {
   tls?: { cert: string; key: string; clientCA?: string };
   /** Who may do what: every request passes the auth filter first. None: every request is served (tests of the routes alone). */
   auth?: Omit<KubeletAuthOptions, 'clientCertificates'>;
-  /** Containers to exec in (the /exec WebSocket endpoint); absent: no exec. */
-  exec?: ExecTargets;
+  /** Containers to exec in and attach to, and pods to forward ports of (the WebSocket endpoints); absent: none. */
+  exec?: ExecTargets & PortForwardTargets;
 }
 
 const nonNegativeInt = (v: string | undefined, name: string): number | undefined => {
@@ -218,7 +219,11 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
     }, handler)
     : createServer(handler);
   // WebSocket upgrades (exec) pass the same auth filter, then go to their handler.
-  const upgrade = o.exec ? execUpgradeHandler(o.exec, o.log.child({ component: 'exec' })) : undefined;
+  const execUpgrade = o.exec ? execUpgradeHandler(o.exec, o.log.child({ component: 'exec' })) : undefined;
+  const portForward = o.exec ? portForwardUpgradeHandler(o.exec, o.log.child({ component: 'port-forward' })) : undefined;
+  const upgrade = execUpgrade && portForward
+    ? (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => { if (!portForward(req, socket, head, url)) execUpgrade(req, socket, head, url); }
+    : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = requestURL(req);
     const refuse = (code: number, text: string): void => {

@@ -75,6 +75,12 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     query.delete('container');
     target = `/${encodeURIComponent(container)}`;
   }
+  if (sub === 'portforward') {
+    // The API names them "ports" (each may list several); the kubelet reads one "port" each.
+    const ports = query.getAll('ports').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    query.delete('ports');
+    for (const port of ports) query.append('port', port);
+  }
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
   const node = await deps.nodes.get(undefined, nodeName) as NodeLike;
