@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { authorizeRequest, type KubeletAuthOptions } from './server-auth.js';
 import { execUpgradeHandler, type ExecTargets } from './exec-server.js';
 import { portForwardUpgradeHandler, type PortForwardTargets } from './portforward-server.js';
+import { portForwardSpdyHandler } from './portforward-spdy.js';
 import type { Duplex } from 'node:stream';
 
 export interface LogOptions {
@@ -221,8 +222,16 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
   // WebSocket upgrades (exec) pass the same auth filter, then go to their handler.
   const execUpgrade = o.exec ? execUpgradeHandler(o.exec, o.log.child({ component: 'exec' })) : undefined;
   const portForward = o.exec ? portForwardUpgradeHandler(o.exec, o.log.child({ component: 'port-forward' })) : undefined;
-  const upgrade = execUpgrade && portForward
-    ? (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => { if (!portForward(req, socket, head, url)) execUpgrade(req, socket, head, url); }
+  const spdyPortForward = o.exec ? portForwardSpdyHandler(o.exec, o.log.child({ component: 'port-forward' })) : undefined;
+  const upgrade = execUpgrade && portForward && spdyPortForward
+    ? (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
+      // SPDY/3.1 (kubectl's port-forward fallback) or WebSocket (exec, attach, port-forward).
+      if (/^spdy\//i.test(String(req.headers.upgrade ?? ''))) {
+        if (!spdyPortForward(req, socket, head, url)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      if (!portForward(req, socket, head, url)) execUpgrade(req, socket, head, url);
+    }
     : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = requestURL(req);

@@ -92,7 +92,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
 
   // The client's WebSocket handshake goes to the kubelet as it is: its accept answers the client's key.
   const headers: Record<string, string> = {};
-  for (const h of ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']) {
+  for (const h of ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'x-stream-protocol-version']) {
     const v = req.headers[h];
     if (typeof v === 'string') headers[h] = v;
   }
@@ -104,13 +104,14 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   let upstream: { headers: Record<string, string | string[] | undefined>; socket: Duplex };
   try {
     upstream = await upgrade(`https://${host}:${port}${kubeletPath}`, {
-      method: 'GET', protocol: 'websocket', headers, ...(deps.kubelet ? { dispatcher: deps.kubelet } : {}),
+      // WebSocket, or SPDY/3.1 (kubectl's port-forward fallback): the kubelet speaks both.
+      method: 'GET', protocol: String(req.headers.upgrade ?? 'websocket'), headers, ...(deps.kubelet ? { dispatcher: deps.kubelet } : {}),
     }) as unknown as { headers: Record<string, string | string[] | undefined>; socket: Duplex };
   } catch (err) {
     throw new StatusError(makeStatus(500, 'InternalError', `Internal error occurred: error dialing the kubelet of node ${goQuote(nodeName)}: ${(err as Error).message}`));
   }
-  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade'];
-  for (const h of ['sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions']) {
+  const lines = ['HTTP/1.1 101 Switching Protocols', `Upgrade: ${String(upstream.headers.upgrade ?? req.headers.upgrade ?? 'websocket')}`, 'Connection: Upgrade'];
+  for (const h of ['sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version']) {
     const v = upstream.headers[h];
     if (typeof v === 'string') lines.push(`${h}: ${v}`);
   }
