@@ -18,7 +18,7 @@ interface SpdyStream extends Duplex {
   headers: Record<string, string>;
   respond(status: number, headers: Record<string, string>): void;
 }
-interface SpdyConnection { on(event: 'stream', l: (s: SpdyStream) => void): void; on(event: 'error' | 'close', l: () => void): void }
+interface SpdyConnection { on(event: 'stream', l: (s: SpdyStream) => void): void; on(event: 'error' | 'close', l: (err?: Error) => void): void }
 
 const PROTOCOL_VERSION = 'portforward.k8s.io';
 
@@ -76,6 +76,6 @@ function serve(socket: Duplex, ip: string, log: Logger): void {
     tcp.on('close', () => { sockets.delete(tcp); data.end(); error.end(); });
     data.on('error', (err) => { log.debug({ err, port }, 'port-forward stream failed'); tcp.destroy(); });
   });
-  conn.on('error', () => { for (const s of sockets) s.destroy(); });
+  conn.on('error', (err?: Error) => { log.warn({ err }, 'spdy session failed'); for (const s of sockets) s.destroy(); });
   conn.on('close', () => { for (const s of sockets) s.destroy(); });
 }
