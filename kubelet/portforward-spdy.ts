@@ -1,24 +1,14 @@
 // The kubelet's port-forward over SPDY/3.1 (GET /portForward/<ns>/<pod> with "Upgrade:
 // SPDY/3.1", X-Stream-Protocol-Version portforward.k8s.io), what kubectl falls back to:
-// after the 101 the connection is a SPDY session (spdy-transport, the maintained SPDY
-// implementation on npm); the client opens, per forwarded connection, an error stream and
+// after the 101 the connection is a SPDY session (spdy-session.ts); the client opens, per forwarded connection, an error stream and
 // a data stream naming the port and a request id; the data stream is joined to a TCP
 // connection to the pod's port, failures are written on the error stream.
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-// spdy-transport has no types of its own.
-// eslint-disable-next-line @typescript-eslint/ban-ts-comment
-// @ts-ignore
-import spdy from 'spdy-transport';
+import { SpdySession, type SpdyStream } from './spdy-session.js';
 import type { PortForwardTargets } from './portforward-server.js';
-
-interface SpdyStream extends Duplex {
-  headers: Record<string, string>;
-  respond(status: number, headers: Record<string, string>): void;
-}
-interface SpdyConnection { on(event: 'stream', l: (s: SpdyStream) => void): void; on(event: 'error' | 'close', l: (err?: Error) => void): void }
 
 const PROTOCOL_VERSION = 'portforward.k8s.io';
 
@@ -46,11 +36,10 @@ export function portForwardSpdyHandler(targets: PortForwardTargets, log: Logger)
 }
 
 function serve(socket: Duplex, ip: string, log: Logger): void {
-  const conn = (spdy as { connection: { create(s: Duplex, o: object): SpdyConnection & { start(v: number): void } } }).connection.create(socket, { protocol: 'spdy', isServer: true });
+  const session = new SpdySession(socket);
   const pending = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
   const sockets = new Set<Socket>();
-  conn.on('stream', (stream) => {
-    stream.respond(200, {});
+  session.on('stream', (stream: SpdyStream) => {
     const type = stream.headers.streamtype;
     const id = stream.headers.requestid ?? '';
     const port = Number(stream.headers.port);
@@ -73,9 +62,8 @@ function serve(socket: Duplex, ip: string, log: Logger): void {
     });
     data.pipe(tcp);
     tcp.pipe(data);
-    tcp.on('close', () => { sockets.delete(tcp); data.end(); error.end(); });
+    tcp.on('close', () => { sockets.delete(tcp); error.end(); });
     data.on('error', (err) => { log.debug({ err, port }, 'port-forward stream failed'); tcp.destroy(); });
   });
-  conn.on('error', (err?: Error) => { log.warn({ err }, 'spdy session failed'); for (const s of sockets) s.destroy(); });
-  conn.on('close', () => { for (const s of sockets) s.destroy(); });
+  session.on('close', () => { for (const s of sockets) s.destroy(); });
 }

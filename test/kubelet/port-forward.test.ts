@@ -25,6 +25,25 @@ describe('port-forward through the apiserver', { timeout: 120_000 }, () => {
     try { await kubelet?.cleanup(); } finally { await cp?.stop(); }
   });
 
+  it('kubectl port-forward (SPDY/3.1) carries 20 concurrent HTTP requests to the pod', async () => {
+    const { spawn } = await import('node:child_process');
+    const local = 18000 + Math.floor(Math.random() * 1000);
+    const pf = spawn('kubectl', ['port-forward', 'pod/web', `${local}:8080`], { env: { ...process.env, KUBECONFIG: cp.kubeconfig, HOME: cp.dir } });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        pf.stdout.on('data', (d: Buffer) => { if (d.toString().includes('Forwarding from')) resolve(); });
+        pf.once('exit', (code) => reject(new Error(`kubectl port-forward exited with ${code}`)));
+      });
+      const answers = await Promise.all(Array.from({ length: 20 }, async () => {
+        const res = await fetch(`http://127.0.0.1:${local}/`, { headers: { connection: 'close' } });
+        return `${res.status} ${await res.text()}`;
+      }));
+      assert.deepEqual(new Set(answers), new Set(['200 hello-from-pod\n']));
+    } finally {
+      pf.kill();
+    }
+  });
+
   it('@kubernetes/client-node PortForward fetches from the pod', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(cp.kubeconfig);
