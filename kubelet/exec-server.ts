@@ -13,6 +13,7 @@ import {
   type ChannelProtocol,
 } from '../api/streaming.js';
 import type { ExecStream, ExecStreamOptions } from './runtime/types.js';
+import { closeWhenIdle, refuseUpgrade, type StreamHandlerOptions } from './upgrade-socket.js';
 
 /** Output waits while this much is queued for a slow client. */
 const HIGH_WATER_BYTES = 1 << 20;
@@ -53,23 +54,27 @@ export function parseExecRequest(url: URL): ExecRequest | { error: string } | un
   return { kind, namespace, pod, container, command, opts };
 }
 
-/** Serves exec upgrades for a kubelet server (handle(req, socket, head) on its 'upgrade' event). */
-export function execUpgradeHandler(targets: ExecTargets, log: Logger): (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  const refuse = (socket: Duplex, code: number, text: string): void => {
-    const reason = code === 400 ? 'Bad Request' : code === 404 ? 'Not Found' : 'Internal Server Error';
-    socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-  };
+/** Serves exec and attach upgrades for a kubelet server (handle(req, socket, head, url) on its 'upgrade' event). */
+export function execUpgradeHandler(targets: ExecTargets, o: StreamHandlerOptions): (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void {
+  const wss = new WebSocketServer({
+    noServer: true, perMessageDeflate: false,
+    handleProtocols: (offered) => negotiateChannelProtocol([...offered])?.name ?? false,
+  });
   return (req, socket, head, url) => {
     const parsed = parseExecRequest(url);
-    if (!parsed) return refuse(socket, 404, `404 page not found: ${url.pathname}`);
-    if ('error' in parsed) return refuse(socket, 400, parsed.error);
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',');
-    const protocol = negotiateChannelProtocol(offered);
-    if (!protocol) return refuse(socket, 400, 'websocket: the client is not using the websocket protocol: a channel subprotocol (v5.channel.k8s.io, v4.channel.k8s.io...) is required');
+    if (!parsed) return refuseUpgrade(socket, 404, `404 page not found: ${url.pathname}`);
+    if ('error' in parsed) return refuseUpgrade(socket, 400, parsed.error);
+    const spdy = /^spdy\//i.test(String(req.headers.upgrade ?? ''));
+    const protocol = negotiateChannelProtocol(String(req.headers['sec-websocket-protocol'] ?? '').split(','));
+    if (!spdy && !protocol) return refuseUpgrade(socket, 400, 'websocket: the client is not using the websocket protocol: a channel subprotocol (v5.channel.k8s.io, v4.channel.k8s.io...) is required');
     targets.containerId(parsed.namespace, parsed.pod, parsed.container).then((id) => {
-      wss.handleUpgrade(req, socket, head, (ws) => { void serveExec(ws, protocol, id, parsed, targets, log); });
-    }, (err: Error & { statusCode?: number }) => refuse(socket, err.statusCode ?? 500, err.message));
+      // SPDY is what clients fall back to when the WebSocket upgrade failed; the container is there, so say what to use.
+      if (spdy || !protocol) return refuseUpgrade(socket, 400, `unable to upgrade: ${parsed.kind} over SPDY/3.1 is not served: use WebSocket (v5.channel.k8s.io)`);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        closeWhenIdle(socket, o.idleTimeoutMs);
+        void serveExec(ws, protocol, id, parsed, targets, o.log);
+      });
+    }, (err: Error & { statusCode?: number }) => refuseUpgrade(socket, err.statusCode ?? 500, err.message));
   };
 }
 

@@ -88,7 +88,8 @@ await runComponent(log, 'kubelet', async (signal) => {
     // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
     workers: Number(o.maxPods),
   });
-  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, exec: pods, log, tls: serverFlags.tls, auth: serverFlags.auth });
+  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, exec: pods, log, tls: serverFlags.tls, auth: serverFlags.auth,
+    streamingIdleTimeoutMs: serverFlags.streamingIdleTimeoutMs });
   const healthz = serverFlags.healthz && await startHealthzServer({ ...serverFlags.healthz, log });
   const status = new NodeStatusManager({
     rest, nodeName, nodeIP, kubeletPort: server.port, machine, containerRuntimeVersion: `docker://${version.version}`,

@@ -11,7 +11,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isNotFound } from '../api/errors.js';
+import { goQuote, isNotFound } from '../api/errors.js';
 import type { ConfigMap, Pod, Secret, Service } from '../api/types/core.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { informerFor, type Informer } from '../client/informer.js';
@@ -296,14 +296,13 @@ export class PodManager implements LogSource {
     }
   }
 
-  /** The runtime id of a running container to exec in; throws a LogError (400, 404) worded as the kubelet words it. */
+  /** The running container to exec in or attach to; throws a LogError worded as the kubelet's streaming server words it. */
   async containerId(namespace: string, pod: string, container: string): Promise<string> {
     const p = this.pods.get(namespace, pod);
     const worker = p?.metadata.uid ? this.workers.get(p.metadata.uid) : undefined;
-    if (!p || !worker) throw new LogError(404, `pod "${pod}" not found in namespace "${namespace}" on this node`);
-    if (!worker.hasContainer(container)) throw new LogError(400, `container ${container} is not valid for pod ${pod}`);
-    const { id, waitingReason } = await worker.logContainer(container, false);
-    if (!id) throw new LogError(400, `container "${container}" in pod "${pod}" is waiting to start: ${waitingReason}`);
+    if (!p || !worker) throw new LogError(404, 'pod does not exist');
+    const { id } = worker.hasContainer(container) ? await worker.logContainer(container, false) : { id: undefined };
+    if (!id) throw new LogError(500, `container not found (${goQuote(container)})`);
     return id;
   }
 
@@ -314,9 +313,9 @@ export class PodManager implements LogSource {
   /** The pod's IP, for port-forward; throws a LogError worded as the kubelet words it. */
   async podAddress(namespace: string, pod: string): Promise<string> {
     const p = this.pods.get(namespace, pod);
-    if (!p) throw new LogError(404, `pod "${pod}" not found in namespace "${namespace}" on this node`);
+    if (!p) throw new LogError(404, 'pod does not exist');
     const ip = p.status?.podIP;
-    if (!ip) throw new LogError(400, `pod "${pod}" has no IP address yet (phase ${p.status?.phase ?? 'Pending'})`);
+    if (!ip) throw new LogError(500, `pod not found (${goQuote(`${pod}_${namespace}`)})`);
     return ip;
   }
 

@@ -27,6 +27,7 @@ export function addServerFlags(program: Command): Command {
     .option('--authorization-mode <mode>', 'Webhook (each request checked with a SubjectAccessReview through the apiserver) or AlwaysAllow', 'Webhook')
     .option('--authorization-webhook-cache-authorized-ttl <duration>', 'how long an allowed SubjectAccessReview answer is cached', '5m')
     .option('--authorization-webhook-cache-unauthorized-ttl <duration>', 'how long a denied SubjectAccessReview answer is cached', '30s')
+    .option('--streaming-connection-idle-timeout <duration>', 'an exec, attach or port-forward connection with no traffic for this long is closed (0 never)', '4h0m0s')
     .option('--healthz-port <port>', 'port of the plain-HTTP /healthz (0 disables it)', String(DEFAULT_HEALTHZ_PORT))
     .option('--healthz-bind-address <ip>', 'address of the plain-HTTP /healthz', '127.0.0.1')
     .option('--feature-gates <gates>', 'comma-separated name=bool; known: KubeletFineGrainedAuthz (default false, as in 1.32)');
@@ -67,6 +68,7 @@ export interface ServerFlagContext {
 /** What startKubeletServer needs besides address, port, logs and log; and where /healthz is served, if at all. */
 export async function serverOptionsFromFlags(o: Record<string, unknown>, c: ServerFlagContext): Promise<{
   tls: NonNullable<ServerOptions['tls']>; auth: NonNullable<ServerOptions['auth']>; healthz?: { address: string; port: number };
+  streamingIdleTimeoutMs: number;
 }> {
   const str = (k: string): string | undefined => (o[k] === undefined ? undefined : String(o[k]));
   const mode = str('authorizationMode');
@@ -95,6 +97,7 @@ export async function serverOptionsFromFlags(o: Record<string, unknown>, c: Serv
       nodeName: c.nodeName, anonymous: parseBoolFlag('anonymous-auth', o.anonymousAuth), tokens, authorizer,
       fineGrained: gates.KubeletFineGrainedAuthz, log: c.log.child({ component: 'server-auth' }),
     },
+    streamingIdleTimeoutMs: parseDurationFlag(String(str('streamingConnectionIdleTimeout'))),
     healthz: healthzPort > 0 ? { address: String(str('healthzBindAddress')), port: healthzPort } : undefined,
   };
 }

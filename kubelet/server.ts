@@ -32,13 +32,16 @@ export interface LogSource {
   containerLogs(namespace: string, pod: string, container: string, opts: LogOptions, signal: AbortSignal): Promise<Readable>;
 }
 
-/** A request the kubelet cannot answer with logs; statusCode 400 or 404. */
+/** A request the kubelet cannot answer (with logs, an exec, a port-forward); statusCode 400, 404 or 500 as the kubelet answers it. */
 export class LogError extends Error {
   override name = 'LogError';
-  constructor(readonly statusCode: 400 | 404, message: string) {
+  constructor(readonly statusCode: 400 | 404 | 500, message: string) {
     super(message);
   }
 }
+
+/** The kubelet's default --streaming-connection-idle-timeout: 4h0m0s. */
+export const DEFAULT_STREAMING_IDLE_TIMEOUT_MS = 4 * 3600_000;
 
 export interface KubeletServer {
   port: number;
@@ -62,6 +65,8 @@ export interface ServerOptions {
   auth?: Omit<KubeletAuthOptions, 'clientCertificates'>;
   /** Containers to exec in and attach to, and pods to forward ports of (the WebSocket endpoints); absent: none. */
   exec?: ExecTargets & PortForwardTargets;
+  /** --streaming-connection-idle-timeout: an exec, attach or port-forward connection quiet this long is closed (default 4 h; 0 never). */
+  streamingIdleTimeoutMs?: number;
 }
 
 const nonNegativeInt = (v: string | undefined, name: string): number | undefined => {
@@ -220,17 +225,15 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
     }, handler)
     : createServer(handler);
   // WebSocket upgrades (exec) pass the same auth filter, then go to their handler.
-  const execUpgrade = o.exec ? execUpgradeHandler(o.exec, o.log.child({ component: 'exec' })) : undefined;
-  const portForward = o.exec ? portForwardUpgradeHandler(o.exec, o.log.child({ component: 'port-forward' })) : undefined;
-  const spdyPortForward = o.exec ? portForwardSpdyHandler(o.exec, o.log.child({ component: 'port-forward' })) : undefined;
+  const streams = { log: o.log.child({ component: 'streaming' }), idleTimeoutMs: o.streamingIdleTimeoutMs ?? DEFAULT_STREAMING_IDLE_TIMEOUT_MS };
+  const execUpgrade = o.exec ? execUpgradeHandler(o.exec, streams) : undefined;
+  const portForward = o.exec ? portForwardUpgradeHandler(o.exec, streams) : undefined;
+  const spdyPortForward = o.exec ? portForwardSpdyHandler(o.exec, streams) : undefined;
   const upgrade = execUpgrade && portForward && spdyPortForward
     ? (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
-      // SPDY/3.1 (kubectl's port-forward fallback) or WebSocket (exec, attach, port-forward).
-      if (/^spdy\//i.test(String(req.headers.upgrade ?? ''))) {
-        if (!spdyPortForward(req, socket, head, url)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-        return;
-      }
-      if (!portForward(req, socket, head, url)) execUpgrade(req, socket, head, url);
+      // WebSocket (exec, attach, port-forward), or SPDY/3.1 (what kubectl falls back to).
+      const spdy = /^spdy\//i.test(String(req.headers.upgrade ?? ''));
+      if (!(spdy ? spdyPortForward : portForward)(req, socket, head, url)) execUpgrade(req, socket, head, url);
     }
     : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -3,8 +3,10 @@
 // dictionary, one zlib context per direction for the whole session), the server answers
 // each with SYN_REPLY, both send DATA (FIN ends a side), RST_STREAM resets, PING is
 // echoed, GOAWAY ends the session. SETTINGS and WINDOW_UPDATE are read and ignored, as
-// spdystream does (it has no flow control). spdy-transport cannot be used: it refuses
-// streams without HTTP's :method and :path headers.
+// spdystream does (it has no flow control). Memory stays bounded by the connection
+// instead: a stream's writes wait while the socket's buffer is full, and the socket
+// stops being read while a stream's reader is behind. spdy-transport cannot be used:
+// it refuses streams without HTTP's :method and :path headers.
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { constants, createDeflate, createInflate, type Deflate, type Inflate } from 'node:zlib';
@@ -29,11 +31,13 @@ export class SpdyStream extends Duplex {
     super({ allowHalfOpen: true });
   }
 
-  override _read(): void { /* data is pushed as it arrives */ }
+  override _read(): void {
+    this.session.caughtUp(this);
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error) => void): void {
-    this.session.writeData(this.id, chunk, false);
-    cb();
+    if (this.session.writeData(this.id, chunk, false)) cb();
+    else this.session.whenDrained(cb);
   }
 
   override _final(cb: (err?: Error) => void): void {
@@ -48,7 +52,7 @@ export class SpdyStream extends Duplex {
 
   /** Data from the peer; fin: the peer sends no more. */
   receive(data: Buffer, fin: boolean): void {
-    if (data.length) this.push(data);
+    if (data.length && !this.push(data)) this.session.fellBehind(this);
     if (fin) {
       this.remoteEnded = true;
       this.push(null);
@@ -68,11 +72,16 @@ export class SpdySession extends EventEmitter {
   /** Frames are handled one at a time: header blocks go through the session's zlib streams in order. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Streams whose readers are behind: the socket is not read while there is one. */
+  private readonly behind = new Set<SpdyStream>();
 
   constructor(private readonly socket: Duplex) {
     super();
     this.inflate = createInflate({ dictionary: DICTIONARY });
     this.deflate = createDeflate({ dictionary: DICTIONARY });
+    // Every stream waiting for 'drain' listens on both.
+    this.setMaxListeners(0);
+    socket.setMaxListeners(0);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.shutdown());
     socket.on('error', () => this.shutdown());
@@ -116,7 +125,10 @@ export class SpdySession extends EventEmitter {
         const stream = new SpdyStream(id, headers, this);
         this.streams.set(id, stream);
         await this.reply(id);
-        stream.on('close', () => this.streams.delete(id));
+        stream.on('close', () => {
+          this.streams.delete(id);
+          this.caughtUp(stream);
+        });
         if ((flags & FLAG_FIN) !== 0) stream.receive(Buffer.alloc(0), true);
         this.emit('stream', stream);
         return;
@@ -173,7 +185,30 @@ export class SpdySession extends EventEmitter {
     this.write(controlFrame(SYN_REPLY, 0, body));
   }
 
-  writeData(id: number, data: Buffer, fin: boolean): void {
+  fellBehind(stream: SpdyStream): void {
+    this.behind.add(stream);
+    this.socket.pause();
+  }
+
+  caughtUp(stream: SpdyStream): void {
+    if (this.behind.delete(stream) && this.behind.size === 0 && !this.closed) this.socket.resume();
+  }
+
+  /** cb once the socket's buffer has drained (or the session is gone). */
+  whenDrained(cb: () => void): void {
+    if (this.closed) return cb();
+    const done = (): void => {
+      this.socket.off('drain', done);
+      this.off('close', done);
+      cb();
+    };
+    this.socket.on('drain', done);
+    this.on('close', done);
+  }
+
+  /** Sends data on stream id; false when the socket's buffer is full (wait for whenDrained). */
+  writeData(id: number, data: Buffer, fin: boolean): boolean {
+    let flushed = true;
     // One DATA frame holds at most 16 MiB - 1; spdystream's peers send far less.
     for (let off = 0; off < data.length || (fin && off === 0); off += 0xffffff) {
       const part = data.subarray(off, off + 0xffffff);
@@ -182,9 +217,10 @@ export class SpdySession extends EventEmitter {
       head.writeUInt32BE(id & 0x7fffffff, 0);
       head[4] = fin && last ? FLAG_FIN : 0;
       head.writeUIntBE(part.length, 5, 3);
-      this.write(Buffer.concat([head, part]));
+      flushed = this.write(Buffer.concat([head, part]));
       if (data.length === 0) break;
     }
+    return flushed;
   }
 
   reset(id: number): void {
@@ -195,8 +231,9 @@ export class SpdySession extends EventEmitter {
     this.write(controlFrame(RST_STREAM, 0, body));
   }
 
-  private write(buf: Buffer): void {
-    if (!this.closed && !this.socket.destroyed) this.socket.write(buf);
+  private write(buf: Buffer): boolean {
+    if (this.closed || this.socket.destroyed) return true;
+    return this.socket.write(buf);
   }
 }
 

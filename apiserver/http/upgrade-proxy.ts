@@ -4,11 +4,11 @@
 // passes to the kubelet of the pod's node with its own client identity, and joins the
 // two connections byte for byte once the kubelet switched protocols. Upgrades never
 // reach fastify's request handlers, so this is their whole path.
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { upgrade, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { goQuote, makeStatus, StatusError, badRequest, serviceUnavailable } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
 import type { Authenticator } from '../authn/authenticator.js';
@@ -101,14 +101,22 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     headers['sec-websocket-protocol'] = req.headers['sec-websocket-protocol'].split(',').map((p) => p.trim())
       .filter((p) => !p.startsWith('base64url.bearer.authorization.k8s.io.')).join(', ');
   }
-  let upstream: { headers: Record<string, string | string[] | undefined>; socket: Duplex };
+  let upstream: Awaited<ReturnType<typeof dialUpgrade>>;
   try {
-    upstream = await upgrade(`https://${host}:${port}${kubeletPath}`, {
-      // WebSocket, or SPDY/3.1 (kubectl's port-forward fallback): the kubelet speaks both.
-      method: 'GET', protocol: String(req.headers.upgrade ?? 'websocket'), headers, ...(deps.kubelet ? { dispatcher: deps.kubelet } : {}),
-    }) as unknown as { headers: Record<string, string | string[] | undefined>; socket: Duplex };
+    upstream = await dialUpgrade(deps.kubelet ?? getGlobalDispatcher(), new URL(`https://${host}:${port}${kubeletPath}`), {
+      // WebSocket, or SPDY/3.1 (kubectl's fallback): the kubelet answers both.
+      protocol: String(req.headers.upgrade ?? 'websocket'), headers,
+    });
   } catch (err) {
     throw new StatusError(makeStatus(500, 'InternalError', `Internal error occurred: error dialing the kubelet of node ${goQuote(nodeName)}: ${(err as Error).message}`));
+  }
+  if (!('socket' in upstream)) {
+    // The kubelet refused (no such container, the pod not running...): its answer goes to
+    // the client as it is, as kube-apiserver's upgrade-aware proxy passes it on.
+    const type = typeof upstream.headers['content-type'] === 'string' ? upstream.headers['content-type'] : 'text/plain; charset=utf-8';
+    socket.write(`HTTP/1.1 ${upstream.statusCode} ${STATUS_CODES[upstream.statusCode] ?? 'Error'}\r\nContent-Type: ${type}\r\nContent-Length: ${upstream.body.length}\r\nConnection: close\r\n\r\n`);
+    socket.end(upstream.body);
+    return;
   }
   const lines = ['HTTP/1.1 101 Switching Protocols', `Upgrade: ${String(upstream.headers.upgrade ?? req.headers.upgrade ?? 'websocket')}`, 'Connection: Upgrade'];
   for (const h of ['sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version']) {
@@ -125,3 +133,50 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   upstream.socket.on('error', teardown);
 }
 
+
+/** At most this much of a refused upgrade's answer is passed on (as client-go reads at most 64 KiB of it). */
+const REFUSAL_LIMIT = 64 * 1024;
+
+type Dialed =
+  | { headers: Record<string, string | string[] | undefined>; socket: Duplex }
+  | { statusCode: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+
+/**
+ * Asks target to switch protocols. Resolves with the upgraded socket, or with the
+ * answer of a server that would not (undici's upgrade() drops that answer, and it is
+ * what tells the user why: "container not found").
+ */
+function dialUpgrade(dispatcher: Dispatcher, target: URL, o: { protocol: string; headers: Record<string, string> }): Promise<Dialed> {
+  return new Promise((resolve, reject) => {
+    let refused: { statusCode: number; headers: Record<string, string | string[] | undefined>; chunks: Buffer[]; size: number } | undefined;
+    const headersOf = (raw: Buffer[] | string[] | null): Record<string, string | string[] | undefined> => {
+      const out: Record<string, string | string[] | undefined> = {};
+      for (let i = 0; raw && i + 1 < raw.length; i += 2) out[raw[i].toString().toLowerCase()] = raw[i + 1].toString();
+      return out;
+    };
+    dispatcher.dispatch({
+      origin: target.origin, path: `${target.pathname}${target.search}`, method: 'GET', upgrade: o.protocol, headers: o.headers,
+    }, {
+      onConnect() { /* nothing to abort with */ },
+      onUpgrade(_statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: Duplex) {
+        resolve({ headers: headersOf(rawHeaders), socket });
+      },
+      onHeaders(statusCode: number, rawHeaders: Buffer[]) {
+        refused = { statusCode, headers: headersOf(rawHeaders), chunks: [], size: 0 };
+        return true;
+      },
+      onData(chunk: Buffer) {
+        if (refused && refused.size < REFUSAL_LIMIT) {
+          refused.chunks.push(chunk);
+          refused.size += chunk.length;
+        }
+        return true;
+      },
+      onComplete() {
+        if (!refused) return reject(new Error('the kubelet ended the connection without an answer'));
+        resolve({ statusCode: refused.statusCode, headers: refused.headers, body: Buffer.concat(refused.chunks).subarray(0, REFUSAL_LIMIT) });
+      },
+      onError(err: Error) { reject(err); },
+    } as unknown as Dispatcher.DispatchHandler);
+  });
+}
