@@ -88,7 +88,10 @@ async function serveExec(ws: WebSocket, protocol: ChannelProtocol, id: string, r
   let exec: ExecStream | undefined;
   const apply = (frame: { channel: number; payload: Buffer }): void => {
     if (!exec) return void early.push(frame);
-    if (frame.channel === STDIN && r.opts.stdin) exec.writeStdin(frame.payload);
+    if (frame.channel === STDIN && r.opts.stdin) {
+      // A command that does not read its stdin stops the client's messages being read, not the kubelet's memory growing.
+      if (!exec.writeStdin(frame.payload)) ws.pause();
+    }
     else if (frame.channel === RESIZE) {
       const size = parseResize(frame.payload);
       if (size) void exec.resize(size.Width, size.Height);
@@ -128,6 +131,7 @@ async function serveExec(ws: WebSocket, protocol: ChannelProtocol, id: string, r
       started.pause();
     }
   });
+  started.onDrain(() => ws.resume());
   exec = started;
   for (const f of early.splice(0)) apply(f);
   const code = await started.exited;

@@ -105,6 +105,7 @@ function forward(ws: WebSocket, protocol: ChannelProtocol, ip: string, ports: nu
       send(2 * i, data, () => { if (sock.isPaused() && ws.bufferedAmount < HIGH_WATER_BYTES / 2) sock.resume(); });
       if (ws.bufferedAmount > HIGH_WATER_BYTES) sock.pause();
     });
+    sock.on('drain', () => ws.resume());
     sock.on('error', (err) => {
       send(2 * i + 1, Buffer.from(forwardError(port, err.message)));
       log.debug({ err, port }, 'port-forward connection failed');
@@ -120,7 +121,8 @@ function forward(ws: WebSocket, protocol: ChannelProtocol, ip: string, ports: nu
       return;
     }
     if (frame.channel % 2 !== 0) return;
-    sockets[frame.channel / 2]?.write(frame.payload);
+    // A pod that reads slowly stops the client's messages being read, not the kubelet's memory growing.
+    if (sockets[frame.channel / 2]?.write(frame.payload) === false) ws.pause();
   });
   ws.on('close', () => { for (const s of sockets) s.destroy(); });
   ws.on('error', () => { for (const s of sockets) s.destroy(); });

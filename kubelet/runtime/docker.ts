@@ -11,6 +11,7 @@
 // Before dockerode: its ssh and BuildKit dependencies load only if used.
 import './lazy-docker-deps.js';
 import Docker from 'dockerode';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
@@ -539,12 +540,18 @@ export class DockerRuntime implements ContainerRuntime {
         await delay(10);
       }
     };
-    return this.streamOf(sock, opts.tty, id, exitCode, (w, h) => exec.resize({ w, h }));
+    // The client went away while the command runs: Docker has no call to stop an exec, so
+    // its process is killed by pid (the kubelet shares the host's process namespace).
+    const kill = async (): Promise<void> => {
+      const info = await call(() => exec.inspect()).catch(() => undefined);
+      if (info?.Running && info.Pid > 0) await killExecProcess(info.Pid, id, this.log);
+    };
+    return this.streamOf(sock, opts.tty, id, exitCode, (w, h) => exec.resize({ w, h }), kill);
   }
 
   /** An exec's or attach's hijacked connection as an ExecStream. */
   private streamOf(sock: Duplex, tty: boolean, id: string, exitCode: () => Promise<number | null>,
-    resize: (w: number, h: number) => Promise<unknown>): ExecStream {
+    resize: (w: number, h: number) => Promise<unknown>, kill?: () => Promise<void>): ExecStream {
     const listeners: ((stream: 1 | 2, data: Buffer) => void)[] = [];
     const parser = new FrameParser();
     sock.on('data', (chunk: Buffer) => {
@@ -572,7 +579,10 @@ export class DockerRuntime implements ContainerRuntime {
       pause: () => { sock.pause(); },
       resume: () => { sock.resume(); },
       exited: ended.then(exitCode),
-      close: () => { sock.destroy(); },
+      close: () => {
+        sock.destroy();
+        void kill?.();
+      },
     };
   }
 
@@ -591,6 +601,21 @@ export class DockerRuntime implements ContainerRuntime {
         (err, res) => (err ? reject(err) : resolve(res as IncomingMessage)),
       );
     });
+  }
+}
+
+/**
+ * Kills an exec'd process by its pid, once /proc says it is still in the container's
+ * cgroup (not a pid reused since, nor one of another process namespace).
+ */
+async function killExecProcess(pid: number, containerId: string, log: Logger): Promise<void> {
+  const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  if (!cgroup.includes(containerId)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+    log.debug({ pid, id: containerId }, 'killed the exec process its client left');
+  } catch (err) {
+    log.debug({ err, pid, id: containerId }, 'could not kill the exec process');
   }
 }
 

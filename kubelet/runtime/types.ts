@@ -311,7 +311,10 @@ export interface ExecStream {
   pause(): void;
   resume(): void;
   readonly exited: Promise<number | null>;
-  /** Stops attaching: the connection to the daemon is closed (Docker cannot kill an exec'd process). */
+  /**
+   * Ends it: the connection to the daemon is closed, and an exec's process still
+   * running is killed (an attach leaves the container running).
+   */
   close(): void;
 }
 

@@ -2,6 +2,9 @@
 // certificate the kubelet authorizes (nodes/proxy), the channel protocol negotiated,
 // stdin in, output and the exit Status out. Real apiserver, kubelet and Docker.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { decodeFrame, encodeFrame, closeFrame, CHANNEL_PROTOCOLS, STDIN } from '../../api/streaming.js';
@@ -10,6 +13,11 @@ import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
 import { certificate } from '../harness/identity.js';
 import { podApi, startKubelet, type KubeletHandle } from '../harness/kubelet.js';
+import { waitFor } from '../harness/processes.js';
+
+const execFileP = promisify(execFile);
+/** A process's resident memory in bytes. */
+const rss = async (pid: number): Promise<number> => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 describe('kubelet: exec over WebSocket', { timeout: 120_000 }, () => {
   let cp: ControlPlane;
@@ -80,5 +88,40 @@ describe('kubelet: exec over WebSocket', { timeout: 120_000 }, () => {
     ws.terminate();
     // As the kubelet's streaming server answers it.
     assert.equal(answer, '500 container not found ("nope")');
+  });
+
+  /** An exec WebSocket to the shell pod, open. */
+  const open = async (command: string[]): Promise<WebSocket> => {
+    const c = await certificate(cp, 'kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']);
+    const q = new URLSearchParams([...command.map((x) => ['command', x]), ['stdout', '1']]);
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/exec/default/shell/main?${q}`, ['v5.channel.k8s.io'], { cert: c.cert, key: c.key, rejectUnauthorized: false });
+    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    return ws;
+  };
+  const containerId = async (): Promise<string> => {
+    const pod = await api.get('shell');
+    return pod!.status!.containerStatuses![0].containerID!.replace(/^docker:\/\//, '');
+  };
+
+  it('a client that leaves ends its command: the exec process is killed', async () => {
+    const ws = await open(['sh', '-c', 'sleep 313']);
+    const ps = async (): Promise<string> => (await execFileP('docker', ['exec', await containerId(), 'ps', '-o', 'args'])).stdout;
+    await waitFor(async () => (await ps()).includes('sleep 313'), { timeoutMs: 10_000, intervalMs: 100, what: 'the command to run' });
+    ws.terminate();
+    await waitFor(async () => !(await ps()).includes('sleep 313'), { timeoutMs: 10_000, intervalMs: 100, what: 'the exec process to be killed' });
+  });
+
+  it('a client that stops reading pauses the command\'s output instead of growing the kubelet\'s memory', async () => {
+    const before = await rss(kubelet.proc.pid);
+    const ws = await open(['cat', '/dev/zero']);
+    ws.pause();
+    try {
+      // Unbounded, cat would have pushed gigabytes by now.
+      await new Promise((r) => setTimeout(r, 3000));
+      const grown = (await rss(kubelet.proc.pid)) - before;
+      assert.ok(grown < 64 * 1024 * 1024, `the kubelet grew by ${Math.round(grown / 1048576)} MiB`);
+    } finally {
+      ws.terminate();
+    }
   });
 });
