@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'pod-startup': () => import('./pod-startup.js'),
   proxy: () => import('./proxy.js'),
   scheduler: () => import('./scheduler.js'),
+  streaming: () => import('./streaming.js'),
 };
 
 const requested = process.argv.slice(2).filter((a) => a !== '--');

@@ -3,6 +3,8 @@
 // transport the subresource names (kubelets: kubeletTransport).
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { StatusError, makeStatus, serviceUnavailable, type StatusReason } from '../../api/errors.js';
 
@@ -22,15 +24,51 @@ export interface KubeletTransportOptions {
   ca?: string;
 }
 
-/** The connections to kubelets: HTTPS with the apiserver's client certificate, verifying kubelets only against the given CA. */
+/**
+ * The connections to kubelets: HTTPS with the apiserver's client certificate, verifying
+ * kubelets only against the given CA. Each kubelet's TLS session is kept and resumed
+ * (undici keeps none for upgraded connections: exec, attach and port-forward, which
+ * would otherwise pay a full handshake each).
+ */
 export function kubeletTransport(o: KubeletTransportOptions): Dispatcher {
+  const sessions = new Map<string, Buffer>();
+  const tlsOptions = {
+    ...(o.cert && o.key ? { cert: o.cert, key: o.key } : {}),
+    ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
+  };
   return new Agent({
-    connect: {
-      ...(o.cert && o.key ? { cert: o.cert, key: o.key } : {}),
-      ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
+    connect(opts, callback) {
+      const key = `${opts.hostname}:${opts.port}`;
+      const servername = isIP(opts.hostname) ? undefined : opts.hostname;
+      const socket = tlsConnect({
+        ...tlsOptions, host: opts.hostname, port: Number(opts.port) || 443, servername, session: sessions.get(key), ALPNProtocols: ['http/1.1'],
+      });
+      socket.on('session', (session: Buffer) => {
+        if (sessions.size >= MAX_KUBELET_SESSIONS && !sessions.has(key)) sessions.delete(sessions.keys().next().value as string);
+        sessions.set(key, session);
+      });
+      socket.setKeepAlive(true, 60_000);
+      let done = false;
+      const finish = (err: Error | null): void => {
+        if (done) return;
+        done = true;
+        socket.off('error', finish);
+        if (err) {
+          socket.destroy();
+          callback(err, null);
+        } else callback(null, socket);
+      };
+      socket.once('secureConnect', () => finish(null));
+      socket.once('error', finish);
+      socket.setTimeout(KUBELET_CONNECT_TIMEOUT_MS, () => finish(new Error('connect timeout')));
+      socket.once('secureConnect', () => socket.setTimeout(0));
     },
   });
 }
+
+/** Kubelets whose TLS sessions are kept (the oldest is dropped beyond). */
+const MAX_KUBELET_SESSIONS = 1000;
+const KUBELET_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The code and reason of an error answer, as GenericHttpResponseChecker keeps them:

@@ -5,17 +5,17 @@
 // two connections byte for byte once the kubelet switched protocols. Upgrades never
 // reach fastify's request handlers, so this is their whole path.
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
-import { isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
-import { goQuote, makeStatus, StatusError, badRequest, serviceUnavailable } from '../../api/errors.js';
+import { goQuote, makeStatus, StatusError } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
 import type { Authenticator } from '../authn/authenticator.js';
 import { impersonate } from '../authn/impersonation.js';
 import { forbiddenError, type Authorizer } from '../authz/authorizer.js';
 import { requestAttributes } from '../authz/request-attributes.js';
 import type { GenericRegistry } from '../registry/generic.js';
+import { kubeletOf, podContainer, type PodLike } from '../registry/kubelet-location.js';
 
 const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
 /** The kubelet's path for each subresource. */
@@ -31,8 +31,6 @@ export interface UpgradeProxyDeps {
   log: Logger;
 }
 
-interface PodLike { metadata: { namespace?: string; name?: string }; spec?: { nodeName?: string; containers?: { name: string }[] } }
-interface NodeLike { status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } }
 
 /** Answers an upgrade that will not happen with a Status, as an HTTP response on the raw socket. */
 function refuse(socket: Duplex, status: Status): void {
@@ -68,26 +66,15 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   const query = new URLSearchParams(rawQuery);
   let target = '';
   if (sub !== 'portforward') {
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
-    const container = query.get('container') ?? (names.length === 1 ? names[0] : undefined);
-    if (!container) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-    if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    target = `/${encodeURIComponent(podContainer(pod, query.get('container') ?? undefined))}`;
     query.delete('container');
-    target = `/${encodeURIComponent(container)}`;
-  }
-  if (sub === 'portforward') {
+  } else {
     // The API names them "ports" (each may list several); the kubelet reads one "port" each.
     const ports = query.getAll('ports').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     query.delete('ports');
     for (const port of ports) query.append('port', port);
   }
-  const nodeName = pod.spec?.nodeName;
-  if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
-  const node = await deps.nodes.get(undefined, nodeName) as NodeLike;
-  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  if (!ip) throw serviceUnavailable(`node ${nodeName} has no InternalIP address to reach its kubelet`);
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-  const host = isIPv6(ip) ? `[${ip}]` : ip;
+  const kubelet = await kubeletOf(pod, deps.nodes);
   const kubeletPath = `/${KUBELET_PATH[sub]}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${target}?${query}`;
 
   // The client's WebSocket handshake goes to the kubelet as it is: its accept answers the client's key.
@@ -103,12 +90,12 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   }
   let upstream: Awaited<ReturnType<typeof dialUpgrade>>;
   try {
-    upstream = await dialUpgrade(deps.kubelet ?? getGlobalDispatcher(), new URL(`https://${host}:${port}${kubeletPath}`), {
+    upstream = await dialUpgrade(deps.kubelet ?? getGlobalDispatcher(), new URL(`https://${kubelet.authority}${kubeletPath}`), {
       // WebSocket, or SPDY/3.1 (kubectl's fallback): the kubelet answers both.
       protocol: String(req.headers.upgrade ?? 'websocket'), headers,
     });
   } catch (err) {
-    throw new StatusError(makeStatus(500, 'InternalError', `Internal error occurred: error dialing the kubelet of node ${goQuote(nodeName)}: ${(err as Error).message}`));
+    throw new StatusError(makeStatus(500, 'InternalError', `Internal error occurred: error dialing the kubelet of node ${goQuote(kubelet.nodeName)}: ${(err as Error).message}`));
   }
   if (!('socket' in upstream)) {
     // The kubelet refused (no such container, the pod not running...): its answer goes to

@@ -112,6 +112,16 @@ export class GenericRegistry {
     return this.withType(cur.obj);
   }
 
+  /**
+   * A GET with resourceVersion=0: the watch cache's copy, which may be a little behind
+   * etcd (what kube-apiserver reads a node's kubelet address from), else etcd's.
+   */
+  async getCached(namespace: string | undefined, name: string): Promise<KubeObject> {
+    await this.cache.waitReady();
+    const obj = this.cache.snapshotOne(this.key(namespace, name));
+    return obj ? this.withType(obj, false) : this.get(namespace, name);
+  }
+
   async list(opts: ListOptions): Promise<List> {
     const matches = opts.matches ?? (() => true);
     const prefix = this.prefix(opts.namespace);

@@ -3,13 +3,13 @@
 // container and the kubelet serving it, and hands the HTTP layer the URL to stream
 // and the connections to kubelets to stream it through (HTTPS, the apiserver's client
 // certificate: the kubelet authorizes that identity for nodes/proxy).
-import { isIPv6 } from 'node:net';
 import type { Dispatcher } from 'undici';
-import { badRequest, conflict, invalid, serviceUnavailable } from '../../api/errors.js';
+import { badRequest, conflict, invalid } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
 import { parsePodLogOptions } from '../http/list-options.js';
 import type { ProxyTarget } from '../http/proxy-stream.js';
 import type { GenericRegistry } from './generic.js';
+import { kubeletOf, podContainer, type PodLike } from './kubelet-location.js';
 import { bindPod } from './pods.js';
 import type { Subresource, SubresourceRequest, SubresourceResult } from './subresource.js';
 
@@ -46,10 +46,6 @@ export function bindingSubresource(pods: GenericRegistry): Subresource {
   };
 }
 
-interface PodLike extends KubeObject { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] } }
-interface NodeLike extends KubeObject {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-}
 
 /** Query parameters of pods/log the kubelet reads. */
 const LOG_OPTIONS = ['container', 'follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
@@ -58,37 +54,22 @@ const LOG_OPTIONS = ['container', 'follow', 'tailLines', 'previous', 'timestamps
  * GET pods/<name>/log: the kubelet's https /containerLogs URL for the pod's container,
  * reached through kubelet (kubeletTransport: the apiserver's client certificate).
  */
-export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry, kubelet?: Dispatcher): Subresource {
+export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry, transport?: Dispatcher): Subresource {
   return {
     methods: ['GET'],
     async serve(req: SubresourceRequest): Promise<SubresourceResult> {
       const logOptions = parsePodLogOptions(req.name, Object.fromEntries(LOG_OPTIONS.map((k) => [k, req.param(k)])));
       const pod = await pods.get(req.namespace, req.name) as PodLike;
       const name = req.name;
-      const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
-      let container = logOptions.container;
-      if (!container) {
-        if ((pod.spec?.containers ?? []).length !== 1) {
-          throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-        }
-        container = pod.spec?.containers?.[0].name as string;
-      } else if (!names.includes(container)) {
-        throw badRequest(`container ${container} is not valid for pod ${name}`);
-      }
-      const nodeName = pod.spec?.nodeName;
-      if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
-      const node = await nodes.get(undefined, nodeName) as NodeLike;
-      const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-      const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-      if (!ip) throw serviceUnavailable(`node ${nodeName} has no InternalIP address to reach its kubelet`);
+      const container = podContainer(pod, logOptions.container);
+      const kubelet = await kubeletOf(pod, nodes);
       // The kubelet gets the options as the apiserver parsed them (follow=True is true).
       const search = new URLSearchParams();
       for (const [k, v] of Object.entries(logOptions)) {
         if (k !== 'container' && v !== undefined && v !== false) search.set(k, String(v));
       }
-      const host = isIPv6(ip) ? `[${ip}]` : ip;
-      const url = `https://${host}:${port}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
-      const proxy: ProxyTarget = { url, target: `the kubelet of node ${nodeName} at ${host}:${port}`, ...(kubelet ? { dispatcher: kubelet } : {}) };
+      const url = `https://${kubelet.authority}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
+      const proxy: ProxyTarget = { url, target: kubelet.target, ...(transport ? { dispatcher: transport } : {}) };
       return { proxy };
     },
   };
