@@ -151,30 +151,11 @@ export class SpdySession extends EventEmitter {
   }
 
   private inflateBlock(block: Buffer): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const out: Buffer[] = [];
-      const onData = (d: Buffer): void => { out.push(d); };
-      this.inflate.on('data', onData);
-      this.inflate.write(block);
-      this.inflate.flush(constants.Z_SYNC_FLUSH, () => {
-        this.inflate.off('data', onData);
-        resolve(Buffer.concat(out));
-      });
-      this.inflate.once('error', reject);
-    });
+    return flushThrough(this.inflate, block);
   }
 
   private deflateBlock(block: Buffer): Promise<Buffer> {
-    return new Promise((resolve) => {
-      const out: Buffer[] = [];
-      const onData = (d: Buffer): void => { out.push(d); };
-      this.deflate.on('data', onData);
-      this.deflate.write(block);
-      this.deflate.flush(constants.Z_SYNC_FLUSH, () => {
-        this.deflate.off('data', onData);
-        resolve(Buffer.concat(out));
-      });
-    });
+    return flushThrough(this.deflate, block);
   }
 
   private async reply(id: number): Promise<void> {
@@ -235,6 +216,26 @@ export class SpdySession extends EventEmitter {
     if (this.closed || this.socket.destroyed) return true;
     return this.socket.write(buf);
   }
+}
+
+/** What block becomes through the session's zlib stream (one context for the whole session: a sync flush, never an end). */
+function flushThrough(z: Inflate | Deflate, block: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const onData = (d: Buffer): void => { out.push(d); };
+    const onError = (err: Error): void => {
+      z.off('data', onData);
+      reject(err);
+    };
+    z.on('data', onData);
+    z.once('error', onError);
+    z.write(block);
+    z.flush(constants.Z_SYNC_FLUSH, () => {
+      z.off('data', onData);
+      z.off('error', onError);
+      resolve(Buffer.concat(out));
+    });
+  });
 }
 
 function controlFrame(type: number, flags: number, body: Buffer): Buffer {
