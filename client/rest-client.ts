@@ -11,7 +11,8 @@ import type { Status } from '../api/types/meta.js';
 import type { Clock } from './clock.js';
 import { TokenFile, type ClientConfig } from './kubeconfig.js';
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+/** Query parameters; an array repeats its parameter (exec's command=sh&command=-c). */
+export type Query = Record<string, string | number | boolean | readonly string[] | undefined | null>;
 
 export interface RequestOptions {
   method?: string;
@@ -107,14 +108,38 @@ export function statusErrorFrom(code: number, bodyText: string): StatusError {
 export function buildQuery(query: Query | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.append(k, String(v));
+  for (const [k, v] of Object.entries(query)) {
+    if (Array.isArray(v)) for (const item of v as readonly string[]) params.append(k, item);
+    else if (v !== undefined && v !== null && v !== '') params.append(k, String(v));
+  }
   const s = params.toString();
   return s ? `?${s}` : '';
+}
+
+/** The TLS settings of a connection to the server, as node:tls and undici take them. */
+export interface ServerTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+/** A request passed on as a proxy received it (RestClient.forward). */
+export interface ForwardOptions {
+  method: string;
+  /** The path and query as the server should see them. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  body?: Readable;
+  signal?: AbortSignal;
 }
 
 export class RestClient {
   readonly config: ClientConfig;
   readonly server: URL;
+  /** TLS of every connection to an https server: the Pool's, and the streams client/stream-client.ts opens. */
+  readonly tls?: ServerTls;
   private readonly pool: Pool;
   private readonly baseHeaders: Record<string, string>;
   /** A rotated bearer token (in-cluster, kubeconfig tokenFile): read per request, cached for the re-read period. */
@@ -126,15 +151,17 @@ export class RestClient {
     this.config = config;
     this.server = new URL(config.server);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    const tls = this.server.protocol === 'https:';
-    this.pool = new Pool(this.server.origin, {
-      connections: opts.connections ?? null,
-      keepAliveTimeout: 30_000,
-      connect: tls ? {
+    if (this.server.protocol === 'https:') {
+      this.tls = {
         ca: config.ca, cert: config.cert, key: config.key,
         rejectUnauthorized: !config.insecureSkipTLSVerify,
         servername: config.tlsServerName,
-      } : undefined,
+      };
+    }
+    this.pool = new Pool(this.server.origin, {
+      connections: opts.connections ?? null,
+      keepAliveTimeout: 30_000,
+      connect: this.tls,
     });
     this.baseHeaders = { 'user-agent': opts.userAgent ?? 'tskube-client' };
     if (opts.tokenSource) this.tokenSource = opts.tokenSource;
@@ -189,6 +216,37 @@ export class RestClient {
     return { statusCode: res.statusCode, headers: res.headers, body: res.body };
   }
 
+  /**
+   * The headers that identify this client on a connection it does not make through
+   * its Pool (WebSocket streams): User-Agent and the Authorization the next request
+   * would carry (bearer from the token source or file, else the config's token or basic auth).
+   */
+  async credentialHeaders(): Promise<Record<string, string>> {
+    const headers = { ...this.baseHeaders };
+    if (this.tokenSource) headers.authorization = `Bearer ${await this.tokenSource.token()}`;
+    else if (this.tokenFile) headers.authorization = `Bearer ${this.tokenFile.token()}`;
+    return headers;
+  }
+
+  /**
+   * Passes a request on as a proxy received it (kubectl proxy): its method, path, query,
+   * headers and streamed body, with this client's credentials unless it carries its own
+   * Authorization. Answers whatever the server answered, any status, the body unread,
+   * with no deadline (watches stream through). Only an unreachable server throws.
+   */
+  async forward(o: ForwardOptions): Promise<StreamResponse> {
+    const headers: Record<string, string | string[]> = { ...(await this.credentialHeaders()), ...o.headers };
+    try {
+      const res = await this.pool.request({
+        method: o.method as 'GET', path: o.path, headers, body: o.body, signal: o.signal,
+        headersTimeout: 0, bodyTimeout: 0,
+      });
+      return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw toConnectionError(err, this.server.host);
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.close().catch(() => undefined);
   }
@@ -225,7 +283,8 @@ export class RestClient {
   }
 }
 
-function toConnectionError(err: unknown, host: string): unknown {
+/** A failure to reach host as kubectl words it (ConnectionError); StatusErrors and aborts pass as they are. */
+export function toConnectionError(err: unknown, host: string): unknown {
   if (err instanceof StatusError) return err;
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR') return err;

@@ -1,6 +1,7 @@
 // The flags the mutating commands share, declared once so each command reads the same
 // names with the same meaning: -f/-R, -l/--field-selector/--all/-A, -o, --dry-run.
 import type { Command } from 'commander';
+import { durationFlag } from './go-duration.js';
 
 /** -f may repeat and takes comma-separated lists, as kubectl's string slices do. */
 export function collectList(value: string, previous: string[] = []): string[] {
@@ -44,4 +45,42 @@ export function intFlag(name: string): (value: string) => number {
 /** "true"/"false" values for boolean flags that kubectl writes as --flag=false. */
 export function boolFlag(value: string): boolean {
   return !['false', '0', 'f', 'F', 'FALSE', 'False'].includes(value);
+}
+
+/**
+ * cobra's ArgsLenAtDash: how many of a command's operands came before `--` (-1 without
+ * one). Everything after `--` ends up at the end of the operands, so it is their count
+ * minus the words after `--` on the command line as the program received it.
+ */
+export function argsLenAtDash(cmd: Command, args: readonly string[]): number {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+  const dash = raw.indexOf('--');
+  if (dash === -1) return -1;
+  return Math.max(0, args.length - (raw.length - dash - 1));
+}
+
+export const CONTAINER_FLAG_HELP = 'Container name. If omitted, use the kubectl.kubernetes.io/default-container annotation for selecting the container to be attached or the first container in the pod will be chosen';
+export const POD_RUNNING_TIMEOUT_HELP = 'The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running';
+/** kubectl's defaultPodExecTimeout, defaultPodAttachTimeout and port-forward's wait: one minute. */
+export const DEFAULT_POD_RUNNING_TIMEOUT_MS = 60_000;
+
+/** What podSessionFlags gives a command's action. */
+export interface PodSessionOptions {
+  container?: string;
+  podRunningTimeout: number;
+  quiet: boolean;
+  stdin: boolean;
+  tty: boolean;
+}
+
+/** The flags of exec and attach: -c, --pod-running-timeout, -q, -i, -t. */
+export function podSessionFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --container <name>', CONTAINER_FLAG_HELP)
+    .option('--pod-running-timeout <duration>', POD_RUNNING_TIMEOUT_HELP, durationFlag('pod-running-timeout'), DEFAULT_POD_RUNNING_TIMEOUT_MS)
+    .option('-q, --quiet', 'Only print output from the remote session', false)
+    .option('-i, --stdin', 'Pass stdin to the container', false)
+    .option('-t, --tty', 'Stdin is a TTY', false);
 }

@@ -21,35 +21,65 @@ export interface ContainerChoice {
   notice?: string;
 }
 
+interface NamedContainer { name: string; tty?: boolean; stdin?: boolean }
+
+/** Every container of the pod by name: containers, init containers, ephemeral containers (podcmd.FindContainerByName). */
+export function findContainer(pod: Pod, name: string): NamedContainer | undefined {
+  const all: NamedContainer[] = [
+    ...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []),
+    ...((pod.spec as { ephemeralContainers?: NamedContainer[] } | undefined)?.ephemeralContainers ?? []),
+  ];
+  return all.find((c) => c.name === name);
+}
+
 /**
- * The container to read: the one asked for, else the default-container annotation's,
- * else the first (with kubectl's "Defaulted container" notice when there was a choice).
+ * podcmd.FindOrDefaultContainerByName (exec, attach, cp): the container asked for, else
+ * the default-container annotation's when the pod has it, else the first, with kubectl's
+ * "Defaulted container" notice when there was a choice (unless quiet). Throws kubectl's
+ * errors for a container the pod does not have and for a pod without containers.
+ */
+export function findOrDefaultContainer(pod: Pod, requested: string | undefined, quiet = false): { container: NamedContainer; notice?: string } {
+  const name = pod.metadata.name ?? '';
+  if (requested) {
+    const found = findContainer(pod, requested);
+    if (!found) throw new Error(`container ${requested} not found in pod ${name}`);
+    return { container: found };
+  }
+  const annotated = pod.metadata.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  const byAnnotation = annotated ? findContainer(pod, annotated) : undefined;
+  if (byAnnotation) return { container: byAnnotation };
+  const containers = pod.spec?.containers ?? [];
+  const first = containers[0];
+  if (!first) throw new Error(`pod ${pod.metadata.namespace ?? ''}/${name} does not have any containers`);
+  const ephemeral = (pod.spec as { ephemeralContainers?: unknown[] } | undefined)?.ephemeralContainers ?? [];
+  const choice = containers.length > 1 || (pod.spec?.initContainers ?? []).length > 0 || ephemeral.length > 0;
+  return { container: first, notice: choice && !quiet ? `Defaulted container ${JSON.stringify(first.name)} out of: ${allContainerNames(pod)}` : undefined };
+}
+
+/**
+ * The container `logs` reads (logsForObject): the one asked for, else podcmd's default,
+ * saying first when the default-container annotation names a container the pod lacks.
  * Throws kubectl's error for a container the pod does not have.
  */
 export function chooseContainer(pod: Pod, requested: string | undefined, quiet = false): ContainerChoice {
   const name = pod.metadata.name ?? '';
-  const containers = pod.spec?.containers ?? [];
-  const all = [...containers, ...(pod.spec?.initContainers ?? []), ...((pod.spec as { ephemeralContainers?: { name: string }[] } | undefined)?.ephemeralContainers ?? [])];
-  let container = requested ?? '';
+  if (requested) {
+    if (!findContainer(pod, requested)) throw new Error(`container ${requested} is not valid for pod ${name}`);
+    return { container: requested, notice: undefined };
+  }
   const notices: string[] = [];
-  if (!container) {
-    const annotated = pod.metadata.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
-    if (annotated) {
-      if (all.some((c) => c.name === annotated)) container = annotated;
-      else notices.push(`Default container name ${JSON.stringify(annotated)} not found in pod ${name}`);
-    }
-  }
-  if (!container) {
-    container = containers[0]?.name ?? '';
-    const choice = containers.length > 1 || (pod.spec?.initContainers ?? []).length > 0 || all.length > containers.length + (pod.spec?.initContainers ?? []).length;
-    if (choice && !quiet) notices.push(`Defaulted container ${JSON.stringify(container)} out of: ${allContainerNames(pod)}`);
-  }
-  if (!all.some((c) => c.name === container)) throw new Error(`container ${container} is not valid for pod ${name}`);
-  return { container, notice: notices.length ? notices.join('\n') : undefined };
+  const annotated = pod.metadata.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  if (annotated && !findContainer(pod, annotated)) notices.push(`Default container name ${JSON.stringify(annotated)} not found in pod ${name}`);
+  const { container, notice } = findOrDefaultContainer(pod, undefined, quiet);
+  if (notice) notices.push(notice);
+  return { container: container.name, notice: notices.length ? notices.join('\n') : undefined };
 }
 
-/** The label selector of the pods a controller or service stands for (kubectl's SelectorsForObject). */
-export function podSelectorOf(obj: KubeObject, kind: string): string {
+/**
+ * The label selector of the pods a controller or service stands for (kubectl's
+ * SelectorsForObject); `verb` words the error for other kinds ("cannot <verb> X: ...").
+ */
+export function podSelectorOf(obj: KubeObject, kind: string, verb = 'get the logs from'): string {
   const spec = (obj as { spec?: { selector?: LabelSelector | Record<string, string> } }).spec;
   switch (kind) {
     case 'Deployment':
@@ -69,7 +99,7 @@ export function podSelectorOf(obj: KubeObject, kind: string): string {
       return selectorFromSet(sel).toString();
     }
     default:
-      throw new Error(`cannot get the logs from ${kind}: selector for ${kind} not implemented`);
+      throw new Error(`cannot ${verb} ${kind}: selector for ${kind} not implemented`);
   }
 }
 

@@ -4,7 +4,7 @@
 // way kubectl prints it, with exit code 1 and no stack trace.
 import { Command, CommanderError } from 'commander';
 import { Cli } from './context.js';
-import { formatError } from './errors.js';
+import { CliError, formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { COMMANDS } from './commands/index.js';
 import { normalizeBooleanFlags } from './boolean-flags.js';
@@ -36,7 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 1;
     }
     process.stderr.write(`${formatError(err)}\n`);
-    return 1;
+    // A remote command's exit code becomes ours (exec: "command terminated with exit code N").
+    return err instanceof CliError ? err.exitCode : 1;
   } finally {
     await cli?.close();
   }

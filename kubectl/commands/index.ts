@@ -23,6 +23,11 @@ import { register as clusterInfo } from './cluster-info.js';
 import { register as apiResources } from './api-resources.js';
 import { register as version } from './version.js';
 import { register as config } from './config.js';
+import { register as exec } from './exec.js';
+import { register as attach } from './attach.js';
+import { register as portForward } from './port-forward.js';
+import { register as cp } from './cp.js';
+import { register as proxy } from './proxy.js';
 
 export type RegisterCommand = (program: Command, cli: Cli) => void;
 
@@ -32,7 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   apply, patch,
   rollout, scale,
   cordon, drain, taint,
-  describe, logs, wait,
+  describe, logs, attach, exec, portForward, proxy, cp, wait,
   label, annotate,
   clusterInfo, apiResources, version, config,
 ];

@@ -8,7 +8,6 @@ import type { Readable } from 'node:stream';
 import { isNotFound } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/registry.js';
 import type { Pod } from '../../api/types/core.js';
-import type { KubeObject } from '../../api/types/meta.js';
 import type { Query } from '../../client/rest-client.js';
 import { intFlag } from '../command-flags.js';
 import type { Cli } from '../context.js';
@@ -16,6 +15,7 @@ import { CliError, usageError } from '../errors.js';
 import { errorText } from '../error-text.js';
 import { durationFlag } from '../go-duration.js';
 import { chooseContainer, compareForLogging, podSelectorOf, sinceSeconds } from '../logs-target.js';
+import { getNamedObject, isPodResource, podsForSelector, type NamedObject } from '../pod-for-object.js';
 
 interface LogsOptions {
   container?: string;
@@ -145,48 +145,23 @@ async function runLogs(cli: Cli, args: string[], opts: LogsOptions, tailGiven: b
 /** The pods whose logs to read: the named pod, the selected pods, or a controller's first pod. */
 async function targetPods(cli: Cli, podsRi: ResourceInfo, resourceArg: string | undefined, opts: LogsOptions): Promise<Pod[]> {
   const ns = cli.namespace();
-  const pods = cli.client<Pod>(podsRi);
   if (resourceArg === undefined) {
-    const list = await pods.listAll(ns, { labelSelector: opts.selector });
+    const list = await cli.client<Pod>(podsRi).listAll(ns, { labelSelector: opts.selector });
     if (list.items.length === 0) cli.warn(`No resources found in ${ns} namespace.`);
     return list.items;
   }
-  const slash = resourceArg.indexOf('/');
-  const ri = slash === -1 ? podsRi : await cli.resource(resourceArg.slice(0, slash));
-  const name = slash === -1 ? resourceArg : resourceArg.slice(slash + 1);
-  let obj: KubeObject;
+  let target: NamedObject;
   try {
-    obj = await cli.client(ri).get(ri.namespaced ? ns : '', name);
+    target = await getNamedObject(cli, resourceArg);
   } catch (err) {
     if (isNotFound(err)) throw new Error(`error from server (NotFound): ${errorText(err)} in namespace ${JSON.stringify(ns)}`);
     throw err;
   }
-  if (ri.group === '' && ri.kind === 'Pod') return [obj as Pod];
-  const selector = podSelectorOf(obj, ri.kind);
-  const found = await podsFor(cli, podsRi, ns, selector, opts.podRunningTimeout);
+  if (isPodResource(target.ri)) return [target.obj as Pod];
+  const selector = podSelectorOf(target.obj, target.ri.kind);
+  const found = await podsForSelector(cli, ns, selector, opts.podRunningTimeout, compareForLogging);
   if (found.length > 1) cli.warn(`Found ${found.length} pods, using pod/${found[0]!.metadata.name}`);
   return [found[0]!];
-}
-
-/** The pods the selector matches, best first for logging; waits for one to exist (kubectl's GetPodList). */
-async function podsFor(cli: Cli, podsRi: ResourceInfo, ns: string, selector: string, timeoutMs: number): Promise<Pod[]> {
-  const pods = cli.client<Pod>(podsRi);
-  const list = await pods.listAll(ns, { labelSelector: selector });
-  if (list.items.length > 0) return [...list.items].sort(compareForLogging);
-  const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
-  let first: Pod | undefined;
-  try {
-    for await (const ev of pods.watch(ns, { labelSelector: selector, resourceVersion: list.metadata?.resourceVersion }, signal)) {
-      if (ev.type === 'ADDED') {
-        first = ev.object;
-        break;
-      }
-    }
-  } catch (err) {
-    if (!signal.aborted) throw err;
-  }
-  if (!first) throw new Error('timed out waiting for the condition');
-  return [first];
 }
 
 /** Streams one container's log to stdout, whole lines at a time when prefixed. */

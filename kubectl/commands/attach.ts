@@ -1,0 +1,79 @@
+// `tskubectl attach (POD | TYPE/NAME) [-c CONTAINER] [-i] [-t]`: kubectl's pkg/cmd/attach.
+// Joins the stdio of a container's own process (pods/attach) with the same plumbing as
+// exec: its output until it ends, stdin with -i, a raw terminal with -i -t when the
+// container has a TTY. kubectl's lines: the TTY notices, "If you don't see a command
+// prompt, try pressing enter." (on stderr, unless -q), and how to resume after -i -t.
+import type { Command } from 'commander';
+import { podSessionFlags, type PodSessionOptions } from '../command-flags.js';
+import type { Cli } from '../context.js';
+import { CliError } from '../errors.js';
+import { findOrDefaultContainer } from '../logs-target.js';
+import { attachablePod, getNamedObject } from '../pod-for-object.js';
+import { completedPhase, podSubresourcePath } from '../pod-exec.js';
+import { streamRemoteCommand } from '../remote-command.js';
+import { runSession, terminalSizes, ttyDecision } from '../terminal.js';
+
+export function register(program: Command, cli: Cli): void {
+  podSessionFlags(program.command('attach')
+    .description('Attach to a running container')
+    .usage('(POD | TYPE/NAME) -c CONTAINER [options]')
+    .argument('[args...]'))
+    .addHelpText('after', `
+Examples:
+  # Get output from running pod mypod; use the 'kubectl.kubernetes.io/default-container' annotation
+  # for selecting the container to be attached or the first container in the pod will be chosen
+  tskubectl attach mypod
+
+  # Switch to raw terminal mode; sends stdin to 'bash' in ruby-container from pod mypod
+  tskubectl attach mypod -c ruby-container -i -t
+
+  # Get output from the first pod of a replica set named nginx
+  tskubectl attach rs/nginx`)
+    .action(async (args: string[], opts: PodSessionOptions) => runAttach(cli, args, opts));
+}
+
+async function runAttach(cli: Cli, args: string[], opts: PodSessionOptions): Promise<void> {
+  if (args.length === 0) throw new CliError('error: at least 1 argument is required for attach');
+  if (args.length > 2) throw new CliError(`error: expected POD, TYPE/NAME, or TYPE NAME, (at most 2 arguments) saw ${args.length}: [${args.join(' ')}]`);
+  if (opts.podRunningTimeout <= 0) throw new CliError('error: --pod-running-timeout must be higher than zero');
+
+  const pod = await attachablePod(cli, await getNamedObject(cli, args[0]!, args[1]), opts.podRunningTimeout);
+  const phase = completedPhase(pod);
+  if (phase) throw new CliError(`error: cannot attach a container in a completed pod; current phase is ${phase}`);
+  let choice: ReturnType<typeof findOrDefaultContainer>;
+  try {
+    choice = findOrDefaultContainer(pod, opts.container, opts.quiet);
+  } catch (err) {
+    throw new CliError(`error: cannot attach to the container: ${(err as Error).message}`);
+  }
+  if (choice.notice) cli.warn(choice.notice);
+  const container = choice.container;
+  // The container's own TTY decides: kubectl cannot add one, and must use the one it has.
+  let tty = opts.tty;
+  if (tty && !container.tty) {
+    tty = false;
+    if (!opts.quiet) cli.warn(`error: Unable to use a TTY - container ${container.name} did not allocate one`);
+  } else if (!tty && container.tty) {
+    tty = true;
+  }
+  const { raw, warning } = ttyDecision({ stdin: opts.stdin, tty, quiet: opts.quiet, stdinIsTerminal: !!process.stdin.isTTY });
+  if (warning) cli.warn(warning);
+  if (!opts.quiet) cli.warn("If you don't see a command prompt, try pressing enter.");
+
+  const path = await podSubresourcePath(cli, pod, 'attach');
+  await runSession(process.stdin, raw, (signal) => streamRemoteCommand(cli.rest(), path, {
+    container: container.name, stdin: opts.stdin, stdout: true, stderr: !raw, tty: raw,
+  }, {
+    stdin: opts.stdin ? process.stdin : undefined,
+    stdout: cli.out,
+    stderr: raw ? undefined : cli.err,
+    sizes: raw ? terminalSizes(process.stdout, true) : undefined,
+    signal,
+  }));
+  // A container that restarts can be joined again (ephemeral ones never restart).
+  if (opts.quiet || !opts.stdin || !raw || (pod.spec?.restartPolicy ?? 'Always') !== 'Always') return;
+  const ephemeral = ((pod.spec as { ephemeralContainers?: { name: string }[] } | undefined)?.ephemeralContainers ?? []).some((c) => c.name === container.name);
+  cli.print(ephemeral
+    ? `Session ended, the ephemeral container will not be restarted but may be reattached using 'tskubectl attach ${pod.metadata.name} -c ${container.name} -i -t' if it is still running`
+    : `Session ended, resume using 'tskubectl attach ${pod.metadata.name} -c ${container.name} -i -t' command when the pod is running`);
+}
