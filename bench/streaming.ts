@@ -42,7 +42,7 @@ const BYTES = Math.round(1024 * 1024 * 1024 * SCALE);
 const ROUNDS = 2;
 const STREAM_PORT = 9000;
 /** Distinct from the tests' and the other benchmarks' pod subnets. */
-const KUBELET_CIDR = '10.245.0.0/16';
+const KUBELET_CIDR = '10.246.0.0/16';
 const EXEC_TARGET = 1.5;
 const PORT_FORWARD_TARGET = 0.5;
 const DEADLINE_MS = 10 * 60_000;

@@ -6,7 +6,7 @@
 import type { ResourceInfo } from '../api/registry.js';
 import type { Pod } from '../api/types/core.js';
 import type { KubeObject } from '../api/types/meta.js';
-import { compareActivePods } from '../controller-manager/pod-ranking.js';
+import { compareActivePods } from '../api/helpers/pod-ranking.js';
 import type { Cli } from './context.js';
 import { podSelectorOf } from './logs-target.js';
 

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../api/types/meta.js';
 import type { ControllerKind } from '../controller-ref-manager.js';
 import type { UIDTrackingControllerExpectations } from '../expectations.js';
 import { isNamespaceTerminating, type PodControl } from '../pod-control.js';
-import { ranksByRelatedPodsOnSameNode, sortPodsForDeletion } from '../pod-ranking.js';
+import { ranksByRelatedPodsOnSameNode, sortPodsForDeletion } from '../../api/helpers/pod-ranking.js';
 import { desiredReplicas } from './kinds.js';
 
 /** Most pods created or deleted in one sync (BurstReplicas). */

@@ -29,7 +29,7 @@ describe('tskubectl proxy', { timeout: 180_000 }, () => {
   before(async () => {
     await ensureLocalImages();
     cp = await startControlPlane();
-    kubelet = await startKubelet(cp, { name: 'cli-proxy', cidr: '10.244.0.0/16' });
+    kubelet = await startKubelet(cp, { name: 'cli-proxy', cidr: '10.234.0.0/16' });
     await api.create('shell', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
     ({ p: proxy, url: base } = await startProxy([]));
     await api.wait('shell', 'running', (p) => p.status?.phase === 'Running');

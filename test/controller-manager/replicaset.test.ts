@@ -16,7 +16,7 @@ import type { WorkQueue } from '../../client/work-queue.js';
 import { PodControllerRefManager } from '../../controller-manager/controller-ref-manager.js';
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS, UIDTrackingControllerExpectations } from '../../controller-manager/expectations.js';
 import { FakePodControl, podFromTemplate, RealPodControl } from '../../controller-manager/pod-control.js';
-import { compareActivePods, POD_DELETION_COST_ANNOTATION, podDeletionCost, ranksByRelatedPodsOnSameNode, sortPodsForDeletion } from '../../controller-manager/pod-ranking.js';
+import { compareActivePods, POD_DELETION_COST_ANNOTATION, podDeletionCost, ranksByRelatedPodsOnSameNode, sortPodsForDeletion } from '../../api/helpers/pod-ranking.js';
 import { ReplicaSetController } from '../../controller-manager/replicaset/controller.js';
 import { replicaSetKind, type ReplicaSetKind } from '../../controller-manager/replicaset/kinds.js';
 import { replicationControllerKind } from '../../controller-manager/replicaset/replication-controller.js';

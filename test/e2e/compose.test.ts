@@ -22,6 +22,10 @@ import { LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
 import { ComposeCluster, NODE_3_FILE, PUBLISHED_NODE_PORT, webManifest } from '../harness/compose.js';
 import { kubectl, kubectlFails } from '../harness/kubectl.js';
 import { waitFor } from '../harness/processes.js';
+import { holdHostLock } from '../harness/host-lock.js';
+
+// Changes what the whole host shares: never beside another such file (test/harness/host-lock.ts).
+await holdHostLock();
 
 const run = promisify(execFile);
 const NODES = ['node-1', 'node-2'];

@@ -20,6 +20,10 @@ import { nftablesUnavailable } from '../../kube-proxy/nftables/availability.js';
 import { servicePortKey, type Endpoint, type ProxyState, type ServicePort } from '../../kube-proxy/types.js';
 import { ensureLocalImages, LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
 import { waitFor } from '../harness/processes.js';
+import { holdHostLock } from '../harness/host-lock.js';
+
+// Changes what the whole host shares: never beside another such file (test/harness/host-lock.ts).
+await holdHostLock();
 
 const run = promisify(execFile);
 

@@ -25,6 +25,10 @@ import { servicePortKey, type Endpoint, type ProxyState, type ServicePort } from
 import { ensureLocalImages, LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
 import { FakeClock } from '../../client/clock.js';
 import { waitFor } from '../harness/processes.js';
+import { holdHostLock } from '../harness/host-lock.js';
+
+// Changes what the whole host shares: never beside another such file (test/harness/host-lock.ts).
+await holdHostLock();
 
 const run = promisify(execFile);
 

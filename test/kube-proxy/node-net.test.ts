@@ -11,6 +11,10 @@ import { promisify } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { cidrContains } from '../../api/ipv4.js';
 import { NodeNet } from '../../kube-proxy/node-net.js';
+import { holdHostLock } from '../harness/host-lock.js';
+
+// Changes what the whole host shares: never beside another such file (test/harness/host-lock.ts).
+await holdHostLock();
 
 const run = promisify(execFile);
 const RANGE = '10.235.255.0/24';

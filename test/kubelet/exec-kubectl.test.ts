@@ -45,7 +45,7 @@ describe('kubectl exec through the apiserver', { timeout: 120_000 }, () => {
   before(async () => {
     await ensureLocalImages();
     cp = await startControlPlane();
-    kubelet = await startKubelet(cp, { name: 'exec-kubectl-test', cidr: '10.221.0.0/16', args: ['--streaming-connection-idle-timeout', `${IDLE_TIMEOUT_S}s`] });
+    kubelet = await startKubelet(cp, { name: 'exec-kubectl-test', cidr: '10.233.0.0/16', args: ['--streaming-connection-idle-timeout', `${IDLE_TIMEOUT_S}s`] });
     await api.create('shell', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
     await api.wait('shell', 'running', (p) => p.status?.phase === 'Running');
   });

@@ -28,7 +28,7 @@ describe('kubelet: exec over WebSocket', { timeout: 120_000 }, () => {
   before(async () => {
     await ensureLocalImages();
     cp = await startControlPlane();
-    kubelet = await startKubelet(cp, { name: 'exec-ws-test', cidr: '10.220.0.0/16' });
+    kubelet = await startKubelet(cp, { name: 'exec-ws-test', cidr: '10.232.0.0/16' });
     await api.create('shell', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sleep', '3600'] }] });
     await api.wait('shell', 'running', (p) => p.status?.phase === 'Running');
     const node = (await http(cp.url, 'GET', `/api/v1/nodes/${kubelet.nodeName}`)).json;

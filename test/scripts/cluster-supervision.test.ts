@@ -20,6 +20,10 @@ import { freePort } from '../harness/free-port.js';
 import { http } from '../harness/http.js';
 import { cleanupNode, nodeLeftovers } from '../harness/kube-proxy.js';
 import { waitFor } from '../harness/processes.js';
+import { holdHostLock } from '../harness/host-lock.js';
+
+// Changes what the whole host shares: never beside another such file (test/harness/host-lock.ts).
+await holdHostLock();
 
 const run = promisify(execFile);
 const NODE = 'cluster-supervision';

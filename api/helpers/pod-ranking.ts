@@ -19,9 +19,9 @@
 // pods created 10 s and 12 s ago are both in bucket floor(log2(10e9 ns)) = 33 and
 // floor(log2(12e9)) = 33, so their uids decide; one created 20 s ago is in bucket 34
 // and goes after both.
-import { isPodActive, isPodReady, podCondition } from '../api/helpers/pod.js';
-import { parseTime } from '../api/helpers/time.js';
-import type { Pod } from '../api/types/core.js';
+import { isPodActive, isPodReady, podCondition } from './pod.js';
+import { parseTime } from './time.js';
+import type { Pod } from '../types/core.js';
 
 /** The annotation that lets users say which pods to delete first (lower first). */
 export const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
