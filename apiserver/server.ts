@@ -13,7 +13,7 @@ import { ipToNumber, ipToString, parseCidr } from '../api/ipv4.js';
 import { Allocator, parsePortRange, portToNumber, type Range } from './allocator.js';
 import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
-import { createApp, type ServingCerts } from './http/app.js';
+import { createApp, UNSECURED, type ServingCerts } from './http/app.js';
 import { kubeletTransport } from './http/proxy-stream.js';
 import { registerUpgradeProxy } from './http/upgrade-proxy.js';
 import { registerRoutes } from './http/routes.js';
@@ -124,10 +124,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const metrics = createMetrics();
   const web = createApp(tls, opts.insecurePort !== undefined, { ...security, auditor }, metrics, log);
   // exec, attach and port-forward: WebSocket upgrades, outside fastify's routes.
-  registerUpgradeProxy(web.app.server, {
+  const streams = {
     authenticator: security.authenticator, authorizer: security.authorizer,
     pods: registries.get('pods'), nodes: registries.get('nodes'), kubelet, log: log.child({ component: 'streams' }),
-  });
+  };
+  registerUpgradeProxy(web.app.server, streams);
+  if (web.insecureServer) registerUpgradeProxy(web.insecureServer, { ...streams, unsecured: UNSECURED });
   let securePort = opts.securePort;
   let ready = false;
   registerRoutes(web, {

@@ -18,7 +18,7 @@ import { certificateUser } from './x509.js';
 export const ANONYMOUS_PATHS = ['/healthz', '/livez', '/readyz', '/version'];
 
 /** The Sec-WebSocket-Protocol by which browsers and exec clients send a bearer token. */
-const WEBSOCKET_TOKEN_PROTOCOL = 'base64url.bearer.authorization.k8s.io.';
+export const WEBSOCKET_TOKEN_PROTOCOL = 'base64url.bearer.authorization.k8s.io.';
 
 export interface AuthenticatorOptions {
   /** --token-auth-file's tokens. */

@@ -33,7 +33,7 @@ export interface AccessControl {
  * authorization as kube-apiserver's old insecure port did. It listens only when asked
  * for (--port), and only on loopback.
  */
-const UNSECURED: User = { name: 'system:unsecured', groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] };
+export const UNSECURED: User = { name: 'system:unsecured', groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] };
 
 /** What the routes record about a request for its metrics line. */
 export interface RequestLabels { verb: string; resource: string }

@@ -10,8 +10,9 @@ import type { Logger } from 'pino';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { goQuote, makeStatus, StatusError } from '../../api/errors.js';
 import type { Status } from '../../api/types/meta.js';
-import type { Authenticator } from '../authn/authenticator.js';
+import { WEBSOCKET_TOKEN_PROTOCOL, type Authenticator } from '../authn/authenticator.js';
 import { impersonate } from '../authn/impersonation.js';
+import type { User } from '../authn/user.js';
 import { forbiddenError, type Authorizer } from '../authz/authorizer.js';
 import { requestAttributes } from '../authz/request-attributes.js';
 import type { GenericRegistry } from '../registry/generic.js';
@@ -29,6 +30,8 @@ export interface UpgradeProxyDeps {
   /** The connections to kubelets (the apiserver's client certificate). */
   kubelet?: Dispatcher;
   log: Logger;
+  /** The plain-HTTP port's: every upgrade is this user's, unauthenticated (its other requests are too). */
+  unsecured?: User;
 }
 
 
@@ -52,8 +55,13 @@ export function registerUpgradeProxy(server: Server, deps: UpgradeProxyDeps): vo
 
 async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: UpgradeProxyDeps): Promise<void> {
   const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
-  const path = decodeURIComponent(rawPath);
-  const authenticated = await deps.authenticator.authenticate(req, path);
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    throw new StatusError(makeStatus(400, 'BadRequest', `invalid URL escape in the request path ${JSON.stringify(rawPath)}`));
+  }
+  const authenticated = deps.unsecured ?? await deps.authenticator.authenticate(req, path);
   const user = impersonate(authenticated, req.headers, path, deps.authorizer);
   const m = STREAM_PATH.exec(path);
   if (!m) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
@@ -86,7 +94,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   // A token carried in the protocol list is the client's credential here, not the kubelet's.
   if (typeof req.headers['sec-websocket-protocol'] === 'string') {
     headers['sec-websocket-protocol'] = req.headers['sec-websocket-protocol'].split(',').map((p) => p.trim())
-      .filter((p) => !p.startsWith('base64url.bearer.authorization.k8s.io.')).join(', ');
+      .filter((p) => !p.startsWith(WEBSOCKET_TOKEN_PROTOCOL)).join(', ');
   }
   let upstream: Awaited<ReturnType<typeof dialUpgrade>>;
   try {

@@ -88,8 +88,14 @@ describe('kubectl exec through the apiserver', { timeout: 120_000 }, () => {
       await tmux('send-keys', '-t', 'x', 'tty; stty size', 'Enter');
       await waitScreen(/^\/dev\/pts\/\d+\n30 100$/m, 'a terminal of 30 rows and 100 columns');
       await tmux('resize-window', '-t', 'x', '-x', '120', '-y', '40');
-      await tmux('send-keys', '-t', 'x', 'stty size', 'Enter');
-      await waitScreen(/^40 120$/m, 'the terminal resized to 40 rows and 120 columns');
+      // The resize travels kubectl -> apiserver -> kubelet -> Docker while the shell may
+      // already run the next command: ask again until the new size is what it sees.
+      await waitFor(async () => {
+        await tmux('send-keys', '-t', 'x', 'stty size', 'Enter');
+        await new Promise((r) => setTimeout(r, 300));
+        return /^40 120$/m.test(await screen());
+      }, { timeoutMs: 20_000, intervalMs: 0, what: 'the terminal resized to 40 rows and 120 columns' })
+        .catch(async (err: Error) => { throw new Error(`${err.message}; the screen:\n${await screen()}`); });
       await tmux('send-keys', '-t', 'x', 'exit 4', 'Enter');
       await waitScreen(/^kubectl exited 4$/m, 'kubectl to exit with the shell\'s code');
     } finally {
@@ -155,6 +161,33 @@ describe('kubectl exec through the apiserver', { timeout: 120_000 }, () => {
     assert.notEqual(r.status, 0);
     assert.equal(r.stdout, '');
     assert.ok(took >= IDLE_TIMEOUT_S * 1000 && took < 20_000, `kubectl ended after ${took} ms`);
+  });
+
+  it('bad upgrade requests get a Status, never a 500: a malformed path, an unknown one, no credentials', async () => {
+    const { request } = await import('node:https');
+    const { request: plainRequest } = await import('node:http');
+    const upgrade = (base: string, path: string): Promise<string> => new Promise((resolve, reject) => {
+      const u = new URL(base);
+      const send = u.protocol === 'https:' ? request : plainRequest;
+      const req = send({
+        host: u.hostname, port: u.port, path, method: 'GET', ca: cp.ca,
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' },
+      });
+      req.on('upgrade', (_res, socket) => { socket.destroy(); resolve('101'); });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve(`${res.statusCode} ${(JSON.parse(body) as { message: string }).message}`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(await upgrade(cp.url, '/api/v1/namespaces/default/pods/%zz/exec?command=true'), '400 invalid URL escape in the request path "/api/v1/namespaces/default/pods/%zz/exec"');
+    // The plain-HTTP port serves streams too (as its other requests, unauthenticated).
+    assert.equal(await upgrade(cp.url, '/api/v1/namespaces/default/pods/shell/exec?command=true&stdout=true'), '101');
+    assert.equal(await upgrade(cp.url, '/api/v1/namespaces/default/pods/shell/nope'), '404 the server could not find the requested resource');
+    assert.equal(await upgrade(cp.url, '/api/v1/namespaces/default/pods/missing/exec?command=true&stdout=true'), '404 pods "missing" not found');
+    assert.equal(await upgrade(cp.secureUrl, '/api/v1/namespaces/default/pods/shell/exec?command=true&stdout=true'), '401 Unauthorized');
   });
 
   it('kubectl attach follows a running container\'s output until it ends', async () => {
