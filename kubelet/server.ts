@@ -8,13 +8,13 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Duplex, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { authorizeRequest, type KubeletAuthOptions } from './server-auth.js';
 import { execUpgradeHandler, type ExecTargets } from './exec-server.js';
 import { portForwardUpgradeHandler, type PortForwardTargets } from './portforward-server.js';
 import { portForwardSpdyHandler } from './portforward-spdy.js';
-import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from './upgrade-socket.js';
 
 export interface LogOptions {
   follow: boolean;
@@ -169,7 +169,7 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
       if (opts.limitBytes !== undefined) stream = stream.pipe(limitTo(opts.limitBytes));
     } catch (err) {
       const code = err instanceof LogError ? err.statusCode : 500;
-      if (code === 500) o.log.error({ err: (err as Error).message, ...p }, 'container logs failed');
+      if (code === 500) o.log.error({ err, ...p }, 'container logs failed');
       return sendText(res, code, (err as Error).message);
     }
     if (req.destroyed || res.destroyed) {
@@ -196,7 +196,7 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
     const p = containerLogsPath(url.pathname);
     if (!p) return sendText(res, 404, `404 page not found: ${url.pathname}`);
     containerLogs(req, res, p, url.searchParams).catch((err: unknown) => {
-      o.log.error({ err: (err as Error).message, ...p }, 'container logs failed');
+      o.log.error({ err, ...p }, 'container logs failed');
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });
@@ -212,7 +212,7 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
       if (r.allowed) route(req, res, url);
       else sendText(res, r.code, r.text);
     }, (err: unknown) => {
-      o.log.error({ err: (err as Error).message }, 'auth filter failed');
+      o.log.error({ err }, 'auth filter failed');
       sendText(res, 500, 'internal error');
     });
   };
@@ -224,7 +224,7 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
       ...(o.tls.clientCA ? { ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
     }, handler)
     : createServer(handler);
-  // WebSocket upgrades (exec) pass the same auth filter, then go to their handler.
+  // Stream upgrades (exec, attach, port-forward) pass the same auth filter, then go to their handler.
   const streams = { log: o.log.child({ component: 'streaming' }), idleTimeoutMs: o.streamingIdleTimeoutMs ?? DEFAULT_STREAMING_IDLE_TIMEOUT_MS };
   const execUpgrade = o.exec ? execUpgradeHandler(o.exec, streams) : undefined;
   const portForward = o.exec ? portForwardUpgradeHandler(o.exec, streams) : undefined;
@@ -237,18 +237,16 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
     }
     : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
     const url = requestURL(req);
-    const refuse = (code: number, text: string): void => {
-      socket.end(`HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-    };
-    if (!url || !upgrade) return refuse(404, '404 page not found');
+    if (!url || !upgrade) return refuseUpgrade(socket, 404, '404 page not found');
     if (!auth) return upgrade(req, socket, head, url);
     authorizeRequest(auth, req, url.pathname).then((r) => {
       if (r.allowed) upgrade(req, socket, head, url);
-      else refuse(r.code, r.text);
+      else refuseUpgrade(socket, r.code, r.text);
     }, (err: unknown) => {
-      o.log.error({ err: (err as Error).message }, 'auth filter failed');
-      refuse(500, 'internal error');
+      o.log.error({ err }, 'auth filter failed');
+      refuseUpgrade(socket, 500, 'internal error');
     });
   });
   const port = await listen(server, o.address, o.port);
