@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RestClient } from '../client/rest-client.js';
 import { openUpgrade } from '../client/stream-client.js';
+import { joinSockets } from '../client/join-sockets.js';
 import { errorText } from './error-text.js';
 import { cleanPath } from './file-spec.js';
 import { splitHostPort } from './go-net.js';
@@ -211,12 +212,7 @@ export class ApiProxy {
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (answer.head.length) socket.write(answer.head);
     if (head.length) answer.socket.write(head);
-    answer.socket.pipe(socket);
-    socket.pipe(answer.socket);
-    const teardown = (): void => { socket.destroy(); answer.socket.destroy(); };
-    socket.on('close', teardown);
-    answer.socket.on('close', teardown);
-    answer.socket.on('error', teardown);
+    joinSockets(socket, answer.socket);
   }
 }
 

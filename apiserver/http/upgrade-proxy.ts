@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import { goQuote, makeStatus, StatusError } from '../../api/errors.js';
+import { joinSockets } from '../../client/join-sockets.js';
 import type { Status } from '../../api/types/meta.js';
 import { WEBSOCKET_TOKEN_PROTOCOL, type Authenticator } from '../authn/authenticator.js';
 import { impersonate } from '../authn/impersonation.js';
@@ -120,12 +121,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   }
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   if (head.length) upstream.socket.write(head);
-  upstream.socket.pipe(socket);
-  socket.pipe(upstream.socket);
-  const teardown = (): void => { socket.destroy(); upstream.socket.destroy(); };
-  socket.on('close', teardown);
-  upstream.socket.on('close', teardown);
-  upstream.socket.on('error', teardown);
+  joinSockets(socket, upstream.socket);
 }
 
 
