@@ -4,9 +4,11 @@
 // always see: pod priority (Priority admission), namespace finalizers and phase (namespace
 // strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
 // and canonical resource quantities (serialization).
-import type { Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec } from './types/apps.js';
 import type {
-  Container, Endpoints, HTTPGetAction, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Probe, ReplicationController,
+  DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec,
+} from './types/apps.js';
+import type {
+  Container, Endpoints, HTTPGetAction, Namespace, Node, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, Probe, ReplicationController,
   ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
 import type { EndpointSlice } from './types/discovery.js';
@@ -43,6 +45,9 @@ export function applyDefaults(obj: KubeObject): void {
     case 'Endpoints': defaultEndpoints(obj as Endpoints); break;
     case 'ReplicaSet': defaultReplicaSet(obj as ReplicaSet); break;
     case 'Deployment': defaultDeployment(obj as Deployment); break;
+    case 'DaemonSet': defaultDaemonSet(obj as DaemonSet); break;
+    case 'StatefulSet': defaultStatefulSet(obj as StatefulSet); break;
+    case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'ReplicationController': defaultReplicationController(obj as ReplicationController); break;
     case 'EndpointSlice': defaultEndpointSlice(obj as EndpointSlice); break;
     case 'Role': case 'ClusterRole': defaultRole(obj as Role | ClusterRole); break;
@@ -232,6 +237,59 @@ function defaultDeployment(d: Deployment): void {
   spec.revisionHistoryLimit ??= 10;
   spec.progressDeadlineSeconds ??= 600;
   spec.template = defaultTemplate(spec.template);
+}
+
+/** SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0, 10 revisions kept. */
+function defaultDaemonSet(ds: DaemonSet): void {
+  if (!isObject(ds.spec)) ds.spec = {} as DaemonSetSpec;
+  const spec = ds.spec;
+  if (!isObject(spec.updateStrategy)) spec.updateStrategy = {};
+  const strategy = spec.updateStrategy;
+  if (!strategy.type) strategy.type = 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    if (!isObject(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+    strategy.rollingUpdate.maxUnavailable ??= 1;
+    strategy.rollingUpdate.maxSurge ??= 0;
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.template = defaultTemplate(spec.template);
+}
+
+/**
+ * SetDefaults_StatefulSet: OrderedReady, RollingUpdate with partition 0, one replica,
+ * 10 revisions kept, claims retained; each volumeClaimTemplate gets a claim's defaults.
+ */
+function defaultStatefulSet(sts: StatefulSet): void {
+  if (!isObject(sts.spec)) sts.spec = {} as StatefulSetSpec;
+  const spec = sts.spec;
+  if (!spec.podManagementPolicy) spec.podManagementPolicy = 'OrderedReady';
+  if (!isObject(spec.updateStrategy)) spec.updateStrategy = {};
+  const strategy = spec.updateStrategy;
+  if (!strategy.type) {
+    strategy.type = 'RollingUpdate';
+    if (!isObject(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+  }
+  if (strategy.type === 'RollingUpdate' && isObject(strategy.rollingUpdate)) strategy.rollingUpdate.partition ??= 0;
+  if (!isObject(spec.persistentVolumeClaimRetentionPolicy)) spec.persistentVolumeClaimRetentionPolicy = {};
+  const retention = spec.persistentVolumeClaimRetentionPolicy;
+  if (!retention.whenDeleted) retention.whenDeleted = 'Retain';
+  if (!retention.whenScaled) retention.whenScaled = 'Retain';
+  spec.replicas ??= 1;
+  spec.revisionHistoryLimit ??= 10;
+  spec.template = defaultTemplate(spec.template);
+  for (const claim of arrayOf(spec.volumeClaimTemplates)) if (isObject(claim)) defaultPersistentVolumeClaim(claim);
+}
+
+/** SetDefaults_PersistentVolumeClaim(Spec): volumeMode Filesystem, phase Pending. */
+function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
+  if (!isObject(pvc.spec)) pvc.spec = {};
+  pvc.spec.volumeMode ??= 'Filesystem';
+  if (isObject(pvc.spec.resources)) {
+    canonicalizeResources(pvc.spec.resources.requests);
+    canonicalizeResources(pvc.spec.resources.limits);
+  }
+  if (!isObject(pvc.status)) pvc.status = {};
+  if (!pvc.status.phase) pvc.status.phase = 'Pending';
 }
 
 // ---------------------------------------------------------------- replication controllers

@@ -15,7 +15,8 @@ import { podStrategy } from './registry/pods.js';
 import { scaleSubresource, setSelectorOf } from './registry/scale.js';
 import { serviceStrategy } from './registry/services.js';
 import {
-  appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
+  appsStrategy, createOnUpdateStrategy, daemonSetStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
+  statefulSetStrategy,
 } from './registry/simple.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import type { Storage } from './storage/store.js';
@@ -27,6 +28,8 @@ const STRATEGIES: Record<string, Strategy> = {
   namespaces: namespaceStrategy,
   replicasets: appsStrategy,
   deployments: appsStrategy,
+  daemonsets: daemonSetStrategy,
+  statefulsets: statefulSetStrategy,
   endpoints: createOnUpdateStrategy,
   events: createOnUpdateStrategy,
   leases: createOnUpdateStrategy,
@@ -66,7 +69,7 @@ export class Registries {
     const pods = this.get('pods');
     pods.subresources.set('binding', bindingSubresource(pods));
     pods.subresources.set('log', logSubresource(pods, this.get('nodes'), opts.kubeletTransport));
-    for (const plural of ['deployments', 'replicasets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
+    for (const plural of ['deployments', 'replicasets', 'statefulsets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
     this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));
     setCSRSubresources(this.get('certificatesigningrequests'));

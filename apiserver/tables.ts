@@ -9,7 +9,7 @@ import { isPodReady, isPodTerminal } from '../api/helpers/pod.js';
 import { rfc3339 } from '../api/helpers/time.js';
 import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
-import type { Deployment, ReplicaSet } from '../api/types/apps.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/types/apps.js';
 import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
@@ -633,6 +633,63 @@ const deploymentPrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- DaemonSet, StatefulSet, ControllerRevision
+
+const daemonSetPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Desired', 'integer', doc(`${RS}DaemonSetStatus`, 'desiredNumberScheduled')),
+    col('Current', 'integer', doc(`${RS}DaemonSetStatus`, 'currentNumberScheduled')),
+    col('Ready', 'integer', doc(`${RS}DaemonSetStatus`, 'numberReady')),
+    col('Up-to-date', 'integer', doc(`${RS}DaemonSetStatus`, 'updatedNumberScheduled')),
+    col('Available', 'integer', doc(`${RS}DaemonSetStatus`, 'numberAvailable')),
+    col('Node Selector', 'string', doc('PodSpec', 'nodeSelector')),
+    AGE, CONTAINERS, IMAGES,
+    col('Selector', 'string', doc(`${RS}DaemonSetSpec`, 'selector'), 1),
+  ],
+  cells: (obj, now) => {
+    const ds = obj as DaemonSet;
+    const [names, images] = containerCells(ds.spec?.template?.spec?.containers);
+    const st = ds.status;
+    return [
+      ds.metadata.name ?? '', st?.desiredNumberScheduled ?? 0, st?.currentNumberScheduled ?? 0, st?.numberReady ?? 0,
+      st?.updatedNumberScheduled ?? 0, st?.numberAvailable ?? 0, formatLabels(ds.spec?.template?.spec?.nodeSelector),
+      age(ds, now), names, images, formatLabelSelector(ds.spec?.selector),
+    ];
+  },
+};
+
+const statefulSetPrinter: Printer = {
+  columns: [NAME, col('Ready', 'string', 'Number of the pod with ready state'), AGE, CONTAINERS, IMAGES],
+  cells: (obj, now) => {
+    const sts = obj as StatefulSet;
+    const [names, images] = containerCells(sts.spec?.template?.spec?.containers);
+    return [sts.metadata.name ?? '', `${sts.status?.readyReplicas ?? 0}/${sts.spec?.replicas ?? 0}`, age(sts, now), names, images];
+  },
+};
+
+/** "daemonset.apps/web": the controller's kind and group, lower-cased, and its name (formatResourceName). */
+function controllerName(obj: KubeObject): string {
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller);
+  if (!ref) return '<none>';
+  const slash = ref.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : ref.apiVersion.slice(0, slash);
+  return `${(group ? `${ref.kind}.${group}` : ref.kind).toLowerCase()}/${ref.name}`;
+}
+
+const controllerRevisionPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Controller', 'string', 'Controller of the object'),
+    col('Revision', 'string', doc(`${RS}ControllerRevision`, 'revision')),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const cr = obj as ControllerRevision;
+    return [cr.metadata.name ?? '', controllerName(cr), cr.revision ?? 0, age(cr, now)];
+  },
+};
+
 // ---------------------------------------------------------------- EndpointSlice
 
 /** listWithMoreString: the first three, then " + N more...", "<unset>" when there are none. */
@@ -696,6 +753,9 @@ const PRINTERS: Record<string, Printer> = {
   Event: eventPrinter,
   ReplicaSet: replicaSetPrinter,
   Deployment: deploymentPrinter,
+  DaemonSet: daemonSetPrinter,
+  StatefulSet: statefulSetPrinter,
+  ControllerRevision: controllerRevisionPrinter,
   Lease: leasePrinter,
   ReplicationController: replicationControllerPrinter,
   EndpointSlice: endpointSlicePrinter,

@@ -98,7 +98,7 @@ const POD_STATUS: Fragment = {
   ...at('ephemeralContainerStatuses[]', CONTAINER_STATUS),
 };
 
-// core/v1 PodTemplateSpec, as embedded in ReplicaSet, Deployment and ReplicationController specs
+// core/v1 PodTemplateSpec, as embedded in ReplicaSet, Deployment, DaemonSet, StatefulSet and ReplicationController specs
 const POD_TEMPLATE: Fragment = {
   ...at('metadata', OBJECT_META),
   ...at('spec', POD_SPEC),
@@ -133,6 +133,16 @@ const KINDS: Record<string, Fragment> = {
     ...at('spec.template', POD_TEMPLATE),
     'status.conditions': merge('type'),
   },
+  DaemonSet: {
+    ...at('spec.template', POD_TEMPLATE),
+    'status.conditions': merge('type'),
+  },
+  // volumeClaimTemplates is an atomic list: a patch replaces it.
+  StatefulSet: {
+    ...at('spec.template', POD_TEMPLATE),
+    'status.conditions': merge('type'),
+  },
+  ControllerRevision: {},
   Lease: {},
   ReplicationController: {
     ...at('spec.template', POD_TEMPLATE),

@@ -454,6 +454,73 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
     [2, 'selector', '*LabelSelector'],
     [3, 'template', 'PodTemplateSpec'],
   ],
+  DaemonSet: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'DaemonSetSpec'],
+  ],
+  DaemonSetSpec: [
+    [1, 'selector', '*LabelSelector'],
+    [2, 'template', 'PodTemplateSpec'],
+    [3, 'updateStrategy', 'DaemonSetUpdateStrategy'],
+    [4, 'minReadySeconds', 'int32'],
+    [6, 'revisionHistoryLimit', '*int32'],
+  ],
+  DaemonSetUpdateStrategy: [
+    [1, 'type', 'string'],
+    [2, 'rollingUpdate', '*RollingUpdateDaemonSet'],
+  ],
+  RollingUpdateDaemonSet: [
+    [1, 'maxUnavailable', '*IntOrString'],
+    [2, 'maxSurge', '*IntOrString'],
+  ],
+  StatefulSet: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'StatefulSetSpec'],
+  ],
+  StatefulSetSpec: [
+    [1, 'replicas', '*int32'],
+    [2, 'selector', '*LabelSelector'],
+    [3, 'template', 'PodTemplateSpec'],
+    [4, 'volumeClaimTemplates', '[]PersistentVolumeClaim'],
+    [5, 'serviceName', 'string'],
+    [6, 'podManagementPolicy', 'string'],
+    [7, 'updateStrategy', 'StatefulSetUpdateStrategy'],
+    [8, 'revisionHistoryLimit', '*int32'],
+    [9, 'minReadySeconds', 'int32'],
+    [10, 'persistentVolumeClaimRetentionPolicy', '*StatefulSetPersistentVolumeClaimRetentionPolicy'],
+    [11, 'ordinals', '*StatefulSetOrdinals'],
+  ],
+  StatefulSetUpdateStrategy: [
+    [1, 'type', 'string'],
+    [2, 'rollingUpdate', '*RollingUpdateStatefulSetStrategy'],
+  ],
+  RollingUpdateStatefulSetStrategy: [
+    [1, 'partition', '*int32'],
+    [2, 'maxUnavailable', '*IntOrString'],
+  ],
+  StatefulSetPersistentVolumeClaimRetentionPolicy: [
+    [1, 'whenDeleted', 'string'],
+    [2, 'whenScaled', 'string'],
+  ],
+  StatefulSetOrdinals: [
+    [1, 'start', 'int32'],
+  ],
+  PersistentVolumeClaim: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'PersistentVolumeClaimSpec'],
+  ],
+  PersistentVolumeClaimSpec: [
+    [1, 'accessModes', '[]string'],
+    [2, 'resources', 'VolumeResourceRequirements'],
+    [3, 'volumeName', 'string'],
+    [4, 'selector', '*LabelSelector'],
+    [5, 'storageClassName', '*string'],
+    [6, 'volumeMode', '*string'],
+  ],
+  VolumeResourceRequirements: [
+    [1, 'limits', 'map<Quantity>'],
+    [2, 'requests', 'map<Quantity>'],
+  ],
   ReplicationController: [
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'ReplicationControllerSpec'],
@@ -665,6 +732,8 @@ export const KINDS: Readonly<Record<string, string>> = {
   'v1/ReplicationController': 'ReplicationController',
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
+  'apps/v1/DaemonSet': 'DaemonSet',
+  'apps/v1/StatefulSet': 'StatefulSet',
   'coordination.k8s.io/v1/Lease': 'Lease',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'v1/ServiceAccount': 'ServiceAccount',

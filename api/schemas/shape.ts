@@ -93,6 +93,12 @@ const NAMED_TYPES: Record<string, string> = {
   'DeploymentStrategy.type': 'v1.DeploymentStrategyType',
   'DeploymentCondition.type': 'v1.DeploymentConditionType', 'DeploymentCondition.status': 'v1.ConditionStatus',
   'ReplicaSetCondition.type': 'v1.ReplicaSetConditionType', 'ReplicaSetCondition.status': 'v1.ConditionStatus',
+  'DaemonSetUpdateStrategy.type': 'v1.DaemonSetUpdateStrategyType',
+  'DaemonSetCondition.type': 'v1.DaemonSetConditionType', 'DaemonSetCondition.status': 'v1.ConditionStatus',
+  'StatefulSetSpec.podManagementPolicy': 'v1.PodManagementPolicyType', 'StatefulSetUpdateStrategy.type': 'v1.StatefulSetUpdateStrategyType',
+  'StatefulSetPersistentVolumeClaimRetentionPolicy.whenDeleted': 'v1.PersistentVolumeClaimRetentionPolicyType',
+  'StatefulSetPersistentVolumeClaimRetentionPolicy.whenScaled': 'v1.PersistentVolumeClaimRetentionPolicyType',
+  'StatefulSetCondition.type': 'v1.StatefulSetConditionType', 'StatefulSetCondition.status': 'v1.ConditionStatus',
   'LeaseSpec.strategy': 'v1.CoordinatedLeaseStrategy',
   'DeleteOptions.propagationPolicy': 'v1.DeletionPropagation',
 };

@@ -1,7 +1,8 @@
-// apps/v1 types (ReplicaSet, Deployment) and autoscaling/v1 Scale, the body of
-// their scale subresource. Plain interfaces mirroring Kubernetes' JSON.
+// apps/v1 types (ReplicaSet, Deployment, DaemonSet, StatefulSet, ControllerRevision)
+// and autoscaling/v1 Scale, the body of their scale subresource. Plain interfaces
+// mirroring Kubernetes' JSON.
 import type { KubeObject, LabelSelector } from './meta.js';
-import type { ConditionStatus, IntOrString, PodTemplateSpec } from './core.js';
+import type { ConditionStatus, IntOrString, PersistentVolumeClaim, PodTemplateSpec } from './core.js';
 
 // ---------------------------------------------------------------- ReplicaSet
 
@@ -82,6 +83,124 @@ export interface DeploymentStatus {
 export interface Deployment extends KubeObject {
   spec?: DeploymentSpec;
   status?: DeploymentStatus;
+}
+
+// ---------------------------------------------------------------- DaemonSet
+
+export interface RollingUpdateDaemonSet {
+  maxUnavailable?: IntOrString;
+  maxSurge?: IntOrString;
+}
+
+export interface DaemonSetUpdateStrategy {
+  type?: 'RollingUpdate' | 'OnDelete' | string;
+  rollingUpdate?: RollingUpdateDaemonSet;
+}
+
+export interface DaemonSetSpec {
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  updateStrategy?: DaemonSetUpdateStrategy;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+}
+
+export interface DaemonSetCondition {
+  type: string;
+  status: ConditionStatus | string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface DaemonSetStatus {
+  currentNumberScheduled: number;
+  numberMisscheduled: number;
+  desiredNumberScheduled: number;
+  numberReady: number;
+  observedGeneration?: number;
+  updatedNumberScheduled?: number;
+  numberAvailable?: number;
+  numberUnavailable?: number;
+  collisionCount?: number;
+  conditions?: DaemonSetCondition[];
+}
+
+export interface DaemonSet extends KubeObject {
+  spec?: DaemonSetSpec;
+  status?: DaemonSetStatus;
+}
+
+// ---------------------------------------------------------------- StatefulSet
+
+export interface RollingUpdateStatefulSetStrategy {
+  partition?: number;
+  maxUnavailable?: IntOrString;
+}
+
+export interface StatefulSetUpdateStrategy {
+  type?: 'RollingUpdate' | 'OnDelete' | string;
+  rollingUpdate?: RollingUpdateStatefulSetStrategy;
+}
+
+export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
+  whenDeleted?: 'Retain' | 'Delete' | string;
+  whenScaled?: 'Retain' | 'Delete' | string;
+}
+
+export interface StatefulSetOrdinals {
+  start?: number;
+}
+
+export interface StatefulSetSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  volumeClaimTemplates?: PersistentVolumeClaim[];
+  serviceName?: string;
+  podManagementPolicy?: 'OrderedReady' | 'Parallel' | string;
+  updateStrategy?: StatefulSetUpdateStrategy;
+  revisionHistoryLimit?: number;
+  minReadySeconds?: number;
+  persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy;
+  ordinals?: StatefulSetOrdinals;
+}
+
+export interface StatefulSetCondition {
+  type: string;
+  status: ConditionStatus | string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface StatefulSetStatus {
+  observedGeneration?: number;
+  replicas: number;
+  readyReplicas?: number;
+  currentReplicas?: number;
+  updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+  collisionCount?: number;
+  availableReplicas?: number;
+  conditions?: StatefulSetCondition[];
+}
+
+export interface StatefulSet extends KubeObject {
+  spec?: StatefulSetSpec;
+  status?: StatefulSetStatus;
+}
+
+// ---------------------------------------------------------------- ControllerRevision
+
+/**
+ * An immutable snapshot of a controller's state (for DaemonSets and StatefulSets, a
+ * strategic merge patch that restores their template), numbered by revision.
+ */
+export interface ControllerRevision extends KubeObject {
+  data?: unknown;
+  revision: number;
 }
 
 // ---------------------------------------------------------------- autoscaling/v1 Scale

@@ -321,6 +321,33 @@ export interface PersistentVolumeClaimVolumeSource {
   readOnly?: boolean;
 }
 
+// ---------------------------------------------------------------- PersistentVolumeClaim
+
+/** The storage a PersistentVolumeClaim asks for (resources.requests.storage). */
+export interface VolumeResourceRequirements {
+  limits?: ResourceList;
+  requests?: ResourceList;
+}
+
+export interface PersistentVolumeClaimSpec {
+  accessModes?: ('ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod' | string)[];
+  resources?: VolumeResourceRequirements;
+  storageClassName?: string;
+  volumeName?: string;
+  selector?: LabelSelector;
+  volumeMode?: 'Filesystem' | 'Block' | string;
+}
+
+export interface PersistentVolumeClaimStatus {
+  phase?: 'Pending' | 'Bound' | 'Lost' | string;
+}
+
+/** core/v1 PersistentVolumeClaim (the fields StatefulSets' volumeClaimTemplates carry). */
+export interface PersistentVolumeClaim extends KubeObject {
+  spec?: PersistentVolumeClaimSpec;
+  status?: PersistentVolumeClaimStatus;
+}
+
 export interface DownwardAPIVolumeFile {
   path: string;
   fieldRef?: ObjectFieldSelector;

@@ -9,16 +9,17 @@ import { validateSelectorAndTemplate, validateSelectorImmutable } from './worklo
 const specOf = (d: Deployment): DeploymentSpec => record<unknown>(d.spec) as unknown as DeploymentSpec;
 
 /** IntOrString printed as Kubernetes prints it (its String(): no quotes). */
-const shown = (v: IntOrString | undefined): Raw => new Raw(v === undefined ? '0' : String(v));
+export const shown = (v: IntOrString | undefined): Raw => new Raw(v === undefined ? '0' : String(v));
 
-function validatePositiveIntOrPercent(v: IntOrString | undefined, path: string): FieldCause[] {
+/** ValidatePositiveIntOrPercent: a valid percentage, or an integer >= 0. */
+export function validatePositiveIntOrPercent(v: IntOrString | undefined, path: string): FieldCause[] {
   if (typeof v === 'string') return isValidPercent(v).map((msg) => invalid(path, shown(v), msg));
   if (typeof v === 'number') return nonNegative(v, path);
   return [];
 }
 
 /** Kubernetes' getIntOrPercentValue: "25%" -> 25, 3 -> 3, anything unparsable -> 0. */
-function intOrPercentValue(v: IntOrString | undefined): number {
+export function intOrPercentValue(v: IntOrString | undefined): number {
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return 0;
   const m = /^([0-9]+)%$/.exec(v) ?? /^(-?[0-9]+)$/.exec(v);

@@ -1,7 +1,7 @@
 // Validation entry points: the apiserver calls validateCreate / validateUpdate on a
 // defaulted object and turns a non-empty result into a 422 Invalid Status whose
 // details.causes are these StatusCauses.
-import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, Scale, StatefulSet } from '../types/apps.js';
 import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
@@ -14,6 +14,8 @@ import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
+import { validateControllerRevisionCreate, validateControllerRevisionUpdate } from './controllerrevision.js';
+import { validateDaemonSetCreate, validateDaemonSetStatus, validateDaemonSetUpdate } from './daemonset.js';
 import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
 import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from './endpointslice.js';
@@ -35,6 +37,7 @@ import { validateReplicationControllerCreate, validateReplicationControllerUpdat
 import { validateSecretCreate, validateSecretUpdate } from './secret.js';
 import { validateServiceCreate, validateServiceUpdate } from './service.js';
 import { validateServiceAccountCreate, validateServiceAccountUpdate } from './serviceaccount.js';
+import { validateStatefulSetCreate, validateStatefulSetStatus, validateStatefulSetUpdate } from './statefulset.js';
 
 export type { FieldCause } from './field.js';
 
@@ -63,6 +66,9 @@ const CREATE: Record<string, CreateFn> = {
   Endpoints: (o) => validateEndpointsCreate(o as Endpoints),
   ReplicaSet: (o) => validateReplicaSetCreate(o as ReplicaSet),
   Deployment: (o) => validateDeploymentCreate(o as Deployment),
+  DaemonSet: (o) => validateDaemonSetCreate(o as DaemonSet),
+  StatefulSet: (o) => validateStatefulSetCreate(o as StatefulSet),
+  ControllerRevision: (o) => validateControllerRevisionCreate(o as ControllerRevision),
   Lease: (o) => validateLeaseCreate(o as Lease),
   ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
   EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
@@ -87,6 +93,9 @@ const UPDATE: Record<string, UpdateFn> = {
   Endpoints: (o, p) => validateEndpointsUpdate(o as Endpoints, p as Endpoints),
   ReplicaSet: (o, p) => validateReplicaSetUpdate(o as ReplicaSet, p as ReplicaSet),
   Deployment: (o, p) => validateDeploymentUpdate(o as Deployment, p as Deployment),
+  DaemonSet: (o, p) => validateDaemonSetUpdate(o as DaemonSet, p as DaemonSet),
+  StatefulSet: (o, p) => validateStatefulSetUpdate(o as StatefulSet, p as StatefulSet),
+  ControllerRevision: (o, p) => validateControllerRevisionUpdate(o as ControllerRevision, p as ControllerRevision),
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
   ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
   EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
@@ -124,6 +133,8 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
       errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], obj.kind));
       break;
     case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
+    case 'DaemonSet': errs.push(...validateDaemonSetStatus(obj as DaemonSet, old as DaemonSet)); break;
+    case 'StatefulSet': errs.push(...validateStatefulSetStatus(obj as StatefulSet, old as StatefulSet)); break;
     default: break;
   }
   return errs;

@@ -1,5 +1,6 @@
 // Strategies of the resources that need no code of their own beyond a few flags.
 import type { KubeObject } from '../../api/types/meta.js';
+import { deepEqual } from './deep-equal.js';
 import { defaultStrategy, type Strategy } from './strategy.js';
 
 /** Nodes: status written by the kubelet through the status subresource. */
@@ -11,6 +12,39 @@ export const appsStrategy: Strategy = {
   hasStatus: true,
   returnDeletedObject: true,
   prepareForCreate(obj) { delete obj.status; },
+};
+
+/** The annotation apps/v1 carries a DaemonSet's templateGeneration in (bumped on each template change). */
+export const DAEMONSET_TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+
+interface TemplateOwner extends KubeObject { spec?: { template?: unknown } }
+
+/**
+ * DaemonSets: status written by their controller (a new one starts with the zero
+ * counts Go shows); templateGeneration, in its annotation, starts at 1 and is bumped by
+ * the server whenever the template changes, whatever the client sent.
+ */
+export const daemonSetStrategy: Strategy = {
+  ...defaultStrategy,
+  hasStatus: true,
+  returnDeletedObject: true,
+  prepareForCreate(obj) {
+    obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+    obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [DAEMONSET_TEMPLATE_GENERATION_ANNOTATION]: '1' };
+  },
+  prepareForUpdate(obj, old) {
+    const before = Number(old.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION_ANNOTATION] ?? '1') || 1;
+    const changed = !deepEqual((obj as TemplateOwner).spec?.template, (old as TemplateOwner).spec?.template);
+    obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [DAEMONSET_TEMPLATE_GENERATION_ANNOTATION]: String(changed ? before + 1 : before) };
+  },
+};
+
+/** StatefulSets: status written by their controller (a new one starts at replicas 0, as Go shows an empty status). */
+export const statefulSetStrategy: Strategy = {
+  ...defaultStrategy,
+  hasStatus: true,
+  returnDeletedObject: true,
+  prepareForCreate(obj) { obj.status = { replicas: 0, availableReplicas: 0 }; },
 };
 
 /**

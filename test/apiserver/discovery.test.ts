@@ -43,6 +43,13 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   const apps = (await get('/apis/apps/v1')).json;
   const scale = apps.resources.find((r: { name: string }) => r.name === 'deployments/scale');
   assert.deepEqual([scale.group, scale.version, scale.kind], ['autoscaling', 'v1', 'Scale']);
+  const byName = (n: string) => apps.resources.find((r: { name: string }) => r.name === n);
+  assert.deepEqual([byName('daemonsets').shortNames, byName('daemonsets').categories], [['ds'], ['all']]);
+  assert.deepEqual([byName('statefulsets').shortNames, byName('statefulsets').categories], [['sts'], ['all']]);
+  assert.equal(byName('statefulsets/scale').kind, 'Scale');
+  assert.equal(byName('daemonsets/status').kind, 'DaemonSet');
+  assert.equal(byName('daemonsets/scale'), undefined);
+  assert.deepEqual([byName('controllerrevisions').kind, byName('controllerrevisions').shortNames], ['ControllerRevision', undefined]);
   assert.equal((await get('/apis/nope/v1')).status, 404);
 });
 

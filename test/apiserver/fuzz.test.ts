@@ -98,6 +98,23 @@ const VALID: Record<string, (name: string) => Json> = {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
     spec: { replicas: 3, selector, template: template(), strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, paused: false },
   }),
+  daemonsets: (name) => ({
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name },
+    spec: { selector, template: template(), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } }, minReadySeconds: 5, revisionHistoryLimit: 3 },
+  }),
+  statefulsets: (name) => ({
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name },
+    spec: {
+      replicas: 2, selector, template: template(), serviceName: 'svc', podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, revisionHistoryLimit: 5, minReadySeconds: 0,
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' }, ordinals: { start: 1 },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local-path' } }],
+    },
+  }),
+  controllerrevisions: (name) => ({
+    apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u-2', controller: true }] },
+    data: { spec: { template: { $patch: 'replace', metadata: { labels: { app: 'x' } } } } }, revision: 3,
+  }),
   leases: (name) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: MICRO, renewTime: MICRO, leaseTransitions: 0 } }),
   replicationcontrollers: (name) => ({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name }, spec: { replicas: 2, minReadySeconds: 0, selector: { app: 'x' }, template: template() } }),
   endpointslices: (name) => ({
