@@ -17,6 +17,7 @@ import { serviceStrategy } from './registry/services.js';
 import {
   appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
 } from './registry/simple.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './registry/storage.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import type { Storage } from './storage/store.js';
 import type { WatchCaches } from './watch-cache.js';
@@ -33,6 +34,8 @@ const STRATEGIES: Record<string, Strategy> = {
   replicationcontrollers: replicationControllerStrategy,
   endpointslices: endpointSliceStrategy,
   certificatesigningrequests: certificateSigningRequestStrategy,
+  persistentvolumes: persistentVolumeStrategy,
+  persistentvolumeclaims: persistentVolumeClaimStrategy,
 };
 
 export interface RegistriesOptions {
