@@ -8,9 +8,10 @@ import type {
   DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec,
 } from './types/apps.js';
 import type {
-  Container, Endpoints, HTTPGetAction, Namespace, Node, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, Probe, ReplicationController,
+  Container, Endpoints, HTTPGetAction, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, Probe, ReplicationController,
   ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
+import type { StorageClass } from './types/storage.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
@@ -52,6 +53,9 @@ export function applyDefaults(obj: KubeObject): void {
     case 'EndpointSlice': defaultEndpointSlice(obj as EndpointSlice); break;
     case 'Role': case 'ClusterRole': defaultRole(obj as Role | ClusterRole); break;
     case 'RoleBinding': case 'ClusterRoleBinding': defaultRoleBinding(obj as RoleBinding | ClusterRoleBinding); break;
+    case 'PersistentVolume': defaultPersistentVolume(obj as PersistentVolume); break;
+    case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
+    case 'StorageClass': defaultStorageClass(obj as StorageClass); break;
     default: break;
   }
 }
@@ -280,18 +284,6 @@ function defaultStatefulSet(sts: StatefulSet): void {
   for (const claim of arrayOf(spec.volumeClaimTemplates)) if (isObject(claim)) defaultPersistentVolumeClaim(claim);
 }
 
-/** SetDefaults_PersistentVolumeClaim(Spec): volumeMode Filesystem, phase Pending. */
-function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
-  if (!isObject(pvc.spec)) pvc.spec = {};
-  pvc.spec.volumeMode ??= 'Filesystem';
-  if (isObject(pvc.spec.resources)) {
-    canonicalizeResources(pvc.spec.resources.requests);
-    canonicalizeResources(pvc.spec.resources.limits);
-  }
-  if (!isObject(pvc.status)) pvc.status = {};
-  if (!pvc.status.phase) pvc.status.phase = 'Pending';
-}
-
 // ---------------------------------------------------------------- replication controllers
 
 /**
@@ -424,4 +416,38 @@ function defaultRoleBinding(binding: RoleBinding | ClusterRoleBinding): void {
     if (!isObject(subject) || subject.apiGroup) continue;
     if (subject.kind === 'User' || subject.kind === 'Group') subject.apiGroup = RBAC_GROUP;
   }
+}
+
+// ---------------------------------------------------------------- storage
+
+/** SetDefaults_PersistentVolume: Pending, Retain, Filesystem; capacity canonical. */
+function defaultPersistentVolume(pv: PersistentVolume): void {
+  if (!isObject(pv.spec)) pv.spec = {};
+  const spec = pv.spec;
+  spec.persistentVolumeReclaimPolicy ||= 'Retain';
+  spec.volumeMode ||= 'Filesystem';
+  canonicalizeResources(spec.capacity);
+  if (isObject(spec.hostPath) && spec.hostPath.type === undefined) spec.hostPath.type = '';
+  if (!isObject(pv.status)) pv.status = {};
+  pv.status.phase ||= 'Pending';
+}
+
+/** SetDefaults_PersistentVolumeClaim (and its spec): Pending, Filesystem; quantities canonical. */
+function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
+  if (!isObject(pvc.spec)) pvc.spec = {};
+  const spec = pvc.spec;
+  spec.volumeMode ||= 'Filesystem';
+  if (isObject(spec.resources)) {
+    canonicalizeResources(spec.resources.requests);
+    canonicalizeResources(spec.resources.limits);
+  }
+  if (!isObject(pvc.status)) pvc.status = {};
+  pvc.status.phase ||= 'Pending';
+  canonicalizeResources(pvc.status.capacity);
+}
+
+/** SetDefaults_StorageClass: Delete, Immediate. */
+function defaultStorageClass(sc: StorageClass): void {
+  sc.reclaimPolicy ||= 'Delete';
+  sc.volumeBindingMode ||= 'Immediate';
 }

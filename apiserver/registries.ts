@@ -18,6 +18,7 @@ import {
   appsStrategy, createOnUpdateStrategy, daemonSetStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
   statefulSetStrategy,
 } from './registry/simple.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './registry/storage.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import type { Storage } from './storage/store.js';
 import type { WatchCaches } from './watch-cache.js';
@@ -36,6 +37,8 @@ const STRATEGIES: Record<string, Strategy> = {
   replicationcontrollers: replicationControllerStrategy,
   endpointslices: endpointSliceStrategy,
   certificatesigningrequests: certificateSigningRequestStrategy,
+  persistentvolumes: persistentVolumeStrategy,
+  persistentvolumeclaims: persistentVolumeClaimStrategy,
 };
 
 export interface RegistriesOptions {

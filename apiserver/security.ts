@@ -13,6 +13,7 @@ import {
 } from './admission/certificate-request.js';
 import { nodeRestriction } from './admission/node-restriction.js';
 import { podSecurityAdmission } from './admission/pod-security-plugin.js';
+import { defaultStorageClassAdmission, storageObjectInUseProtection } from './admission/storage.js';
 import { serviceAccountAdmission } from './admission/service-account.js';
 import { Authenticator } from './authn/authenticator.js';
 import { ensureSigningKey, ServiceAccountTokens } from './authn/service-account-token.js';
@@ -54,7 +55,7 @@ export interface SecurityOptions {
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const DEFAULT_AUTHORIZATION_MODES = ['Node', 'RBAC'];
 /** The plugins this apiserver has, in the order kube-apiserver runs them; all on by default. */
-export const ADMISSION_PLUGINS = ['ServiceAccount', 'NodeRestriction', 'PodSecurity', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction'];
+export const ADMISSION_PLUGINS = ['ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PodSecurity', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction'];
 
 export interface Security {
   authenticator: Authenticator;
@@ -140,6 +141,8 @@ function admissionPlugins(opts: SecurityOptions, registries: Registries,
   const all: Record<string, () => AdmissionPlugin> = {
     ServiceAccount: () => serviceAccountAdmission((ns, name) => cached(registries.get('serviceaccounts'), ns, name)),
     NodeRestriction: () => nodeRestriction,
+    DefaultStorageClass: () => defaultStorageClassAdmission(() => registries.get('storageclasses').cache.values()),
+    StorageObjectInUseProtection: () => storageObjectInUseProtection,
     PodSecurity: () => podSecurityAdmission({ namespaces: registries.get('namespaces').cache, pods: registries.get('pods').cache }),
     CertificateApproval: () => certificateApproval(authorizer),
     CertificateSigning: () => certificateSigning(authorizer),

@@ -13,8 +13,11 @@ import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet
 import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
-  ConfigMap, Container, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServiceAccount, ServicePort,
+  ConfigMap, Container, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Secret,
+  Service, ServiceAccount, ServicePort,
 } from '../api/types/core.js';
+import { isDefaultClass, type StorageClass } from '../api/types/storage.js';
+import { accessModesString, claimClass, volumeClass } from '../api/helpers/storage.js';
 import type { Endpoint, EndpointPort, EndpointSlice } from '../api/types/discovery.js';
 import type {
   KubeObject, LabelSelector, ListMeta, Table, TableColumnDefinition, TableRow,
@@ -727,6 +730,78 @@ const endpointSlicePrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- storage
+
+const pvPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Capacity', 'string', doc('PersistentVolumeSpec', 'capacity')),
+    col('Access Modes', 'string', doc('PersistentVolumeSpec', 'accessModes')),
+    col('Reclaim Policy', 'string', doc('PersistentVolumeSpec', 'persistentVolumeReclaimPolicy')),
+    col('Status', 'string', doc('PersistentVolumeStatus', 'phase')),
+    col('Claim', 'string', doc('PersistentVolumeSpec', 'claimRef')),
+    col('StorageClass', 'string', 'StorageClass of the pv'),
+    col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pv'),
+    col('Reason', 'string', doc('PersistentVolumeStatus', 'reason')),
+    AGE,
+    col('VolumeMode', 'string', doc('PersistentVolumeSpec', 'volumeMode'), 1),
+  ],
+  cells: (obj, now) => {
+    const pv = obj as PersistentVolume;
+    const ref = pv.spec?.claimRef;
+    const claim = ref ? `${ref.namespace ?? ''}/${ref.name ?? ''}` : '';
+    const phase = pv.metadata.deletionTimestamp ? 'Terminating' : pv.status?.phase ?? '';
+    return [
+      pv.metadata.name ?? '', pv.spec?.capacity?.storage ?? '0', accessModesString(pv.spec?.accessModes),
+      pv.spec?.persistentVolumeReclaimPolicy ?? '', phase, claim, volumeClass(pv),
+      pv.spec?.volumeAttributesClassName ?? '<unset>', pv.status?.reason ?? '', age(pv, now), pv.spec?.volumeMode ?? '<unset>',
+    ];
+  },
+};
+
+const pvcPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Status', 'string', doc('PersistentVolumeClaimStatus', 'phase')),
+    col('Volume', 'string', doc('PersistentVolumeClaimSpec', 'volumeName')),
+    col('Capacity', 'string', doc('PersistentVolumeClaimStatus', 'capacity')),
+    col('Access Modes', 'string', doc('PersistentVolumeClaimStatus', 'accessModes')),
+    col('StorageClass', 'string', 'StorageClass of the pvc'),
+    col('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pvc'),
+    AGE,
+    col('VolumeMode', 'string', doc('PersistentVolumeClaimSpec', 'volumeMode'), 1),
+  ],
+  cells: (obj, now) => {
+    const pvc = obj as PersistentVolumeClaim;
+    const phase = pvc.metadata.deletionTimestamp ? 'Terminating' : pvc.status?.phase ?? '';
+    const volumeName = pvc.spec?.volumeName ?? '';
+    // Capacity and access modes show once the claim names its volume.
+    const capacity = volumeName ? pvc.status?.capacity?.storage ?? '0' : '';
+    const modes = volumeName ? accessModesString(pvc.status?.accessModes) : '';
+    return [
+      pvc.metadata.name ?? '', phase, volumeName, capacity, modes, claimClass(pvc),
+      pvc.spec?.volumeAttributesClassName ?? '<unset>', age(pvc, now), pvc.spec?.volumeMode ?? '<unset>',
+    ];
+  },
+};
+
+const SC = 'io.k8s.api.storage.v1.StorageClass';
+const storageClassPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Provisioner', 'string', doc(SC, 'provisioner')),
+    col('ReclaimPolicy', 'string', doc(SC, 'reclaimPolicy')),
+    col('VolumeBindingMode', 'string', doc(SC, 'volumeBindingMode')),
+    col('AllowVolumeExpansion', 'string', doc(SC, 'allowVolumeExpansion')),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const sc = obj as StorageClass;
+    const name = (sc.metadata.name ?? '') + (isDefaultClass(sc) ? ' (default)' : '');
+    return [name, sc.provisioner ?? '', sc.reclaimPolicy ?? 'Delete', sc.volumeBindingMode ?? 'Immediate', sc.allowVolumeExpansion ?? false, age(sc, now)];
+  },
+};
+
 // ---------------------------------------------------------------- everything else
 
 /**
@@ -763,4 +838,7 @@ const PRINTERS: Record<string, Printer> = {
   RoleBinding: roleBindingPrinter,
   ClusterRoleBinding: clusterRoleBindingPrinter,
   CertificateSigningRequest: csrPrinter,
+  PersistentVolume: pvPrinter,
+  PersistentVolumeClaim: pvcPrinter,
+  StorageClass: storageClassPrinter,
 };

@@ -505,22 +505,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
   StatefulSetOrdinals: [
     [1, 'start', 'int32'],
   ],
-  PersistentVolumeClaim: [
-    [1, 'metadata', 'ObjectMeta'],
-    [2, 'spec', 'PersistentVolumeClaimSpec'],
-  ],
-  PersistentVolumeClaimSpec: [
-    [1, 'accessModes', '[]string'],
-    [2, 'resources', 'VolumeResourceRequirements'],
-    [3, 'volumeName', 'string'],
-    [4, 'selector', '*LabelSelector'],
-    [5, 'storageClassName', '*string'],
-    [6, 'volumeMode', '*string'],
-  ],
-  VolumeResourceRequirements: [
-    [1, 'limits', 'map<Quantity>'],
-    [2, 'requests', 'map<Quantity>'],
-  ],
   ReplicationController: [
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'ReplicationControllerSpec'],
@@ -688,6 +672,132 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
   SelfSubjectRulesReviewSpec: [
     [1, 'namespace', 'string'],
   ],
+  // core/v1 PersistentVolume and PersistentVolumeClaim (only the volume sources this
+  // server serves: hostPath, nfs, local, csi).
+  PersistentVolume: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'PersistentVolumeSpec'],
+    [3, 'status', 'PersistentVolumeStatus'],
+  ],
+  PersistentVolumeSpec: [
+    [1, 'capacity', 'map<Quantity>'],
+    [2, '', '...PersistentVolumeSource'],
+    [3, 'accessModes', '[]string'],
+    [4, 'claimRef', '*ObjectReference'],
+    [5, 'persistentVolumeReclaimPolicy', 'string'],
+    [6, 'storageClassName', 'string'],
+    [7, 'mountOptions', '[]string'],
+    [8, 'volumeMode', '*string'],
+    [9, 'nodeAffinity', '*VolumeNodeAffinity'],
+    [10, 'volumeAttributesClassName', '*string'],
+  ],
+  PersistentVolumeSource: [
+    [3, 'hostPath', '*HostPathVolumeSource'],
+    [5, 'nfs', '*NFSVolumeSource'],
+    [20, 'local', '*LocalVolumeSource'],
+    [22, 'csi', '*CSIPersistentVolumeSource'],
+  ],
+  NFSVolumeSource: [
+    [1, 'server', 'string'],
+    [2, 'path', 'string'],
+    [3, 'readOnly', 'bool'],
+  ],
+  LocalVolumeSource: [
+    [1, 'path', 'string'],
+    [2, 'fsType', '*string'],
+  ],
+  CSIPersistentVolumeSource: [
+    [1, 'driver', 'string'],
+    [2, 'volumeHandle', 'string'],
+    [3, 'readOnly', 'bool'],
+    [4, 'fsType', 'string'],
+    [5, 'volumeAttributes', 'map<string>'],
+  ],
+  VolumeNodeAffinity: [
+    [1, 'required', '*NodeSelector'],
+  ],
+  NodeSelector: [
+    [1, 'nodeSelectorTerms', '[]NodeSelectorTerm'],
+  ],
+  NodeSelectorTerm: [
+    [1, 'matchExpressions', '[]NodeSelectorRequirement'],
+    [2, 'matchFields', '[]NodeSelectorRequirement'],
+  ],
+  NodeSelectorRequirement: [
+    [1, 'key', 'string'],
+    [2, 'operator', 'string'],
+    [3, 'values', '[]string'],
+  ],
+  PersistentVolumeStatus: [
+    [1, 'phase', 'string'],
+    [2, 'message', 'string'],
+    [3, 'reason', 'string'],
+    [4, 'lastPhaseTransitionTime', '*Time'],
+  ],
+  PersistentVolumeClaim: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'PersistentVolumeClaimSpec'],
+    [3, 'status', 'PersistentVolumeClaimStatus'],
+  ],
+  PersistentVolumeClaimSpec: [
+    [1, 'accessModes', '[]string'],
+    [2, 'resources', 'VolumeResourceRequirements'],
+    [3, 'volumeName', 'string'],
+    [4, 'selector', '*LabelSelector'],
+    [5, 'storageClassName', '*string'],
+    [6, 'volumeMode', '*string'],
+    [7, 'dataSource', '*TypedLocalObjectReference'],
+    [8, 'dataSourceRef', '*TypedObjectReference'],
+    [9, 'volumeAttributesClassName', '*string'],
+  ],
+  VolumeResourceRequirements: [
+    [1, 'limits', 'map<Quantity>'],
+    [2, 'requests', 'map<Quantity>'],
+  ],
+  TypedLocalObjectReference: [
+    [1, 'apiGroup', '*string'],
+    [2, 'kind', 'string'],
+    [3, 'name', 'string'],
+  ],
+  TypedObjectReference: [
+    [1, 'apiGroup', '*string'],
+    [2, 'kind', 'string'],
+    [3, 'name', 'string'],
+    [4, 'namespace', '*string'],
+  ],
+  PersistentVolumeClaimStatus: [
+    [1, 'phase', 'string'],
+    [2, 'accessModes', '[]string'],
+    [3, 'capacity', 'map<Quantity>'],
+    [4, 'conditions', '[]PersistentVolumeClaimCondition'],
+    [5, 'allocatedResources', 'map<Quantity>'],
+  ],
+  PersistentVolumeClaimCondition: [
+    [1, 'type', 'string'],
+    [2, 'status', 'string'],
+    [3, 'lastProbeTime', 'Time'],
+    [4, 'lastTransitionTime', 'Time'],
+    [5, 'reason', 'string'],
+    [6, 'message', 'string'],
+  ],
+  // storage.k8s.io/v1
+  StorageClass: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'provisioner', 'string'],
+    [3, 'parameters', 'map<string>'],
+    [4, 'reclaimPolicy', '*string'],
+    [5, 'mountOptions', '[]string'],
+    [6, 'allowVolumeExpansion', '*bool'],
+    [7, 'volumeBindingMode', '*string'],
+    [8, 'allowedTopologies', '[]TopologySelectorTerm'],
+  ],
+  TopologySelectorTerm: [
+    [1, 'matchLabelExpressions', '[]TopologySelectorLabelRequirement'],
+  ],
+  TopologySelectorLabelRequirement: [
+    [1, 'key', 'string'],
+    [2, 'values', '[]string'],
+  ],
   // certificates.k8s.io/v1 (spec.extra, a map of string lists, is not decoded: the
   // apiserver sets it from the requesting user). Status is decoded: kubectl certificate
   // approve/deny sends the conditions to /approval.
@@ -749,6 +859,9 @@ export const KINDS: Readonly<Record<string, string>> = {
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
+  'v1/PersistentVolume': 'PersistentVolume',
+  'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'storage.k8s.io/v1/StorageClass': 'StorageClass',
 };
 
 /**

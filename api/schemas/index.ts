@@ -10,6 +10,7 @@ import { CORE_DEFINITIONS } from './core.js';
 import { DISCOVERY_DEFINITIONS } from './discovery.js';
 import { META_DEFINITIONS } from './meta.js';
 import { RBAC_DEFINITIONS } from './rbac.js';
+import { STORAGE_DEFINITIONS } from './storage.js';
 import { refName, type Definitions, type JSONSchemaProps } from './schema.js';
 
 export * from './schema.js';
@@ -25,6 +26,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...AUTHENTICATION_DEFINITIONS,
   ...AUTHORIZATION_DEFINITIONS,
   ...CERTIFICATES_DEFINITIONS,
+  ...STORAGE_DEFINITIONS,
 });
 
 /**

@@ -321,33 +321,6 @@ export interface PersistentVolumeClaimVolumeSource {
   readOnly?: boolean;
 }
 
-// ---------------------------------------------------------------- PersistentVolumeClaim
-
-/** The storage a PersistentVolumeClaim asks for (resources.requests.storage). */
-export interface VolumeResourceRequirements {
-  limits?: ResourceList;
-  requests?: ResourceList;
-}
-
-export interface PersistentVolumeClaimSpec {
-  accessModes?: ('ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod' | string)[];
-  resources?: VolumeResourceRequirements;
-  storageClassName?: string;
-  volumeName?: string;
-  selector?: LabelSelector;
-  volumeMode?: 'Filesystem' | 'Block' | string;
-}
-
-export interface PersistentVolumeClaimStatus {
-  phase?: 'Pending' | 'Bound' | 'Lost' | string;
-}
-
-/** core/v1 PersistentVolumeClaim (the fields StatefulSets' volumeClaimTemplates carry). */
-export interface PersistentVolumeClaim extends KubeObject {
-  spec?: PersistentVolumeClaimSpec;
-  status?: PersistentVolumeClaimStatus;
-}
-
 export interface DownwardAPIVolumeFile {
   path: string;
   fieldRef?: ObjectFieldSelector;
@@ -936,4 +909,140 @@ export interface ReplicationControllerStatus {
 export interface ReplicationController extends KubeObject {
   spec?: ReplicationControllerSpec;
   status?: ReplicationControllerStatus;
+}
+
+// ---------------------------------------------------------------- PersistentVolume, PersistentVolumeClaim
+
+export type PersistentVolumeAccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
+export type PersistentVolumeReclaimPolicy = 'Retain' | 'Delete' | 'Recycle';
+export type PersistentVolumeMode = 'Filesystem' | 'Block';
+export type PersistentVolumePhase = 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed';
+export type PersistentVolumeClaimPhase = 'Pending' | 'Bound' | 'Lost';
+
+/** A directory on the node (spec.local of a PersistentVolume); needs spec.nodeAffinity. */
+export interface LocalVolumeSource {
+  path: string;
+  fsType?: string;
+}
+
+/** A CSI driver's volume; this cluster runs no CSI driver, the kubelet refuses to mount one. */
+export interface CSIPersistentVolumeSource {
+  driver: string;
+  volumeHandle: string;
+  readOnly?: boolean;
+  fsType?: string;
+  volumeAttributes?: Record<string, string>;
+}
+
+export interface NFSVolumeSource {
+  server: string;
+  path: string;
+  readOnly?: boolean;
+}
+
+/** The nodes a PersistentVolume can be reached from (the scheduler's VolumeBinding filter reads it). */
+export interface VolumeNodeAffinity {
+  required?: NodeSelector;
+}
+
+export interface PersistentVolumeSpec {
+  capacity?: ResourceList;
+  accessModes?: PersistentVolumeAccessMode[];
+  /** The claim bound to this volume (namespace, name, uid once bound). */
+  claimRef?: ObjectReference;
+  /** Defaults to Retain (Delete for dynamically provisioned volumes: the provisioner sets it). */
+  persistentVolumeReclaimPolicy?: PersistentVolumeReclaimPolicy;
+  storageClassName?: string;
+  mountOptions?: string[];
+  /** Defaults to Filesystem. */
+  volumeMode?: PersistentVolumeMode;
+  nodeAffinity?: VolumeNodeAffinity;
+  volumeAttributesClassName?: string;
+  // Volume sources: exactly one.
+  hostPath?: HostPathVolumeSource;
+  local?: LocalVolumeSource;
+  nfs?: NFSVolumeSource;
+  csi?: CSIPersistentVolumeSource;
+}
+
+export interface PersistentVolumeStatus {
+  phase?: PersistentVolumePhase;
+  message?: string;
+  reason?: string;
+  lastPhaseTransitionTime?: string;
+}
+
+/** A piece of storage in the cluster, provisioned by an administrator or by a StorageClass' provisioner. */
+export interface PersistentVolume extends KubeObject {
+  spec?: PersistentVolumeSpec;
+  status?: PersistentVolumeStatus;
+}
+
+export interface VolumeResourceRequirements {
+  requests?: ResourceList;
+  limits?: ResourceList;
+}
+
+export interface TypedLocalObjectReference {
+  apiGroup?: string;
+  kind: string;
+  name: string;
+}
+
+export interface TypedObjectReference extends TypedLocalObjectReference {
+  namespace?: string;
+}
+
+export interface PersistentVolumeClaimSpec {
+  accessModes?: PersistentVolumeAccessMode[];
+  /** Only volumes whose labels match may be bound to the claim. */
+  selector?: LabelSelector;
+  resources?: VolumeResourceRequirements;
+  /** Pre-binds the claim to this volume. */
+  volumeName?: string;
+  /** "" asks for a volume without class; absent takes the default class (DefaultStorageClass admission). */
+  storageClassName?: string;
+  /** Defaults to Filesystem. */
+  volumeMode?: PersistentVolumeMode;
+  dataSource?: TypedLocalObjectReference;
+  dataSourceRef?: TypedObjectReference;
+  volumeAttributesClassName?: string;
+}
+
+export interface PersistentVolumeClaimCondition {
+  type: string;
+  status: ConditionStatus | string;
+  lastProbeTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface PersistentVolumeClaimStatus {
+  phase?: PersistentVolumeClaimPhase;
+  accessModes?: PersistentVolumeAccessMode[];
+  capacity?: ResourceList;
+  conditions?: PersistentVolumeClaimCondition[];
+  allocatedResources?: ResourceList;
+}
+
+/** A user's request for storage; bound one to one to a PersistentVolume. */
+export interface PersistentVolumeClaim extends KubeObject {
+  spec?: PersistentVolumeClaimSpec;
+  status?: PersistentVolumeClaimStatus;
+}
+
+/** The PersistentVolumeClaim template of a StatefulSet's volumeClaimTemplates or an ephemeral volume. */
+export interface PersistentVolumeClaimTemplate {
+  metadata?: ObjectMeta;
+  spec: PersistentVolumeClaimSpec;
+}
+
+export interface TopologySelectorLabelRequirement {
+  key: string;
+  values: string[];
+}
+
+export interface TopologySelectorTerm {
+  matchLabelExpressions?: TopologySelectorLabelRequirement[];
 }

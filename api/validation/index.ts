@@ -5,11 +5,13 @@ import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, Scale, Stat
 import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
-  Binding, ConfigMap, Endpoints, Event, Namespace, Node, Pod, ReplicationController, Secret, Service, ServiceAccount,
+  Binding, ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController,
+  Secret, Service, ServiceAccount,
 } from '../types/core.js';
 import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
+import type { StorageClass } from '../types/storage.js';
 import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
@@ -38,6 +40,11 @@ import { validateSecretCreate, validateSecretUpdate } from './secret.js';
 import { validateServiceCreate, validateServiceUpdate } from './service.js';
 import { validateServiceAccountCreate, validateServiceAccountUpdate } from './serviceaccount.js';
 import { validateStatefulSetCreate, validateStatefulSetStatus, validateStatefulSetUpdate } from './statefulset.js';
+import {
+  validatePersistentVolumeClaimCreate, validatePersistentVolumeClaimStatusUpdate, validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeCreate, validatePersistentVolumeStatusUpdate, validatePersistentVolumeUpdate,
+  validateStorageClassCreate, validateStorageClassUpdate,
+} from './storage.js';
 
 export type { FieldCause } from './field.js';
 
@@ -79,6 +86,9 @@ const CREATE: Record<string, CreateFn> = {
   ClusterRoleBinding: (o) => validateClusterRoleBindingCreate(o as ClusterRoleBinding),
   Binding: (o) => validateBinding(o as Binding),
   CertificateSigningRequest: (o) => validateCSRCreate(o as CertificateSigningRequest),
+  PersistentVolume: (o) => validatePersistentVolumeCreate(o as PersistentVolume),
+  PersistentVolumeClaim: (o) => validatePersistentVolumeClaimCreate(o as PersistentVolumeClaim),
+  StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -105,6 +115,9 @@ const UPDATE: Record<string, UpdateFn> = {
   RoleBinding: (o, p) => validateRoleBindingUpdate(o as RoleBinding, p as RoleBinding),
   ClusterRoleBinding: (o, p) => validateClusterRoleBindingUpdate(o as ClusterRoleBinding, p as ClusterRoleBinding),
   CertificateSigningRequest: (o, p) => validateCSRUpdate(o as CertificateSigningRequest, p as CertificateSigningRequest),
+  PersistentVolume: (o, p) => validatePersistentVolumeUpdate(o as PersistentVolume, p as PersistentVolume),
+  PersistentVolumeClaim: (o, p) => validatePersistentVolumeClaimUpdate(o as PersistentVolumeClaim, p as PersistentVolumeClaim),
+  StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
@@ -121,6 +134,8 @@ function validateReplicaStatus(status: Record<string, unknown>, fields: string[]
 function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
   // Its own rules check metadata too, as ValidateCertificateSigningRequestStatusUpdate does.
   if (obj.kind === 'CertificateSigningRequest') return validateCSRStatusUpdate(obj as CertificateSigningRequest, old as CertificateSigningRequest);
+  if (obj.kind === 'PersistentVolume') return validatePersistentVolumeStatusUpdate(obj as PersistentVolume, old as PersistentVolume);
+  if (obj.kind === 'PersistentVolumeClaim') return validatePersistentVolumeClaimStatusUpdate(obj as PersistentVolumeClaim, old as PersistentVolumeClaim);
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
   const status = record<unknown>(obj.status);
   switch (obj.kind) {

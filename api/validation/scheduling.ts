@@ -72,7 +72,7 @@ function validateNodeSelectorTerm(term: NodeSelectorTerm, checkValues: boolean, 
   ];
 }
 
-function validateNodeSelector(sel: NodeSelector, path: string): FieldCause[] {
+export function validateNodeSelector(sel: NodeSelector, path: string): FieldCause[] {
   const termPath = child(path, 'nodeSelectorTerms');
   const terms = list<NodeSelectorTerm>(sel?.nodeSelectorTerms);
   if (terms.length === 0) return [required(termPath, 'must have at least one node selector term')];

@@ -60,7 +60,7 @@ function validateItems(items: unknown, path: string): FieldCause[] {
   return list<KeyToPath>(items).flatMap((kp, i) => validateKeyToPath(kp, index(path, i)));
 }
 
-function validateHostPath(src: HostPathVolumeSource, path: string): FieldCause[] {
+export function validateHostPath(src: HostPathVolumeSource, path: string): FieldCause[] {
   const p = str(src?.path);
   if (!p) return [required(child(path, 'path'))];
   const errs = validatePathNoBacksteps(p, child(path, 'path'));

@@ -373,6 +373,7 @@ export class GenericRegistry {
     const admission = this.admissionAttributes('UPDATE', old.metadata.namespace, next, old, opts.subresource, opts);
     await this.admission.admit(admission);
     if (opts.subresource === undefined || opts.subresource === 'scale') this.strategy.prepareForUpdate?.(next, old);
+    else if (opts.subresource === 'status') this.strategy.prepareForStatusUpdate?.(next, old);
     next.metadata.generation = old.metadata.generation ?? 1;
     const generationChanged = this.strategy.generationChanged?.(next, old) ?? !deepEqual(next.spec, old.spec);
     if (generationChanged && opts.subresource !== 'status') next.metadata.generation += 1;

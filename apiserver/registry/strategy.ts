@@ -14,6 +14,8 @@ export interface Strategy {
   prepareForCreate?(obj: KubeObject): void;
   /** Carries fields over from old on a main-resource update (status is handled generically). */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Carries or sets fields on a status-subresource update (a PersistentVolume's lastPhaseTransitionTime). */
+  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
   /**
    * True when an update changes what metadata.generation counts; without this hook,
    * a change of spec. (EndpointSlices have no spec: everything but metadata, and labels.)

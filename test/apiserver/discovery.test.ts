@@ -32,11 +32,19 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.ok(core.resources.some((r: { name: string; kind: string }) => r.name === 'pods/binding' && r.kind === 'Binding'));
   assert.ok(core.resources.some((r: { name: string }) => r.name === 'pods/status'));
   const groups = (await get('/apis')).json;
-  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io']);
+  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
   const rc = core.resources.find((r: { name: string }) => r.name === 'replicationcontrollers');
   assert.deepEqual([rc.kind, rc.shortNames, rc.categories], ['ReplicationController', ['rc'], ['all']]);
   const rcScale = core.resources.find((r: { name: string }) => r.name === 'replicationcontrollers/scale');
   assert.deepEqual([rcScale.group, rcScale.version, rcScale.kind], ['autoscaling', 'v1', 'Scale']);
+  const pv = core.resources.find((r: { name: string }) => r.name === 'persistentvolumes');
+  assert.deepEqual([pv.kind, pv.shortNames, pv.namespaced], ['PersistentVolume', ['pv'], false]);
+  const pvc = core.resources.find((r: { name: string }) => r.name === 'persistentvolumeclaims');
+  assert.deepEqual([pvc.kind, pvc.shortNames, pvc.namespaced], ['PersistentVolumeClaim', ['pvc'], true]);
+  assert.ok(core.resources.some((r: { name: string }) => r.name === 'persistentvolumeclaims/status'));
+  const storage = (await get('/apis/storage.k8s.io/v1')).json.resources;
+  assert.deepEqual(storage.map((r: { name: string; kind: string; namespaced: boolean; shortNames: string[] }) => [r.name, r.kind, r.namespaced, r.shortNames]),
+    [['storageclasses', 'StorageClass', false, ['sc']]]);
   const slices = (await get('/apis/discovery.k8s.io/v1')).json.resources;
   assert.deepEqual(slices.map((r: { name: string; kind: string; namespaced: boolean }) => [r.name, r.kind, r.namespaced]), [['endpointslices', 'EndpointSlice', true]]);
   assert.equal((await get('/apis/apps')).json.preferredVersion.groupVersion, 'apps/v1');

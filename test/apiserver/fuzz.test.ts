@@ -144,6 +144,27 @@ const VALID: Record<string, (name: string) => Json> = {
     apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name },
     spec: { request: Buffer.from(csrPem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 3600 },
   }),
+  persistentvolumes: (name) => ({
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name, labels: { tier: 'fast' } },
+    spec: {
+      capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'local-path',
+      volumeMode: 'Filesystem', hostPath: { path: '/tmp/pv', type: 'DirectoryOrCreate' }, mountOptions: ['ro'],
+      claimRef: { kind: 'PersistentVolumeClaim', namespace: NS, name: 'c', uid: '1' },
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['n1'] }] }] } },
+    },
+  }),
+  persistentvolumeclaims: (name) => ({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name },
+    spec: {
+      accessModes: ['ReadWriteOnce', 'ReadOnlyMany'], resources: { requests: { storage: '2Gi' }, limits: { storage: '4Gi' } }, storageClassName: 'local-path',
+      volumeMode: 'Filesystem', selector: { matchLabels: { tier: 'fast' } }, volumeName: 'v', dataSource: { kind: 'PersistentVolumeClaim', name: 'src' },
+    },
+  }),
+  storageclasses: (name) => ({
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, provisioner: 'rancher.io/local-path', parameters: { a: 'b' },
+    reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, mountOptions: ['ro'],
+    allowedTopologies: [{ matchLabelExpressions: [{ key: 'kubernetes.io/hostname', values: ['n1'] }] }],
+  }),
 };
 
 // Raw JSON text that JSON.stringify cannot write: it goes in as a marker string and is
