@@ -2,6 +2,7 @@
 // defaulted object and turns a non-empty result into a 422 Invalid Status whose
 // details.causes are these StatusCauses.
 import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
+import type { CronJob, Job } from '../types/batch.js';
 import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
@@ -14,11 +15,13 @@ import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
+import { validateCronJobCreate, validateCronJobUpdate } from './cronjob.js';
 import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
 import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from './endpointslice.js';
 import { validateEventCreate, validateEventUpdate } from './event.js';
 import { type FieldCause, forbidden, invalid, nonNegative, record } from './field.js';
+import { validateJobCreate, validateJobStatus, validateJobUpdate } from './job.js';
 import { validateLeaseCreate, validateLeaseUpdate } from './lease.js';
 import { validateObjectMetaUpdate } from './meta.js';
 import {
@@ -63,6 +66,8 @@ const CREATE: Record<string, CreateFn> = {
   Endpoints: (o) => validateEndpointsCreate(o as Endpoints),
   ReplicaSet: (o) => validateReplicaSetCreate(o as ReplicaSet),
   Deployment: (o) => validateDeploymentCreate(o as Deployment),
+  Job: (o) => validateJobCreate(o as Job),
+  CronJob: (o) => validateCronJobCreate(o as CronJob),
   Lease: (o) => validateLeaseCreate(o as Lease),
   ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
   EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
@@ -87,6 +92,8 @@ const UPDATE: Record<string, UpdateFn> = {
   Endpoints: (o, p) => validateEndpointsUpdate(o as Endpoints, p as Endpoints),
   ReplicaSet: (o, p) => validateReplicaSetUpdate(o as ReplicaSet, p as ReplicaSet),
   Deployment: (o, p) => validateDeploymentUpdate(o as Deployment, p as Deployment),
+  Job: (o, p) => validateJobUpdate(o as Job, p as Job),
+  CronJob: (o, p) => validateCronJobUpdate(o as CronJob, p as CronJob),
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
   ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
   EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
@@ -124,6 +131,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
       errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], obj.kind));
       break;
     case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
+    case 'Job': errs.push(...validateJobStatus(obj as Job)); break;
     default: break;
   }
   return errs;
