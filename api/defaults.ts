@@ -1,9 +1,11 @@
 // Kubernetes' v1 defaulting (pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go,
+// pkg/apis/batch/v1/defaults.go,
 // pkg/apis/discovery/v1/defaults.go, pkg/apis/rbac/v1/defaults.go),
 // plus the few defaults Kubernetes applies elsewhere on the way into storage that clients
 // always see: pod priority (Priority admission), namespace finalizers and phase (namespace
 // strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
 // and canonical resource quantities (serialization).
+import type { CronJob, CronJobSpec, Job, JobSpec } from './types/batch.js';
 import type {
   DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec,
 } from './types/apps.js';
@@ -50,6 +52,8 @@ export function applyDefaults(obj: KubeObject): void {
     case 'StatefulSet': defaultStatefulSet(obj as StatefulSet); break;
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'ReplicationController': defaultReplicationController(obj as ReplicationController); break;
+    case 'Job': defaultJob(obj as Job); break;
+    case 'CronJob': defaultCronJob(obj as CronJob); break;
     case 'EndpointSlice': defaultEndpointSlice(obj as EndpointSlice); break;
     case 'Role': case 'ClusterRole': defaultRole(obj as Role | ClusterRole); break;
     case 'RoleBinding': case 'ClusterRoleBinding': defaultRoleBinding(obj as RoleBinding | ClusterRoleBinding); break;
@@ -282,6 +286,61 @@ function defaultStatefulSet(sts: StatefulSet): void {
   spec.revisionHistoryLimit ??= 10;
   spec.template = defaultTemplate(spec.template);
   for (const claim of arrayOf(spec.volumeClaimTemplates)) if (isObject(claim)) defaultPersistentVolumeClaim(claim);
+}
+
+// ---------------------------------------------------------------- batch
+
+/** Job labels default to its template's labels when it has none (SetDefaults_Job). */
+export function defaultJobLabels(job: Job): void {
+  const labels = job.spec?.template?.metadata?.labels;
+  if (!isObject(job.metadata) || !isObject(labels) || Object.keys(labels).length === 0) return;
+  if (!isObject(job.metadata.labels) || Object.keys(job.metadata.labels).length === 0) job.metadata.labels = { ...labels };
+}
+
+/**
+ * SetDefaults_Job: completions and parallelism 1 when both are unset (parallelism 1
+ * when only it is), backoffLimit 6 (MaxInt32 with backoffLimitPerIndex), completionMode
+ * NonIndexed, suspend and manualSelector false, pod-condition patterns of the pod
+ * failure policy status True, podReplacementPolicy Failed with a pod failure policy
+ * and TerminatingOrFailed without; the template's pod spec as every template's.
+ */
+function defaultJob(job: Job): void {
+  if (!isObject(job.spec)) job.spec = {} as JobSpec;
+  const spec = job.spec;
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null ? 2147483647 : 6;
+  if (!spec.completionMode) spec.completionMode = 'NonIndexed';
+  spec.suspend ??= false;
+  spec.manualSelector ??= false;
+  if (isObject(spec.podFailurePolicy)) {
+    for (const rule of arrayOf(spec.podFailurePolicy.rules)) {
+      for (const pattern of arrayOf(isObject(rule) ? rule.onPodConditions : undefined)) if (isObject(pattern) && !pattern.status) pattern.status = 'True';
+    }
+  }
+  spec.podReplacementPolicy ??= isObject(spec.podFailurePolicy) ? 'Failed' : 'TerminatingOrFailed';
+  spec.template = defaultTemplate(spec.template);
+  defaultJobLabels(job);
+}
+
+/**
+ * SetDefaults_CronJob: concurrencyPolicy Allow, suspend false, history limits 3
+ * successful and 1 failed. The job template's own spec is not defaulted (as in
+ * Kubernetes), only its pod template's spec.
+ */
+function defaultCronJob(cj: CronJob): void {
+  if (!isObject(cj.spec)) cj.spec = {} as CronJobSpec;
+  const spec = cj.spec;
+  if (!spec.concurrencyPolicy) spec.concurrencyPolicy = 'Allow';
+  spec.suspend ??= false;
+  spec.successfulJobsHistoryLimit ??= 3;
+  spec.failedJobsHistoryLimit ??= 1;
+  if (!isObject(spec.jobTemplate)) spec.jobTemplate = {};
+  if (!isObject(spec.jobTemplate.spec)) spec.jobTemplate.spec = {} as JobSpec;
+  spec.jobTemplate.spec.template = defaultTemplate(spec.jobTemplate.spec.template);
 }
 
 // ---------------------------------------------------------------- replication controllers

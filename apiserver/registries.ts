@@ -9,6 +9,7 @@ import type { Allocator } from './allocator.js';
 import { GenericRegistry, type RegistryContext } from './registry/generic.js';
 import { certificateSigningRequestStrategy, setCSRSubresources } from './registry/certificatesigningrequests.js';
 import { endpointSliceStrategy } from './registry/endpointslices.js';
+import { cronJobStrategy, jobStrategy } from './registry/jobs.js';
 import { finalizeSubresource } from './registry/namespace-finalize.js';
 import { bindingSubresource, logSubresource } from './registry/pod-subresources.js';
 import { podStrategy } from './registry/pods.js';
@@ -31,6 +32,8 @@ const STRATEGIES: Record<string, Strategy> = {
   deployments: appsStrategy,
   daemonsets: daemonSetStrategy,
   statefulsets: statefulSetStrategy,
+  jobs: jobStrategy,
+  cronjobs: cronJobStrategy,
   endpoints: createOnUpdateStrategy,
   events: createOnUpdateStrategy,
   leases: createOnUpdateStrategy,

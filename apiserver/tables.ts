@@ -10,6 +10,7 @@ import { rfc3339 } from '../api/helpers/time.js';
 import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/types/apps.js';
+import type { CronJob, Job, JobCondition } from '../api/types/batch.js';
 import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
@@ -662,6 +663,61 @@ const daemonSetPrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- Job, CronJob
+
+const BATCH = 'io.k8s.api.batch.v1.';
+
+const hasJobCondition = (conditions: JobCondition[] | undefined, type: string): boolean =>
+  (conditions ?? []).some((c) => c.type === type && c.status === 'True');
+
+/** printJob's Status cell: the first of Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet, else Running. */
+function jobStatusCell(job: Job): string {
+  const conditions = job.status?.conditions;
+  if (hasJobCondition(conditions, 'Complete')) return 'Complete';
+  if (hasJobCondition(conditions, 'Failed')) return 'Failed';
+  if (job.metadata.deletionTimestamp) return 'Terminating';
+  if (hasJobCondition(conditions, 'Suspended')) return 'Suspended';
+  if (hasJobCondition(conditions, 'FailureTarget')) return 'FailureTarget';
+  if (hasJobCondition(conditions, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+/** printJob's Completions cell: "succeeded/completions", or "n/1 of parallelism" for a work queue. */
+function jobCompletionsCell(job: Job): string {
+  const succeeded = job.status?.succeeded ?? 0;
+  const completions = job.spec?.completions;
+  if (completions !== undefined && completions !== null) return `${succeeded}/${completions}`;
+  const parallelism = job.spec?.parallelism ?? 0;
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+/** printJob's Duration cell: start to completion, or to now while running; empty before it starts. */
+function jobDurationCell(job: Job, now: Date): string {
+  const start = Date.parse(job.status?.startTime ?? '');
+  if (Number.isNaN(start)) return '';
+  const end = Date.parse(job.status?.completionTime ?? '');
+  return humanDuration((Number.isNaN(end) ? now.getTime() : end) - start);
+}
+
+const jobPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Status', 'string', 'Status of the job.'),
+    col('Completions', 'string', doc(`${BATCH}JobStatus`, 'succeeded')),
+    col('Duration', 'string', 'Time required to complete the job.'),
+    AGE, CONTAINERS, IMAGES,
+    col('Selector', 'string', doc(`${BATCH}JobSpec`, 'selector'), 1),
+  ],
+  cells: (obj, now) => {
+    const job = obj as Job;
+    const [names, images] = containerCells(job.spec?.template?.spec?.containers);
+    return [
+      job.metadata.name ?? '', jobStatusCell(job), jobCompletionsCell(job), jobDurationCell(job, now), age(job, now),
+      names, images, formatLabelSelector(job.spec?.selector),
+    ];
+  },
+};
+
 const statefulSetPrinter: Printer = {
   columns: [NAME, col('Ready', 'string', 'Number of the pod with ready state'), AGE, CONTAINERS, IMAGES],
   cells: (obj, now) => {
@@ -690,6 +746,32 @@ const controllerRevisionPrinter: Printer = {
   cells: (obj, now) => {
     const cr = obj as ControllerRevision;
     return [cr.metadata.name ?? '', controllerName(cr), cr.revision ?? 0, age(cr, now)];
+  },
+};
+
+/** printBoolPtr: "<unset>", "True" or "False". */
+const boolPtr = (v: boolean | undefined | null): string => (v === undefined || v === null ? '<unset>' : v ? 'True' : 'False');
+
+const cronJobPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Schedule', 'string', doc(`${BATCH}CronJobSpec`, 'schedule')),
+    col('Timezone', 'string', doc(`${BATCH}CronJobSpec`, 'timeZone')),
+    col('Suspend', 'boolean', doc(`${BATCH}CronJobSpec`, 'suspend')),
+    col('Active', 'integer', doc(`${BATCH}CronJobStatus`, 'active')),
+    col('Last Schedule', 'string', doc(`${BATCH}CronJobStatus`, 'lastScheduleTime')),
+    AGE, CONTAINERS, IMAGES,
+    col('Selector', 'string', doc(`${BATCH}JobSpec`, 'selector'), 1),
+  ],
+  cells: (obj, now) => {
+    const cj = obj as CronJob;
+    const last = cj.status?.lastScheduleTime ? formatAge(cj.status.lastScheduleTime, now) : '<none>';
+    const jobSpec = cj.spec?.jobTemplate?.spec;
+    const [names, images] = containerCells(jobSpec?.template?.spec?.containers);
+    return [
+      cj.metadata.name ?? '', cj.spec?.schedule ?? '', cj.spec?.timeZone ?? '<none>', boolPtr(cj.spec?.suspend),
+      (cj.status?.active ?? []).length, last, age(cj, now), names, images, formatLabelSelector(jobSpec?.selector),
+    ];
   },
 };
 
@@ -831,6 +913,8 @@ const PRINTERS: Record<string, Printer> = {
   DaemonSet: daemonSetPrinter,
   StatefulSet: statefulSetPrinter,
   ControllerRevision: controllerRevisionPrinter,
+  Job: jobPrinter,
+  CronJob: cronJobPrinter,
   Lease: leasePrinter,
   ReplicationController: replicationControllerPrinter,
   EndpointSlice: endpointSlicePrinter,

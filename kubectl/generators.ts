@@ -302,3 +302,81 @@ export function serviceObject(p: ServiceParams): KubeObject {
 function servicePort(name: string | undefined, protocol: string, port: number): Obj {
   return { ...(name ? { name } : {}), protocol, port };
 }
+
+export interface JobParams {
+  name: string;
+  /** Set only with an explicit -n (kubectl's EnforceNamespace). */
+  namespace?: string;
+  image: string;
+  command: string[];
+}
+
+/** `create job NAME --image=I [-- COMMAND]`: one container named after the Job, restartPolicy Never. */
+export function jobObject(p: JobParams): KubeObject {
+  return {
+    kind: 'Job',
+    apiVersion: 'batch/v1',
+    metadata: meta(p.name, p.namespace),
+    spec: {
+      template: {
+        metadata: { creationTimestamp: null },
+        spec: {
+          containers: [{ name: p.name, image: p.image, ...(p.command.length ? { command: p.command } : {}), resources: {} }],
+          restartPolicy: 'Never',
+        },
+      },
+    },
+    status: {},
+  };
+}
+
+/**
+ * `create job NAME --from=cronjob/C`: the CronJob's job template, annotated
+ * cronjob.kubernetes.io/instantiate=manual and owned (as controller, without
+ * blockOwnerDeletion) by the CronJob.
+ */
+export function jobFromCronJob(name: string, namespace: string | undefined, cronJob: KubeObject): KubeObject {
+  const template = ((cronJob.spec as Obj | undefined)?.jobTemplate ?? {}) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Obj };
+  const annotations: Record<string, string> = { 'cronjob.kubernetes.io/instantiate': 'manual', ...(template.metadata?.annotations ?? {}) };
+  return {
+    kind: 'Job',
+    apiVersion: 'batch/v1',
+    metadata: meta(name, namespace, {
+      ...(template.metadata?.labels ? { labels: sortedMap(template.metadata.labels) } : {}),
+      annotations: sortedMap(annotations),
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true }],
+    }),
+    spec: structuredClone(template.spec ?? {}),
+    status: {},
+  };
+}
+
+export interface CronJobParams extends JobParams {
+  schedule: string;
+  restart: string;
+}
+
+/** `create cronjob NAME --image=I --schedule=S [--restart=R] [-- COMMAND]`. */
+export function cronJobObject(p: CronJobParams): KubeObject {
+  return {
+    kind: 'CronJob',
+    apiVersion: 'batch/v1',
+    metadata: meta(p.name, p.namespace),
+    spec: {
+      schedule: p.schedule,
+      jobTemplate: {
+        metadata: { name: p.name, creationTimestamp: null },
+        spec: {
+          template: {
+            metadata: { creationTimestamp: null },
+            spec: {
+              containers: [{ name: p.name, image: p.image, ...(p.command.length ? { command: p.command } : {}), resources: {} }],
+              restartPolicy: p.restart,
+            },
+          },
+        },
+      },
+    },
+    status: {},
+  };
+}

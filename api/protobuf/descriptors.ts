@@ -1,5 +1,5 @@
 // Message descriptors for the Kubernetes protobuf wire format (proto2, gogo), written from
-// the field numbers and names of k8s.io/api core/v1, apps/v1, coordination/v1,
+// the field numbers and names of k8s.io/api core/v1, apps/v1, batch/v1, coordination/v1,
 // discovery/v1 and k8s.io/apimachinery meta/v1 generated.proto. Only the messages a client sends when it
 // creates or updates the kinds we serve are here; a field number not listed is skipped
 // on decode (affinity, status, the cloud volume sources, managedFields, ...).
@@ -444,6 +444,70 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
     [1, 'maxUnavailable', '*IntOrString'],
     [2, 'maxSurge', '*IntOrString'],
   ],
+  Job: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'JobSpec'],
+  ],
+  JobSpec: [
+    [1, 'parallelism', '*int32'],
+    [2, 'completions', '*int32'],
+    [3, 'activeDeadlineSeconds', '*int64'],
+    [11, 'podFailurePolicy', '*PodFailurePolicy'],
+    [16, 'successPolicy', '*SuccessPolicy'],
+    [7, 'backoffLimit', '*int32'],
+    [12, 'backoffLimitPerIndex', '*int32'],
+    [13, 'maxFailedIndexes', '*int32'],
+    [4, 'selector', '*LabelSelector'],
+    [5, 'manualSelector', '*bool'],
+    [6, 'template', 'PodTemplateSpec'],
+    [8, 'ttlSecondsAfterFinished', '*int32'],
+    [9, 'completionMode', '*string'],
+    [10, 'suspend', '*bool'],
+    [14, 'podReplacementPolicy', '*string'],
+    [15, 'managedBy', '*string'],
+  ],
+  PodFailurePolicy: [
+    [1, 'rules', '[]PodFailurePolicyRule'],
+  ],
+  PodFailurePolicyRule: [
+    [1, 'action', 'string'],
+    [2, 'onExitCodes', '*PodFailurePolicyOnExitCodesRequirement'],
+    [3, 'onPodConditions', '[]PodFailurePolicyOnPodConditionsPattern'],
+  ],
+  PodFailurePolicyOnExitCodesRequirement: [
+    [1, 'containerName', '*string'],
+    [2, 'operator', 'string'],
+    [3, 'values', '[]int32'],
+  ],
+  PodFailurePolicyOnPodConditionsPattern: [
+    [1, 'type', 'string'],
+    [2, 'status', 'string'],
+  ],
+  SuccessPolicy: [
+    [1, 'rules', '[]SuccessPolicyRule'],
+  ],
+  SuccessPolicyRule: [
+    [1, 'succeededIndexes', '*string'],
+    [2, 'succeededCount', '*int32'],
+  ],
+  CronJob: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'CronJobSpec'],
+  ],
+  CronJobSpec: [
+    [1, 'schedule', 'string'],
+    [8, 'timeZone', '*string'],
+    [2, 'startingDeadlineSeconds', '*int64'],
+    [3, 'concurrencyPolicy', 'string'],
+    [4, 'suspend', '*bool'],
+    [5, 'jobTemplate', 'JobTemplateSpec'],
+    [6, 'successfulJobsHistoryLimit', '*int32'],
+    [7, 'failedJobsHistoryLimit', '*int32'],
+  ],
+  JobTemplateSpec: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'JobSpec'],
+  ],
   ReplicaSet: [
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'ReplicaSetSpec'],
@@ -844,6 +908,8 @@ export const KINDS: Readonly<Record<string, string>> = {
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'apps/v1/DaemonSet': 'DaemonSet',
   'apps/v1/StatefulSet': 'StatefulSet',
+  'batch/v1/Job': 'Job',
+  'batch/v1/CronJob': 'CronJob',
   'coordination.k8s.io/v1/Lease': 'Lease',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'v1/ServiceAccount': 'ServiceAccount',

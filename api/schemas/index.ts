@@ -2,6 +2,7 @@
 // definition name. apiserver/openapi.ts publishes them; other code may look up the
 // schema of a kind with schemaFor() and follow $refs with resolve().
 import { APPS_DEFINITIONS } from './apps.js';
+import { BATCH_DEFINITIONS } from './batch.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
 import { AUTHORIZATION_DEFINITIONS } from './authorization.js';
 import { CERTIFICATES_DEFINITIONS } from './certificates.js';
@@ -20,6 +21,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...META_DEFINITIONS,
   ...CORE_DEFINITIONS,
   ...APPS_DEFINITIONS,
+  ...BATCH_DEFINITIONS,
   ...COORDINATION_DEFINITIONS,
   ...DISCOVERY_DEFINITIONS,
   ...RBAC_DEFINITIONS,

@@ -2,6 +2,7 @@
 // defaulted object and turns a non-empty result into a 422 Invalid Status whose
 // details.causes are these StatusCauses.
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, Scale, StatefulSet } from '../types/apps.js';
+import type { CronJob, Job } from '../types/batch.js';
 import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
@@ -18,11 +19,13 @@ import {
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
 import { validateControllerRevisionCreate, validateControllerRevisionUpdate } from './controllerrevision.js';
 import { validateDaemonSetCreate, validateDaemonSetStatus, validateDaemonSetUpdate } from './daemonset.js';
+import { validateCronJobCreate, validateCronJobUpdate } from './cronjob.js';
 import { validateDeploymentCreate, validateDeploymentUpdate } from './deployment.js';
 import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js';
 import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from './endpointslice.js';
 import { validateEventCreate, validateEventUpdate } from './event.js';
 import { type FieldCause, forbidden, invalid, nonNegative, record } from './field.js';
+import { validateJobCreate, validateJobStatus, validateJobUpdate } from './job.js';
 import { validateLeaseCreate, validateLeaseUpdate } from './lease.js';
 import { validateObjectMetaUpdate } from './meta.js';
 import {
@@ -76,6 +79,8 @@ const CREATE: Record<string, CreateFn> = {
   DaemonSet: (o) => validateDaemonSetCreate(o as DaemonSet),
   StatefulSet: (o) => validateStatefulSetCreate(o as StatefulSet),
   ControllerRevision: (o) => validateControllerRevisionCreate(o as ControllerRevision),
+  Job: (o) => validateJobCreate(o as Job),
+  CronJob: (o) => validateCronJobCreate(o as CronJob),
   Lease: (o) => validateLeaseCreate(o as Lease),
   ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
   EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
@@ -106,6 +111,8 @@ const UPDATE: Record<string, UpdateFn> = {
   DaemonSet: (o, p) => validateDaemonSetUpdate(o as DaemonSet, p as DaemonSet),
   StatefulSet: (o, p) => validateStatefulSetUpdate(o as StatefulSet, p as StatefulSet),
   ControllerRevision: (o, p) => validateControllerRevisionUpdate(o as ControllerRevision, p as ControllerRevision),
+  Job: (o, p) => validateJobUpdate(o as Job, p as Job),
+  CronJob: (o, p) => validateCronJobUpdate(o as CronJob, p as CronJob),
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
   ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
   EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
@@ -150,6 +157,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
     case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
     case 'DaemonSet': errs.push(...validateDaemonSetStatus(obj as DaemonSet, old as DaemonSet)); break;
     case 'StatefulSet': errs.push(...validateStatefulSetStatus(obj as StatefulSet, old as StatefulSet)); break;
+    case 'Job': errs.push(...validateJobStatus(obj as Job)); break;
     default: break;
   }
   return errs;

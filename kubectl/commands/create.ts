@@ -1,5 +1,5 @@
 // `tskubectl create`: objects from -f manifests, or from the generators (deployment,
-// namespace, configmap, secret generic), as kubectl create makes them.
+// job, cronjob, namespace, configmap, secret generic), as kubectl create makes them.
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { resolveResource } from '../../api/registry.js';
@@ -8,7 +8,9 @@ import type { Cli } from '../context.js';
 import { CliError, formatError, usageError } from '../errors.js';
 import { goJson, withLastApplied } from '../apply-patch.js';
 import { collectList, collectRepeat, fileFlags, intFlag, outputFlags } from '../command-flags.js';
-import { configMapObject, deploymentObject, namespaceObject, secretObject, type DataSources } from '../generators.js';
+import {
+  configMapObject, cronJobObject, deploymentObject, jobFromCronJob, jobObject, namespaceObject, secretObject, type DataSources,
+} from '../generators.js';
 import { Failures, manifestTargets, parseDryRun, ResultPrinter, withSource, type DryRun } from '../object-targets.js';
 
 interface OutputOpts {
@@ -57,6 +59,48 @@ export function register(program: Command, cli: Cli): void {
     if (opts.image.length > 1 && command.length > 0) throw new CliError('error: cannot specify multiple --image options and command');
     const obj = deploymentObject({ name: name!, namespace: enforcedNamespace(cli), images: opts.image, replicas: opts.replicas, port: opts.port, command });
     await createGenerated(cli, obj, opts, 'deployment');
+  });
+
+  const job = create.command('job')
+    .description('Create a job with the specified name')
+    .argument('[name]').argument('[command...]')
+    .option('--image <image>', 'Image name to run.', '')
+    .option('--from <resource>', 'The name of the resource to create a Job from (only cronjob is supported).', '');
+  outputFlags(job);
+  commonWriteFlags(job, 'kubectl-create');
+  job.action(async (name: string | undefined, command: string[], opts: OutputOpts & { image: string; from: string }) => {
+    command = splitCommand(name, command, 'create job');
+    if ((opts.image === '') === (opts.from === '')) throw new CliError('error: either --image or --from must be specified');
+    if (command.length > 0 && opts.from) throw new CliError('error: cannot specify --from and command');
+    let obj: KubeObject;
+    if (opts.image) {
+      obj = jobObject({ name: name!, namespace: enforcedNamespace(cli), image: opts.image, command });
+    } else {
+      const slash = opts.from.indexOf('/');
+      const ri = slash > 0 ? resolveResource(opts.from.slice(0, slash)) : undefined;
+      if (!ri || slash < 0) throw new CliError(`error: from must be an existing cronjob`);
+      const source = await cli.client(ri).get(cli.namespace(), opts.from.slice(slash + 1));
+      if (ri.kind !== 'CronJob') throw new CliError(`error: unknown object type *v1.${ri.kind}`);
+      obj = jobFromCronJob(name!, enforcedNamespace(cli), source);
+    }
+    await createGenerated(cli, obj, opts, 'job');
+  });
+
+  const cronjob = create.command('cronjob').alias('cj')
+    .description('Create a cron job with the specified name')
+    .argument('[name]').argument('[command...]')
+    .option('--image <image>', 'Image name to run.', '')
+    .option('--schedule <schedule>', 'A schedule in the Cron format the job should be run with.', '')
+    .option('--restart <policy>', "job's restart policy. supported values: OnFailure, Never", 'OnFailure');
+  outputFlags(cronjob);
+  commonWriteFlags(cronjob, 'kubectl-create');
+  cronjob.action(async (name: string | undefined, command: string[], opts: OutputOpts & { image: string; schedule: string; restart: string }) => {
+    command = splitCommand(name, command, 'create cronjob');
+    const missing = [opts.image ? '' : '"image"', opts.schedule ? '' : '"schedule"'].filter(Boolean);
+    if (missing.length) throw new CliError(`error: required flag(s) ${missing.join(', ')} not set`);
+    if (opts.restart !== 'OnFailure' && opts.restart !== 'Never') throw new CliError(`error: restart must be one of "OnFailure" or "Never"`);
+    const obj = cronJobObject({ name: name!, namespace: enforcedNamespace(cli), image: opts.image, command, schedule: opts.schedule, restart: opts.restart });
+    await createGenerated(cli, obj, opts, 'cronjob');
   });
 
   const namespace = create.command('namespace').alias('ns')
@@ -109,6 +153,14 @@ function dataFlags(cmd: Command): Command {
     .option('--from-literal <key=value>', 'Specify a key and literal value to insert (i.e. mykey=somevalue)', collectRepeat, [])
     .option('--from-file <[key=]source>', 'Key file can be specified using its file path, in which case file basename will be used as key, or optionally with a key and file path.', collectRepeat, [])
     .option('--from-env-file <file>', 'Specify the path to a file to read lines of key=val pairs.', collectRepeat, []);
+}
+
+/** Checks there is exactly one NAME and returns the container command (what follows `--`). */
+function splitCommand(name: string | undefined, rest: string[], command: string): string[] {
+  const dash = process.argv.indexOf('--');
+  const after = dash >= 0 ? process.argv.length - dash - 1 : 0;
+  requireOneName(name, rest.slice(0, Math.max(0, rest.length - after)), command);
+  return rest.slice(Math.max(0, rest.length - after));
 }
 
 function requireOneName(name: string | undefined, extra: string[], command: string): void {

@@ -82,6 +82,25 @@ test('pointer scalars keep zero values; IntOrString decodes to a number or a str
   });
 });
 
+test('a Job with a pod failure policy and a CronJob with its job template', () => {
+  const podSpec = Buffer.concat([ld(2, str(1, 'c'), str(2, 'busybox')), str(3, 'Never')]);
+  const template = ld(6, ld(1, objectMeta('')), ld(2, podSpec));
+  const rule = ld(1, str(1, 'Ignore'), ld(2, str(2, 'In'), int(3, 3), int(3, 42)), ld(3, str(1, 'DisruptionTarget'), str(2, 'True')));
+  const jobSpec = Buffer.concat([int(1, 2), int(2, 5), int(7, 0), ld(11, rule), template, str(9, 'Indexed'), int(10, false)]);
+  const job = decodeKubernetesProtobuf(envelope('batch/v1', 'Job', Buffer.concat([ld(1, objectMeta('j')), ld(2, jobSpec)]))) as { spec: Record<string, unknown> };
+  assert.deepEqual(job.spec, {
+    parallelism: 2, completions: 5, backoffLimit: 0, completionMode: 'Indexed', suspend: false,
+    podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [3, 42] }, onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
+    template: { spec: { containers: [{ name: 'c', image: 'busybox' }], restartPolicy: 'Never' } },
+  });
+  const cronSpec = Buffer.concat([str(1, '*/1 * * * *'), str(3, ''), ld(5, ld(1, objectMeta('cj')), ld(2, template)), int(6, 0)]);
+  const cj = decodeKubernetesProtobuf(envelope('batch/v1', 'CronJob', Buffer.concat([ld(1, objectMeta('cj')), ld(2, cronSpec)]))) as { spec: Record<string, unknown> };
+  assert.deepEqual(cj.spec, {
+    schedule: '*/1 * * * *', successfulJobsHistoryLimit: 0,
+    jobTemplate: { metadata: { name: 'cj' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox' }], restartPolicy: 'Never' } } } },
+  });
+});
+
 test('ConfigMap and Secret: string maps as objects, bytes as base64', () => {
   const cm = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', Buffer.concat([
     ld(1, objectMeta('cm', {}, [entry(12, 'note', 'hi')])), entry(2, 'a', 'b'), entry(2, 'c', 'd'), entry(3, 'bin', Buffer.from([0, 1, 2, 255])),
@@ -269,7 +288,7 @@ test('decodeObject routes application/vnd.kubernetes.protobuf to the decoder', (
 });
 
 test('unsupported kinds and encodings are a 400 naming the problem', () => {
-  status400(() => decodeKubernetesProtobuf(envelope('batch/v1', 'Job', ld(1, objectMeta('j')))), /protobuf encoding is not supported for kind Job \(batch\/v1\); send JSON or YAML/);
+  status400(() => decodeKubernetesProtobuf(envelope('policy/v1', 'PodDisruptionBudget', ld(1, objectMeta('j')))), /protobuf encoding is not supported for kind PodDisruptionBudget \(policy\/v1\); send JSON or YAML/);
   status400(() => decodeKubernetesProtobuf(envelope('v1', 'Node', ld(1, objectMeta('n')))), /kind Node/);
   status400(() => decodeKubernetesProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), ld(1, str(1, 'v1'), str(2, 'Pod')), ld(2), str(3, 'gzip')])), /contentEncoding "gzip"/);
   status400(() => decodeKubernetesProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), ld(2, ld(1))])), /names no kind/);

@@ -115,6 +115,24 @@ const VALID: Record<string, (name: string) => Json> = {
     apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'u-2', controller: true }] },
     data: { spec: { template: { $patch: 'replace', metadata: { labels: { app: 'x' } } } } }, revision: 3,
   }),
+  jobs: (name) => ({
+    apiVersion: 'batch/v1', kind: 'Job', metadata: { name },
+    spec: {
+      completions: 4, parallelism: 2, completionMode: 'Indexed', backoffLimit: 3, backoffLimitPerIndex: 1, maxFailedIndexes: 2, activeDeadlineSeconds: 600,
+      ttlSecondsAfterFinished: 100, suspend: true, podReplacementPolicy: 'Failed',
+      podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { containerName: 'app', operator: 'In', values: [3, 42] } }, { action: 'FailJob', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] as Json },
+      successPolicy: { rules: [{ succeededIndexes: '0-2', succeededCount: 2 }] },
+      template: { metadata: { labels: { app: 'x' } }, spec: { ...(podSpec() as Record<string, Json>), restartPolicy: 'Never' } },
+    },
+  }),
+  cronjobs: (name) => ({
+    apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name },
+    spec: {
+      schedule: '*/5 1-3 * jan,feb MON-FRI', timeZone: 'Europe/Paris', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 30, suspend: false,
+      successfulJobsHistoryLimit: 2, failedJobsHistoryLimit: 0,
+      jobTemplate: { metadata: { labels: { app: 'x' } }, spec: { backoffLimit: 2, template: { metadata: { labels: { app: 'x' } }, spec: { ...(podSpec() as Record<string, Json>), restartPolicy: 'OnFailure' } } } },
+    },
+  }),
   leases: (name) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: MICRO, renewTime: MICRO, leaseTransitions: 0 } }),
   replicationcontrollers: (name) => ({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name }, spec: { replicas: 2, minReadySeconds: 0, selector: { app: 'x' }, template: template() } }),
   endpointslices: (name) => ({

@@ -103,11 +103,11 @@ test('a malformed or unsupported protobuf body is a 400 Status', async () => {
   assert.equal(bad.json.kind, 'Status');
   assert.equal(bad.json.reason, 'BadRequest');
   assert.match(bad.json.message, /could not be decoded as protobuf/);
-  // runtime.Unknown{typeMeta{apiVersion "batch/v1", kind "Job"}, raw ""}
-  const job = Buffer.concat([Buffer.from('k8s\0'), Buffer.from([0x0a, 0x0f, 0x0a, 0x08]), Buffer.from('batch/v1'), Buffer.from([0x12, 0x03]), Buffer.from('Job'), Buffer.from([0x12, 0x00])]);
-  const unsupported = await http(cp.url, 'POST', '/api/v1/namespaces/default/configmaps', job, 'application/vnd.kubernetes.protobuf');
+  // runtime.Unknown{typeMeta{apiVersion "policy/v1", kind "PodDisruptionBudget"}, raw ""}
+  const pdb = Buffer.concat([Buffer.from('k8s\0'), Buffer.from([0x0a, 0x20, 0x0a, 0x09]), Buffer.from('policy/v1'), Buffer.from([0x12, 0x13]), Buffer.from('PodDisruptionBudget'), Buffer.from([0x12, 0x00])]);
+  const unsupported = await http(cp.url, 'POST', '/api/v1/namespaces/default/configmaps', pdb, 'application/vnd.kubernetes.protobuf');
   assert.equal(unsupported.status, 400);
-  assert.match(unsupported.json.message, /protobuf encoding is not supported for kind Job/);
+  assert.match(unsupported.json.message, /protobuf encoding is not supported for kind PodDisruptionBudget/);
   // The apiserver is still fine.
   assert.equal((await http(cp.url, 'GET', '/healthz')).status, 200);
 });
