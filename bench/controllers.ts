@@ -175,7 +175,6 @@ export async function run(): Promise<void> {
     });
     rows.push(row(`deployment of ${count(REPLICAS)}: create to all available`, availableMs, AVAILABLE_TARGET));
     rows.push(row(`rolling update of ${count(REPLICAS)} to complete`, rollingMs, ROLLING_TARGET));
-    await deployClient.delete(DEPLOY_NS, 'web', { propagationPolicy: 'Background' });
 
     rows.push(await jobBenchmark(rest, pods, stop.signal));
     rows.push(await daemonSetBenchmark(rest, pods, hollow.nodeNames, stop.signal));
