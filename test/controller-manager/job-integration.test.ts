@@ -17,6 +17,7 @@ import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
 import { HollowKubelet } from '../harness/hollow-kubelet.js';
 import { kubectl } from '../harness/kubectl.js';
+import { sameAsKubectl } from '../cli/get-fixtures.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 const TIMEOUT = 30_000;
@@ -149,8 +150,11 @@ describe('Job controller', () => {
     const reasons = (await events('five')).map((e) => e.reason);
     assert.equal(reasons.filter((r) => r === 'SuccessfulCreate').length, 5);
     assert.ok(reasons.includes('Completed'));
-    // The real kubectl prints it as Kubernetes does.
+    // The real kubectl prints it as Kubernetes does; our describe, events included, as kubectl's.
     assert.match(await kubectl(cp, 'get', 'job', 'five'), /\nfive\s+Complete\s+5\/5\s+\d+s\s+\d+s\n/);
+    const described = await sameAsKubectl(cp, ['describe', 'job', 'five']);
+    assert.match(described.stdout, /\nPods Statuses: +0 Active \(0 Ready\) \/ 5 Succeeded \/ 0 Failed\n/);
+    assert.match(described.stdout, /\n {2}Normal +Completed +\d+s +job-controller +Job completed\n/);
   });
 
   it('a failing Job stops at backoffLimit with Failed/BackoffLimitExceeded', async () => {
