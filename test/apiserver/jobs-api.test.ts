@@ -104,6 +104,17 @@ describe('Job defaults and generated selector', () => {
     assert.equal(suspended.json.status.active, 1);
   });
 
+  test('jobs select by status.successful', async () => {
+    assert.equal((await http(cp.url, 'POST', JOBS, job('selectable'))).status, 201);
+    const r = await http(cp.url, 'GET', `${JOBS}?fieldSelector=status.successful%3D0`);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.items.length >= 1);
+    const none = await http(cp.url, 'GET', `${JOBS}?fieldSelector=status.successful%3D7`);
+    assert.equal(none.json.items.length, 0);
+    const bad = await http(cp.url, 'GET', `${JOBS}?fieldSelector=spec.parallelism%3D1`);
+    assert.equal(bad.status, 400);
+  });
+
   test('a DELETE without a propagation policy orphans the pods (batch/v1 default)', async () => {
     await http(cp.url, 'POST', JOBS, { ...job('orphan'), metadata: { name: 'orphan', finalizers: ['example.com/hold'] } });
     const del = await http(cp.url, 'DELETE', `${JOBS}/orphan`);
