@@ -208,6 +208,9 @@ export function fieldsOf(object: KubeObject, kind: string = object.kind ?? ''): 
     case 'ReplicationController':
       fields['status.replicas'] = int(status.replicas);
       break;
+    case 'Job':
+      fields['status.successful'] = int(status.succeeded);
+      break;
     case 'Service':
       fields['spec.clusterIP'] = str(spec.clusterIP);
       fields['spec.type'] = str(spec.type);
@@ -233,6 +236,7 @@ const FIELD_LABELS: Record<string, Record<string, string>> = {
   Service: labelMap(['metadata.namespace', 'metadata.name', 'spec.clusterIP', 'spec.type']),
   ReplicaSet: labelMap(['metadata.name', 'metadata.namespace', 'status.replicas']),
   ReplicationController: labelMap(['metadata.name', 'metadata.namespace', 'status.replicas']),
+  Job: labelMap(['metadata.name', 'metadata.namespace', 'status.successful']),
 };
 
 function labelMap(labels: string[], aliases: Record<string, string> = {}): Record<string, string> {

@@ -10,6 +10,8 @@ import { endpointSliceControllerDescriptor } from './endpointslice/controller.js
 import { namespaceControllerDescriptor } from './namespace/index.js';
 import { garbageCollectorDescriptor } from './garbage-collector/index.js';
 import { deploymentControllerDescriptor } from './deployment/controller.js';
+import { jobControllerDescriptor } from './job/index.js';
+import { ttlAfterFinishedControllerDescriptor } from './ttl-after-finished/controller.js';
 import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
 import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
 import { podGCControllerDescriptor } from './pod-gc/index.js';
@@ -53,6 +55,7 @@ export interface ControllerDescriptor {
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
   replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor,
+  jobControllerDescriptor, ttlAfterFinishedControllerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,

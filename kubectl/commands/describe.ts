@@ -7,6 +7,7 @@ import type { ResourceInfo } from '../../api/registry.js';
 import { StatusError } from '../../api/errors.js';
 import { isControlledBy } from '../../api/helpers/owner-refs.js';
 import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { CronJob, Job } from '../../api/types/batch.js';
 import type { Lease } from '../../api/types/coordination.js';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../api/types/core.js';
 import type { KubeObject, List } from '../../api/types/meta.js';
@@ -17,6 +18,7 @@ import {
   describeConfigMap, describeEndpoints, describeGeneric, describeNamespace, describeNode, describeSecret, describeService,
 } from '../printers/describe/core.js';
 import { describePod } from '../printers/describe/pod.js';
+import { describeCronJob, describeJob } from '../printers/describe/batch.js';
 import { describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
@@ -204,6 +206,8 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
     }
     return describeReplicaSet(rs, await events(), counts, now);
   }
+  if (ri.group === 'batch' && ri.kind === 'Job') return describeJob(obj as Job, await events(), now);
+  if (ri.group === 'batch' && ri.kind === 'CronJob') return describeCronJob(obj as CronJob, await events(), now);
   return describeGeneric({ apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, kind: ri.kind, ...obj }, await events(), now);
 }
 

@@ -8,6 +8,7 @@ import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
 import { kubectl as runKubectl, kubectlFails } from '../harness/kubectl.js';
 import { tskubectl, tskubectlFails } from '../harness/tskubectl.js';
+import { sameAsKubectl } from '../cli/get-fixtures.js';
 
 let cp: ControlPlane;
 const JOBS = '/apis/batch/v1/namespaces/default/jobs';
@@ -101,6 +102,17 @@ describe('Job defaults and generated selector', () => {
     assert.equal(suspended.status, 200, suspended.text);
     assert.equal(suspended.json.metadata.generation, 2);
     assert.equal(suspended.json.status.active, 1);
+  });
+
+  test('jobs select by status.successful', async () => {
+    assert.equal((await http(cp.url, 'POST', JOBS, job('selectable'))).status, 201);
+    const r = await http(cp.url, 'GET', `${JOBS}?fieldSelector=status.successful%3D0`);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.items.length >= 1);
+    const none = await http(cp.url, 'GET', `${JOBS}?fieldSelector=status.successful%3D7`);
+    assert.equal(none.json.items.length, 0);
+    const bad = await http(cp.url, 'GET', `${JOBS}?fieldSelector=spec.parallelism%3D1`);
+    assert.equal(bad.status, 400);
   });
 
   test('a DELETE without a propagation policy orphans the pods (batch/v1 default)', async () => {
@@ -324,6 +336,30 @@ describe('our CLI', () => {
 
     assert.match(await tskubectlFails(cp, 'create', 'job', 'neither'), /either --image or --from must be specified/);
     assert.match(await tskubectlFails(cp, 'create', 'cronjob', 'nosched', '--image=busybox'), /required flag\(s\) "schedule" not set/);
+  });
+
+  test('tskubectl describe job and cronjob print what kubectl prints', async () => {
+    const created = await http(cp.url, 'POST', JOBS, job('described', {
+      completions: 4, parallelism: 2, completionMode: 'Indexed', activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 30,
+    }));
+    assert.equal(created.status, 201, created.text);
+    const status = {
+      startTime: '2026-01-01T10:00:00Z', completionTime: '2026-01-01T10:02:05Z', active: 0, ready: 0, succeeded: 4, failed: 1,
+      completedIndexes: '0-3', conditions: [{ type: 'Complete', status: 'True', lastProbeTime: '2026-01-01T10:02:05Z', lastTransitionTime: '2026-01-01T10:02:05Z' }],
+    };
+    const written = await http(cp.url, 'PUT', `${JOBS}/described/status`, { ...created.json, status });
+    assert.equal(written.status, 200, written.text);
+    await sameAsKubectl(cp, ['describe', 'job', 'described']);
+    await sameAsKubectl(cp, ['describe', 'job', 'kj']);
+    const cj = await http(cp.url, 'POST', CRONJOBS, cronJob('described-cj', { startingDeadlineSeconds: 20, timeZone: 'Etc/UTC' }));
+    assert.equal(cj.status, 201, cj.text);
+    const cjStatus = { lastScheduleTime: '2026-01-01T10:00:00Z', active: [{ kind: 'Job', namespace: 'default', name: 'described-cj-1', apiVersion: 'batch/v1' }, { kind: 'Job', namespace: 'default', name: 'described-cj-2', apiVersion: 'batch/v1' }] };
+    assert.equal((await http(cp.url, 'PUT', `${CRONJOBS}/described-cj/status`, { ...cj.json, status: cjStatus })).status, 200);
+    await sameAsKubectl(cp, ['describe', 'cronjob', 'described-cj']);
+    await sameAsKubectl(cp, ['describe', 'cj', 'kcj']);
+    const out = await tskubectl(cp, 'describe', 'job', 'described');
+    assert.match(out, /\nPods Statuses: +0 Active \(0 Ready\) \/ 4 Succeeded \/ 1 Failed\nCompleted Indexes: +0-3\n/);
+    assert.match(out, /\nDuration: +2m5s\n/);
   });
 
   test('tskubectl get jobs prints the server\'s columns', async () => {

@@ -310,6 +310,8 @@ describe('controllers\' service accounts', () => {
       'replicaset-controller': 'replicaset-controller',
       'replicationcontroller-controller': 'replication-controller',
       'deployment-controller': 'deployment-controller',
+      'job-controller': 'job-controller',
+      'ttl-after-finished-controller': 'ttl-after-finished-controller',
       'endpoints-controller': 'endpoint-controller',
       'endpointslice-controller': 'endpointslice-controller',
       'service-lb-controller': 'service-controller',

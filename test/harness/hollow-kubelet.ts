@@ -2,8 +2,9 @@
 // kubelet's Ready and pressure conditions), renews their Leases with the real kubelet's
 // NodeLeaseController, and plays the kubelet's part for pods bound to them without
 // Docker: a bound pod becomes Running and Ready (with a pod IP and container statuses),
-// or Succeeded/Failed when podPhase says so, a pod being deleted is removed at once (the
-// kubelet's final delete with grace 0 once its containers are gone). Tests stop a
+// or Succeeded/Failed when podPhase says so (Failed with the exit code exitCode says), a
+// pod being deleted is removed at once (the kubelet's final delete with grace 0 once its
+// containers are gone), reported Failed first when finalizers will keep it visible. Tests stop a
 // node's heartbeat to fake a node failure. Used by integration tests and benchmarks.
 import type { Logger } from 'pino';
 import { isAlreadyExists, isConflict, isNotFound } from '../../api/errors.js';
@@ -37,6 +38,8 @@ export interface HollowKubeletOptions {
    * kubelet never changes a terminal pod.
    */
   podPhase?: (pod: Pod) => 'Running' | 'Succeeded' | 'Failed';
+  /** The exit code of a Failed pod's containers (default 1). */
+  exitCode?: (pod: Pod) => number;
   /** Status writes in flight at most (16). */
   workers?: number;
   log?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -213,6 +216,10 @@ export class HollowKubelet {
     if (!n || n.failed) return;
     const { namespace, name, uid } = pod.metadata;
     if (pod.metadata.deletionTimestamp) {
+      // A pod held by finalizers (a Job's tracking finalizer) stays visible: the kubelet
+      // first reports it Failed once its containers are stopped, as a real kubelet does.
+      const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+      if (!terminal && (pod.metadata.finalizers ?? []).length > 0) await this.writeTerminal(pod, n, 'Failed', 137);
       // The kubelet's last word on a pod whose containers are gone: delete it for good.
       try {
         await this.podClient.delete(namespace as string, name as string, { gracePeriodSeconds: 0, preconditions: { uid } });
@@ -258,14 +265,14 @@ export class HollowKubelet {
   }
 
   /** A pod whose containers all ran to completion: Succeeded (exit 0) or Failed (exit 1), not Ready. */
-  private async writeTerminal(pod: Pod, n: NodeState, phase: 'Succeeded' | 'Failed'): Promise<void> {
+  private async writeTerminal(pod: Pod, n: NodeState, phase: 'Succeeded' | 'Failed', killedWith?: number): Promise<void> {
     const { namespace, name, uid } = pod.metadata;
     const now = rfc3339();
     const startedAt = pod.status?.startTime ?? now;
     const cond = (type: string, ok: boolean): PodCondition => ({
       type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now, ...(ok ? {} : { reason: 'PodCompleted' }),
     });
-    const exitCode = phase === 'Succeeded' ? 0 : 1;
+    const exitCode = phase === 'Succeeded' ? 0 : killedWith ?? this.o.exitCode?.(pod) ?? 1;
     const patch = {
       status: {
         phase, hostIP: nodeIP(n.index), hostIPs: [{ ip: nodeIP(n.index) }], startTime: startedAt,

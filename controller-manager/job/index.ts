@@ -1,0 +1,1 @@
+export { JobController, jobControllerDescriptor, NAME } from './controller.js';
