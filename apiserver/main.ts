@@ -59,6 +59,7 @@ const program = new Command('kube-apiserver')
   .option('--audit-log-maxsize <megabytes>', 'size at which the audit log is rotated', '100')
   .option('--kubelet-client-certificate <file>', 'client certificate (PEM) the apiserver presents to kubelets (default: one issued from the CA in --cert-dir at start, CN kube-apiserver-kubelet-client)')
   .option('--kubelet-client-key <file>', 'key (PEM) of --kubelet-client-certificate')
+  .option('--metric-resolution <duration>', 'how often the metrics API (metrics.k8s.io) scrapes kubelets\' /metrics/resource, as metrics-server\'s flag', '15s')
   .option('--kubelet-certificate-authority <file>', 'CA bundle kubelets\' serving certificates are verified against (when absent they are not verified)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
@@ -112,6 +113,7 @@ await runComponent(log, 'kube-apiserver', async () => {
     kubeletClientCertificate: o.kubeletClientCertificate,
     kubeletClientKey: o.kubeletClientKey,
     kubeletCertificateAuthority: o.kubeletCertificateAuthority,
+    metricResolutionMs: parseDurationFlag(String(o.metricResolution)),
     logger: log,
   });
   if (o.portFile) {
