@@ -50,8 +50,9 @@ export const METRICS_API_RESOURCES: APIResourceList = {
 };
 
 const notFoundPath = (): StatusError => new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
-const NODES = { group: METRICS_GROUP, resource: 'nodes' };
-const PODS = { group: METRICS_GROUP, resource: 'pods' };
+// The group resources metrics-server names in its NotFound errors.
+const NODE_METRICS = { group: METRICS_GROUP, resource: 'nodemetrics' };
+const POD_METRICS = { group: METRICS_GROUP, resource: 'podmetrics' };
 
 type Query = Record<string, string | string[] | undefined>;
 const param = (q: Query, k: string): string | undefined => { const v = q[k]; return Array.isArray(v) ? v[v.length - 1] : v; };
@@ -126,6 +127,7 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     json(reply, obj);
   };
   const getOnly = (req: FastifyRequest): void => {
+    scraper.demand();
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(`${req.method} is not supported on the metrics API`);
     const q = req.query as Query;
     if (param(q, 'watch') === 'true' || param(q, 'watch') === '1') {
@@ -160,9 +162,13 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     getOnly(req);
     a.label(req, { verb: 'get', resource: 'nodes.metrics.k8s.io' });
     const { name } = req.params as { name: string };
-    const node = await o.nodes.getCached(undefined, name);
+    // metrics-server's typed node lister says "node" (singular) when there is none.
+    const node = await o.nodes.getCached(undefined, name).catch((err: unknown) => {
+      if (err instanceof StatusError && err.code === 404) throw notFound({ group: '', resource: 'node' }, name);
+      throw err;
+    });
     const [m] = await nodeMetrics([node]);
-    if (!m) throw notFound(NODES, name);
+    if (!m) throw notFound(NODE_METRICS, name);
     send(req, reply, { kind: 'NodeMetrics', apiVersion: METRICS_API_VERSION, ...m });
   };
   const listPods = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -178,7 +184,7 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     const { namespace, name } = req.params as { namespace: string; name: string };
     const pod = await o.pods.getCached(namespace, name);
     const [m] = await podMetrics([pod]);
-    if (!m) throw notFound(PODS, `${namespace}/${name}`);
+    if (!m) throw notFound(POD_METRICS, `${namespace}/${name}`);
     send(req, reply, { kind: 'PodMetrics', apiVersion: METRICS_API_VERSION, ...m });
   };
 

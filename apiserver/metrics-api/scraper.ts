@@ -3,6 +3,11 @@
 // connections to kubelets (its kubelet client certificate: the kubelet authorizes it for
 // nodes/metrics), one merged batch stored per pass. A node that cannot be scraped is
 // logged and left out of that pass. Readers that find nothing fresh scrape on demand.
+// Unlike a metrics-server Deployment, this scraper lives in every apiserver, so it
+// scrapes only while the Metrics API is in use (a request within the last
+// IDLE_AFTER_MS): a cluster nobody asks for metrics (hundreds of hollow nodes in a
+// benchmark) is never scraped. The first request after a quiet time therefore finds
+// one point only, and metrics come one resolution later ("metrics not available yet").
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { KubeObject } from '../../api/types/meta.js';
@@ -15,6 +20,8 @@ import type { MetricsBatch } from './types.js';
 export const DEFAULT_METRIC_RESOLUTION_MS = 15_000;
 /** metrics-server's --kubelet-request-timeout default. */
 const KUBELET_REQUEST_TIMEOUT_MS = 10_000;
+/** No Metrics API request for this long: the periodic scrapes stop until the next one. */
+export const IDLE_AFTER_MS = 10 * 60_000;
 
 export interface ScraperOptions {
   /** The nodes to scrape (the nodes' watch cache). */
@@ -28,6 +35,8 @@ export interface ScraperOptions {
 
 export class Scraper {
   private lastPass = 0;
+  /** When the Metrics API was last read (0: never). */
+  private lastDemand = 0;
   private inFlight: Promise<void> | undefined;
   private readonly log: Logger;
 
@@ -35,11 +44,11 @@ export class Scraper {
     this.log = o.log;
   }
 
-  /** A pass every resolution until signal aborts. */
+  /** A pass every resolution, while the API is in use, until signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const started = Date.now();
-      await this.scrape();
+      if (started - this.lastDemand < IDLE_AFTER_MS) await this.scrape();
       const wait = Math.max(0, this.o.resolutionMs - (Date.now() - started));
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
@@ -48,8 +57,14 @@ export class Scraper {
     }
   }
 
+  /** A reader asks: the periodic scrapes go on (or start again). */
+  demand(): void {
+    this.lastDemand = Date.now();
+  }
+
   /** Scrapes now unless a pass ended within the last resolution (a reader found nothing fresh). */
   async ensureFresh(): Promise<void> {
+    this.demand();
     if (Date.now() - this.lastPass > this.o.resolutionMs) await this.scrape();
   }
 
