@@ -135,22 +135,15 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     }
   };
 
-  const nodeMetrics = async (nodes: KubeObject[]): Promise<NodeMetrics[]> => {
-    let out = storage.nodeMetrics(nodes);
-    if (out.length < nodes.length) {
-      await scraper.ensureFresh();
-      out = storage.nodeMetrics(nodes);
-    }
-    return out;
+  /** Metrics of the objects; when some have none, a scrape first if nothing is fresh (metrics-server would just answer without them). */
+  const fresh = async <T>(count: number, compute: () => T[]): Promise<T[]> => {
+    const out = compute();
+    if (out.length >= count) return out;
+    await scraper.ensureFresh();
+    return compute();
   };
-  const podMetrics = async (pods: KubeObject[]): Promise<PodMetrics[]> => {
-    let out = storage.podMetrics(pods);
-    if (out.length < pods.length) {
-      await scraper.ensureFresh();
-      out = storage.podMetrics(pods);
-    }
-    return out;
-  };
+  const nodeMetrics = (nodes: KubeObject[]): Promise<NodeMetrics[]> => fresh(nodes.length, () => storage.nodeMetrics(nodes));
+  const podMetrics = (pods: KubeObject[]): Promise<PodMetrics[]> => fresh(pods.length, () => storage.podMetrics(pods));
 
   const listNodes = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);
