@@ -176,6 +176,10 @@ describe('kubectl top with a real kubelet', { timeout: 180_000 }, () => {
     assert.equal(nodes.kind, 'NodeMetricsList');
     assert.deepEqual(nodes.items.map((i) => i.metadata.name), [kubelet.nodeName]);
 
+    // kubectl get asks for a Table: metrics-server's columns.
+    assert.match(await kubectl(cp, 'get', 'pods.metrics.k8s.io', 'busy'), /^NAME\s+CPU\s+MEMORY\s+WINDOW\s*\nbusy\s+\d+(n|u|m)?\s+\d+(Ki|Mi)?\s+\d+(\.\d+)?m?s\s*\n$/);
+    assert.match(await kubectl(cp, 'get', 'nodes.metrics.k8s.io'), new RegExp(`^NAME\\s+CPU\\s+MEMORY\\s+WINDOW\\s*\\n${kubelet.nodeName}\\s`));
+
     const gone = await http(cp.url, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nosuch');
     assert.equal(gone.status, 404);
     assert.equal((gone.json as { message: string }).message, 'pods "nosuch" not found');
