@@ -72,6 +72,8 @@ export interface ApiServerOptions {
   kubeletCertificateAuthority?: string;
   /** --metric-resolution: how often the metrics API scrapes kubelets (default 15 s, metrics-server's). */
   metricResolutionMs?: number;
+  /** Serve metrics.k8s.io (default true; --runtime-config metrics.k8s.io/v1beta1=false switches it off). */
+  metricsApi?: boolean;
   logger: Logger;
 }
 
@@ -137,12 +139,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   let securePort = opts.securePort;
   let ready = false;
   // metrics.k8s.io, as metrics-server would serve it through aggregation (its own folder: it may move out).
-  const metricsApi = registerMetricsApi(web, {
+  const metricsApi = opts.metricsApi === false ? undefined : registerMetricsApi(web, {
     nodes: registries.get('nodes'), pods: registries.get('pods'), kubeletTransport: kubelet,
     resolutionMs: opts.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS, log: log.child({ component: 'metrics-api' }),
   });
   registerRoutes(web, {
-    extraGroups: [metricsApi.group],
+    extraGroups: metricsApi ? [metricsApi.group] : [],
     store, registries, metrics, bookmarkIntervalMs: opts.bookmarkIntervalMs, signal: abort.signal,
     serverAddress: () => `${address}:${securePort}`,
     ready: () => ready,
@@ -175,7 +177,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await repair.start();
   const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
   compactor.start();
-  const metricsLoop = metricsApi.run(abort.signal);
+  const metricsLoop = metricsApi?.run(abort.signal);
   ready = true;
   log.info({ address: opts.bindAddress, securePort, insecurePort }, 'kube-apiserver listening');
 

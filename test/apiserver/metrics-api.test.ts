@@ -9,6 +9,7 @@ import { MetricsStorage, cpuQuantity, memoryQuantity, resourceUsage } from '../.
 import type { MetricsBatch, MetricsPoint } from '../../apiserver/metrics-api/types.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { renderResourceMetrics } from '../../kubelet/resource-metrics.js';
+import { parseRuntimeConfig } from '../../apiserver/runtime-config.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -139,5 +140,15 @@ describe('MetricsStorage', () => {
     s.store(batch(T0, 1e9, { 'b/x:c': [1e9, 1], 'a/y:c': [1e9, 1], 'a/z:c': [1e9, 1] }));
     s.store(batch(T0 + 10_000, 2e9, { 'b/x:c': [2e9, 1], 'a/y:c': [2e9, 1], 'a/z:c': [2e9, 1], 'a/z:new': [1e9, 1] }));
     assert.deepEqual(s.podMetrics([pod('b', 'x'), pod('a', 'z'), pod('a', 'y')]).map((m) => `${m.metadata.namespace}/${m.metadata.name}`), ['a/y', 'b/x']);
+  });
+});
+
+describe('--runtime-config', () => {
+  it('switches the Metrics API; refuses what it cannot switch', () => {
+    assert.equal(parseRuntimeConfig(undefined).get('metrics.k8s.io/v1beta1'), true);
+    assert.equal(parseRuntimeConfig('metrics.k8s.io/v1beta1=false').get('metrics.k8s.io/v1beta1'), false);
+    assert.equal(parseRuntimeConfig('metrics.k8s.io/v1beta1').get('metrics.k8s.io/v1beta1'), true);
+    assert.throws(() => parseRuntimeConfig('batch/v1=false'), /batch\/v1 cannot be switched here/);
+    assert.throws(() => parseRuntimeConfig('metrics.k8s.io/v1beta1=maybe'), /invalid value "maybe"/);
   });
 });
