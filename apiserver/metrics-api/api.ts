@@ -18,7 +18,7 @@ import type { App } from '../http/app.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { Scraper } from './scraper.js';
 import { MetricsStorage } from './storage.js';
-import { METRICS_API_VERSION, METRICS_GROUP, METRICS_VERSION, type NodeMetrics, type PodMetrics } from './types.js';
+import { METRICS_API_VERSION, METRICS_GROUP, METRICS_VERSION, type MetricsList, type NodeMetrics, type PodMetrics } from './types.js';
 
 export interface MetricsApiOptions {
   nodes: GenericRegistry;
@@ -119,9 +119,9 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     log: o.log.child({ component: 'metrics-scraper' }),
   });
 
-  const send = (req: FastifyRequest, reply: FastifyReply, obj: NodeMetrics | PodMetrics | { items: (NodeMetrics | PodMetrics)[] }): void => {
+  const send = (req: FastifyRequest, reply: FastifyReply, obj: NodeMetrics | PodMetrics | MetricsList<NodeMetrics> | MetricsList<PodMetrics>): void => {
     if (wantsTable(req.headers.accept)) {
-      const items = 'items' in obj ? obj.items : [obj];
+      const items: (NodeMetrics | PodMetrics)[] = 'items' in obj ? obj.items : [obj];
       return json(reply, toTable(items, param(req.query as Query, 'includeObject') ?? 'Metadata'));
     }
     json(reply, obj);
@@ -149,7 +149,7 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     getOnly(req);
     a.label(req, { verb: 'list', resource: 'nodes.metrics.k8s.io' });
     const items = await nodeMetrics(await cached(o.nodes, undefined, selector(req.query as Query)));
-    send(req, reply, { kind: 'NodeMetricsList', apiVersion: METRICS_API_VERSION, metadata: {}, items } as never);
+    send(req, reply, { kind: 'NodeMetricsList', apiVersion: METRICS_API_VERSION, metadata: {}, items });
   };
   const getNode = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);
@@ -169,7 +169,7 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     a.label(req, { verb: 'list', resource: 'pods.metrics.k8s.io' });
     const { namespace } = req.params as { namespace?: string };
     const items = await podMetrics(await cached(o.pods, namespace, selector(req.query as Query)));
-    send(req, reply, { kind: 'PodMetricsList', apiVersion: METRICS_API_VERSION, metadata: {}, items } as never);
+    send(req, reply, { kind: 'PodMetricsList', apiVersion: METRICS_API_VERSION, metadata: {}, items });
   };
   const getPod = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);

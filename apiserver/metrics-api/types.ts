@@ -31,6 +31,14 @@ export interface PodMetrics {
   containers: ContainerMetrics[];
 }
 
+export interface MetricsList<T extends NodeMetrics | PodMetrics> {
+  kind: 'NodeMetricsList' | 'PodMetricsList';
+  apiVersion: string;
+  metadata: Record<string, never>;
+  /** Items carry no kind or apiVersion, as in any Kubernetes list. */
+  items: T[];
+}
+
 /** One sample of a node or container (metrics-server's MetricsPoint); times in ms since the epoch. */
 export interface MetricsPoint {
   /** When the container started (0 when unknown, as for nodes). */
