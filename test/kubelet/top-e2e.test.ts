@@ -26,7 +26,7 @@ const millis = (cell: string): number => {
 const rowsOf = (text: string): Map<string, string[]> =>
   new Map(text.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)).map((cells) => [cells[0], cells]));
 
-describe('kubectl top with a real kubelet', { timeout: 180_000 }, () => {
+describe('kubectl top with a real kubelet', { timeout: 300_000 }, () => {
   let cp: ControlPlane;
   let kubelet: KubeletHandle;
   let controllers: ControllerManagerHandle | undefined;
@@ -135,7 +135,8 @@ describe('kubectl top with a real kubelet', { timeout: 180_000 }, () => {
   it('our top prints what the real kubectl prints', async () => {
     // Both read the same stored scrape when run back to back within one resolution; compare the layout and names.
     const shape = (s: string): string => s.replace(/\d+(m|Mi|%)/g, 'N$1').replace(/ +/g, ' ');
-    for (const args of [['top', 'pods'], ['top', 'pods', '--containers', '-A'], ['top', 'nodes'], ['top', 'pods', '-l', 'load=idle', '--no-headers', '--sum']]) {
+    for (const args of [['top', 'pods'], ['top', 'pods', '--containers', '-A'], ['top', 'nodes'], ['top', 'node', kubelet.nodeName, '--no-headers'],
+      ['top', 'pods', '-l', 'load=idle', '--no-headers', '--sum'], ['top', 'pod', 'busy', '--containers', '--sort-by', 'memory']]) {
       const theirs = await kubectlRun(cp, args);
       const ours = await tskubectlRun(cp, args);
       assert.equal(ours.code, theirs.code, `${args.join(' ')}: ${ours.stderr}`);
