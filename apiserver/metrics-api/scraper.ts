@@ -39,6 +39,8 @@ export class Scraper {
   private lastDemand = 0;
   private inFlight: Promise<void> | undefined;
   private readonly log: Logger;
+  /** Aborts requests in flight when the scraper stops. */
+  private stopped: AbortSignal = new AbortController().signal;
 
   constructor(private readonly o: ScraperOptions) {
     this.log = o.log;
@@ -46,6 +48,7 @@ export class Scraper {
 
   /** A pass every resolution, while the API is in use, until signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    this.stopped = signal;
     while (!signal.aborted) {
       const started = Date.now();
       if (started - this.lastDemand < IDLE_AFTER_MS) await this.scrape();
@@ -93,12 +96,13 @@ export class Scraper {
       const { authority } = kubeletOfNode(node);
       const timeoutMs = Math.min(KUBELET_REQUEST_TIMEOUT_MS, Math.max(1000, this.o.resolutionMs));
       const res = await request(`https://${authority}/metrics/resource`, {
-        dispatcher: this.o.transport, signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'text/plain' },
+        dispatcher: this.o.transport, signal: AbortSignal.any([this.stopped, AbortSignal.timeout(timeoutMs)]), headers: { accept: 'text/plain' },
       });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`request failed, status: ${res.statusCode}: ${text.slice(0, 200).trim()}`);
       return decodeBatch(text, Date.now(), nodeName);
     } catch (err) {
+      if (this.stopped.aborted) return undefined;
       this.log.warn({ err, node: nodeName }, 'failed to scrape node');
       return undefined;
     }
