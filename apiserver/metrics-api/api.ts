@@ -95,8 +95,8 @@ function sumUsage(m: PodMetrics): { cpu: string; memory: string } {
   let cpu = 0n;
   let mem = 0n;
   for (const c of m.containers) {
-    cpu += BigInt(nanos(c.usage.cpu));
-    mem += BigInt(nanos(c.usage.memory)) / 1_000_000_000n;
+    cpu += nanos(c.usage.cpu);
+    mem += nanos(c.usage.memory) / 1_000_000_000n;
   }
   return { cpu: formatNanoCpu(cpu), memory: formatBinary(mem) };
 }

@@ -65,10 +65,14 @@ export class Scraper {
     this.lastDemand = Date.now();
   }
 
-  /** Scrapes now unless a pass ended within the last resolution (a reader found nothing fresh). */
+  /**
+   * Scrapes now unless a pass ended within the last two resolutions (a reader found an
+   * object without metrics; while the loop runs, a pass is never older than about one,
+   * so only the first request after a quiet time scrapes).
+   */
   async ensureFresh(): Promise<void> {
     this.demand();
-    if (Date.now() - this.lastPass > this.o.resolutionMs) await this.scrape();
+    if (Date.now() - this.lastPass > 2 * this.o.resolutionMs) await this.scrape();
   }
 
   /** One pass over all nodes; concurrent callers share it. Never rejects. */
