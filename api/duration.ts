@@ -95,3 +95,24 @@ export function parseDurationFlag(v: string): number {
   const t = v.trim();
   return /^\d+(\.\d+)?$/.test(t) ? Number(t) * 1000 : parseGoDuration(t);
 }
+
+/**
+ * Milliseconds as Go's time.Duration.String() writes them (metav1.Duration's JSON):
+ * 0 -> "0s", 500 -> "500ms", 10012 -> "10.012s", 90000 -> "1m30s", 3723500 -> "1h2m3.5s".
+ */
+export function goDurationString(ms: number): string {
+  const neg = ms < 0;
+  let rest = Math.round(Math.abs(ms));
+  if (rest === 0) return '0s';
+  let text: string;
+  if (rest < 1000) text = `${rest}ms`;
+  else {
+    const h = Math.floor(rest / 3_600_000);
+    rest -= h * 3_600_000;
+    const m = Math.floor(rest / 60_000);
+    rest -= m * 60_000;
+    const s = `${Math.floor(rest / 1000)}${rest % 1000 ? `.${String(rest % 1000).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
+    text = h ? `${h}h${m}m${s}` : m ? `${m}m${s}` : s;
+  }
+  return neg ? `-${text}` : text;
+}

@@ -24,10 +24,11 @@ export function apiGroup(group: string): APIGroup | undefined {
   return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: gvs, preferredVersion: gvs[0] };
 }
 
-export function apiGroupList(): APIGroupList {
+/** The groups of the registry, then those served apart from it (extra: the metrics API). */
+export function apiGroupList(extra: APIGroup[] = []): APIGroupList {
   return {
     kind: 'APIGroupList', apiVersion: 'v1',
-    groups: [...groups().keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g) as APIGroup; return rest; }),
+    groups: [...[...groups().keys()].map((g) => { const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g) as APIGroup; return rest; }), ...extra],
   };
 }
 

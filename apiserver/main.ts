@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { componentLogger } from '../client/logger.js';
 import { parseDurationFlag } from '../api/duration.js';
 import { runComponent } from '../client/signals.js';
+import { parseRuntimeConfig } from './runtime-config.js';
 import { startApiServer } from './server.js';
 
 /** A repeatable flag's values. */
@@ -59,6 +60,8 @@ const program = new Command('kube-apiserver')
   .option('--audit-log-maxsize <megabytes>', 'size at which the audit log is rotated', '100')
   .option('--kubelet-client-certificate <file>', 'client certificate (PEM) the apiserver presents to kubelets (default: one issued from the CA in --cert-dir at start, CN kube-apiserver-kubelet-client)')
   .option('--kubelet-client-key <file>', 'key (PEM) of --kubelet-client-certificate')
+  .option('--runtime-config <pairs>', 'group versions switched on or off, key=value comma-separated; only metrics.k8s.io/v1beta1 (the Metrics API, on by default) can be switched')
+  .option('--metric-resolution <duration>', 'how often the metrics API (metrics.k8s.io) scrapes kubelets\' /metrics/resource, as metrics-server\'s flag', '15s')
   .option('--kubelet-certificate-authority <file>', 'CA bundle kubelets\' serving certificates are verified against (when absent they are not verified)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
@@ -112,6 +115,8 @@ await runComponent(log, 'kube-apiserver', async () => {
     kubeletClientCertificate: o.kubeletClientCertificate,
     kubeletClientKey: o.kubeletClientKey,
     kubeletCertificateAuthority: o.kubeletCertificateAuthority,
+    metricResolutionMs: parseDurationFlag(String(o.metricResolution)),
+    metricsApi: parseRuntimeConfig(o.runtimeConfig).get('metrics.k8s.io/v1beta1'),
     logger: log,
   });
   if (o.portFile) {

@@ -17,6 +17,8 @@ import { createApp, UNSECURED, type ServingCerts } from './http/app.js';
 import { kubeletTransport } from './http/proxy-stream.js';
 import { registerUpgradeProxy } from './http/upgrade-proxy.js';
 import { registerRoutes } from './http/routes.js';
+import { registerMetricsApi } from './metrics-api/api.js';
+import { DEFAULT_METRIC_RESOLUTION_MS } from './metrics-api/scraper.js';
 import { createMetrics } from './metrics.js';
 import { Registries } from './registries.js';
 import type { EtcdTlsFiles } from './storage/etcd-client.js';
@@ -68,6 +70,10 @@ export interface ApiServerOptions {
   kubeletClientKey?: string;
   /** --kubelet-certificate-authority: kubelets' serving certificates are verified against it (not at all when absent). */
   kubeletCertificateAuthority?: string;
+  /** --metric-resolution: how often the metrics API scrapes kubelets (default 15 s, metrics-server's). */
+  metricResolutionMs?: number;
+  /** Serve metrics.k8s.io (default true; --runtime-config metrics.k8s.io/v1beta1=false switches it off). */
+  metricsApi?: boolean;
   logger: Logger;
 }
 
@@ -132,7 +138,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   if (web.insecureServer) registerUpgradeProxy(web.insecureServer, { ...streams, unsecured: UNSECURED });
   let securePort = opts.securePort;
   let ready = false;
+  // metrics.k8s.io, as metrics-server would serve it through aggregation (its own folder: it may move out).
+  const metricsApi = opts.metricsApi === false ? undefined : registerMetricsApi(web, {
+    nodes: registries.get('nodes'), pods: registries.get('pods'), kubeletTransport: kubelet,
+    resolutionMs: opts.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS, log: log.child({ component: 'metrics-api' }),
+  });
   registerRoutes(web, {
+    extraGroups: metricsApi ? [metricsApi.group] : [],
     store, registries, metrics, bookmarkIntervalMs: opts.bookmarkIntervalMs, signal: abort.signal,
     serverAddress: () => `${address}:${securePort}`,
     ready: () => ready,
@@ -165,6 +177,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await repair.start();
   const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
   compactor.start();
+  const metricsLoop = metricsApi?.run(abort.signal);
   ready = true;
   log.info({ address: opts.bindAddress, securePort, insecurePort }, 'kube-apiserver listening');
 
@@ -178,6 +191,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     async close() {
       abort.abort();
       compactor.stop();
+      await metricsLoop;
       await repair.stop();
       if (insecureServer) {
         insecureServer.closeAllConnections();

@@ -21,6 +21,7 @@ import { DockerRuntime } from './runtime/docker.js';
 import { startHealthzServer, startKubeletServer } from './server.js';
 import { addServerFlags, serverOptionsFromFlags } from './server-flags.js';
 import { serviceRouteFromFlags } from './service-route.js';
+import { StatsCollector } from './stats-collector.js';
 
 const program = new Command('kubelet')
   .description('Runs the pods bound to this node as Docker containers')
@@ -47,6 +48,7 @@ const program = new Command('kubelet')
   .option('--capacity-memory <quantity>', 'report this memory capacity instead of the machine\'s')
   .option('--max-pods <n>', 'pods capacity', '110')
   .option('--node-status-update-frequency <seconds>', 'how often node status is synced', '10')
+  .option('--housekeeping-interval <duration>', 'how often the node\'s and containers\' usage is sampled (cAdvisor\'s housekeeping; /metrics/resource and /stats/summary)', '10s')
   .option('--sync-frequency <duration>', 'longest time between two syncs of a pod (e.g. 1m, 30s)', '1m')
   .option('--no-docker-events', 'do not follow Docker\'s event stream (the relist notices container changes; for tests)')
   .option('--log-level <level>', 'pino log level', 'info');
@@ -88,7 +90,8 @@ await runComponent(log, 'kubelet', async (signal) => {
     // As the kubelet's one goroutine per pod: every pod the node can hold syncs at once.
     workers: Number(o.maxPods),
   });
-  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, exec: pods, log, tls: serverFlags.tls, auth: serverFlags.auth,
+  const stats = new StatsCollector({ runtime, nodeName, intervalMs: parseDurationFlag(String(o.housekeepingInterval)), log });
+  const server = await startKubeletServer({ address: String(o.address), port: Number(o.port), logs: pods, exec: pods, usage: stats, log, tls: serverFlags.tls, auth: serverFlags.auth,
     streamingIdleTimeoutMs: serverFlags.streamingIdleTimeoutMs });
   const healthz = serverFlags.healthz && await startHealthzServer({ ...serverFlags.healthz, log });
   const status = new NodeStatusManager({
@@ -96,7 +99,7 @@ await runComponent(log, 'kubelet', async (signal) => {
     nodeStatusUpdateFrequencyMs: Number(o.nodeStatusUpdateFrequency) * 1000, recorder, logger: log.child({ component: 'node-status' }),
   });
   const lease = new NodeLeaseController({ rest, nodeName, logger: log.child({ component: 'node-lease' }) });
-  const loops = [status.run(signal), lease.run(signal), pods.run(signal)];
+  const loops = [status.run(signal), lease.run(signal), pods.run(signal), stats.run(signal)];
   log.info({ nodeName, nodeIP, port: server.port, network: o.podNetwork, dns, serviceRoute, hairpinMode }, 'kubelet started');
   const missing = missingNodeFlags('kubelet');
   if (missing.length) log.info({ missing }, 'node was started without the kubelet\'s flags (client/node-flags.ts); it will use more memory');

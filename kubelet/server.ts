@@ -1,4 +1,5 @@
-// The kubelet's server: HTTPS on --address:--port with /healthz, and
+// The kubelet's server: HTTPS on --address:--port with /healthz, /metrics/resource and
+// /stats/summary (the node's and its containers' usage, from the stats collector), and
 // /containerLogs/<ns>/<pod>/<container> with follow, tailLines, previous, timestamps,
 // sinceSeconds, sinceTime and limitBytes, which the apiserver's pods/log proxies to
 // (so `kubectl logs` works). Every request is authenticated and authorized first
@@ -15,6 +16,8 @@ import { execUpgradeHandler, type ExecTargets } from './exec-server.js';
 import { portForwardUpgradeHandler, type PortForwardTargets } from './portforward-server.js';
 import { portForwardSpdyHandler } from './portforward-spdy.js';
 import { refuseUpgrade } from './upgrade-socket.js';
+import { renderResourceMetrics, summaryOf } from './resource-metrics.js';
+import type { UsageSource } from './stats-collector.js';
 
 export interface LogOptions {
   follow: boolean;
@@ -65,6 +68,8 @@ export interface ServerOptions {
   auth?: Omit<KubeletAuthOptions, 'clientCertificates'>;
   /** Containers to exec in and attach to, and pods to forward ports of (the WebSocket endpoints); absent: none. */
   exec?: ExecTargets & PortForwardTargets;
+  /** The node's and its containers' usage, for /metrics/resource and /stats/summary; absent: those paths are 404. */
+  usage?: UsageSource;
   /** --streaming-connection-idle-timeout: an exec, attach or port-forward connection quiet this long is closed (default 4 h; 0 never). */
   streamingIdleTimeoutMs?: number;
 }
@@ -193,6 +198,18 @@ export async function startKubeletServer(o: ServerOptions): Promise<KubeletServe
       return sendText(res, 405, `method ${String(req.method)} not allowed`);
     }
     if (url.pathname === '/healthz') return sendHealthz(res, o.healthy);
+    if (o.usage && (url.pathname === '/metrics/resource' || url.pathname === '/stats/summary')) {
+      const metrics = url.pathname === '/metrics/resource';
+      o.usage.usage().then((u) => {
+        const body = metrics ? renderResourceMetrics(u) : `${JSON.stringify(summaryOf(u), null, 2)}\n`;
+        res.writeHead(200, { 'Content-Type': metrics ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      }, (err: unknown) => {
+        o.log.error({ err, path: url.pathname }, 'usage failed');
+        sendText(res, 500, `Internal Error: ${(err as Error).message}`);
+      });
+      return;
+    }
     const p = containerLogsPath(url.pathname);
     if (!p) return sendText(res, 404, `404 page not found: ${url.pathname}`);
     containerLogs(req, res, p, url.searchParams).catch((err: unknown) => {

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StatusError, makeStatus } from '../../api/errors.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from '../discovery.js';
+import type { APIGroup } from '../../api/types/meta.js';
 import type { ApiserverMetrics } from '../metrics.js';
 import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT, openapiV2, openapiV2Protobuf, openapiV3, openapiV3Root } from '../openapi.js';
 import type { Registries } from '../registries.js';
@@ -23,6 +24,8 @@ export interface RouteDeps {
   serverAddress(): string;
   /** True once the built-in objects exist and the first allocation repair has run. */
   ready(): boolean;
+  /** Groups served by routes of their own (the metrics API), listed in /apis after the registry's. */
+  extraGroups?: APIGroup[];
 }
 
 const notFound = (): StatusError => new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
@@ -60,7 +63,7 @@ function registerSystemRoutes({ app, json }: App, deps: RouteDeps): void {
 function registerDiscoveryRoutes({ app, json }: App, deps: RouteDeps): void {
   app.get('/api', (_req, reply) => json(reply, apiVersions(deps.serverAddress())));
   app.get('/api/v1', (_req, reply) => json(reply, apiResourceList('', 'v1')));
-  app.get('/apis', (_req, reply) => json(reply, apiGroupList()));
+  app.get('/apis', (_req, reply) => json(reply, apiGroupList(deps.extraGroups)));
   app.get('/apis/:group', (req, reply) => {
     const g = apiGroup((req.params as { group: string }).group);
     if (!g) throw notFound();

@@ -285,6 +285,10 @@ function policyClusterRoles(): ClusterRole[] {
 
       rule(...READ).groups(networkingGroup).resources('networkpolicies', 'ingresses', 'ingresses/status').rule(),
     ], { [AGGREGATE_TO_VIEW]: 'true' }),
+    // metrics-server's manifests: who may view, edit or admin may read the Metrics API (kubectl top).
+    clusterRole('system:aggregated-metrics-reader', [
+      rule('get', 'list', 'watch').groups('metrics.k8s.io').resources('pods', 'nodes').rule(),
+    ], { [AGGREGATE_TO_VIEW]: 'true', [AGGREGATE_TO_EDIT]: 'true', [AGGREGATE_TO_ADMIN]: 'true' }),
     // heapster's connections back to the API server
     clusterRole('system:heapster', [
       rule(...READ).groups(legacyGroup).resources('events', 'pods', 'nodes', 'namespaces').rule(),

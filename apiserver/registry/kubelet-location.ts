@@ -8,7 +8,7 @@ import type { KubeObject } from '../../api/types/meta.js';
 import type { GenericRegistry } from './generic.js';
 
 export interface PodLike extends KubeObject { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] } }
-interface NodeLike extends KubeObject {
+export interface NodeLike extends KubeObject {
   status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
 }
 
@@ -32,7 +32,12 @@ export function podContainer(pod: PodLike, container: string | undefined): strin
 export async function kubeletOf(pod: PodLike, nodes: GenericRegistry): Promise<{ authority: string; nodeName: string; target: string }> {
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${pod.metadata.name as string} does not have a host assigned`);
-  const node = await nodes.getCached(undefined, nodeName) as NodeLike;
+  return kubeletOfNode(await nodes.getCached(undefined, nodeName) as NodeLike);
+}
+
+/** The kubelet of a node: "host:port" (its InternalIP and daemon endpoint port) for a URL, and a description for errors. */
+export function kubeletOfNode(node: NodeLike): { authority: string; nodeName: string; target: string } {
+  const nodeName = node.metadata.name as string;
   const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   if (!ip) throw serviceUnavailable(`node ${nodeName} has no InternalIP address to reach its kubelet`);
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? KUBELET_PORT;

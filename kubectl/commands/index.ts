@@ -28,6 +28,7 @@ import { register as attach } from './attach.js';
 import { register as portForward } from './port-forward.js';
 import { register as cp } from './cp.js';
 import { register as proxy } from './proxy.js';
+import { register as top } from './top.js';
 
 export type RegisterCommand = (program: Command, cli: Cli) => void;
 
@@ -36,7 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   get, edit, del,
   apply, patch,
   rollout, scale,
-  cordon, drain, taint,
+  cordon, drain, taint, top,
   describe, logs, attach, exec, portForward, proxy, cp, wait,
   label, annotate,
   clusterInfo, apiResources, version, config,

@@ -28,6 +28,7 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
+  type ContainerStats,
   type ContainerSummary,
   type EnsureNetworkOptions,
   type EventsOptions,
@@ -372,6 +373,19 @@ export class DockerRuntime implements ContainerRuntime {
     return details;
   }
 
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    let raw: DockerStats;
+    try {
+      // one-shot: the daemon reads the cgroup once instead of waiting a second for a second sample.
+      raw = await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false }) as unknown as DockerStats;
+    } catch (err) {
+      const rerr = toRuntimeError(err);
+      if (isRuntimeNotFound(rerr)) return undefined;
+      throw rerr;
+    }
+    return containerStatsOf(raw);
+  }
+
   async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
     const rows = await call(() =>
       this.docker.listContainers({ all: opts.all ?? true, filters: { label: labelFilters(opts.labels) } }),
@@ -635,6 +649,28 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /** Runs a dockerode call and turns its failure into a RuntimeError. */
+/** The parts of GET /containers/<id>/stats the resource metrics read. */
+interface DockerStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+}
+
+/**
+ * A container's usage from Docker's stats, as cAdvisor computes it: the working set is
+ * usage minus inactive file pages (cgroup v2 `inactive_file`, v1 `total_inactive_file`).
+ * A stopped container's stats are empty (no read time, no usage): undefined.
+ */
+export function containerStatsOf(raw: DockerStats): ContainerStats | undefined {
+  const timestamp = raw.read ? Date.parse(raw.read) : NaN;
+  const cpu = raw.cpu_stats?.cpu_usage?.total_usage;
+  const usage = raw.memory_stats?.usage;
+  if (Number.isNaN(timestamp) || timestamp <= 0 || cpu === undefined || usage === undefined) return undefined;
+  const stats = raw.memory_stats?.stats ?? {};
+  const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
+  return { timestamp, cpuUsageNanos: cpu, memoryUsageBytes: usage, memoryWorkingSetBytes: Math.max(0, usage - inactive) };
+}
+
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();

@@ -338,6 +338,21 @@ export interface RuntimeVersion {
 }
 
 // ---------------------------------------------------------------------------
+// Usage
+
+/** One sample of a container's cgroup counters, as cAdvisor reads them for the kubelet. */
+export interface ContainerStats {
+  /** When the daemon read the counters (ms since the epoch). */
+  timestamp: number;
+  /** CPU time used since the container started, all CPUs (cpuacct.usage / cpu.stat usage_usec), in nanoseconds. */
+  cpuUsageNanos: number;
+  /** memory.usage_in_bytes / memory.current. */
+  memoryUsageBytes: number;
+  /** Usage minus inactive file pages (cAdvisor's working set: what the kubelet evicts on and OOM kills at). */
+  memoryWorkingSetBytes: number;
+}
+
+// ---------------------------------------------------------------------------
 // The runtime
 
 /**
@@ -391,4 +406,6 @@ export interface ContainerRuntime {
   execStream(id: string, cmd: string[], opts: ExecStreamOptions): Promise<ExecStream>;
   /** Attaches to a running container's stdio (kubectl attach); exited resolves with null when it ends. */
   attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream>;
+  /** One sample of a running container's cgroup usage (the resource metrics); undefined when it is gone or not running. */
+  stats(id: string): Promise<ContainerStats | undefined>;
 }

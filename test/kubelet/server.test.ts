@@ -1,4 +1,4 @@
-// The kubelet's HTTP server: /healthz, and /containerLogs with its options, errors as
+// The kubelet's HTTP server: /healthz, /metrics/resource and /stats/summary, and /containerLogs with its options, errors as
 // text with 400/404, follow streams ending when the client goes away, limitBytes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,10 +13,21 @@ const asked: { key: string; opts: LogOptions }[] = [];
 let follower: PassThrough | undefined;
 let followerAborted = false;
 let healthy = true;
+let usageFails = false;
 
 before(async () => {
   server = await startKubeletServer({
     address: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), healthy: () => healthy,
+    usage: {
+      async usage() {
+        if (usageFails) throw new Error('docker is down');
+        return {
+          nodeName: 'n1', nodeStartTime: 0, scrapeError: false,
+          node: { timestamp: 1_700_000_000_000, cpuUsageNanos: 5e9, memoryWorkingSetBytes: 1024, usageNanoCores: 7 },
+          pods: [{ namespace: 'default', name: 'web', uid: 'u', containers: [{ name: 'app', startTime: 1_600_000_000_000, timestamp: 1_700_000_000_000, cpuUsageNanos: 1e9, memoryWorkingSetBytes: 2048 }] }],
+        };
+      },
+    },
     logs: {
       async containerLogs(ns, pod, container, opts, signal) {
         asked.push({ key: `${ns}/${pod}/${container}`, opts });
@@ -41,6 +52,26 @@ test('healthz', async () => {
   healthy = false;
   assert.equal((await fetch(`${base}/healthz`)).status, 500);
   healthy = true;
+});
+
+test('/metrics/resource and /stats/summary from the usage source', async () => {
+  const metrics = await fetch(`${base}/metrics/resource`);
+  assert.equal(metrics.status, 200);
+  assert.equal(metrics.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+  assert.match(await metrics.text(), /\ncontainer_cpu_usage_seconds_total\{container="app",namespace="default",pod="web"\} 1 1700000000000\n/);
+  const summary = await fetch(`${base}/stats/summary`);
+  assert.equal(summary.headers.get('content-type'), 'application/json');
+  const s = await summary.json() as { node: { nodeName: string; cpu: { usageNanoCores: number } }; pods: { podRef: { name: string } }[] };
+  assert.equal(s.node.nodeName, 'n1');
+  assert.equal(s.node.cpu.usageNanoCores, 7);
+  assert.deepEqual(s.pods.map((p) => p.podRef.name), ['web']);
+  assert.equal(await (await fetch(`${base}/metrics/resource`, { method: 'HEAD' })).text(), '');
+  usageFails = true;
+  const failed = await fetch(`${base}/stats/summary`);
+  usageFails = false;
+  assert.equal(failed.status, 500);
+  assert.equal(await failed.text(), 'Internal Error: docker is down');
+  assert.equal((await fetch(`${base}/stats/summaryx`)).status, 404);
 });
 
 test('logs with options passed through; errors as text with their code', async () => {
