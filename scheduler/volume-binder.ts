@@ -7,7 +7,7 @@
 // Kubernetes' bindTimeoutSeconds) and the pod goes back to the queue.
 import type { Logger } from 'pino';
 import { isConflict } from '../api/errors.js';
-import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE, findMatchingVolume } from '../api/helpers/storage.js';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, findMatchingVolume } from '../api/helpers/storage.js';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from '../api/types/core.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { podVolumeClaims, type VolumeView } from './plugins/volume-binding.js';
@@ -53,7 +53,7 @@ export class VolumeBinder {
         const next = structuredClone(pv);
         next.spec ??= {};
         next.spec.claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: ns, name, uid: pvc.metadata.uid, resourceVersion: pvc.metadata.resourceVersion };
-        next.metadata.annotations = { ...next.metadata.annotations, 'pv.kubernetes.io/bound-by-controller': 'yes' };
+        next.metadata.annotations = { ...next.metadata.annotations, [ANN_BOUND_BY_CONTROLLER]: 'yes' };
         try {
           await this.o.volumes.update('', next);
         } catch (err) {

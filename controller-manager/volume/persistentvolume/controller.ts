@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { isConflict, isNotFound } from '../../../api/errors.js';
 import {
-  ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_STORAGE_PROVISIONER,
+  ANN_BETA_STORAGE_PROVISIONER, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_STORAGE_PROVISIONER,
 } from '../../../api/helpers/storage.js';
 import type { Node, PersistentVolume, PersistentVolumeClaim } from '../../../api/types/core.js';
 import type { StorageClass } from '../../../api/types/storage.js';
@@ -175,7 +175,7 @@ export class PersistentVolumeController implements Controller {
           const next = structuredClone(pv);
           delete next.spec!.claimRef;
           const annotations = { ...next.metadata.annotations };
-          delete annotations['pv.kubernetes.io/bound-by-controller'];
+          delete annotations[ANN_BOUND_BY_CONTROLLER];
           next.metadata.annotations = annotations;
           const updated = await this.o.client.updateVolume(next);
           await this.o.client.updateVolumeStatus({ ...updated, status: { ...updated.status, phase: 'Available' } });
