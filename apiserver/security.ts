@@ -5,7 +5,7 @@
 // about them (TokenReview, access reviews, serviceaccounts/token).
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Secret } from '../api/types/core.js';
+import type { PersistentVolumeClaim, Secret } from '../api/types/core.js';
 import type { KubeObject } from '../api/types/meta.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import {
@@ -121,7 +121,10 @@ function authorizers(modes: string[], rbac: RbacAuthorizer, registries: Registri
       case 'RBAC': return rbac;
       case 'Node': {
         const nodeRules = bootstrapClusterRoles().find((r) => r.metadata.name === 'system:node')?.rules ?? [];
-        return new NodeAuthorizer(new NodeGraph(registries.get('pods').cache), nodeRules);
+        const claims = registries.get('persistentvolumeclaims');
+        const claimVolume = (ns: string, name: string): string | undefined =>
+          (claims.cache.snapshotOne(claims.key(ns, name)) as PersistentVolumeClaim | undefined)?.spec?.volumeName || undefined;
+        return new NodeAuthorizer(new NodeGraph(registries.get('pods').cache), nodeRules, claimVolume);
       }
       case 'AlwaysAllow': return { authorize: () => ({ decision: 'allow' as const, reason: '' }) };
       case 'AlwaysDeny': return { authorize: () => ({ decision: 'deny' as const, reason: '' }) };

@@ -22,6 +22,9 @@ import { clusterRoleAggregationDescriptor } from './clusterrole-aggregation/inde
 import { tokenCleanerDescriptor } from './token-cleaner/index.js';
 import { csrApprovingDescriptor } from './csr-approving/index.js';
 import { csrSigningDescriptor } from './csr-signing/index.js';
+import { persistentVolumeBinderDescriptor } from './volume/persistentvolume/index.js';
+import { pvcProtectionDescriptor, pvProtectionDescriptor } from './volume/protection/index.js';
+import { localPathProvisionerDescriptor } from './volume/local-path/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -61,6 +64,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   namespaceControllerDescriptor, garbageCollectorDescriptor,
   serviceAccountsControllerDescriptor, rootCACertPublisherDescriptor, clusterRoleAggregationDescriptor, tokenCleanerDescriptor,
   csrSigningDescriptor, csrApprovingDescriptor,
+  persistentVolumeBinderDescriptor, pvcProtectionDescriptor, pvProtectionDescriptor, localPathProvisionerDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { goQuote, isNotFound } from '../api/errors.js';
-import type { ConfigMap, Pod, Secret, Service } from '../api/types/core.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from '../api/types/core.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { informerFor, type Informer } from '../client/informer.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
@@ -66,6 +66,8 @@ export class PodManager implements LogSource {
   private readonly services: Informer<Service>;
   private readonly podClient: ResourceClient<Pod>;
   private readonly configMaps: ResourceClient<ConfigMap>;
+  private readonly claims: ResourceClient<PersistentVolumeClaim>;
+  private readonly volumes: ResourceClient<PersistentVolume>;
   private readonly secrets: ResourceClient<Secret>;
   private readonly workers = new Map<string, PodWorker>();
   private readonly queue = new WorkQueue();
@@ -89,6 +91,8 @@ export class PodManager implements LogSource {
     this.services = informerFor<Service>(o.rest, 'services', { log: this.log });
     this.podClient = resourceClient<Pod>(o.rest, 'pods');
     this.configMaps = resourceClient<ConfigMap>(o.rest, 'configmaps');
+    this.claims = resourceClient<PersistentVolumeClaim>(o.rest, 'persistentvolumeclaims');
+    this.volumes = resourceClient<PersistentVolume>(o.rest, 'persistentvolumes');
     this.secrets = resourceClient<Secret>(o.rest, 'secrets');
     this.tokens = new TokenManager({ requestToken: tokenRequester(o.rest), log: this.log.child({ component: 'token-manager' }) });
     const base = o.crashLoopBackoffBaseMs ?? 10_000;
@@ -119,6 +123,8 @@ export class PodManager implements LogSource {
       sources: {
         getConfigMap: (ns, name) => getOrUndefined(this.configMaps.get(ns, name)),
         getSecret: (ns, name) => getOrUndefined(this.secrets.get(ns, name)),
+        getPersistentVolumeClaim: (ns, name) => getOrUndefined(this.claims.get(ns, name)),
+        getPersistentVolume: (name) => getOrUndefined(this.volumes.get('', name)),
         getServiceAccountToken: async (ns, name, tr) => {
           const token = await this.tokens.getServiceAccountToken(ns, name, tr);
           const uid = tr.spec.boundObjectRef?.uid;

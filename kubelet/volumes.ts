@@ -16,7 +16,10 @@ import { constants } from 'node:fs';
 import { chmod, lchown, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { TokenRequest } from '../api/types/authentication.js';
-import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, ServiceAccountTokenProjection, Volume, VolumeProjection } from '../api/types/core.js';
+import type {
+  ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, PersistentVolume, PersistentVolumeClaim, Pod, Secret, ServiceAccountTokenProjection, Volume,
+  VolumeProjection,
+} from '../api/types/core.js';
 import { quantityValue } from '../api/quantity.js';
 import { EnvError, podField, resourceField } from './container-env.js';
 import { bindMount, ensureTmpfs, mountedAt, unmount, unmountAllUnder } from './mounts.js';
@@ -31,6 +34,9 @@ export interface VolumeSources {
    * had. Absent: such sources fail to mount.
    */
   getServiceAccountToken?(namespace: string, name: string, tr: TokenRequest): Promise<TokenRequest>;
+  /** The claim of a persistentVolumeClaim volume and the volume bound to it. Absent: such volumes fail to mount. */
+  getPersistentVolumeClaim?(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  getPersistentVolume?(name: string): Promise<PersistentVolume | undefined>;
 }
 
 export interface PreparedVolume {
@@ -135,11 +141,46 @@ export async function prepareVolumes(pod: Pod, rootDir: string, sources: VolumeS
     } else if (v.projected) {
       await onTmpfs();
       await project(await projectedPayload(pod, v.projected.sources ?? [], v.projected.defaultMode ?? DEFAULT_MODE, sources, fail));
+    } else if (v.persistentVolumeClaim) {
+      const path = await claimVolumePath(ns, v.name, v.persistentVolumeClaim.claimName, sources, fail);
+      out.set(v.name, { name: v.name, hostPath: path, readOnly: !!v.persistentVolumeClaim.readOnly });
     } else {
-      fail('this volume type is not supported by this kubelet (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected)');
+      fail('this volume type is not supported by this kubelet (supported: emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)');
     }
   }
   return out;
+}
+
+/**
+ * The node path of a persistentVolumeClaim volume: the claim must be bound (the kubelet's
+ * desired-state populator refuses an unbound one with this message) and its volume a
+ * hostPath or local volume, which is mounted as is (a hostPath of type
+ * DirectoryOrCreate is created first, as the provisioner's volumes are).
+ */
+async function claimVolumePath(ns: string, volume: string, claimName: string, sources: VolumeSources, fail: (why: string) => never): Promise<string> {
+  const unmounted = (why: string): never => {
+    throw new VolumeError(`Unable to attach or mount volumes: unmounted volumes=[${volume}], unattached volumes=[], failed to process volumes=[${volume}]: ${why}`);
+  };
+  if (!sources.getPersistentVolumeClaim || !sources.getPersistentVolume) return fail('persistentVolumeClaim volumes are not supported by this kubelet');
+  const pvc = await sources.getPersistentVolumeClaim(ns, claimName);
+  if (!pvc) return unmounted(`error processing PVC ${ns}/${claimName}: failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+  if (pvc.metadata.deletionTimestamp) return unmounted(`error processing PVC ${ns}/${claimName}: can't start pod because PVC ${ns}/${claimName} is being deleted`);
+  const volumeName = pvc.spec?.volumeName ?? '';
+  if (pvc.status?.phase !== 'Bound' || !volumeName) return unmounted(`error processing PVC ${ns}/${claimName}: PVC is not bound`);
+  const pv = await sources.getPersistentVolume(volumeName);
+  if (!pv) return unmounted(`error processing PVC ${ns}/${claimName}: failed to fetch PV ${volumeName} from API server: persistentvolumes "${volumeName}" not found`);
+  if (pv.spec?.claimRef?.uid !== pvc.metadata.uid) {
+    return unmounted(`error processing PVC ${ns}/${claimName}: failed to fetch PV ${volumeName} from API server: the PV is bound to another claim`);
+  }
+  if (pv.spec?.hostPath) {
+    await checkHostPath(pv.spec.hostPath.path, pv.spec.hostPath.type ?? '', fail);
+    return pv.spec.hostPath.path;
+  }
+  if (pv.spec?.local) {
+    await checkHostPath(pv.spec.local.path, 'Directory', fail);
+    return pv.spec.local.path;
+  }
+  return fail(`volume ${volumeName} is of a type this kubelet cannot mount (supported: hostPath, local)`);
 }
 
 function configMapFiles(cm: ConfigMap | undefined): Map<string, Buffer> {

@@ -16,6 +16,7 @@ import { NAME as NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
 import { NAME as NODE_UNSCHEDULABLE } from './plugins/node-unschedulable.js';
 import { NAME as SELECTOR_SPREAD } from './plugins/selector-spread.js';
 import { NAME as TAINT_TOLERATION } from './plugins/taint-toleration.js';
+import { NAME as VOLUME_BINDING } from './plugins/volume-binding.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -57,6 +58,7 @@ export const DEFAULT_PLUGINS: { readonly filter: readonly PluginRef[]; readonly 
     { name: NODE_AFFINITY },
     { name: NODE_PORTS },
     { name: NODE_RESOURCES_FIT },
+    { name: VOLUME_BINDING },
   ],
   score: [
     { name: TAINT_TOLERATION, weight: 3 },

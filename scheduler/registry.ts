@@ -10,6 +10,7 @@ import * as nodeResourcesFit from './plugins/node-resources-fit.js';
 import * as nodeUnschedulable from './plugins/node-unschedulable.js';
 import * as selectorSpread from './plugins/selector-spread.js';
 import * as taintToleration from './plugins/taint-toleration.js';
+import * as volumeBinding from './plugins/volume-binding.js';
 
 export type Registry = ReadonlyMap<string, AnyPlugin>;
 
@@ -33,6 +34,7 @@ export const IN_TREE_PLUGINS: readonly AnyPlugin[] = [
   leastAllocated.plugin,
   balancedAllocation.plugin,
   selectorSpread.plugin,
+  volumeBinding.plugin,
 ];
 
 /** Every in-tree plugin; merge out-of-tree ones with newRegistry([...IN_TREE_PLUGINS, ...mine]). */

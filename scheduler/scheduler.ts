@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
 import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js';
 import { rfc3339Now } from '../api/helpers/time.js';
-import type { Binding, Node, Pod, PodCondition } from '../api/types/core.js';
+import type { KubeObject } from '../api/types/meta.js';
+import type { Binding, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from '../api/types/core.js';
+import type { StorageClass } from '../api/types/storage.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { type Informer, informerFor } from '../client/informer.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
@@ -17,7 +19,9 @@ import { podKey, Snapshot } from './node-info.js';
 import {
   ASSIGNED_POD_DELETE, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
 } from './queue.js';
-import { inTreeRegistry, type Registry } from './registry.js';
+import { IN_TREE_PLUGINS, newRegistry, type Registry } from './registry.js';
+import { NAME as VOLUME_BINDING, volumeBindingPlugin, type VolumeView } from './plugins/volume-binding.js';
+import { VolumeBinder } from './volume-binder.js';
 import { ScheduleAlgorithm } from './schedule-one.js';
 
 /**
@@ -38,7 +42,12 @@ export interface SchedulerOptions {
   queue?: SchedulingQueueOptions;
   /** Decisions made before yielding to the event loop, so informer events keep flowing (16). */
   batch?: number;
+  /** How long PreBind waits for a pod's claims to be bound (VolumeBinding's bindTimeoutSeconds: 600 s). */
+  volumeBindTimeoutMs?: number;
 }
+
+/** A claim, volume or class appeared or changed: pods VolumeBinding rejected may fit now. */
+const VOLUME_CHANGE = { label: 'PersistentVolumeClaimOrVolumeChange', plugins: new Set([VOLUME_BINDING]) };
 
 /**
  * Owns the informers and the Snapshot for the process's lifetime (start), and schedules
@@ -56,6 +65,11 @@ export class Scheduler {
   private readonly batch: number;
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
+  private readonly claimInformer: Informer<PersistentVolumeClaim>;
+  private readonly volumeInformer: Informer<PersistentVolume>;
+  private readonly classInformer: Informer<StorageClass>;
+  private readonly volumeBinder: VolumeBinder;
+  private loopSignal?: AbortSignal;
   /** The leader's queue; undefined while not leading. */
   private queue?: SchedulingQueue;
   private readonly binds = new Set<Promise<void>>();
@@ -66,10 +80,26 @@ export class Scheduler {
     this.recorder = opts.recorder;
     this.log = opts.log;
     this.schedulerName = opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME;
-    this.algorithm = new ScheduleAlgorithm(buildFramework({ ...opts.profile, schedulerName: this.schedulerName }, opts.registry ?? inTreeRegistry));
-    this.batch = opts.batch ?? 16;
     this.podInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: NON_TERMINAL_PODS_SELECTOR, log: this.log.child({ informer: 'pods' }) });
     this.nodeInformer = informerFor<Node>(this.rest, 'nodes', { log: this.log.child({ informer: 'nodes' }) });
+    this.claimInformer = informerFor<PersistentVolumeClaim>(this.rest, 'persistentvolumeclaims', { log: this.log.child({ informer: 'persistentvolumeclaims' }) });
+    this.volumeInformer = informerFor<PersistentVolume>(this.rest, 'persistentvolumes', { log: this.log.child({ informer: 'persistentvolumes' }) });
+    this.classInformer = informerFor<StorageClass>(this.rest, 'storageclasses', { log: this.log.child({ informer: 'storageclasses' }) });
+    const view: VolumeView = {
+      claim: (ns, name) => this.claimInformer.get(ns, name),
+      volume: (name) => this.volumeInformer.getByKey(name),
+      volumes: () => this.volumeInformer.list(),
+      storageClass: (name) => this.classInformer.getByKey(name),
+    };
+    // VolumeBinding reads this scheduler's caches (the registry's own sees no volumes).
+    const registry = opts.registry ?? newRegistry([...IN_TREE_PLUGINS.filter((p) => p.name !== VOLUME_BINDING), volumeBindingPlugin(view)]);
+    this.algorithm = new ScheduleAlgorithm(buildFramework({ ...opts.profile, schedulerName: this.schedulerName }, registry));
+    this.volumeBinder = new VolumeBinder({
+      view, claims: resourceClient<PersistentVolumeClaim>(opts.rest, 'persistentvolumeclaims'),
+      volumes: resourceClient<PersistentVolume>(opts.rest, 'persistentvolumes'), log: this.log.child({ plugin: VOLUME_BINDING }),
+      timeoutMs: opts.volumeBindTimeoutMs,
+    });
+    this.batch = opts.batch ?? 16;
     this.wireHandlers();
   }
 
@@ -81,8 +111,9 @@ export class Scheduler {
 
   /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
   async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
-    const runs = Promise.allSettled([this.nodeInformer.run(signal), this.podInformer.run(signal)]);
-    await Promise.all([this.nodeInformer.waitForSync(signal), this.podInformer.waitForSync(signal)]);
+    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer] as Informer<KubeObject>[];
+    const runs = Promise.allSettled(informers.map((i) => i.run(signal)));
+    await Promise.all(informers.map((i) => i.waitForSync(signal)));
     this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
     return { done: runs };
   }
@@ -91,6 +122,7 @@ export class Scheduler {
   async runLoop(signal: AbortSignal): Promise<void> {
     const queue = new SchedulingQueue(this.opts.queue);
     this.queue = queue;
+    this.loopSignal = signal;
     const timers = queue.run(signal);
     for (const pod of this.podInformer.list()) if (this.wants(pod)) queue.add(pod);
     this.log.info({ pending: queue.stats().active }, 'scheduling started');
@@ -123,6 +155,13 @@ export class Scheduler {
   }
 
   private wireHandlers(): void {
+    const volumesChanged = (): void => {
+      this.volumeBinder.notify();
+      this.queue?.moveAllToActiveOrBackoffQueue(VOLUME_CHANGE);
+    };
+    for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer<KubeObject>[]) {
+      inf.addEventHandler({ add: volumesChanged, update: volumesChanged, delete: () => this.volumeBinder.notify() });
+    }
     this.nodeInformer.addEventHandler({
       add: (node) => {
         this.snapshot.setNode(node);
@@ -218,6 +257,21 @@ export class Scheduler {
       metadata: { name, namespace: ns, uid: pod.metadata.uid },
       target: { kind: 'Node', name: nodeName },
     };
+    // PreBind: VolumeBinding binds or provisions the pod's claims on the node first.
+    if (this.volumeBinder.needsBinding(pod)) {
+      const node = this.nodeInformer.getByKey(nodeName);
+      try {
+        if (!node) throw new Error(`node "${nodeName}" not found`);
+        await this.volumeBinder.bindPodVolumes(pod, node, this.loopSignal);
+      } catch (err) {
+        this.snapshot.forgetPod(pod);
+        const message = `running PreBind plugin "${VOLUME_BINDING}": ${err instanceof Error ? err.message : String(err)}`;
+        this.log.warn({ pod: `${ns}/${name}`, node: nodeName, err }, 'binding volumes failed');
+        this.recordFailure(pod, 'SchedulerError', message);
+        queue.addBackoff(pInfo);
+        return;
+      }
+    }
     try {
       await this.pods.createSubresource(ns, name, 'binding', binding);
       queue.done(pInfo.key);

@@ -207,7 +207,11 @@ async function main(): Promise<void> {
   start('kube-controller-manager', process.execPath, [...NODE_FLAGS['kube-controller-manager'], join(root, 'dist/controller-manager/main.js'),
     '--kubeconfig', join(files.controllerManagerDir, FILES.controllerManager), '--use-service-account-credentials',
     '--root-ca-file', join(files.controllerManagerDir, FILES.ca), '--port', o.controllerManagerPort,
-    '--cluster-signing-cert-file', join(files.controllerManagerDir, FILES.ca), '--cluster-signing-key-file', join(files.controllerManagerDir, FILES.caKey)]);
+    '--cluster-signing-cert-file', join(files.controllerManagerDir, FILES.ca), '--cluster-signing-key-file', join(files.controllerManagerDir, FILES.caKey),
+    // The local-path provisioner's volumes live with the cluster's state; its helper pods
+    // use the local busybox, or k3s' public one with --public-images.
+    '--local-path-root', join(o.dir, 'local-path-provisioner'),
+    ...(o.publicImages ? ['--local-path-helper-image', 'rancher/mirrored-library-busybox:1.36.1'] : [])]);
   await waitReady('kube-controller-manager', `http://127.0.0.1:${o.controllerManagerPort}/healthz`, 30_000);
 
   // No registry may be reachable: the pause image (and busybox and the test server

@@ -7,13 +7,12 @@
 //   new claims get the kubernetes.io/pvc-protection finalizer and new volumes the
 //   kubernetes.io/pv-protection finalizer; the protection controllers remove them once
 //   nothing uses the object.
+import { PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER } from '../../api/helpers/storage.js';
 import type { PersistentVolumeClaim } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { isDefaultClass, type StorageClass } from '../../api/types/storage.js';
 import type { AdmissionPlugin } from './chain.js';
 
-export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
-export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 
 /** The default class among classes: the newest default-annotated one, then by name (GetDefaultClass). */
 export function defaultClass(classes: Iterable<StorageClass>): StorageClass | undefined {

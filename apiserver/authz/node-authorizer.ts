@@ -3,7 +3,9 @@
 // configmaps and claims its pods use, request tokens only for its pods' service
 // accounts, touch only its own Lease, read only its own Node and the pods bound to it
 // (list and watch with the spec.nodeName field selector, as AuthorizeNodeWithSelectors
-// does); for other resources it has the static rules of the system:node role. What a
+// does), get only the persistent volumes bound to those claims (the graph's pv -> pvc
+// edge, from the claim's spec.volumeName); for other resources it has the static rules
+// of the system:node role. What a
 // kubelet may write about its Node and pods is then narrowed by NodeRestriction admission.
 import type { PolicyRule } from '../../api/types/rbac.js';
 import { nodeIdentity } from '../authn/user.js';
@@ -18,7 +20,9 @@ const ALLOW: AuthorizerResult = { decision: 'allow', reason: '' };
 const no = (reason: string): AuthorizerResult => ({ decision: 'noOpinion', reason });
 
 export class NodeAuthorizer implements Authorizer {
-  constructor(private readonly graph: NodeGraph, private readonly nodeRules: readonly PolicyRule[]) {}
+  /** claimVolume: the spec.volumeName of a stored claim (undefined when none or no claim). */
+  constructor(private readonly graph: NodeGraph, private readonly nodeRules: readonly PolicyRule[],
+    private readonly claimVolume: (namespace: string, name: string) => string | undefined = () => undefined) {}
 
   authorize(attrs: RequestAttributes): AuthorizerResult {
     const u = attrs.user;
@@ -34,6 +38,7 @@ export class NodeAuthorizer implements Authorizer {
           case 'configmaps': return this.readNamespaced(node, 'configmap', attrs);
           case 'persistentvolumeclaims':
             return attrs.subresource === 'status' ? this.statusUpdate(node, 'persistentvolumeclaim', attrs) : this.getOnly(node, 'persistentvolumeclaim', attrs);
+          case 'persistentvolumes': return this.volume(node, attrs);
           case 'serviceaccounts': return this.createToken(node, attrs);
           case 'nodes': return this.nodeObject(node, attrs);
           case 'pods': return this.pod(node, attrs);
@@ -67,6 +72,14 @@ export class NodeAuthorizer implements Authorizer {
   private statusUpdate(node: string, type: VertexType, attrs: RequestAttributes): AuthorizerResult {
     if (attrs.verb !== 'update' && attrs.verb !== 'patch') return no('can only get/update/patch this type');
     return this.related(node, type, attrs);
+  }
+
+  private volume(node: string, attrs: RequestAttributes): AuthorizerResult {
+    if (attrs.verb !== 'get') return no('can only get individual resources of this type');
+    if (attrs.subresource) return no('cannot get subresource');
+    if (!attrs.name) return no('No Object name found');
+    const used = this.graph.claimsOf(node).some((c) => this.claimVolume(c.namespace, c.name) === attrs.name);
+    return used ? ALLOW : no(`no relationship found between node '${node}' and this object`);
   }
 
   private createToken(node: string, attrs: RequestAttributes): AuthorizerResult {

@@ -63,6 +63,16 @@ export class NodeGraph {
     return (this.edges.get(node)?.get(ref(type, namespace, name)) ?? 0) > 0;
   }
 
+  /** The claims the pods bound to node use, as namespace and name. */
+  claimsOf(node: string): { namespace: string; name: string }[] {
+    const out: { namespace: string; name: string }[] = [];
+    for (const r of this.edges.get(node)?.keys() ?? []) {
+      const [type, namespace, name] = r.split('\u0000');
+      if (type === 'persistentvolumeclaim') out.push({ namespace, name });
+    }
+    return out;
+  }
+
   private add(key: string, obj: KubeObject): void {
     const pod = obj as Pod;
     const node = pod.spec?.nodeName;

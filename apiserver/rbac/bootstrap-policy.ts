@@ -648,6 +648,15 @@ function controllerRoles(): ClusterRole[] {
       rule('get', 'list', 'watch', 'update').groups(legacyGroup).resources('persistentvolumes').rule(),
       eventsRule(),
     ]),
+    // Not Kubernetes' (k3s runs the local-path provisioner with a ClusterRole of its own,
+    // local-path-provisioner-role); this controller manager runs it as a controller.
+    c('local-path-provisioner', [
+      rule('get', 'list', 'watch', 'create', 'delete').groups(legacyGroup).resources('persistentvolumes').rule(),
+      rule('get', 'list', 'watch', 'update').groups(legacyGroup).resources('persistentvolumeclaims').rule(),
+      rule('get', 'list', 'watch', 'create', 'delete').groups(legacyGroup).resources('pods').rule(),
+      rule('get', 'list', 'watch', 'create').groups(storageGroup).resources('storageclasses').rule(),
+      eventsRule(),
+    ]),
     c('ttl-after-finished-controller', [
       rule('get', 'list', 'watch', 'delete').groups(batchGroup).resources('jobs').rule(),
       eventsRule(),

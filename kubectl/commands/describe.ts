@@ -9,7 +9,8 @@ import { isControlledBy } from '../../api/helpers/owner-refs.js';
 import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
 import type { CronJob, Job } from '../../api/types/batch.js';
 import type { Lease } from '../../api/types/coordination.js';
-import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../api/types/core.js';
+import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from '../../api/types/core.js';
+import type { StorageClass } from '../../api/types/storage.js';
 import type { KubeObject, List } from '../../api/types/meta.js';
 import { resourcePath } from '../../client/resource-client.js';
 import type { Cli } from '../context.js';
@@ -19,6 +20,7 @@ import {
 } from '../printers/describe/core.js';
 import { describePod } from '../printers/describe/pod.js';
 import { describeCronJob, describeJob } from '../printers/describe/batch.js';
+import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass, podUsesClaim } from '../printers/describe/storage.js';
 import { describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
@@ -170,10 +172,23 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
         return describeSecret(obj as Secret);
       case 'Endpoints':
         return describeEndpoints(obj as Endpoints, await events(), now);
+      case 'PersistentVolume':
+        return describePersistentVolume(obj as PersistentVolume, await events(), now);
+      case 'PersistentVolumeClaim': {
+        // Used By: the namespace's pods naming the claim (kubectl's getPodsForPVC).
+        let users: Pod[] = [];
+        try {
+          users = (await listAll<Pod>(cli, PODS, namespace, {}, chunkSize)).filter((p) => podUsesClaim(p, obj.metadata.name ?? ''));
+        } catch (err) {
+          if (!(err instanceof StatusError)) throw err;
+        }
+        return describePersistentVolumeClaim(obj as PersistentVolumeClaim, users, await events(), now);
+      }
       default:
         break;
     }
   }
+  if (ri.group === 'storage.k8s.io' && ri.kind === 'StorageClass') return describeStorageClass(obj as StorageClass, await events(), now);
   if (ri.group === 'apps' && ri.kind === 'Deployment') {
     const d = obj as Deployment;
     let replicaSets: { old: ReplicaSet[]; new?: ReplicaSet } | undefined;

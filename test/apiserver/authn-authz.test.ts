@@ -216,6 +216,32 @@ describe('a kubelet\'s identity (Node authorizer and NodeRestriction)', () => {
     assert.equal((await n1('DELETE', '/api/v1/namespaces/nodes-test/secrets/s1')).status, 403, 'no writes');
   });
 
+  it('gets only the claims its pods use and the volumes bound to them', async () => {
+    const claim = (name: string, volumeName: string) => ({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: '', volumeName },
+    });
+    const volume = (name: string) => ({
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name },
+      spec: { accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' }, hostPath: { path: `/tmp/${name}` } },
+    });
+    for (const [c, v] of [['claim-1', 'vol-1'], ['claim-2', 'vol-2']]) {
+      await create('/api/v1/namespaces/nodes-test/persistentvolumeclaims', claim(c, v));
+      await create('/api/v1/persistentvolumes', volume(v));
+    }
+    await create('/api/v1/namespaces/nodes-test/pods', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pvc-user' },
+      spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'claim-1' } }] },
+    });
+    assert.equal((await n1('GET', '/api/v1/namespaces/nodes-test/persistentvolumeclaims/claim-1')).status, 200);
+    assert.equal((await n1('GET', '/api/v1/namespaces/nodes-test/persistentvolumeclaims/claim-2')).status, 403);
+    assert.equal((await n1('GET', '/api/v1/persistentvolumes/vol-1')).status, 200);
+    const other = await n1('GET', '/api/v1/persistentvolumes/vol-2');
+    assert.equal(other.status, 403);
+    assert.match(other.json.message, /no relationship found between node 'n1' and this object$/);
+    assert.equal((await n1('GET', '/api/v1/persistentvolumes')).status, 403, 'no list of volumes');
+  });
+
   it('registers and changes only its own Node, Lease and pods', async () => {
     assert.equal((await n1('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } })).status, 201);
     assert.equal((await n1('PATCH', '/api/v1/nodes/n1', { metadata: { labels: { a: 'b' } } })).status, 200);

@@ -343,6 +343,16 @@ describe('default roles at work', () => {
     const scheduler: User = { name: 'system:kube-scheduler', groups: ['system:authenticated'] };
     assert.equal(allowed(res('create', '', 'pods', { sub: 'binding', namespace: 'ns1', name: 'p', user: scheduler })), true);
     assert.equal(allowed(res('update', 'coordination.k8s.io', 'leases', { namespace: 'kube-system', name: 'kube-scheduler', user: scheduler })), true);
+    // VolumeBinding: its informers, the selected-node annotation on claims, pre-binding volumes (system:volume-scheduler).
+    assert.equal(allowed(res('watch', 'storage.k8s.io', 'storageclasses', { user: scheduler })), true);
+    assert.equal(allowed(res('list', '', 'persistentvolumes', { user: scheduler })), true);
+    assert.equal(allowed(res('patch', '', 'persistentvolumeclaims', { namespace: 'ns1', name: 'c', user: scheduler })), true);
+    assert.equal(allowed(res('update', '', 'persistentvolumes', { name: 'v', user: scheduler })), true);
+    const provisioner: User = { name: 'system:serviceaccount:kube-system:local-path-provisioner', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
+    for (const [verb, group, resource, namespace] of [['create', '', 'persistentvolumes', undefined], ['delete', '', 'persistentvolumes', undefined],
+      ['create', '', 'pods', 'kube-system'], ['delete', '', 'pods', 'kube-system'], ['create', 'storage.k8s.io', 'storageclasses', undefined], ['update', '', 'persistentvolumeclaims', 'ns1']] as const) {
+      assert.equal(allowed(res(verb, group, resource, { namespace, name: 'x', user: provisioner })), true, `local-path-provisioner may ${verb} ${resource}`);
+    }
     const rs: User = { name: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
     assert.deepEqual(authorize(res('create', '', 'pods', { namespace: 'ns1', user: rs }), sources), {
       allowed: true,

@@ -326,6 +326,11 @@ describe('controllers\' service accounts', () => {
       'token-cleaner-controller': 'token-cleaner',
       'certificatesigningrequest-approving-controller': 'certificate-controller',
       'certificatesigningrequest-signing-controller': 'certificate-controller',
+      'persistentvolume-binder-controller': 'persistent-volume-binder',
+      'persistentvolumeclaim-protection-controller': 'pvc-protection-controller',
+      'persistentvolume-protection-controller': 'pv-protection-controller',
+      // Not Kubernetes' (k3s runs it as a Deployment of its own): its role is ours.
+      'local-path-provisioner': 'local-path-provisioner',
     };
     assert.deepEqual(Object.fromEntries(CONTROLLERS.map((d) => [d.name, d.serviceAccountName])), expected);
   });

@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TokenRequest } from '../../api/types/authentication.js';
-import type { ConfigMap, Pod, Secret } from '../../api/types/core.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from '../../api/types/core.js';
 import { mountedAt } from '../../kubelet/mounts.js';
 import { cleanupPodVolumes, containerBinds, podDirs, prepareVolumes, VolumeError, type VolumeSources } from '../../kubelet/volumes.js';
 
@@ -239,4 +239,33 @@ test('hostPath type checks', async () => {
   await prepareVolumes(pod([{ name: 'h', hostPath: { path: created, type: 'DirectoryOrCreate' } }]), root, sources);
   assert.ok((await stat(created)).isDirectory());
   await assert.rejects(prepareVolumes(pod([{ name: 'v', persistentVolumeClaim: { claimName: 'x' } }]), root, sources), /not supported by this kubelet/);
+});
+
+test('a persistentVolumeClaim volume is its bound volume\'s hostPath; an unbound, missing or deleting claim is refused with the kubelet\'s message', async () => {
+  const dir = join(root, 'pv-data');
+  const claims: Record<string, PersistentVolumeClaim> = {
+    'default/bound': { metadata: { name: 'bound', namespace: 'default', uid: 'c1' }, spec: { volumeName: 'pv-1' }, status: { phase: 'Bound' } },
+    'default/pending': { metadata: { name: 'pending', namespace: 'default', uid: 'c2' }, spec: {}, status: { phase: 'Pending' } },
+    'default/deleting': { metadata: { name: 'deleting', namespace: 'default', uid: 'c3', deletionTimestamp: '2026-01-01T00:00:00Z' }, spec: { volumeName: 'pv-1' }, status: { phase: 'Bound' } },
+    'default/stolen': { metadata: { name: 'stolen', namespace: 'default', uid: 'c4' }, spec: { volumeName: 'pv-1' }, status: { phase: 'Bound' } },
+  };
+  const volumes: Record<string, PersistentVolume> = {
+    'pv-1': { metadata: { name: 'pv-1' }, spec: { hostPath: { path: dir, type: 'DirectoryOrCreate' }, claimRef: { namespace: 'default', name: 'bound', uid: 'c1' } } },
+  };
+  const withClaims: VolumeSources = {
+    ...sources,
+    getPersistentVolumeClaim: async (ns, name) => claims[`${ns}/${name}`],
+    getPersistentVolume: async (name) => volumes[name],
+  };
+  const vols = await prepareVolumes(pod([{ name: 'data', persistentVolumeClaim: { claimName: 'bound', readOnly: true } }], 'uid-pvc'), root, withClaims);
+  assert.deepEqual(vols.get('data'), { name: 'data', hostPath: dir, readOnly: true });
+  assert.ok((await stat(dir)).isDirectory(), 'DirectoryOrCreate made it');
+  const refused = (claimName: string): Promise<unknown> => prepareVolumes(pod([{ name: 'data', persistentVolumeClaim: { claimName } }], 'uid-pvc'), root, withClaims);
+  const prefix = 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[], failed to process volumes=[data]: ';
+  await assert.rejects(refused('pending'), (err: unknown) => err instanceof VolumeError && err.message === `${prefix}error processing PVC default/pending: PVC is not bound`);
+  await assert.rejects(refused('missing'), { message: `${prefix}error processing PVC default/missing: failed to fetch PVC from API server: persistentvolumeclaims "missing" not found` });
+  await assert.rejects(refused('deleting'), { message: `${prefix}error processing PVC default/deleting: can't start pod because PVC default/deleting is being deleted` });
+  await assert.rejects(refused('stolen'), /the PV is bound to another claim/);
+  await assert.rejects(prepareVolumes(pod([{ name: 'data', persistentVolumeClaim: { claimName: 'bound' } }], 'uid-pvc'), root, sources), /persistentVolumeClaim volumes are not supported by this kubelet/);
+  await cleanupPodVolumes(root, 'uid-pvc');
 });

@@ -223,13 +223,13 @@ describe('config', () => {
   it('has kube-scheduler default filters and weights', () => {
     const fw = buildFramework();
     assert.equal(fw.schedulerName, 'default-scheduler');
-    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit']);
-    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit']);
+    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
+    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
     assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [
       ['TaintToleration', 3], ['NodeAffinity', 2], ['SelectorSpread', 2], ['NodeResourcesLeastAllocated', 1], ['NodeResourcesBalancedAllocation', 1],
     ]);
     assert.equal(fw.percentageOfNodesToScore, 0);
-    assert.equal(inTreeRegistry.size, 9);
+    assert.equal(inTreeRegistry.size, 10);
   });
 
   it('disables, re-weights and adds plugins', () => {
