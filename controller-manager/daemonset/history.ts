@@ -5,6 +5,7 @@
 // hash new pods carry. Old revisions are kept up to spec.revisionHistoryLimit, never
 // one that live pods still run.
 import { isAlreadyExists } from '../../api/errors.js';
+import { daemonSetRevisionPatch } from '../../api/helpers/controller-revision.js';
 import type { ControllerRevision, DaemonSet } from '../../api/types/apps.js';
 import type { Pod } from '../../api/types/core.js';
 import { computeHash } from '../deployment/hash.js';
@@ -17,22 +18,8 @@ import type { DaemonSetClient } from './client.js';
 
 export const CONTROLLER_KIND = { apiVersion: 'apps/v1', kind: 'DaemonSet' };
 
-/**
- * getPatch: the strategic merge patch that restores ds's template:
- * {"spec":{"template":{..., "$patch":"replace"}}}. The template is written as Go writes
- * the typed struct (metadata.creationTimestamp null), so kubectl, which computes the
- * same patch from the DaemonSet it reads, finds the revision equal (rollout undo's
- * "current template already matches").
- */
-export function daemonSetPatch(ds: DaemonSet): { spec: { template: Record<string, unknown> } } {
-  const template = structuredClone(ds.spec?.template ?? {}) as Record<string, unknown>;
-  template.metadata = { creationTimestamp: null, ...((template.metadata as Record<string, unknown> | undefined) ?? {}) };
-  // Go writes a struct field even when empty: each container's resources is {}.
-  const spec = template.spec as { containers?: Record<string, unknown>[]; initContainers?: Record<string, unknown>[] } | undefined;
-  for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) c.resources ??= {};
-  template.$patch = 'replace';
-  return { spec: { template } };
-}
+/** getPatch: see api/helpers/controller-revision.ts. */
+export const daemonSetPatch = daemonSetRevisionPatch;
 
 /** Match: the revision's data restores exactly ds's template. */
 export function matchesRevision(ds: DaemonSet, revision: ControllerRevision): boolean {

@@ -4,7 +4,8 @@
 // later; it skips a tainted node unless it tolerates the taint; a rolling update with
 // maxUnavailable 1, watched pod by pod, never leaves more than one node without a ready
 // pod; OnDelete replaces only deleted pods; a failed pod is replaced (FailedDaemonPod);
-// the real kubectl's rollout status, history and undo work on it.
+// the real kubectl's rollout status, history and undo work on it, and so do ours
+// (tskubectl rollout status|history|undo|restart daemonset, describe daemonset).
 //
 // Timeouts: a pod is created, scheduled and Ready in well under a second here; a rollout
 // across 4 nodes with minReadySeconds 1 takes some seconds. 45 s leaves room for a loaded
@@ -22,6 +23,7 @@ import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
 import { HollowKubelet } from '../harness/hollow-kubelet.js';
 import { kubectl } from '../harness/kubectl.js';
+import { tskubectl, tskubectlFails } from '../harness/tskubectl.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 const TIMEOUT = 45_000;
@@ -270,6 +272,43 @@ describe('kube-controller-manager running the daemonset controller', () => {
     await until(async () => (await daemonSets().get(NS, 'manual')).status?.updatedNumberScheduled === 1, () => 'updatedNumberScheduled 1');
     const err = await kubectl(cp, 'rollout', 'status', 'daemonset/manual').catch((e: Error) => e.message);
     assert.match(err, /rollout status is only available for RollingUpdate strategy type/);
+  });
+
+  it('tskubectl: rollout status, history (as the real kubectl prints it), undo, restart; describe daemonset', async () => {
+    const all = [...NODES, 'late-node-0'];
+    await createDaemonSet('ours', { image: 'agent:1' });
+    assert.match(await tskubectl(cp, 'rollout', 'status', 'ds/ours', '--timeout=60s'), /daemon set "ours" successfully rolled out/);
+    await setImage('ours', 'agent:2');
+    assert.match(await tskubectl(cp, 'rollout', 'status', 'daemonset/ours', '--timeout=60s'), /daemon set "ours" successfully rolled out\n$/);
+    await waitOnNodes('ours', all, 'agent:2');
+    const history = await tskubectl(cp, 'rollout', 'history', 'daemonset/ours');
+    assert.equal(history, await kubectl(cp, 'rollout', 'history', 'daemonset/ours'));
+    assert.match(history, /^daemonset\.apps\/ours \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n/);
+    const rev1 = await tskubectl(cp, 'rollout', 'history', 'daemonset/ours', '--revision=1');
+    assert.equal(rev1, await kubectl(cp, 'rollout', 'history', 'daemonset/ours', '--revision=1'));
+    assert.match(rev1, /Image:\s+agent:1/);
+    assert.match(await tskubectlFails(cp, 'rollout', 'history', 'daemonset/ours', '--revision=9'), /unable to find the specified revision/);
+    assert.match(await tskubectl(cp, 'rollout', 'undo', 'daemonset/ours'), /^daemonset\.apps\/ours rolled back\n$/);
+    await waitOnNodes('ours', all, 'agent:1');
+    await waitRolledOut('ours', 4);
+    assert.match(await tskubectl(cp, 'rollout', 'undo', 'daemonset/ours', '--to-revision=3'), /skipped rollback \(current template already matches revision 3\)/);
+    assert.match(await tskubectlFails(cp, 'rollout', 'undo', 'daemonset/ours', '--to-revision=7'), /unable to find specified revision 7 in history/);
+    assert.match(await tskubectl(cp, 'rollout', 'restart', 'daemonset/ours'), /daemonset\.apps\/ours restarted/);
+    const restarted = await daemonSets().get(NS, 'ours');
+    assert.ok(restarted.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    await waitRolledOut('ours', 4);
+    assert.match(await tskubectlFails(cp, 'rollout', 'pause', 'daemonset/ours'), /daemonsets\.apps "ours" pausing is not supported/);
+
+    const described = await tskubectl(cp, 'describe', 'daemonset', 'ours');
+    for (const re of [/^Name:\s+ours$/m, /^Selector:\s+app=ours$/m, /^Node-Selector:\s+<none>$/m, /^Desired Number of Nodes Scheduled: 4$/m,
+      /^Current Number of Nodes Scheduled: 4$/m, /^Number of Nodes Scheduled with Up-to-date Pods: 4$/m, /^Number of Nodes Scheduled with Available Pods: 4$/m,
+      /^Number of Nodes Misscheduled: 0$/m, /^Pods Status:\s+4 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m, /^Pod Template:$/m, /SuccessfulCreate\s+.*Created pod: ours-/]) {
+      assert.match(described, re);
+    }
+    // The real kubectl describes it with the same lines.
+    const real = await kubectl(cp, 'describe', 'daemonset', 'ours');
+    const head = (t: string): string => t.split('\nPod Template:')[0];
+    assert.equal(head(described), head(real));
   });
 
   it('replaces a failed daemon pod, with a FailedDaemonPod event', async () => {
