@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { formatLabelSelector } from '../../api/labels.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { PodTemplateSpec } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { intFlag } from '../command-flags.js';
 import type { Cli } from '../context.js';
@@ -181,6 +182,18 @@ async function daemonSetHistory(cli: Cli, ri: ResourceInfo, namespace: string, n
   }
 }
 
+/** printHistory: the REVISION / CHANGE-CAUSE table, or with revision > 0 that revision's pod template. */
+function printHistory(cli: Cli, ri: ResourceInfo, obj: KubeObject, history: Map<number, PodTemplateSpec>, revision: number): void {
+  let body = historyTable(history);
+  if (revision > 0 && history.size > 0) {
+    const template = history.get(revision);
+    if (!template) throw new Error('unable to find the specified revision');
+    body = describePodTemplateText(template);
+  }
+  const withRevision = revision > 0 ? `with revision #${revision}` : '';
+  cli.out.write(`${objectName(ri, obj.metadata.name!)} ${withRevision}\n${body}\n`);
+}
+
 async function runHistory(cli: Cli, args: string[], opts: { selector?: string; revision: number; output?: string }): Promise<void> {
   const items = await resolve(cli, 'history', args, opts.selector);
   const failures = new Failures();
@@ -201,15 +214,7 @@ async function runHistory(cli: Cli, args: string[], opts: { selector?: string; r
           cli.out.write(text.join(''));
           continue;
         }
-        const history = daemonSetRevisionTemplates(ds, revisions);
-        let body = historyTable(history);
-        if (opts.revision > 0 && history.size > 0) {
-          const template = history.get(opts.revision);
-          if (!template) throw new Error('unable to find the specified revision');
-          body = describePodTemplateText(template);
-        }
-        const withRevision = opts.revision > 0 ? `with revision #${opts.revision}` : '';
-        cli.out.write(`${objectName(ri, obj.metadata.name!)} ${withRevision}\n${body}\n`);
+        printHistory(cli, ri, obj, daemonSetRevisionTemplates(ds, revisions), opts.revision);
         continue;
       }
       if (!isDeployment(ri)) throw new Error(`no history viewer has been implemented for ${JSON.stringify(groupKind(ri))}`);
@@ -232,15 +237,7 @@ async function runHistory(cli: Cli, args: string[], opts: { selector?: string; r
         cli.out.write(text.join(''));
         continue;
       }
-      const history = revisionTemplates(rss);
-      let body = historyTable(history);
-      if (opts.revision > 0 && history.size > 0) {
-        const template = history.get(opts.revision);
-        if (!template) throw new Error('unable to find the specified revision');
-        body = describePodTemplateText(template);
-      }
-      const withRevision = opts.revision > 0 ? `with revision #${opts.revision}` : '';
-      cli.out.write(`${objectName(ri, obj.metadata.name!)} ${withRevision}\n${body}\n`);
+      printHistory(cli, ri, obj, revisionTemplates(rss), opts.revision);
     } catch (err) {
       failures.add(err);
     }
