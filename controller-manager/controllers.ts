@@ -12,6 +12,7 @@ import { garbageCollectorDescriptor } from './garbage-collector/index.js';
 import { deploymentControllerDescriptor } from './deployment/controller.js';
 import { jobControllerDescriptor } from './job/index.js';
 import { ttlAfterFinishedControllerDescriptor } from './ttl-after-finished/controller.js';
+import { daemonSetControllerDescriptor } from './daemonset/controller.js';
 import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
 import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
 import { podGCControllerDescriptor } from './pod-gc/index.js';
@@ -57,7 +58,7 @@ export interface ControllerDescriptor {
 
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
-  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor,
+  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, daemonSetControllerDescriptor,
   jobControllerDescriptor, ttlAfterFinishedControllerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,

@@ -28,11 +28,16 @@ export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | un
   return false;
 }
 
-/** The first NoSchedule/NoExecute taint not tolerated (v1helper.FindMatchingUntoleratedTaint). */
-export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined): Taint | undefined {
+/**
+ * The first taint with one of effects (NoSchedule and NoExecute unless told) not
+ * tolerated (v1helper.FindMatchingUntoleratedTaint with an effect filter).
+ */
+export function findUntoleratedTaint(
+  taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, effects: readonly string[] = ['NoSchedule', 'NoExecute'],
+): Taint | undefined {
   if (!taints) return undefined;
   for (const taint of taints) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (!effects.includes(taint.effect)) continue;
     if (!tolerationsTolerateTaint(tolerations, taint)) return taint;
   }
   return undefined;

@@ -10,6 +10,16 @@ export const AS = 'io.k8s.api.autoscaling.v1.';
 const time = (description: string) => ref(`${M}Time`, description);
 const template = (owner: string) => ref(`${C}PodTemplateSpec`, `The pods the ${owner} creates.`);
 
+/** The condition of a Deployment, DaemonSet or StatefulSet. */
+const workloadCondition = (owner: string, types: string, updateTime = false) => object(`One aspect of a ${owner}'s state.`, {
+  lastTransitionTime: time('When the condition last changed status.'),
+  ...(updateTime ? { lastUpdateTime: time('When the condition was last updated.') } : {}),
+  message: str('A human-readable explanation of the last transition.'),
+  reason: str('A one-word CamelCase reason for the last transition.'),
+  status: str('True, False or Unknown.'),
+  type: str(types),
+}, ['type', 'status']);
+
 export const APPS_DEFINITIONS: Definitions = {
   [`${A}ReplicaSetSpec`]: object('The desired state of a ReplicaSet.', {
     minReadySeconds: int32('Seconds a new pod must be ready, with no container crashing, to count as available. Defaults to 0.'),
@@ -56,14 +66,7 @@ export const APPS_DEFINITIONS: Definitions = {
     template: template('Deployment'),
   }, ['selector', 'template']),
 
-  [`${A}DeploymentCondition`]: object('One aspect of a Deployment\'s state.', {
-    lastTransitionTime: time('When the condition last changed status.'),
-    lastUpdateTime: time('When the condition was last updated.'),
-    message: str('A human-readable explanation of the last transition.'),
-    reason: str('A one-word CamelCase reason for the last transition.'),
-    status: str('True, False or Unknown.'),
-    type: str('The condition: Available, Progressing or ReplicaFailure.'),
-  }, ['type', 'status']),
+  [`${A}DeploymentCondition`]: workloadCondition('Deployment', 'The condition: Available, Progressing or ReplicaFailure.', true),
 
   [`${A}DeploymentStatus`]: object('The most recently observed state of a Deployment.', {
     availableReplicas: int32('Pods of the Deployment ready for at least minReadySeconds.'),
@@ -105,13 +108,7 @@ export const APPS_DEFINITIONS: Definitions = {
     updateStrategy: ref(`${A}DaemonSetUpdateStrategy`, 'How old pods are replaced with new ones when the template changes.'),
   }, ['selector', 'template']),
 
-  [`${A}DaemonSetCondition`]: object('One aspect of a DaemonSet\'s state.', {
-    lastTransitionTime: time('When the condition last changed status.'),
-    message: str('A human-readable explanation of the last transition.'),
-    reason: str('A one-word CamelCase reason for the last transition.'),
-    status: str('True, False or Unknown.'),
-    type: str('The condition type.'),
-  }, ['type', 'status']),
+  [`${A}DaemonSetCondition`]: workloadCondition('DaemonSet', 'The condition type.'),
 
   [`${A}DaemonSetStatus`]: object('The most recently observed state of a DaemonSet.', {
     collisionCount: int32('Counts hash collisions of the template, used to name new ControllerRevisions uniquely.'),
@@ -169,13 +166,7 @@ export const APPS_DEFINITIONS: Definitions = {
     volumeClaimTemplates: listOf(`${C}PersistentVolumeClaim`, 'Claims each pod gets its own copy of, named <claim>-<set>-<ordinal>, mounted by the template\'s volumeMounts of the same name.', { listType: 'atomic' }),
   }, ['selector', 'template']),
 
-  [`${A}StatefulSetCondition`]: object('One aspect of a StatefulSet\'s state.', {
-    lastTransitionTime: time('When the condition last changed status.'),
-    message: str('A human-readable explanation of the last transition.'),
-    reason: str('A one-word CamelCase reason for the last transition.'),
-    status: str('True, False or Unknown.'),
-    type: str('The condition type.'),
-  }, ['type', 'status']),
+  [`${A}StatefulSetCondition`]: workloadCondition('StatefulSet', 'The condition type.'),
 
   [`${A}StatefulSetStatus`]: object('The most recently observed state of a StatefulSet.', {
     availableReplicas: int32('Pods of the StatefulSet ready for at least minReadySeconds.'),

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { StatusError } from '../../api/errors.js';
 import { isControlledBy } from '../../api/helpers/owner-refs.js';
-import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { DaemonSet, Deployment, ReplicaSet } from '../../api/types/apps.js';
 import type { CronJob, Job } from '../../api/types/batch.js';
 import type { Lease } from '../../api/types/coordination.js';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from '../../api/types/core.js';
@@ -21,7 +21,7 @@ import {
 import { describePod } from '../printers/describe/pod.js';
 import { describeCronJob, describeJob } from '../printers/describe/batch.js';
 import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass, podUsesClaim } from '../printers/describe/storage.js';
-import { describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
+import { describeDaemonSet, describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
 
@@ -201,8 +201,8 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
     }
     return describeDeployment(d, { events: await events(), replicaSets }, now);
   }
-  if (ri.group === 'apps' && ri.kind === 'ReplicaSet') {
-    const rs = obj as ReplicaSet;
+  if (ri.group === 'apps' && (ri.kind === 'ReplicaSet' || ri.kind === 'DaemonSet')) {
+    const rs = obj as ReplicaSet | DaemonSet;
     let counts: PodCounts | Error;
     try {
       const pods = (await listAll<Pod>(cli, PODS, namespace, { labelSelector: selectorString(rs.spec?.selector, '') }, chunkSize))
@@ -219,7 +219,8 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
       if (!(err instanceof StatusError)) throw err;
       counts = new Error(err.message);
     }
-    return describeReplicaSet(rs, await events(), counts, now);
+    if (ri.kind === 'DaemonSet') return describeDaemonSet(rs as DaemonSet, await events(), counts, now);
+    return describeReplicaSet(rs as ReplicaSet, await events(), counts, now);
   }
   if (ri.group === 'batch' && ri.kind === 'Job') return describeJob(obj as Job, await events(), now);
   if (ri.group === 'batch' && ri.kind === 'CronJob') return describeCronJob(obj as CronJob, await events(), now);

@@ -1,17 +1,22 @@
 // `tskubectl rollout status|history|undo|restart|pause|resume`: kubectl's rollout
-// commands for Deployments (pkg/cmd/rollout, polymorphichelpers). The messages are
-// kubectl's; what a Deployment says about itself comes from rollout-status.ts, its
-// history from deployment-history.ts.
+// commands for Deployments and DaemonSets (pkg/cmd/rollout, polymorphichelpers). The
+// messages are kubectl's; what a Deployment says about itself comes from
+// rollout-status.ts, its history from deployment-history.ts; a DaemonSet's history is
+// its ControllerRevisions (daemonset-history.ts).
 import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { formatLabelSelector } from '../../api/labels.js';
-import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { PodTemplateSpec } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { intFlag } from '../command-flags.js';
 import type { Cli } from '../context.js';
 import {
   allReplicaSets, deploymentReplicaSets, equalIgnoreHash, historyTable, revisionOf, revisionTemplates, rollbackPatch, rollbackTarget,
 } from '../deployment-history.js';
+import {
+  daemonSetMatches, daemonSetRevisions, daemonSetRevisionTemplates, daemonSetRolloutStatus, findRevision,
+} from '../daemonset-history.js';
 import { errorText } from '../error-text.js';
 import { CliError } from '../errors.js';
 import { durationFlag } from '../go-duration.js';
@@ -29,7 +34,7 @@ export function register(program: Command, cli: Cli): void {
   const rollout = program.command('rollout')
     .description('Manage the rollout of a resource')
     .usage('SUBCOMMAND [options]')
-    .addHelpText('after', '\nValid resource types include:\n\n  *  deployments\n');
+    .addHelpText('after', '\nValid resource types include:\n\n  *  deployments\n  *  daemonsets\n');
 
   rollout.command('status')
     .description('Show the status of the rollout')
@@ -83,6 +88,7 @@ export function register(program: Command, cli: Cli): void {
 }
 
 const isDeployment = (ri: ResourceInfo): boolean => ri.group === 'apps' && ri.kind === 'Deployment';
+const isDaemonSet = (ri: ResourceInfo): boolean => ri.group === 'apps' && ri.kind === 'DaemonSet';
 
 /** schema.GroupKind's String(): "Pod", "ReplicaSet.apps". */
 const groupKind = (ri: ResourceInfo): string => (ri.group ? `${ri.kind}.${ri.group}` : ri.kind);
@@ -121,12 +127,12 @@ async function runStatus(cli: Cli, args: string[], opts: { selector?: string; wa
 }
 
 async function watchRollout(cli: Cli, ri: ResourceInfo, obj: KubeObject, opts: { watch: boolean; revision: number; timeout: number }): Promise<void> {
-  if (!isDeployment(ri)) throw new Error(`no status viewer has been implemented for ${groupKind(ri)}`);
+  if (!isDeployment(ri) && !isDaemonSet(ri)) throw new Error(`no status viewer has been implemented for ${groupKind(ri)}`);
   const signal = timeoutSignal(opts.timeout);
   try {
-    await untilWithSync<Deployment>({ client: cli.client<Deployment>(ri), namespace: obj.metadata.namespace ?? cli.namespace(), name: obj.metadata.name!, signal }, (type, d) => {
+    await untilWithSync<Deployment | DaemonSet>({ client: cli.client<Deployment | DaemonSet>(ri), namespace: obj.metadata.namespace ?? cli.namespace(), name: obj.metadata.name!, signal }, (type, o) => {
       if (type === 'DELETED') throw new Error('object has been deleted');
-      const st = deploymentRolloutStatus(d, opts.revision);
+      const st = isDaemonSet(ri) ? daemonSetRolloutStatus(o as DaemonSet) : deploymentRolloutStatus(o as Deployment, opts.revision);
       cli.out.write(st.message);
       return st.done || !opts.watch;
     });
@@ -159,6 +165,35 @@ async function ownedReplicaSets(cli: Cli, d: Deployment, failure: string): Promi
   }
 }
 
+/** daemonSetHistory: the DaemonSet and the ControllerRevisions it controls. */
+async function daemonSetHistory(cli: Cli, ri: ResourceInfo, namespace: string, name: string): Promise<[DaemonSet, ControllerRevision[]]> {
+  let ds: DaemonSet;
+  try {
+    ds = await cli.client<DaemonSet>(ri).get(namespace, name);
+  } catch (err) {
+    throw new Error(`failed to retrieve DaemonSet ${name}: ${errorText(err)}`);
+  }
+  try {
+    const selector = formatLabelSelector(ds.spec?.selector);
+    const list = await cli.client<ControllerRevision>(await cli.resource('controllerrevisions.apps')).listAll(namespace, selector === '<none>' ? {} : { labelSelector: selector });
+    return [ds, daemonSetRevisions(ds, list.items)];
+  } catch (err) {
+    throw new Error(`failed to retrieve history of DaemonSet ${name}: ${errorText(err)}`);
+  }
+}
+
+/** printHistory: the REVISION / CHANGE-CAUSE table, or with revision > 0 that revision's pod template. */
+function printHistory(cli: Cli, ri: ResourceInfo, obj: KubeObject, history: Map<number, PodTemplateSpec>, revision: number): void {
+  let body = historyTable(history);
+  if (revision > 0 && history.size > 0) {
+    const template = history.get(revision);
+    if (!template) throw new Error('unable to find the specified revision');
+    body = describePodTemplateText(template);
+  }
+  const withRevision = revision > 0 ? `with revision #${revision}` : '';
+  cli.out.write(`${objectName(ri, obj.metadata.name!)} ${withRevision}\n${body}\n`);
+}
+
 async function runHistory(cli: Cli, args: string[], opts: { selector?: string; revision: number; output?: string }): Promise<void> {
   const items = await resolve(cli, 'history', args, opts.selector);
   const failures = new Failures();
@@ -169,6 +204,19 @@ async function runHistory(cli: Cli, args: string[], opts: { selector?: string; r
     }
     const { ri, obj } = item;
     try {
+      if (isDaemonSet(ri)) {
+        const [ds, revisions] = await daemonSetHistory(cli, ri, obj.metadata.namespace ?? cli.namespace(), obj.metadata.name!);
+        if (opts.output) {
+          const chosen = [...revisions].sort((a, b) => a.revision - b.revision).filter((r) => opts.revision <= 0 || r.revision === opts.revision);
+          if (opts.revision > 0 && chosen.length === 0) throw new Error(`unable to find the specified revision`);
+          const text = chosen.map((r) => formatObjects([{ ...r, apiVersion: 'apps/v1', kind: 'ControllerRevision' }], opts.output!));
+          if (text.some((t) => t === undefined)) throw new CliError(`error: unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,name,yaml`);
+          cli.out.write(text.join(''));
+          continue;
+        }
+        printHistory(cli, ri, obj, daemonSetRevisionTemplates(ds, revisions), opts.revision);
+        continue;
+      }
       if (!isDeployment(ri)) throw new Error(`no history viewer has been implemented for ${JSON.stringify(groupKind(ri))}`);
       const rss = await deploymentHistory(cli, ri, obj.metadata.namespace ?? cli.namespace(), obj.metadata.name!);
       if (opts.output) {
@@ -189,15 +237,7 @@ async function runHistory(cli: Cli, args: string[], opts: { selector?: string; r
         cli.out.write(text.join(''));
         continue;
       }
-      const history = revisionTemplates(rss);
-      let body = historyTable(history);
-      if (opts.revision > 0 && history.size > 0) {
-        const template = history.get(opts.revision);
-        if (!template) throw new Error('unable to find the specified revision');
-        body = describePodTemplateText(template);
-      }
-      const withRevision = opts.revision > 0 ? `with revision #${opts.revision}` : '';
-      cli.out.write(`${objectName(ri, obj.metadata.name!)} ${withRevision}\n${body}\n`);
+      printHistory(cli, ri, obj, revisionTemplates(rss), opts.revision);
     } catch (err) {
       failures.add(err);
     }
@@ -225,7 +265,25 @@ async function runUndo(cli: Cli, args: string[], opts: { selector?: string; toRe
   failures.throwIfAny();
 }
 
+/** DaemonSetRollbacker: patches the DaemonSet with the revision's data (a strategic merge patch restoring its template). */
+async function rollbackDaemonSet(cli: Cli, ri: ResourceInfo, obj: KubeObject, toRevision: number): Promise<string> {
+  const name = obj.metadata.name!;
+  const namespace = obj.metadata.namespace ?? cli.namespace();
+  const [ds, revisions] = await daemonSetHistory(cli, ri, namespace, name);
+  if (toRevision === 0 && revisions.length <= 1) throw new Error('no last revision to roll back to');
+  const target = findRevision(toRevision, revisions);
+  if (!target) throw new Error(`unable to find specified revision ${toRevision} in history`);
+  if (daemonSetMatches(ds, target)) return `skipped rollback (current template already matches revision ${toRevision})`;
+  try {
+    await cli.client<DaemonSet>(ri).patch(namespace, name, 'strategic', target.data);
+  } catch (err) {
+    throw new Error(`failed restoring revision ${toRevision}: ${errorText(err)}`);
+  }
+  return 'rolled back';
+}
+
 async function rollback(cli: Cli, ri: ResourceInfo, obj: KubeObject, toRevision: number): Promise<string> {
+  if (isDaemonSet(ri)) return rollbackDaemonSet(cli, ri, obj, toRevision);
   if (!isDeployment(ri)) throw new Error(`no rollbacker has been implemented for ${JSON.stringify(groupKind(ri))}`);
   if (toRevision < 0) throw new Error(`unable to find specified revision ${toRevision} in history`);
   const name = obj.metadata.name!;
@@ -258,6 +316,12 @@ type PatchVerb = 'restart' | 'pause' | 'resume';
 /** The strategic merge patch for verb on obj, or an error kubectl reports as `<resource> "<name>" <error>`. */
 function verbPatch(verb: PatchVerb, ri: ResourceInfo, obj: KubeObject): { patch?: unknown; error?: string } {
   const d = obj as Deployment;
+  if (isDaemonSet(ri) && verb === 'restart') {
+    const ds = obj as DaemonSet;
+    const now = rfc3339(new Date());
+    if (ds.spec?.template?.metadata?.annotations?.[RESTARTED_AT] === now) return { patch: undefined };
+    return { patch: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: now } } } } } };
+  }
   if (!isDeployment(ri)) return { error: verb === 'restart' ? 'restarting is not supported' : verb === 'pause' ? 'pausing is not supported' : 'resuming is not supported' };
   switch (verb) {
     case 'pause':

@@ -316,3 +316,29 @@ test('malformed bytes are a 400 Status, never a crash', () => {
     try { decodeKubernetesProtobuf(bad); } catch (err) { assert.ok(err instanceof StatusError && err.code === 400, String(err)); }
   }
 });
+
+test('a DaemonSet and a StatefulSet with a volume claim template', () => {
+  const podTemplate = (no: number): Buffer => ld(no, ld(1, objectMeta('', { app: 'db' })), ld(2, ld(2, str(1, 'c'), str(2, 'busybox'))));
+  // DaemonSetSpec: selector 1, template 2, updateStrategy 3, minReadySeconds 4, revisionHistoryLimit 6.
+  const dsRaw = Buffer.concat([ld(1, objectMeta('agent')), ld(2, ld(1, entry(1, 'app', 'db')), podTemplate(2),
+    ld(3, str(1, 'RollingUpdate'), ld(2, ld(1, intOrString(1)), ld(2, intOrString(0)))), int(4, 5), int(6, 3))]);
+  assert.deepEqual((decodeKubernetesProtobuf(envelope('apps/v1', 'DaemonSet', dsRaw)) as { spec: unknown }).spec, {
+    selector: { matchLabels: { app: 'db' } },
+    template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+    minReadySeconds: 5, revisionHistoryLimit: 3,
+  });
+  const claim = ld(4, ld(1, objectMeta('data')), ld(2, str(1, 'ReadWriteOnce'), ld(2, ld(2, str(1, 'storage'), ld(2, str(1, '1Gi')))), str(5, 'local-path')));
+  const stsRaw = Buffer.concat([ld(1, objectMeta('db')), ld(2, int(1, 3), ld(2, entry(1, 'app', 'db')), podTemplate(3), claim, str(5, 'db'), str(6, 'Parallel'),
+    ld(7, str(1, 'RollingUpdate'), ld(2, int(1, 0))), ld(10, str(1, 'Delete'), str(2, 'Retain')), ld(11, int(1, 1)))]);
+  assert.deepEqual((decodeKubernetesProtobuf(envelope('apps/v1', 'StatefulSet', stsRaw)) as { spec: unknown }).spec, {
+    replicas: 3,
+    selector: { matchLabels: { app: 'db' } },
+    template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local-path' } }],
+    serviceName: 'db', podManagementPolicy: 'Parallel',
+    updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+    ordinals: { start: 1 },
+  });
+});

@@ -277,6 +277,38 @@ describe('node table', () => {
 
 // ---------------------------------------------------------------- workloads
 
+describe('daemonset, statefulset and controllerrevision tables', () => {
+  const template = { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'busybox' }], nodeSelector: { zone: 'a', disk: 'ssd' } } };
+
+  test('daemonset columns: the counts, the node selector, wide the containers and selector', () => {
+    const t = table('daemonsets', [{
+      metadata: { name: 'agent', creationTimestamp: ago(60) }, spec: { selector: { matchLabels: { app: 'agent' } }, template },
+      status: { desiredNumberScheduled: 4, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 1, numberAvailable: 2, numberMisscheduled: 0 },
+    }], 'apps');
+    assert.deepEqual(t.columnDefinitions.map((c) => [c.name, c.type, c.priority]), [
+      ['Name', 'string', 0], ['Desired', 'integer', 0], ['Current', 'integer', 0], ['Ready', 'integer', 0], ['Up-to-date', 'integer', 0],
+      ['Available', 'integer', 0], ['Node Selector', 'string', 0], ['Age', 'string', 0], ['Containers', 'string', 1], ['Images', 'string', 1], ['Selector', 'string', 1],
+    ]);
+    assert.deepEqual(t.rows[0].cells, ['agent', 4, 3, 2, 1, 2, 'disk=ssd,zone=a', '60s', 'agent', 'busybox', 'app=agent']);
+    const bare = table('daemonsets', [{ metadata: { name: 'x', creationTimestamp: ago(5) }, spec: { selector: { matchLabels: { app: 'x' } }, template: { spec: { containers: [] } } } }], 'apps');
+    assert.deepEqual(bare.rows[0].cells.slice(0, 7), ['x', 0, 0, 0, 0, 0, '<none>']);
+  });
+
+  test('statefulset columns: READY ready/replicas', () => {
+    const t = table('statefulsets', [{ metadata: { name: 'db', creationTimestamp: ago(60) }, spec: { replicas: 3, selector: { matchLabels: { app: 'db' } }, template }, status: { replicas: 3, readyReplicas: 1 } }], 'apps');
+    assert.deepEqual(t.columnDefinitions.map((c) => [c.name, c.priority]), [['Name', 0], ['Ready', 0], ['Age', 0], ['Containers', 1], ['Images', 1]]);
+    assert.deepEqual(t.rows[0].cells, ['db', '1/3', '60s', 'agent', 'busybox']);
+  });
+
+  test('controllerrevision columns: the controller as kind.group/name, "<none>" without one', () => {
+    const owned = { metadata: { name: 'agent-5d4f', creationTimestamp: ago(60), ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'u', controller: true }] }, data: {}, revision: 3 };
+    const orphan = { metadata: { name: 'lost', creationTimestamp: ago(60) }, data: {}, revision: 1 };
+    const t = table('controllerrevisions', [owned, orphan], 'apps');
+    assert.deepEqual(t.columnDefinitions.map((c) => c.name), ['Name', 'Controller', 'Revision', 'Age']);
+    assert.deepEqual(t.rows.map((r) => r.cells), [['agent-5d4f', 'daemonset.apps/agent', 3, '60s'], ['lost', '<none>', 1, '60s']]);
+  });
+});
+
 describe('deployment and replicaset tables', () => {
   const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.25' }, { name: 'log', image: 'busybox' }] } };
 

@@ -312,6 +312,7 @@ describe('controllers\' service accounts', () => {
       'deployment-controller': 'deployment-controller',
       'job-controller': 'job-controller',
       'ttl-after-finished-controller': 'ttl-after-finished-controller',
+      'daemonset-controller': 'daemon-set-controller',
       'endpoints-controller': 'endpoint-controller',
       'endpointslice-controller': 'endpointslice-controller',
       'service-lb-controller': 'service-controller',

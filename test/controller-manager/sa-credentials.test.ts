@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
-import type { Event, Namespace, Pod, ServiceAccount } from '../../api/types/core.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { Event, Namespace, Node, Pod, ServiceAccount } from '../../api/types/core.js';
 import { writeCertificateKubeconfig } from '../../apiserver/kubeconfig.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
@@ -106,6 +106,35 @@ describe('kube-controller-manager as system:kube-controller-manager', () => {
       const sa = await serviceAccounts.get('kube-system', name);
       assert.equal(sa.metadata.name, name);
     }
+    await cm.stop();
+    cm = undefined;
+  });
+
+  it('with --use-service-account-credentials, the daemonset controller (daemon-set-controller) makes its revision, its pod, its status and Events', async () => {
+    cm = await startControllerManager(cp, ['--kubeconfig', kubeconfig, '--controllers', 'daemonset-controller', '--use-service-account-credentials=true'], 'sa-ds');
+    const ns = 'daemonset-sa-credentials';
+    await createNamespace(ns);
+    await resourceClient<Node>(rest, 'nodes').create('', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sa-node', labels: { 'kubernetes.io/hostname': 'sa-node' } } });
+    const ds = await resourceClient<DaemonSet>(rest, 'daemonsets').create(ns, {
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: ns },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } } },
+    });
+    let pods: Pod[] = [];
+    await until(async () => (pods = await podsOf(ns)).length === 1, () => `one daemon pod (last: ${pods.length})`);
+    assert.equal(pods[0]!.metadata.ownerReferences?.[0]?.uid, ds.metadata.uid);
+    assert.equal(pods[0]!.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]?.values?.[0], 'sa-node');
+    const revisions = (await resourceClient<ControllerRevision>(rest, 'controllerrevisions').list(ns)).items;
+    assert.deepEqual(revisions.map((r) => r.revision), [1]);
+    let status: DaemonSet['status'];
+    await until(async () => {
+      status = (await resourceClient<DaemonSet>(rest, 'daemonsets').get(ns, 'agent')).status;
+      return status?.observedGeneration === 1 && status.desiredNumberScheduled === 1;
+    }, () => `the DaemonSet's status (last: ${JSON.stringify(status)})`);
+    let reasons: string[] = [];
+    await until(async () => (reasons = (await eventsIn(ns)).map((e) => `${e.source?.component} ${e.reason}`)).includes('daemonset-controller SuccessfulCreate'),
+      () => `the SuccessfulCreate Event (last: ${JSON.stringify(reasons)})`);
+    assert.equal((await resourceClient<ServiceAccount>(rest, 'serviceaccounts').get('kube-system', 'daemon-set-controller')).metadata.name, 'daemon-set-controller');
+    await resourceClient<Node>(rest, 'nodes').delete('', 'sa-node');
     await cm.stop();
     cm = undefined;
   });

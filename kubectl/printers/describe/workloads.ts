@@ -1,6 +1,6 @@
-// describe deployment and describe replicaset (kubectl's describeDeployment and
-// describeReplicaSet).
-import type { Deployment, ReplicaSet } from '../../../api/types/apps.js';
+// describe deployment, replicaset and daemonset (kubectl's describeDeployment,
+// describeReplicaSet and describeDaemonSet).
+import type { DaemonSet, Deployment, ReplicaSet } from '../../../api/types/apps.js';
 import type { Event } from '../../../api/types/core.js';
 import type { LabelSelector } from '../../../api/types/meta.js';
 import { describePodTemplate } from './pod.js';
@@ -86,6 +86,31 @@ export function describeReplicaSet(rs: ReplicaSet, events: Event[] | undefined, 
       w.write(LEVEL_1, '----\t------\t------\n');
       for (const c of rs.status.conditions) w.write(LEVEL_1, `${c.type} \t${c.status}\t${c.reason ?? ''}\n`);
     }
+    describeEvents(events, w, now);
+  });
+}
+
+/** describeDaemonSet: selectors, the status counts in kubectl's words, pods by phase, the template, events. */
+export function describeDaemonSet(ds: DaemonSet, events: Event[] | undefined, pods: PodCounts | Error, now: Date): string {
+  return tabbedString((w) => {
+    const spec = ds.spec ?? ({} as NonNullable<DaemonSet['spec']>);
+    const st = ds.status;
+    // kubectl prints no Namespace line for a DaemonSet.
+    w.write(LEVEL_0, `Name:\t${ds.metadata.name ?? ''}\n`);
+    w.write(LEVEL_0, `Selector:\t${selectorString(spec.selector, '')}\n`);
+    const nodeSelector = Object.entries(spec.template?.spec?.nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',');
+    w.write(LEVEL_0, `Node-Selector:\t${nodeSelector || '<none>'}\n`);
+    printLabelsMultiline(w, 'Labels', ds.metadata.labels);
+    printAnnotationsMultiline(w, 'Annotations', ds.metadata.annotations);
+    w.write(LEVEL_0, `Desired Number of Nodes Scheduled: ${st?.desiredNumberScheduled ?? 0}\n`);
+    w.write(LEVEL_0, `Current Number of Nodes Scheduled: ${st?.currentNumberScheduled ?? 0}\n`);
+    w.write(LEVEL_0, `Number of Nodes Scheduled with Up-to-date Pods: ${st?.updatedNumberScheduled ?? 0}\n`);
+    w.write(LEVEL_0, `Number of Nodes Scheduled with Available Pods: ${st?.numberAvailable ?? 0}\n`);
+    w.write(LEVEL_0, `Number of Nodes Misscheduled: ${st?.numberMisscheduled ?? 0}\n`);
+    w.write(LEVEL_0, 'Pods Status:\t');
+    if (pods instanceof Error) w.write(LEVEL_0, `error in fetching pods: ${pods.message}\n`);
+    else w.write(LEVEL_0, `${pods.running} Running / ${pods.waiting} Waiting / ${pods.succeeded} Succeeded / ${pods.failed} Failed\n`);
+    describePodTemplate(spec.template, w);
     describeEvents(events, w, now);
   });
 }
