@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { StatusError } from '../../api/errors.js';
 import { isControlledBy } from '../../api/helpers/owner-refs.js';
-import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { Deployment, ReplicaSet, StatefulSet } from '../../api/types/apps.js';
 import type { Lease } from '../../api/types/coordination.js';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service } from '../../api/types/core.js';
 import type { KubeObject, List } from '../../api/types/meta.js';
@@ -18,6 +18,7 @@ import {
 } from '../printers/describe/core.js';
 import { describePod } from '../printers/describe/pod.js';
 import { describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
+import { describeStatefulSet } from '../printers/describe/statefulset.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
 
@@ -203,6 +204,20 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
       counts = new Error(err.message);
     }
     return describeReplicaSet(rs, await events(), counts, now);
+  }
+  if (ri.group === 'apps' && ri.kind === 'StatefulSet') {
+    const sts = obj as StatefulSet;
+    const counts: PodCounts = { running: 0, waiting: 0, succeeded: 0, failed: 0 };
+    // getPodStatusForController: the pods its selector matches that it controls.
+    const pods = (await listAll<Pod>(cli, PODS, namespace, { labelSelector: selectorString(sts.spec?.selector, '') }, chunkSize)).filter((p) => isControlledBy(p, sts));
+    for (const p of pods) {
+      const phase = p.status?.phase;
+      if (phase === 'Running') counts.running++;
+      else if (phase === 'Pending') counts.waiting++;
+      else if (phase === 'Succeeded') counts.succeeded++;
+      else if (phase === 'Failed') counts.failed++;
+    }
+    return describeStatefulSet(sts, await events(), counts, now);
   }
   return describeGeneric({ apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, kind: ri.kind, ...obj }, await events(), now);
 }

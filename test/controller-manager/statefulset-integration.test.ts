@@ -172,6 +172,12 @@ describe('kube-controller-manager running the statefulset controller', () => {
     assert.match(wide, /^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\n/);
     assert.match(wide, /\nweb\s+3\/3\s+\d+s\s+c\s+busybox:1\n/);
     assert.match(await tskubectl(cp, 'rollout', 'status', 'sts/web'), /partitioned roll out complete: 3 new pods have been updated\.\.\./);
+    // describe: ours says what the real kubectl says (the events' ages aside).
+    const upToEvents = (t: string): string => t.slice(0, t.indexOf('Events:'));
+    const theirs = await kubectl(cp, 'describe', 'statefulset', 'web');
+    assert.match(theirs, /Replicas:\s+3 desired \| 3 total\n/);
+    assert.match(theirs, /Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed\n/);
+    assert.equal(upToEvents(await tskubectl(cp, 'describe', 'statefulset', 'web')), upToEvents(theirs));
   });
 
   it('scales down from the highest ordinal, one pod at a time', async () => {
@@ -221,6 +227,9 @@ describe('kube-controller-manager running the statefulset controller', () => {
       const ordinal = p.metadata.name!.slice('db-'.length);
       assert.deepEqual(p.spec?.volumes?.find((v) => v.name === 'data'), { name: 'data', persistentVolumeClaim: { claimName: `data-db-${ordinal}` } });
     }
+    const theirs = await kubectl(cp, 'describe', 'sts', 'db');
+    assert.match(theirs, /Volume Claims:\n\s+Name:\s+data\n/);
+    assert.equal((await tskubectl(cp, 'describe', 'sts', 'db')).split('Events:')[0], theirs.split('Events:')[0]);
     const got = await events('db');
     assert.ok(got.includes('SuccessfulCreate create Claim data-db-0 Pod db-0 in StatefulSet db success'), JSON.stringify(got));
     assert.ok(got.includes('SuccessfulCreate create Claim data-db-1 Pod db-1 in StatefulSet db success'), JSON.stringify(got));
