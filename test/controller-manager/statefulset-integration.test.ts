@@ -1,6 +1,7 @@
 // The StatefulSet controller against real parts: etcd, the apiserver, the scheduler, a
 // hollow kubelet of 3 nodes and one kube-controller-manager process running the
-// StatefulSet controller and the garbage collector. A set of 3 comes up in order (each
+// StatefulSet controller and the garbage collector, each as its own ServiceAccount
+// (--use-service-account-credentials, so the bootstrap RBAC role is what it may do). A set of 3 comes up in order (each
 // pod created only once the one before it is Running and Ready, as the watch shows),
 // scales down from the highest ordinal, gets a deleted pod back under the same name,
 // creates its claims from volumeClaimTemplates (named "<template>-<set>-<ordinal>",
@@ -118,7 +119,8 @@ before(async () => {
   hollow = new HollowKubelet({ rest, nodes: 3, prefix: 'sts-node-' });
   await hollow.start();
   scheduler = startScheduler(cp);
-  cm = await startControllerManager(cp, ['--controllers', 'statefulset-controller,garbage-collector-controller']);
+  // Each controller as its own ServiceAccount: the statefulset-controller role is all it needs.
+  cm = await startControllerManager(cp, ['--controllers', 'statefulset-controller,garbage-collector-controller', '--use-service-account-credentials']);
 });
 
 after(async () => {
