@@ -116,7 +116,17 @@ async function events(name: string): Promise<string[]> {
 before(async () => {
   cp = await startControlPlane();
   rest = adminClient(cp);
-  hollow = new HollowKubelet({ rest, nodes: 3, prefix: 'sts-node-' });
+  // Pods of an image starting with "fails-first" fail the first time their name runs.
+  const firstRun = new Map<string, string>();
+  hollow = new HollowKubelet({
+    rest, nodes: 3, prefix: 'sts-node-',
+    podPhase: (pod) => {
+      if (!pod.spec?.containers[0].image?.startsWith('fails-first')) return 'Running';
+      const name = pod.metadata.name ?? '';
+      if (!firstRun.has(name)) firstRun.set(name, pod.metadata.uid ?? '');
+      return firstRun.get(name) === pod.metadata.uid ? 'Failed' : 'Running';
+    },
+  });
   await hollow.start();
   scheduler = startScheduler(cp);
   // Each controller as its own ServiceAccount: the statefulset-controller role is all it needs.
@@ -209,6 +219,28 @@ describe('kube-controller-manager running the statefulset controller', () => {
     }, () => 'web-0 recreated and ready');
     assert.equal(again?.spec?.hostname, 'web-0');
     await waitReady('web', 1);
+  });
+
+  it('a failed pod is deleted and made again under the same name', async () => {
+    const rec = record('flaky');
+    await createSet('flaky', { replicas: 1, image: 'fails-first:1' });
+    const s = await waitReady('flaky', 1);
+    const [p] = await live('flaky');
+    assert.equal(p.metadata.name, 'flaky-0');
+    assert.equal(p.status?.phase, 'Running');
+    assert.equal(s.status?.replicas, 1);
+    assert.deepEqual(rec.log.filter((e) => !e.startsWith('READY')), ['ADDED flaky-0', 'DELETED flaky-0', 'ADDED flaky-0']);
+    // The second create is the first Event again with count 2 (the recorder's correlation).
+    let got: string[] = [];
+    await until(async () => {
+      const list = await resourceClient<Event>(rest, 'events').list(NS, { fieldSelector: 'involvedObject.name=flaky' });
+      got = list.items.map((e) => `${e.reason} ${e.message} x${e.count}`).sort();
+      return got.some((e) => e.startsWith('SuccessfulCreate') && e.endsWith('x2'));
+    }, () => `the create event twice, got ${JSON.stringify(got)}`);
+    assert.deepEqual(got, [
+      'SuccessfulCreate create Pod flaky-0 in StatefulSet flaky successful x2',
+      'SuccessfulDelete delete Pod flaky-0 in StatefulSet flaky successful x1',
+    ]);
   });
 
   it('creates the claims of volumeClaimTemplates as "<template>-<set>-<ordinal>", owned as the retention policy says, and puts them in the pods', async () => {
