@@ -5,12 +5,15 @@
 // create (with hash-collision handling) and claim revisions; the DaemonSet and
 // StatefulSet controllers decide which revision is current.
 import { isAlreadyExists, isConflict } from '../../api/errors.js';
+import { goJSON } from '../../api/helpers/controller-revision.js';
 import { newControllerRef } from '../../api/helpers/owner-refs.js';
 import type { LabelSelectorMatcher } from '../../api/labels.js';
 import type { ControllerRevision } from '../../api/types/apps.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { safeEncodeString } from '../deployment/hash.js';
 import { ControllerRefManager, type ControllerKind } from '../controller-ref-manager.js';
+
+export { goJSON };
 
 /** The label a revision and the pods made from it carry: the revision's hash (apps.ControllerRevisionHashLabelKey). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -31,21 +34,6 @@ export function fnv32(bytes: Uint8Array, seed = 0x811c9dc5): number {
     h ^= b;
   }
   return h >>> 0;
-}
-
-/**
- * A JSON value as Go's encoding/json writes a map[string]interface{}: object keys
- * sorted, no spaces, and <, > and & escaped. Revisions are compared and hashed in this
- * form, as Kubernetes compares the bytes of their data (Match, EqualRevision).
- */
-export function goJSON(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-    return sorted;
-  }) ?? 'null';
-  return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
