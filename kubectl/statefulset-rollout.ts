@@ -5,7 +5,8 @@
 // ({"spec":{"template":{..., "$patch":"replace"}}}), numbered by revision.
 import { formatLabelSelector, selectorFromLabelSelector } from '../api/labels.js';
 import { isControlledBy } from '../api/helpers/owner-refs.js';
-import type { ControllerRevision, StatefulSet } from '../api/types/apps.js';
+import { daemonSetRevisionPatch, goJSON } from '../api/helpers/controller-revision.js';
+import type { ControllerRevision, DaemonSet, StatefulSet } from '../api/types/apps.js';
 import type { PodTemplateSpec } from '../api/types/core.js';
 import type { Cli } from './context.js';
 import { CHANGE_CAUSE_ANNOTATION, historyTable } from './deployment-history.js';
@@ -86,9 +87,6 @@ export async function statefulSetHistoryText(cli: Cli, namespace: string, name: 
   return historyTable(causes);
 }
 
-/** Go's encoding/json of a map: keys sorted, so two templates compare by content. */
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
-  ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 
 /**
  * StatefulSetRollbacker.Rollback: patches the set with the data of revision toRevision
@@ -101,8 +99,9 @@ export async function rollbackStatefulSet(cli: Cli, namespace: string, name: str
   const sorted = [...history].sort((a, b) => a.revision - b.revision);
   const target = toRevision === 0 ? sorted[sorted.length - 2] : sorted.find((r) => r.revision === toRevision);
   if (!target) throw new Error(`unable to find specified revision ${toRevision} in history`);
-  const current = { spec: { template: { ...(sts.spec?.template ?? {}), $patch: 'replace' } } };
-  if (canonical(current) === canonical(target.data)) return `skipped rollback (current template already matches revision ${toRevision})`;
+  // statefulsetMatch: the patch of the current template, as Go writes it, against the revision's.
+  const current = daemonSetRevisionPatch({ spec: { template: sts.spec?.template } } as unknown as DaemonSet);
+  if (goJSON(current) === goJSON(target.data)) return `skipped rollback (current template already matches revision ${toRevision})`;
   try {
     await cli.client<StatefulSet>(await cli.resource('statefulsets.apps')).patch(namespace, name, 'strategic', target.data);
   } catch (err) {

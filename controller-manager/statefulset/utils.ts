@@ -5,9 +5,10 @@
 // "<template>-<set>-<ordinal>"; which claims carry owner references follows
 // persistentVolumeClaimRetentionPolicy; a revision is the template as a strategic merge
 // patch that replaces it.
+import { daemonSetRevisionPatch, goJSON } from '../../api/helpers/controller-revision.js';
 import { isPodAvailable, isPodReady } from '../../api/helpers/pod.js';
 import { newControllerRef } from '../../api/helpers/owner-refs.js';
-import type { ControllerRevision, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy } from '../../api/types/apps.js';
+import type { ControllerRevision, DaemonSet, StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy } from '../../api/types/apps.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from '../../api/types/core.js';
 import type { KubeObject, OwnerReference } from '../../api/types/meta.js';
 import type { ControllerKind } from '../controller-ref-manager.js';
@@ -190,10 +191,14 @@ export const byOrdinal = (a: Pod, b: Pod): number => getOrdinal(a) - getOrdinal(
 
 /**
  * getPatch: the revision's data, a strategic merge patch that replaces the set's
- * template: {"spec":{"template":{..., "$patch":"replace"}}}.
+ * template: {"spec":{"template":{..., "$patch":"replace"}}}, shaped as Go writes it
+ * (the typed template, keys sorted), so kubectl, which computes the same patch from the
+ * set it reads and compares bytes, finds the revision of the current template equal.
+ * The rule is the DaemonSet's (one copy, in api/helpers/controller-revision.ts): both
+ * read only spec.template.
  */
 export function templatePatch(set: StatefulSet): unknown {
-  return { spec: { template: { ...structuredClone(set.spec?.template ?? {}), $patch: 'replace' } } };
+  return JSON.parse(goJSON(daemonSetRevisionPatch({ spec: { template: set.spec?.template } } as unknown as DaemonSet)));
 }
 
 /** newRevision: a ControllerRevision of the set's template numbered revision, carrying the set's annotations. */

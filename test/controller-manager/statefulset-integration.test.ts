@@ -336,5 +336,7 @@ describe('kube-controller-manager running the statefulset controller', () => {
       () => 'revision 4');
     assert.equal((await tskubectl(cp, 'rollout', 'undo', 'statefulset/roll', '--to-revision=4')).trim(),
       'statefulset.apps/roll skipped rollback (current template already matches revision 4)');
+    assert.equal((await kubectl(cp, 'rollout', 'undo', 'statefulset/roll', '--to-revision=4')).trim(),
+      'statefulset.apps/roll skipped rollback (current template already matches revision 4)');
   });
 });
