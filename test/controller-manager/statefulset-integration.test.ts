@@ -24,7 +24,7 @@ import { adminClient, startControllerManager, startScheduler, type ControllerMan
 import { HollowKubelet } from '../harness/hollow-kubelet.js';
 import { kubectl } from '../harness/kubectl.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
-import { tskubectl } from '../harness/tskubectl.js';
+import { tskubectl, tskubectlFails } from '../harness/tskubectl.js';
 
 const TIMEOUT = 30_000;
 const NS = 'default';
@@ -219,6 +219,22 @@ describe('kube-controller-manager running the statefulset controller', () => {
     }, () => 'web-0 recreated and ready');
     assert.equal(again?.spec?.hostname, 'web-0');
     await waitReady('web', 1);
+  });
+
+  it('our rollout restart rolls the set to a new revision; rollout pause is refused as kubectl refuses it', async () => {
+    const [before] = await live('web');
+    const s0 = await sets().get(NS, 'web');
+    assert.equal((await tskubectl(cp, 'rollout', 'restart', 'statefulset/web')).trim(), 'statefulset.apps/web restarted');
+    let s: StatefulSet | undefined;
+    await until(async () => {
+      s = await sets().get(NS, 'web');
+      const [p] = await live('web');
+      return !!p && s.status?.updateRevision !== s0.status?.updateRevision && s.status?.currentRevision === s.status?.updateRevision
+        && p.metadata.uid !== before.metadata.uid && p.metadata.labels?.['controller-revision-hash'] === s.status?.updateRevision && isPodReady(p);
+    }, () => `web restarted (last ${JSON.stringify(s?.status)})`);
+    assert.ok(s?.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']);
+    const refused = await tskubectlFails(cp, 'rollout', 'pause', 'statefulset/web');
+    assert.match(refused, /statefulsets\.apps "web" pausing is not supported/);
   });
 
   it('a failed pod is deleted and made again under the same name', async () => {
