@@ -89,8 +89,8 @@ async function waitReady(name: string, replicas: number): Promise<StatefulSet> {
 const live = async (name: string): Promise<Pod[]> =>
   (await pods().list(NS, { labelSelector: `app=${name}` })).items.filter((p) => !p.metadata.deletionTimestamp).sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
 
-/** Every pod watch event of app=name, in order, as "ADDED web-0", "READY web-0", "DELETED web-2". */
-function record(name: string): { log: string[] } {
+/** Every pod watch event of app=name, in order, as "ADDED web-0", "READY web-0", "DELETED web-2"; resolves once listed. */
+async function record(name: string): Promise<{ log: string[] }> {
   const log: string[] = [];
   const inf = informerFor<Pod>(rest, 'pods', { namespace: NS, labelSelector: `app=${name}` });
   inf.addEventHandler({
@@ -104,6 +104,7 @@ function record(name: string): { log: string[] } {
     delete: (p) => log.push(`DELETED ${p.metadata.name}`),
   });
   void inf.run(stop.signal);
+  await inf.waitForSync(stop.signal);
   return { log };
 }
 
@@ -144,7 +145,7 @@ after(async () => {
 
 describe('kube-controller-manager running the statefulset controller', () => {
   it('brings a set of 3 up in order, each pod after the previous one is Ready; the real kubectl rollout status and get sts', async () => {
-    const rec = record('web');
+    const rec = await record('web');
     const created = await createSet('web');
     const out = await kubectl(cp, 'rollout', 'status', 'statefulset/web', '--timeout=60s');
     assert.match(out, /partitioned roll out complete: 3 new pods have been updated\.\.\./);
@@ -193,7 +194,7 @@ describe('kube-controller-manager running the statefulset controller', () => {
   });
 
   it('scales down from the highest ordinal, one pod at a time', async () => {
-    const rec = record('web');
+    const rec = await record('web');
     await until(async () => rec.log.includes('ADDED web-2'), () => 'the watch to list web');
     const from = rec.log.length;
     await kubectl(cp, 'scale', 'statefulset/web', '--replicas=1');
@@ -238,7 +239,7 @@ describe('kube-controller-manager running the statefulset controller', () => {
   });
 
   it('a failed pod is deleted and made again under the same name', async () => {
-    const rec = record('flaky');
+    const rec = await record('flaky');
     await createSet('flaky', { replicas: 1, image: 'fails-first:1' });
     const s = await waitReady('flaky', 1);
     const [p] = await live('flaky');
@@ -305,7 +306,7 @@ describe('kube-controller-manager running the statefulset controller', () => {
     await createSet('roll', { partition: 1 });
     const first = await waitReady('roll', 3);
     const oldRevision = first.status?.updateRevision ?? '';
-    const rec = record('roll');
+    const rec = await record('roll');
     await until(async () => rec.log.includes('ADDED roll-2'), () => 'the watch to list roll');
     const from = rec.log.length;
     await kubectl(cp, 'set', 'image', 'statefulset/roll', 'c=busybox:2');
