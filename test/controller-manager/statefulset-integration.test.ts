@@ -273,14 +273,21 @@ describe('kube-controller-manager running the statefulset controller', () => {
       assert.deepEqual(c.spec?.resources?.requests, { storage: '1Gi' });
       assert.deepEqual(c.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]), [['StatefulSet', 'db', set.metadata.uid, true]]);
     }
-    await waitReady('db', 2);
+    // Pods are not waited on to run: once a scheduler binds volumes, claims no provisioner
+    // serves would keep them Pending, and Parallel makes them regardless.
+    await until(async () => (await live('db')).length === 2, () => 'pods db-0 and db-1');
     for (const p of await live('db')) {
       const ordinal = p.metadata.name!.slice('db-'.length);
       assert.deepEqual(p.spec?.volumes?.find((v) => v.name === 'data'), { name: 'data', persistentVolumeClaim: { claimName: `data-db-${ordinal}` } });
     }
-    const theirs = await kubectl(cp, 'describe', 'sts', 'db');
-    assert.match(theirs, /Volume Claims:\n\s+Name:\s+data\n/);
-    assert.equal((await tskubectl(cp, 'describe', 'sts', 'db')).split('Events:')[0], theirs.split('Events:')[0]);
+    // Asked until both read the same pod states (they may move between the two calls).
+    let [theirs, ours] = ['', ''];
+    await until(async () => {
+      theirs = (await kubectl(cp, 'describe', 'sts', 'db')).split('Events:')[0];
+      ours = (await tskubectl(cp, 'describe', 'sts', 'db')).split('Events:')[0];
+      return theirs === ours;
+    }, () => `the same describe output:\n${theirs}\nours:\n${ours}`);
+    assert.match(theirs, /Volume Claims:\n\s+Name:\s+data\n\s+StorageClass:\s+\n\s+Labels:\s+<none>\n\s+Annotations:\s+<none>\n\s+Capacity:\s+1Gi\n\s+Access Modes:\s+\[ReadWriteOnce\]\n/);
     const got = await events('db');
     assert.ok(got.includes('SuccessfulCreate create Claim data-db-0 Pod db-0 in StatefulSet db success'), JSON.stringify(got));
     assert.ok(got.includes('SuccessfulCreate create Claim data-db-1 Pod db-1 in StatefulSet db success'), JSON.stringify(got));
