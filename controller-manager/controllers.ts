@@ -26,6 +26,7 @@ import { csrSigningDescriptor } from './csr-signing/index.js';
 import { persistentVolumeBinderDescriptor } from './volume/persistentvolume/index.js';
 import { pvcProtectionDescriptor, pvProtectionDescriptor } from './volume/protection/index.js';
 import { localPathProvisionerDescriptor } from './volume/local-path/index.js';
+import { statefulSetControllerDescriptor } from './statefulset/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -58,7 +59,7 @@ export interface ControllerDescriptor {
 
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
-  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, daemonSetControllerDescriptor,
+  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, daemonSetControllerDescriptor, statefulSetControllerDescriptor,
   jobControllerDescriptor, ttlAfterFinishedControllerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { StatusError } from '../../api/errors.js';
 import { isControlledBy } from '../../api/helpers/owner-refs.js';
-import type { DaemonSet, Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/types/apps.js';
 import type { CronJob, Job } from '../../api/types/batch.js';
 import type { Lease } from '../../api/types/coordination.js';
 import type { ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from '../../api/types/core.js';
@@ -22,6 +22,7 @@ import { describePod } from '../printers/describe/pod.js';
 import { describeCronJob, describeJob } from '../printers/describe/batch.js';
 import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass, podUsesClaim } from '../printers/describe/storage.js';
 import { describeDaemonSet, describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
+import { describeStatefulSet } from '../printers/describe/statefulset.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
 
@@ -224,6 +225,20 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
   }
   if (ri.group === 'batch' && ri.kind === 'Job') return describeJob(obj as Job, await events(), now);
   if (ri.group === 'batch' && ri.kind === 'CronJob') return describeCronJob(obj as CronJob, await events(), now);
+  if (ri.group === 'apps' && ri.kind === 'StatefulSet') {
+    const sts = obj as StatefulSet;
+    const counts: PodCounts = { running: 0, waiting: 0, succeeded: 0, failed: 0 };
+    // getPodStatusForController: the pods its selector matches that it controls.
+    const pods = (await listAll<Pod>(cli, PODS, namespace, { labelSelector: selectorString(sts.spec?.selector, '') }, chunkSize)).filter((p) => isControlledBy(p, sts));
+    for (const p of pods) {
+      const phase = p.status?.phase;
+      if (phase === 'Running') counts.running++;
+      else if (phase === 'Pending') counts.waiting++;
+      else if (phase === 'Succeeded') counts.succeeded++;
+      else if (phase === 'Failed') counts.failed++;
+    }
+    return describeStatefulSet(sts, await events(), counts, now);
+  }
   return describeGeneric({ apiVersion: ri.group ? `${ri.group}/${ri.version}` : ri.version, kind: ri.kind, ...obj }, await events(), now);
 }
 

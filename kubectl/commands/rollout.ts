@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { ResourceInfo } from '../../api/registry.js';
 import { formatLabelSelector } from '../../api/labels.js';
-import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet } from '../../api/types/apps.js';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../api/types/apps.js';
 import type { PodTemplateSpec } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { intFlag } from '../command-flags.js';
@@ -25,7 +25,8 @@ import { Failures } from '../object-targets.js';
 import { formatObjects } from '../printers/object.js';
 import { failed, resolveObjects, type ResolvedObject } from '../resolve-objects.js';
 import { objectName } from '../resource-name.js';
-import { deploymentRolloutStatus } from '../rollout-status.js';
+import { deploymentRolloutStatus, type RolloutStatus } from '../rollout-status.js';
+import { rollbackStatefulSet, statefulSetHistoryText, statefulSetRolloutStatus } from '../statefulset-rollout.js';
 import { timeoutSignal, untilWithSync, WaitTimeout } from '../watch-until.js';
 
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
@@ -34,7 +35,7 @@ export function register(program: Command, cli: Cli): void {
   const rollout = program.command('rollout')
     .description('Manage the rollout of a resource')
     .usage('SUBCOMMAND [options]')
-    .addHelpText('after', '\nValid resource types include:\n\n  *  deployments\n  *  daemonsets\n');
+    .addHelpText('after', '\nValid resource types include:\n\n  *  deployments\n  *  daemonsets\n  *  statefulsets\n');
 
   rollout.command('status')
     .description('Show the status of the rollout')
@@ -89,6 +90,7 @@ export function register(program: Command, cli: Cli): void {
 
 const isDeployment = (ri: ResourceInfo): boolean => ri.group === 'apps' && ri.kind === 'Deployment';
 const isDaemonSet = (ri: ResourceInfo): boolean => ri.group === 'apps' && ri.kind === 'DaemonSet';
+const isStatefulSet = (ri: ResourceInfo): boolean => ri.group === 'apps' && ri.kind === 'StatefulSet';
 
 /** schema.GroupKind's String(): "Pod", "ReplicaSet.apps". */
 const groupKind = (ri: ResourceInfo): string => (ri.group ? `${ri.kind}.${ri.group}` : ri.kind);
@@ -127,12 +129,17 @@ async function runStatus(cli: Cli, args: string[], opts: { selector?: string; wa
 }
 
 async function watchRollout(cli: Cli, ri: ResourceInfo, obj: KubeObject, opts: { watch: boolean; revision: number; timeout: number }): Promise<void> {
-  if (!isDeployment(ri) && !isDaemonSet(ri)) throw new Error(`no status viewer has been implemented for ${groupKind(ri)}`);
+  if (!isDeployment(ri) && !isDaemonSet(ri) && !isStatefulSet(ri)) throw new Error(`no status viewer has been implemented for ${groupKind(ri)}`);
+  const viewer = (o: KubeObject): RolloutStatus => {
+    if (isStatefulSet(ri)) return statefulSetRolloutStatus(o as StatefulSet);
+    if (isDaemonSet(ri)) return daemonSetRolloutStatus(o as DaemonSet);
+    return deploymentRolloutStatus(o as Deployment, opts.revision);
+  };
   const signal = timeoutSignal(opts.timeout);
   try {
-    await untilWithSync<Deployment | DaemonSet>({ client: cli.client<Deployment | DaemonSet>(ri), namespace: obj.metadata.namespace ?? cli.namespace(), name: obj.metadata.name!, signal }, (type, o) => {
+    await untilWithSync<KubeObject>({ client: cli.client<KubeObject>(ri), namespace: obj.metadata.namespace ?? cli.namespace(), name: obj.metadata.name!, signal }, (type, d) => {
       if (type === 'DELETED') throw new Error('object has been deleted');
-      const st = isDaemonSet(ri) ? daemonSetRolloutStatus(o as DaemonSet) : deploymentRolloutStatus(o as Deployment, opts.revision);
+      const st = viewer(d);
       cli.out.write(st.message);
       return st.done || !opts.watch;
     });
@@ -204,6 +211,11 @@ async function runHistory(cli: Cli, args: string[], opts: { selector?: string; r
     }
     const { ri, obj } = item;
     try {
+      if (isStatefulSet(ri) && !opts.output) {
+        const body = await statefulSetHistoryText(cli, obj.metadata.namespace ?? cli.namespace(), obj.metadata.name!, opts.revision);
+        cli.out.write(`${objectName(ri, obj.metadata.name!)} ${opts.revision > 0 ? `with revision #${opts.revision}` : ''}\n${body}\n`);
+        continue;
+      }
       if (isDaemonSet(ri)) {
         const [ds, revisions] = await daemonSetHistory(cli, ri, obj.metadata.namespace ?? cli.namespace(), obj.metadata.name!);
         if (opts.output) {
@@ -284,6 +296,7 @@ async function rollbackDaemonSet(cli: Cli, ri: ResourceInfo, obj: KubeObject, to
 
 async function rollback(cli: Cli, ri: ResourceInfo, obj: KubeObject, toRevision: number): Promise<string> {
   if (isDaemonSet(ri)) return rollbackDaemonSet(cli, ri, obj, toRevision);
+  if (isStatefulSet(ri)) return rollbackStatefulSet(cli, obj.metadata.namespace ?? cli.namespace(), obj.metadata.name!, toRevision);
   if (!isDeployment(ri)) throw new Error(`no rollbacker has been implemented for ${JSON.stringify(groupKind(ri))}`);
   if (toRevision < 0) throw new Error(`unable to find specified revision ${toRevision} in history`);
   const name = obj.metadata.name!;
@@ -322,6 +335,7 @@ function verbPatch(verb: PatchVerb, ri: ResourceInfo, obj: KubeObject): { patch?
     if (ds.spec?.template?.metadata?.annotations?.[RESTARTED_AT] === now) return { patch: undefined };
     return { patch: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: now } } } } } };
   }
+  if (verb === 'restart' && isStatefulSet(ri)) return { patch: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: rfc3339(new Date()) } } } } } };
   if (!isDeployment(ri)) return { error: verb === 'restart' ? 'restarting is not supported' : verb === 'pause' ? 'pausing is not supported' : 'resuming is not supported' };
   switch (verb) {
     case 'pause':

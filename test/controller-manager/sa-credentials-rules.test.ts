@@ -313,6 +313,7 @@ describe('controllers\' service accounts', () => {
       'job-controller': 'job-controller',
       'ttl-after-finished-controller': 'ttl-after-finished-controller',
       'daemonset-controller': 'daemon-set-controller',
+      'statefulset-controller': 'statefulset-controller',
       'endpoints-controller': 'endpoint-controller',
       'endpointslice-controller': 'endpointslice-controller',
       'service-lb-controller': 'service-controller',
