@@ -10,6 +10,7 @@ import { endpointSliceControllerDescriptor } from './endpointslice/controller.js
 import { namespaceControllerDescriptor } from './namespace/index.js';
 import { garbageCollectorDescriptor } from './garbage-collector/index.js';
 import { deploymentControllerDescriptor } from './deployment/controller.js';
+import { cronJobControllerDescriptor } from './cronjob/controller.js';
 import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
 import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
 import { podGCControllerDescriptor } from './pod-gc/index.js';
@@ -52,7 +53,7 @@ export interface ControllerDescriptor {
 
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
-  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor,
+  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, cronJobControllerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,
