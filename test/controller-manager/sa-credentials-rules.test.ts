@@ -310,6 +310,7 @@ describe('controllers\' service accounts', () => {
       'replicaset-controller': 'replicaset-controller',
       'replicationcontroller-controller': 'replication-controller',
       'deployment-controller': 'deployment-controller',
+      'cronjob-controller': 'cronjob-controller',
       'endpoints-controller': 'endpoint-controller',
       'endpointslice-controller': 'endpointslice-controller',
       'service-lb-controller': 'service-controller',
