@@ -19,7 +19,7 @@ import {
   jobFromTemplate, jobName, jobsOverHistoryLimits, mostRecentScheduleTime, nextScheduleTime, nextScheduleTimeDuration,
   parseSchedule, rfc1123z, rfc3339InZone, type Schedule,
 } from '../../controller-manager/cronjob/utils.js';
-import { filledInformer } from '../harness/filled-informer.js';
+import { filledInformer, sendEvent } from '../harness/filled-informer.js';
 
 const silent = pino({ level: 'silent' });
 const iso = (t: number | undefined): string | undefined => (t === undefined ? undefined : new Date(t).toISOString());
@@ -460,6 +460,32 @@ describe('CronJobController on filled informers', () => {
     assert.equal(c.queue.length, 1);
     // A deleted CronJob is done.
     await c.reconcile('snazzycats/other');
+  });
+
+  test('a changed schedule requeues at its next time; an unparseable one records UnParseableCronJobSchedule', async () => {
+    const clock = new FakeClock(T0 + 1000);
+    const cj = cronJob({ lastScheduleTime: T0 });
+    const cronJobs = await filledInformer<CronJob>([cj], ac.signal);
+    const jobs = await filledInformer<Job>([], ac.signal);
+    const events: string[] = [];
+    const c = new CronJobController({
+      cronJobs, jobs, client: fakeClient(), clock, log: silent, workers: 1, defaultZone: 'UTC',
+      recorder: { event: (_o, type, reason, message) => events.push(`${type} ${reason} ${message}`) },
+    });
+    c.queue.done((await c.queue.get())!);
+    // Every 5 minutes from 10:00: next at 10:05, 100 ms past it.
+    await sendEvent(cronJobs, 'MODIFIED', { ...cj, metadata: { ...cj.metadata, resourceVersion: '8' }, spec: { ...cj.spec!, schedule: '*/5 * * * *' } });
+    assert.equal(c.queue.length, 0);
+    clock.step(5 * 60_000 - 1000 + 99);
+    assert.equal(c.queue.length, 0);
+    clock.step(1);
+    assert.equal(c.queue.length, 1);
+    c.queue.done((await c.queue.get())!);
+    await sendEvent(cronJobs, 'MODIFIED', { ...cj, metadata: { ...cj.metadata, resourceVersion: '9' }, spec: { ...cj.spec!, schedule: 'bad' } });
+    assert.deepEqual(events, ['Warning UnParseableCronJobSchedule unparseable schedule for cronjob: bad']);
+    // Any other change syncs at once.
+    await sendEvent(cronJobs, 'MODIFIED', { ...cj, metadata: { ...cj.metadata, resourceVersion: '10' }, spec: { ...cj.spec!, schedule: 'bad', suspend: true } });
+    assert.equal(c.queue.length, 1);
   });
 
   test('scaledClock runs faster and shortens timers alike', () => {
