@@ -98,6 +98,15 @@ async function eventsOf(name: string): Promise<string[]> {
   return list.items.filter((e) => e.source?.component === 'cronjob-controller').map((e) => `${e.reason} ${e.message}`);
 }
 
+/** Events are posted apart from the writes they describe: wait for them. */
+async function untilEvents(name: string, wanted: string[]): Promise<void> {
+  let ev: string[] = [];
+  await until(async () => {
+    ev = await eventsOf(name);
+    return wanted.every((w) => ev.includes(w));
+  }, () => `events of ${name}: ${wanted.join('; ')} (have ${ev.join('; ')})`);
+}
+
 const finished = (j: Job): boolean => (j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 
 /** Finishes a Job as the Job controller would: its terminal condition through jobs/status. */
@@ -142,8 +151,7 @@ describe('CronJob controller', () => {
       return seen.every((j) => active.has(j.metadata.name));
     }, () => `hello's status.active to list ${seen.map((j) => j.metadata.name)} (${JSON.stringify(cj?.status)})`);
     assert.ok(cj?.status?.lastScheduleTime);
-    const ev = await eventsOf('hello');
-    for (const j of seen) assert.ok(ev.includes(`SuccessfulCreate Created job ${j.metadata.name}`), ev.join('\n'));
+    await untilEvents('hello', seen.map((j) => `SuccessfulCreate Created job ${j.metadata.name}`));
 
     const table = (await kubectl(cp, 'get', 'cronjobs', 'hello')).split('\n');
     assert.match(table[0], /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE$/);
@@ -172,7 +180,7 @@ describe('CronJob controller', () => {
       cj = await cronJobs().get(NS, 'forbid');
       return !!cj.status?.lastSuccessfulTime && !(cj.status?.active ?? []).some((r) => r.name === first[0].metadata.name);
     }, () => `forbid's lastSuccessfulTime and the finished Job out of active (${JSON.stringify(cj?.status)})`);
-    assert.ok((await eventsOf('forbid')).includes(`SawCompletedJob Saw completed job: ${first[0].metadata.name}, status: Complete`));
+    await untilEvents('forbid', [`SawCompletedJob Saw completed job: ${first[0].metadata.name}, status: Complete`]);
     // Never two unfinished Jobs at once.
     assert.ok(now.filter((j) => !finished(j)).length <= 1, now.map((j) => j.metadata.name).join());
   });
@@ -188,7 +196,7 @@ describe('CronJob controller', () => {
       return now.length >= 1 && !now.some((j) => j.metadata.name === name);
     }, () => `${name} replaced (have ${now.map((j) => j.metadata.name)})`);
     await suspend('replace');
-    assert.ok((await eventsOf('replace')).includes(`SuccessfulDelete Deleted job ${name}`));
+    await untilEvents('replace', [`SuccessfulDelete Deleted job ${name}`]);
     const cj = await cronJobs().get(NS, 'replace');
     assert.ok((cj.status?.active?.length ?? 0) <= 1, JSON.stringify(cj.status));
   });
@@ -216,9 +224,8 @@ describe('CronJob controller', () => {
         failed.slice(0, -1).every((n) => !names.has(n)) && complete.slice(0, -1).every((n) => !names.has(n));
     }, () => `old finished Jobs of history deleted (made ${[...outcome]}, have ${now.map((j) => j.metadata.name)})`);
     await suspend('history');
-    const ev = await eventsOf('history');
     const [oldestFailed] = [...outcome].find(([, o]) => o === 'Failed')!;
-    assert.ok(ev.includes(`SuccessfulDelete Deleted job ${oldestFailed}`), ev.join('\n'));
+    await untilEvents('history', [`SuccessfulDelete Deleted job ${oldestFailed}`]);
   });
 
   it('create job --from=cronjob: the real kubectl and ours make a manual Job the controller calls unexpected', async () => {
@@ -231,9 +238,6 @@ describe('CronJob controller', () => {
       assert.deepEqual(j.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]), [['CronJob', 'hello', hello.metadata.uid, true]]);
       assert.equal(j.spec?.template.spec?.containers[0].image, 'busybox:1');
     }
-    await until(async () => {
-      const ev = await eventsOf('hello');
-      return ['manual-k', 'manual-t'].every((n) => ev.includes(`UnexpectedJob Saw a job that the controller did not create or forgot: ${n}`));
-    }, () => 'UnexpectedJob for the manual Jobs');
+    await untilEvents('hello', ['manual-k', 'manual-t'].map((n) => `UnexpectedJob Saw a job that the controller did not create or forgot: ${n}`));
   });
 });
