@@ -2,7 +2,10 @@
 // (five fields, names for months and weekdays, "*", "?", ranges, steps, lists, the
 // @yearly... descriptors and @every <duration>, an optional TZ= / CRON_TZ= prefix),
 // with robfig's error texts, which CronJob validation shows word for word
-// ("expected exactly 5 fields, found 1: [foo]").
+// ("expected exactly 5 fields, found 1: [foo]"), and their next activation as robfig's
+// Schedule.Next computes it (the CronJob controller), in IANA time zones from Node's
+// Intl data. Hand-written rather than an npm cron package: none has robfig's grammar,
+// error texts, star rule and daylight-saving walk, which names of Jobs depend on.
 import { parseGoDuration } from './duration.js';
 
 /** A parsed schedule: the allowed values of each field, or a fixed interval (@every). */
