@@ -2,7 +2,10 @@
 // (five fields, names for months and weekdays, "*", "?", ranges, steps, lists, the
 // @yearly... descriptors and @every <duration>, an optional TZ= / CRON_TZ= prefix),
 // with robfig's error texts, which CronJob validation shows word for word
-// ("expected exactly 5 fields, found 1: [foo]").
+// ("expected exactly 5 fields, found 1: [foo]"), and their next activation as robfig's
+// Schedule.Next computes it (the CronJob controller), in IANA time zones from Node's
+// Intl data. Hand-written rather than an npm cron package: none has robfig's grammar,
+// error texts, star rule and daylight-saving walk, which names of Jobs depend on.
 import { parseGoDuration } from './duration.js';
 
 /** A parsed schedule: the allowed values of each field, or a fixed interval (@every). */
@@ -171,4 +174,154 @@ export function parseCronSchedule(input: string): CronSchedule {
     minutes: minute.values, hours: hour.values, daysOfMonth: dom.values, months: month.values, daysOfWeek: dow.values,
     domStar: dom.star, dowStar: dow.star, timeZone,
   };
+}
+
+// ---------------------------------------------------------------- next activation
+
+/**
+ * The time zone schedules without TZ=/spec.timeZone are read in: the process's own,
+ * as kube-controller-manager reads them in Go's time.Local.
+ */
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', era: 'short',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** The zone's offset from UTC, in ms, at instant t (Go's Location.lookup), from Node's tz data. */
+export function zoneOffset(tz: string, t: number): number {
+  if (tz === 'UTC') return 0;
+  const parts: Record<string, string> = {};
+  for (const p of formatter(tz).formatToParts(new Date(t))) parts[p.type] = p.value;
+  let year = Number(parts.year);
+  if (parts.era === 'BC' || parts.era === 'B') year = 1 - year;
+  return utcFields(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) -
+    Math.floor(t / 1000) * 1000;
+}
+
+/** Date.UTC without its 1900 offset for years below 100; out-of-range fields carry over as in Go. */
+function utcFields(year: number, month0: number, day: number, hour: number, minute: number, second: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month0, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
+
+/** A time's wall clock in a zone: the UTC fields of the returned Date are the zone's. */
+function wallOf(tz: string, t: number): Date {
+  return new Date(t + zoneOffset(tz, t));
+}
+
+/**
+ * Go's time.Date in a zone: fields normalized (month 13 is next January), a wall time
+ * that does not exist or exists twice resolved as Go does (the offset in force at the
+ * wall time read as UTC, unless the instant it gives lies outside that offset's period).
+ */
+function zonedDate(tz: string, year: number, month0: number, day: number, hour: number, minute: number, second: number): number {
+  const wall = utcFields(year, month0, day, hour, minute, second);
+  let offset = zoneOffset(tz, wall);
+  if (offset !== 0) {
+    const other = zoneOffset(tz, wall - offset);
+    if (other !== offset) offset = other;
+  }
+  return wall - offset;
+}
+
+function dayMatches(s: CronSchedule, wall: Date): boolean {
+  const dom = s.daysOfMonth.has(wall.getUTCDate());
+  const dow = s.daysOfWeek.has(wall.getUTCDay());
+  return s.domStar || s.dowStar ? dom && dow : dom || dow;
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/**
+ * The first activation of the schedule strictly after t (ms since the epoch), as
+ * robfig/cron's SpecSchedule.Next (and ConstantDelaySchedule.Next for @every), in the
+ * schedule's time zone, else `defaultZone` (the process's, as Go's time.Local). Walks
+ * the wall clock field by field the way robfig does, so daylight-saving days behave
+ * alike: a time in a skipped hour does not run that day, a time in a repeated hour runs
+ * twice. Undefined when nothing matches within five years ("30 0 31 2 *").
+ */
+export function nextActivation(s: CronSchedule, t: number, defaultZone = localTimeZone()): number | undefined {
+  if (s.everyMs !== undefined) return Math.floor(t / 1000) * 1000 + s.everyMs;
+  const tz = s.timeZone ?? defaultZone;
+  // The upcoming second (the seconds field of a standard spec is always 0).
+  t = Math.floor(t / 1000) * 1000 + 1000;
+  let added = false;
+  const yearLimit = wallOf(tz, t).getUTCFullYear() + 5;
+  wrap: for (;;) {
+    let w = wallOf(tz, t);
+    if (w.getUTCFullYear() > yearLimit) return undefined;
+    while (!s.months.has(w.getUTCMonth() + 1)) {
+      if (!added) {
+        added = true;
+        t = zonedDate(tz, w.getUTCFullYear(), w.getUTCMonth(), 1, 0, 0, 0);
+        w = wallOf(tz, t);
+      }
+      t = zonedDate(tz, w.getUTCFullYear(), w.getUTCMonth() + 1, w.getUTCDate(), w.getUTCHours(), w.getUTCMinutes(), w.getUTCSeconds());
+      w = wallOf(tz, t);
+      if (w.getUTCMonth() === 0) continue wrap;
+    }
+    while (!dayMatches(s, w)) {
+      if (!added) {
+        added = true;
+        t = zonedDate(tz, w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate(), 0, 0, 0);
+        w = wallOf(tz, t);
+      }
+      t = zonedDate(tz, w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate() + 1, w.getUTCHours(), w.getUTCMinutes(), w.getUTCSeconds());
+      w = wallOf(tz, t);
+      // Where midnight does not exist (DST at 00:00) the day starts at 01:00 or, the
+      // other way, 23:00 of the day before: back onto the day's first hour, as robfig does.
+      const h = w.getUTCHours();
+      if (h !== 0) {
+        t += h > 12 ? (24 - h) * HOUR : -h * HOUR;
+        w = wallOf(tz, t);
+      }
+      if (w.getUTCDate() === 1) continue wrap;
+    }
+    while (!s.hours.has(w.getUTCHours())) {
+      if (!added) {
+        added = true;
+        t = zonedDate(tz, w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate(), w.getUTCHours(), 0, 0);
+        w = wallOf(tz, t);
+      }
+      t += HOUR;
+      w = wallOf(tz, t);
+      if (w.getUTCHours() === 0) continue wrap;
+    }
+    while (!s.minutes.has(w.getUTCMinutes())) {
+      if (!added) {
+        added = true;
+        t = Math.floor(t / MINUTE) * MINUTE;
+      }
+      t += MINUTE;
+      w = wallOf(tz, t);
+      if (w.getUTCMinutes() === 0) continue wrap;
+    }
+    // Seconds: a standard spec fires at second 0 only.
+    while (w.getUTCSeconds() !== 0) {
+      if (!added) {
+        added = true;
+        t = Math.floor(t / 1000) * 1000;
+      }
+      t += 1000;
+      w = wallOf(tz, t);
+      if (w.getUTCSeconds() === 0) continue wrap;
+    }
+    return t;
+  }
 }

@@ -13,6 +13,7 @@ import { deploymentControllerDescriptor } from './deployment/controller.js';
 import { jobControllerDescriptor } from './job/index.js';
 import { ttlAfterFinishedControllerDescriptor } from './ttl-after-finished/controller.js';
 import { daemonSetControllerDescriptor } from './daemonset/controller.js';
+import { cronJobControllerDescriptor } from './cronjob/controller.js';
 import { nodeLifecycleControllerDescriptor } from './node-lifecycle/index.js';
 import { taintEvictionControllerDescriptor } from './taint-eviction/index.js';
 import { podGCControllerDescriptor } from './pod-gc/index.js';
@@ -60,7 +61,7 @@ export interface ControllerDescriptor {
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
   replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, daemonSetControllerDescriptor, statefulSetControllerDescriptor,
-  jobControllerDescriptor, ttlAfterFinishedControllerDescriptor,
+  jobControllerDescriptor, ttlAfterFinishedControllerDescriptor, cronJobControllerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,

@@ -44,7 +44,7 @@ for (const f of flagDefs) {
     const value = String(v === true ? 'true' : v);
     checkFlag(f, value);
     return value;
-  }));
+  }).hideHelp(f.hidden === true));
 }
 
 addLeaderElectionFlags(program, 'runs controllers', 'kube-controller-manager');

@@ -13,6 +13,8 @@ export interface FlagDef {
   kind: FlagKind;
   default: string;
   description: string;
+  /** Left out of --help (kube-controller-manager's hidden flags; ours are test-only knobs). */
+  hidden?: boolean;
 }
 
 /**

@@ -451,7 +451,7 @@ function controllerRoles(): ClusterRole[] {
       rule('get', 'list', 'watch', 'create', 'update', 'delete', 'patch').groups(batchGroup).resources('jobs').rule(),
       rule('update').groups(batchGroup).resources('cronjobs/status').rule(),
       rule('update').groups(batchGroup).resources('cronjobs/finalizers').rule(),
-      rule('list', 'watch', 'delete').groups(legacyGroup).resources('pods').rule(),
+      rule('list', 'delete').groups(legacyGroup).resources('pods').rule(),
       eventsRule(),
     ]),
     c('daemon-set-controller', [

@@ -314,6 +314,7 @@ describe('controllers\' service accounts', () => {
       'ttl-after-finished-controller': 'ttl-after-finished-controller',
       'daemonset-controller': 'daemon-set-controller',
       'statefulset-controller': 'statefulset-controller',
+      'cronjob-controller': 'cronjob-controller',
       'endpoints-controller': 'endpoint-controller',
       'endpointslice-controller': 'endpointslice-controller',
       'service-lb-controller': 'service-controller',
