@@ -3,6 +3,7 @@
 // Jobs over the history limits, then start the Job due now (or decide not to: suspended,
 // too late, already started, Forbid with one running; Replace deletes the running ones
 // first), and write the status once. Answers when to sync again.
+import { isJobFinished } from '../../api/helpers/job.js';
 import { goQuote, isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { isControlledBy } from '../../api/helpers/owner-refs.js';
 import { parseTime, rfc3339 } from '../../api/helpers/time.js';
@@ -13,7 +14,7 @@ import type { EventType } from '../../client/event-recorder.js';
 import { isKnownTimeZone, CronParseError } from '../../api/cron.js';
 import { isNamespaceTerminating } from '../pod-control.js';
 import {
-  deleteFromActiveList, finishedStatus, formatSchedule, inActiveList, inActiveListByName, isJobFinished, isJobSucceeded,
+  deleteFromActiveList, finishedStatus, formatSchedule, inActiveList, inActiveListByName, isJobSucceeded,
   jobFromTemplate, jobName, jobReference, jobsOverHistoryLimits, nextScheduleTime, nextScheduleTimeDuration, parseSchedule,
   rfc1123z, type Schedule,
 } from './utils.js';

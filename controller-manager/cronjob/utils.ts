@@ -3,6 +3,7 @@
 // missed, when to look again, the Job made for a scheduled time, the active list, and
 // which finished Jobs the history limits remove. No I/O: controller.ts and sync.ts call
 // these with the cached objects and the clock's now.
+import { finishedCondition } from '../../api/helpers/job.js';
 import { isKnownTimeZone, nextActivation, parseCronSchedule, zoneOffset, type CronSchedule } from '../../api/cron.js';
 import { newControllerRef } from '../../api/helpers/owner-refs.js';
 import { parseTime, rfc3339 } from '../../api/helpers/time.js';
@@ -182,16 +183,7 @@ export function jobReference(job: Job): ObjectReference {
 export type FinishedType = 'Complete' | 'Failed';
 
 /** getFinishedStatus: Complete or Failed when that condition is True, else undefined. */
-export function finishedStatus(job: Job): FinishedType | undefined {
-  for (const c of job.status?.conditions ?? []) {
-    if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return c.type;
-  }
-  return undefined;
-}
-
-export function isJobFinished(job: Job): boolean {
-  return finishedStatus(job) !== undefined;
-}
+export const finishedStatus = (job: Job): FinishedType | undefined => finishedCondition(job)?.type;
 
 export function isJobSucceeded(job: Job): boolean {
   return finishedStatus(job) === 'Complete';

@@ -28,16 +28,6 @@ export function findCondition(conditions: readonly JobCondition[] | undefined, t
 
 const isTrue = (conditions: readonly JobCondition[] | undefined, type: string): boolean => findCondition(conditions, type)?.status === 'True';
 
-/** util.IsJobFinished: a Complete or Failed condition with status True. */
-export function isJobFinished(job: Job): boolean {
-  return isTrue(job.status?.conditions, 'Complete') || isTrue(job.status?.conditions, 'Failed');
-}
-
-/** The condition that finished the Job and when (Complete or Failed, True); undefined while running. */
-export function finishedCondition(job: Job): JobCondition | undefined {
-  return (job.status?.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-}
-
 /**
  * ensureJobConditionStatus: sets the condition of that type to status, reason and
  * message (new transition times) when any differs; never adds a False condition that

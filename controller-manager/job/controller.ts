@@ -30,7 +30,7 @@ import type { ControllerMetrics } from '../metrics.js';
 import { RealPodControl, type PodControl } from '../pod-control.js';
 import type { ObjectCache } from '../replicaset/controller.js';
 import { DEFAULT_POD_FAILURE_BACKOFF_MS, MAX_POD_FAILURE_BACKOFF_MS, type BackoffRecord } from './backoff.js';
-import { isJobFinished } from './conditions.js';
+import { isJobFinished } from '../../api/helpers/job.js';
 import { JOB_KIND, syncJob } from './sync.js';
 import { FinalizerExpectations, hasTrackingFinalizer, removeTrackingFinalizerPatch } from './tracking.js';
 

@@ -14,7 +14,7 @@ import { controllerQueue, runQueue, type Controller } from '../controller.js';
 import type { ControllerDescriptor } from '../controllers.js';
 import type { ControllerMetrics } from '../metrics.js';
 import type { ObjectCache } from '../replicaset/controller.js';
-import { finishedCondition } from '../job/conditions.js';
+import { finishedCondition } from '../../api/helpers/job.js';
 
 export const NAME = 'ttl-after-finished-controller';
 

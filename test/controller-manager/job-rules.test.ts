@@ -9,7 +9,8 @@ import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_TRACKING_FINALIZER, type Job, type
 import type { Pod } from '../../api/types/core.js';
 import { FakeClock } from '../../client/clock.js';
 import { backoffDuration, nextBackoffRecord, remainingBackoff } from '../../controller-manager/job/backoff.js';
-import { ensureConditionStatus, isJobFinished } from '../../controller-manager/job/conditions.js';
+import { isJobFinished } from '../../api/helpers/job.js';
+import { ensureConditionStatus } from '../../controller-manager/job/conditions.js';
 import { JobController } from '../../controller-manager/job/controller.js';
 import { duplicatedIndexPods, firstPendingIndexes, OrderedIntervals, parseIndexes } from '../../controller-manager/job/indexed.js';
 import { matchPodFailurePolicy } from '../../controller-manager/job/pod-failure-policy.js';
