@@ -15,7 +15,7 @@ import { podStrategy } from './registry/pods.js';
 import { scaleSubresource, setSelectorOf } from './registry/scale.js';
 import { serviceStrategy } from './registry/services.js';
 import {
-  appsStrategy, createOnUpdateStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
+  appsStrategy, createOnUpdateStrategy, horizontalPodAutoscalerStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
 } from './registry/simple.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import type { Storage } from './storage/store.js';
@@ -27,6 +27,7 @@ const STRATEGIES: Record<string, Strategy> = {
   namespaces: namespaceStrategy,
   replicasets: appsStrategy,
   deployments: appsStrategy,
+  horizontalpodautoscalers: horizontalPodAutoscalerStrategy,
   endpoints: createOnUpdateStrategy,
   events: createOnUpdateStrategy,
   leases: createOnUpdateStrategy,

@@ -4,6 +4,7 @@
 import { APPS_DEFINITIONS } from './apps.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
 import { AUTHORIZATION_DEFINITIONS } from './authorization.js';
+import { AUTOSCALING_DEFINITIONS } from './autoscaling.js';
 import { CERTIFICATES_DEFINITIONS } from './certificates.js';
 import { COORDINATION_DEFINITIONS } from './coordination.js';
 import { CORE_DEFINITIONS } from './core.js';
@@ -19,6 +20,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...META_DEFINITIONS,
   ...CORE_DEFINITIONS,
   ...APPS_DEFINITIONS,
+  ...AUTOSCALING_DEFINITIONS,
   ...COORDINATION_DEFINITIONS,
   ...DISCOVERY_DEFINITIONS,
   ...RBAC_DEFINITIONS,

@@ -2,6 +2,7 @@
 // defaulted object and turns a non-empty result into a 422 Invalid Status whose
 // details.causes are these StatusCauses.
 import type { Deployment, ReplicaSet, Scale } from '../types/apps.js';
+import type { HorizontalPodAutoscaler } from '../types/autoscaling.js';
 import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
@@ -19,6 +20,9 @@ import { validateEndpointsCreate, validateEndpointsUpdate } from './endpoints.js
 import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from './endpointslice.js';
 import { validateEventCreate, validateEventUpdate } from './event.js';
 import { type FieldCause, forbidden, invalid, nonNegative, record } from './field.js';
+import {
+  validateHorizontalPodAutoscalerCreate, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate,
+} from './horizontalpodautoscaler.js';
 import { validateLeaseCreate, validateLeaseUpdate } from './lease.js';
 import { validateObjectMetaUpdate } from './meta.js';
 import {
@@ -63,6 +67,7 @@ const CREATE: Record<string, CreateFn> = {
   Endpoints: (o) => validateEndpointsCreate(o as Endpoints),
   ReplicaSet: (o) => validateReplicaSetCreate(o as ReplicaSet),
   Deployment: (o) => validateDeploymentCreate(o as Deployment),
+  HorizontalPodAutoscaler: (o) => validateHorizontalPodAutoscalerCreate(o as HorizontalPodAutoscaler),
   Lease: (o) => validateLeaseCreate(o as Lease),
   ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
   EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
@@ -87,6 +92,7 @@ const UPDATE: Record<string, UpdateFn> = {
   Endpoints: (o, p) => validateEndpointsUpdate(o as Endpoints, p as Endpoints),
   ReplicaSet: (o, p) => validateReplicaSetUpdate(o as ReplicaSet, p as ReplicaSet),
   Deployment: (o, p) => validateDeploymentUpdate(o as Deployment, p as Deployment),
+  HorizontalPodAutoscaler: (o, p) => validateHorizontalPodAutoscalerUpdate(o as HorizontalPodAutoscaler, p as HorizontalPodAutoscaler),
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
   ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
   EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
@@ -123,6 +129,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
     case 'ReplicationController':
       errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], obj.kind));
       break;
+    case 'HorizontalPodAutoscaler': errs.push(...validateHorizontalPodAutoscalerStatus(obj as HorizontalPodAutoscaler)); break;
     case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
     default: break;
   }
