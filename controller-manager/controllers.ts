@@ -20,6 +20,7 @@ import { clusterRoleAggregationDescriptor } from './clusterrole-aggregation/inde
 import { tokenCleanerDescriptor } from './token-cleaner/index.js';
 import { csrApprovingDescriptor } from './csr-approving/index.js';
 import { csrSigningDescriptor } from './csr-signing/index.js';
+import { horizontalPodAutoscalerDescriptor } from './podautoscaler/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -52,7 +53,7 @@ export interface ControllerDescriptor {
 
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
-  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor,
+  replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, horizontalPodAutoscalerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,

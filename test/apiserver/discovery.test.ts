@@ -32,7 +32,7 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.ok(core.resources.some((r: { name: string; kind: string }) => r.name === 'pods/binding' && r.kind === 'Binding'));
   assert.ok(core.resources.some((r: { name: string }) => r.name === 'pods/status'));
   const groups = (await get('/apis')).json;
-  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io']);
+  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io']);
   const rc = core.resources.find((r: { name: string }) => r.name === 'replicationcontrollers');
   assert.deepEqual([rc.kind, rc.shortNames, rc.categories], ['ReplicationController', ['rc'], ['all']]);
   const rcScale = core.resources.find((r: { name: string }) => r.name === 'replicationcontrollers/scale');
@@ -43,6 +43,10 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   const apps = (await get('/apis/apps/v1')).json;
   const scale = apps.resources.find((r: { name: string }) => r.name === 'deployments/scale');
   assert.deepEqual([scale.group, scale.version, scale.kind], ['autoscaling', 'v1', 'Scale']);
+  assert.equal((await get('/apis/autoscaling')).json.preferredVersion.groupVersion, 'autoscaling/v2');
+  const hpa = (await get('/apis/autoscaling/v2')).json.resources;
+  assert.deepEqual(hpa.map((r: { name: string; kind: string; shortNames?: string[]; categories?: string[] }) => [r.name, r.kind, r.shortNames, r.categories]),
+    [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], ['all']], ['horizontalpodautoscalers/status', 'HorizontalPodAutoscaler', undefined, undefined]]);
   assert.equal((await get('/apis/nope/v1')).status, 404);
 });
 
