@@ -10,7 +10,8 @@ import { rfc3339 } from '../api/helpers/time.js';
 import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
 import type { Deployment, ReplicaSet } from '../api/types/apps.js';
-import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from '../api/types/autoscaling.js';
+import { hpaFromV1 } from '../api/conversion/autoscaling.js';
+import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerV1, MetricSpec, MetricStatus } from '../api/types/autoscaling.js';
 import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
@@ -690,7 +691,8 @@ const horizontalPodAutoscalerPrinter: Printer = {
     AGE,
   ],
   cells: (obj, now) => {
-    const hpa = obj as HorizontalPodAutoscaler;
+    // Kubernetes prints every version from the internal one: v1 objects as v2 shows them.
+    const hpa = obj.apiVersion === 'autoscaling/v1' ? hpaFromV1(obj as HorizontalPodAutoscalerV1) : obj as HorizontalPodAutoscaler;
     const spec = hpa.spec;
     return [
       hpa.metadata.name ?? '',

@@ -515,6 +515,17 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
     [2, 'value', 'int32'],
     [3, 'periodSeconds', 'int32'],
   ],
+  // autoscaling/v1 (its CrossVersionObjectReference is v2's, field for field)
+  HorizontalPodAutoscalerV1: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'HorizontalPodAutoscalerSpecV1'],
+  ],
+  HorizontalPodAutoscalerSpecV1: [
+    [1, 'scaleTargetRef', 'CrossVersionObjectReference'],
+    [2, 'minReplicas', '*int32'],
+    [3, 'maxReplicas', 'int32'],
+    [4, 'targetCPUUtilizationPercentage', '*int32'],
+  ],
   ReplicaSet: [
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'ReplicaSetSpec'],
@@ -737,6 +748,7 @@ export const KINDS: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'autoscaling/v2/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'coordination.k8s.io/v1/Lease': 'Lease',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'v1/ServiceAccount': 'ServiceAccount',

@@ -157,3 +157,39 @@ export const AUTOSCALING_DEFINITIONS: Definitions = {
 
   [`${AS2}HorizontalPodAutoscalerList`]: listKind('autoscaling', 'v2', 'HorizontalPodAutoscalerList', `${AS2}HorizontalPodAutoscaler`, 'HorizontalPodAutoscalers'),
 };
+
+const AS1 = 'io.k8s.api.autoscaling.v1.';
+
+/** autoscaling/v1 HorizontalPodAutoscaler: a cpu utilization target; the rest lives in annotations. */
+export const AUTOSCALING_V1_DEFINITIONS: Definitions = {
+  [`${AS1}CrossVersionObjectReference`]: object('Names the referred resource: its API version, kind and name.', {
+    apiVersion: str('API version of the referent (apps/v1).'),
+    kind: str('Kind of the referent (Deployment, StatefulSet...).'),
+    name: str('Name of the referent.'),
+  }, ['kind', 'name'], { mapType: 'atomic' }),
+
+  [`${AS1}HorizontalPodAutoscalerSpec`]: object('The specification of a horizontal pod autoscaler.', {
+    maxReplicas: int32('The upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.'),
+    minReplicas: int32('The lower limit for the number of replicas to which the autoscaler can scale down. It defaults to 1 pod.'),
+    scaleTargetRef: ref(`${AS1}CrossVersionObjectReference`, 'Reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.'),
+    targetCPUUtilizationPercentage: int32('The target average CPU utilization (represented as a percentage of requested CPU) over all the pods; if not specified the default autoscaling policy will be used.'),
+  }, ['scaleTargetRef', 'maxReplicas']),
+
+  [`${AS1}HorizontalPodAutoscalerStatus`]: object('The current status of a horizontal pod autoscaler.', {
+    currentCPUUtilizationPercentage: int32('The current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU.'),
+    currentReplicas: int32('The current number of replicas of pods managed by this autoscaler.'),
+    desiredReplicas: int32('The desired number of replicas of pods managed by this autoscaler.'),
+    lastScaleTime: time('The last time the HorizontalPodAutoscaler scaled the number of pods; used by the autoscaler to control how often the number of pods is changed.'),
+    observedGeneration: int64('The most recent generation observed by this autoscaler.'),
+  }, ['currentReplicas', 'desiredReplicas']),
+
+  [`${AS1}HorizontalPodAutoscaler`]: kind(gvk('autoscaling', 'v1', 'HorizontalPodAutoscaler'), 'The configuration for a horizontal pod autoscaler.', {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: METADATA,
+    spec: ref(`${AS1}HorizontalPodAutoscalerSpec`, 'The behaviour of the autoscaler.'),
+    status: ref(`${AS1}HorizontalPodAutoscalerStatus`, 'The current information about the autoscaler.'),
+  }),
+
+  [`${AS1}HorizontalPodAutoscalerList`]: listKind('autoscaling', 'v1', 'HorizontalPodAutoscalerList', `${AS1}HorizontalPodAutoscaler`, 'HorizontalPodAutoscalers'),
+};

@@ -185,3 +185,30 @@ export interface PodMetricsList {
   metadata?: { resourceVersion?: string };
   items: PodMetrics[];
 }
+
+// ---------------------------------------------------------------- autoscaling/v1
+
+/** autoscaling/v1 HorizontalPodAutoscalerSpec: a cpu utilization target only. */
+export interface HorizontalPodAutoscalerSpecV1 {
+  scaleTargetRef: CrossVersionObjectReference;
+  minReplicas?: number;
+  maxReplicas: number;
+  targetCPUUtilizationPercentage?: number;
+}
+
+export interface HorizontalPodAutoscalerStatusV1 {
+  observedGeneration?: number;
+  lastScaleTime?: string;
+  currentReplicas: number;
+  desiredReplicas: number;
+  currentCPUUtilizationPercentage?: number;
+}
+
+/**
+ * autoscaling/v1 HorizontalPodAutoscaler: what v2 holds beyond a cpu utilization
+ * target travels in the autoscaling.alpha.kubernetes.io/* annotations.
+ */
+export interface HorizontalPodAutoscalerV1 extends KubeObject {
+  spec?: HorizontalPodAutoscalerSpecV1;
+  status?: HorizontalPodAutoscalerStatusV1;
+}
