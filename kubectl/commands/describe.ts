@@ -18,6 +18,8 @@ import {
 } from '../printers/describe/core.js';
 import { describePod } from '../printers/describe/pod.js';
 import { describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
+import { describeHorizontalPodAutoscaler } from '../printers/describe/autoscaling.js';
+import type { HorizontalPodAutoscaler } from '../../api/types/autoscaling.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
 
@@ -183,6 +185,9 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
       if (!(err instanceof StatusError)) throw err;
     }
     return describeDeployment(d, { events: await events(), replicaSets }, now);
+  }
+  if (ri.group === 'autoscaling' && ri.kind === 'HorizontalPodAutoscaler') {
+    return describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler, await events(), now);
   }
   if (ri.group === 'apps' && ri.kind === 'ReplicaSet') {
     const rs = obj as ReplicaSet;

@@ -25,6 +25,7 @@ import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
 import { HollowKubelet } from '../harness/hollow-kubelet.js';
 import { kubectl } from '../harness/kubectl.js';
+import { tskubectl, tskubectlFails } from '../harness/tskubectl.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 const TIMEOUT = 60_000;
@@ -171,10 +172,18 @@ describe('HorizontalPodAutoscaler', () => {
       '[{"type":"Resource","resource":{"name":"cpu","currentAverageUtilization":75,"currentAverageValue":"75m"}}]');
     assert.match(v1.metadata.annotations?.['autoscaling.alpha.kubernetes.io/conditions'] ?? '', /^\[\{"type":"AbleToScale","status":"True","lastTransitionTime":"[^"]+","reason":"[A-Za-z]+","message":/);
 
-    const table = await kubectl(cp, 'get', 'hpa');
+    const table = await kubectl(cp, 'get', 'hpa', 'web');
     const [header, row] = table.trim().split('\n');
     assert.deepEqual(header.split(/\s{2,}/), ['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE']);
     assert.deepEqual(row.split(/\s{2,}/).slice(0, 6), ['web', 'Deployment/web', 'cpu: 75%/50%', '1', '4', '4']);
+
+    // Our describe prints what the real kubectl prints (the HPA is settled at 4 and 75%:
+    // nothing changes between the two reads but the age of events).
+    const normalize = (text: string): string => text.replace(/\b\d+s\b|\b\d+m\d*s?\b/g, 'AGE').replace(/\(x\d+ over [^)]*\)/g, '');
+    const theirs = await kubectl(cp, 'describe', 'hpa', 'web');
+    const ours = await tskubectl(cp, 'describe', 'hpa', 'web');
+    assert.match(theirs, /resource cpu on pods {2}\(as a percentage of request\): {2}75% \(75m\) \/ 50%/);
+    assert.equal(normalize(ours), normalize(theirs));
   });
 
   it('scales back down to minReplicas when the load drops, after the stabilization window', async () => {
@@ -194,6 +203,18 @@ describe('HorizontalPodAutoscaler', () => {
       hpa = await hpas().get(NS, 'web');
       return hpa.status?.currentReplicas === 1 && hpa.status.desiredReplicas === 1;
     }, () => `HPA status back at 1 (last: ${JSON.stringify(hpa?.status)})`);
+  });
+
+  it('tskubectl autoscale creates what kubectl autoscale does', async () => {
+    assert.equal((await tskubectl(cp, 'autoscale', 'deployment', 'web', '--cpu-percent=60', '--max=3', '--name=web-ours')).trim(),
+      'horizontalpodautoscaler.autoscaling/web-ours autoscaled');
+    await kubectl(cp, 'autoscale', 'deployment', 'web', '--cpu-percent=60', '--max=3', '--name=web-theirs');
+    const ours = await hpas().get(NS, 'web-ours');
+    const theirs = await hpas().get(NS, 'web-theirs');
+    assert.deepEqual(ours.spec, theirs.spec);
+    assert.match(await tskubectlFails(cp, 'autoscale', 'deployment', 'web', '--min=3', '--max=2'), /--max=MAXPODS must be larger or equal to --min=MINPODS, max: 2, min: 3/);
+    await hpas().delete(NS, 'web-ours');
+    await hpas().delete(NS, 'web-theirs');
   });
 
   it('reports a target that does not exist in AbleToScale and an event', async () => {
