@@ -54,6 +54,8 @@ export interface HPAControllerOptions extends CalculatorOptions {
   downscaleStabilizationMs: number;
   /** --concurrent-horizontal-pod-autoscaler-syncs. */
   workers: number;
+  /** Called once the controller stopped (closes a metrics client of its own). */
+  onStopped?: () => Promise<void>;
 }
 
 /** A metric's proposal, or why it has none. */
@@ -102,6 +104,7 @@ export class HorizontalController implements Controller {
     await runQueue(this.queue, (key) => this.reconcile(key), signal, {
       name: NAME, workers: this.o.workers, log: this.o.log as Logger, clock: this.o.clock, metrics: this.o.metrics,
     });
+    await this.o.onStopped?.();
   }
 
   /** Queues key one sync period from now, unless it is already waiting. */

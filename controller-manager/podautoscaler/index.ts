@@ -42,6 +42,7 @@ export const horizontalPodAutoscalerDescriptor: ControllerDescriptor = {
       cpuInitializationPeriodMs: o.duration('horizontal-pod-autoscaler-cpu-initialization-period'),
       delayOfInitialReadinessStatusMs: o.duration('horizontal-pod-autoscaler-initial-readiness-delay'),
       workers: o.int('concurrent-horizontal-pod-autoscaler-syncs'),
+      onStopped: metricsRest !== ctx.rest ? () => metricsRest.close() : undefined,
     });
   },
 };
