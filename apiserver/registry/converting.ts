@@ -24,6 +24,11 @@ export class ConvertingRegistry extends GenericRegistry {
     return this.conversion.fromStorage(obj);
   }
 
+  /** Stored objects carry the storage version's apiVersion already (toStorage sets it). */
+  override storedWithType(obj: KubeObject): KubeObject {
+    return this.conversion ? obj : super.storedWithType(obj);
+  }
+
   override checkTypeAndNamespace(obj: KubeObject, namespace: string | undefined): void {
     super.checkTypeAndNamespace(obj, namespace);
     if (!this.conversion) return;
