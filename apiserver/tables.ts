@@ -655,16 +655,16 @@ export function formatHPAMetrics(specs: MetricSpec[] | undefined, statuses: Metr
         const src = spec.type === 'External' ? spec.external : spec.object;
         const cur = spec.type === 'External' ? status?.external : status?.object;
         if (src?.target?.averageValue !== undefined) return `${cur?.current?.averageValue ?? unknown}/${src.target.averageValue} (avg)`;
-        return `${cur ? cur.current?.value ?? '0' : unknown}/${src?.target?.value ?? '0'}`;
+        return `${cur ? cur.current?.value ?? '<nil>' : unknown}/${src?.target?.value ?? '<nil>'}`;
       }
       case 'Pods':
-        return `${status?.pods ? status.pods.current?.averageValue ?? '0' : unknown}/${spec.pods?.target?.averageValue ?? '0'}`;
+        return `${status?.pods ? status.pods.current?.averageValue ?? '<nil>' : unknown}/${spec.pods?.target?.averageValue ?? '<nil>'}`;
       case 'Resource':
       case 'ContainerResource': {
         const src = spec.type === 'Resource' ? spec.resource : spec.containerResource;
         const cur = spec.type === 'Resource' ? status?.resource : status?.containerResource;
         const name = src?.name ?? '';
-        if (src?.target?.averageValue !== undefined) return `${name}: ${cur ? cur.current?.averageValue ?? '0' : unknown}/${src.target.averageValue}`;
+        if (src?.target?.averageValue !== undefined) return `${name}: ${cur ? cur.current?.averageValue ?? '<nil>' : unknown}/${src.target.averageValue}`;
         const current = cur?.current?.averageUtilization !== undefined ? `${cur.current.averageUtilization}%` : unknown;
         const target = src?.target?.averageUtilization !== undefined ? `${src.target.averageUtilization}%` : '<auto>';
         return `${name}: ${current}/${target}`;

@@ -9,6 +9,8 @@ import {
 } from './writer.js';
 
 const UNKNOWN = '<unknown>';
+/** A nil *Quantity's String(). */
+const NIL = '<nil>';
 
 function printDirectionBehavior(w: PrefixWriter, direction: string, rules: HPAScalingRules | undefined): void {
   if (!rules) return;
@@ -42,18 +44,18 @@ export function describeHorizontalPodAutoscaler(obj: HorizontalPodAutoscaler | H
           if (t?.averageValue !== undefined) {
             w.write(LEVEL_1, `${JSON.stringify(m.external?.metric?.name ?? '')} (target average value):\t${st?.external?.current?.averageValue ?? UNKNOWN} / ${t.averageValue}\n`);
           } else {
-            w.write(LEVEL_1, `${JSON.stringify(m.external?.metric?.name ?? '')} (target value):\t${st?.external ? st.external.current?.value ?? '0' : UNKNOWN} / ${t?.value ?? '0'}\n`);
+            w.write(LEVEL_1, `${JSON.stringify(m.external?.metric?.name ?? '')} (target value):\t${st?.external ? st.external.current?.value ?? NIL : UNKNOWN} / ${t?.value ?? NIL}\n`);
           }
           break;
         }
         case 'Pods':
-          w.write(LEVEL_1, `${JSON.stringify(m.pods?.metric?.name ?? '')} on pods:\t${st?.pods ? st.pods.current?.averageValue ?? '0' : UNKNOWN} / ${m.pods?.target?.averageValue ?? '0'}\n`);
+          w.write(LEVEL_1, `${JSON.stringify(m.pods?.metric?.name ?? '')} on pods:\t${st?.pods ? st.pods.current?.averageValue ?? NIL : UNKNOWN} / ${m.pods?.target?.averageValue ?? NIL}\n`);
           break;
         case 'Object': {
           const o = m.object;
           w.write(LEVEL_1, `"${o?.metric?.name ?? ''}" on ${o?.describedObject?.kind ?? ''}/${o?.describedObject?.name ?? ''} `);
-          if (o?.target?.type === 'AverageValue') w.write(LEVEL_0, `(target average value):\t${st?.object ? st.object.current?.averageValue ?? '0' : UNKNOWN} / ${o.target.averageValue ?? '0'}\n`);
-          else w.write(LEVEL_0, `(target value):\t${st?.object ? st.object.current?.value ?? '0' : UNKNOWN} / ${o?.target?.value ?? '0'}\n`);
+          if (o?.target?.type === 'AverageValue') w.write(LEVEL_0, `(target average value):\t${st?.object ? st.object.current?.averageValue ?? NIL : UNKNOWN} / ${o.target.averageValue ?? NIL}\n`);
+          else w.write(LEVEL_0, `(target value):\t${st?.object ? st.object.current?.value ?? NIL : UNKNOWN} / ${o?.target?.value ?? NIL}\n`);
           break;
         }
         case 'Resource':
@@ -62,9 +64,9 @@ export function describeHorizontalPodAutoscaler(obj: HorizontalPodAutoscaler | H
           const cur = m.type === 'Resource' ? st?.resource : st?.containerResource;
           w.write(LEVEL_1, m.type === 'Resource' ? `resource ${src?.name ?? ''} on pods` : `resource ${src?.name ?? ''} of container "${m.containerResource?.container ?? ''}" on pods`);
           if (src?.target?.averageValue !== undefined) {
-            w.write(LEVEL_0, `:\t${cur ? cur.current?.averageValue ?? '0' : UNKNOWN} / ${src.target.averageValue}\n`);
+            w.write(LEVEL_0, `:\t${cur ? cur.current?.averageValue ?? NIL : UNKNOWN} / ${src.target.averageValue}\n`);
           } else {
-            const c = cur?.current?.averageUtilization !== undefined ? `${cur.current.averageUtilization}% (${cur.current.averageValue ?? '0'})` : UNKNOWN;
+            const c = cur?.current?.averageUtilization !== undefined ? `${cur.current.averageUtilization}% (${cur.current.averageValue ?? NIL})` : UNKNOWN;
             const target = src?.target?.averageUtilization !== undefined ? `${src.target.averageUtilization}%` : '<auto>';
             w.write(LEVEL_1, `(as a percentage of request):\t${c} / ${target}\n`);
           }
