@@ -43,7 +43,10 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   const apps = (await get('/apis/apps/v1')).json;
   const scale = apps.resources.find((r: { name: string }) => r.name === 'deployments/scale');
   assert.deepEqual([scale.group, scale.version, scale.kind], ['autoscaling', 'v1', 'Scale']);
-  assert.equal((await get('/apis/autoscaling')).json.preferredVersion.groupVersion, 'autoscaling/v2');
+  const autoscaling = (await get('/apis/autoscaling')).json;
+  assert.deepEqual(autoscaling.versions.map((v: { groupVersion: string }) => v.groupVersion), ['autoscaling/v2', 'autoscaling/v1']);
+  assert.equal(autoscaling.preferredVersion.groupVersion, 'autoscaling/v2');
+  assert.deepEqual((await get('/apis/autoscaling/v1')).json.resources.map((r: { name: string }) => r.name), ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']);
   const hpa = (await get('/apis/autoscaling/v2')).json.resources;
   assert.deepEqual(hpa.map((r: { name: string; kind: string; shortNames?: string[]; categories?: string[] }) => [r.name, r.kind, r.shortNames, r.categories]),
     [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], ['all']], ['horizontalpodautoscalers/status', 'HorizontalPodAutoscaler', undefined, undefined]]);
