@@ -7,6 +7,7 @@
 // changed. The recommendations and scale events the windows and policies need live in
 // memory per HPA, as in Kubernetes.
 import type { Logger } from 'pino';
+import { rfc3339 } from '../../api/helpers/time.js';
 import { formatMilliCPU, milliValue } from '../../api/quantity.js';
 import { parseLabelSelector, type LabelSelectorMatcher } from '../../api/labels.js';
 import { jsonEqual } from '../../api/validation/field.js';
@@ -245,7 +246,7 @@ export class HorizontalController implements Controller {
     status.desiredReplicas = desired; // after currentReplicas, as Go serializes them
     status.currentMetrics = metrics && metrics.length > 0 ? metrics : null;
     if (old?.conditions?.length) status.conditions = old.conditions;
-    if (rescale) status.lastScaleTime = new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    if (rescale) status.lastScaleTime = rfc3339(now);
     hpa.status = status;
   }
 
