@@ -6,6 +6,7 @@
 // strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
 // and canonical resource quantities (serialization).
 import type { CronJob, CronJobSpec, Job, JobSpec } from './types/batch.js';
+import type { HorizontalPodAutoscaler, HPAScalingRules } from './types/autoscaling.js';
 import type {
   DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec,
 } from './types/apps.js';
@@ -51,6 +52,7 @@ export function applyDefaults(obj: KubeObject): void {
     case 'DaemonSet': defaultDaemonSet(obj as DaemonSet); break;
     case 'StatefulSet': defaultStatefulSet(obj as StatefulSet); break;
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
+    case 'HorizontalPodAutoscaler': defaultHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler); break;
     case 'ReplicationController': defaultReplicationController(obj as ReplicationController); break;
     case 'Job': defaultJob(obj as Job); break;
     case 'CronJob': defaultCronJob(obj as CronJob); break;
@@ -341,6 +343,76 @@ function defaultCronJob(cj: CronJob): void {
   if (!isObject(spec.jobTemplate)) spec.jobTemplate = {};
   if (!isObject(spec.jobTemplate.spec)) spec.jobTemplate.spec = {} as JobSpec;
   spec.jobTemplate.spec.template = defaultTemplate(spec.jobTemplate.spec.template);
+}
+
+// ---------------------------------------------------------------- autoscaling/v2
+
+/** autoscaling.DefaultCPUUtilization: the target of an HPA that names no metric. */
+export const DEFAULT_CPU_UTILIZATION = 80;
+
+/**
+ * The scale-up rules an HPA's behavior gets for what it leaves out (autoscaling/v2
+ * defaultHPAScaleUpRules): no stabilization, the faster of +4 pods or +100% per 15 s.
+ */
+export const defaultScaleUpRules = (): Required<HPAScalingRules> => ({
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }],
+});
+
+/**
+ * The scale-down rules (defaultHPAScaleDownRules): -100% per 15 s. The stabilization
+ * window stays unset: the controller's --horizontal-pod-autoscaler-downscale-stabilization
+ * (5 min) fills it, as in Kubernetes.
+ */
+export const defaultScaleDownRules = (): HPAScalingRules => ({
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+});
+
+/** GenerateHPAScale{Up,Down}Rules: what the rules leave out comes from the defaults. */
+export function withDefaultRules(rules: HPAScalingRules | undefined, defaults: HPAScalingRules): HPAScalingRules {
+  if (!isObject(rules)) return defaults;
+  const out: HPAScalingRules = { ...rules };
+  if (out.stabilizationWindowSeconds === undefined && defaults.stabilizationWindowSeconds !== undefined) {
+    out.stabilizationWindowSeconds = defaults.stabilizationWindowSeconds;
+  }
+  out.selectPolicy ??= defaults.selectPolicy;
+  if (!Array.isArray(out.policies) || out.policies.length === 0) out.policies = defaults.policies;
+  return out;
+}
+
+/**
+ * SetDefaults_HorizontalPodAutoscaler: minReplicas 1, a cpu 80% utilization metric when
+ * none is given, and a behavior (only when one is given) completed rule by rule.
+ */
+function defaultHorizontalPodAutoscaler(hpa: HorizontalPodAutoscaler): void {
+  if (!isObject(hpa.spec)) return; // validation reports the missing spec
+  const spec = hpa.spec;
+  spec.minReplicas ??= 1;
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
+  }
+  for (const m of spec.metrics) {
+    if (!isObject(m)) continue;
+    for (const source of [m.resource, m.containerResource, m.pods, m.object, m.external]) {
+      if (!isObject(source) || !isObject(source.target)) continue;
+      for (const f of ['value', 'averageValue'] as const) {
+        const q = source.target[f];
+        if (typeof q === 'string' || typeof q === 'number') {
+          try {
+            source.target[f] = canonicalQuantity(String(q));
+          } catch {
+            // left for validation to report
+          }
+        }
+      }
+    }
+  }
+  if (isObject(spec.behavior)) {
+    spec.behavior.scaleUp = withDefaultRules(spec.behavior.scaleUp, defaultScaleUpRules());
+    spec.behavior.scaleDown = withDefaultRules(spec.behavior.scaleDown, defaultScaleDownRules());
+  }
 }
 
 // ---------------------------------------------------------------- replication controllers

@@ -48,6 +48,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true),
   r('batch', 'v1', 'CronJob', 'cronjobs', true, { shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   r('batch', 'v1', 'Job', 'jobs', true, { categories: ['all'], subresources: ['status'] }),
+  r('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
+  // Stored as autoscaling/v2 (apiserver/registries.ts converts); listed after v2, which discovery prefers.
+  r('autoscaling', 'v1', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   r('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'], subresources: ['token'] }),

@@ -7,6 +7,9 @@ import { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSecondsOptions, withD
 import type { AdmissionChain } from './admission/chain.js';
 import type { Allocator } from './allocator.js';
 import { GenericRegistry, type RegistryContext } from './registry/generic.js';
+import { ConvertingRegistry, type Conversion } from './registry/converting.js';
+import { hpaFromV1, hpaToV1 } from '../api/conversion/autoscaling.js';
+import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerV1 } from '../api/types/autoscaling.js';
 import { certificateSigningRequestStrategy, setCSRSubresources } from './registry/certificatesigningrequests.js';
 import { endpointSliceStrategy } from './registry/endpointslices.js';
 import { cronJobStrategy, jobStrategy } from './registry/jobs.js';
@@ -16,7 +19,7 @@ import { podStrategy } from './registry/pods.js';
 import { scaleSubresource, setSelectorOf } from './registry/scale.js';
 import { serviceStrategy } from './registry/services.js';
 import {
-  appsStrategy, createOnUpdateStrategy, daemonSetStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
+  appsStrategy, createOnUpdateStrategy, daemonSetStrategy, horizontalPodAutoscalerStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
   statefulSetStrategy,
 } from './registry/simple.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './registry/storage.js';
@@ -34,6 +37,7 @@ const STRATEGIES: Record<string, Strategy> = {
   statefulsets: statefulSetStrategy,
   jobs: jobStrategy,
   cronjobs: cronJobStrategy,
+  horizontalpodautoscalers: horizontalPodAutoscalerStrategy,
   endpoints: createOnUpdateStrategy,
   events: createOnUpdateStrategy,
   leases: createOnUpdateStrategy,
@@ -42,6 +46,17 @@ const STRATEGIES: Record<string, Strategy> = {
   certificatesigningrequests: certificateSigningRequestStrategy,
   persistentvolumes: persistentVolumeStrategy,
   persistentvolumeclaims: persistentVolumeClaimStrategy,
+};
+
+/**
+ * Versions served from another version's storage ("group/version/plural"): the
+ * conversion between what clients of that version send and see and what is stored.
+ */
+const CONVERSIONS: Record<string, Conversion> = {
+  'autoscaling/v1/horizontalpodautoscalers': {
+    fromStorage: (obj) => hpaToV1(obj as HorizontalPodAutoscaler),
+    toStorage: (obj) => hpaFromV1(obj as HorizontalPodAutoscalerV1),
+  },
 };
 
 export interface RegistriesOptions {
@@ -70,7 +85,15 @@ export class Registries {
     };
     for (const ri of RESOURCES) {
       const strategy = strategies[ri.plural] ?? defaultStrategy;
-      this.byInfo.set(ri, new GenericRegistry(ri, opts.store, strategy, opts.caches.cache(`/registry/${ri.plural}/`), ctx));
+      const conversion = CONVERSIONS[`${ri.group}/${ri.version}/${ri.plural}`];
+      const cache = opts.caches.cache(`/registry/${ri.plural}/`);
+      if (conversion) {
+        const reg = new ConvertingRegistry(ri, opts.store, strategy, cache, ctx);
+        reg.conversion = conversion;
+        this.byInfo.set(ri, reg);
+      } else {
+        this.byInfo.set(ri, new GenericRegistry(ri, opts.store, strategy, cache, ctx));
+      }
     }
     const pods = this.get('pods');
     pods.subresources.set('binding', bindingSubresource(pods));

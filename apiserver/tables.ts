@@ -11,6 +11,8 @@ import { nodeRoles } from '../api/node-roles.js';
 import { DEFINITIONS } from '../api/schemas/index.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/types/apps.js';
 import type { CronJob, Job, JobCondition } from '../api/types/batch.js';
+import { hpaFromV1 } from '../api/conversion/autoscaling.js';
+import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerV1, MetricSpec, MetricStatus } from '../api/types/autoscaling.js';
 import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
@@ -775,6 +777,77 @@ const cronJobPrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- HorizontalPodAutoscaler
+
+/**
+ * formatHPAMetrics: "<current>/<target>" per metric ("cpu: 12%/50%" for a resource
+ * utilization, "<unknown>" before the controller measured it), the first two, then
+ * " + N more...".
+ */
+export function formatHPAMetrics(specs: MetricSpec[] | undefined, statuses: MetricStatus[] | null | undefined): string {
+  const all = specs ?? [];
+  if (all.length === 0) return '<none>';
+  const st = statuses ?? [];
+  const cells = all.map((spec, i) => {
+    const status = st[i];
+    const unknown = '<unknown>';
+    switch (spec.type) {
+      case 'External':
+      case 'Object': {
+        const src = spec.type === 'External' ? spec.external : spec.object;
+        const cur = spec.type === 'External' ? status?.external : status?.object;
+        if (src?.target?.averageValue !== undefined) return `${cur?.current?.averageValue ?? unknown}/${src.target.averageValue} (avg)`;
+        return `${cur ? cur.current?.value ?? '<nil>' : unknown}/${src?.target?.value ?? '<nil>'}`;
+      }
+      case 'Pods':
+        return `${status?.pods ? status.pods.current?.averageValue ?? '<nil>' : unknown}/${spec.pods?.target?.averageValue ?? '<nil>'}`;
+      case 'Resource':
+      case 'ContainerResource': {
+        const src = spec.type === 'Resource' ? spec.resource : spec.containerResource;
+        const cur = spec.type === 'Resource' ? status?.resource : status?.containerResource;
+        const name = src?.name ?? '';
+        if (src?.target?.averageValue !== undefined) return `${name}: ${cur ? cur.current?.averageValue ?? '<nil>' : unknown}/${src.target.averageValue}`;
+        const current = cur?.current?.averageUtilization !== undefined ? `${cur.current.averageUtilization}%` : unknown;
+        const target = src?.target?.averageUtilization !== undefined ? `${src.target.averageUtilization}%` : '<auto>';
+        return `${name}: ${current}/${target}`;
+      }
+      default:
+        return '<unknown type>';
+    }
+  });
+  const max = 2;
+  if (cells.length > max) return `${cells.slice(0, max).join(', ')} + ${cells.length - max} more...`;
+  return cells.join(', ');
+}
+
+const HPA = 'io.k8s.api.autoscaling.v2.';
+
+const horizontalPodAutoscalerPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Reference', 'string', doc(`${HPA}HorizontalPodAutoscalerSpec`, 'scaleTargetRef')),
+    col('Targets', 'string', doc(`${HPA}HorizontalPodAutoscalerSpec`, 'metrics')),
+    col('MinPods', 'string', doc(`${HPA}HorizontalPodAutoscalerSpec`, 'minReplicas')),
+    col('MaxPods', 'string', doc(`${HPA}HorizontalPodAutoscalerSpec`, 'maxReplicas')),
+    col('Replicas', 'string', doc(`${HPA}HorizontalPodAutoscalerStatus`, 'currentReplicas')),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    // Kubernetes prints every version from the internal one: v1 objects as v2 shows them.
+    const hpa = obj.apiVersion === 'autoscaling/v1' ? hpaFromV1(obj as HorizontalPodAutoscalerV1) : obj as HorizontalPodAutoscaler;
+    const spec = hpa.spec;
+    return [
+      hpa.metadata.name ?? '',
+      `${spec?.scaleTargetRef?.kind ?? ''}/${spec?.scaleTargetRef?.name ?? ''}`,
+      formatHPAMetrics(spec?.metrics, hpa.status?.currentMetrics),
+      spec?.minReplicas !== undefined ? String(spec.minReplicas) : '<unset>',
+      spec?.maxReplicas ?? 0,
+      hpa.status?.currentReplicas ?? 0,
+      age(hpa, now),
+    ];
+  },
+};
+
 // ---------------------------------------------------------------- EndpointSlice
 
 /** listWithMoreString: the first three, then " + N more...", "<unset>" when there are none. */
@@ -915,6 +988,7 @@ const PRINTERS: Record<string, Printer> = {
   ControllerRevision: controllerRevisionPrinter,
   Job: jobPrinter,
   CronJob: cronJobPrinter,
+  HorizontalPodAutoscaler: horizontalPodAutoscalerPrinter,
   Lease: leasePrinter,
   ReplicationController: replicationControllerPrinter,
   EndpointSlice: endpointSlicePrinter,

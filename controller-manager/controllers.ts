@@ -28,6 +28,7 @@ import { persistentVolumeBinderDescriptor } from './volume/persistentvolume/inde
 import { pvcProtectionDescriptor, pvProtectionDescriptor } from './volume/protection/index.js';
 import { localPathProvisionerDescriptor } from './volume/local-path/index.js';
 import { statefulSetControllerDescriptor } from './statefulset/index.js';
+import { horizontalPodAutoscalerDescriptor } from './podautoscaler/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -61,7 +62,7 @@ export interface ControllerDescriptor {
 /** Every controller, in start order. */
 export const CONTROLLERS: ControllerDescriptor[] = [
   replicaSetControllerDescriptor, replicationControllerDescriptor, deploymentControllerDescriptor, daemonSetControllerDescriptor, statefulSetControllerDescriptor,
-  jobControllerDescriptor, ttlAfterFinishedControllerDescriptor, cronJobControllerDescriptor,
+  jobControllerDescriptor, ttlAfterFinishedControllerDescriptor, cronJobControllerDescriptor, horizontalPodAutoscalerDescriptor,
   endpointsControllerDescriptor, endpointSliceControllerDescriptor, serviceLBControllerDescriptor,
   nodeLifecycleControllerDescriptor, taintEvictionControllerDescriptor, podGCControllerDescriptor,
   namespaceControllerDescriptor, garbageCollectorDescriptor,

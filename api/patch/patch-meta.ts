@@ -150,6 +150,10 @@ const KINDS: Record<string, Fragment> = {
   },
   // endpoints, their addresses and ports are atomic lists: a patch replaces them.
   EndpointSlice: {},
+  // autoscaling/v2 (and v1, which has no lists): metrics and currentMetrics are atomic.
+  HorizontalPodAutoscaler: {
+    'status.conditions': merge('type'),
+  },
 };
 
 /** Builds a table from a plain path -> metadata record (for tests and custom schemas). */

@@ -1,5 +1,5 @@
 // Message descriptors for the Kubernetes protobuf wire format (proto2, gogo), written from
-// the field numbers and names of k8s.io/api core/v1, apps/v1, batch/v1, coordination/v1,
+// the field numbers and names of k8s.io/api core/v1, apps/v1, batch/v1, autoscaling/v1 and v2, coordination/v1,
 // discovery/v1 and k8s.io/apimachinery meta/v1 generated.proto. Only the messages a client sends when it
 // creates or updates the kinds we serve are here; a field number not listed is skipped
 // on decode (affinity, status, the cloud volume sources, managedFields, ...).
@@ -508,6 +508,88 @@ export const MESSAGES: Readonly<Record<string, readonly FieldDescriptor[]>> = {
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'JobSpec'],
   ],
+  // autoscaling/v2
+  HorizontalPodAutoscaler: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'HorizontalPodAutoscalerSpec'],
+  ],
+  HorizontalPodAutoscalerSpec: [
+    [1, 'scaleTargetRef', 'CrossVersionObjectReference'],
+    [2, 'minReplicas', '*int32'],
+    [3, 'maxReplicas', 'int32'],
+    [4, 'metrics', '[]MetricSpec'],
+    [5, 'behavior', '*HorizontalPodAutoscalerBehavior'],
+  ],
+  CrossVersionObjectReference: [
+    [1, 'kind', 'string'],
+    [2, 'name', 'string'],
+    [3, 'apiVersion', 'string'],
+  ],
+  MetricSpec: [
+    [1, 'type', 'string'],
+    [2, 'object', '*ObjectMetricSource'],
+    [3, 'pods', '*PodsMetricSource'],
+    [4, 'resource', '*ResourceMetricSource'],
+    [7, 'containerResource', '*ContainerResourceMetricSource'],
+    [5, 'external', '*ExternalMetricSource'],
+  ],
+  ObjectMetricSource: [
+    [1, 'describedObject', 'CrossVersionObjectReference'],
+    [2, 'target', 'MetricTarget'],
+    [3, 'metric', 'MetricIdentifier'],
+  ],
+  PodsMetricSource: [
+    [1, 'metric', 'MetricIdentifier'],
+    [2, 'target', 'MetricTarget'],
+  ],
+  ResourceMetricSource: [
+    [1, 'name', 'string'],
+    [2, 'target', 'MetricTarget'],
+  ],
+  ContainerResourceMetricSource: [
+    [1, 'name', 'string'],
+    [2, 'target', 'MetricTarget'],
+    [3, 'container', 'string'],
+  ],
+  ExternalMetricSource: [
+    [1, 'metric', 'MetricIdentifier'],
+    [2, 'target', 'MetricTarget'],
+  ],
+  MetricIdentifier: [
+    [1, 'name', 'string'],
+    [2, 'selector', '*LabelSelector'],
+  ],
+  MetricTarget: [
+    [1, 'type', 'string'],
+    [2, 'value', '*Quantity'],
+    [3, 'averageValue', '*Quantity'],
+    [4, 'averageUtilization', '*int32'],
+  ],
+  HorizontalPodAutoscalerBehavior: [
+    [1, 'scaleUp', '*HPAScalingRules'],
+    [2, 'scaleDown', '*HPAScalingRules'],
+  ],
+  HPAScalingRules: [
+    [3, 'stabilizationWindowSeconds', '*int32'],
+    [1, 'selectPolicy', '*string'],
+    [2, 'policies', '[]HPAScalingPolicy'],
+  ],
+  HPAScalingPolicy: [
+    [1, 'type', 'string'],
+    [2, 'value', 'int32'],
+    [3, 'periodSeconds', 'int32'],
+  ],
+  // autoscaling/v1 (its CrossVersionObjectReference is v2's, field for field)
+  HorizontalPodAutoscalerV1: [
+    [1, 'metadata', 'ObjectMeta'],
+    [2, 'spec', 'HorizontalPodAutoscalerSpecV1'],
+  ],
+  HorizontalPodAutoscalerSpecV1: [
+    [1, 'scaleTargetRef', 'CrossVersionObjectReference'],
+    [2, 'minReplicas', '*int32'],
+    [3, 'maxReplicas', 'int32'],
+    [4, 'targetCPUUtilizationPercentage', '*int32'],
+  ],
   ReplicaSet: [
     [1, 'metadata', 'ObjectMeta'],
     [2, 'spec', 'ReplicaSetSpec'],
@@ -910,6 +992,8 @@ export const KINDS: Readonly<Record<string, string>> = {
   'apps/v1/StatefulSet': 'StatefulSet',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
+  'autoscaling/v2/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'coordination.k8s.io/v1/Lease': 'Lease',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'v1/ServiceAccount': 'ServiceAccount',

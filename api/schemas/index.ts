@@ -5,6 +5,7 @@ import { APPS_DEFINITIONS } from './apps.js';
 import { BATCH_DEFINITIONS } from './batch.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
 import { AUTHORIZATION_DEFINITIONS } from './authorization.js';
+import { AUTOSCALING_DEFINITIONS, AUTOSCALING_V1_DEFINITIONS } from './autoscaling.js';
 import { CERTIFICATES_DEFINITIONS } from './certificates.js';
 import { COORDINATION_DEFINITIONS } from './coordination.js';
 import { CORE_DEFINITIONS } from './core.js';
@@ -22,6 +23,8 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...CORE_DEFINITIONS,
   ...APPS_DEFINITIONS,
   ...BATCH_DEFINITIONS,
+  ...AUTOSCALING_DEFINITIONS,
+  ...AUTOSCALING_V1_DEFINITIONS,
   ...COORDINATION_DEFINITIONS,
   ...DISCOVERY_DEFINITIONS,
   ...RBAC_DEFINITIONS,

@@ -3,6 +3,7 @@
 // details.causes are these StatusCauses.
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, Scale, StatefulSet } from '../types/apps.js';
 import type { CronJob, Job } from '../types/batch.js';
+import type { HorizontalPodAutoscaler } from '../types/autoscaling.js';
 import type { CertificateSigningRequest } from '../types/certificates.js';
 import type { Lease } from '../types/coordination.js';
 import type {
@@ -26,6 +27,9 @@ import { validateEndpointSliceCreate, validateEndpointSliceUpdate } from './endp
 import { validateEventCreate, validateEventUpdate } from './event.js';
 import { type FieldCause, forbidden, invalid, nonNegative, record } from './field.js';
 import { validateJobCreate, validateJobStatus, validateJobUpdate } from './job.js';
+import {
+  validateHorizontalPodAutoscalerCreate, validateHorizontalPodAutoscalerStatus, validateHorizontalPodAutoscalerUpdate,
+} from './horizontalpodautoscaler.js';
 import { validateLeaseCreate, validateLeaseUpdate } from './lease.js';
 import { validateObjectMetaUpdate } from './meta.js';
 import {
@@ -81,6 +85,7 @@ const CREATE: Record<string, CreateFn> = {
   ControllerRevision: (o) => validateControllerRevisionCreate(o as ControllerRevision),
   Job: (o) => validateJobCreate(o as Job),
   CronJob: (o) => validateCronJobCreate(o as CronJob),
+  HorizontalPodAutoscaler: (o) => validateHorizontalPodAutoscalerCreate(o as HorizontalPodAutoscaler),
   Lease: (o) => validateLeaseCreate(o as Lease),
   ReplicationController: (o) => validateReplicationControllerCreate(o as ReplicationController),
   EndpointSlice: (o) => validateEndpointSliceCreate(o as EndpointSlice),
@@ -113,6 +118,7 @@ const UPDATE: Record<string, UpdateFn> = {
   ControllerRevision: (o, p) => validateControllerRevisionUpdate(o as ControllerRevision, p as ControllerRevision),
   Job: (o, p) => validateJobUpdate(o as Job, p as Job),
   CronJob: (o, p) => validateCronJobUpdate(o as CronJob, p as CronJob),
+  HorizontalPodAutoscaler: (o, p) => validateHorizontalPodAutoscalerUpdate(o as HorizontalPodAutoscaler, p as HorizontalPodAutoscaler),
   Lease: (o, p) => validateLeaseUpdate(o as Lease, p as Lease),
   ReplicationController: (o, p) => validateReplicationControllerUpdate(o as ReplicationController, p as ReplicationController),
   EndpointSlice: (o, p) => validateEndpointSliceUpdate(o as EndpointSlice, p as EndpointSlice),
@@ -154,6 +160,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
     case 'ReplicationController':
       errs.push(...validateReplicaStatus(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], obj.kind));
       break;
+    case 'HorizontalPodAutoscaler': errs.push(...validateHorizontalPodAutoscalerStatus(obj as HorizontalPodAutoscaler)); break;
     case 'Deployment': errs.push(...validateReplicaStatus(status, ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], 'Deployment')); break;
     case 'DaemonSet': errs.push(...validateDaemonSetStatus(obj as DaemonSet, old as DaemonSet)); break;
     case 'StatefulSet': errs.push(...validateStatefulSetStatus(obj as StatefulSet, old as StatefulSet)); break;

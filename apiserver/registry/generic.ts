@@ -395,7 +395,7 @@ export class GenericRegistry {
     next.metadata.resourceVersion = String(cur.rev);
     // withType copies rather than changes old, which may be the watch cache's object.
     // A no-op is not written, unless the stored bytes are stale (an old encryption key), as in Kubernetes' GuaranteedUpdate.
-    if (!cur.stale && deepEqual(stripRv(next), stripRv(this.withType(old)))) {
+    if (!cur.stale && deepEqual(stripRv(next), stripRv(this.storedWithType(old)))) {
       // A no-op against a cached copy may be a change against the stored object.
       if (opts.cached) throw new StaleCopy();
       return this.withType(next);
@@ -425,7 +425,7 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       const cur = await this.store.get(this.key(namespace, name));
       if (!cur) throw notFound(this.qualified, name);
-      const obj = this.withType(structuredClone(cur.obj));
+      const obj = this.storedWithType(structuredClone(cur.obj));
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== obj.metadata.uid) {
         throw conflict(this.qualified, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
@@ -446,17 +446,17 @@ export class GenericRegistry {
           meta.deletionTimestamp = rfc3339(Date.now() + graceNow * 1000);
           meta.deletionGracePeriodSeconds = graceNow;
         }
-        if (wopts.dryRun) return { obj, deleted: false };
-        if (deepEqual(obj, this.withType(cur.obj))) return { obj, deleted: false };
+        if (wopts.dryRun) return { obj: this.withType(obj), deleted: false };
+        if (deepEqual(obj, this.storedWithType(cur.obj))) return { obj: this.withType(obj), deleted: false };
         const res = await this.store.update(this.key(namespace, name), obj, cur.rev);
         if (!res.ok) {
           if (attempt < MAX_CONFLICT_RETRIES) continue;
           throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
         }
         meta.resourceVersion = String(res.rev);
-        return { obj, deleted: false };
+        return { obj: this.withType(obj), deleted: false };
       }
-      if (wopts.dryRun) return { obj, deleted: true };
+      if (wopts.dryRun) return { obj: this.withType(obj), deleted: true };
       const res = await this.store.delete(this.key(namespace, name), cur.rev);
       if (!res.ok) {
         if (!res.current) throw notFound(this.qualified, name);
@@ -465,7 +465,7 @@ export class GenericRegistry {
       }
       await this.strategy.release?.(obj);
       meta.resourceVersion = String(res.rev);
-      return { obj, deleted: true };
+      return { obj: this.withType(obj), deleted: true };
     }
   }
 
@@ -505,6 +505,15 @@ export class GenericRegistry {
       return typed;
     }
     return out;
+  }
+
+  /**
+   * The stored object typed as stored, for comparisons with what is about to be written
+   * and for writes of what was read (delete): withType, except in a registry that
+   * serves another version than the one stored (converting.ts).
+   */
+  storedWithType(obj: KubeObject): KubeObject {
+    return this.withType(obj);
   }
 
   /** The body must be of this resource's kind and of the path's namespace. */

@@ -88,3 +88,15 @@ export const namespaceStrategy: Strategy = {
     return ((obj as NamespaceLike).spec?.finalizers?.length ?? 0) > 0;
   },
 };
+
+/**
+ * HorizontalPodAutoscalers: status written by the HPA controller; a new one starts
+ * with an empty status (desiredReplicas 0, always serialized), as the HPA strategy's
+ * PrepareForCreate leaves it.
+ */
+export const horizontalPodAutoscalerStrategy: Strategy = {
+  ...defaultStrategy,
+  hasStatus: true,
+  returnDeletedObject: true,
+  prepareForCreate(obj) { obj.status = { desiredReplicas: 0 }; },
+};

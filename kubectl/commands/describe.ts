@@ -23,6 +23,8 @@ import { describeCronJob, describeJob } from '../printers/describe/batch.js';
 import { describePersistentVolume, describePersistentVolumeClaim, describeStorageClass, podUsesClaim } from '../printers/describe/storage.js';
 import { describeDaemonSet, describeDeployment, describeReplicaSet, selectorString, type PodCounts } from '../printers/describe/workloads.js';
 import { describeStatefulSet } from '../printers/describe/statefulset.js';
+import { describeHorizontalPodAutoscaler } from '../printers/describe/autoscaling.js';
+import type { HorizontalPodAutoscaler } from '../../api/types/autoscaling.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { resolveResource } from '../../api/registry.js';
 
@@ -201,6 +203,9 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
       if (!(err instanceof StatusError)) throw err;
     }
     return describeDeployment(d, { events: await events(), replicaSets }, now);
+  }
+  if (ri.group === 'autoscaling' && ri.kind === 'HorizontalPodAutoscaler') {
+    return describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler, await events(), now);
   }
   if (ri.group === 'apps' && (ri.kind === 'ReplicaSet' || ri.kind === 'DaemonSet')) {
     const rs = obj as ReplicaSet | DaemonSet;

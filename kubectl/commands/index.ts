@@ -13,6 +13,7 @@ import { register as annotate } from './annotate.js';
 import { register as run } from './run.js';
 import { register as expose } from './expose.js';
 import { register as scale } from './scale.js';
+import { register as autoscale } from './autoscale.js';
 import { register as rollout } from './rollout.js';
 import { register as logs } from './logs.js';
 import { register as wait } from './wait.js';
@@ -36,7 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   create, expose, run,
   get, edit, del,
   apply, patch,
-  rollout, scale,
+  rollout, scale, autoscale,
   cordon, drain, taint, top,
   describe, logs, attach, exec, portForward, proxy, cp, wait,
   label, annotate,

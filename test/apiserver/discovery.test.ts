@@ -32,7 +32,7 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.ok(core.resources.some((r: { name: string; kind: string }) => r.name === 'pods/binding' && r.kind === 'Binding'));
   assert.ok(core.resources.some((r: { name: string }) => r.name === 'pods/status'));
   const groups = (await get('/apis')).json;
-  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'metrics.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
+  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'metrics.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
   // The Metrics API, served as metrics-server serves it behind aggregation: get and list only.
   assert.deepEqual((await get('/apis/metrics.k8s.io')).json, {
     kind: 'APIGroup', apiVersion: 'v1', name: 'metrics.k8s.io',
@@ -66,6 +66,13 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.equal(byName('daemonsets/status').kind, 'DaemonSet');
   assert.equal(byName('daemonsets/scale'), undefined);
   assert.deepEqual([byName('controllerrevisions').kind, byName('controllerrevisions').shortNames], ['ControllerRevision', undefined]);
+  const autoscaling = (await get('/apis/autoscaling')).json;
+  assert.deepEqual(autoscaling.versions.map((v: { groupVersion: string }) => v.groupVersion), ['autoscaling/v2', 'autoscaling/v1']);
+  assert.equal(autoscaling.preferredVersion.groupVersion, 'autoscaling/v2');
+  assert.deepEqual((await get('/apis/autoscaling/v1')).json.resources.map((r: { name: string }) => r.name), ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']);
+  const hpa = (await get('/apis/autoscaling/v2')).json.resources;
+  assert.deepEqual(hpa.map((r: { name: string; kind: string; shortNames?: string[]; categories?: string[] }) => [r.name, r.kind, r.shortNames, r.categories]),
+    [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', ['hpa'], ['all']], ['horizontalpodautoscalers/status', 'HorizontalPodAutoscaler', undefined, undefined]]);
   assert.equal((await get('/apis/nope/v1')).status, 404);
 });
 

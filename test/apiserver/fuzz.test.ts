@@ -133,6 +133,27 @@ const VALID: Record<string, (name: string) => Json> = {
       jobTemplate: { metadata: { labels: { app: 'x' } }, spec: { backoffLimit: 2, template: { metadata: { labels: { app: 'x' } }, spec: { ...(podSpec() as Record<string, Json>), restartPolicy: 'OnFailure' } } } },
     },
   }),
+  horizontalpodautoscalers: (name) => ({
+    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '64Mi' } } },
+        { type: 'Pods', pods: { metric: { name: 'qps', selector: { matchLabels: { a: 'b' } } }, target: { type: 'AverageValue', averageValue: '10' } } },
+        { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'Value', value: '100' } } },
+      ] as Json,
+      behavior: {
+        scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }] },
+        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+      } as Json,
+    },
+  }),
+  'autoscaling/v1/horizontalpodautoscalers': (name) => ({
+    apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler',
+    metadata: { name, annotations: { 'autoscaling.alpha.kubernetes.io/metrics': '[{"type":"Resource","resource":{"name":"memory","targetAverageValue":"64Mi"}}]' } },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 50 },
+  }),
   leases: (name) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15, acquireTime: MICRO, renewTime: MICRO, leaseTransitions: 0 } }),
   replicationcontrollers: (name) => ({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name }, spec: { replicas: 2, minReadySeconds: 0, selector: { app: 'x' }, template: template() } }),
   endpointslices: (name) => ({
@@ -298,14 +319,17 @@ test('structure-aware fuzzing of creates, updates and patches never gets a 5xx',
   const api = (c: Case) => http(cp.url, c.method, c.path, c.body, c.contentType);
   const base = (ri: ResourceInfo): string => ri.group ? `/apis/${groupVersion(ri)}` : '/api/v1';
   const collection = (ri: ResourceInfo): string => `${base(ri)}${ri.namespaced ? `/namespaces/${NS}` : ''}/${ri.plural}`;
-  const seedName = (ri: ResourceInfo): string => `${NS}-seed-${ri.singular}`;
+  // A resource served in two versions (HPAs: autoscaling/v2 and v1) gets a seed object per version.
+  const versions = (ri: ResourceInfo): number => RESOURCES.filter((r) => r.group === ri.group && r.plural === ri.plural).length;
+  const seedName = (ri: ResourceInfo): string => `${NS}-seed-${ri.singular}${versions(ri) > 1 ? `-${ri.version}` : ''}`;
+  const sample = (ri: ResourceInfo): ((name: string) => Json) => VALID[`${groupVersion(ri)}/${ri.plural}`] ?? VALID[ri.plural];
 
   assert.equal((await http(cp.url, 'POST', '/api/v1/namespaces', VALID.namespaces(NS))).status, 201);
-  const resources = RESOURCES.filter((ri) => VALID[ri.plural]);
+  const resources = RESOURCES.filter((ri) => sample(ri));
   assert.equal(resources.length, RESOURCES.length, 'every resource the apiserver serves has a valid object here');
   // One object of each resource to update and patch.
   for (const ri of resources) {
-    const r = await http(cp.url, 'POST', collection(ri), VALID[ri.plural](seedName(ri)));
+    const r = await http(cp.url, 'POST', collection(ri), sample(ri)(seedName(ri)));
     assert.equal(r.status, 201, `${ri.plural}: ${r.text}`);
   }
 
@@ -313,7 +337,7 @@ test('structure-aware fuzzing of creates, updates and patches never gets a 5xx',
     raws.length = 0;
     const ri = g.pick(resources);
     const name = seedName(ri);
-    const valid = VALID[ri.plural](`${NS}-${i}`);
+    const valid = sample(ri)(`${NS}-${i}`);
     const item = `${collection(ri)}/${name}`;
     const sub = ri.subresources.includes('status') && g.rand() < 0.2 ? '/status' : ri.subresources.includes('scale') && g.rand() < 0.1 ? '/scale' : '';
     switch (g.int(6)) {
