@@ -315,6 +315,7 @@ describe('controllers\' service accounts', () => {
       'daemonset-controller': 'daemon-set-controller',
       'statefulset-controller': 'statefulset-controller',
       'cronjob-controller': 'cronjob-controller',
+      'horizontal-pod-autoscaler-controller': 'horizontal-pod-autoscaler',
       'endpoints-controller': 'endpoint-controller',
       'endpointslice-controller': 'endpointslice-controller',
       'service-lb-controller': 'service-controller',
