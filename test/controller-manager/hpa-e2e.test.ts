@@ -62,7 +62,7 @@ describe('an HPA with a real kubelet, the Metrics API and kubectl', { timeout: 3
     }
   });
 
-  it('scales a Deployment up under cpu load and back down when the load stops', async () => {
+  it('scales a Deployment up under cpu load and back down when the load stops', async (t) => {
     const manifest = {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'burn' },
       spec: {
@@ -113,6 +113,7 @@ describe('an HPA with a real kubelet, the Metrics API and kubectl', { timeout: 3
     assert.deepEqual(header.split(/\s{2,}/), ['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE']);
     const cells = row.split(/\s{2,}/);
     assert.deepEqual([cells[0], cells[1], cells[3], cells[4]], ['burn', 'Deployment/burn', '1', '3'], table);
+    t.diagnostic(`up: ${cells[2]}, ${cells[5]} replicas`);
     const current = Number(/^cpu: (\d+)%\/50%$/.exec(cells[2])?.[1]);
     assert.ok(current > 50, `current cpu ${cells[2]} above the 50% target`);
 
@@ -137,5 +138,6 @@ describe('an HPA with a real kubelet, the Metrics API and kubectl', { timeout: 3
     }, { timeoutMs: 30_000, intervalMs: 1000, what: 'the HPA status at 1 replica' });
     const low = h!.status?.currentMetrics?.[0]?.resource?.current.averageUtilization;
     assert.ok(low !== undefined && low < 50, JSON.stringify(h!.status));
+    t.diagnostic(`down: ${low}%; events: ${JSON.stringify(events)}`);
   });
 });
