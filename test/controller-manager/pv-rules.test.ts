@@ -12,7 +12,7 @@ import type { StorageClass } from '../../api/types/storage.js';
 import { FakeClock } from '../../client/clock.js';
 import { decideClaim, decideVolume, shouldDelayBinding, type BinderView } from '../../controller-manager/volume/persistentvolume/binder.js';
 import { PersistentVolumeController } from '../../controller-manager/volume/persistentvolume/controller.js';
-import { helperPod, provisionedVolume, volumeNode, volumePath } from '../../controller-manager/volume/local-path/provisioner.js';
+import { helperPod, LocalPathProvisioner, localPathStorageClass, provisionedVolume, volumeNode, volumePath } from '../../controller-manager/volume/local-path/provisioner.js';
 import { podUsesClaim, withoutFinalizer } from '../../controller-manager/volume/protection/controller.js';
 import { NodeInfo } from '../../scheduler/node-info.js';
 import { podVolumeClaims, volumesFit, type VolumeView } from '../../scheduler/plugins/volume-binding.js';
@@ -222,6 +222,50 @@ describe('local-path provisioner', () => {
     assert.deepEqual(helper.spec?.volumes, [{ name: 'data', hostPath: { path: '/var/lib/tskube/local-path-provisioner', type: 'DirectoryOrCreate' } }]);
     assert.deepEqual(helper.spec?.containers[0].command, ['/bin/sh', '-c', 'rm -rf "$VOL_DIR"']);
     assert.deepEqual(helper.spec?.containers[0].env?.[0], { name: 'VOL_DIR', value: path });
+  });
+
+  // Its caches lag its own writes: once a volume is deleted (it may linger, being
+  // deleted, under the pv-protection finalizer) or provisioned, the helper pod's
+  // deletion must not start another helper; a helper that did outlive its work goes.
+  it('starts no helper for a volume being deleted, and removes a helper left after its volume or for a provisioned claim', async () => {
+    const options = { root: '/r', helperImage: 'img', helperNamespace: 'kube-system', className: 'local-path' };
+    const volumes = new FakeCache<PersistentVolume>();
+    const claims = new FakeCache<PersistentVolumeClaim>();
+    const classes = new FakeCache<StorageClass>();
+    const pods = new FakeCache<Pod>();
+    classes.fill(localPathStorageClass('local-path'));
+    const calls: string[] = [];
+    const p = new LocalPathProvisioner({
+      volumes, claims, classes, pods, clock: new FakeClock(), log: silent, options,
+      recorder: { event: () => undefined },
+      client: {
+        createVolume: async (v) => { calls.push(`createVolume ${v.metadata.name}`); return v; },
+        deleteVolume: async (n) => { calls.push(`deleteVolume ${n}`); },
+        createPod: async (x) => { calls.push(`createPod ${x.metadata.name}`); return x; },
+        deletePod: async (_ns, n) => { calls.push(`deletePod ${n}`); },
+        getStorageClass: async () => undefined, createStorageClass: async (x) => x,
+      },
+    });
+    const claim = pvc('data', '1Gi', { storageClassName: 'local-path' }, { 'volume.kubernetes.io/storage-provisioner': 'rancher.io/local-path', 'volume.kubernetes.io/selected-node': 'node-a' });
+    const vol = provisionedVolume(claim, localPathStorageClass('local-path'), 'node-a', volumePath('/r', 'pvc-uid-data', claim));
+    const released = { ...vol, metadata: { ...vol.metadata, finalizers: ['kubernetes.io/pv-protection'] }, status: { phase: 'Released' as const } };
+
+    volumes.fill({ ...released, metadata: { ...released.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+    await p.sync('volume:pvc-uid-data');
+    assert.deepEqual(calls, [], 'a volume being deleted gets no new helper');
+
+    volumes.remove('pvc-uid-data');
+    const doneHelper = (x: Pod): Pod => ({ ...x, status: { phase: 'Succeeded' } });
+    pods.fill(doneHelper(helperPod('delete', 'pvc-uid-data', 'node-a', '/r/x', options, 'volume:pvc-uid-data')));
+    await p.sync('volume:pvc-uid-data');
+    assert.deepEqual(calls, ['deletePod helper-pod-delete-pvc-uid-data'], 'a helper outliving its volume goes');
+
+    calls.length = 0;
+    claims.fill(claim);
+    volumes.fill(vol);
+    pods.fill(doneHelper(helperPod('create', 'pvc-uid-data', 'node-a', '/r/x', options, 'claim:ns/data')));
+    await p.sync('claim:ns/data');
+    assert.deepEqual(calls, ['deletePod helper-pod-create-pvc-uid-data'], 'a create helper outliving its provisioning goes');
   });
 });
 

@@ -148,7 +148,7 @@ export class LocalPathProvisioner implements Controller {
     const volume = (pv: PersistentVolume): void => {
       if (pv.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === PROVISIONER) this.queue.add(`volume:${keyOf(pv)}`);
     };
-    d.volumes.addEventHandler({ add: volume, update: (_, pv) => volume(pv) });
+    d.volumes.addEventHandler({ add: volume, update: (_, pv) => volume(pv), delete: volume });
     const pod = (p: Pod): void => {
       const forKey = p.metadata.annotations?.[ANN_HELPER_FOR];
       if (forKey && p.metadata.namespace === d.options.helperNamespace) this.queue.add(forKey);
@@ -190,8 +190,16 @@ export class LocalPathProvisioner implements Controller {
   private async syncClaim(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const pvc = this.d.claims.get(namespace, name);
-    if (!pvc || pvc.spec?.volumeName || pvc.metadata.deletionTimestamp) return;
+    if (!pvc || pvc.metadata.deletionTimestamp) return;
     if (pvc.metadata.annotations?.[ANN_STORAGE_PROVISIONER] !== PROVISIONER) return;
+    const pvName = `pvc-${pvc.metadata.uid}`;
+    const podName = `helper-pod-create-${pvName}`;
+    if (pvc.spec?.volumeName || this.d.volumes.getByKey(pvName)) {
+      // Provisioned. The cache of volumes may have lagged the helper's deletion, which
+      // then started another helper: it goes too.
+      if (this.d.pods.get(this.d.options.helperNamespace, podName)) await this.deleteHelper(podName);
+      return;
+    }
     const sc = this.d.classes.getByKey(claimClass(pvc));
     if (!sc || sc.provisioner !== PROVISIONER) return;
     const node = pvc.metadata.annotations?.[ANN_SELECTED_NODE];
@@ -201,10 +209,7 @@ export class LocalPathProvisioner implements Controller {
       }
       return;
     }
-    const pvName = `pvc-${pvc.metadata.uid}`;
-    if (this.d.volumes.getByKey(pvName)) return;
     const path = volumePath(this.d.options.root, pvName, pvc);
-    const podName = `helper-pod-create-${pvName}`;
     const helper = this.d.pods.get(this.d.options.helperNamespace, podName);
     if (!helper) {
       this.d.recorder.event(pvc, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${key}"`);
@@ -230,11 +235,18 @@ export class LocalPathProvisioner implements Controller {
 
   private async syncVolume(name: string): Promise<void> {
     const pv = this.d.volumes.getByKey(name);
-    if (!pv || pv.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED] !== PROVISIONER) return;
+    const podName = `helper-pod-delete-${name}`;
+    if (!pv) {
+      // Deleted. A helper started while the cache still held the volume goes too.
+      if (this.d.pods.get(this.d.options.helperNamespace, podName)) await this.deleteHelper(podName);
+      return;
+    }
+    if (pv.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED] !== PROVISIONER) return;
+    // Being deleted (by us, held by the pv-protection finalizer, or by a user): no new helper.
+    if (pv.metadata.deletionTimestamp) return;
     if (pv.status?.phase !== 'Released' || pv.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
     const node = volumeNode(pv);
     const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
-    const podName = `helper-pod-delete-${name}`;
     if (!node || !path) {
       this.d.log.warn({ volume: name }, 'cannot tell the node or path of a released volume: deleting only the object');
     } else {
