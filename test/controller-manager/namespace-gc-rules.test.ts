@@ -212,7 +212,10 @@ describe('NamespacedResourcesDeleter', () => {
     await new NamespacedResourcesDeleter(client, new FakeClock(T0 + 60_000)).delete('ns');
     const collections = client.calls.filter((c) => c.verb === 'deletecollection');
     // Every namespaced resource with delete, none cluster-scoped (namespaces, nodes).
-    assert.deepEqual(collections.map((c) => c.resource).sort(), ['configmaps', 'deployments', 'endpoints', 'events', 'leases', 'pods', 'replicasets', 'replicationcontrollers', 'secrets', 'serviceaccounts', 'services'].sort());
+    assert.deepEqual(collections.map((c) => c.resource).sort(), [
+      'configmaps', 'controllerrevisions', 'daemonsets', 'deployments', 'endpoints', 'events', 'leases', 'persistentvolumeclaims', 'pods',
+      'replicasets', 'replicationcontrollers', 'secrets', 'serviceaccounts', 'services', 'statefulsets',
+    ].sort());
     assert.ok(collections.every((c) => c.namespace === 'ns' && (c.body as DeleteOptions).propagationPolicy === 'Background'));
     assert.deepEqual(client.objects.get('configmaps')?.map((o) => o.metadata.name), ['other']);
     const finalize = client.calls.filter((c) => c.resource === 'namespaces/finalize');
@@ -706,8 +709,9 @@ describe('GarbageCollector sync', () => {
     });
     await gc.sync();
     assert.deepEqual(monitored.sort(), [
-      '/configmaps', '/endpoints', '/namespaces', '/nodes', '/pods', '/replicationcontrollers', '/secrets', '/serviceaccounts', '/services',
-      'apps/deployments', 'apps/replicasets', 'coordination.k8s.io/leases',
+      '/configmaps', '/endpoints', '/namespaces', '/nodes', '/persistentvolumeclaims', '/persistentvolumes', '/pods', '/replicationcontrollers',
+      '/secrets', '/serviceaccounts', '/services',
+      'apps/controllerrevisions', 'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets', 'coordination.k8s.io/leases',
     ]);
     assert.equal(b.builder.isSynced(), true);
     discovery = fixtureDiscovery([{
