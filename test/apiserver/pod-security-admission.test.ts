@@ -67,6 +67,14 @@ it('warn and workloads: the pod or template is admitted and the client warned, a
 it('raising a namespace\'s level warns about the pods that violate it; a bad level is refused', async () => {
   await namespace('growing', {});
   assert.equal((await api('POST', '/api/v1/namespaces/growing/pods', privilegedPod('old'))).status, 201);
+  // The plugin reads pods from the watch cache, as Kubernetes' reads its informer: wait
+  // until the cache (a list at resourceVersion 0) holds the new pod.
+  for (const deadline = Date.now() + 10_000; ;) {
+    const list = await api('GET', '/api/v1/namespaces/growing/pods?resourceVersion=0');
+    if ((list.json.items as { metadata: { name: string } }[]).some((p) => p.metadata.name === 'old')) break;
+    assert.ok(Date.now() < deadline, 'the watch cache never showed pod growing/old');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const r = await api('PATCH', '/api/v1/namespaces/growing', { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } });
   assert.equal(r.status, 200);
   assert.match(String(r.headers.warning), /existing pods in namespace \\"growing\\" violate the new PodSecurity enforce level \\"baseline:latest\\"/);
