@@ -42,8 +42,22 @@ async function initAndChildren(id: string): Promise<{ init: number; children: nu
   return { init, children };
 }
 
+/**
+ * Waits until the scheduler in container `id` is running its informers, so its SIGTERM
+ * handler is in place: a fixed sleep lost that race on a loaded CI machine (the signal
+ * came before Node had loaded the component, and the container exited 143).
+ */
+async function waitStarted(id: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!/"informer":/.test((await run('docker', ['logs', id])).stdout)) {
+    if (Date.now() > deadline) throw new Error(`the scheduler in ${id} logged nothing in 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('the control plane runs as uid 10001, under the init, with its Node flags', async () => {
   const id = await docker('run', '-d', '--label', LABEL, TSKUBE_IMAGE, 'kube-scheduler', '--master', 'http://127.0.0.1:1');
+  await waitStarted(id);
   const { stdout } = await run('docker', ['top', id, '-o', 'pid,uid,args']);
   assert.match(stdout, /10001\s+\/bin\/sh \/usr\/local\/bin\/tskube kube-scheduler/);
   assert.match(stdout, /10001\s+node --max-semi-space-size=1 --v8-pool-size=1 \/opt\/tskube\/dist\/scheduler\/main\.js --master/);
@@ -54,7 +68,7 @@ test('the control plane runs as uid 10001, under the init, with its Node flags',
 
 test('docker stop reaches the component as SIGTERM at once; the container exits with its status', async () => {
   const id = await docker('run', '-d', '--label', LABEL, TSKUBE_IMAGE, 'kube-scheduler', '--master', 'http://127.0.0.1:1');
-  await new Promise((r) => setTimeout(r, 1500));
+  await waitStarted(id);
   const t0 = Date.now();
   await docker('stop', '-t', '20', id);
   assert.ok(Date.now() - t0 < 10_000, `docker stop took ${Date.now() - t0} ms: SIGTERM did not reach the scheduler`);
@@ -66,7 +80,7 @@ test('the init passes on the component\'s exit status, and a killed component\'s
   const exited = await run('docker', ['run', '--rm', '--label', LABEL, TSKUBE_IMAGE, 'healthcheck', 'http://127.0.0.1:1/']).then(() => 0, (e: { code: number }) => e.code);
   assert.equal(exited, 1);
   const id = await docker('run', '-d', '--label', LABEL, TSKUBE_IMAGE, 'kube-scheduler', '--master', 'http://127.0.0.1:1');
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitStarted(id);
   // SIGKILL to the component (not the init): the init reaps it and exits 137.
   const { children } = await initAndChildren(id);
   process.kill(children[0]!, 'SIGKILL');
