@@ -107,7 +107,7 @@ export function escapeName(name: string): string | undefined {
  * double, objects with properties have CEL-escaped field names, embedded resources
  * and untyped values convert by their JSON kind.
  */
-export function toCEL(v: unknown, s: JSONSchemaProps | undefined): unknown {
+export function toCEL(v: unknown, s: JSONSchemaProps | undefined, isResourceRoot = false): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') {
     if (s?.type === 'number') return v;
@@ -119,9 +119,20 @@ export function toCEL(v: unknown, s: JSONSchemaProps | undefined): unknown {
   }
   if (isObject(v)) {
     const out: Record<string, unknown> = {};
+    if (isResourceRoot || s?.['x-kubernetes-embedded-resource']) {
+      // A resource shows CEL its apiVersion, kind, and of its metadata only name and
+      // generateName (model.WithTypeAndObjectMeta).
+      for (const k of ['apiVersion', 'kind'] as const) if (typeof v[k] === 'string') out[k] = v[k];
+      if (isObject(v.metadata)) {
+        const m: Record<string, unknown> = {};
+        for (const k of ['name', 'generateName'] as const) if (typeof v.metadata[k] === 'string') m[k] = v.metadata[k];
+        out.metadata = m;
+      }
+    }
     const props = s?.properties;
     const ap = s ? additionalSchema(s) : undefined;
     for (const [k, x] of Object.entries(v)) {
+      if (k in out && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
       const ps = props?.[k];
       if (ps) {
         const name = escapeName(k);
@@ -167,8 +178,8 @@ function runRules(s: JSONSchemaProps, value: unknown, old: unknown, f: string, c
     const hasOld = old !== undefined && old !== null;
     if (c.usesOldSelf && !hasOld && !c.rule.optionalOldSelf) continue;
     if (!converted) {
-      self = toCEL(value, s);
-      oldSelf = hasOld ? toCEL(old, s) : undefined;
+      self = toCEL(value, s, f === '');
+      oldSelf = hasOld ? toCEL(old, s, f === '') : undefined;
       converted = true;
     }
     const activation: Record<string, unknown> = { self };
@@ -180,13 +191,13 @@ function runRules(s: JSONSchemaProps, value: unknown, old: unknown, f: string, c
       result = c.program.evaluate(activation, ctx.budget);
     } catch (err) {
       if (err instanceof CostLimitError) {
-        if (ctx.budget.remaining < 0) {
-          ctx.errs.push(invalid(fieldName, type, 'validation failed due to running out of cost budget, no further validation rules will be run'));
-          ctx.exhausted = true;
-          return;
-        }
-        ctx.errs.push(invalid(fieldName, type, `'${err.message}': call cost exceeds limit for rule: ${ruleErrorString(c.rule)}`));
-        continue;
+        // Kubernetes stops validating the object at the first rule over its limits.
+        const text = ctx.budget.remaining < 0
+          ? 'validation failed due to running out of cost budget, no further validation rules will be run'
+          : `'${err.message}': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleErrorString(c.rule)}`;
+        ctx.errs.push(invalid(fieldName, type, text));
+        ctx.exhausted = true;
+        return;
       }
       const msg = celErrorMessage(err);
       if (msg.startsWith('no such overload') || msg.startsWith('found no matching overload')) {

@@ -1,6 +1,7 @@
 // Small helpers shared by the schema modules: JSON kinds as OpenAPI names them, a cache
 // of compiled patterns, and Go's %v rendering of numbers and values in messages.
 import type { JSONSchemaProps } from '../../types/apiextensions.js';
+import { goQuote } from '../../errors.js';
 
 export type JSONObject = Record<string, unknown>;
 
@@ -64,6 +65,17 @@ export function goValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
   const entries = Object.entries(v as JSONObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `map[${entries.map(([k, x]) => `${k}:${goValue(x)}`).join(' ')}]`;
+}
+
+/** Go's %#v of a decoded JSON value (interface{}): map[string]interface {}{"a":1}, []interface {}{"x"}. */
+export function goSyntax(v: unknown): string {
+  if (v === null || v === undefined) return 'interface {}(nil)';
+  if (typeof v === 'string') return goQuote(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return goNumber(v);
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[]interface {}{${v.map(goSyntax).join(', ')}}`;
+  const entries = Object.entries(v as JSONObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `map[string]interface {}{${entries.map(([k, x]) => `${goQuote(k)}:${goSyntax(x)}`).join(', ')}}`;
 }
 
 /** The items schema when it is a single schema (the only structural form). */

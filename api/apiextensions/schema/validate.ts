@@ -7,12 +7,12 @@
 // (pkg/apiserver/schema/objectmeta). Values are decoded JSON; nothing here throws.
 import type { JSONSchemaProps } from '../../types/apiextensions.js';
 import {
-  type FieldCause, required, invalid, notSupported, duplicate, typeInvalid, tooMany, index as idx,
+  type FieldCause, required, invalid, notSupported, duplicate, typeInvalid, tooMany, index as idx, key, Raw,
 } from '../../validation/field.js';
 import { goQuote } from '../../errors.js';
 import {
   type JSONObject, isObject, jsonType, compilePattern, goNumber, goValue, itemsSchema, additionalSchema,
-  deepEqual,
+  deepEqual, goSyntax,
 } from './util.js';
 import { validateFormat } from './formats.js';
 
@@ -183,7 +183,8 @@ function validateComposition(s: JSONSchemaProps, value: unknown, path: string, e
     validateValue(x, value, path, e);
     return e;
   };
-  const composite = (msg: string): FieldCause => invalid('', '', msg);
+  // Composite errors are not field errors: Kubernetes reports them at the nil path.
+  const composite = (msg: string): FieldCause => invalid('<nil>', '', msg);
   if (s.anyOf?.length) {
     let best: FieldCause[] | undefined;
     let ok = false;
@@ -256,51 +257,70 @@ function dns1035Label(v: string): string[] {
 }
 
 /**
- * x-kubernetes-list-type set and map: no duplicate items or keys (listtype.ValidateListSetsAndMaps).
- * field is the field path of value.
+ * x-kubernetes-list-type set and map: no duplicate items or keys
+ * (listtype.ValidateListSetsAndMaps). field is the field path of value; maps are
+ * entered with [key] steps as field.Path.Key writes them.
  */
 function validateListTypes(s: JSONSchemaProps, value: unknown, field: string, errs: FieldCause[]): void {
   if (Array.isArray(value)) {
-    const items = itemsSchema(s);
     const lt = s['x-kubernetes-list-type'];
     if (lt === 'set') {
-      value.forEach((x, i) => {
-        if (value.slice(0, i).some((y) => deepEqual(x, y))) errs.push(duplicate(idx(field, i), x));
-      });
-    } else if (lt === 'map' && items) {
-      validateListMap(s, items, value, field, errs);
+      for (const i of nonUnique(value)) errs.push(duplicate(idx(field, i), new Raw(goSyntax(value[i]))));
+    } else if (lt === 'map') {
+      validateListMap(s['x-kubernetes-list-map-keys'] ?? [], value, field, errs);
     }
+    const items = itemsSchema(s);
     if (items) value.forEach((x, i) => validateListTypes(items, x, idx(field, i), errs));
     return;
   }
   if (!isObject(value)) return;
-  const props = s.properties ?? {};
-  const additional = additionalSchema(s);
+  const ap = additionalSchema(s);
+  if (ap) for (const [k, x] of Object.entries(value)) validateListTypes(ap, x, key(field, k), errs);
   for (const [k, x] of Object.entries(value)) {
-    const ps = props[k] ?? additional;
+    const ps = s.properties?.[k];
     if (ps) validateListTypes(ps, x, field ? `${field}.${k}` : k, errs);
   }
 }
 
-function validateListMap(s: JSONSchemaProps, items: JSONSchemaProps, value: unknown[], field: string, errs: FieldCause[]): void {
-  const keys = s['x-kubernetes-list-map-keys'] ?? [];
-  const seen: JSONObject[] = [];
-  value.forEach((x, i) => {
-    if (!isObject(x)) {
-      errs.push(invalid(idx(field, i), x, 'must be an object for an array of list-type map'));
-      return;
-    }
-    // A missing key takes its schema default, as the apiserver has defaulted it already.
-    const kv: JSONObject = {};
-    for (const k of keys) kv[k] = k in x ? x[k] : items.properties?.[k]?.default;
-    if (seen.some((o) => keys.every((k) => deepEqual(o[k], kv[k])))) {
-      const shown: JSONObject = {};
-      for (const k of keys) if (k in x) shown[k] = x[k];
-      errs.push(duplicate(idx(field, i), shown));
-    } else {
-      seen.push(kv);
-    }
+/** Indices of the second appearance of each repeated value (validateListSet). */
+function nonUnique(values: unknown[]): number[] {
+  const seen = new Map<string, number>();
+  const out: number[] = [];
+  values.forEach((x, i) => {
+    const k = x === UNSPECIFIED ? '\u0000unspecified' : JSON.stringify(x);
+    const times = seen.get(k) ?? 0;
+    seen.set(k, times + 1);
+    if (times === 1) out.push(i);
   });
+  return out;
+}
+
+const UNSPECIFIED = Symbol('unspecified key');
+
+function validateListMap(keys: string[], value: unknown[], field: string, errs: FieldCause[]): void {
+  const bad = value.findIndex((x) => x !== null && !isObject(x));
+  if (bad >= 0) {
+    errs.push(invalid(idx(field, bad), value[bad], 'must be an object for an array of list-type map'));
+    return;
+  }
+  if (value.length <= 1) return;
+  if (keys.length === 1) {
+    const k = keys[0];
+    const vals = value.map((x) => (isObject(x) && k in x ? x[k] : UNSPECIFIED));
+    for (const i of nonUnique(vals)) {
+      const shown = vals[i] === UNSPECIFIED ? {} : { [k]: vals[i] };
+      errs.push(duplicate(idx(field, i), new Raw(goSyntax(shown))));
+    }
+    return;
+  }
+  const kvs = value.map((x) => {
+    const kv: JSONObject = {};
+    if (isObject(x)) for (const k of keys) if (k in x) kv[k] = x[k];
+    return kv;
+  });
+  // Compare with sorted keys, as Go's json.Marshal of a map does.
+  const canon = kvs.map((kv) => Object.fromEntries(Object.entries(kv).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  for (const i of nonUnique(canon)) errs.push(duplicate(idx(field, i), new Raw(goSyntax(kvs[i]))));
 }
 
 /**
