@@ -63,11 +63,14 @@ export const CALL_TIME_LIMIT_MS = 1_000;
 export class CompileError extends Error {}
 
 export interface EnvironmentOptions {
-  /** Variables the expressions may use; every other identifier is a compile error. */
-  variables: readonly string[];
+  /**
+   * Variables the expressions may use, by name, with their CEL type ('dyn',
+   * 'optional<dyn>', 'map<string, dyn>', ...); every other identifier is a compile error.
+   */
+  variables: Readonly<Record<string, string>>;
 }
 
-/** A CEL environment with Kubernetes' libraries and the given variables (all dyn). */
+/** A CEL environment with Kubernetes' libraries and the given variables. */
 export class CelEnvironment {
   private readonly env: Environment;
   private readonly cache = new Map<string, Program | CompileError>();
@@ -79,7 +82,7 @@ export class CelEnvironment {
       homogeneousAggregateLiterals: false,
       limits: { maxAstNodes: 10_000, maxDepth: 250, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 },
     });
-    for (const v of opts.variables) env.registerVariable(v, 'dyn');
+    for (const [name, type] of Object.entries(opts.variables)) env.registerVariable(name, type);
     registerKubernetesLibraries(env);
     this.env = env;
   }
@@ -99,10 +102,10 @@ export class CelEnvironment {
     try {
       parsed = this.env.parse(expression);
     } catch (err) {
-      return new CompileError(`compilation failed: ERROR: <input>: ${summary(err)}`);
+      return new CompileError(compileMessage(expression, err, true));
     }
     const checked = parsed.check();
-    if (!checked.valid) return new CompileError(`compilation failed: ERROR: <input>: ${summary(checked.error)}`);
+    if (!checked.valid) return new CompileError(compileMessage(expression, checked.error, false));
     return {
       expression,
       evaluate(activation, budget) {
@@ -111,6 +114,25 @@ export class CelEnvironment {
       },
     };
   }
+}
+
+/**
+ * cel-go's wording of a compile error: "compilation failed: ERROR: <input>:1:1:
+ * undeclared reference to 'foo' (in container '')" and the source line with a caret.
+ */
+function compileMessage(expression: string, err: unknown, syntax: boolean): string {
+  let msg = summary(err);
+  const unknown = /^Unknown variable: (.*)$/.exec(msg);
+  if (unknown) msg = `undeclared reference to '${unknown[1]}' (in container '')`;
+  const overload = /^no such overload: (\S+) (\S+) (\S+)$/.exec(msg);
+  if (overload) msg = `found no matching overload for '_${overload[2]}_' applied to '(${overload[1]}, ${overload[3]})'`;
+  if (syntax) msg = `Syntax error: ${msg}`;
+  const start = (err as { range?: { start?: number } })?.range?.start ?? 0;
+  const before = expression.slice(0, start);
+  const line = before.split('\n').length;
+  const col = start - (before.lastIndexOf('\n') + 1);
+  const src = expression.split('\n')[line - 1] ?? '';
+  return `compilation failed: ERROR: <input>:${line}:${col + 1}: ${msg}\n | ${src}\n | ${'.'.repeat(col)}^`;
 }
 
 function summary(err: unknown): string {

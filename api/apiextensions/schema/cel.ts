@@ -12,7 +12,9 @@ import { goQuote } from '../../errors.js';
 import { CelEnvironment, CompileError, CostBudget, CostLimitError, optionalOf, type Program } from '../../cel/env.js';
 import { isObject, itemsSchema, additionalSchema, deepEqual } from './util.js';
 
-const env = new CelEnvironment({ variables: ['self', 'oldSelf'] });
+const env = new CelEnvironment({ variables: { self: 'dyn', oldSelf: 'dyn' } });
+/** For optionalOldSelf rules: oldSelf is optional.of(old) or optional.none(). */
+const optionalEnv = new CelEnvironment({ variables: { self: 'dyn', oldSelf: 'optional<dyn>' } });
 
 /** A rule compiled for one schema node. */
 interface CompiledRule {
@@ -34,11 +36,11 @@ function compileNode(s: JSONSchemaProps): CompiledRule[] {
   if (out) return out;
   out = (s['x-kubernetes-validations'] ?? []).map((rule) => {
     const c: CompiledRule = { rule, usesOldSelf: usesOldSelf(rule.rule ?? '') };
-    const p = env.compile(rule.rule ?? '');
+    const p = (rule.optionalOldSelf ? optionalEnv : env).compile(rule.rule ?? '');
     if (p instanceof CompileError) c.error = p.message;
     else c.program = p;
     if (rule.messageExpression?.trim()) {
-      const m = env.compile(rule.messageExpression);
+      const m = (rule.optionalOldSelf ? optionalEnv : env).compile(rule.messageExpression);
       if (m instanceof CompileError) c.messageError = `messageExpression ${m.message}`;
       else c.messageProgram = m;
     }
@@ -174,7 +176,11 @@ function runRules(s: JSONSchemaProps, value: unknown, old: unknown, f: string, c
   let oldSelf: unknown;
   let converted = false;
   for (const c of rules) {
-    if (!c.program) continue; // compile errors were refused with the CRD
+    if (!c.program) {
+      // The CRD was refused with this error; a schema stored before still reports it.
+      ctx.errs.push(invalid(fieldName, type, `rule compile error: ${c.error}`));
+      continue;
+    }
     const hasOld = old !== undefined && old !== null;
     if (c.usesOldSelf && !hasOld && !c.rule.optionalOldSelf) continue;
     if (!converted) {
@@ -235,8 +241,8 @@ function joinFieldPath(base: string, fieldPath: string): string {
 function celErrorMessage(err: unknown): string {
   const e = err as { summary?: string; message?: string };
   const m = (e?.summary ?? e?.message ?? String(err)).split('\n')[0];
-  // cel-go words these in lower case: "no such key: x".
-  return m.replace(/^No such key/, 'no such key');
+  // cel-go's wording: "no such key: x", "integer overflow", "division by zero".
+  return m.replace(/^No such key/, 'no such key').replace(/^integer overflow.*$/, 'integer overflow');
 }
 
 

@@ -8,7 +8,7 @@ import type { JSONSchemaProps } from '../../types/apiextensions.js';
 import {
   type FieldCause, required, invalid, notSupported, forbidden, child, index, key,
 } from '../../validation/field.js';
-import { compilePattern, itemsSchema, additionalSchema, deepEqual } from './util.js';
+import { compilePattern, itemsSchema, additionalSchema, deepEqual, goBad } from './util.js';
 import { validateSchemaValues } from './validate.js';
 import { prune } from './prune.js';
 import { compileRuleErrors } from './cel.js';
@@ -387,7 +387,7 @@ function validateDefaults(s: JSONSchemaProps | undefined, p: string, insideMeta:
     const dp = child(p, 'default');
     const pruned = structuredClone(s.default);
     prune(s, pruned, { isResourceRoot: Boolean(s['x-kubernetes-embedded-resource']), pruneNulls: false });
-    if (!deepEqual(pruned, s.default)) errs.push(invalid(dp, s.default, 'must not have unknown fields'));
+    if (!deepEqual(pruned, s.default)) errs.push(invalid(dp, goBad(s.default), 'must not have unknown fields'));
     for (const e of validateSchemaValues(s, s.default)) {
       errs.push({ ...e, field: e.field ? `${dp}.${e.field}` : dp });
     }

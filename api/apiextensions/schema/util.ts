@@ -2,6 +2,7 @@
 // of compiled patterns, and Go's %v rendering of numbers and values in messages.
 import type { JSONSchemaProps } from '../../types/apiextensions.js';
 import { goQuote } from '../../errors.js';
+import { Raw } from '../../validation/field.js';
 
 export type JSONObject = Record<string, unknown>;
 
@@ -77,6 +78,9 @@ export function goSyntax(v: unknown): string {
   const entries = Object.entries(v as JSONObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `map[string]interface {}{${entries.map(([k, x]) => `${goQuote(k)}:${goSyntax(x)}`).join(', ')}}`;
 }
+
+/** A bad value for a field error: objects and lists as Go's %#v prints them, scalars as they are. */
+export const goBad = (v: unknown): unknown => (v !== null && typeof v === 'object' ? new Raw(goSyntax(v)) : v);
 
 /** The items schema when it is a single schema (the only structural form). */
 export const itemsSchema = (s: JSONSchemaProps): JSONSchemaProps | undefined =>

@@ -12,7 +12,7 @@ import {
 import { goQuote } from '../../errors.js';
 import {
   type JSONObject, isObject, jsonType, compilePattern, goNumber, goValue, itemsSchema, additionalSchema,
-  deepEqual, goSyntax,
+  deepEqual, goSyntax, goBad,
 } from './util.js';
 import { validateFormat } from './formats.js';
 
@@ -66,7 +66,7 @@ function enumMatches(value: unknown, e: unknown): boolean {
 }
 
 function enumError(f: string, value: unknown, values: unknown[]): FieldCause {
-  return notSupported(f, value ?? null, values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+  return notSupported(f, goBad(value ?? null), values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
 }
 
 function validateString(s: JSONSchemaProps, v: string, path: string, f: string, errs: FieldCause[]): void {
@@ -300,7 +300,7 @@ const UNSPECIFIED = Symbol('unspecified key');
 function validateListMap(keys: string[], value: unknown[], field: string, errs: FieldCause[]): void {
   const bad = value.findIndex((x) => x !== null && !isObject(x));
   if (bad >= 0) {
-    errs.push(invalid(idx(field, bad), value[bad], 'must be an object for an array of list-type map'));
+    errs.push(invalid(idx(field, bad), goBad(value[bad]), 'must be an object for an array of list-type map'));
     return;
   }
   if (value.length <= 1) return;
