@@ -42,6 +42,8 @@ function regex(pattern: string, flags = 'u'): RegExp {
   return re;
 }
 
+class SetsNamespace {}
+
 /** Registers Kubernetes' lists, regex and url functions on env. */
 export function registerKubernetesLibraries(env: Env): void {
   const comparable = ['int', 'uint', 'double', 'string', 'bool', 'bytes', 'google.protobuf.Duration', 'google.protobuf.Timestamp'];
@@ -71,6 +73,49 @@ export function registerKubernetesLibraries(env: Env): void {
     return -1n;
   });
 
+  // cel-go's strings extension beyond what cel-js ships.
+  env.registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b));
+  env.registerFunction('string.replace(string, string, int): string', (s: string, a: string, b: string, n: bigint) => {
+    if (n < 0n) return s.split(a).join(b);
+    let out = s;
+    let from = 0;
+    for (let i = 0n; i < n; i++) {
+      const at = out.indexOf(a, from);
+      if (at < 0) break;
+      out = out.slice(0, at) + b + out.slice(at + a.length);
+      from = at + b.length;
+    }
+    return out;
+  });
+  env.registerFunction('string.charAt(int): string', (s: string, i: bigint) => {
+    const cps = [...s];
+    if (i < 0n || i > BigInt(cps.length)) throw new Error(`index out of range: ${i}`);
+    return cps[Number(i)] ?? '';
+  });
+  env.registerFunction('string.reverse(): string', (s: string) => [...s].reverse().join(''));
+  // cel-go's lists and sets extensions; sets.* hangs off a namespace constant as cel-js's optional.* does.
+  env.registerType('SetsNamespace', SetsNamespace);
+  env.registerConstant('sets', 'SetsNamespace', new SetsNamespace());
+  env.registerFunction('list<dyn>.slice(int, int): list<dyn>', (l: unknown, a: bigint, b: bigint) => {
+    const arr = toArray(l);
+    if (a < 0n || b < a || b > BigInt(arr.length)) throw new Error(`cannot slice(${a}, ${b}), invalid range`);
+    return arr.slice(Number(a), Number(b));
+  });
+  env.registerFunction('list<dyn>.flatten(): list<dyn>', (l: unknown) => toArray(l).flatMap((x) => (Array.isArray(x) ? x : [x])));
+  env.registerFunction('SetsNamespace.contains(list<dyn>, list<dyn>): bool', (_: unknown, a: unknown, b: unknown) => {
+    const aa = toArray(a);
+    return toArray(b).every((x) => aa.some((y) => celEqual(x, y)));
+  });
+  env.registerFunction('SetsNamespace.equivalent(list<dyn>, list<dyn>): bool', (_: unknown, a: unknown, b: unknown) => {
+    const aa = toArray(a);
+    const bb = toArray(b);
+    return bb.every((x) => aa.some((y) => celEqual(x, y))) && aa.every((x) => bb.some((y) => celEqual(x, y)));
+  });
+  env.registerFunction('SetsNamespace.intersects(list<dyn>, list<dyn>): bool', (_: unknown, a: unknown, b: unknown) => {
+    const aa = toArray(a);
+    return toArray(b).some((x) => aa.some((y) => celEqual(x, y)));
+  });
+
   env.registerFunction('string.find(string): string', (s: string, p: string) => s.match(regex(p))?.[0] ?? '');
   env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) => [...s.matchAll(regex(p, 'gu'))].map((m) => m[0]));
   env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) => {
@@ -78,21 +123,47 @@ export function registerKubernetesLibraries(env: Env): void {
     return n < 0n ? all : all.slice(0, Number(n));
   });
 
-  env.registerFunction('isURL(string): bool', (s: string) => parseURL(s) !== undefined);
-  env.registerFunction('url(string): map<string, string>', (s: string) => {
-    const u = parseURL(s);
-    if (!u) throw new Error(`URL parse error during conversion from string: ${s}`);
+  env.registerType('kubernetes.URL', KubeURL);
+  env.registerFunction('isURL(string): bool', (v: string) => KubeURL.parse(v) !== undefined);
+  env.registerFunction('url(string): kubernetes.URL', (v: string) => {
+    const u = KubeURL.parse(v);
+    if (!u) throw new Error(`URL parse error during conversion from string: ${v}`);
     return u;
   });
+  env.registerFunction('kubernetes.URL.getScheme(): string', (u: KubeURL) => u.scheme);
+  env.registerFunction('kubernetes.URL.getHost(): string', (u: KubeURL) => u.host);
+  env.registerFunction('kubernetes.URL.getHostname(): string', (u: KubeURL) => u.hostname);
+  env.registerFunction('kubernetes.URL.getPort(): string', (u: KubeURL) => u.port);
+  env.registerFunction('kubernetes.URL.getEscapedPath(): string', (u: KubeURL) => u.path);
+  env.registerFunction('kubernetes.URL.getQuery(): map<string, list<string>>', (u: KubeURL) => u.query());
 }
 
-/** A URL as Kubernetes' url() sees it; represented as a map so getScheme() etc. are map reads. */
-function parseURL(s: string): Record<string, string> | undefined {
-  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(s) && !s.startsWith('/')) return undefined;
-  try {
-    const u = new URL(s, 'http://placeholder.invalid');
-    return { scheme: s.startsWith('/') ? '' : u.protocol.replace(/:$/, ''), host: s.startsWith('/') ? '' : u.host, path: u.pathname, query: u.search.replace(/^\?/, '') };
-  } catch {
-    return undefined;
+/**
+ * A URL as Kubernetes' url library sees it (Go's url.Parse, requiring an absolute URI
+ * with a scheme or an absolute path).
+ */
+class KubeURL {
+  private constructor(readonly scheme: string, readonly host: string, readonly hostname: string, readonly port: string,
+    readonly path: string, private readonly search: string) {}
+
+  static parse(v: string): KubeURL | undefined {
+    if (v.startsWith('/')) {
+      const [path, search = ''] = v.split('?', 2);
+      return new KubeURL('', '', '', '', path, search);
+    }
+    if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(v)) return undefined;
+    try {
+      const u = new URL(v);
+      const hostname = u.hostname.replace(/^\[(.*)\]$/, '$1');
+      return new KubeURL(u.protocol.replace(/:$/, ''), u.host, hostname, u.port, u.pathname, u.search.replace(/^\?/, ''));
+    } catch {
+      return undefined;
+    }
+  }
+
+  query(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [k, val] of new URLSearchParams(this.search)) out.set(k, [...(out.get(k) ?? []), val]);
+    return out;
   }
 }

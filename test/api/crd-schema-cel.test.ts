@@ -156,6 +156,8 @@ describe('CEL rules: Kubernetes libraries', () => {
       ["self.labels.all(k, k.startsWith('app')) && 'app' in self.labels && self.labels['app'] == 'x'", { labels: { app: 'x', appVersion: '1' } }],
       ["isURL(self.url) && url(self.url).getHost() == 'example.com:8080' && url(self.url).getScheme() == 'https'", { url: 'https://example.com:8080/path' }],
       ["has(self.name) && !has(self.tags) && self.?tags.orValue([]).size() == 0", { name: 'x' }],
+      ["self.name.charAt(1) == 'b' && self.name.reverse() == 'cba' && self.name.replace('b', 'x', 1) == 'axc'", { name: 'abc' }],
+      ["self.tags.slice(1, 2) == ['b'] && sets.contains(self.tags, ['a']) && sets.intersects(self.tags, ['z', 'b']) && sets.equivalent(self.tags, ['b', 'a'])", { tags: ['a', 'b'] }],
     ] as [string, Record<string, unknown>][]) {
       assert.deepEqual(lib(rule, spec), [], rule);
     }
