@@ -10,6 +10,8 @@ import { registerKubernetesLibraries } from './library.js';
 /** One compiled expression, evaluated against an activation (variable name -> CEL value). */
 export interface Program {
   readonly expression: string;
+  /** cel-js's parsed tree ({op, args, range}), for static checks against a schema. */
+  readonly ast: unknown;
   evaluate(activation: Record<string, unknown>, budget: CostBudget): unknown;
 }
 
@@ -108,6 +110,7 @@ export class CelEnvironment {
     if (!checked.valid) return new CompileError(compileMessage(expression, checked.error, false));
     return {
       expression,
+      ast: parsed.ast,
       evaluate(activation, budget) {
         budget.startCall();
         return parsed(meter(activation, budget) as Record<string, unknown>);
@@ -127,7 +130,11 @@ function compileMessage(expression: string, err: unknown, syntax: boolean): stri
   const overload = /^no such overload: (\S+) (\S+) (\S+)$/.exec(msg);
   if (overload) msg = `found no matching overload for '_${overload[2]}_' applied to '(${overload[1]}, ${overload[3]})'`;
   if (syntax) msg = `Syntax error: ${msg}`;
-  const start = (err as { range?: { start?: number } })?.range?.start ?? 0;
+  return formatCompileError(expression, (err as { range?: { start?: number } })?.range?.start ?? 0, msg);
+}
+
+/** "compilation failed: ERROR: <input>:line:col: msg" with the source line and a caret at offset. */
+export function formatCompileError(expression: string, start: number, msg: string): string {
   const before = expression.slice(0, start);
   const line = before.split('\n').length;
   const col = start - (before.lastIndexOf('\n') + 1);
@@ -162,6 +169,17 @@ export function meter(value: unknown, budget: CostBudget): unknown {
   });
   budget.views.set(value, proxy);
   return proxy;
+}
+
+const durationProgram = new Environment().registerVariable('s', 'string').parse('duration(s)');
+
+/** A Go duration string ("1h30m") as a CEL duration, or undefined when it does not parse. */
+export function celDuration(s: string): unknown {
+  try {
+    return durationProgram({ s });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A CEL optional: optional.of(v), or optional.none() for undefined. */

@@ -97,6 +97,17 @@ describe('CEL rules: results and messages', () => {
   });
 });
 
+describe('CEL rules: typed values', () => {
+  it('date-time strings are timestamps and duration strings durations', () => {
+    const s = withRules([
+      { rule: "self.start < self.end && self.end - self.start == duration('1h')" },
+      { rule: "self.timeout > duration('1m') && self.timeout.getSeconds() == 90" },
+    ], { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' }, timeout: { type: 'string', format: 'duration' } });
+    assert.deepEqual(errors(s, { spec: { start: '2024-01-01T00:00:00Z', end: '2024-01-01T01:00:00Z', timeout: '90s' } }), []);
+    assert.deepEqual(errors(s, { spec: { start: '2024-01-01T00:00:00Z', end: '2024-01-01T02:00:00Z', timeout: '30s' } }).length, 2);
+  });
+});
+
 describe('CEL rules: transition rules', () => {
   const immutable = withRules([{ rule: 'self.name == oldSelf.name', message: 'name is immutable' }]);
 
