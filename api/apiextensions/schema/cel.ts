@@ -296,6 +296,9 @@ function runRules(s: JSONSchemaProps, value: unknown, old: unknown, f: string, c
       continue;
     }
     if (result === true) continue;
+    // Ratcheting: a rule without oldSelf that fails on a value equal to its old value
+    // is not an error (Kubernetes sends it as a warning).
+    if (!c.usesOldSelf && hasOld && deepEqual(value, old)) continue;
     ctx.errs.push(fieldErrorForReason(f2, type, ruleMessage(c, activation, ctx), c.rule.reason));
   }
 }
