@@ -10,7 +10,8 @@ import {
 } from '../../validation/field.js';
 import { goQuote } from '../../errors.js';
 import {
-  CelEnvironment, CompileError, CostBudget, CostLimitError, optionalOf, celDuration, formatCompileError, type Program,
+  CelEnvironment, CompileError, CostBudget, CostLimitError, optionalOf, celDuration, formatCompileError, meterList, meterMap,
+  type Program,
 } from '../../cel/env.js';
 import { isObject, itemsSchema, additionalSchema, deepEqual } from './util.js';
 
@@ -191,7 +192,7 @@ export function toCEL(v: unknown, s: JSONSchemaProps | undefined, isResourceRoot
   }
   if (Array.isArray(v)) {
     const items = s ? itemsSchema(s) : undefined;
-    return v.map((x) => toCEL(x, items));
+    return meterList(v.map((x) => toCEL(x, items)));
   }
   if (typeof v === 'string' && s?.type === 'string' && s.format) {
     // Kubernetes declares these formats as CEL duration and timestamp values.
@@ -225,7 +226,7 @@ export function toCEL(v: unknown, s: JSONSchemaProps | undefined, isResourceRoot
         out[k] = toCEL(x, ap);
       }
     }
-    return out;
+    return meterMap(out);
   }
   return v;
 }
