@@ -22,6 +22,7 @@ const schema: JSONSchemaProps = {
         raw: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { k: { type: 'string' } } },
         list: { type: 'array', 'x-kubernetes-preserve-unknown-fields': true, items: { type: 'string' } },
         value: { type: 'integer', not: { multipleOf: 3 }, default: 1 },
+        count: { type: 'integer', format: 'int32' },
       },
       'x-kubernetes-validations': [{ rule: 'self.image != ""' }],
     },
@@ -35,6 +36,7 @@ describe('toOpenAPIV3', () => {
     assert.equal(spec.properties!.image.format, undefined);
     assert.equal(spec.properties!.image.description, 'The image');
     assert.equal(spec.properties!.at.format, 'date-time');
+    assert.equal(spec.properties!.count.format, 'int32');
     assert.equal(spec.properties!.note.nullable, true);
     assert.deepEqual(spec.properties!.port, schema.properties!.spec.properties!.port);
     assert.deepEqual(spec['x-kubernetes-validations'], [{ rule: 'self.image != ""' }]);

@@ -22,9 +22,9 @@ function mapSchema(s: JSONSchemaProps, f: Mapper): JSONSchemaProps {
   return f(out, s);
 }
 
-/** Drops formats the apiserver does not validate (StripUnsupportedFormatsPostProcess). */
+/** Drops string formats the apiserver does not validate (StripUnsupportedFormatsPostProcess); int32 and friends stay. */
 const stripFormat: Mapper = (s) => {
-  if (s.format && !SUPPORTED_FORMATS.includes(s.format)) {
+  if (s.type === 'string' && s.format && !SUPPORTED_FORMATS.includes(s.format)) {
     const { format: _format, ...rest } = s;
     return rest;
   }
