@@ -22,7 +22,8 @@ export interface Program {
 /** Thrown by evaluate when the expression spent its budget. */
 export class CostLimitError extends Error {
   constructor(readonly kind: 'cost' | 'time') {
-    super(kind === 'cost' ? 'operation cancelled: actual cost limit exceeded' : 'operation interrupted: evaluation time limit exceeded');
+    // The time bound is a backstop for the cost model; both read as cel-go's cost error.
+    super('operation cancelled: actual cost limit exceeded');
   }
 }
 
