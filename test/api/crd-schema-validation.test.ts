@@ -190,6 +190,9 @@ describe('validateObject: list types and embedded resources', () => {
       'spec.template.apiVersion: Required value: must not be empty',
       'spec.template.kind: Required value: must not be empty',
     ]);
+    const bad = errors(s, { spec: { template: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: { 'bad key!': 'x' } } } } });
+    assert.equal(bad.length, 1);
+    assert.match(bad[0], /^spec\.template\.metadata\.labels: Invalid value: "bad key!": /);
     assert.deepEqual(errors(s, { spec: { template: { apiVersion: 'a/b/c', kind: 'no_underscores' } } }), [
       'spec.template.apiVersion: Invalid value: "a/b/c": unexpected GroupVersion string: a/b/c',
       'spec.template.kind: Invalid value: "no_underscores": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',

@@ -10,6 +10,7 @@ import {
   type FieldCause, required, invalid, notSupported, duplicate, typeInvalid, tooMany, index as idx, key, Raw,
 } from '../../validation/field.js';
 import { goQuote } from '../../errors.js';
+import { validateLabels, validateAnnotations } from '../../validation/meta.js';
 import {
   type JSONObject, isObject, jsonType, compilePattern, goNumber, goValue, itemsSchema, additionalSchema,
   deepEqual, goSyntax, goBad,
@@ -261,6 +262,11 @@ function validateEmbedded(v: JSONObject, f: string, errs: FieldCause[]): void {
       const problems = dns1035Label(kind.toLowerCase());
       if (problems.length) errs.push(invalid(child('kind'), kind, `may have mixed case, but should otherwise match: ${problems.join(',')}`));
     }
+  }
+  // The embedded metadata's labels and annotations follow ObjectMeta's rules.
+  if (isObject(v.metadata)) {
+    errs.push(...validateLabels(v.metadata.labels, child('metadata.labels')));
+    errs.push(...validateAnnotations(v.metadata.annotations, child('metadata.annotations')));
   }
 }
 
