@@ -199,5 +199,6 @@ describe('validateStructural: x-kubernetes-validations', () => {
     assert.deepEqual(errors(s('.a.b')), []);
     assert.deepEqual(errors(s(".m['some.key']")), []);
     assert.deepEqual(errors(s('.c')), [`${P}.properties[spec].x-kubernetes-validations[0].fieldPath: Invalid value: ".c": fieldPath must be a valid path`]);
+    assert.equal(errors(s('.a[0]')).length, 1, 'list indices are not field paths');
   });
 });
