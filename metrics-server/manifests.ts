@@ -58,7 +58,7 @@ export function metricsServerObjects(host: string, port: number): { resource: st
   };
   const slice: EndpointSlice = {
     apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { ...meta(`${METRICS_SERVER}-process`), labels: { ...LABELS, [LABEL_SERVICE_NAME]: METRICS_SERVER, 'endpointslice.kubernetes.io/managed-by': 'tskube.io/addons' } },
+    metadata: { ...meta(`${METRICS_SERVER}-process`), labels: { ...LABELS, [LABEL_SERVICE_NAME]: METRICS_SERVER, 'endpointslice.kubernetes.io/managed-by': 'tskube-addons' } },
     addressType: isIPv6(host) ? 'IPv6' : 'IPv4',
     endpoints: [{ addresses: [host], conditions: { ready: true } }],
     ports: [{ name: 'https', port, protocol: 'TCP' }],
