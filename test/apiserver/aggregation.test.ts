@@ -18,6 +18,7 @@ import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
 import { as, certificate } from '../harness/identity.js';
 import { kubectl, kubectlFails } from '../harness/kubectl.js';
+import { tskubectlRun } from '../harness/tskubectl.js';
 import { waitFor } from '../harness/processes.js';
 
 const GROUP = 'wardle.example.com';
@@ -122,6 +123,13 @@ describe('API aggregation: APIService, the proxy, availability and discovery', {
     assert.match(out, /\nv1\.apps\s+Local\s+True\s+/);
     assert.match(out, /\nv2\.autoscaling\s+Local\s+True\s+/);
     assert.match(out, new RegExp(`\\nv1alpha1\\.wardle\\.example\\.com\\s+default/wardle\\s+True\\s+`));
+    // Ours prints the server's Table as kubectl does.
+    const ours = await tskubectlRun(cp, ['get', 'apiservices']);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.match(ours.stdout, /^NAME\s+SERVICE\s+AVAILABLE\s+AGE\s*\n/);
+    assert.match(ours.stdout, new RegExp(`\\nv1alpha1\\.wardle\\.example\\.com\\s+default/wardle\\s+True\\s+`));
+    // kubectl explain reads the OpenAPI document.
+    assert.match(await kubectl(cp, 'explain', 'apiservice.spec.service'), /Service is a reference to the service for this API server/);
     const passed = await available(`v1alpha1.${GROUP}`);
     assert.equal(passed?.reason, 'Passed');
     assert.equal(passed?.message, 'all checks passed');
