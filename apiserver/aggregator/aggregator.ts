@@ -258,6 +258,11 @@ export class Aggregator {
       return plainError(reply, 503, goError(err, url, loc).replace(/^Get "[^"]*": /, ''));
     }
     reply.hijack();
+    // A hijacked reply skips the app's onResponse hook: the request's log line is written here.
+    const started = Date.now();
+    reply.raw.once('close', () => this.o.log.info({
+      method: req.method, path: req.url, code: res.statusCode, ms: Date.now() - started, user: user.name, apiservice: h.service.metadata.name,
+    }, 'proxied request'));
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !DROPPED_RESPONSE.has(k.toLowerCase())) out[k] = v;
     reply.raw.writeHead(res.statusCode, out);
