@@ -23,14 +23,14 @@ RUN if command -v ip && command -v nft && command -v nsenter && command -v connt
     else apt-get update && apt-get install -y --no-install-recommends iproute2 nftables util-linux conntrack \
       && rm -rf /var/lib/apt/lists/*; fi
 # The non-root user of the components that need no privilege (apiserver, scheduler,
-# controller-manager); the kubelet and kube-proxy run as root (compose says so). Their
+# controller-manager, metrics-server); the kubelet and kube-proxy run as root (compose says so). Their
 # credential folders belong to that user: a volume mounted there first takes the
 # folder's owner, and `tskube pki` gives each file it writes its folder's owner.
 RUN echo 'tskube:x:10001:10001:tskube:/nonexistent:/bin/false' >> /etc/passwd \
     && echo 'tskube:x:10001:' >> /etc/group \
-    && mkdir -p /var/lib/tskube/pki /etc/tskube/scheduler /etc/tskube/controller-manager /tmp \
-    && chown 10001:10001 /var/lib/tskube /var/lib/tskube/pki /etc/tskube /etc/tskube/scheduler /etc/tskube/controller-manager \
-    && chmod 700 /var/lib/tskube/pki /etc/tskube/scheduler /etc/tskube/controller-manager && chmod 1777 /tmp
+    && mkdir -p /var/lib/tskube/pki /etc/tskube/scheduler /etc/tskube/controller-manager /etc/tskube/metrics-server /tmp \
+    && chown 10001:10001 /var/lib/tskube /var/lib/tskube/pki /etc/tskube /etc/tskube/scheduler /etc/tskube/controller-manager /etc/tskube/metrics-server \
+    && chmod 700 /var/lib/tskube/pki /etc/tskube/scheduler /etc/tskube/controller-manager /etc/tskube/metrics-server && chmod 1777 /tmp
 WORKDIR /opt/tskube
 COPY --from=deps /opt/tskube/node_modules ./node_modules
 COPY package.json ./

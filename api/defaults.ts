@@ -14,6 +14,7 @@ import type {
   Container, Endpoints, HTTPGetAction, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, Probe, ReplicationController,
   ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
+import type { APIService } from './types/apiregistration.js';
 import type { StorageClass } from './types/storage.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
@@ -62,6 +63,7 @@ export function applyDefaults(obj: KubeObject): void {
     case 'PersistentVolume': defaultPersistentVolume(obj as PersistentVolume); break;
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'StorageClass': defaultStorageClass(obj as StorageClass); break;
+    case 'APIService': defaultAPIService(obj as APIService); break;
     default: break;
   }
 }
@@ -581,4 +583,10 @@ function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
 function defaultStorageClass(sc: StorageClass): void {
   sc.reclaimPolicy ||= 'Delete';
   sc.volumeBindingMode ||= 'Immediate';
+}
+
+/** apiregistration's SetDefaults_ServiceReference: port 443. */
+function defaultAPIService(s: APIService): void {
+  const service = s.spec?.service;
+  if (isObject(service) && service.port === undefined) service.port = 443;
 }

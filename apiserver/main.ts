@@ -60,8 +60,15 @@ const program = new Command('kube-apiserver')
   .option('--audit-log-maxsize <megabytes>', 'size at which the audit log is rotated', '100')
   .option('--kubelet-client-certificate <file>', 'client certificate (PEM) the apiserver presents to kubelets (default: one issued from the CA in --cert-dir at start, CN kube-apiserver-kubelet-client)')
   .option('--kubelet-client-key <file>', 'key (PEM) of --kubelet-client-certificate')
-  .option('--runtime-config <pairs>', 'group versions switched on or off, key=value comma-separated; only metrics.k8s.io/v1beta1 (the Metrics API, on by default) can be switched')
-  .option('--metric-resolution <duration>', 'how often the metrics API (metrics.k8s.io) scrapes kubelets\' /metrics/resource, as metrics-server\'s flag', '15s')
+  .option('--runtime-config <pairs>', 'group versions switched on or off, key=value comma-separated; only metrics.k8s.io/v1beta1 (aggregated: served by metrics-server through its APIService, on by default) can be switched')
+  .option('--proxy-client-cert-file <file>', 'client certificate (PEM) the aggregator presents to aggregated API servers (default: one issued at start from front-proxy-ca.crt in --cert-dir, CN front-proxy-client)')
+  .option('--proxy-client-key-file <file>', 'key (PEM) of --proxy-client-cert-file')
+  .option('--requestheader-client-ca-file <file>', 'CA (PEM) of the front-proxy client certificates aggregated servers should accept X-Remote-* headers from (default: front-proxy-ca.crt in --cert-dir); published in kube-system/extension-apiserver-authentication')
+  .option('--requestheader-allowed-names <names>', 'comma-separated common names of front-proxy client certificates allowed (empty: any the CA signed; default front-proxy-client with the generated CA)')
+  .option('--requestheader-username-headers <headers>', 'request headers holding the user name', 'X-Remote-User')
+  .option('--requestheader-group-headers <headers>', 'request headers holding the groups', 'X-Remote-Group')
+  .option('--requestheader-extra-headers-prefix <prefixes>', 'prefixes of request headers holding extra user information', 'X-Remote-Extra-')
+  .option('--enable-aggregator-routing', 'reach aggregated API servers at their Service\'s endpoint addresses instead of its ClusterIP', false)
   .option('--kubelet-certificate-authority <file>', 'CA bundle kubelets\' serving certificates are verified against (when absent they are not verified)')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--port-file <file>', 'write {"securePort","port"} as JSON to this file once ready (for tests and scripts)');
@@ -69,7 +76,7 @@ const program = new Command('kube-apiserver')
 program.parse();
 const o = program.opts<Record<string, string | undefined>>();
 const tolerations = program.opts<{ defaultNotReadyTolerationSeconds: number; defaultUnreachableTolerationSeconds: number }>();
-const auth = program.opts<{ serviceAccountIssuer: string[]; serviceAccountKeyFile: string[]; enableBootstrapTokenAuth: boolean }>();
+const auth = program.opts<{ serviceAccountIssuer: string[]; serviceAccountKeyFile: string[]; enableBootstrapTokenAuth: boolean; enableAggregatorRouting: boolean }>();
 // Asynchronous destination: one line per request must not block the event loop on a slow disk.
 const log = componentLogger('kube-apiserver', String(o.logLevel));
 const seconds = (v: string | undefined): number => Number(v) * 1000;
@@ -115,8 +122,17 @@ await runComponent(log, 'kube-apiserver', async () => {
     kubeletClientCertificate: o.kubeletClientCertificate,
     kubeletClientKey: o.kubeletClientKey,
     kubeletCertificateAuthority: o.kubeletCertificateAuthority,
-    metricResolutionMs: parseDurationFlag(String(o.metricResolution)),
-    metricsApi: parseRuntimeConfig(o.runtimeConfig).get('metrics.k8s.io/v1beta1'),
+    proxyClientCertFile: o.proxyClientCertFile,
+    proxyClientKeyFile: o.proxyClientKeyFile,
+    requestHeader: {
+      clientCAFile: o.requestheaderClientCaFile,
+      allowedNames: list(o.requestheaderAllowedNames),
+      usernameHeaders: list(o.requestheaderUsernameHeaders),
+      groupHeaders: list(o.requestheaderGroupHeaders),
+      extraHeadersPrefix: list(o.requestheaderExtraHeadersPrefix),
+    },
+    enableAggregatorRouting: auth.enableAggregatorRouting,
+    disabledGroupVersions: [...parseRuntimeConfig(o.runtimeConfig)].filter(([, on]) => !on).map(([gv]) => gv),
     logger: log,
   });
   if (o.portFile) {

@@ -19,7 +19,7 @@ import { podStrategy } from './registry/pods.js';
 import { scaleSubresource, setSelectorOf } from './registry/scale.js';
 import { serviceStrategy } from './registry/services.js';
 import {
-  appsStrategy, createOnUpdateStrategy, daemonSetStrategy, horizontalPodAutoscalerStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
+  apiServiceStrategy, appsStrategy, createOnUpdateStrategy, daemonSetStrategy, horizontalPodAutoscalerStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
   statefulSetStrategy,
 } from './registry/simple.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './registry/storage.js';
@@ -46,6 +46,7 @@ const STRATEGIES: Record<string, Strategy> = {
   certificatesigningrequests: certificateSigningRequestStrategy,
   persistentvolumes: persistentVolumeStrategy,
   persistentvolumeclaims: persistentVolumeClaimStrategy,
+  apiservices: apiServiceStrategy,
 };
 
 /**

@@ -1,7 +1,8 @@
 // --runtime-config: key=value pairs switching API group versions on or off, as
 // kube-apiserver's flag. Only the group versions that can be switched here are
-// accepted (metrics.k8s.io/v1beta1, the Metrics API, on by default); any other key is
-// refused at start with the reason, rather than silently ignored.
+// accepted (metrics.k8s.io/v1beta1, the Metrics API, on by default: metrics-server serves
+// it through its APIService, and switched off the aggregator neither proxies nor lists
+// it); any other key is refused at start with the reason, rather than silently ignored.
 
 /** The group versions --runtime-config may switch, with their defaults. */
 const SWITCHABLE: Record<string, boolean> = { 'metrics.k8s.io/v1beta1': true };

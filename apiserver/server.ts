@@ -17,8 +17,9 @@ import { createApp, UNSECURED, type ServingCerts } from './http/app.js';
 import { kubeletTransport } from './http/proxy-stream.js';
 import { registerUpgradeProxy } from './http/upgrade-proxy.js';
 import { registerRoutes } from './http/routes.js';
-import { registerMetricsApi } from './metrics-api/api.js';
-import { DEFAULT_METRIC_RESOLUTION_MS } from './metrics-api/scraper.js';
+import { Aggregator } from './aggregator/aggregator.js';
+import { autoregister } from './aggregator/autoregister.js';
+import { extensionAuthenticationData, loadFrontProxy, publishExtensionAuthentication, type RequestHeaderOptions } from './aggregator/front-proxy.js';
 import { createMetrics } from './metrics.js';
 import { Registries } from './registries.js';
 import type { EtcdTlsFiles } from './storage/etcd-client.js';
@@ -70,10 +71,15 @@ export interface ApiServerOptions {
   kubeletClientKey?: string;
   /** --kubelet-certificate-authority: kubelets' serving certificates are verified against it (not at all when absent). */
   kubeletCertificateAuthority?: string;
-  /** --metric-resolution: how often the metrics API scrapes kubelets (default 15 s, metrics-server's). */
-  metricResolutionMs?: number;
-  /** Serve metrics.k8s.io (default true; --runtime-config metrics.k8s.io/v1beta1=false switches it off). */
-  metricsApi?: boolean;
+  /** --proxy-client-cert-file and --proxy-client-key-file: the apiserver's identity at aggregated servers (issued from a front-proxy CA in certDir when absent). */
+  proxyClientCertFile?: string;
+  proxyClientKeyFile?: string;
+  /** --requestheader-*: whom aggregated servers should trust to send X-Remote-* headers (published in kube-system/extension-apiserver-authentication). */
+  requestHeader?: RequestHeaderOptions;
+  /** --enable-aggregator-routing: aggregated servers are reached at their Service's endpoints rather than its ClusterIP. */
+  enableAggregatorRouting?: boolean;
+  /** Aggregated group versions switched off with --runtime-config (e.g. metrics.k8s.io/v1beta1=false): neither proxied nor listed. */
+  disabledGroupVersions?: string[];
   logger: Logger;
 }
 
@@ -138,13 +144,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   if (web.insecureServer) registerUpgradeProxy(web.insecureServer, { ...streams, unsecured: UNSECURED });
   let securePort = opts.securePort;
   let ready = false;
-  // metrics.k8s.io, as metrics-server would serve it through aggregation (its own folder: it may move out).
-  const metricsApi = opts.metricsApi === false ? undefined : registerMetricsApi(web, {
-    nodes: registries.get('nodes'), pods: registries.get('pods'), kubeletTransport: kubelet,
-    resolutionMs: opts.metricResolutionMs ?? DEFAULT_METRIC_RESOLUTION_MS, log: log.child({ component: 'metrics-api' }),
+  // APIServices: group versions proxied to aggregated servers (metrics-server's metrics.k8s.io).
+  const frontProxy = await loadFrontProxy({
+    certDir: opts.certDir, proxyClientCertFile: opts.proxyClientCertFile, proxyClientKeyFile: opts.proxyClientKeyFile, requestHeader: opts.requestHeader,
+  }, log.child({ component: 'aggregator' }));
+  const aggregator = new Aggregator({
+    apiServices: registries.get('apiservices'), services: registries.get('services'), endpointSlices: registries.get('endpointslices'),
+    frontProxy, enableAggregatorRouting: opts.enableAggregatorRouting ?? false, disabled: opts.disabledGroupVersions ?? [],
+    log: log.child({ component: 'aggregator' }),
   });
   registerRoutes(web, {
-    extraGroups: metricsApi ? [metricsApi.group] : [],
+    aggregator,
     store, registries, metrics, bookmarkIntervalMs: opts.bookmarkIntervalMs, signal: abort.signal,
     serverAddress: () => `${address}:${securePort}`,
     ready: () => ready,
@@ -173,11 +183,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     clusterRoles: registries.get('clusterroles'), clusterRoleBindings: registries.get('clusterrolebindings'),
     roles: registries.get('roles'), roleBindings: registries.get('rolebindings'),
   }, log.child({ component: 'rbac-bootstrap' }));
+  await autoregister(registries.get('apiservices'), log.child({ component: 'autoregister' }));
+  await publishExtensionAuthentication(registries.get('configmaps'), extensionAuthenticationData(tls.ca, frontProxy));
   // As kube-apiserver, ready only once the first allocation repair pass has run.
   await repair.start();
   const compactor = new Compactor(store, caches, opts.compactionIntervalMs, log.child({ component: 'compactor' }));
   compactor.start();
-  const metricsLoop = metricsApi?.run(abort.signal);
+  const aggregatorLoop = aggregator.run(abort.signal);
   ready = true;
   log.info({ address: opts.bindAddress, securePort, insecurePort }, 'kube-apiserver listening');
 
@@ -191,7 +203,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     async close() {
       abort.abort();
       compactor.stop();
-      await metricsLoop;
+      await aggregatorLoop;
       await repair.stop();
       if (insecureServer) {
         insecureServer.closeAllConnections();

@@ -13,6 +13,7 @@ import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet
 import type { CronJob, Job, JobCondition } from '../api/types/batch.js';
 import { hpaFromV1 } from '../api/conversion/autoscaling.js';
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerV1, MetricSpec, MetricStatus } from '../api/types/autoscaling.js';
+import { availableCondition, type APIService } from '../api/types/apiregistration.js';
 import type { CertificateSigningRequest } from '../api/types/certificates.js';
 import type { Lease } from '../api/types/coordination.js';
 import type {
@@ -463,6 +464,24 @@ const secretPrinter: Printer = {
 const leasePrinter: Printer = {
   columns: [NAME, col('Holder', 'string', doc('io.k8s.api.coordination.v1.LeaseSpec', 'holderIdentity')), AGE],
   cells: (obj, now) => [obj.metadata.name ?? '', (obj as Lease).spec?.holderIdentity ?? '', age(obj, now)],
+};
+
+// kube-aggregator's APIService TableConvertor: the Service or "Local", and Available as
+// "True", or "False (Reason)" when not.
+const apiServicePrinter: Printer = {
+  columns: [
+    NAME,
+    col('Service', 'string', 'The reference to the service that hosts this API endpoint.'),
+    col('Available', 'string', 'Whether this service is available.'),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const s = obj as APIService;
+    const service = s.spec?.service ? `${s.spec.service.namespace ?? ''}/${s.spec.service.name ?? ''}` : 'Local';
+    const c = availableCondition(s);
+    const available = !c ? 'Unknown' : c.status !== 'True' && c.reason ? `${c.status} (${c.reason})` : c.status;
+    return [s.metadata.name ?? '', service, available, age(s, now)];
+  },
 };
 
 const serviceAccountPrinter: Printer = {
@@ -999,4 +1018,5 @@ const PRINTERS: Record<string, Printer> = {
   PersistentVolume: pvPrinter,
   PersistentVolumeClaim: pvcPrinter,
   StorageClass: storageClassPrinter,
+  APIService: apiServicePrinter,
 };

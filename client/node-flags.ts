@@ -19,7 +19,7 @@
 // throughput. V8 reads these only when the process starts (v8.setFlagsFromString does
 // not change the semi-space), so they have to be command-line flags (or NODE_OPTIONS).
 
-export type Component = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubelet' | 'kube-proxy';
+export type Component = 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubelet' | 'kube-proxy' | 'metrics-server';
 
 const SMALL_HEAP: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
 
@@ -29,6 +29,7 @@ export const NODE_FLAGS: Readonly<Record<Component, readonly string[]>> = {
   'kube-controller-manager': SMALL_HEAP,
   kubelet: SMALL_HEAP,
   'kube-proxy': [],
+  'metrics-server': SMALL_HEAP,
 };
 
 export const KUBELET_NODE_FLAGS: readonly string[] = NODE_FLAGS.kubelet;

@@ -7,8 +7,10 @@
 //     bound to user system:kube-proxy by a ClusterRoleBinding of the same name, as
 //     kubeadm binds system:coredns to CoreDNS's service account.
 // kube-proxy runs as system:kube-proxy (system:node-proxier), which may not create
-// Services. Each object is created when missing and set back when changed; running it
-// again is harmless.
+// Services. With --metrics-server host:port, also what metrics-server's manifests make
+// (metrics-server/manifests.ts: its ServiceAccount and RBAC, the kube-system/metrics-server
+// Service with that endpoint, the APIService v1beta1.metrics.k8s.io). Each object is
+// created when missing and set back when changed; running it again is harmless.
 import { ensureJoinRbac } from './bootstrap-token.js';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,7 @@ import { resourceClient } from '../client/resource-client.js';
 import { RestClient } from '../client/rest-client.js';
 import { KUBE_PROXY_USER } from '../apiserver/rbac/bootstrap-policy.js';
 import { createKubeDnsService, KUBE_DNS_NAME, KUBE_DNS_NAMESPACE } from '../kube-proxy/kube-dns-service.js';
+import { ensureMetricsServerObjects } from '../metrics-server/manifests.js';
 
 export const DNS_ROLE = 'system:tskube-dns';
 const RBAC = 'rbac.authorization.k8s.io';
@@ -82,10 +85,18 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     .description('Create the cluster DNS Service (kube-system/kube-dns) and the RBAC kube-proxy\'s DNS server reads with, as kubeadm\'s addon phase; needs an admin kubeconfig')
     .requiredOption('--kubeconfig <file>', 'an admin kubeconfig (user admin, group system:masters)')
     .option('--cluster-dns <ip>', 'the cluster DNS address (the kubelets\' --cluster-dns)', '10.96.0.10')
+    .option('--metrics-server <host:port>', 'also make metrics-server\'s objects, its Service pointing at host:port (where the metrics-server process serves HTTPS)')
     .parse()
-    .opts<{ kubeconfig: string; clusterDns: string }>();
+    .opts<{ kubeconfig: string; clusterDns: string; metricsServer?: string }>();
   const rest = new RestClient(loadClientConfig({ kubeconfig: o.kubeconfig }), { userAgent: 'tskube-addons' });
-  ensureClusterAddons(rest, o.clusterDns, (line) => console.log(`addons: ${line}`))
+  const say = (line: string): void => console.log(`addons: ${line}`);
+  ensureClusterAddons(rest, o.clusterDns, say)
+    .then(async () => {
+      if (!o.metricsServer) return;
+      const m = /^(.+):(\d+)$/.exec(o.metricsServer);
+      if (!m) throw new Error(`--metrics-server ${JSON.stringify(o.metricsServer)}: want host:port`);
+      for (const line of await ensureMetricsServerObjects(rest, m[1].replace(/^\[|\]$/g, ''), Number(m[2]))) say(line);
+    })
     .then(() => rest.close())
     .catch((err: Error) => {
       console.error(`addons: ${err.message}`);

@@ -2,13 +2,15 @@
 // kubeconfigs (pki.ts: one identity per component), then the components in order,
 // each gated on the previous being ready (etcd, then kube-apiserver, the cluster DNS
 // objects (addons.ts), the scheduler, the controller manager, a kubelet on the local
-// Docker Engine and kube-proxy with cluster DNS). Keeps state under .cluster/:
+// Docker Engine, kube-proxy with cluster DNS, and metrics-server behind its APIService).
+// Keeps state under .cluster/:
 //   pki/                           the cluster CA, the apiserver's keys, the encryption configuration
 //   kubeconfig                     admin (system:masters): the person at this machine
 //   kube-scheduler/scheduler.conf  system:kube-scheduler
 //   kube-controller-manager/       controller-manager.conf (system:kube-controller-manager), ca.crt
 //   kubelet/pki/                   kubelet.conf (system:node:<node>), kubelet.crt/.key (its HTTPS), ca.crt
 //   kube-proxy/kube-proxy.conf     system:kube-proxy
+//   metrics-server/metrics-server.conf  system:serviceaccount:kube-system:metrics-server
 // starts a component that exits again by itself (supervisor.ts: capped backoff, one
 // line each time), and stops everything on Ctrl-C (pods' containers keep running, as
 // with a real node; the next start adopts them).
@@ -21,16 +23,17 @@ import { loadClientConfig } from '../client/kubeconfig.js';
 import { NODE_FLAGS } from '../client/node-flags.js';
 import { RestClient } from '../client/rest-client.js';
 import { defaultNodeIP } from '../kubelet/node-ip.js';
+import { ensureMetricsServerObjects } from '../metrics-server/manifests.js';
 import { ensureClusterAddons } from './addons.js';
 import { ensureLocalImages, LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE } from './images.js';
 import {
-  ADMIN, ensureControllerManager, ensureControlPlane, ensureKubeconfig, ensureKubelet, FILES, KUBE_PROXY, SCHEDULER, type Report,
+  ADMIN, ensureControllerManager, ensureControlPlane, ensureKubeconfig, ensureKubelet, FILES, KUBE_PROXY, METRICS_SERVER, SCHEDULER, type Report,
 } from './pki.js';
 import { Supervisor } from './supervisor.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const program = new Command('cluster')
-  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager, a kubelet on the local Docker Engine and kube-proxy with cluster DNS')
+  .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager, a kubelet on the local Docker Engine, kube-proxy with cluster DNS and metrics-server')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
   .option('--etcd-port <port>', 'etcd client port', '12379')
   .option('--etcd-peer-port <port>', 'etcd peer port (default: the client port + 1)')
@@ -45,6 +48,7 @@ const program = new Command('cluster')
   .option('--controller-manager-port <port>', 'kube-controller-manager /healthz and /metrics port', '10257')
   .option('--proxy-mode <mode>', 'kube-proxy mode: userspace (needs no kernel support) or nftables (DNAT in the kernel; faster)', 'userspace')
   .option('--proxy-port <port>', 'kube-proxy /healthz and /metrics port', '10256')
+  .option('--metrics-server-port <port>', 'metrics-server HTTPS port (the apiserver proxies metrics.k8s.io to it)', '4443')
   .option('--dns-upstream <ip:port>', 'where cluster DNS forwards names outside cluster.local (default: nowhere, they fail)')
   .option('--public-images', 'use the public pause image (registry.k8s.io/pause:3.10) instead of building a local one')
   .option('--fresh', 'delete the previous cluster state first');
@@ -58,7 +62,7 @@ program.parse();
 const o = program.opts<{
   dir: string; etcdPort: string; etcdPeerPort?: string; securePort: string; insecurePort?: string; bindAddress: string; fresh?: boolean;
   nodeName: string; kubeletPort: string; kubeletHealthzPort: string; podNetwork: string; podNetworkCidr: string; controllerManagerPort: string; publicImages?: boolean;
-  proxyMode: string; proxyPort: string; dnsUpstream?: string;
+  proxyMode: string; proxyPort: string; dnsUpstream?: string; metricsServerPort: string;
 }>();
 
 /** The kube-dns address: the tenth of the apiserver's default service range (10.96.0.0/12). */
@@ -137,6 +141,7 @@ function layout(dir: string) {
     controllerManagerDir: join(dir, 'kube-controller-manager'),
     kubeletDir: join(dir, 'kubelet', 'pki'),
     kubeProxy: join(dir, 'kube-proxy', FILES.kubeProxy),
+    metricsServer: join(dir, 'metrics-server', FILES.metricsServer),
   };
 }
 
@@ -156,6 +161,7 @@ async function ensurePki(files: ReturnType<typeof layout>, apiUrl: string, host:
   await ensureKubeconfig(files.pki, ca, { file: files.scheduler, server: apiUrl, identity: SCHEDULER }, report);
   await ensureControllerManager(files.pki, ca, files.controllerManagerDir, apiUrl, report);
   await ensureKubeconfig(files.pki, ca, { file: files.kubeProxy, server: apiUrl, identity: KUBE_PROXY }, report);
+  await ensureKubeconfig(files.pki, ca, { file: files.metricsServer, server: apiUrl, identity: METRICS_SERVER }, report);
   await ensureKubelet(files.pki, ca, { dir: files.kubeletDir, node: o.nodeName, ips: [...new Set([nodeIP, '127.0.0.1'])] }, apiUrl, report);
   if (kept) step(`  kept ${kept} files made before`);
 }
@@ -194,6 +200,8 @@ async function main(): Promise<void> {
     '--enable-bootstrap-token-auth', '--encryption-provider-config', files.encryptionConfig,
     // The kubelet's serving certificate is signed by the cluster CA: checked on logs and exec.
     '--kubelet-certificate-authority', join(files.pki, 'ca.crt'),
+    // Aggregated servers (metrics-server) at their endpoints: no ClusterIP route on this machine's side.
+    '--enable-aggregator-routing',
     ...(o.insecurePort ? ['--port', o.insecurePort] : [])]);
   const admin = new RestClient(loadClientConfig({ kubeconfig: files.admin }), { userAgent: 'tskube-cluster' });
   // /readyz answers anyone (as /healthz, /livez and /version); everything else needs credentials.
@@ -233,6 +241,15 @@ async function main(): Promise<void> {
     '--node-name', o.nodeName, '--proxy-mode', o.proxyMode, '--healthz-bind-address', `127.0.0.1:${o.proxyPort}`,
     '--cluster-dns', CLUSTER_DNS, ...(o.dnsUpstream ? ['--dns-upstream', o.dnsUpstream] : [])]);
   await waitReady('kube-proxy', `http://127.0.0.1:${o.proxyPort}/healthz`, 30_000);
+  // metrics-server's objects as its manifests make them (RBAC, Service with its endpoint here, APIService), then the process.
+  step(`metrics-server (as system:serviceaccount:kube-system:metrics-server; HTTPS on ${host}:${o.metricsServerPort}, behind the APIService v1beta1.metrics.k8s.io):`);
+  for (const line of await ensureMetricsServerObjects(admin, host, Number(o.metricsServerPort))) step(`  ${line}`);
+  start('metrics-server', process.execPath, [...NODE_FLAGS['metrics-server'], join(root, 'dist/metrics-server/main.js'), '--kubeconfig', files.metricsServer,
+    '--bind-address', host, '--secure-port', o.metricsServerPort, '--kubelet-preferred-address-types', 'InternalIP']);
+  await waitFor('metrics-server', async () => {
+    const s = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>({ path: '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', timeoutMs: 2000 });
+    return s.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') ?? false;
+  }, 60_000);
   await admin.close();
   const kubeconfig = files.admin;
   const k = `kubectl --kubeconfig ${kubeconfig}`;
@@ -241,6 +258,7 @@ async function main(): Promise<void> {
   step(`      ${k} run hello --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} -- sleep 3600`);
   step(`      ${k} create deployment web --image=${o.publicImages ? 'busybox' : LOCAL_BUSYBOX_IMAGE} --replicas=3 -- sleep 3600`);
   step(`      ${k} rollout status deployment/web`);
+  step(`      ${k} top pods   # a resolution (15 s) after pods start`);
   step(`      ${k} create deployment echo --image=${o.publicImages ? 'registry.k8s.io/e2e-test-images/agnhost:2.53' : LOCAL_TESTSERVER_IMAGE} --replicas=2 --port=8080`);
   step(`      ${k} expose deployment echo --type=NodePort --port=80 --target-port=8080`);
   step(`      curl localhost:$(${k} get svc echo -o jsonpath='{.spec.ports[0].nodePort}')`);

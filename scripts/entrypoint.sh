@@ -21,9 +21,10 @@ components:
   kube-controller-manager  Deployments, ReplicaSets, endpoints, nodes, garbage collection...
   kubelet                  runs a node's pods on the Docker Engine of its mounted socket
   kube-proxy               Services and cluster DNS in the node's network namespace
+  metrics-server           the resource metrics API (kubectl top, HPAs) behind its APIService
   kubectl                  our CLI (tskubectl)
   pki                      makes the cluster's certificates, keys and kubeconfigs where missing
-  addons                   makes the cluster DNS Service and its RBAC (needs an admin kubeconfig)
+  addons                   makes the cluster DNS Service and its RBAC, and metrics-server's objects (needs an admin kubeconfig)
   token                    makes a bootstrap token a new node joins with (needs an admin kubeconfig)
   kubeconfig               writes a kubeconfig with a client certificate signed by the cluster's CA
   cleanup                  removes the pods' containers and pod network of a compose project
@@ -39,6 +40,7 @@ case "${1:-}" in
   kube-controller-manager|controller-manager) component=kube-controller-manager main=controller-manager/main.js ;;
   kubelet) component=kubelet main=kubelet/main.js ;;
   kube-proxy) component=kube-proxy main=kube-proxy/main.js ;;
+  metrics-server) component=metrics-server main=metrics-server/main.js ;;
   kubectl|tskubectl) component=kubectl main=kubectl/main.js ;;
   pki) component=pki main=scripts/pki.js ;;
   addons) component=addons main=scripts/addons.js ;;

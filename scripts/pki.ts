@@ -39,6 +39,8 @@ import { ensureSigningKey } from '../apiserver/authn/service-account-token.js';
 import { MASTERS_GROUP, NODE_USER_PREFIX, NODES_GROUP } from '../apiserver/authn/user.js';
 import { KUBE_CONTROLLER_MANAGER_USER, KUBE_PROXY_USER, KUBE_SCHEDULER_USER } from '../apiserver/rbac/bootstrap-policy.js';
 import { writeDefaultEncryptionConfig } from '../apiserver/storage/encryption/generate.js';
+import { ensureFrontProxyCA, FRONT_PROXY_CA, FRONT_PROXY_CA_KEY } from '../apiserver/aggregator/front-proxy.js';
+import { METRICS_SERVER_USER } from '../metrics-server/manifests.js';
 import {
   certificateFits, createCertificateAuthority, loadOrCreateServingCerts, readCertificateAuthority, signCertificate,
   type CertificateSpec, type KeyPair,
@@ -54,6 +56,8 @@ export const ADMIN: Identity = { user: 'admin', groups: [MASTERS_GROUP] };
 export const SCHEDULER: Identity = { user: KUBE_SCHEDULER_USER, groups: [] };
 export const CONTROLLER_MANAGER: Identity = { user: KUBE_CONTROLLER_MANAGER_USER, groups: [] };
 export const KUBE_PROXY: Identity = { user: KUBE_PROXY_USER, groups: [] };
+/** metrics-server, as its ServiceAccount's user (metrics-server/manifests.ts binds its RBAC to that ServiceAccount). */
+export const METRICS_SERVER: Identity = { user: METRICS_SERVER_USER, groups: [] };
 export const kubeletIdentity = (node: string): Identity => ({ user: `${NODE_USER_PREFIX}${node}`, groups: [NODES_GROUP] });
 
 /** File names inside each component's folder. */
@@ -62,6 +66,7 @@ export const FILES = {
   scheduler: 'scheduler.conf',
   controllerManager: 'controller-manager.conf',
   kubeProxy: 'kube-proxy.conf',
+  metricsServer: 'metrics-server.conf',
   kubelet: 'kubelet.conf',
   kubeletCert: 'kubelet.crt',
   kubeletKey: 'kubelet.key',
@@ -110,15 +115,17 @@ async function writeOwned(file: string, text: string, mode: number): Promise<voi
  */
 export async function ensureControlPlane(certDir: string, sans: string[], report: Report, encryptionConfig = join(certDir, FILES.encryptionConfig)): Promise<{ ca: KeyPair; encryptionConfig: string }> {
   const had = (f: string): boolean => existsSync(join(certDir, f));
-  const before = { ca: had('ca.crt') && had('apiserver.crt'), sa: had('sa.key'), enc: existsSync(encryptionConfig) };
+  const before = { ca: had('ca.crt') && had('apiserver.crt'), sa: had('sa.key'), enc: existsSync(encryptionConfig), frontProxy: had(FRONT_PROXY_CA) };
   await loadOrCreateServingCerts(certDir, sans.filter((s) => isIP(s)), sans.filter((s) => !isIP(s)));
   await ensureSigningKey(join(certDir, 'sa.key'));
   await writeDefaultEncryptionConfig(encryptionConfig);
-  for (const f of ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'sa.key', 'sa.pub']) await adopt(join(certDir, f));
+  await ensureFrontProxyCA(certDir);
+  for (const f of ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'sa.key', 'sa.pub', FRONT_PROXY_CA, FRONT_PROXY_CA_KEY]) await adopt(join(certDir, f));
   await adopt(encryptionConfig);
   report(join(certDir, 'ca.crt'), before.ca ? 'kept' : 'wrote', 'the cluster CA, with the apiserver\'s serving certificate');
   report(join(certDir, 'sa.key'), before.sa ? 'kept' : 'wrote', 'the service-account token signing key');
   report(encryptionConfig, before.enc ? 'kept' : 'wrote', 'Secrets encrypted at rest with a generated key');
+  report(join(certDir, FRONT_PROXY_CA), before.frontProxy ? 'kept' : 'wrote', 'the front-proxy CA: the apiserver\'s client certificate at aggregated API servers (metrics-server) is issued from it');
   return { ca: await readCertificateAuthority(certDir), encryptionConfig };
 }
 
@@ -264,6 +271,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     .option('--scheduler <dir>', 'writes scheduler.conf (user system:kube-scheduler) into dir')
     .option('--controller-manager <dir>', 'writes controller-manager.conf (user system:kube-controller-manager) and ca.crt (its --root-ca-file) into dir')
     .option('--kube-proxy <dir>', 'writes kube-proxy.conf (user system:kube-proxy) into dir')
+    .option('--metrics-server <dir>', 'writes metrics-server.conf (user system:serviceaccount:kube-system:metrics-server) into dir')
     .option('--kubelet <dir=node[,ip...]>', 'writes kubelet.conf (user system:node:<node>, group system:nodes), its serving certificate kubelet.crt/.key (SANs: the node\'s name and IPs) and ca.crt (its --client-ca-file) into dir (repeatable)',
       targetFlag('--kubelet', '/absolute/dir=node[,ip...]', (v) => list(v).length > 0 && list(v).slice(1).every((ip) => isIP(ip) !== 0)), [])
     .option('--etcd <dir>', 'writes etcd\'s CA, serving certificate and a healthcheck client certificate into dir, and the apiserver\'s etcd client certificate (apiserver-etcd-client.crt/.key) and etcd/ca.crt into --cert-dir')
@@ -271,12 +279,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     .parse()
     .opts<{
       certDir: string; apiserverCertExtraSans: string[]; encryptionProviderConfig?: string; server?: string; tlsServerName?: string;
-      admin: { path: string; value: string }[]; scheduler?: string; controllerManager?: string; kubeProxy?: string;
+      admin: { path: string; value: string }[]; scheduler?: string; controllerManager?: string; kubeProxy?: string; metricsServer?: string;
       kubelet: { path: string; value: string }[]; etcd?: string; etcdServerSans: string[];
     }>();
   const report: Report = (file, what, detail) => console.log(`pki: ${what} ${file}${detail ? ` (${detail})` : ''}`);
   (async () => {
-    if ((o.scheduler || o.controllerManager || o.kubeProxy || o.kubelet.length) && !o.server) throw new Error('--server is needed for the components\' kubeconfigs');
+    if ((o.scheduler || o.controllerManager || o.kubeProxy || o.metricsServer || o.kubelet.length) && !o.server) throw new Error('--server is needed for the components\' kubeconfigs');
     if (o.server && !/^https:\/\/[^/]+$/.test(o.server)) throw new Error(`--server ${JSON.stringify(o.server)}: want https://host:port`);
     const server = o.server ?? '';
     const { ca } = await ensureControlPlane(o.certDir, o.apiserverCertExtraSans, report, o.encryptionProviderConfig);
@@ -287,6 +295,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     await component(o.scheduler, FILES.scheduler, SCHEDULER);
     if (o.controllerManager) await ensureControllerManager(o.certDir, ca, o.controllerManager, server, report, o.tlsServerName);
     await component(o.kubeProxy, FILES.kubeProxy, KUBE_PROXY);
+    await component(o.metricsServer, FILES.metricsServer, METRICS_SERVER);
     for (const k of o.kubelet) {
       const [node, ...ips] = list(k.value);
       await ensureKubelet(o.certDir, ca, { dir: k.path, node: node!, ips }, server, report, o.tlsServerName);

@@ -1,6 +1,7 @@
 // Validation entry points: the apiserver calls validateCreate / validateUpdate on a
 // defaulted object and turns a non-empty result into a 422 Invalid Status whose
 // details.causes are these StatusCauses.
+import type { APIService } from '../types/apiregistration.js';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, Scale, StatefulSet } from '../types/apps.js';
 import type { CronJob, Job } from '../types/batch.js';
 import type { HorizontalPodAutoscaler } from '../types/autoscaling.js';
@@ -14,6 +15,7 @@ import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
 import type { StorageClass } from '../types/storage.js';
+import { validateAPIServiceCreate, validateAPIServiceStatusUpdate, validateAPIServiceUpdate } from './apiservice.js';
 import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
@@ -99,6 +101,7 @@ const CREATE: Record<string, CreateFn> = {
   PersistentVolume: (o) => validatePersistentVolumeCreate(o as PersistentVolume),
   PersistentVolumeClaim: (o) => validatePersistentVolumeClaimCreate(o as PersistentVolumeClaim),
   StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
+  APIService: (o) => validateAPIServiceCreate(o as APIService),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -131,6 +134,7 @@ const UPDATE: Record<string, UpdateFn> = {
   PersistentVolume: (o, p) => validatePersistentVolumeUpdate(o as PersistentVolume, p as PersistentVolume),
   PersistentVolumeClaim: (o, p) => validatePersistentVolumeClaimUpdate(o as PersistentVolumeClaim, p as PersistentVolumeClaim),
   StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
+  APIService: (o, p) => validateAPIServiceUpdate(o as APIService, p as APIService),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
@@ -147,6 +151,7 @@ function validateReplicaStatus(status: Record<string, unknown>, fields: string[]
 function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
   // Its own rules check metadata too, as ValidateCertificateSigningRequestStatusUpdate does.
   if (obj.kind === 'CertificateSigningRequest') return validateCSRStatusUpdate(obj as CertificateSigningRequest, old as CertificateSigningRequest);
+  if (obj.kind === 'APIService') return validateAPIServiceStatusUpdate(obj as APIService, old as APIService);
   if (obj.kind === 'PersistentVolume') return validatePersistentVolumeStatusUpdate(obj as PersistentVolume, old as PersistentVolume);
   if (obj.kind === 'PersistentVolumeClaim') return validatePersistentVolumeClaimStatusUpdate(obj as PersistentVolumeClaim, old as PersistentVolumeClaim);
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StatusError, makeStatus } from '../../api/errors.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from '../discovery.js';
 import type { APIGroup } from '../../api/types/meta.js';
+import type { User } from '../authn/user.js';
 import type { ApiserverMetrics } from '../metrics.js';
 import { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT, openapiV2, openapiV2Protobuf, openapiV3, openapiV3Root } from '../openapi.js';
 import type { Registries } from '../registries.js';
@@ -24,8 +25,22 @@ export interface RouteDeps {
   serverAddress(): string;
   /** True once the built-in objects exist and the first allocation repair has run. */
   ready(): boolean;
-  /** Groups served by routes of their own (the metrics API), listed in /apis after the registry's. */
+  /** Groups served by routes of their own, listed in /apis after the registry's. */
   extraGroups?: APIGroup[];
+  /** Group versions registered by remote APIServices: proxied, and listed in /apis while available. */
+  aggregator?: AggregatedApis;
+}
+
+/** What the routes ask of the aggregator (apiserver/aggregator/aggregator.ts). */
+export interface AggregatedApis {
+  /** True when an aggregated server serves group/version. */
+  serves(group: string, version: string): boolean;
+  /** Proxies the request to it, as user (authenticated and authorized already). */
+  proxy(req: FastifyRequest, reply: FastifyReply, group: string, version: string, user: User | undefined): Promise<void>;
+  /** The available aggregated groups, builtIn ones left out. */
+  groups(builtIn: (group: string) => boolean): APIGroup[];
+  /** One available aggregated group. */
+  group(name: string): APIGroup | undefined;
 }
 
 const notFound = (): StatusError => new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
@@ -60,17 +75,24 @@ function registerSystemRoutes({ app, json }: App, deps: RouteDeps): void {
 }
 
 /** /api, /apis and their groups and versions, and the OpenAPI documents. */
-function registerDiscoveryRoutes({ app, json }: App, deps: RouteDeps): void {
+function registerDiscoveryRoutes(a: App, deps: RouteDeps): void {
+  const { app, json } = a;
+  const agg = deps.aggregator;
   app.get('/api', (_req, reply) => json(reply, apiVersions(deps.serverAddress())));
   app.get('/api/v1', (_req, reply) => json(reply, apiResourceList('', 'v1')));
-  app.get('/apis', (_req, reply) => json(reply, apiGroupList(deps.extraGroups)));
+  app.get('/apis', (_req, reply) => json(reply, apiGroupList([
+    ...(deps.extraGroups ?? []), ...(agg?.groups((g) => apiGroup(g) !== undefined) ?? []),
+  ])));
   app.get('/apis/:group', (req, reply) => {
-    const g = apiGroup((req.params as { group: string }).group);
+    const name = (req.params as { group: string }).group;
+    const g = apiGroup(name) ?? agg?.group(name);
     if (!g) throw notFound();
     json(reply, g);
   });
-  app.get('/apis/:group/:version', (req, reply) => {
+  app.all('/apis/:group/:version', (req, reply) => {
     const p = req.params as { group: string; version: string };
+    if (agg?.serves(p.group, p.version)) return agg.proxy(req, reply, p.group, p.version, a.userOf(req));
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw notFound();
     const list = apiResourceList(p.group, p.version);
     if (!list) throw notFound();
     json(reply, list);
@@ -118,6 +140,7 @@ function registerResourceRoutes(a: App, deps: RouteDeps): void {
   app.all('/api/v1/*', (req, reply) => route('', 'v1', (req.params as { '*': string })['*'], req, reply));
   app.all('/apis/:group/:version/*', (req, reply) => {
     const p = req.params as { group: string; version: string; '*': string };
+    if (deps.aggregator?.serves(p.group, p.version)) return deps.aggregator.proxy(req, reply, p.group, p.version, a.userOf(req));
     return route(p.group, p.version, p['*'], req, reply);
   });
 }

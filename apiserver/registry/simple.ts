@@ -100,3 +100,10 @@ export const horizontalPodAutoscalerStrategy: Strategy = {
   returnDeletedObject: true,
   prepareForCreate(obj) { obj.status = { desiredReplicas: 0 }; },
 };
+
+/** APIServices: status written by the availability controller; a new one starts with an empty status (kube-aggregator's strategy). */
+export const apiServiceStrategy: Strategy = {
+  ...defaultStrategy,
+  hasStatus: true,
+  prepareForCreate(obj) { obj.status = {}; },
+};

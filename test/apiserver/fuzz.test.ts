@@ -204,6 +204,11 @@ const VALID: Record<string, (name: string) => Json> = {
     reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, mountOptions: ['ro'],
     allowedTopologies: [{ matchLabelExpressions: [{ key: 'kubernetes.io/hostname', values: ['n1'] }] }],
   }),
+  // Named <version>.<group>: the name asked for becomes the group.
+  apiservices: (name) => ({
+    apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: `v1.${name}.example.com` },
+    spec: { group: `${name}.example.com`, version: 'v1', groupPriorityMinimum: 100, versionPriority: 10, service: { namespace: 'default', name: 'api', port: 8443 }, insecureSkipTLSVerify: true },
+  }),
 };
 
 // Raw JSON text that JSON.stringify cannot write: it goes in as a marker string and is

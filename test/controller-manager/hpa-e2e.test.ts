@@ -1,5 +1,5 @@
-// An HPA end to end, with nothing faked: etcd, the apiserver with its Metrics API
-// (scraping every 5 s), the scheduler, a kube-controller-manager running the
+// An HPA end to end, with nothing faked: etcd, the apiserver proxying the Metrics API to
+// metrics-server behind its APIService (scraping every 5 s), the scheduler, a kube-controller-manager running the
 // Deployment, ReplicaSet and HPA controllers each as its own ServiceAccount
 // (--use-service-account-credentials: the HPA controller reads metrics.k8s.io through
 // its bootstrap RBAC role), and a real kubelet on Docker sampling its containers every
@@ -22,12 +22,14 @@ import { startControllerManager, startScheduler, type ControllerManagerHandle } 
 import { http } from '../harness/http.js';
 import { kubectl, kubectlRun } from '../harness/kubectl.js';
 import { startKubelet, type KubeletHandle } from '../harness/kubelet.js';
+import { startMetricsServer, type MetricsServerHandle } from '../harness/metrics-server.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 let cp: ControlPlane;
 let kubelet: KubeletHandle;
 let scheduler: ChildHandle;
 let cm: ControllerManagerHandle;
+let metricsServer: MetricsServerHandle;
 
 const deployment = async (): Promise<Deployment> => (await http(cp.url, 'GET', '/apis/apps/v1/namespaces/default/deployments/burn')).json as Deployment;
 const hpa = async (): Promise<HorizontalPodAutoscaler> => (await http(cp.url, 'GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/burn')).json as HorizontalPodAutoscaler;
@@ -40,8 +42,9 @@ const hpaEvents = async (): Promise<string[]> =>
 describe('an HPA with a real kubelet, the Metrics API and kubectl', { timeout: 300_000 }, () => {
   before(async () => {
     await ensureLocalImages({ log: () => undefined });
-    cp = await startControlPlane({ args: ['--metric-resolution', '5s'] });
+    cp = await startControlPlane({ args: ['--enable-aggregator-routing'] });
     kubelet = await startKubelet(cp, { name: 'hpa-e2e', cidr: '10.252.0.0/16', args: ['--housekeeping-interval', '1s'] });
+    metricsServer = await startMetricsServer(cp, { resolution: '5s' });
     scheduler = startScheduler(cp, [], 'hpa-e2e');
     cm = await startControllerManager(cp, [
       '--controllers', 'replicaset-controller,deployment-controller,horizontal-pod-autoscaler-controller',
@@ -56,6 +59,7 @@ describe('an HPA with a real kubelet, the Metrics API and kubectl', { timeout: 3
     try {
       await cm?.stop();
       await scheduler?.stop();
+      await metricsServer?.stop();
       await kubelet?.cleanup();
     } finally {
       await cp?.stop();

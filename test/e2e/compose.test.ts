@@ -235,6 +235,17 @@ test('pods are sibling containers on the host\'s Docker Engine, labelled with th
   }
 });
 
+test('kubectl top: metrics-server behind its APIService, reached through the apiserver', async () => {
+  assert.match(await cluster.kubectl('get', 'apiservice', 'v1beta1.metrics.k8s.io'), /\nv1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s/);
+  let out = '';
+  // metrics-server scrapes every 15 s; a pod has metrics from its second point.
+  await waitFor(async () => {
+    out = await cluster.kubectl('top', 'pods', '-l', 'app=web', '--no-headers').catch(() => '');
+    return out.trim().split('\n').filter((l) => /^web-\S+\s+\d+m\s+\d+Mi$/.test(l.trim())).length === 5;
+  }, { timeoutMs: 90_000, intervalMs: 2000, what: `5 web pods in kubectl top (last: ${out})` });
+  assert.match(await cluster.kubectl('top', 'nodes'), /\nnode-1\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*\nnode-2\s/);
+});
+
 test('rolled to a new image, only the new version answers', async () => {
   await cluster.kubectl('set', 'image', 'deployment/web', `web=${IMAGE_V2}`);
   await cluster.kubectl('rollout', 'status', 'deployment/web', '--timeout=120s');

@@ -1,8 +1,9 @@
 // Resource metrics end to end: a real kubelet samples a busy pod (a shell loop, held to
 // 400m and 32Mi) and an idle one through Docker, serves /metrics/resource and
-// /stats/summary behind its auth filter, the apiserver's Metrics API scrapes it with
-// its kubelet client certificate, and the real `kubectl top` (and ours) show the busy
-// pod well above the idle one and the node with its usage.
+// /stats/summary behind its auth filter, metrics-server (its own process, behind the
+// APIService v1beta1.metrics.k8s.io the apiserver proxies to) scrapes it with its own
+// identity, and the real `kubectl top` (and ours) show the busy pod well above the idle
+// one and the node with its usage.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
@@ -14,6 +15,7 @@ import { as, certificate } from '../harness/identity.js';
 import { http } from '../harness/http.js';
 import { kubectl, kubectlRun } from '../harness/kubectl.js';
 import { podApi, startKubelet, type KubeletHandle } from '../harness/kubelet.js';
+import { startMetricsServer, type MetricsServerHandle } from '../harness/metrics-server.js';
 import { waitFor } from '../harness/processes.js';
 import { tskubectlRun } from '../harness/tskubectl.js';
 
@@ -30,14 +32,16 @@ describe('kubectl top with a real kubelet', { timeout: 300_000 }, () => {
   let cp: ControlPlane;
   let kubelet: KubeletHandle;
   let controllers: ControllerManagerHandle | undefined;
+  let metricsServer: MetricsServerHandle | undefined;
   const api = podApi(() => cp, () => kubelet);
   // Requests equal to limits: the busy loop gets its 400m's CPU weight on a loaded machine, and no more than 400m.
   const limits = (cpu: string) => ({ limits: { cpu, memory: '32Mi' }, requests: { cpu, memory: '32Mi' } });
 
   before(async () => {
     await ensureLocalImages();
-    cp = await startControlPlane({ args: ['--metric-resolution', '2s'] });
+    cp = await startControlPlane({ args: ['--enable-aggregator-routing'] });
     kubelet = await startKubelet(cp, { name: 'metrics-top', cidr: '10.250.0.0/16', args: ['--housekeeping-interval', '1s'] });
+    metricsServer = await startMetricsServer(cp, { resolution: '2s' });
     await api.create('busy', { containers: [{ name: 'spin', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'while :; do :; done'], resources: limits('400m') }] }, { labels: { load: 'busy' } });
     await api.create('idle', {
       containers: [
@@ -51,7 +55,7 @@ describe('kubectl top with a real kubelet', { timeout: 300_000 }, () => {
     controllers = await startControllerManager(cp, ['--controllers', 'clusterrole-aggregation']);
   });
   after(async () => {
-    try { await controllers?.stop(); await kubelet?.cleanup(); } finally { await cp?.stop(); }
+    try { await controllers?.stop(); await metricsServer?.stop(); await kubelet?.cleanup(); } finally { await cp?.stop(); }
   });
 
   it('the kubelet serves /metrics/resource and /stats/summary to whom may read nodes/metrics and nodes/stats', async () => {
@@ -152,6 +156,7 @@ describe('kubectl top with a real kubelet', { timeout: 300_000 }, () => {
   });
 
   it('the Metrics API: discovery, objects in metrics-server\'s shape, selectors, errors', async () => {
+    assert.match(await kubectl(cp, 'get', 'apiservice', 'v1beta1.metrics.k8s.io'), /\nv1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+\d+s\n$/);
     const groups = (await http(cp.url, 'GET', '/apis')).json as { groups: { name: string; preferredVersion: { groupVersion: string } }[] };
     assert.deepEqual(groups.groups.find((g) => g.name === 'metrics.k8s.io')?.preferredVersion, { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' });
     assert.match(await kubectl(cp, 'api-resources', '--api-group', 'metrics.k8s.io'),

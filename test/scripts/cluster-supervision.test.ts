@@ -1,6 +1,6 @@
 // `npm run cluster` (dist/scripts/cluster.js) keeps its components running: each of
-// etcd, kube-apiserver, kube-scheduler, kube-controller-manager, the kubelet and
-// kube-proxy is killed with SIGKILL in turn, comes back by itself, and the cluster
+// etcd, kube-apiserver, kube-scheduler, kube-controller-manager, the kubelet,
+// kube-proxy and metrics-server is killed with SIGKILL in turn, comes back by itself, and the cluster
 // keeps serving: the node stays Ready, the pods of a Deployment keep running, and its
 // NodePort Service answers again after each kill. Ports, node name, pod network and
 // state directory are the test's own; everything is stopped and removed at the end.
@@ -39,6 +39,7 @@ const COMPONENTS: { name: string; cmdline: RegExp }[] = [
   { name: 'kube-controller-manager', cmdline: /dist\/controller-manager\/main\.js/ },
   { name: 'kubelet', cmdline: /dist\/kubelet\/main\.js/ },
   { name: 'kube-proxy', cmdline: /dist\/kube-proxy\/main\.js/ },
+  { name: 'metrics-server', cmdline: /dist\/metrics-server\/main\.js/ },
 ];
 
 let dir = '';
@@ -88,12 +89,12 @@ before(async () => {
   assert.deepEqual(await nodeLeftovers(), [], 'another kube-proxy holds the service range on this host');
   await ensureLocalImages({ only: [LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE], log: () => undefined });
   dir = await mkdtemp(join(tmpdir(), 'tskube-cluster-supervision-'));
-  const [etcdPort, etcdPeerPort, securePort, port, kubeletPort, kubeletHealthzPort, cmPort, proxyPort] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+  const [etcdPort, etcdPeerPort, securePort, port, kubeletPort, kubeletHealthzPort, cmPort, proxyPort, metricsServerPort] = await Promise.all(Array.from({ length: 9 }, () => freePort()));
   plainUrl = `http://127.0.0.1:${port}`;
   cluster = spawn(process.execPath, [fileURLToPath(new URL('../../scripts/cluster.js', import.meta.url)),
     '--dir', dir, '--fresh', '--node-name', NODE, '--etcd-port', String(etcdPort), '--etcd-peer-port', String(etcdPeerPort), '--secure-port', String(securePort),
     '--insecure-port', String(port), '--kubelet-port', String(kubeletPort), '--kubelet-healthz-port', String(kubeletHealthzPort), '--controller-manager-port', String(cmPort),
-    '--proxy-port', String(proxyPort), '--pod-network', POD_NETWORK, '--pod-network-cidr', POD_CIDR], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--proxy-port', String(proxyPort), '--metrics-server-port', String(metricsServerPort), '--pod-network', POD_NETWORK, '--pod-network-cidr', POD_CIDR], { stdio: ['ignore', 'pipe', 'pipe'] });
   cluster.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
   cluster.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
   await waitFor(() => output.includes('press Ctrl-C to stop') || cluster!.exitCode !== null,
@@ -156,4 +157,9 @@ test('every component killed with SIGKILL comes back by itself, and the cluster 
   // Nothing lost: the same two pods still run the Deployment.
   assert.deepEqual(await podNames(), pods);
   for (const c of COMPONENTS) assert.equal(output.match(new RegExp(`${c.name} exited`, 'g'))?.length, 1, output);
+  // The resource metrics API, through the apiserver to metrics-server (back after its kill), names the node.
+  await waitFor(async () => {
+    const r = await api('GET', '/apis/metrics.k8s.io/v1beta1/nodes').catch(() => undefined);
+    return (r?.json?.items as { metadata: { name: string } }[] | undefined)?.some((i) => i.metadata.name === NODE) === true;
+  }, { what: 'the node in metrics.k8s.io', timeoutMs: 90_000 });
 });

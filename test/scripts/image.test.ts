@@ -25,7 +25,7 @@ after(async () => {
 test('the image is small and lists its components', async () => {
   assert.ok(size > 0 && size < 250e6, `${(size / 1e6).toFixed(0)} MB`);
   const help = await docker('run', '--rm', '--label', LABEL, TSKUBE_IMAGE);
-  for (const c of ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy', 'kubectl']) assert.match(help, new RegExp(`\\n  ${c} `));
+  for (const c of ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy', 'metrics-server', 'kubectl']) assert.match(help, new RegExp(`\\n  ${c} `));
   assert.match(await docker('run', '--rm', '--label', LABEL, TSKUBE_IMAGE, 'kube-scheduler', '--help'), /Usage: kube-scheduler/);
 });
 

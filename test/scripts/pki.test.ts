@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KeyPair } from '../../apiserver/tls.js';
 import {
-  ADMIN, ensureControllerManager, ensureControlPlane, ensureEtcd, ensureKubeconfig, ensureKubelet, FILES, KUBE_PROXY, SCHEDULER, type Report,
+  ADMIN, ensureControllerManager, ensureControlPlane, ensureEtcd, ensureKubeconfig, ensureKubelet, FILES, KUBE_PROXY, METRICS_SERVER, SCHEDULER, type Report,
 } from '../../scripts/pki.js';
 
 let dir = '';
@@ -30,6 +30,7 @@ async function runAll(kubeletIPs = ['10.0.0.11'], server = 'https://apiserver:64
   await ensureKubeconfig(certDir, ca, { file: join(dir, 'scheduler', FILES.scheduler), server, identity: SCHEDULER }, report);
   await ensureControllerManager(certDir, ca, join(dir, 'controller-manager'), server, report);
   await ensureKubeconfig(certDir, ca, { file: join(dir, 'kube-proxy', FILES.kubeProxy), server, identity: KUBE_PROXY }, report);
+  await ensureKubeconfig(certDir, ca, { file: join(dir, 'metrics-server', FILES.metricsServer), server, identity: METRICS_SERVER }, report);
   await ensureKubelet(certDir, ca, { dir: join(dir, 'node-1'), node: 'node-1', ips: kubeletIPs }, server, report);
   await ensureEtcd(certDir, join(dir, 'etcd'), ['etcd', '127.0.0.1'], report);
   return { wrote: wrote.sort(), kept: kept.sort(), ca };
@@ -48,14 +49,15 @@ test('the first run makes every file; each component gets its own user, signed b
   assert.deepEqual(kept, []);
   assert.deepEqual(wrote, [
     'admin.conf', 'controller-manager/ca.crt', 'controller-manager/ca.key', 'controller-manager/controller-manager.conf', 'etcd/ca.crt', 'etcd/healthcheck-client.crt',
-    'etcd/server.crt', 'kube-proxy/kube-proxy.conf', 'node-1/ca.crt', 'node-1/kubelet.conf', 'node-1/kubelet.crt',
-    'pki/apiserver-etcd-client.crt', 'pki/ca.crt', 'pki/encryption-config.yaml', 'pki/etcd/ca.crt', 'pki/sa.key', 'scheduler/scheduler.conf',
+    'etcd/server.crt', 'kube-proxy/kube-proxy.conf', 'metrics-server/metrics-server.conf', 'node-1/ca.crt', 'node-1/kubelet.conf', 'node-1/kubelet.crt',
+    'pki/apiserver-etcd-client.crt', 'pki/ca.crt', 'pki/encryption-config.yaml', 'pki/etcd/ca.crt', 'pki/front-proxy-ca.crt', 'pki/sa.key', 'scheduler/scheduler.conf',
   ]);
   const users: [string, string][] = [
     ['admin.conf', 'O=system:masters\nCN=admin'],
     ['scheduler/scheduler.conf', 'CN=system:kube-scheduler'],
     ['controller-manager/controller-manager.conf', 'CN=system:kube-controller-manager'],
     ['kube-proxy/kube-proxy.conf', 'CN=system:kube-proxy'],
+    ['metrics-server/metrics-server.conf', 'CN=system:serviceaccount:kube-system:metrics-server'],
     ['node-1/kubelet.conf', 'O=system:nodes\nCN=system:node:node-1'],
   ];
   for (const [file, subject] of users) {
@@ -81,6 +83,10 @@ test('the first run makes every file; each component gets its own user, signed b
   const apiserver = new X509Certificate(await readFile(join(dir, 'pki', 'apiserver.crt')));
   assert.equal(apiserver.checkHost('apiserver'), 'apiserver');
   assert.equal(apiserver.checkIP('10.96.0.1'), '10.96.0.1');
+  // The front-proxy CA is a CA of its own: the apiserver's client certificate at aggregated servers.
+  const frontProxy = await readFile(join(dir, 'pki', 'front-proxy-ca.crt'), 'utf8');
+  assert.notEqual(frontProxy, ca.cert);
+  assert.match(new X509Certificate(frontProxy).subject, /^CN=front-proxy-ca@\d+$/);
 });
 
 test('a second run keeps everything', async () => {
@@ -93,7 +99,7 @@ test('a second run keeps everything', async () => {
 test('only what no longer fits is made again: a kubelet\'s new address, a kubeconfig\'s new server', async () => {
   const { wrote } = await runAll(['10.0.0.11', '10.0.0.99'], 'https://other:6443');
   assert.deepEqual(wrote, [
-    'controller-manager/controller-manager.conf', 'kube-proxy/kube-proxy.conf', 'node-1/kubelet.conf', 'node-1/kubelet.crt', 'scheduler/scheduler.conf',
+    'controller-manager/controller-manager.conf', 'kube-proxy/kube-proxy.conf', 'metrics-server/metrics-server.conf', 'node-1/kubelet.conf', 'node-1/kubelet.crt', 'scheduler/scheduler.conf',
   ]);
   assert.equal((await kubeconfigOf(join(dir, 'scheduler', FILES.scheduler))).server, 'https://other:6443');
   assert.equal(new X509Certificate(await readFile(join(dir, 'node-1', FILES.kubeletCert))).checkIP('10.0.0.99'), '10.0.0.99');

@@ -3,10 +3,10 @@
 // one arrives; CPU is the rate between the two (nanocores), memory the later working
 // set; a container restarted between them (a later start time) has no rate until its
 // next scrape. Pure: the scraper stores batches, the API reads metrics.
-import { goDurationString } from '../../api/duration.js';
-import { rfc3339 } from '../../api/helpers/time.js';
-import { formatQuantity } from '../../api/quantity.js';
-import type { KubeObject } from '../../api/types/meta.js';
+import { goDurationString } from '../api/duration.js';
+import { rfc3339 } from '../api/helpers/time.js';
+import { formatQuantity } from '../api/quantity.js';
+import type { KubeObject } from '../api/types/meta.js';
 import type { ContainerMetrics, MetricsBatch, MetricsPoint, NodeMetrics, PodMetrics, Usage } from './types.js';
 
 /** A container younger than this has too little history for its start to stand in for a previous point. */

@@ -1,17 +1,13 @@
 // Scrapes every node's kubelet /metrics/resource, as metrics-server's scraper does: all
-// nodes at once every --metric-resolution, each with a timeout, through the apiserver's
-// connections to kubelets (its kubelet client certificate: the kubelet authorizes it for
-// nodes/metrics), one merged batch stored per pass. A node that cannot be scraped is
-// logged and left out of that pass. Readers that find nothing fresh scrape on demand.
-// Unlike a metrics-server Deployment, this scraper lives in every apiserver, so it
-// scrapes only while the Metrics API is in use (a request within the last
-// IDLE_AFTER_MS): a cluster nobody asks for metrics (hundreds of hollow nodes in a
-// benchmark) is never scraped. The first request after a quiet time therefore finds
-// one point only, and metrics come one resolution later ("metrics not available yet").
+// nodes at once every --metric-resolution, each with --kubelet-request-timeout, at the
+// address kubelet-address.ts picks, with metrics-server's own credentials (the kubelet
+// authorizes them for nodes/metrics), one merged batch stored per pass. A node that
+// cannot be scraped is logged and left out of that pass. A reader that finds an object
+// without metrics while no pass is fresh (just after start) scrapes at once.
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
-import type { KubeObject } from '../../api/types/meta.js';
-import { kubeletOfNode, type NodeLike } from '../registry/kubelet-location.js';
+import type { KubeObject } from '../api/types/meta.js';
+import { kubeletAddress, type KubeletAddressOptions, type NodeLike } from './kubelet-address.js';
 import { decodeBatch, mergeBatches } from './decode.js';
 import type { MetricsStorage } from './storage.js';
 import type { MetricsBatch } from './types.js';
@@ -19,15 +15,19 @@ import type { MetricsBatch } from './types.js';
 /** metrics-server's --metric-resolution default. */
 export const DEFAULT_METRIC_RESOLUTION_MS = 15_000;
 /** metrics-server's --kubelet-request-timeout default. */
-const KUBELET_REQUEST_TIMEOUT_MS = 10_000;
-/** No Metrics API request for this long: the periodic scrapes stop until the next one. */
-export const IDLE_AFTER_MS = 10 * 60_000;
+export const KUBELET_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface ScraperOptions {
-  /** The nodes to scrape (the nodes' watch cache). */
+  /** The nodes to scrape (the nodes' informer). */
   nodes(): Promise<KubeObject[]>;
-  /** Connections to kubelets (proxy-stream.ts kubeletTransport); undici's default when absent. */
+  /** Connections to kubelets, with metrics-server's credentials; undici's default when absent. */
   transport?: Dispatcher;
+  /** An Authorization header for kubelets (metrics-server's bearer token, when it has no client certificate). */
+  authorization?: string;
+  /** Which node address and port to scrape. */
+  address: KubeletAddressOptions;
+  /** --kubelet-request-timeout. */
+  requestTimeoutMs?: number;
   storage: MetricsStorage;
   resolutionMs: number;
   log: Logger;
@@ -35,8 +35,6 @@ export interface ScraperOptions {
 
 export class Scraper {
   private lastPass = 0;
-  /** When the Metrics API was last read (0: never). */
-  private lastDemand = 0;
   private inFlight: Promise<void> | undefined;
   private readonly log: Logger;
   /** Aborts requests in flight when the scraper stops. */
@@ -46,12 +44,12 @@ export class Scraper {
     this.log = o.log;
   }
 
-  /** A pass every resolution, while the API is in use, until signal aborts. */
+  /** A pass every resolution until signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     this.stopped = signal;
     while (!signal.aborted) {
       const started = Date.now();
-      if (started - this.lastDemand < IDLE_AFTER_MS) await this.scrape();
+      await this.scrape();
       const wait = Math.max(0, this.o.resolutionMs - (Date.now() - started));
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
@@ -60,18 +58,11 @@ export class Scraper {
     }
   }
 
-  /** A reader asks: the periodic scrapes go on (or start again). */
-  demand(): void {
-    this.lastDemand = Date.now();
-  }
-
   /**
    * Scrapes now unless a pass ended within the last two resolutions (a reader found an
-   * object without metrics; while the loop runs, a pass is never older than about one,
-   * so only the first request after a quiet time scrapes).
+   * object without metrics; while the loop runs, a pass is never older than about one).
    */
   async ensureFresh(): Promise<void> {
-    this.demand();
     if (Date.now() - this.lastPass > 2 * this.o.resolutionMs) await this.scrape();
   }
 
@@ -97,10 +88,10 @@ export class Scraper {
   private async scrapeNode(node: NodeLike): Promise<MetricsBatch | undefined> {
     const nodeName = node.metadata.name as string;
     try {
-      const { authority } = kubeletOfNode(node);
-      const timeoutMs = Math.min(KUBELET_REQUEST_TIMEOUT_MS, Math.max(1000, this.o.resolutionMs));
+      const authority = kubeletAddress(node, this.o.address);
+      const timeoutMs = this.o.requestTimeoutMs ?? Math.min(KUBELET_REQUEST_TIMEOUT_MS, Math.max(1000, this.o.resolutionMs));
       const res = await request(`https://${authority}/metrics/resource`, {
-        dispatcher: this.o.transport, signal: AbortSignal.any([this.stopped, AbortSignal.timeout(timeoutMs)]), headers: { accept: 'text/plain' },
+        dispatcher: this.o.transport, signal: AbortSignal.any([this.stopped, AbortSignal.timeout(timeoutMs)]), headers: { accept: 'text/plain', ...(this.o.authorization ? { authorization: this.o.authorization } : {}) },
       });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`request failed, status: ${res.statusCode}: ${text.slice(0, 200).trim()}`);

@@ -1,40 +1,25 @@
-// metrics.k8s.io/v1beta1, served as metrics-server serves it behind aggregation: the
+// metrics.k8s.io/v1beta1, as metrics-server serves it behind its APIService: the
 // group's discovery documents, NodeMetrics (nodes, cluster-scoped) and PodMetrics (pods,
 // namespaced), get and list (labelSelector, fieldSelector on metadata.name and
 // metadata.namespace), JSON or a meta.k8s.io Table. Objects come from MetricsStorage,
-// fed by the Scraper; the nodes and pods they describe from the watch caches (so a
-// NodeMetrics carries its node's labels, as metrics-server's node lister gives them).
-// Everything of the Metrics API lives in this folder, so it can move into a component
-// of its own behind an APIService.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-import { StatusError, makeStatus, methodNotAllowed, notFound } from '../../api/errors.js';
-import { parseFieldSelector } from '../../api/fields.js';
-import { parseLabelSelector } from '../../api/labels.js';
-import { formatQuantity, parseQuantityExact } from '../../api/quantity.js';
-import type { APIGroup, APIResourceList, KubeObject, Table, TableRow } from '../../api/types/meta.js';
-import type { App } from '../http/app.js';
-import type { GenericRegistry } from '../registry/generic.js';
-import { Scraper } from './scraper.js';
-import { MetricsStorage } from './storage.js';
+// fed by the Scraper; the nodes and pods they describe from informers (so a NodeMetrics
+// carries its node's labels, as metrics-server's node lister gives them).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StatusError, makeStatus, methodNotAllowed, notFound } from '../api/errors.js';
+import { parseFieldSelector } from '../api/fields.js';
+import { parseLabelSelector } from '../api/labels.js';
+import { formatQuantity, parseQuantityExact } from '../api/quantity.js';
+import type { APIGroup, APIResourceList, KubeObject, Table, TableRow } from '../api/types/meta.js';
+import type { Informer } from '../client/informer.js';
+import type { Scraper } from './scraper.js';
+import type { MetricsStorage } from './storage.js';
 import { METRICS_API_VERSION, METRICS_GROUP, METRICS_VERSION, type MetricsList, type NodeMetrics, type PodMetrics } from './types.js';
 
 export interface MetricsApiOptions {
-  nodes: GenericRegistry;
-  pods: GenericRegistry;
-  /** Connections to kubelets, with the apiserver's kubelet client certificate. */
-  kubeletTransport?: Dispatcher;
-  /** --metric-resolution: how often kubelets are scraped. */
-  resolutionMs: number;
-  log: Logger;
-}
-
-export interface MetricsApi {
-  /** The group, for /apis. */
-  group: APIGroup;
-  /** Scrapes every resolution until signal aborts. */
-  run(signal: AbortSignal): Promise<void>;
+  nodes: Informer;
+  pods: Informer;
+  storage: MetricsStorage;
+  scraper: Scraper;
 }
 
 const GROUP_VERSION = { groupVersion: METRICS_API_VERSION, version: METRICS_VERSION };
@@ -105,19 +90,13 @@ const nanos = (q: string): bigint => parseQuantityExact(q).nanos;
 const formatNanoCpu = (n: bigint): string => formatQuantity({ nanos: n, format: 'DecimalSI' });
 const formatBinary = (bytes: bigint): string => formatQuantity({ nanos: bytes * 1_000_000_000n, format: 'BinarySI' });
 
-/**
- * Registers the group's routes on the app (static paths, ahead of the generic
- * /apis/:group/:version/*) and returns the group for /apis and the scrape loop.
- */
-export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
-  const { app, json } = a;
-  const storage = new MetricsStorage(o.resolutionMs);
-  const cached = async (reg: GenericRegistry, namespace: string | undefined, matches: (o: KubeObject) => boolean): Promise<KubeObject[]> =>
-    (await reg.list({ namespace, matches, resourceVersion: '0' })).items;
-  const scraper = new Scraper({
-    nodes: () => cached(o.nodes, undefined, () => true), transport: o.kubeletTransport, storage, resolutionMs: o.resolutionMs,
-    log: o.log.child({ component: 'metrics-scraper' }),
-  });
+const json = (reply: FastifyReply, obj: unknown): void => { void reply.code(200).type('application/json').send(JSON.stringify(obj)); };
+
+/** Registers the group's routes (its discovery documents included: what the aggregator's availability check GETs) on app. */
+export function registerMetricsApi(app: FastifyInstance, o: MetricsApiOptions): void {
+  const { storage, scraper } = o;
+  const cached = async (inf: Informer, namespace: string | undefined, matches: (o: KubeObject) => boolean): Promise<KubeObject[]> =>
+    (namespace ? inf.listByNamespace(namespace) : inf.list()).filter(matches);
 
   const send = (req: FastifyRequest, reply: FastifyReply, obj: NodeMetrics | PodMetrics | MetricsList<NodeMetrics> | MetricsList<PodMetrics>): void => {
     if (wantsTable(req.headers.accept)) {
@@ -127,7 +106,6 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
     json(reply, obj);
   };
   const getOnly = (req: FastifyRequest): void => {
-    scraper.demand();
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(`${req.method} is not supported on the metrics API`);
     const q = req.query as Query;
     if (param(q, 'watch') === 'true' || param(q, 'watch') === '1') {
@@ -147,35 +125,30 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
 
   const listNodes = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);
-    a.label(req, { verb: 'list', resource: 'nodes.metrics.k8s.io' });
     const items = await nodeMetrics(await cached(o.nodes, undefined, selector(req.query as Query)));
     send(req, reply, { kind: 'NodeMetricsList', apiVersion: METRICS_API_VERSION, metadata: {}, items });
   };
   const getNode = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);
-    a.label(req, { verb: 'get', resource: 'nodes.metrics.k8s.io' });
     const { name } = req.params as { name: string };
     // metrics-server's typed node lister says "node" (singular) when there is none.
-    const node = await o.nodes.getCached(undefined, name).catch((err: unknown) => {
-      if (err instanceof StatusError && err.code === 404) throw notFound({ group: '', resource: 'node' }, name);
-      throw err;
-    });
+    const node = o.nodes.get('', name);
+    if (!node) throw notFound({ group: '', resource: 'node' }, name);
     const [m] = await nodeMetrics([node]);
     if (!m) throw notFound(NODE_METRICS, name);
     send(req, reply, { kind: 'NodeMetrics', apiVersion: METRICS_API_VERSION, ...m });
   };
   const listPods = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);
-    a.label(req, { verb: 'list', resource: 'pods.metrics.k8s.io' });
     const { namespace } = req.params as { namespace?: string };
     const items = await podMetrics(await cached(o.pods, namespace, selector(req.query as Query)));
     send(req, reply, { kind: 'PodMetricsList', apiVersion: METRICS_API_VERSION, metadata: {}, items });
   };
   const getPod = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     getOnly(req);
-    a.label(req, { verb: 'get', resource: 'pods.metrics.k8s.io' });
     const { namespace, name } = req.params as { namespace: string; name: string };
-    const pod = await o.pods.getCached(namespace, name);
+    const pod = o.pods.get(namespace, name);
+    if (!pod) throw notFound({ group: '', resource: 'pods' }, name);
     const [m] = await podMetrics([pod]);
     if (!m) throw notFound(POD_METRICS, `${namespace}/${name}`);
     send(req, reply, { kind: 'PodMetrics', apiVersion: METRICS_API_VERSION, ...m });
@@ -191,6 +164,4 @@ export function registerMetricsApi(a: App, o: MetricsApiOptions): MetricsApi {
   app.all(`${v}/namespaces/:namespace/pods`, listPods);
   app.all(`${v}/namespaces/:namespace/pods/:name`, getPod);
   app.all(`${v}/*`, () => { throw notFoundPath(); });
-
-  return { group: METRICS_API_GROUP, run: (signal) => scraper.run(signal) };
 }

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { goDurationString } from '../../api/duration.js';
-import { decodeBatch } from '../../apiserver/metrics-api/decode.js';
-import { MetricsStorage, cpuQuantity, memoryQuantity, resourceUsage } from '../../apiserver/metrics-api/storage.js';
-import type { MetricsBatch, MetricsPoint } from '../../apiserver/metrics-api/types.js';
+import { decodeBatch } from '../../metrics-server/decode.js';
+import { MetricsStorage, cpuQuantity, memoryQuantity, resourceUsage } from '../../metrics-server/storage.js';
+import type { MetricsBatch, MetricsPoint } from '../../metrics-server/types.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { renderResourceMetrics } from '../../kubelet/resource-metrics.js';
 import { parseRuntimeConfig } from '../../apiserver/runtime-config.js';

@@ -1,6 +1,6 @@
 // metrics.k8s.io/v1beta1 as metrics-server serves it (k8s.io/metrics/pkg/apis/metrics/v1beta1),
 // and the points it is computed from.
-import type { ObjectMeta } from '../../api/types/meta.js';
+import type { ObjectMeta } from '../api/types/meta.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 export const METRICS_VERSION = 'v1beta1';
