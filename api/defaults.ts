@@ -15,6 +15,7 @@ import type {
   ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
 import type { StorageClass } from './types/storage.js';
+import type { MutatingWebhook, MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from './types/admissionregistration.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
@@ -62,6 +63,9 @@ export function applyDefaults(obj: KubeObject): void {
     case 'PersistentVolume': defaultPersistentVolume(obj as PersistentVolume); break;
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'StorageClass': defaultStorageClass(obj as StorageClass); break;
+    case 'ValidatingWebhookConfiguration': case 'MutatingWebhookConfiguration':
+      defaultWebhookConfiguration(obj as ValidatingWebhookConfiguration | MutatingWebhookConfiguration, obj.kind === 'MutatingWebhookConfiguration');
+      break;
     default: break;
   }
 }
@@ -581,4 +585,28 @@ function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
 function defaultStorageClass(sc: StorageClass): void {
   sc.reclaimPolicy ||= 'Delete';
   sc.volumeBindingMode ||= 'Immediate';
+}
+
+// ---------------------------------------------------------------- admissionregistration
+
+/**
+ * SetDefaults_ValidatingWebhook / _MutatingWebhook, _Rule and _ServiceReference
+ * (admissionregistration/v1): failurePolicy Fail, matchPolicy Equivalent, empty
+ * namespace and object selectors, timeoutSeconds 10, reinvocationPolicy Never (mutating),
+ * rule scope "*", service port 443. sideEffects and admissionReviewVersions have no
+ * default in v1: validation requires them.
+ */
+function defaultWebhookConfiguration(cfg: ValidatingWebhookConfiguration | MutatingWebhookConfiguration, mutating: boolean): void {
+  for (const hook of arrayOf(cfg.webhooks)) {
+    if (!isObject(hook)) continue;
+    hook.failurePolicy ??= 'Fail';
+    hook.matchPolicy ??= 'Equivalent';
+    if (hook.namespaceSelector === undefined || hook.namespaceSelector === null) hook.namespaceSelector = {};
+    if (hook.objectSelector === undefined || hook.objectSelector === null) hook.objectSelector = {};
+    hook.timeoutSeconds ??= 10;
+    if (mutating) (hook as MutatingWebhook).reinvocationPolicy ??= 'Never';
+    for (const rule of arrayOf(hook.rules)) if (isObject(rule)) rule.scope ??= '*';
+    const service = isObject(hook.clientConfig) ? hook.clientConfig.service : undefined;
+    if (isObject(service)) service.port ??= 443;
+  }
 }

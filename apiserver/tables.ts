@@ -957,6 +957,18 @@ const storageClassPrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- admissionregistration
+
+/** Validating- and MutatingWebhookConfigurations: how many webhooks each holds. */
+const webhookConfigurationPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Webhooks', 'integer', 'Webhooks indicates the number of webhooks registered in this configuration'),
+    AGE,
+  ],
+  cells: (obj, now) => [obj.metadata.name ?? '', Array.isArray(obj.webhooks) ? obj.webhooks.length : 0, age(obj, now)],
+};
+
 // ---------------------------------------------------------------- everything else
 
 /**
@@ -999,4 +1011,6 @@ const PRINTERS: Record<string, Printer> = {
   PersistentVolume: pvPrinter,
   PersistentVolumeClaim: pvcPrinter,
   StorageClass: storageClassPrinter,
+  ValidatingWebhookConfiguration: webhookConfigurationPrinter,
+  MutatingWebhookConfiguration: webhookConfigurationPrinter,
 };

@@ -14,6 +14,8 @@ import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
 import type { StorageClass } from '../types/storage.js';
+import type { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from '../types/admissionregistration.js';
+import { validateWebhookConfigurationCreate, validateWebhookConfigurationUpdate } from './admissionregistration.js';
 import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
@@ -99,6 +101,8 @@ const CREATE: Record<string, CreateFn> = {
   PersistentVolume: (o) => validatePersistentVolumeCreate(o as PersistentVolume),
   PersistentVolumeClaim: (o) => validatePersistentVolumeClaimCreate(o as PersistentVolumeClaim),
   StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
+  ValidatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as ValidatingWebhookConfiguration),
+  MutatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as MutatingWebhookConfiguration),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -131,6 +135,8 @@ const UPDATE: Record<string, UpdateFn> = {
   PersistentVolume: (o, p) => validatePersistentVolumeUpdate(o as PersistentVolume, p as PersistentVolume),
   PersistentVolumeClaim: (o, p) => validatePersistentVolumeClaimUpdate(o as PersistentVolumeClaim, p as PersistentVolumeClaim),
   StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
+  ValidatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as ValidatingWebhookConfiguration, p as ValidatingWebhookConfiguration),
+  MutatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as MutatingWebhookConfiguration, p as MutatingWebhookConfiguration),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
