@@ -204,7 +204,26 @@ const VALID: Record<string, (name: string) => Json> = {
     reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, mountOptions: ['ro'],
     allowedTopologies: [{ matchLabelExpressions: [{ key: 'kubernetes.io/hostname', values: ['n1'] }] }],
   }),
+  // Webhooks for a group nothing else here uses, failing open: a fuzzed configuration never stands in the way of the other requests.
+  validatingwebhookconfigurations: (name) => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name },
+    webhooks: [webhook('v.fuzz.example.com')],
+  }),
+  mutatingwebhookconfigurations: (name) => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name },
+    webhooks: [{ ...webhook('m.fuzz.example.com') as Record<string, Json>, reinvocationPolicy: 'IfNeeded' }],
+  }),
 };
+
+function webhook(name: string): Json {
+  return {
+    name, clientConfig: { url: 'https://127.0.0.1:1/hook', caBundle: Buffer.from('not a certificate').toString('base64') },
+    rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['things', 'things/status'], scope: 'Namespaced' }],
+    failurePolicy: 'Ignore', matchPolicy: 'Exact', sideEffects: 'None', timeoutSeconds: 1, admissionReviewVersions: ['v1'],
+    namespaceSelector: { matchLabels: { fuzz: 'yes' } }, objectSelector: { matchExpressions: [{ key: 'fuzz', operator: 'Exists' }] },
+    matchConditions: [{ name: 'always', expression: 'true' }],
+  };
+}
 
 // Raw JSON text that JSON.stringify cannot write: it goes in as a marker string and is
 // put back in the text afterwards.
