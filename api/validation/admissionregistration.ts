@@ -3,6 +3,7 @@
 // Update forms), with Kubernetes' messages. An update is held to the rules the stored
 // object already met (side effects, review versions, unique names), as Kubernetes
 // relaxes them for objects written by older servers.
+import { CompileError, MATCH_CONDITION_ENV } from '../cel/admission.js';
 import { goQuote } from '../errors.js';
 import type {
   MatchCondition, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhookConfiguration, WebhookCommon,
@@ -261,7 +262,12 @@ function validateMatchConditions(conditions: MatchCondition[], path: string): Fi
   conditions.forEach((raw, i) => {
     const c = record<unknown>(raw);
     const p = index(path, i);
-    if (!str(c.expression).trim()) errs.push(required(child(p, 'expression')));
+    const expression = str(c.expression).trim();
+    if (!expression) errs.push(required(child(p, 'expression')));
+    else {
+      const compiled = MATCH_CONDITION_ENV.compile(expression);
+      if (compiled instanceof CompileError) errs.push(invalid(child(p, 'expression'), expression, compiled.message));
+    }
     const name = str(c.name);
     if (!name) errs.push(required(child(p, 'name')));
     else errs.push(...validateQualifiedName(name, child(p, 'name')));

@@ -32,7 +32,7 @@ export function mutatingAdmissionWebhook(source: WebhookSource<MutatingWebhook>,
           if (round === 1 && !reinvoke.has(uid)) continue;
           // Matching sees the object as the webhooks before this one left it.
           const m = matchAttributes(a);
-          if (!m || !await shouldCall(hook, m, deps)) continue;
+          if (!m || !await shouldCall(hook, m, deps, a)) continue;
           let changed = false;
           try {
             changed = await callMutating(hook, a, deps);

@@ -21,7 +21,7 @@ export function validatingAdmissionWebhook(source: WebhookSource<ValidatingWebho
       const m = matchAttributes(a);
       if (!m) return;
       const relevant: ValidatingWebhook[] = [];
-      for (const { hook } of hooks) if (await shouldCall(hook, m, deps)) relevant.push(hook);
+      for (const { hook } of hooks) if (await shouldCall(hook, m, deps, a)) relevant.push(hook);
       if (!relevant.length) return;
       const outcomes = await Promise.all(relevant.map(async (hook): Promise<Error | undefined> => {
         try {

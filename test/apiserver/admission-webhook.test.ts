@@ -417,6 +417,40 @@ describe('selectors', () => {
   });
 });
 
+describe('matchConditions', () => {
+  it('CEL conditions on object, oldObject and request: false skips the webhook; an error skips it (Ignore) or refuses the request (Fail)', async () => {
+    handlers.set('/hook', (review) => addLabel(review, 'matched', 'yes'));
+    await configure('Mutating', 'conditions', [{
+      name: 'mc.example.com', rules: [RULE(['configmaps'])],
+      matchConditions: [
+        { name: 'prefixed', expression: 'object.metadata.name.startsWith("mc-")' },
+        { name: 'create', expression: 'request.operation == "CREATE" && oldObject == null && size(object.data) >= 1' },
+      ],
+    }]);
+    const hit = await api('POST', '/api/v1/namespaces/default/configmaps', configMap('mc-one'));
+    const miss = await api('POST', '/api/v1/namespaces/default/configmaps', configMap('other'));
+    assert.deepEqual([hit.json.metadata.labels, miss.json.metadata.labels], [{ matched: 'yes' }, undefined]);
+    await configure('Validating', 'erring', [
+      { name: 'err-ignore.example.com', failurePolicy: 'Ignore', rules: [RULE(['configmaps'])], matchConditions: [{ name: 'bad', expression: 'object.data.missing == "x"' }] },
+      { name: 'err-fail.example.com', failurePolicy: 'Fail', rules: [RULE(['secrets'])], matchConditions: [{ name: 'bad', expression: 'object.data.missing == "x"' }] },
+    ]);
+    assert.equal((await api('POST', '/api/v1/namespaces/default/configmaps', configMap('mc-two'))).status, 201);
+    const r = await api('POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mc' }, data: { a: 'Yg==' } });
+    assert.equal(r.status, 403, r.text);
+    assert.match(r.json.message, /^secrets "mc" is forbidden: expression 'object\.data\.missing == "x"' resulted in error: /);
+    assert.equal((calls.get('/hook') ?? []).filter((c: Review) => c.request.resource.resource === 'secrets').length, 0);
+  });
+
+  it('that do not compile are refused', async () => {
+    const r = await api('POST', `${AR}/validatingwebhookconfigurations`, {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'nocompile' },
+      webhooks: [hook({ name: 'nc.example.com', matchConditions: [{ name: 'x', expression: 'object.metadata.name ==' }] })],
+    });
+    assert.equal(r.status, 422);
+    assert.match(r.json.message, /webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "object\.metadata\.name ==": compilation failed: ERROR: <input>/);
+  });
+});
+
 describe('dry runs and side effects', () => {
   it('webhooks without side effects are called with dryRun true and change nothing stored', async () => {
     handlers.set('/hook', (review) => addLabel(review, 'dry', String(review.request.dryRun)));

@@ -4,13 +4,14 @@
 // warnings, and the refusal. Which webhooks are called, in what order, and what a
 // failure means (failurePolicy) is the plugins' business (mutating.ts, validating.ts).
 import type { Logger } from 'pino';
-import { StatusError } from '../../../api/errors.js';
+import { forbiddenObject, StatusError } from '../../../api/errors.js';
+import { CostBudget, MATCH_CONDITION_ENV, evaluateBool, jsonToCel } from '../../../api/cel/admission.js';
 import type { WebhookCommon } from '../../../api/types/admissionregistration.js';
 import type { AdmissionAttributes } from '../chain.js';
 import { CallError, type CallTarget, type WebhookClient } from './client.js';
 import { isExemptResource, namespaceMatches, objectMatches, rulesMatch, type MatchAttributes } from './matching.js';
 import {
-  CallingWebhookError, admissionReview, denied, dryRunUnsupported, requestNamespace, reviewVersion, verifyResponse, type VerifiedResponse,
+  CallingWebhookError, admissionRequest, admissionReview, denied, dryRunUnsupported, requestNamespace, reviewVersion, verifyResponse, type VerifiedResponse,
 } from './review.js';
 import { resolveService, type RoutingMode, type ServiceCaches } from './service-resolver.js';
 
@@ -34,11 +35,29 @@ export function matchAttributes(a: AdmissionAttributes): MatchAttributes | undef
   };
 }
 
-/** ShouldCallHook: rules, then the object selector, then the namespace selector (its NotFound is the request's answer). */
-export async function shouldCall(hook: WebhookCommon, m: MatchAttributes, deps: WebhookDeps): Promise<boolean> {
+/**
+ * ShouldCallHook: rules, then the object selector, then the namespace selector (its
+ * NotFound is the request's answer), then the matchConditions: any false skips the
+ * webhook; errors skip it with failurePolicy Ignore and refuse the request (403) with Fail.
+ */
+export async function shouldCall(hook: WebhookCommon, m: MatchAttributes, deps: WebhookDeps, a: AdmissionAttributes): Promise<boolean> {
   if (!rulesMatch(hook, m)) return false;
   if (!objectMatches(hook, m)) return false;
-  return namespaceMatches(hook, m, deps.namespaceLabels);
+  if (!await namespaceMatches(hook, m, deps.namespaceLabels)) return false;
+  const conditions = Array.isArray(hook.matchConditions) ? hook.matchConditions : [];
+  if (!conditions.length) return true;
+  const activation = { object: jsonToCel(a.object), oldObject: jsonToCel(a.oldObject), request: jsonToCel(admissionRequest(a)) };
+  const budget = new CostBudget();
+  const errors: string[] = [];
+  for (const c of conditions) {
+    const r = evaluateBool(MATCH_CONDITION_ENV.compile(c.expression), activation, budget);
+    if ('error' in r) errors.push(r.error);
+    else if (!r.value) return false;
+  }
+  if (!errors.length) return true;
+  if (hook.failurePolicy === 'Ignore') return false;
+  deps.log.warn({ webhook: hook.name, errors }, 'failed evaluating match conditions, failing closed');
+  throw forbiddenObject({ group: a.resource.group, resource: a.resource.plural }, a.name, errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
 }
 
 /**

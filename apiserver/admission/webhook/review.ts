@@ -56,6 +56,12 @@ export function requestNamespace(a: AdmissionAttributes): string {
 
 /** CreateV1AdmissionReview: the review for one call, with a fresh uid. */
 export function admissionReview(a: AdmissionAttributes, version: string): { uid: string; body: string } {
+  const request = admissionRequest(a);
+  return { uid: request.uid, body: JSON.stringify({ kind: 'AdmissionReview', apiVersion: `admission.k8s.io/${version}`, request }) };
+}
+
+/** The AdmissionRequest of a review (what CEL's `request` variable holds, too). */
+export function admissionRequest(a: AdmissionAttributes): AdmissionRequest {
   const uid = randomUUID();
   const gvk = a.subresource ? subresourceKind(a.resource, a.subresource) : { group: a.resource.group, version: a.resource.version, kind: a.resource.kind };
   const gvr = { group: a.resource.group, version: a.resource.version, resource: a.resource.plural };
@@ -77,7 +83,7 @@ export function admissionReview(a: AdmissionAttributes, version: string): { uid:
     dryRun: a.dryRun,
     options: operationOptions(a),
   };
-  return { uid, body: JSON.stringify({ kind: 'AdmissionReview', apiVersion: `admission.k8s.io/${version}`, request }) };
+  return request;
 }
 
 /** What a usable answer says. */
