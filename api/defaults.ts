@@ -15,7 +15,9 @@ import type {
   ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
 import type { StorageClass } from './types/storage.js';
-import type { MutatingWebhook, MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from './types/admissionregistration.js';
+import type {
+  MatchResources, MutatingWebhook, MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
+} from './types/admissionregistration.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
@@ -66,6 +68,12 @@ export function applyDefaults(obj: KubeObject): void {
     case 'ValidatingWebhookConfiguration': case 'MutatingWebhookConfiguration':
       defaultWebhookConfiguration(obj as ValidatingWebhookConfiguration | MutatingWebhookConfiguration, obj.kind === 'MutatingWebhookConfiguration');
       break;
+    case 'ValidatingAdmissionPolicy': defaultValidatingAdmissionPolicy(obj as ValidatingAdmissionPolicy); break;
+    case 'ValidatingAdmissionPolicyBinding': {
+      const spec = (obj as ValidatingAdmissionPolicyBinding).spec;
+      if (isObject(spec) && isObject(spec.matchResources)) defaultMatchResources(spec.matchResources);
+      break;
+    }
     default: break;
   }
 }
@@ -609,4 +617,19 @@ function defaultWebhookConfiguration(cfg: ValidatingWebhookConfiguration | Mutat
     const service = isObject(hook.clientConfig) ? hook.clientConfig.service : undefined;
     if (isObject(service)) service.port ??= 443;
   }
+}
+
+/** SetDefaults_ValidatingAdmissionPolicySpec: failurePolicy Fail; and its matchConstraints. */
+function defaultValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy): void {
+  if (!isObject(p.spec)) return;
+  p.spec.failurePolicy ??= 'Fail';
+  if (isObject(p.spec.matchConstraints)) defaultMatchResources(p.spec.matchConstraints);
+}
+
+/** SetDefaults_MatchResources: empty selectors, matchPolicy Equivalent, rule scope "*". */
+function defaultMatchResources(m: MatchResources): void {
+  if (m.namespaceSelector === undefined || m.namespaceSelector === null) m.namespaceSelector = {};
+  if (m.objectSelector === undefined || m.objectSelector === null) m.objectSelector = {};
+  m.matchPolicy ??= 'Equivalent';
+  for (const rule of [...arrayOf(m.resourceRules), ...arrayOf(m.excludeResourceRules)]) if (isObject(rule)) rule.scope ??= '*';
 }

@@ -46,6 +46,8 @@ const STRATEGIES: Record<string, Strategy> = {
   certificatesigningrequests: certificateSigningRequestStrategy,
   persistentvolumes: persistentVolumeStrategy,
   persistentvolumeclaims: persistentVolumeClaimStrategy,
+  // Its status (type checking) is written through validatingadmissionpolicies/status only.
+  validatingadmissionpolicies: { ...defaultStrategy, hasStatus: true },
 };
 
 /**

@@ -17,6 +17,7 @@ import { defaultStorageClassAdmission, storageObjectInUseProtection } from './ad
 import { serviceAccountAdmission } from './admission/service-account.js';
 import { MUTATING_ADMISSION_WEBHOOK, mutatingAdmissionWebhook } from './admission/mutating-webhook.js';
 import { VALIDATING_ADMISSION_WEBHOOK, validatingAdmissionWebhook } from './admission/validating-webhook.js';
+import { VALIDATING_ADMISSION_POLICY, validatingAdmissionPolicy } from './admission/validating-admission-policy.js';
 import { WebhookClient } from './admission/webhook/client.js';
 import type { WebhookDeps } from './admission/webhook/dispatch.js';
 import { WebhookSource } from './admission/webhook/source.js';
@@ -65,10 +66,10 @@ export const DEFAULT_AUTHORIZATION_MODES = ['Node', 'RBAC'];
 /** The plugins this apiserver has, in the order kube-apiserver runs them; all on by default. */
 export const ADMISSION_PLUGINS = [
   'ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PodSecurity', 'CertificateApproval', 'CertificateSigning',
-  'CertificateSubjectRestriction', MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK,
+  'CertificateSubjectRestriction', MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_WEBHOOK,
 ];
-/** Plugins that run after RBAC's escalation check, as kube-apiserver's webhooks run last. */
-const LAST_PLUGINS = new Set([MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK]);
+/** Plugins that run after RBAC's escalation check, as kube-apiserver's webhooks and policies run last. */
+const LAST_PLUGINS = new Set([MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_WEBHOOK]);
 
 export interface Security {
   authenticator: Authenticator;
@@ -183,6 +184,12 @@ function admissionPlugins(opts: SecurityOptions, registries: Registries,
     CertificateSigning: () => certificateSigning(authorizer),
     CertificateSubjectRestriction: () => certificateSubjectRestriction,
     [MUTATING_ADMISSION_WEBHOOK]: () => mutatingAdmissionWebhook(new WebhookSource<MutatingWebhook>(registries.get('mutatingwebhookconfigurations').cache), webhooks),
+    [VALIDATING_ADMISSION_POLICY]: () => validatingAdmissionPolicy({
+      policies: registries.get('validatingadmissionpolicies').cache, bindings: registries.get('validatingadmissionpolicybindings').cache,
+      cacheOf: (ri) => registries.for(ri)?.cache,
+      namespace: async (name) => registries.get('namespaces').cache.snapshotOne(`/registry/namespaces/${name}`) ?? await registries.get('namespaces').get(undefined, name),
+      log: webhooks.log,
+    }),
     [VALIDATING_ADMISSION_WEBHOOK]: () => validatingAdmissionWebhook(new WebhookSource<ValidatingWebhook>(registries.get('validatingwebhookconfigurations').cache), webhooks),
   };
   return ADMISSION_PLUGINS.filter((n) => !disabled.has(n)).map((n) => all[n]());

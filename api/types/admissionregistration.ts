@@ -120,3 +120,79 @@ export interface AdmissionReview {
   request?: AdmissionRequest;
   response?: AdmissionResponse;
 }
+
+// ---------------------------------------------------------------- ValidatingAdmissionPolicy
+
+export interface NamedRuleWithOperations extends RuleWithOperations {
+  resourceNames?: string[];
+}
+
+/** Which requests a policy (or a binding, further) applies to. */
+export interface MatchResources {
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  resourceRules?: NamedRuleWithOperations[];
+  excludeResourceRules?: NamedRuleWithOperations[];
+  /** Defaults to Equivalent. */
+  matchPolicy?: MatchPolicyType;
+}
+
+export interface ParamKind {
+  apiVersion?: string;
+  kind?: string;
+}
+
+export interface Validation {
+  expression: string;
+  message?: string;
+  /** Forbidden, Invalid (the default) or RequestEntityTooLarge. */
+  reason?: string;
+  messageExpression?: string;
+}
+
+export interface AuditAnnotation {
+  key: string;
+  valueExpression: string;
+}
+
+export interface Variable {
+  name: string;
+  expression: string;
+}
+
+export interface ValidatingAdmissionPolicySpec {
+  paramKind?: ParamKind;
+  matchConstraints?: MatchResources;
+  validations?: Validation[];
+  /** Defaults to Fail. */
+  failurePolicy?: FailurePolicyType;
+  auditAnnotations?: AuditAnnotation[];
+  matchConditions?: MatchCondition[];
+  variables?: Variable[];
+}
+
+export interface ValidatingAdmissionPolicy extends KubeObject {
+  spec?: ValidatingAdmissionPolicySpec;
+  status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] }; conditions?: unknown[] };
+}
+
+export type ValidationAction = 'Deny' | 'Warn' | 'Audit';
+
+export interface ParamRef {
+  name?: string;
+  namespace?: string;
+  selector?: LabelSelector;
+  /** Allow or Deny; required when paramRef is set. */
+  parameterNotFoundAction?: 'Allow' | 'Deny';
+}
+
+export interface ValidatingAdmissionPolicyBindingSpec {
+  policyName?: string;
+  paramRef?: ParamRef;
+  matchResources?: MatchResources;
+  validationActions?: ValidationAction[];
+}
+
+export interface ValidatingAdmissionPolicyBinding extends KubeObject {
+  spec?: ValidatingAdmissionPolicyBindingSpec;
+}

@@ -3,17 +3,20 @@
 // Update forms), with Kubernetes' messages. An update is held to the rules the stored
 // object already met (side effects, review versions, unique names), as Kubernetes
 // relaxes them for objects written by older servers.
-import { CompileError, MATCH_CONDITION_ENV } from '../cel/admission.js';
+import { CompileError, MATCH_CONDITION_ENV, POLICY_ENV } from '../cel/admission.js';
+import type { CelEnvironment } from '../cel/env.js';
 import { goQuote } from '../errors.js';
 import type {
-  MatchCondition, MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ValidatingWebhookConfiguration, WebhookCommon,
+  MatchCondition, MatchResources, MutatingWebhook, MutatingWebhookConfiguration, NamedRuleWithOperations, RuleWithOperations, ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding, ValidatingAdmissionPolicyBindingSpec, ValidatingAdmissionPolicySpec, ValidatingWebhookConfiguration, Validation, Variable,
+  WebhookCommon,
 } from '../types/admissionregistration.js';
-import type { KubeObject } from '../types/meta.js';
+import type { KubeObject, LabelSelector } from '../types/meta.js';
 import {
-  type FieldCause, Raw, child, duplicate, index, invalid, list, notSupported, record, required, str, tooMany,
+  type FieldCause, Raw, child, duplicate, forbidden, index, invalid, list, notSupported, record, required, str, tooMany,
 } from './field.js';
 import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate, validateQualifiedName } from './meta.js';
-import { isDNS1035Label, isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain } from './names.js';
+import { isDNS1035Label, isDNS1123Subdomain, isValidPathSegmentName, isValidPortNum, nameIsDNSSubdomain } from './names.js';
 
 type Configuration = ValidatingWebhookConfiguration | MutatingWebhookConfiguration;
 
@@ -255,7 +258,7 @@ function validateWebhookService(svc: Record<string, unknown>, path: string): Fie
   return errs;
 }
 
-function validateMatchConditions(conditions: MatchCondition[], path: string): FieldCause[] {
+function validateMatchConditions(conditions: MatchCondition[], path: string, env: CelEnvironment = MATCH_CONDITION_ENV): FieldCause[] {
   const errs: FieldCause[] = [];
   if (conditions.length > 64) errs.push(tooMany(path, conditions.length, 64));
   const names = new Set<string>();
@@ -265,7 +268,7 @@ function validateMatchConditions(conditions: MatchCondition[], path: string): Fi
     const expression = str(c.expression).trim();
     if (!expression) errs.push(required(child(p, 'expression')));
     else {
-      const compiled = MATCH_CONDITION_ENV.compile(expression);
+      const compiled = env.compile(expression);
       if (compiled instanceof CompileError) errs.push(invalid(child(p, 'expression'), expression, compiled.message));
     }
     const name = str(c.name);
@@ -276,5 +279,156 @@ function validateMatchConditions(conditions: MatchCondition[], path: string): Fi
       else names.add(name);
     }
   });
+  return errs;
+}
+
+// ---------------------------------------------------------------- ValidatingAdmissionPolicy
+
+const VALIDATION_REASONS = ['Forbidden', 'Invalid', 'RequestEntityTooLarge'];
+const VALIDATION_ACTIONS = ['Audit', 'Deny', 'Warn'];
+const CEL_IDENTIFIER = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+
+export function validateValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy, old?: ValidatingAdmissionPolicy): FieldCause[] {
+  const errs = old ? validateObjectMetaUpdate(p.metadata, old.metadata) : validateObjectMeta(p.metadata, { namespaced: false, nameFn: nameIsDNSSubdomain });
+  const spec = record<unknown>(p.spec) as ValidatingAdmissionPolicySpec;
+  const path = 'spec';
+  if (spec.failurePolicy === undefined || spec.failurePolicy === null) errs.push(required(child(path, 'failurePolicy')));
+  else if (!FAILURE_POLICIES.includes(str(spec.failurePolicy))) errs.push(notSupported(child(path, 'failurePolicy'), spec.failurePolicy, FAILURE_POLICIES));
+  if (spec.paramKind) errs.push(...validateParamKind(record<unknown>(spec.paramKind), child(path, 'paramKind')));
+  if (!spec.matchConstraints) {
+    errs.push(required(child(path, 'matchConstraints')));
+  } else {
+    errs.push(...validateMatchResources(spec.matchConstraints, child(path, 'matchConstraints')));
+    if (list(spec.matchConstraints.resourceRules).length === 0) errs.push(required(child(path, 'matchConstraints', 'resourceRules')));
+  }
+  errs.push(...validateMatchConditions(list<MatchCondition>(spec.matchConditions), child(path, 'matchConditions'), POLICY_ENV));
+  list<Variable>(spec.variables).forEach((raw, i) => {
+    const v = record<unknown>(raw);
+    const p = index(child(path, 'variables'), i);
+    const name = str(v.name);
+    if (!name.trim()) errs.push(required(child(p, 'name'), 'name is not specified'));
+    else if (!CEL_IDENTIFIER.test(name)) errs.push(invalid(child(p, 'name'), name, 'name is not a valid CEL identifier'));
+    errs.push(...validateExpression(str(v.expression), child(p, 'expression')));
+  });
+  const validations = list<Validation>(spec.validations);
+  if (validations.length === 0 && list(spec.auditAnnotations).length === 0) {
+    errs.push(required(child(path, 'validations'), 'validations or auditAnnotations must contain at least one item'));
+  }
+  validations.forEach((raw, i) => {
+    const v = record<unknown>(raw);
+    const p = index(child(path, 'validations'), i);
+    errs.push(...validateExpression(str(v.expression), child(p, 'expression')));
+    const messageExpression = str(v.messageExpression);
+    if (messageExpression && !messageExpression.trim()) errs.push(invalid(child(p, 'messageExpression'), messageExpression, 'must be non-empty if specified'));
+    else if (messageExpression) errs.push(...validateExpression(messageExpression, child(p, 'messageExpression')));
+    const message = str(v.message);
+    if (message && !message.trim()) errs.push(invalid(child(p, 'message'), message, 'message must be non-empty if specified'));
+    else if (/[\n\r]/.test(message.trim())) errs.push(invalid(child(p, 'message'), message, 'message must not contain line breaks'));
+    if (v.reason !== undefined && v.reason !== null && !VALIDATION_REASONS.includes(str(v.reason))) errs.push(notSupported(child(p, 'reason'), v.reason, VALIDATION_REASONS));
+  });
+  list<Record<string, unknown>>(spec.auditAnnotations).forEach((raw, i) => {
+    const a = record<unknown>(raw);
+    const p = index(child(path, 'auditAnnotations'), i);
+    if (!str(a.key)) errs.push(required(child(p, 'key')));
+    errs.push(...validateExpression(str(a.valueExpression), child(p, 'valueExpression')));
+  });
+  return errs;
+}
+
+/** A policy expression: required, and it must compile. */
+function validateExpression(expression: string, path: string): FieldCause[] {
+  if (!expression.trim()) return [required(path, 'expression is not specified')];
+  const compiled = POLICY_ENV.compile(expression.trim());
+  return compiled instanceof CompileError ? [invalid(path, expression, compiled.message)] : [];
+}
+
+function validateParamKind(pk: Record<string, unknown>, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const apiVersion = str(pk.apiVersion);
+  if (!apiVersion) {
+    errs.push(required(child(path, 'apiVersion')));
+  } else {
+    const parts = apiVersion.split('/');
+    if (parts.length > 2) {
+      errs.push(invalid(child(path, 'apiVersion'), apiVersion, `unexpected GroupVersion string: ${apiVersion}`));
+    } else {
+      const [group, version] = parts.length === 2 ? parts : ['', parts[0]];
+      if (group) { const e = isDNS1123Subdomain(group); if (e.length) errs.push(invalid(child(path, 'apiVersion'), group, e.join(','))); }
+      if (!version) errs.push(invalid(child(path, 'apiVersion'), apiVersion, 'version must be specified'));
+      else { const e = isDNS1035Label(version); if (e.length) errs.push(invalid(child(path, 'apiVersion'), version, e.join(','))); }
+    }
+  }
+  const kind = str(pk.kind);
+  if (!kind) errs.push(required(child(path, 'kind')));
+  else { const e = isDNS1035Label(kind.toLowerCase()); if (e.length) errs.push(invalid(child(path, 'kind'), kind, `may have mixed case, but should otherwise match: ${e.join(',')}`)); }
+  return errs;
+}
+
+function validateMatchResources(m: MatchResources | undefined, path: string): FieldCause[] {
+  if (!m) return [];
+  const mr = record<unknown>(m) as MatchResources;
+  const errs: FieldCause[] = [];
+  if (mr.matchPolicy === undefined || mr.matchPolicy === null) errs.push(required(child(path, 'matchPolicy')));
+  else if (!MATCH_POLICIES.includes(str(mr.matchPolicy))) errs.push(notSupported(child(path, 'matchPolicy'), mr.matchPolicy, MATCH_POLICIES));
+  if (!mr.namespaceSelector) errs.push(required(child(path, 'namespaceSelector')));
+  else errs.push(...validateLabelSelector(mr.namespaceSelector, child(path, 'namespaceSelector')));
+  if (!mr.objectSelector) errs.push(required(child(path, 'objectSelector')));
+  else errs.push(...validateLabelSelector(mr.objectSelector, child(path, 'objectSelector')));
+  for (const field of ['resourceRules', 'excludeResourceRules'] as const) {
+    list<NamedRuleWithOperations>(mr[field]).forEach((raw, i) => {
+      const r = record<unknown>(raw) as NamedRuleWithOperations;
+      const p = index(child(path, field), i);
+      const names = new Set<string>();
+      list<string>(r.resourceNames).forEach((n, j) => {
+        for (const msg of isValidPathSegmentName(str(n))) errs.push(invalid(index(child(p, 'resourceNames'), j), n, msg));
+        if (names.has(n)) errs.push(duplicate(index(child(p, 'resourceNames'), j), n));
+        names.add(n);
+      });
+      errs.push(...validateRuleWithOperations(r, p));
+    });
+  }
+  return errs;
+}
+
+export function validateValidatingAdmissionPolicyBinding(b: ValidatingAdmissionPolicyBinding, old?: ValidatingAdmissionPolicyBinding): FieldCause[] {
+  const errs = old ? validateObjectMetaUpdate(b.metadata, old.metadata) : validateObjectMeta(b.metadata, { namespaced: false, nameFn: nameIsDNSSubdomain });
+  const spec = record<unknown>(b.spec) as ValidatingAdmissionPolicyBindingSpec;
+  const policyName = str(spec.policyName);
+  if (!policyName) errs.push(required('spec.policyName'));
+  else for (const msg of nameIsDNSSubdomain(policyName, false)) errs.push(invalid('spec.policyName', policyName, msg));
+  if (spec.paramRef) {
+    const pr = record<unknown>(spec.paramRef);
+    const p = 'spec.paramRef';
+    const name = str(pr.name);
+    const hasSelector = pr.selector !== undefined && pr.selector !== null;
+    if (name) {
+      for (const msg of isValidPathSegmentName(name)) errs.push(invalid(child(p, 'name'), name, msg));
+      if (hasSelector) errs.push(forbidden(child(p, 'name'), 'name and selector are mutually exclusive'));
+    }
+    const namespace = str(pr.namespace);
+    if (namespace) for (const msg of isValidPathSegmentName(namespace)) errs.push(invalid(child(p, 'namespace'), namespace, msg));
+    if (hasSelector) {
+      errs.push(...validateLabelSelector(pr.selector as LabelSelector, child(p, 'selector')));
+      if (name) errs.push(forbidden(child(p, 'selector'), 'name and selector are mutually exclusive'));
+    }
+    if (!name && !hasSelector) errs.push(required(p, 'one of name or selector must be specified'));
+    const action = pr.parameterNotFoundAction;
+    if (!action) errs.push(required(child(p, 'parameterNotFoundAction')));
+    else if (action !== 'Deny' && action !== 'Allow') errs.push(notSupported(child(p, 'parameterNotFoundAction'), action, ['Deny', 'Allow']));
+  }
+  // "matchResouces": Kubernetes' own spelling of this path.
+  errs.push(...validateMatchResources(spec.matchResources, 'spec.matchResouces'));
+  const actions = list<string>(spec.validationActions);
+  const seen = new Set<string>();
+  actions.forEach((a, i) => {
+    if (!VALIDATION_ACTIONS.includes(a)) errs.push(notSupported(index('spec.validationActions', i), a, VALIDATION_ACTIONS));
+    if (seen.has(a)) errs.push(duplicate(index('spec.validationActions', i), a));
+    seen.add(a);
+  });
+  if (seen.has('Deny') && seen.has('Warn')) {
+    errs.push(invalid('spec.validationActions', goSlice('admissionregistration.ValidationAction', actions),
+      'must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)'));
+  }
+  if (seen.size === 0) errs.push(required('spec.validationActions', 'at least one validation action is required'));
   return errs;
 }

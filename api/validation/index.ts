@@ -14,8 +14,12 @@ import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
 import type { StorageClass } from '../types/storage.js';
-import type { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from '../types/admissionregistration.js';
-import { validateWebhookConfigurationCreate, validateWebhookConfigurationUpdate } from './admissionregistration.js';
+import type {
+  MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
+} from '../types/admissionregistration.js';
+import {
+  validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding, validateWebhookConfigurationCreate, validateWebhookConfigurationUpdate,
+} from './admissionregistration.js';
 import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
@@ -103,6 +107,8 @@ const CREATE: Record<string, CreateFn> = {
   StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
   ValidatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as ValidatingWebhookConfiguration),
   MutatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as MutatingWebhookConfiguration),
+  ValidatingAdmissionPolicy: (o) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy),
+  ValidatingAdmissionPolicyBinding: (o) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -137,6 +143,8 @@ const UPDATE: Record<string, UpdateFn> = {
   StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
   ValidatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as ValidatingWebhookConfiguration, p as ValidatingWebhookConfiguration),
   MutatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as MutatingWebhookConfiguration, p as MutatingWebhookConfiguration),
+  ValidatingAdmissionPolicy: (o, p) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy, p as ValidatingAdmissionPolicy),
+  ValidatingAdmissionPolicyBinding: (o, p) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding, p as ValidatingAdmissionPolicyBinding),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
