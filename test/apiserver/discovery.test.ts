@@ -56,7 +56,10 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   const admissionregistration = (await get('/apis/admissionregistration.k8s.io/v1')).json.resources;
   assert.deepEqual(admissionregistration.map((r: { name: string; kind: string; namespaced: boolean; categories?: string[] }) => [r.name, r.kind, r.namespaced, r.categories]),
     [['mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false, ['api-extensions']],
-      ['validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, ['api-extensions']]]);
+      ['validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, ['api-extensions']],
+      ['validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false, ['api-extensions']],
+      ['validatingadmissionpolicies/status', 'ValidatingAdmissionPolicy', false, undefined],
+      ['validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false, ['api-extensions']]]);
   const slices = (await get('/apis/discovery.k8s.io/v1')).json.resources;
   assert.deepEqual(slices.map((r: { name: string; kind: string; namespaced: boolean }) => [r.name, r.kind, r.namespaced]), [['endpointslices', 'EndpointSlice', true]]);
   assert.equal((await get('/apis/apps')).json.preferredVersion.groupVersion, 'apps/v1');

@@ -215,6 +215,33 @@ const VALID: Record<string, (name: string) => Json> = {
   }),
 };
 
+// Policies for a group nothing else here uses, so a fuzzed one never refuses the other requests.
+Object.assign(VALID, {
+  validatingadmissionpolicies: (name: string): Json => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name },
+    spec: {
+      failurePolicy: 'Ignore', paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      matchConstraints: {
+        resourceRules: [{ operations: ['CREATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['things'], resourceNames: ['a'] }],
+        excludeResourceRules: [{ operations: ['*'], apiGroups: ['fuzz.example.com'], apiVersions: ['*'], resources: ['others'] }],
+        namespaceSelector: { matchLabels: { fuzz: 'yes' } }, objectSelector: {}, matchPolicy: 'Exact',
+      },
+      matchConditions: [{ name: 'always', expression: 'true' }],
+      variables: [{ name: 'n', expression: 'object.metadata.name' }],
+      validations: [{ expression: 'variables.n != "x"', message: 'not x', reason: 'Forbidden', messageExpression: '"no " + variables.n' }],
+      auditAnnotations: [{ key: 'k', valueExpression: '"v"' }],
+    },
+  }),
+  validatingadmissionpolicybindings: (name: string): Json => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name },
+    spec: {
+      policyName: 'fuzz-policy', validationActions: ['Deny', 'Audit'],
+      paramRef: { selector: { matchLabels: { fuzz: 'yes' } }, namespace: 'fuzz', parameterNotFoundAction: 'Allow' },
+      matchResources: { resourceRules: [{ operations: ['CREATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['things'] }] },
+    },
+  }),
+});
+
 function webhook(name: string): Json {
   return {
     name, clientConfig: { url: 'https://127.0.0.1:1/hook', caBundle: Buffer.from('not a certificate').toString('base64') },
