@@ -361,6 +361,14 @@ describe('failurePolicy', () => {
     const r = await api('POST', '/api/v1/namespaces/default/configmaps', configMap('untrusted'));
     assert.equal(r.status, 500);
     assert.match(r.json.message, /: tls: failed to verify certificate: x509: certificate signed by unknown authority$/);
+    // A caBundle that holds no certificate.
+    const again = (await api('GET', `${AR}/validatingwebhookconfigurations/untrusted`)).json;
+    again.webhooks[0].clientConfig.caBundle = Buffer.from('garbage').toString('base64');
+    const g = await api('PUT', `${AR}/validatingwebhookconfigurations/untrusted`, again);
+    assert.equal(g.status, 200, g.text);
+    await synced(g.json.metadata.resourceVersion);
+    const r2 = await api('POST', '/api/v1/namespaces/default/configmaps', configMap('untrusted2'));
+    assert.equal(r2.json.message, 'Internal error occurred: failed calling webhook "untrusted.example.com": could not get REST client: unable to load root certificates: unable to parse bytes as PEM block');
   });
 });
 

@@ -94,9 +94,13 @@ export class WebhookClient {
         const port = dial?.port ?? (Number(opts.port) || 443);
         // The name checked against the certificate is the one called, not the one dialled.
         const servername = isIP(opts.hostname) ? undefined : opts.hostname;
-        const socket: TLSSocket = tlsConnect({
-          host, port, servername, ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'],
-        });
+        let socket: TLSSocket;
+        try {
+          socket = tlsConnect({ host, port, servername, ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] });
+        } catch (err) {
+          callback(err as Error, null);
+          return;
+        }
         let done = false;
         const finish = (err: Error | null): void => {
           if (done) return;

@@ -115,6 +115,7 @@ export async function callWebhook(hook: WebhookCommon, a: AdmissionAttributes, m
 function callTarget(hook: WebhookCommon, deps: WebhookDeps): CallTarget {
   const cc = hook.clientConfig ?? {};
   const ca = cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined;
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('unable to load root certificates: unable to parse bytes as PEM block');
   if (cc.url) return { url: cc.url, ca };
   if (cc.service) return { ...resolveService(cc.service, deps.services, deps.routing), ca };
   throw new Error('no url or service in clientConfig');
