@@ -516,6 +516,14 @@ describe('configurations', () => {
       ['Fail', 'Equivalent', {}, {}, 10, 'Never', '*']);
     const table = await kubectl(cp, 'get', 'mutatingwebhookconfigurations');
     assert.match(table, /^NAME\s+WEBHOOKS\s+AGE\ndefaults\s+2\s+\d+s\n$/);
+    // kubectl apply twice: the second is a strategic merge patch (webhooks merge by name).
+    const applied = (timeoutSeconds: number) => ({
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'applied' },
+      webhooks: [hook({ name: 'applied.example.com', timeoutSeconds })],
+    });
+    assert.match(await kubectl(cp, 'apply', '-f', await manifest('applied', applied(5))), /validatingwebhookconfiguration.admissionregistration.k8s.io\/applied created/);
+    assert.match(await kubectl(cp, 'apply', '-f', await manifest('applied', applied(7))), /configured/);
+    assert.equal(await kubectl(cp, 'get', 'validatingwebhookconfiguration', 'applied', '-o', 'jsonpath={.webhooks[0].timeoutSeconds}'), '7');
     const explain = await kubectl(cp, 'explain', 'validatingwebhookconfiguration.webhooks.sideEffects');
     assert.match(explain, /SideEffects states whether this webhook has side effects/);
   });
