@@ -286,6 +286,7 @@ describe('validating webhooks', () => {
     assert.equal(res.stderr.trim(), 'Error from server (Forbidden): admission webhook "nodelete.example.com" denied the request: not today');
     const rq = (calls.get('/deny') ?? [])[0].request;
     assert.deepEqual([rq.operation, rq.name, rq.object, rq.oldObject.metadata.name], ['DELETE', 'keep-me', null, 'keep-me']);
+    assert.deepEqual([rq.oldObject.apiVersion, rq.oldObject.kind, typeof rq.oldObject.metadata.resourceVersion], ['v1', 'ConfigMap', 'string']);
     assert.equal(rq.options.kind, 'DeleteOptions');
     assert.equal(rq.options.apiVersion, 'meta.k8s.io/v1');
     assert.equal((await api('GET', '/api/v1/namespaces/default/configmaps/keep-me')).status, 200);
@@ -402,6 +403,9 @@ describe('selectors', () => {
     const unlabel = await api('PATCH', '/api/v1/namespaces/default/configmaps/guarded', { metadata: { labels: { guarded: null } } });
     assert.equal(unlabel.status, 403, unlabel.text);
     assert.equal((await api('PATCH', '/api/v1/namespaces/default/configmaps/free', { data: { c: 'd' } })).status, 200);
+    const update = (calls.get('/deny') ?? [])[0].request;
+    assert.deepEqual([update.operation, update.object.metadata.labels ?? {}, update.oldObject.metadata.labels, update.oldObject.kind, update.options.kind],
+      ['UPDATE', {}, { guarded: 'true' }, 'ConfigMap', 'UpdateOptions']);
     assert.equal((await api('DELETE', '/api/v1/namespaces/default/configmaps/guarded')).status, 403);
   });
 

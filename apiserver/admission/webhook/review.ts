@@ -78,12 +78,20 @@ export function admissionRequest(a: AdmissionAttributes): AdmissionRequest {
     ...(namespace ? { namespace } : {}),
     operation: a.operation,
     userInfo: toUserInfo(a.user ?? APISERVER_USER),
-    object: a.object ?? null,
-    oldObject: a.oldObject ?? null,
+    object: typed(a.object, a),
+    oldObject: typed(a.oldObject, a),
     dryRun: a.dryRun,
     options: operationOptions(a),
   };
   return request;
+}
+
+/** The object as the webhook is sent it: with its apiVersion and kind, which stored objects may lack. */
+function typed(obj: KubeObject | undefined, a: AdmissionAttributes): KubeObject | null {
+  if (!obj) return null;
+  if (obj.apiVersion && obj.kind) return obj;
+  const gv = a.resource.group ? `${a.resource.group}/${a.resource.version}` : a.resource.version;
+  return { apiVersion: gv, kind: a.resource.kind, ...obj };
 }
 
 /** What a usable answer says. */
