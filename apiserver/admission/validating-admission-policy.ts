@@ -20,7 +20,7 @@ import type { WatchCache } from '../watch-cache.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './chain.js';
 import { matchAttributes } from './webhook/dispatch.js';
 import { namespaceMatches, objectMatches, ruleMatches, type MatchAttributes } from './webhook/matching.js';
-import { admissionRequest } from './webhook/review.js';
+import { admissionRequest, typed } from './webhook/review.js';
 
 export const VALIDATING_ADMISSION_POLICY = 'ValidatingAdmissionPolicy';
 
@@ -94,7 +94,7 @@ export function validatingAdmissionPolicy(deps: PolicyDeps): AdmissionPlugin {
         }
         for (const param of params) {
           const activation: Record<string, unknown> = {
-            object: jsonToCel(a.object), oldObject: jsonToCel(a.oldObject), request, params: jsonToCel(param), namespaceObject, variables: {},
+            object: jsonToCel(typed(a.object, a)), oldObject: jsonToCel(typed(a.oldObject, a)), request, params: jsonToCel(param), namespaceObject, variables: {},
           };
           const outcome = evaluatePolicy(policy, activation, budget);
           if (outcome === 'skip') continue;

@@ -67,6 +67,19 @@ describe('ValidatingAdmissionPolicy', () => {
     assert.equal(x.json.message, 'configmaps "hasx" is forbidden: ValidatingAdmissionPolicy \'no-x\' with binding \'no-x\' denied request: failed expression: !has(object.data.x)');
   });
 
+  it('see oldObject on updates and the request', async () => {
+    await policy('immutable-a', {
+      matchConditions: [{ name: 'updates', expression: 'request.operation == "UPDATE" && oldObject.kind == "ConfigMap"' }],
+      validations: [{ expression: 'object.data.a == oldObject.data.a', message: 'data.a is immutable' }],
+    });
+    await binding('immutable-a', { policyName: 'immutable-a', validationActions: ['Deny'] });
+    assert.equal((await api('POST', '/api/v1/namespaces/default/configmaps', configMap('imm', { a: '1' }))).status, 201);
+    const r = await api('PATCH', '/api/v1/namespaces/default/configmaps/imm', { data: { a: '2' } });
+    assert.equal(r.status, 422);
+    assert.match(r.json.message, /denied request: data\.a is immutable$/);
+    assert.equal((await api('PATCH', '/api/v1/namespaces/default/configmaps/imm', { data: { b: '2' } })).status, 200);
+  });
+
   it('Warn answers with a warning and lets the request through', async () => {
     await policy('warned', { validations: [{ expression: 'object.metadata.name.startsWith("ok-")', messageExpression: '"name " + object.metadata.name + " should start with ok-"' }] });
     await binding('warned', { policyName: 'warned', validationActions: ['Warn', 'Audit'] });

@@ -11,7 +11,7 @@ import type { AdmissionAttributes } from '../chain.js';
 import { CallError, type CallTarget, type WebhookClient } from './client.js';
 import { isExemptResource, namespaceMatches, objectMatches, rulesMatch, type MatchAttributes } from './matching.js';
 import {
-  CallingWebhookError, admissionRequest, admissionReview, denied, dryRunUnsupported, requestNamespace, reviewVersion, verifyResponse, type VerifiedResponse,
+  CallingWebhookError, admissionRequest, admissionReview, denied, typed, dryRunUnsupported, requestNamespace, reviewVersion, verifyResponse, type VerifiedResponse,
 } from './review.js';
 import { resolveService, type RoutingMode, type ServiceCaches } from './service-resolver.js';
 
@@ -46,7 +46,7 @@ export async function shouldCall(hook: WebhookCommon, m: MatchAttributes, deps: 
   if (!await namespaceMatches(hook, m, deps.namespaceLabels)) return false;
   const conditions = Array.isArray(hook.matchConditions) ? hook.matchConditions : [];
   if (!conditions.length) return true;
-  const activation = { object: jsonToCel(a.object), oldObject: jsonToCel(a.oldObject), request: jsonToCel(admissionRequest(a)) };
+  const activation = { object: jsonToCel(typed(a.object, a)), oldObject: jsonToCel(typed(a.oldObject, a)), request: jsonToCel(admissionRequest(a)) };
   const budget = new CostBudget();
   const errors: string[] = [];
   for (const c of conditions) {

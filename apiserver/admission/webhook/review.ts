@@ -87,7 +87,7 @@ export function admissionRequest(a: AdmissionAttributes): AdmissionRequest {
 }
 
 /** The object as the webhook is sent it: with its apiVersion and kind, which stored objects may lack. */
-function typed(obj: KubeObject | undefined, a: AdmissionAttributes): KubeObject | null {
+export function typed(obj: KubeObject | undefined, a: AdmissionAttributes): KubeObject | null {
   if (!obj) return null;
   if (obj.apiVersion && obj.kind) return obj;
   const gv = a.resource.group ? `${a.resource.group}/${a.resource.version}` : a.resource.version;
