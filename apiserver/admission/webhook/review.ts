@@ -63,7 +63,10 @@ export function admissionReview(a: AdmissionAttributes, version: string): { uid:
 /** The AdmissionRequest of a review (what CEL's `request` variable holds, too). */
 export function admissionRequest(a: AdmissionAttributes): AdmissionRequest {
   const uid = randomUUID();
-  const gvk = a.subresource ? subresourceKind(a.resource, a.subresource) : { group: a.resource.group, version: a.resource.version, kind: a.resource.kind };
+  // The kind of the object sent (this server admits scale and binding writes with the parent object), else the subresource's own.
+  const sent = a.object ?? a.oldObject;
+  const gvk = typeof sent?.apiVersion === 'string' && typeof sent.kind === 'string' ? kindOf(sent.apiVersion, sent.kind)
+    : a.subresource ? subresourceKind(a.resource, a.subresource) : { group: a.resource.group, version: a.resource.version, kind: a.resource.kind };
   const gvr = { group: a.resource.group, version: a.resource.version, resource: a.resource.plural };
   const namespace = requestNamespace(a);
   const request: AdmissionRequest = {
@@ -84,6 +87,11 @@ export function admissionRequest(a: AdmissionAttributes): AdmissionRequest {
     options: operationOptions(a),
   };
   return request;
+}
+
+function kindOf(apiVersion: string, kind: string): { group: string; version: string; kind: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? { group: '', version: apiVersion, kind } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1), kind };
 }
 
 /** The object as the webhook is sent it: with its apiVersion and kind, which stored objects may lack. */
