@@ -4,7 +4,7 @@
 // Webhooks with reinvocationPolicy IfNeeded are called once more when a webhook after
 // them changed the object (Kubernetes also re-runs its built-in mutating plugins in that
 // round; ours only change objects on create, the same way twice, so they are not re-run).
-import { internalError, StatusError } from '../../api/errors.js';
+import { badRequest, internalError } from '../../api/errors.js';
 import { applyDefaults } from '../../api/defaults.js';
 import { applyJsonPatch } from '../../api/patch/json.js';
 import type { MutatingWebhook } from '../../api/types/admissionregistration.js';
@@ -77,10 +77,7 @@ async function callMutating(hook: MutatingWebhook, a: AdmissionAttributes, deps:
     throw internalError(`admission webhook ${JSON.stringify(hook.name)} changed the object's apiVersion or kind to ${JSON.stringify(patched.apiVersion)}, ${JSON.stringify(patched.kind)}`);
   }
   if ((patched.metadata.namespace ?? undefined) !== (obj.metadata.namespace ?? undefined)) {
-    throw new StatusError({
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 400, reason: 'BadRequest',
-      message: 'the namespace of the provided object does not match the namespace sent on the request',
-    });
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
   applyDefaults(patched);
   const changed = !deepEqual(obj, patched);

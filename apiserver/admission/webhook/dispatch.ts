@@ -2,9 +2,9 @@
 // callAttrMutatingHook, validating/dispatcher.go callHook): the dry-run check, the
 // AdmissionReview, the HTTPS call within timeoutSeconds, the checks of the answer, its
 // warnings, and the refusal. Which webhooks are called, in what order, and what a
-// failure means (failurePolicy) is the plugins' business (mutating.ts, validating.ts).
+// failure means (failurePolicy) is the plugins' business (../mutating-webhook.ts, ../validating-webhook.ts).
 import type { Logger } from 'pino';
-import { forbiddenObject, StatusError } from '../../../api/errors.js';
+import { forbiddenObject } from '../../../api/errors.js';
 import { CostBudget, MATCH_CONDITION_ENV, evaluateBool, jsonToCel } from '../../../api/cel/admission.js';
 import type { WebhookCommon } from '../../../api/types/admissionregistration.js';
 import type { AdmissionAttributes } from '../chain.js';
@@ -149,9 +149,4 @@ function serverResponseError(code: number, body: string): string {
     case 504: return 'the server was unable to return a response in the time allotted, but may still be processing the request';
     default: return `the server responded with the status code ${code} but did not return more information`;
   }
-}
-
-/** A StatusError passes through; anything else unexpected becomes the request's internal error. */
-export function isStatusError(err: unknown): err is StatusError {
-  return err instanceof StatusError;
 }
