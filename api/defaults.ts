@@ -16,6 +16,9 @@ import type {
 } from './types/core.js';
 import type { APIService } from './types/apiregistration.js';
 import type { StorageClass } from './types/storage.js';
+import type {
+  MatchResources, MutatingWebhook, MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
+} from './types/admissionregistration.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
@@ -64,6 +67,15 @@ export function applyDefaults(obj: KubeObject): void {
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'StorageClass': defaultStorageClass(obj as StorageClass); break;
     case 'APIService': defaultAPIService(obj as APIService); break;
+    case 'ValidatingWebhookConfiguration': case 'MutatingWebhookConfiguration':
+      defaultWebhookConfiguration(obj as ValidatingWebhookConfiguration | MutatingWebhookConfiguration, obj.kind === 'MutatingWebhookConfiguration');
+      break;
+    case 'ValidatingAdmissionPolicy': defaultValidatingAdmissionPolicy(obj as ValidatingAdmissionPolicy); break;
+    case 'ValidatingAdmissionPolicyBinding': {
+      const spec = (obj as ValidatingAdmissionPolicyBinding).spec;
+      if (isObject(spec) && isObject(spec.matchResources)) defaultMatchResources(spec.matchResources);
+      break;
+    }
     default: break;
   }
 }
@@ -589,4 +601,43 @@ function defaultStorageClass(sc: StorageClass): void {
 function defaultAPIService(s: APIService): void {
   const service = s.spec?.service;
   if (isObject(service) && service.port === undefined) service.port = 443;
+}
+
+// ---------------------------------------------------------------- admissionregistration
+
+/**
+ * SetDefaults_ValidatingWebhook / _MutatingWebhook, _Rule and _ServiceReference
+ * (admissionregistration/v1): failurePolicy Fail, matchPolicy Equivalent, empty
+ * namespace and object selectors, timeoutSeconds 10, reinvocationPolicy Never (mutating),
+ * rule scope "*", service port 443. sideEffects and admissionReviewVersions have no
+ * default in v1: validation requires them.
+ */
+function defaultWebhookConfiguration(cfg: ValidatingWebhookConfiguration | MutatingWebhookConfiguration, mutating: boolean): void {
+  for (const hook of arrayOf(cfg.webhooks)) {
+    if (!isObject(hook)) continue;
+    hook.failurePolicy ??= 'Fail';
+    hook.matchPolicy ??= 'Equivalent';
+    if (hook.namespaceSelector === undefined || hook.namespaceSelector === null) hook.namespaceSelector = {};
+    if (hook.objectSelector === undefined || hook.objectSelector === null) hook.objectSelector = {};
+    hook.timeoutSeconds ??= 10;
+    if (mutating) (hook as MutatingWebhook).reinvocationPolicy ??= 'Never';
+    for (const rule of arrayOf(hook.rules)) if (isObject(rule)) rule.scope ??= '*';
+    const service = isObject(hook.clientConfig) ? hook.clientConfig.service : undefined;
+    if (isObject(service)) service.port ??= 443;
+  }
+}
+
+/** SetDefaults_ValidatingAdmissionPolicySpec: failurePolicy Fail; and its matchConstraints. */
+function defaultValidatingAdmissionPolicy(p: ValidatingAdmissionPolicy): void {
+  if (!isObject(p.spec)) return;
+  p.spec.failurePolicy ??= 'Fail';
+  if (isObject(p.spec.matchConstraints)) defaultMatchResources(p.spec.matchConstraints);
+}
+
+/** SetDefaults_MatchResources: empty selectors, matchPolicy Equivalent, rule scope "*". */
+function defaultMatchResources(m: MatchResources): void {
+  if (m.namespaceSelector === undefined || m.namespaceSelector === null) m.namespaceSelector = {};
+  if (m.objectSelector === undefined || m.objectSelector === null) m.objectSelector = {};
+  m.matchPolicy ??= 'Equivalent';
+  for (const rule of [...arrayOf(m.resourceRules), ...arrayOf(m.excludeResourceRules)]) if (isObject(rule)) rule.scope ??= '*';
 }

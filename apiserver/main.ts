@@ -52,6 +52,7 @@ const program = new Command('kube-apiserver')
   .option('--authorization-mode <modes>', 'comma-separated authorizers, in order: Node, RBAC, AlwaysAllow, AlwaysDeny', 'Node,RBAC')
   .option('--enable-admission-plugins <plugins>', 'admission plugins to run besides the default ones (ServiceAccount, NodeRestriction, PodSecurity are on by default)')
   .option('--disable-admission-plugins <plugins>', 'comma-separated admission plugins to turn off')
+  .option('--enable-aggregator-routing', 'call admission webhooks named by a Service at one of its endpoints instead of its ClusterIP', false)
   .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): resources whose values are stored encrypted, and their keys')
   .option('--audit-log-path <file>', 'write an audit event (audit.k8s.io/v1, one JSON line) per request to this file; "-" is standard output')
   .option('--audit-policy-file <file>', 'audit Policy (audit.k8s.io/v1): which requests are logged at which level')
@@ -118,6 +119,7 @@ await runComponent(log, 'kube-apiserver', async () => {
       authorizationModes: list(o.authorizationMode),
       enableAdmissionPlugins: list(o.enableAdmissionPlugins),
       disableAdmissionPlugins: list(o.disableAdmissionPlugins),
+      enableAggregatorRouting: auth.enableAggregatorRouting,
     },
     kubeletClientCertificate: o.kubeletClientCertificate,
     kubeletClientKey: o.kubeletClientKey,

@@ -47,6 +47,8 @@ const STRATEGIES: Record<string, Strategy> = {
   persistentvolumes: persistentVolumeStrategy,
   persistentvolumeclaims: persistentVolumeClaimStrategy,
   apiservices: apiServiceStrategy,
+  // Its status (type checking) is written through validatingadmissionpolicies/status only.
+  validatingadmissionpolicies: { ...defaultStrategy, hasStatus: true },
 };
 
 /**

@@ -3,6 +3,7 @@
 // JWTs), the authorizers (--authorization-mode, Node,RBAC by default), the admission
 // plugins (--enable/--disable-admission-plugins), and the API objects that answer
 // about them (TokenReview, access reviews, serviceaccounts/token).
+import { cachedServiceLookup } from './aggregator/resolve.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PersistentVolumeClaim, Secret } from '../api/types/core.js';
@@ -15,6 +16,13 @@ import { nodeRestriction } from './admission/node-restriction.js';
 import { podSecurityAdmission } from './admission/pod-security-plugin.js';
 import { defaultStorageClassAdmission, storageObjectInUseProtection } from './admission/storage.js';
 import { serviceAccountAdmission } from './admission/service-account.js';
+import { MUTATING_ADMISSION_WEBHOOK, mutatingAdmissionWebhook } from './admission/mutating-webhook.js';
+import { VALIDATING_ADMISSION_WEBHOOK, validatingAdmissionWebhook } from './admission/validating-webhook.js';
+import { VALIDATING_ADMISSION_POLICY, validatingAdmissionPolicy } from './admission/validating-admission-policy.js';
+import { WebhookClient } from './admission/webhook/client.js';
+import type { WebhookDeps } from './admission/webhook/dispatch.js';
+import { WebhookSource } from './admission/webhook/source.js';
+import type { MutatingWebhook, ValidatingWebhook } from '../api/types/admissionregistration.js';
 import { Authenticator } from './authn/authenticator.js';
 import { ensureSigningKey, ServiceAccountTokens } from './authn/service-account-token.js';
 import { loadTokenFile } from './authn/token-file.js';
@@ -50,12 +58,19 @@ export interface SecurityOptions {
   /** --enable-admission-plugins and --disable-admission-plugins. */
   enableAdmissionPlugins?: string[];
   disableAdmissionPlugins?: string[];
+  /** --enable-aggregator-routing: admission webhooks named by a Service are called at one of its endpoints instead of its ClusterIP. */
+  enableAggregatorRouting?: boolean;
 }
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const DEFAULT_AUTHORIZATION_MODES = ['Node', 'RBAC'];
 /** The plugins this apiserver has, in the order kube-apiserver runs them; all on by default. */
-export const ADMISSION_PLUGINS = ['ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PodSecurity', 'CertificateApproval', 'CertificateSigning', 'CertificateSubjectRestriction'];
+export const ADMISSION_PLUGINS = [
+  'ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PodSecurity', 'CertificateApproval', 'CertificateSigning',
+  'CertificateSubjectRestriction', MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_WEBHOOK,
+];
+/** Plugins that run after RBAC's escalation check, as kube-apiserver's webhooks and policies run last. */
+const LAST_PLUGINS = new Set([MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_WEBHOOK]);
 
 export interface Security {
   authenticator: Authenticator;
@@ -63,6 +78,8 @@ export interface Security {
   rbac: RbacAuthorizer;
   tokens: ServiceAccountTokens;
   admission: AdmissionChain;
+  /** Ends the connections to admission webhooks. */
+  close(): Promise<void>;
 }
 
 /** Builds the security pieces and attaches the reviews, the token subresource and admission to the registries. */
@@ -104,15 +121,18 @@ export async function setUpSecurity(opts: SecurityOptions, registries: Registrie
   const reviews = reviewHandlers({ authenticator, authorizer, rules: { rulesFor: (u, ns) => rbac.rulesReview(u, ns) }, apiAudiences });
   for (const [plural, handler] of Object.entries(reviews)) registries.get(plural).createHandler = handler;
 
+  const webhookClient = new WebhookClient();
+  const plugins = admissionPlugins(opts, registries, cached, authorizer, webhookDeps(opts, registries, webhookClient, log));
   const admission = new AdmissionChain([
     // Not a plugin in Kubernetes (the CSR strategy records who asked), so never disabled.
     certificateRequestUser,
-    ...admissionPlugins(opts, registries, cached, authorizer),
+    ...plugins.filter((p) => !LAST_PLUGINS.has(p.name)),
     // Not a plugin in Kubernetes (the RBAC storage does it), so never disabled.
     rbacEscalation(authorizer, rbac),
+    ...plugins.filter((p) => LAST_PLUGINS.has(p.name)),
   ]);
   registries.setAdmission(admission);
-  return { authenticator, authorizer, rbac, tokens, admission };
+  return { authenticator, authorizer, rbac, tokens, admission, close: () => webhookClient.close() };
 }
 
 function authorizers(modes: string[], rbac: RbacAuthorizer, registries: Registries): Authorizer[] {
@@ -133,8 +153,22 @@ function authorizers(modes: string[], rbac: RbacAuthorizer, registries: Registri
   });
 }
 
+/** What the admission webhook plugins read: Services and endpoints to call, namespaces' labels to match. */
+function webhookDeps(opts: SecurityOptions, registries: Registries, client: WebhookClient, log: Logger): WebhookDeps {
+  const namespaces = registries.get('namespaces');
+  return {
+    client,
+    services: cachedServiceLookup(registries.get('services'), registries.get('endpointslices')),
+    routing: opts.enableAggregatorRouting ? 'endpoints' : 'cluster-ip',
+    // The cache, else storage (a namespace too new for the cache); NotFound is the request's answer.
+    namespaceLabels: async (name) => (namespaces.cache.snapshotOne(namespaces.key(undefined, name)) ?? await namespaces.get(undefined, name)).metadata.labels,
+    log: log.child({ component: 'admission-webhook' }),
+  };
+}
+
 function admissionPlugins(opts: SecurityOptions, registries: Registries,
-  cached: (reg: GenericRegistry, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>, authorizer: Authorizer): AdmissionPlugin[] {
+  cached: (reg: GenericRegistry, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>, authorizer: Authorizer,
+  webhooks: WebhookDeps): AdmissionPlugin[] {
   for (const name of [...(opts.enableAdmissionPlugins ?? []), ...(opts.disableAdmissionPlugins ?? [])]) {
     if (!ADMISSION_PLUGINS.includes(name) && name !== 'DefaultTolerationSeconds' && name !== 'NamespaceLifecycle') {
       throw new Error(`--enable-admission-plugins/--disable-admission-plugins: unknown admission plugin ${JSON.stringify(name)} (supported: ${ADMISSION_PLUGINS.join(', ')})`);
@@ -150,6 +184,14 @@ function admissionPlugins(opts: SecurityOptions, registries: Registries,
     CertificateApproval: () => certificateApproval(authorizer),
     CertificateSigning: () => certificateSigning(authorizer),
     CertificateSubjectRestriction: () => certificateSubjectRestriction,
+    [MUTATING_ADMISSION_WEBHOOK]: () => mutatingAdmissionWebhook(new WebhookSource<MutatingWebhook>(registries.get('mutatingwebhookconfigurations').cache), webhooks),
+    [VALIDATING_ADMISSION_POLICY]: () => validatingAdmissionPolicy({
+      policies: registries.get('validatingadmissionpolicies').cache, bindings: registries.get('validatingadmissionpolicybindings').cache,
+      cacheOf: (ri) => registries.for(ri)?.cache,
+      namespace: async (name) => registries.get('namespaces').cache.snapshotOne(`/registry/namespaces/${name}`) ?? await registries.get('namespaces').get(undefined, name),
+      log: webhooks.log,
+    }),
+    [VALIDATING_ADMISSION_WEBHOOK]: () => validatingAdmissionWebhook(new WebhookSource<ValidatingWebhook>(registries.get('validatingwebhookconfigurations').cache), webhooks),
   };
   return ADMISSION_PLUGINS.filter((n) => !disabled.has(n)).map((n) => all[n]());
 }

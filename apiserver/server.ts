@@ -210,6 +210,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         await new Promise((r) => insecureServer.close(r));
       }
       await app.close();
+      await security.close();
       await auditor?.close();
       await caches.stop();
       await store.close();

@@ -27,6 +27,7 @@ import type {
   KubeObject, LabelSelector, ListMeta, Table, TableColumnDefinition, TableRow,
 } from '../api/types/meta.js';
 import type { ClusterRoleBinding, RoleBinding, Subject } from '../api/types/rbac.js';
+import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../api/types/admissionregistration.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -976,6 +977,51 @@ const storageClassPrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- admissionregistration
+
+/** Validating- and MutatingWebhookConfigurations: how many webhooks each holds. */
+const webhookConfigurationPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Webhooks', 'integer', 'Webhooks indicates the number of webhooks registered in this configuration'),
+    AGE,
+  ],
+  cells: (obj, now) => [obj.metadata.name ?? '', Array.isArray(obj.webhooks) ? obj.webhooks.length : 0, age(obj, now)],
+};
+
+/** ValidatingAdmissionPolicies: how many validations, and the kind of their params. */
+const validatingAdmissionPolicyPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Validations', 'integer', 'Validations indicates the number of validation rules defined in this configuration'),
+    col('ParamKind', 'string', 'ParamKind specifies the kind of resources used to parameterize this policy'),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const spec = (obj as ValidatingAdmissionPolicy).spec;
+    const pk = spec?.paramKind;
+    return [obj.metadata.name ?? '', Array.isArray(spec?.validations) ? spec.validations.length : 0, pk ? `${pk.apiVersion ?? ''}/${pk.kind ?? ''}` : '<unset>', age(obj, now)];
+  },
+};
+
+/** ValidatingAdmissionPolicyBindings: the policy, and where its params come from. */
+const validatingAdmissionPolicyBindingPrinter: Printer = {
+  columns: [
+    NAME,
+    col('PolicyName', 'string', 'PolicyName indicates the policy definition which the policy binding binded to'),
+    col('ParamRef', 'string', 'ParamRef indicates the param resource which sets the configration param'),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const spec = (obj as ValidatingAdmissionPolicyBinding).spec;
+    const pr = spec?.paramRef;
+    let param = '<unset>';
+    if (pr?.name) param = pr.namespace ? `${pr.namespace}/${pr.name}` : `*/${pr.name}`;
+    else if (pr?.selector) param = formatLabelSelector(pr.selector);
+    return [obj.metadata.name ?? '', spec?.policyName ?? '', param, age(obj, now)];
+  },
+};
+
 // ---------------------------------------------------------------- everything else
 
 /**
@@ -1019,4 +1065,8 @@ const PRINTERS: Record<string, Printer> = {
   PersistentVolumeClaim: pvcPrinter,
   StorageClass: storageClassPrinter,
   APIService: apiServicePrinter,
+  ValidatingWebhookConfiguration: webhookConfigurationPrinter,
+  MutatingWebhookConfiguration: webhookConfigurationPrinter,
+  ValidatingAdmissionPolicy: validatingAdmissionPolicyPrinter,
+  ValidatingAdmissionPolicyBinding: validatingAdmissionPolicyBindingPrinter,
 };

@@ -154,6 +154,11 @@ const KINDS: Record<string, Fragment> = {
   HorizontalPodAutoscaler: {
     'status.conditions': merge('type'),
   },
+  // admissionregistration/v1: webhooks and match conditions merge by name; rules are atomic.
+  ValidatingWebhookConfiguration: { webhooks: merge('name'), 'webhooks[].matchConditions': merge('name') },
+  MutatingWebhookConfiguration: { webhooks: merge('name'), 'webhooks[].matchConditions': merge('name') },
+  ValidatingAdmissionPolicy: { 'spec.matchConditions': merge('name') },
+  ValidatingAdmissionPolicyBinding: {},
 };
 
 /** Builds a table from a plain path -> metadata record (for tests and custom schemas). */

@@ -2,6 +2,7 @@
 // definition name. apiserver/openapi.ts publishes them; other code may look up the
 // schema of a kind with schemaFor() and follow $refs with resolve().
 import { APIREGISTRATION_DEFINITIONS } from './apiregistration.js';
+import { ADMISSIONREGISTRATION_DEFINITIONS } from './admissionregistration.js';
 import { APPS_DEFINITIONS } from './apps.js';
 import { BATCH_DEFINITIONS } from './batch.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
@@ -34,6 +35,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...CERTIFICATES_DEFINITIONS,
   ...STORAGE_DEFINITIONS,
   ...APIREGISTRATION_DEFINITIONS,
+  ...ADMISSIONREGISTRATION_DEFINITIONS,
 });
 
 /**

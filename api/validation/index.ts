@@ -16,6 +16,12 @@ import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
 import type { StorageClass } from '../types/storage.js';
 import { validateAPIServiceCreate, validateAPIServiceStatusUpdate, validateAPIServiceUpdate } from './apiservice.js';
+import type {
+  MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
+} from '../types/admissionregistration.js';
+import {
+  validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding, validateWebhookConfigurationCreate, validateWebhookConfigurationUpdate,
+} from './admissionregistration.js';
 import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
@@ -102,6 +108,10 @@ const CREATE: Record<string, CreateFn> = {
   PersistentVolumeClaim: (o) => validatePersistentVolumeClaimCreate(o as PersistentVolumeClaim),
   StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
   APIService: (o) => validateAPIServiceCreate(o as APIService),
+  ValidatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as ValidatingWebhookConfiguration),
+  MutatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as MutatingWebhookConfiguration),
+  ValidatingAdmissionPolicy: (o) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy),
+  ValidatingAdmissionPolicyBinding: (o) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -135,6 +145,10 @@ const UPDATE: Record<string, UpdateFn> = {
   PersistentVolumeClaim: (o, p) => validatePersistentVolumeClaimUpdate(o as PersistentVolumeClaim, p as PersistentVolumeClaim),
   StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
   APIService: (o, p) => validateAPIServiceUpdate(o as APIService, p as APIService),
+  ValidatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as ValidatingWebhookConfiguration, p as ValidatingWebhookConfiguration),
+  MutatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as MutatingWebhookConfiguration, p as MutatingWebhookConfiguration),
+  ValidatingAdmissionPolicy: (o, p) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy, p as ValidatingAdmissionPolicy),
+  ValidatingAdmissionPolicyBinding: (o, p) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding, p as ValidatingAdmissionPolicyBinding),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */

@@ -21,6 +21,8 @@ export interface AdmissionAttributes {
   /** Who asks; undefined for the apiserver's own writes (bootstrap, repair loops). */
   user?: User;
   dryRun: boolean;
+  /** The DeleteOptions of a DELETE (what admission webhooks are sent as the request's options). */
+  options?: Record<string, unknown>;
   /** Adds a warning for the client (the Warning header). */
   warn(message: string): void;
 }

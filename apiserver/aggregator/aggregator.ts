@@ -13,14 +13,12 @@ import type { Logger } from 'pino';
 import { Agent, request, type Dispatcher } from 'undici';
 import { StatusError } from '../../api/errors.js';
 import { availableCondition, type APIService } from '../../api/types/apiregistration.js';
-import type { Service } from '../../api/types/core.js';
-import { LABEL_SERVICE_NAME, type EndpointSlice } from '../../api/types/discovery.js';
 import type { APIGroup, GroupVersionForDiscovery } from '../../api/types/meta.js';
 import type { User } from '../authn/user.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { AvailabilityController } from './available.js';
 import type { FrontProxy } from './front-proxy.js';
-import { ResolveError, resolveCluster, resolveEndpoint, type Location, type ServiceLookup } from './resolve.js';
+import { cachedServiceLookup, ResolveError, resolveCluster, resolveEndpoint, type Location, type ServiceLookup } from './resolve.js';
 
 export interface AggregatorOptions {
   apiServices: GenericRegistry;
@@ -79,11 +77,7 @@ export class Aggregator {
   constructor(private readonly o: AggregatorOptions) {
     const services = o.services;
     const slices = o.endpointSlices;
-    this.lookup = {
-      service: (ns, name) => services.cache.snapshotOne(services.key(ns, name)) as Service | undefined,
-      endpointSlices: (ns, name) => slices.cache.snapshot(slices.prefix(ns)).items
-        .filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name) as EndpointSlice[],
-    };
+    this.lookup = cachedServiceLookup(services, slices);
     this.availability = new AvailabilityController({
       apiServices: o.apiServices, services, endpointSlices: slices, lookup: this.lookup,
       discover: (s) => this.discover(s), resyncMs: o.resyncMs ?? 30_000, log: o.log.child({ controller: 'apiservice-availability' }),

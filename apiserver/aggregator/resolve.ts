@@ -4,12 +4,22 @@
 // otherwise the Service's ClusterIP (ExternalName: its name). Pure over the caches.
 import { serviceUnavailable } from '../../api/errors.js';
 import type { Service, ServicePort } from '../../api/types/core.js';
-import type { EndpointSlice } from '../../api/types/discovery.js';
+import { LABEL_SERVICE_NAME, type EndpointSlice } from '../../api/types/discovery.js';
+import type { GenericRegistry } from '../registry/generic.js';
 
 export interface ServiceLookup {
   service(namespace: string, name: string): Service | undefined;
   /** The EndpointSlices labelled kubernetes.io/service-name=name in namespace. */
   endpointSlices(namespace: string, name: string): EndpointSlice[];
+}
+
+/** A ServiceLookup over the apiserver's own watch caches of Services and EndpointSlices. */
+export function cachedServiceLookup(services: GenericRegistry, slices: GenericRegistry): ServiceLookup {
+  return {
+    service: (ns, name) => services.cache.snapshotOne(services.key(ns, name)) as Service | undefined,
+    endpointSlices: (ns, name) => slices.cache.snapshot(slices.prefix(ns)).items
+      .filter((s) => s.metadata.labels?.[LABEL_SERVICE_NAME] === name) as EndpointSlice[],
+  };
 }
 
 export interface Location { host: string; port: number }

@@ -433,7 +433,12 @@ export class GenericRegistry {
       if (pre?.resourceVersion && pre.resourceVersion !== String(cur.rev)) {
         throw conflict(this.qualified, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
       }
-      if (attempt === 0) await this.admission.validate(this.admissionAttributes('DELETE', namespace, undefined, obj, undefined, wopts));
+      if (attempt === 0) {
+        // Mutating plugins see deletes too (admission webhooks may refuse them), with nothing to change.
+        const attrs = { ...this.admissionAttributes('DELETE', namespace, undefined, obj, undefined, wopts), options: { ...opts } };
+        await this.admission.admit(attrs);
+        await this.admission.validate(attrs);
+      }
       const meta = obj.metadata;
       const finalizers = new Set(deletionFinalizers(meta.finalizers, opts, this.strategy.orphanByDefault === true));
       const grace = this.strategy.gracePeriod?.(obj, opts);

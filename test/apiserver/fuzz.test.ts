@@ -209,7 +209,53 @@ const VALID: Record<string, (name: string) => Json> = {
     apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: `v1.${name}.example.com` },
     spec: { group: `${name}.example.com`, version: 'v1', groupPriorityMinimum: 100, versionPriority: 10, service: { namespace: 'default', name: 'api', port: 8443 }, insecureSkipTLSVerify: true },
   }),
+  // Webhooks for a group nothing else here uses, failing open: a fuzzed configuration never stands in the way of the other requests.
+  validatingwebhookconfigurations: (name) => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name },
+    webhooks: [webhook('v.fuzz.example.com')],
+  }),
+  mutatingwebhookconfigurations: (name) => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name },
+    webhooks: [{ ...webhook('m.fuzz.example.com') as Record<string, Json>, reinvocationPolicy: 'IfNeeded' }],
+  }),
 };
+
+// Policies for a group nothing else here uses, so a fuzzed one never refuses the other requests.
+Object.assign(VALID, {
+  validatingadmissionpolicies: (name: string): Json => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name },
+    spec: {
+      failurePolicy: 'Ignore', paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      matchConstraints: {
+        resourceRules: [{ operations: ['CREATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['things'], resourceNames: ['a'] }],
+        excludeResourceRules: [{ operations: ['*'], apiGroups: ['fuzz.example.com'], apiVersions: ['*'], resources: ['others'] }],
+        namespaceSelector: { matchLabels: { fuzz: 'yes' } }, objectSelector: {}, matchPolicy: 'Exact',
+      },
+      matchConditions: [{ name: 'always', expression: 'true' }],
+      variables: [{ name: 'n', expression: 'object.metadata.name' }],
+      validations: [{ expression: 'variables.n != "x"', message: 'not x', reason: 'Forbidden', messageExpression: '"no " + variables.n' }],
+      auditAnnotations: [{ key: 'k', valueExpression: '"v"' }],
+    },
+  }),
+  validatingadmissionpolicybindings: (name: string): Json => ({
+    apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name },
+    spec: {
+      policyName: 'fuzz-policy', validationActions: ['Deny', 'Audit'],
+      paramRef: { selector: { matchLabels: { fuzz: 'yes' } }, namespace: 'fuzz', parameterNotFoundAction: 'Allow' },
+      matchResources: { resourceRules: [{ operations: ['CREATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['things'] }] },
+    },
+  }),
+});
+
+function webhook(name: string): Json {
+  return {
+    name, clientConfig: { url: 'https://127.0.0.1:1/hook', caBundle: Buffer.from('not a certificate').toString('base64') },
+    rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['fuzz.example.com'], apiVersions: ['v1'], resources: ['things', 'things/status'], scope: 'Namespaced' }],
+    failurePolicy: 'Ignore', matchPolicy: 'Exact', sideEffects: 'None', timeoutSeconds: 1, admissionReviewVersions: ['v1'],
+    namespaceSelector: { matchLabels: { fuzz: 'yes' } }, objectSelector: { matchExpressions: [{ key: 'fuzz', operator: 'Exists' }] },
+    matchConditions: [{ name: 'always', expression: 'true' }],
+  };
+}
 
 // Raw JSON text that JSON.stringify cannot write: it goes in as a marker string and is
 // put back in the text afterwards.
