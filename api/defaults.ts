@@ -15,6 +15,7 @@ import type {
   ReplicationControllerSpec, ResourceList, Secret, Service, Volume,
 } from './types/core.js';
 import type { StorageClass } from './types/storage.js';
+import type { CustomResourceDefinition } from './types/apiextensions.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
@@ -62,6 +63,7 @@ export function applyDefaults(obj: KubeObject): void {
     case 'PersistentVolume': defaultPersistentVolume(obj as PersistentVolume); break;
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'StorageClass': defaultStorageClass(obj as StorageClass); break;
+    case 'CustomResourceDefinition': if (obj.apiVersion === 'apiextensions.k8s.io/v1') defaultCustomResourceDefinition(obj as CustomResourceDefinition); break;
     default: break;
   }
 }
@@ -581,4 +583,28 @@ function defaultPersistentVolumeClaim(pvc: PersistentVolumeClaim): void {
 function defaultStorageClass(sc: StorageClass): void {
   sc.reclaimPolicy ||= 'Delete';
   sc.volumeBindingMode ||= 'Immediate';
+}
+
+/**
+ * apiextensions/v1 SetDefaults_CustomResourceDefinition(Spec): scope Namespaced,
+ * singular the lower-case kind, listKind kind+"List", conversion None, a service
+ * reference's port 443, and the storage version in status.storedVersions.
+ */
+function defaultCustomResourceDefinition(crd: CustomResourceDefinition): void {
+  const spec = crd.spec;
+  if (!isObject(spec)) return;
+  if (!spec.scope) spec.scope = 'Namespaced';
+  const names = spec.names;
+  if (isObject(names) && typeof names.kind === 'string') {
+    if (!names.singular) names.singular = names.kind.toLowerCase();
+    if (!names.listKind && names.kind) names.listKind = `${names.kind}List`;
+  }
+  if (!isObject(spec.conversion)) spec.conversion = { strategy: 'None' };
+  const service = spec.conversion.webhook?.clientConfig?.service;
+  if (isObject(service) && service.port === undefined) service.port = 443;
+  const status = isObject(crd.status) ? crd.status : (crd.status = {});
+  if (!arrayOf(status.storedVersions).length) {
+    const storage = arrayOf(spec.versions).find((v) => isObject(v) && v.storage === true);
+    if (storage) status.storedVersions = [storage.name];
+  }
 }

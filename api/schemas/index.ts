@@ -1,6 +1,7 @@
 // Every OpenAPI definition of the API types this server serves, keyed by Kubernetes'
 // definition name. apiserver/openapi.ts publishes them; other code may look up the
 // schema of a kind with schemaFor() and follow $refs with resolve().
+import { APIEXTENSIONS_DEFINITIONS } from './apiextensions.js';
 import { APPS_DEFINITIONS } from './apps.js';
 import { BATCH_DEFINITIONS } from './batch.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
@@ -32,6 +33,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...AUTHORIZATION_DEFINITIONS,
   ...CERTIFICATES_DEFINITIONS,
   ...STORAGE_DEFINITIONS,
+  ...APIEXTENSIONS_DEFINITIONS,
 });
 
 /**

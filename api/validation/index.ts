@@ -18,6 +18,8 @@ import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
+import { validateCRDCreate, validateCRDStatusUpdate, validateCRDUpdate } from './customresourcedefinition.js';
+import type { CustomResourceDefinition } from '../types/apiextensions.js';
 import { validateControllerRevisionCreate, validateControllerRevisionUpdate } from './controllerrevision.js';
 import { validateDaemonSetCreate, validateDaemonSetStatus, validateDaemonSetUpdate } from './daemonset.js';
 import { validateCronJobCreate, validateCronJobUpdate } from './cronjob.js';
@@ -99,6 +101,7 @@ const CREATE: Record<string, CreateFn> = {
   PersistentVolume: (o) => validatePersistentVolumeCreate(o as PersistentVolume),
   PersistentVolumeClaim: (o) => validatePersistentVolumeClaimCreate(o as PersistentVolumeClaim),
   StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
+  CustomResourceDefinition: (o) => validateCRDCreate(o as CustomResourceDefinition),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -131,6 +134,7 @@ const UPDATE: Record<string, UpdateFn> = {
   PersistentVolume: (o, p) => validatePersistentVolumeUpdate(o as PersistentVolume, p as PersistentVolume),
   PersistentVolumeClaim: (o, p) => validatePersistentVolumeClaimUpdate(o as PersistentVolumeClaim, p as PersistentVolumeClaim),
   StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
+  CustomResourceDefinition: (o, p) => validateCRDUpdate(o as CustomResourceDefinition, p as CustomResourceDefinition),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
@@ -148,6 +152,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
   // Its own rules check metadata too, as ValidateCertificateSigningRequestStatusUpdate does.
   if (obj.kind === 'CertificateSigningRequest') return validateCSRStatusUpdate(obj as CertificateSigningRequest, old as CertificateSigningRequest);
   if (obj.kind === 'PersistentVolume') return validatePersistentVolumeStatusUpdate(obj as PersistentVolume, old as PersistentVolume);
+  if (obj.kind === 'CustomResourceDefinition') return validateCRDStatusUpdate(obj as CustomResourceDefinition, old as CustomResourceDefinition);
   if (obj.kind === 'PersistentVolumeClaim') return validatePersistentVolumeClaimStatusUpdate(obj as PersistentVolumeClaim, old as PersistentVolumeClaim);
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
   const status = record<unknown>(obj.status);
