@@ -317,7 +317,7 @@ test('a CRD whose names another CRD of the group holds: NamesAccepted False, not
     return (crd?.status?.conditions?.length ?? 0) > 0;
   }, { timeoutMs: 5000, what: 'conditions' });
   if (!crd) throw new Error('no CRD');
-  const conds = Object.fromEntries(crd.status.conditions.map((c: { type: string }) => [c.type, c]));
+  const conds = Object.fromEntries(crd.status.conditions.map((c) => [c.type, c]));
   assert.equal(conds.NamesAccepted.status, 'False');
   // Each name is checked in turn (plural, singular, short names, kind, list kind); the last conflict is reported.
   assert.equal(conds.NamesAccepted.reason, 'ListKindConflict');
