@@ -7,7 +7,8 @@ import { goQuote } from '../errors.js';
 
 export type CauseReason =
   | 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate'
-  | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueNotFound' | 'FieldValueTooMany';
+  | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueNotFound' | 'FieldValueTooMany'
+  | 'FieldValueTypeInvalid';
 
 /** A StatusCause produced by validation: every field is always set. */
 export interface FieldCause extends StatusCause {
@@ -69,6 +70,10 @@ export const required = (field: string, detail = ''): FieldCause =>
 /** "Invalid value: <value>: detail". */
 export const invalid = (field: string, value: unknown, detail: string): FieldCause =>
   cause('FieldValueInvalid', field, withDetail(`Invalid value: ${formatValue(value)}`, detail));
+
+/** field.TypeInvalid: "Invalid value: <value>: detail" with reason FieldValueTypeInvalid (schema type mismatch). */
+export const typeInvalid = (field: string, value: unknown, detail: string): FieldCause =>
+  cause('FieldValueTypeInvalid', field, withDetail(`Invalid value: ${formatValue(value)}`, detail));
 
 /** "Unsupported value: <value>: supported values: "a", "b"". */
 export const notSupported = (field: string, value: unknown, valid: readonly string[]): FieldCause =>
