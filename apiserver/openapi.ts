@@ -134,16 +134,22 @@ function gvTag(group: string, version: string): string {
 const gvPath = (group: string, version: string): string => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
 
 /** The built-in definitions plus those of the custom resources in the catalog (rebuilt when it changes). */
-let defsCache: { generation: number; defs: Readonly<Definitions>; custom: Set<string> } | undefined;
+interface CustomState { generation: number; defs: Readonly<Definitions>; v2: Readonly<Definitions>; custom: Set<string> }
+let defsCache: CustomState | undefined;
 function defs(): Readonly<Definitions> {
   return customState().defs;
 }
 
-function customState(): { defs: Readonly<Definitions>; custom: Set<string> } {
+/** Custom resources' definitions differ between v3 and v2 (toOpenAPIV2 drops what 2.0 cannot say). */
+function customState(): CustomState {
   if (!defsCache || defsCache.generation !== CATALOG.generation) {
     const extra: Definitions = {};
-    for (const ri of CATALOG.customResources()) Object.assign(extra, customDefinitions(ri));
-    defsCache = { generation: CATALOG.generation, defs: { ...DEFINITIONS, ...extra }, custom: new Set(Object.keys(extra)) };
+    const v2: Definitions = {};
+    for (const ri of CATALOG.customResources()) {
+      Object.assign(extra, customDefinitions(ri));
+      Object.assign(v2, customDefinitions(ri, true));
+    }
+    defsCache = { generation: CATALOG.generation, defs: { ...DEFINITIONS, ...extra }, v2, custom: new Set(Object.keys(extra)) };
   }
   return defsCache;
 }
@@ -317,6 +323,8 @@ function toV2(s: JSONSchemaProps): Record<string, unknown> {
 }
 
 function definitionV2(name: string): Record<string, unknown> {
+  const custom = customState().v2[name];
+  if (custom) return toV2(custom);
   const s = defs()[name];
   // 2.0 has no oneOf: Kubernetes publishes both as strings there.
   if (name === QUANTITY) return { description: s.description, type: 'string' };

@@ -14,9 +14,7 @@ import {
 } from './field.js';
 import { validateImmutable, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';
-
-/** Validates a version's openAPIV3Schema (structural rules); the schema package provides it. */
-export type SchemaValidator = (schema: JSONSchemaProps, path: string, statusEnabled: boolean) => FieldCause[];
+import { validateStructural } from '../apiextensions/schema/index.js';
 
 const PRINTER_COLUMN_TYPES = ['boolean', 'date', 'integer', 'number', 'string'];
 const PRINTER_COLUMN_FORMATS = ['byte', 'date', 'date-time', 'double', 'float', 'int32', 'int64', 'password'];
@@ -53,7 +51,7 @@ function goVersions(versions: CustomResourceDefinitionVersion[]): Raw {
 }
 
 /** A CustomResourceDefinition being created (defaulted: scope, singular, listKind, storedVersions). */
-export function validateCRDCreate(crd: CustomResourceDefinition, schemaValidator?: SchemaValidator): FieldCause[] {
+export function validateCRDCreate(crd: CustomResourceDefinition): FieldCause[] {
   const spec = record<unknown>(crd.spec) as unknown as CustomResourceDefinitionSpec;
   const names = record<unknown>(spec.names) as unknown as CustomResourceDefinitionNames;
   const requiredName = `${str(names.plural)}.${str(spec.group)}`;
@@ -66,7 +64,7 @@ export function validateCRDCreate(crd: CustomResourceDefinition, schemaValidator
       return out;
     },
   });
-  errs.push(...validateSpec(spec, 'spec', schemaValidator));
+  errs.push(...validateSpec(spec, 'spec'));
   errs.push(...validateStatus(crd));
   errs.push(...validateAPIApproval(crd, undefined));
   errs.push(...validatePreserveUnknownFields(crd, undefined));
@@ -74,11 +72,11 @@ export function validateCRDCreate(crd: CustomResourceDefinition, schemaValidator
 }
 
 /** An update of a CustomResourceDefinition; names and scope are fixed once Established. */
-export function validateCRDUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition, schemaValidator?: SchemaValidator): FieldCause[] {
+export function validateCRDUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): FieldCause[] {
   const spec = record<unknown>(crd.spec) as unknown as CustomResourceDefinitionSpec;
   const oldSpec = record<unknown>(old.spec) as unknown as CustomResourceDefinitionSpec;
   const errs = validateObjectMetaUpdate(crd.metadata, old.metadata, 'metadata', false);
-  errs.push(...validateSpec(spec, 'spec', schemaValidator));
+  errs.push(...validateSpec(spec, 'spec'));
   const established = list<{ type?: string; status?: string }>(record<unknown>(old.status).conditions)
     .some((c) => c.type === 'Established' && c.status === 'True');
   if (established) {
@@ -120,7 +118,7 @@ function validateStoredVersions(stored: string[], versions: CustomResourceDefini
   return errs;
 }
 
-function validateSpec(spec: CustomResourceDefinitionSpec, path: string, schemaValidator: SchemaValidator | undefined): FieldCause[] {
+function validateSpec(spec: CustomResourceDefinitionSpec, path: string): FieldCause[] {
   const errs: FieldCause[] = [];
   const group = str(spec.group);
   if (!group) errs.push(required(child(path, 'group'), ''));
@@ -155,7 +153,7 @@ function validateSpec(spec: CustomResourceDefinitionSpec, path: string, schemaVa
     seen.add(str(v.name));
     const badName = isDNS1035Label(str(v.name));
     if (badName.length) errs.push(invalid(child(vp, 'name'), str(v.name), badName.join(',')));
-    errs.push(...validateVersion(v, vp, top, schemaValidator));
+    errs.push(...validateVersion(v, vp, top));
   });
   if (!unique) errs.push(invalid(child(path, 'versions'), goVersions(versions), 'must contain unique version names'));
   if (storage !== 1) errs.push(invalid(child(path, 'versions'), goVersions(versions), 'must have exactly one version marked as storage version'));
@@ -166,7 +164,7 @@ function validateSpec(spec: CustomResourceDefinitionSpec, path: string, schemaVa
   if (!str(names.kind)) errs.push(required(child(path, 'names', 'kind'), ''));
   if (!str(names.listKind)) errs.push(required(child(path, 'names', 'listKind'), ''));
   errs.push(...validateNames(names, child(path, 'names')));
-  if (top.validation) errs.push(...validateValidation(top.validation, child(path, 'validation'), anyStatus, schemaValidator));
+  if (top.validation) errs.push(...validateValidation(top.validation, child(path, 'validation'), anyStatus));
   if (top.subresources) errs.push(...validateSubresources(top.subresources, child(path, 'subresources')));
   if (top.columns) top.columns.forEach((c, i) => errs.push(...validateColumn(c, child(path, `additionalPrinterColumns[${i}]`))));
 
@@ -193,7 +191,7 @@ function validateSpec(spec: CustomResourceDefinitionSpec, path: string, schemaVa
   return errs;
 }
 
-function validateVersion(v: CustomResourceDefinitionVersion, path: string, top: Hoisted, schemaValidator: SchemaValidator | undefined): FieldCause[] {
+function validateVersion(v: CustomResourceDefinitionVersion, path: string, top: Hoisted): FieldCause[] {
   const errs: FieldCause[] = [];
   if (v.deprecationWarning !== undefined) {
     if (!v.deprecated) errs.push(invalid(child(path, 'deprecationWarning'), v.deprecationWarning, 'can only be set for deprecated versions'));
@@ -201,7 +199,7 @@ function validateVersion(v: CustomResourceDefinitionVersion, path: string, top: 
   }
   const statusEnabled = record<unknown>(v.subresources).status !== undefined;
   const schema = record<unknown>(v.schema).openAPIV3Schema as JSONSchemaProps | undefined;
-  if (!top.validation && schema) errs.push(...validateValidation(schema, child(path, 'schema'), statusEnabled, schemaValidator));
+  if (!top.validation && schema) errs.push(...validateValidation(schema, child(path, 'schema'), statusEnabled));
   if (!top.subresources && v.subresources) errs.push(...validateSubresources(v.subresources, child(path, 'subresources')));
   if (!top.columns) list<CustomResourceColumnDefinition>(v.additionalPrinterColumns).forEach((c, i) => errs.push(...validateColumn(c, child(path, `additionalPrinterColumns[${i}]`))));
   const fields = list<{ jsonPath?: string }>(v.selectableFields);
@@ -245,31 +243,8 @@ function validateSelectableFields(fields: { jsonPath?: string }[], schema: JSONS
   return errs;
 }
 
-/** Fields allowed at the root of a schema when the status subresource is on. */
-const ROOT_FIELDS = new Set([
-  'description', 'type', 'format', 'title', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
-  'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'required', 'items', 'properties', 'externalDocs', 'example',
-  'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-validations',
-]);
-const ROOT_FIELD_NAMES = '[Description Type Format Title Maximum ExclusiveMaximum Minimum ExclusiveMinimum MaxLength MinLength Pattern MaxItems MinItems UniqueItems MultipleOf Required Items Properties ExternalDocs Example XPreserveUnknownFields XValidations]';
-
-function validateValidation(schema: JSONSchemaProps, path: string, statusEnabled: boolean, schemaValidator: SchemaValidator | undefined): FieldCause[] {
-  const errs: FieldCause[] = [];
-  const sp = child(path, 'openAPIV3Schema');
-  const s = record<unknown>(schema);
-  if (statusEnabled) {
-    for (const [k, v] of Object.entries(s)) {
-      if (v === undefined || v === false || v === '' || (Array.isArray(v) && !v.length)) continue;
-      if (k === 'type') {
-        if (v !== 'object') { errs.push(invalid(child(sp, 'type'), v, 'only "object" is allowed as the type at the root of the schema if the status subresource is enabled')); break; }
-        continue;
-      }
-      if (!ROOT_FIELDS.has(k)) { errs.push(invalid(sp, new Raw('apiextensions.JSONSchemaProps{...}'), `only ${ROOT_FIELD_NAMES} fields are allowed at the root of the schema if the status subresource is enabled`)); break; }
-    }
-  }
-  if (s.nullable === true) errs.push(forbidden(child(sp, 'nullable'), 'nullable cannot be true at the root'));
-  if (schemaValidator) errs.push(...schemaValidator(schema, sp, statusEnabled));
-  return errs;
+function validateValidation(schema: JSONSchemaProps, path: string, statusEnabled: boolean): FieldCause[] {
+  return validateStructural(schema, child(path, 'openAPIV3Schema'), { statusSubresource: statusEnabled });
 }
 
 function validateSubresources(sub: CustomResourceSubresources, path: string): FieldCause[] {

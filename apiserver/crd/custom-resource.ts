@@ -140,8 +140,14 @@ export function customResourceStrategy(ri: ResourceInfo, version: CustomResource
     ...defaultStrategy,
     hasStatus: status,
     returnDeletedObject: true,
+    // Unknown fields are pruned, then defaults filled, as the CRD handler decodes a body.
     applyDefaults(obj) {
+      if (schema && ops.prune) ops.prune(schema, obj);
       if (schema && ops.applyDefaults) ops.applyDefaults(schema, obj);
+    },
+    unknownFields(obj) {
+      if (!schema || !ops.prune || obj === null || typeof obj !== 'object') return [];
+      return ops.prune(schema, structuredClone(obj));
     },
     prepareForCreate(obj) {
       if (status) delete obj.status;

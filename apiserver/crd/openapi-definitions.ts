@@ -1,8 +1,10 @@
 // The OpenAPI definitions of custom resources (apiextensions-apiserver pkg/controller/
 // openapi/builder): the version's openAPIV3Schema with apiVersion, kind and metadata
 // added, named by the reversed group ("com.example.stable.v1.CronTab"), and its list.
+import { toOpenAPIV2, toOpenAPIV3 } from '../../api/apiextensions/schema/index.js';
 import type { ResourceInfo } from '../../api/registry.js';
 import type { JSONSchemaProps } from '../../api/schemas/index.js';
+import type { JSONSchemaProps as CRDSchema } from '../../api/types/apiextensions.js';
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const LIST_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
@@ -16,11 +18,15 @@ export function customDefinitionName(group: string, version: string, kind: strin
   return [...group.split('.').reverse(), version, kind].join('.');
 }
 
-/** The definitions of a custom resource version and its list, by name. */
-export function customDefinitions(ri: ResourceInfo): Record<string, JSONSchemaProps> {
+/**
+ * The definitions of a custom resource version and its list, by name, as /openapi/v3
+ * (or, with v2, /openapi/v2) publishes them.
+ */
+export function customDefinitions(ri: ResourceInfo, v2 = false): Record<string, JSONSchemaProps> {
   const name = customDefinitionName(ri.group, ri.version, ri.kind);
   const listName = customDefinitionName(ri.group, ri.version, ri.listKind);
-  const given = structuredClone((ri.custom?.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }) as unknown as JSONSchemaProps);
+  const raw: CRDSchema = ri.custom?.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  const given = (v2 ? toOpenAPIV2(raw) : toOpenAPIV3(raw)) as unknown as JSONSchemaProps;
   const { properties = {}, ...rest } = given;
   const { apiVersion: _a, kind: _k, metadata: _m, ...own } = properties;
   const schema: JSONSchemaProps = {

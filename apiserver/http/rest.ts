@@ -187,7 +187,7 @@ function fieldValidator(reg: GenericRegistry, mode: string | undefined, warnings
   }
   if (m === 'Ignore') return () => undefined;
   return (obj) => {
-    const unknown = unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
+    const unknown = reg.strategy.unknownFields ? reg.strategy.unknownFields(obj as KubeObject) : unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
     if (!unknown.length) return;
     if (m === 'Strict') throw undecodable(reg.ri, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     warnings.push(...unknown.map((f) => `unknown field "${f}"`));

@@ -26,6 +26,11 @@ export interface Strategy {
    * finalizer), as core/v1 ReplicationControllers do for backward compatibility.
    */
   orphanByDefault?: boolean;
+  /**
+   * The fields of a body the resource does not know, for ?fieldValidation (custom
+   * resources: what their schema prunes); without it, api/schemas' unknownFields.
+   */
+  unknownFields?(obj: KubeObject): string[];
   /** Replaces api/defaults for the resource (custom resources: their schema's defaults). */
   applyDefaults?(obj: KubeObject): void;
   /**

@@ -58,16 +58,22 @@ spec:
           spec:
             type: object
             description: What to run and when.
+            x-kubernetes-validations:
+            - rule: "!has(self.replicas) || self.replicas <= 10"
+              message: at most 10 replicas
             properties:
               cronSpec:
                 type: string
                 description: The schedule, in cron format.
               image:
                 type: string
+                default: busybox
               replicas:
                 type: integer
+                minimum: 0
               color:
                 type: string
+                enum: [red, green, blue]
           status:
             type: object
             properties:
@@ -171,6 +177,37 @@ spec:
   assert.equal(await kubectl('get', 'crontab', 'nightly', '-o', 'jsonpath={.spec.cronSpec}'), '0 4 * * *');
   // Wide and -o yaml work too.
   assert.match(await kubectl('get', 'crontab', 'nightly', '-o', 'yaml'), /apiVersion: stable.example.com\/v1\nkind: CronTab/);
+});
+
+test('objects are validated against the schema, defaulted and pruned', async () => {
+  const file = join(cp.dir, 'bad-ct.yaml');
+  await writeFile(file, `apiVersion: stable.example.com/v1
+kind: CronTab
+metadata:
+  name: purple
+spec:
+  color: purple
+  replicas: -1
+`);
+  const err = await kubectlFails('apply', '-f', file);
+  assert.match(err, /The CronTab "purple" is invalid/);
+  assert.match(err, /spec.color: Unsupported value: "purple": supported values: "red", "green", "blue"/);
+  assert.match(err, /spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0/);
+  const cel = await api('POST', CRONTABS, { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'many' }, spec: { replicas: 11 } });
+  assert.equal(cel.status, 422, cel.text);
+  assert.match(cel.json.message, /spec: Invalid value: "object": at most 10 replicas/);
+  // Unknown fields: pruned with a warning, refused with fieldValidation=Strict.
+  const body = { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'pruned' }, spec: { cronSpec: '1 * * * *', extra: 1 }, top: true };
+  const strict = await api('POST', `${CRONTABS}?fieldValidation=Strict`, body);
+  assert.equal(strict.status, 400, strict.text);
+  assert.match(strict.json.message, /strict decoding error: unknown field "spec.extra", unknown field "top"/);
+  const warned = await api('POST', CRONTABS, body);
+  assert.equal(warned.status, 201, warned.text);
+  assert.equal(String(warned.headers.warning), '299 - "unknown field \\"spec.extra\\"",299 - "unknown field \\"top\\""');
+  assert.equal(warned.json.spec.extra, undefined);
+  assert.equal(warned.json.top, undefined);
+  assert.equal(warned.json.spec.image, 'busybox', 'the schema default is filled');
+  assert.equal((await api('DELETE', `${CRONTABS}/pruned`)).status, 200);
 });
 
 test('an object is served in both versions and stored in the storage version', async () => {
