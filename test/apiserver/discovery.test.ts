@@ -32,7 +32,7 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.ok(core.resources.some((r: { name: string; kind: string }) => r.name === 'pods/binding' && r.kind === 'Binding'));
   assert.ok(core.resources.some((r: { name: string }) => r.name === 'pods/status'));
   const groups = (await get('/apis')).json;
-  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'metrics.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
+  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['apiextensions.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'metrics.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
   // The Metrics API, served as metrics-server serves it behind aggregation: get and list only.
   assert.deepEqual((await get('/apis/metrics.k8s.io')).json, {
     kind: 'APIGroup', apiVersion: 'v1', name: 'metrics.k8s.io',
