@@ -300,6 +300,8 @@ test('bad input for custom objects is a 4xx, never a 500', async () => {
   const cases: [string, string, unknown, string?][] = [
     ['POST', CRONTABS, []],
     ['POST', CRONTABS, { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: 'x' }],
+    ['POST', CRONTABS, { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: {} }, spec: 'x' }],
+    ['PATCH', `${CRONTABS}/nightly`, { metadata: { labels: [] } }, 'application/merge-patch+json'],
     ['POST', CRONTABS, { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'Bad_Name' } }],
     ['POST', CRONTABS, { apiVersion: 'stable.example.com/v1', kind: 'Other', metadata: { name: 'x' } }],
     ['PATCH', `${CRONTABS}/nightly`, { spec: { replicas: 1 } }, 'application/strategic-merge-patch+json'],
