@@ -38,6 +38,8 @@ export interface CustomResourceFacts {
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
   /** The version's openAPIV3Schema (OpenAPI publishes it). */
   schema?: JSONSchemaProps;
+  /** The Warning every request to a deprecated version is answered with. */
+  deprecationWarning?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -15,6 +15,7 @@ import { deepEqual } from '../registry/deep-equal.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { defaultStrategy, type Strategy } from '../registry/strategy.js';
 import type { Subresource, SubresourceRequest, SubresourceResult } from '../registry/subresource.js';
+import { compareKubeAwareVersions } from '../discovery.js';
 import { isConditionTrue } from './crd-strategy.js';
 
 /**
@@ -55,6 +56,7 @@ export function resourceInfosOf(crd: CustomResourceDefinition): { ri: ResourceIn
       selectableFields: (version.selectableFields ?? []).map((f) => f.jsonPath),
       scale: scale ? { ...scale } : undefined,
       schema: version.schema?.openAPIV3Schema,
+      deprecationWarning: version.deprecated ? deprecationWarning(crd, version) : undefined,
     };
     const ri: ResourceInfo = {
       group: crd.spec.group,
@@ -71,6 +73,21 @@ export function resourceInfosOf(crd: CustomResourceDefinition): { ri: ResourceIn
     };
     return { ri, version };
   });
+}
+
+/**
+ * The warning of a deprecated version (the CRD handler's): its own deprecationWarning,
+ * else "<group>/<version> <Kind> is deprecated", naming the preferred served version
+ * when that one is not deprecated.
+ */
+function deprecationWarning(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion): string {
+  if (version.deprecationWarning) return version.deprecationWarning;
+  const kind = crd.status?.acceptedNames?.kind || crd.spec.names.kind;
+  const msg = `${crd.spec.group}/${version.name} ${kind} is deprecated`;
+  const preferred = crd.spec.versions.filter((v) => v.served).map((v) => v.name).sort(compareKubeAwareVersions)[0];
+  const pv = crd.spec.versions.find((v) => v.name === preferred);
+  if (!pv || pv.deprecated || pv.name === version.name) return msg;
+  return `${msg}; use ${crd.spec.group}/${pv.name} ${kind}`;
 }
 
 /** Conversion strategy None: the objects of every version are the same but for apiVersion. */

@@ -75,6 +75,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
 
   // Warnings from field validation and admission, sent with the answer.
   const warnings: string[] = [];
+  if (reg.ri.custom?.deprecationWarning) warnings.push(reg.ri.custom.deprecationWarning);
   const send = (code: number, obj: unknown): void => {
     if (warnings.length) void reply.header('Warning', warningHeaders(warnings));
     if (format === 'table' && obj && typeof obj === 'object' && 'metadata' in obj) {

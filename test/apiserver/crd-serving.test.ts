@@ -43,6 +43,7 @@ spec:
   - name: v1beta1
     served: true
     storage: false
+    deprecated: true
     schema:
       openAPIV3Schema:
         type: object
@@ -219,8 +220,11 @@ test('an object is served in both versions and stored in the storage version', a
   const v1 = (await api('GET', `${CRONTABS}/old`)).json;
   assert.equal(v1.apiVersion, 'stable.example.com/v1');
   assert.equal(v1.spec.cronSpec, '* * * * *');
-  const beta = (await api('GET', '/apis/stable.example.com/v1beta1/namespaces/default/crontabs/nightly')).json;
+  const betaRes = await api('GET', '/apis/stable.example.com/v1beta1/namespaces/default/crontabs/nightly');
+  const beta = betaRes.json;
   assert.equal(beta.apiVersion, 'stable.example.com/v1beta1');
+  // A deprecated version warns, naming the preferred one.
+  assert.equal(betaRes.headers.warning, '299 - "stable.example.com/v1beta1 CronTab is deprecated; use stable.example.com/v1 CronTab"');
   const list = (await api('GET', '/apis/stable.example.com/v1beta1/namespaces/default/crontabs')).json;
   assert.equal(list.kind, 'CronTabList');
   assert.equal(list.apiVersion, 'stable.example.com/v1beta1');
