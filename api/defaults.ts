@@ -19,6 +19,7 @@ import type { StorageClass } from './types/storage.js';
 import type {
   MatchResources, MutatingWebhook, MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
 } from './types/admissionregistration.js';
+import type { CustomResourceDefinition } from './types/apiextensions.js';
 import type { EndpointSlice } from './types/discovery.js';
 import type { KubeObject } from './types/meta.js';
 import { RBAC_GROUP, type ClusterRole, type ClusterRoleBinding, type Role, type RoleBinding, type Subject } from './types/rbac.js';
@@ -76,6 +77,7 @@ export function applyDefaults(obj: KubeObject): void {
       if (isObject(spec) && isObject(spec.matchResources)) defaultMatchResources(spec.matchResources);
       break;
     }
+    case 'CustomResourceDefinition': if (obj.apiVersion === 'apiextensions.k8s.io/v1') defaultCustomResourceDefinition(obj as CustomResourceDefinition); break;
     default: break;
   }
 }
@@ -640,4 +642,27 @@ function defaultMatchResources(m: MatchResources): void {
   if (m.objectSelector === undefined || m.objectSelector === null) m.objectSelector = {};
   m.matchPolicy ??= 'Equivalent';
   for (const rule of [...arrayOf(m.resourceRules), ...arrayOf(m.excludeResourceRules)]) if (isObject(rule)) rule.scope ??= '*';
+}
+/**
+ * apiextensions/v1 SetDefaults_CustomResourceDefinition(Spec): scope Namespaced,
+ * singular the lower-case kind, listKind kind+"List", conversion None, a service
+ * reference's port 443, and the storage version in status.storedVersions.
+ */
+function defaultCustomResourceDefinition(crd: CustomResourceDefinition): void {
+  const spec = crd.spec;
+  if (!isObject(spec)) return;
+  if (!spec.scope) spec.scope = 'Namespaced';
+  const names = spec.names;
+  if (isObject(names) && typeof names.kind === 'string') {
+    if (!names.singular) names.singular = names.kind.toLowerCase();
+    if (!names.listKind && names.kind) names.listKind = `${names.kind}List`;
+  }
+  if (!isObject(spec.conversion)) spec.conversion = { strategy: 'None' };
+  const service = spec.conversion.webhook?.clientConfig?.service;
+  if (isObject(service) && service.port === undefined) service.port = 443;
+  const status = isObject(crd.status) ? crd.status : (crd.status = {});
+  if (!arrayOf(status.storedVersions).length) {
+    const storage = arrayOf(spec.versions).find((v) => isObject(v) && v.storage === true);
+    if (storage) status.storedVersions = [storage.name];
+  }
 }

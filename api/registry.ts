@@ -1,5 +1,6 @@
 // The resource registry: every API resource this server knows, with the facts
 // discovery, routing, storage and clients need about it.
+import type { JSONSchemaProps } from './types/apiextensions.js';
 
 export interface ResourceInfo {
   group: string;              // '' for core
@@ -19,6 +20,26 @@ export interface ResourceInfo {
    * SubjectAccessReview...) are only created, answered and never stored.
    */
   verbs?: string[];
+  /** Set for a resource served from a CustomResourceDefinition (apiserver/crd/). */
+  custom?: CustomResourceFacts;
+}
+
+/** What serving a custom resource needs beyond the common facts, from its CRD version. */
+export interface CustomResourceFacts {
+  /** The CRD's name (<plural>.<group>). */
+  crdName: string;
+  /** The version objects are stored in. */
+  storageVersion: string;
+  /** additionalPrinterColumns of this version (empty: NAME and AGE). */
+  printerColumns: { name: string; type: string; format?: string; description?: string; priority?: number; jsonPath: string }[];
+  /** selectableFields of this version, as JSONPaths (".spec.color"). */
+  selectableFields: string[];
+  /** The scale subresource's paths, when it is on. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** The version's openAPIV3Schema (OpenAPI publishes it). */
+  schema?: JSONSchemaProps;
+  /** The Warning every request to a deprecated version is answered with. */
+  deprecationWarning?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -73,17 +94,62 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, { categories: ['api-extensions'] }),
   r('admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false, { categories: ['api-extensions'], subresources: ['status'] }),
   r('admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', false, { categories: ['api-extensions'] }),
+  r('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] }),
 ];
+
+type CatalogListener = () => void;
+
+/**
+ * Every resource this process serves: the built-in RESOURCES, then those of
+ * CustomResourceDefinitions (set by the apiserver's CRD controller). Discovery,
+ * OpenAPI, routing and the registries read it; listeners hear of each change.
+ */
+export class ResourceCatalog {
+  private custom: readonly ResourceInfo[] = [];
+  private everything: readonly ResourceInfo[];
+  private readonly listeners = new Set<CatalogListener>();
+  /** Bumped on each change: caches built from the catalog compare it. */
+  generation = 0;
+
+  constructor(private readonly builtIn: readonly ResourceInfo[]) {
+    this.everything = builtIn;
+  }
+
+  all(): readonly ResourceInfo[] {
+    return this.everything;
+  }
+
+  customResources(): readonly ResourceInfo[] {
+    return this.custom;
+  }
+
+  /** Replaces the custom resources; listeners are called after. */
+  setCustom(resources: readonly ResourceInfo[]): void {
+    this.custom = resources;
+    this.everything = [...this.builtIn, ...resources];
+    this.generation++;
+    for (const l of this.listeners) l();
+  }
+
+  /** Calls listener after each change; returns the unsubscribe function. */
+  onChange(listener: CatalogListener): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+}
+
+/** The process's catalog: the apiserver adds custom resources to it; other processes see the built-in list. */
+export const CATALOG = new ResourceCatalog(RESOURCES);
 
 export const groupVersion = (ri: Pick<ResourceInfo, 'group' | 'version'>): string => (ri.group ? `${ri.group}/${ri.version}` : ri.version);
 
 /** Finds a resource by group, version and plural; undefined when unknown. */
 export function findResource(group: string, version: string, plural: string): ResourceInfo | undefined {
-  return RESOURCES.find((ri) => ri.group === group && ri.version === version && ri.plural === plural);
+  return CATALOG.all().find((ri) => ri.group === group && ri.version === version && ri.plural === plural);
 }
 
 export function findByKind(apiVersion: string, kind: string): ResourceInfo | undefined {
-  return RESOURCES.find((ri) => groupVersion(ri) === apiVersion && ri.kind === kind);
+  return CATALOG.all().find((ri) => groupVersion(ri) === apiVersion && ri.kind === kind);
 }
 
 /** Resolves what a person types (pod, pods, po, deploy, deployments.apps) to a resource. */
@@ -91,7 +157,7 @@ export function resolveResource(name: string): ResourceInfo | undefined {
   const lower = name.toLowerCase();
   const [base, ...groupParts] = lower.split('.');
   const group = groupParts.join('.');
-  return RESOURCES.find((ri) =>
+  return CATALOG.all().find((ri) =>
     (!group || ri.group === group) &&
     (ri.plural === base || ri.singular === base || ri.kind.toLowerCase() === base || ri.shortNames.includes(base)));
 }

@@ -1,5 +1,5 @@
 // Discovery documents: /api, /apis, /apis/<group>, /api/v1, /apis/<group>/<version>.
-import { RESOURCES, groupVersion, subresourceKind, verbsFor } from '../api/registry.js';
+import { CATALOG, groupVersion, subresourceKind, verbsFor } from '../api/registry.js';
 import type { APIGroup, APIGroupList, APIResource, APIResourceList, APIVersions } from '../api/types/meta.js';
 
 export function apiVersions(serverAddress: string): APIVersions {
@@ -8,13 +8,35 @@ export function apiVersions(serverAddress: string): APIVersions {
 
 function groups(): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const ri of RESOURCES) {
+  const custom = new Set<string>();
+  for (const ri of CATALOG.all()) {
     if (!ri.group) continue;
     const versions = out.get(ri.group) ?? [];
     if (!versions.includes(ri.version)) versions.push(ri.version);
     out.set(ri.group, versions);
+    if (ri.custom) custom.add(ri.group);
   }
+  // A CRD's versions are listed by Kubernetes' version priority; the first is preferred.
+  for (const g of custom) out.get(g)?.sort(compareKubeAwareVersions);
   return out;
+}
+
+/**
+ * version.CompareKubeAwareVersionStrings as a sort order: GA before beta before alpha,
+ * higher major then higher minor first, then versions of other forms alphabetically.
+ */
+export function compareKubeAwareVersions(a: string, b: string): number {
+  const parse = (v: string): [number, number, number] | undefined => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    return [Number(m[1]), m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, m[3] ? Number(m[3]) : 0];
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (!pa || !pb) return pa ? -1 : pb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  if (pa[1] !== pb[1]) return pb[1] - pa[1];
+  if (pa[0] !== pb[0]) return pb[0] - pa[0];
+  return pb[2] - pa[2];
 }
 
 export function apiGroup(group: string): APIGroup | undefined {
@@ -34,7 +56,7 @@ export function apiGroupList(extra: APIGroup[] = []): APIGroupList {
 
 /** The resources of one group version, subresources included; undefined when unknown. */
 export function apiResourceList(group: string, version: string): APIResourceList | undefined {
-  const here = RESOURCES.filter((ri) => ri.group === group && ri.version === version);
+  const here = CATALOG.all().filter((ri) => ri.group === group && ri.version === version);
   if (!here.length) return undefined;
   const resources: APIResource[] = [];
   for (const ri of here) {

@@ -19,9 +19,10 @@
 //   protobuf whatever the Content-Type: serve openapiV2Protobuf() to such requests and
 //   the JSON document to the others.
 import { createHash } from 'node:crypto';
-import { RESOURCES, groupVersion, subresourceKind, verbsFor, type ResourceInfo } from '../api/registry.js';
+import { CATALOG, groupVersion, subresourceKind, verbsFor, type ResourceInfo } from '../api/registry.js';
+import { customDefinitionName, customDefinitions } from './crd/openapi-definitions.js';
 import { encodeOpenAPIV2 } from './openapi-proto.js';
-import { DEFINITIONS, definitionName, refName, REF_PREFIX, INT_OR_STRING, QUANTITY, type JSONSchemaProps } from '../api/schemas/index.js';
+import { DEFINITIONS, definitionName, refName, REF_PREFIX, INT_OR_STRING, QUANTITY, type Definitions, type JSONSchemaProps } from '../api/schemas/index.js';
 
 /** The Kubernetes version whose API this document describes (info.version). */
 const API_VERSION_INFO = 'v1.32.0';
@@ -52,6 +53,8 @@ interface Operation {
   responses: Record<string, string>;
   /** Responses also stream watch events (list operations). */
   watchable?: boolean;
+  /** A custom resource's operation (no strategic merge patch). */
+  custom?: boolean;
 }
 
 interface PathItem {
@@ -107,6 +110,8 @@ const DELETE_OPTIONS = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
 const PATCH = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
 const API_RESOURCE_LIST = 'io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList';
 const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+/** Custom resources take no strategic merge patch (kubectl apply then sends a merge patch). */
+const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
 const PRODUCES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 const PRODUCES_WATCH = [...PRODUCES, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
 
@@ -128,7 +133,30 @@ function gvTag(group: string, version: string): string {
 /** The path of a group version's documents: "api/v1", "apis/apps/v1". */
 const gvPath = (group: string, version: string): string => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
 
+/** The built-in definitions plus those of the custom resources in the catalog (rebuilt when it changes). */
+interface CustomState { generation: number; defs: Readonly<Definitions>; v2: Readonly<Definitions>; custom: Set<string> }
+let defsCache: CustomState | undefined;
+function defs(): Readonly<Definitions> {
+  return customState().defs;
+}
+
+/** Custom resources' definitions differ between v3 and v2 (toOpenAPIV2 drops what 2.0 cannot say). */
+function customState(): CustomState {
+  if (!defsCache || defsCache.generation !== CATALOG.generation) {
+    const extra: Definitions = {};
+    const v2: Definitions = {};
+    for (const ri of CATALOG.customResources()) {
+      Object.assign(extra, customDefinitions(ri));
+      Object.assign(v2, customDefinitions(ri, true));
+    }
+    defsCache = { generation: CATALOG.generation, defs: { ...DEFINITIONS, ...extra }, v2, custom: new Set(Object.keys(extra)) };
+  }
+  return defsCache;
+}
+
 function definitionOf(group: string, version: string, kind: string): string {
+  const customName = customDefinitionName(group, version, kind);
+  if (customState().custom.has(customName)) return customName;
   const name = definitionName(group, version, kind);
   if (!name) throw new Error(`openapi: no schema for ${group}/${version} ${kind}`);
   return name;
@@ -155,7 +183,7 @@ function resourcePaths(ri: ResourceInfo): PathItem[] {
   const collection = ri.namespaced ? `${prefix}/namespaces/{namespace}/${ri.plural}` : `${prefix}/${ri.plural}`;
   const scope = ri.namespaced ? [P.namespace] : [];
   const out: PathItem[] = [];
-  const op = (o: Omit<Operation, 'tag'>): Operation => ({ tag, ...o });
+  const op = (o: Omit<Operation, 'tag'>): Operation => ({ tag, ...o, ...(ri.custom ? { custom: true } : {}) });
 
   if (ri.namespaced) {
     out.push({
@@ -237,7 +265,7 @@ interface GroupVersionPaths {
 /** Every group version of the registry with its paths, in registry order. */
 function model(): GroupVersionPaths[] {
   const byGv = new Map<string, GroupVersionPaths>();
-  for (const ri of RESOURCES) {
+  for (const ri of CATALOG.all()) {
     const key = groupVersion(ri);
     let gv = byGv.get(key);
     if (!gv) {
@@ -261,7 +289,7 @@ function closure(names: Iterable<string>): string[] {
   const seen = new Set<string>();
   const visit = (name: string): void => {
     if (seen.has(name)) return;
-    const schema = DEFINITIONS[name];
+    const schema = defs()[name];
     if (!schema) throw new Error(`openapi: dangling reference to ${name}`);
     seen.add(name);
     walkRefs(schema, visit);
@@ -295,7 +323,9 @@ function toV2(s: JSONSchemaProps): Record<string, unknown> {
 }
 
 function definitionV2(name: string): Record<string, unknown> {
-  const s = DEFINITIONS[name];
+  const custom = customState().v2[name];
+  if (custom) return toV2(custom);
+  const s = defs()[name];
   // 2.0 has no oneOf: Kubernetes publishes both as strings there.
   if (name === QUANTITY) return { description: s.description, type: 'string' };
   if (name === INT_OR_STRING) return { description: s.description, type: 'string', format: 'int-or-string' };
@@ -352,7 +382,7 @@ function operationV2(o: Operation): Record<string, unknown> {
   responses['401'] = { description: 'Unauthorized' };
   const out: Record<string, unknown> = {
     description: o.description,
-    consumes: o.body === 'patch' ? PATCH_TYPES : ['*/*'],
+    consumes: o.body === 'patch' ? (o.custom ? CUSTOM_PATCH_TYPES : PATCH_TYPES) : ['*/*'],
     produces: o.responses['200'] === 'string' ? ['text/plain', ...PRODUCES] : o.watchable ? PRODUCES_WATCH : PRODUCES,
     schemes: ['https'],
     tags: [o.tag],
@@ -379,7 +409,7 @@ function operationV3(o: Operation): Record<string, unknown> {
   if (o.params.length) out.parameters = o.params.map(paramV3);
   if (o.body === 'patch') {
     const schema = { $ref: V3_PREFIX + PATCH };
-    out.requestBody = { content: Object.fromEntries(PATCH_TYPES.map((t) => [t, { schema }])), required: true };
+    out.requestBody = { content: Object.fromEntries((o.custom ? CUSTOM_PATCH_TYPES : PATCH_TYPES).map((t) => [t, { schema }])), required: true };
   } else if (o.body) {
     out.requestBody = { content: { '*/*': { schema: { $ref: V3_PREFIX + o.body } } }, required: o.body !== DELETE_OPTIONS };
   }
@@ -413,7 +443,7 @@ function buildV2(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const gv of gvs) for (const item of gv.items) paths[item.path] = pathItem(item, operationV2, paramV2);
   const definitions: Record<string, unknown> = {};
-  for (const name of closure(Object.keys(DEFINITIONS))) definitions[name] = definitionV2(name);
+  for (const name of closure(Object.keys(defs()))) definitions[name] = definitionV2(name);
   return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: API_VERSION_INFO },
@@ -428,7 +458,7 @@ function buildV3(gv: GroupVersionPaths): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const item of gv.items) paths[item.path] = pathItem(item, operationV3, paramV3);
   const schemas: Record<string, unknown> = {};
-  for (const name of closure(operationRefs(gv.items))) schemas[name] = toV3(DEFINITIONS[name]);
+  for (const name of closure(operationRefs(gv.items))) schemas[name] = toV3(defs()[name]);
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: API_VERSION_INFO },
@@ -442,6 +472,17 @@ function buildV3(gv: GroupVersionPaths): Record<string, unknown> {
 
 interface V3Entry { doc: Record<string, unknown>; hash: string }
 
+/** The catalog generation the cached documents were built from: CRDs change the documents. */
+let builtAt = -1;
+function checkFresh(): void {
+  if (builtAt === CATALOG.generation) return;
+  builtAt = CATALOG.generation;
+  v2Cache = undefined;
+  v2ProtoCache = undefined;
+  v3Cache = undefined;
+  v3RootCache = undefined;
+}
+
 let v2Cache: Record<string, unknown> | undefined;
 let v2ProtoCache: Uint8Array | undefined;
 let v3Cache: Map<string, V3Entry> | undefined;
@@ -451,6 +492,7 @@ let v3RootCache: Record<string, unknown> | undefined;
 const hashOf = (doc: unknown): string => createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase();
 
 function v3Docs(): Map<string, V3Entry> {
+  checkFresh();
   if (!v3Cache) {
     v3Cache = new Map();
     for (const gv of model()) {
@@ -463,6 +505,7 @@ function v3Docs(): Map<string, V3Entry> {
 
 /** The swagger 2.0 document served at /openapi/v2 (as JSON). Built once. */
 export function openapiV2(): object {
+  checkFresh();
   v2Cache ??= buildV2();
   return v2Cache;
 }
@@ -473,6 +516,7 @@ export function openapiV2(): object {
  * as every client-go asks. Built once.
  */
 export function openapiV2Protobuf(): Uint8Array {
+  checkFresh();
   v2ProtoCache ??= encodeOpenAPIV2(openapiV2() as Record<string, unknown>);
   return v2ProtoCache;
 }
@@ -485,6 +529,7 @@ export { OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ACCEPT } from './openapi-proto
  * parameter changes whenever the document does (clients cache by URL).
  */
 export function openapiV3Root(): object {
+  checkFresh();
   if (!v3RootCache) {
     const paths: Record<string, { serverRelativeURL: string }> = {};
     for (const [path, { hash }] of v3Docs()) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };

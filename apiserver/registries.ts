@@ -6,7 +6,7 @@ import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
 import { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSecondsOptions, withDefaultTolerationSeconds } from './admission/default-toleration-seconds.js';
 import type { AdmissionChain } from './admission/chain.js';
 import type { Allocator } from './allocator.js';
-import { GenericRegistry, type RegistryContext } from './registry/generic.js';
+import { GenericRegistry, storagePrefix, type RegistryContext } from './registry/generic.js';
 import { ConvertingRegistry, type Conversion } from './registry/converting.js';
 import { hpaFromV1, hpaToV1 } from '../api/conversion/autoscaling.js';
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerV1 } from '../api/types/autoscaling.js';
@@ -22,6 +22,7 @@ import {
   apiServiceStrategy, appsStrategy, createOnUpdateStrategy, daemonSetStrategy, horizontalPodAutoscalerStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
   statefulSetStrategy,
 } from './registry/simple.js';
+import { customResourceDefinitionStrategy } from './crd/crd-strategy.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './registry/storage.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
 import type { Storage } from './storage/store.js';
@@ -49,6 +50,7 @@ const STRATEGIES: Record<string, Strategy> = {
   apiservices: apiServiceStrategy,
   // Its status (type checking) is written through validatingadmissionpolicies/status only.
   validatingadmissionpolicies: { ...defaultStrategy, hasStatus: true },
+  customresourcedefinitions: customResourceDefinitionStrategy,
 };
 
 /**
@@ -78,9 +80,11 @@ export interface RegistriesOptions {
 /** Every resource's registry, looked up by ResourceInfo (the HTTP layer) or by plural. */
 export class Registries {
   private readonly byInfo = new Map<ResourceInfo, GenericRegistry>();
+  private readonly ctx: RegistryContext;
+  private admission?: AdmissionChain;
 
-  constructor(opts: RegistriesOptions) {
-    const ctx = registryContext(opts.store, opts.eventTtlSeconds, () => this.get('namespaces'));
+  constructor(private readonly opts: RegistriesOptions) {
+    const ctx = this.ctx = registryContext(opts.store, opts.eventTtlSeconds, () => this.get('namespaces'));
     const strategies: Record<string, Strategy> = {
       ...STRATEGIES,
       services: serviceStrategy(opts.ips, opts.ports, opts.log.child({ component: 'allocator' })),
@@ -109,7 +113,28 @@ export class Registries {
 
   /** Puts every write through the admission plugins. */
   setAdmission(admission: AdmissionChain): void {
+    this.admission = admission;
     for (const reg of this.byInfo.values()) reg.admission = admission;
+  }
+
+  /**
+   * Registers the registry of a custom resource version (apiserver/crd/serving.ts):
+   * its watch cache is added and filled first. Every version of a resource shares one
+   * storage prefix and cache; objects are stored in the storage version.
+   */
+  async addCustom(ri: ResourceInfo, strategy: Strategy, conversion: Conversion): Promise<GenericRegistry> {
+    const cache = await this.opts.caches.add(storagePrefix(ri));
+    const reg = new ConvertingRegistry(ri, this.opts.store, strategy, cache, this.ctx);
+    reg.conversion = conversion;
+    if (this.admission) reg.admission = this.admission;
+    this.byInfo.set(ri, reg);
+    return reg;
+  }
+
+  /** Forgets a custom resource version's registry; dropCache also drops its watch cache (no version is served any more). */
+  removeCustom(ri: ResourceInfo, dropCache: boolean): void {
+    this.byInfo.delete(ri);
+    if (dropCache) this.opts.caches.remove(storagePrefix(ri));
   }
 
   for(ri: ResourceInfo): GenericRegistry {

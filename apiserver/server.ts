@@ -13,6 +13,8 @@ import { ipToNumber, ipToString, parseCidr } from '../api/ipv4.js';
 import { Allocator, parsePortRange, portToNumber, type Range } from './allocator.js';
 import { bootstrap } from './bootstrap.js';
 import { Compactor } from './compactor.js';
+import { CRDController } from './crd/controller.js';
+import { CUSTOM_RESOURCE_SCHEMA } from './crd/schema-ops.js';
 import { createApp, UNSECURED, type ServingCerts } from './http/app.js';
 import { kubeletTransport } from './http/proxy-stream.js';
 import { registerUpgradeProxy } from './http/upgrade-proxy.js';
@@ -133,6 +135,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   await caches.start();
 
   const security = await setUpSecurity({ ...opts.security, certDir: opts.certDir }, registries, log);
+  // The CRDs that exist are served before the first request, as kube-apiserver waits for its crd-informer-synced hook.
+  const crds = new CRDController({ registries, log: log.child({ component: 'apiextensions' }), schema: CUSTOM_RESOURCE_SCHEMA });
+  await crds.start();
   const metrics = createMetrics();
   const web = createApp(tls, opts.insecurePort !== undefined, { ...security, auditor }, metrics, log);
   // exec, attach and port-forward: WebSocket upgrades, outside fastify's routes.
@@ -202,6 +207,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     app,
     async close() {
       abort.abort();
+      crds.stop();
       compactor.stop();
       await aggregatorLoop;
       await repair.stop();

@@ -4,6 +4,7 @@
 // (printers.go); the server always fills the wide (priority 1) columns and kubectl
 // hides them unless -o wide.
 import type { ResourceInfo } from '../api/registry.js';
+import { JsonPath } from '../kubectl/printers/jsonpath.js';
 import { humanDuration } from '../api/duration.js';
 import { isPodReady, isPodTerminal } from '../api/helpers/pod.js';
 import { rfc3339 } from '../api/helpers/time.js';
@@ -56,7 +57,7 @@ interface Printer {
  * a Table; items must all be of ri's kind.
  */
 export function toTable(ri: ResourceInfo, items: KubeObject[], opts: TableOptions = {}): Table {
-  const printer = PRINTERS[ri.kind] ?? defaultPrinter;
+  const printer = ri.custom ? customPrinter(ri) : PRINTERS[ri.kind] ?? defaultPrinter;
   const now = opts.now ?? new Date();
   const includeObject = opts.includeObject ?? 'Metadata';
   const rows = items.map((obj): TableRow => {
@@ -1036,6 +1037,67 @@ const defaultPrinter: Printer = {
     return [obj.metadata.name ?? '', created];
   },
 };
+
+// ---------------------------------------------------------------- custom resources
+
+/**
+ * The table of a custom resource version (apiextensions-apiserver's tableconvertor):
+ * Name, then its additionalPrinterColumns, or Age when it has none. Each column's
+ * jsonPath is evaluated as client-go's jsonpath with missing keys allowed; a string
+ * column prints what the path finds, the other types keep the JSON value of their
+ * type (a date becomes an age), and anything else is an empty cell.
+ */
+function customPrinter(ri: ResourceInfo): Printer {
+  let printer = CUSTOM_PRINTERS.get(ri);
+  if (printer) return printer;
+  const defs = ri.custom?.printerColumns.length ? ri.custom.printerColumns : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: doc(META, 'creationTimestamp') }];
+  const paths = defs.map((c) => {
+    try {
+      return new JsonPath(`{${c.jsonPath}}`, { allowMissingKeys: true });
+    } catch {
+      return undefined;
+    }
+  });
+  const columns = [NAME, ...defs.map((c) => col(c.name, c.type, c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`, c.priority ?? 0, c.format ?? ''))];
+  printer = {
+    columns,
+    cells: (obj, now) => [obj.metadata.name ?? '', ...defs.map((c, i) => {
+      const path = paths[i];
+      if (!path) return null;
+      let found: unknown;
+      try {
+        const results = path.findResults(obj);
+        if (!results.length || !results[0].length) return null;
+        found = results[0][0];
+        if (typeof found === 'symbol') return null;
+        if (c.type === 'string') return path.printResults([found]);
+      } catch {
+        return null;
+      }
+      return cellForJSONValue(c.type, found, now);
+    })],
+  };
+  CUSTOM_PRINTERS.set(ri, printer);
+  return printer;
+}
+
+const CUSTOM_PRINTERS = new WeakMap<ResourceInfo, Printer>();
+
+function cellForJSONValue(type: string, value: unknown, now: Date): unknown {
+  if (value === null || value === undefined) return null;
+  switch (type) {
+    case 'integer': return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number': return typeof value === 'number' ? value : null;
+    case 'boolean': return typeof value === 'boolean' ? value : null;
+    case 'date': {
+      if (typeof value !== 'string') return null;
+      const t = Date.parse(value);
+      if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return '<invalid>';
+      return formatAge(value, now);
+    }
+    default: return null;
+  }
+}
 
 const PRINTERS: Record<string, Printer> = {
   Pod: podPrinter,

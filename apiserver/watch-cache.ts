@@ -158,9 +158,49 @@ export class WatchCaches {
   }
 
   private cacheOf(key: string): WatchCache | undefined {
-    // /registry/<plural>/...: the prefix is everything up to the second slash after "registry".
-    const end = key.indexOf('/', '/registry/'.length);
-    return end < 0 ? undefined : this.caches.get(key.slice(0, end + 1));
+    // /registry/<plural>/...: the prefix is everything up to the second slash after "registry";
+    // custom resources live under /registry/<group>/<plural>/ (a group has a dot, a plural none).
+    let end = key.indexOf('/', '/registry/'.length);
+    if (end < 0) return undefined;
+    if (key.slice('/registry/'.length, end).includes('.')) {
+      end = key.indexOf('/', end + 1);
+      if (end < 0) return undefined;
+    }
+    return this.caches.get(key.slice(0, end + 1));
+  }
+
+  /**
+   * Adds the cache of a resource that starts being served after start() (custom
+   * resources), filled from a list at the applied revision; events the stream applies
+   * while the list is read are replayed on top of it. Resolves once it is filled.
+   */
+  async add(prefix: string): Promise<WatchCache> {
+    const existing = this.caches.get(prefix);
+    if (existing) return existing;
+    await this.ready;
+    const c = new WatchCache(this, prefix, this.capacity);
+    const rev = this.revision;
+    const held: StoreEvent[] = [];
+    c.hold = held;
+    this.caches.set(prefix, c);
+    try {
+      const res = await this.store.list(prefix, { revision: rev, skipUndecodable: true });
+      c.hold = undefined;
+      c.reset(res.items, rev);
+      for (const se of held) if (se.rev > rev) c.applyOne(se);
+    } catch (err) {
+      this.caches.delete(prefix);
+      throw err;
+    }
+    return c;
+  }
+
+  /** Drops a cache added with add() (its resource is no longer served); its watchers end. */
+  remove(prefix: string): void {
+    const c = this.caches.get(prefix);
+    if (!c) return;
+    this.caches.delete(prefix);
+    c.failAll(expired('the resource is no longer served'));
   }
 
   /**
@@ -300,8 +340,12 @@ export class WatchCache {
     for (const item of items) for (const l of this.listeners) l(item.key, item.obj, undefined);
   }
 
+  /** While set, events are held here instead of applied (the cache is being filled: WatchCaches.add). */
+  hold?: StoreEvent[];
+
   /** Applies one etcd event in revision order and hands it to every watcher. */
   applyOne(se: StoreEvent): void {
+    if (this.hold) { this.hold.push(se); return; }
     this.changes++;
     const prev = this.objects.get(se.key);
     let ev: CacheEvent & { key: string };

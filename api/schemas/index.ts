@@ -3,6 +3,7 @@
 // schema of a kind with schemaFor() and follow $refs with resolve().
 import { APIREGISTRATION_DEFINITIONS } from './apiregistration.js';
 import { ADMISSIONREGISTRATION_DEFINITIONS } from './admissionregistration.js';
+import { APIEXTENSIONS_DEFINITIONS } from './apiextensions.js';
 import { APPS_DEFINITIONS } from './apps.js';
 import { BATCH_DEFINITIONS } from './batch.js';
 import { AUTHENTICATION_DEFINITIONS } from './authentication.js';
@@ -36,6 +37,7 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...STORAGE_DEFINITIONS,
   ...APIREGISTRATION_DEFINITIONS,
   ...ADMISSIONREGISTRATION_DEFINITIONS,
+  ...APIEXTENSIONS_DEFINITIONS,
 });
 
 /**

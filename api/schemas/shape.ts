@@ -373,6 +373,8 @@ function zeroValue(s: JSONSchemaProps): unknown {
   }
 }
 
+const UNSTRUCTURED: JSONSchemaProps = { type: 'object', properties: { metadata: { $ref: `#/definitions/${M}ObjectMeta` } } };
+
 /**
  * Checks obj (a decoded object, changed in place as Go's decoding normalizes it) against
  * the schema of group/version/kind. Undefined when it fits or no schema describes the
@@ -380,9 +382,11 @@ function zeroValue(s: JSONSchemaProps): unknown {
  */
 export function shapeError(gvk: GroupVersionKind, obj: Record<string, unknown>, mode: DecodeMode = 'json'): string | undefined {
   const name = definitionName(gvk.group, gvk.version, gvk.kind);
-  if (name === undefined) return undefined;
+  // A kind without a definition (a custom resource) is read as unstructured JSON, but its
+  // metadata still as ObjectMeta.
+  const schema: JSONSchemaProps = name === undefined ? UNSTRUCTURED : { $ref: `#/definitions/${name}` };
   try {
-    new Walker(mode).walk(obj, { $ref: `#/definitions/${name}` }, goTypeOfDefinition(name), { struct: '' });
+    new Walker(mode).walk(obj, schema, name === undefined ? 'unstructured.Unstructured' : goTypeOfDefinition(name), { struct: '' });
     return undefined;
   } catch (err) {
     if (err instanceof Mismatch) return err.message;

@@ -26,6 +26,8 @@ import {
   validateCSRApprovalUpdate, validateCSRCreate, validateCSRStatusUpdate, validateCSRUpdate,
 } from './certificatesigningrequest.js';
 import { validateConfigMapCreate, validateConfigMapUpdate } from './configmap.js';
+import { validateCRDCreate, validateCRDStatusUpdate, validateCRDUpdate } from './customresourcedefinition.js';
+import type { CustomResourceDefinition } from '../types/apiextensions.js';
 import { validateControllerRevisionCreate, validateControllerRevisionUpdate } from './controllerrevision.js';
 import { validateDaemonSetCreate, validateDaemonSetStatus, validateDaemonSetUpdate } from './daemonset.js';
 import { validateCronJobCreate, validateCronJobUpdate } from './cronjob.js';
@@ -112,6 +114,7 @@ const CREATE: Record<string, CreateFn> = {
   MutatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as MutatingWebhookConfiguration),
   ValidatingAdmissionPolicy: (o) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy),
   ValidatingAdmissionPolicyBinding: (o) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding),
+  CustomResourceDefinition: (o) => validateCRDCreate(o as CustomResourceDefinition),
   Scale: (o) => nonNegative(record<unknown>((o as Scale).spec).replicas, 'spec.replicas'),
 };
 
@@ -149,6 +152,7 @@ const UPDATE: Record<string, UpdateFn> = {
   MutatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as MutatingWebhookConfiguration, p as MutatingWebhookConfiguration),
   ValidatingAdmissionPolicy: (o, p) => validateValidatingAdmissionPolicy(o as ValidatingAdmissionPolicy, p as ValidatingAdmissionPolicy),
   ValidatingAdmissionPolicyBinding: (o, p) => validateValidatingAdmissionPolicyBinding(o as ValidatingAdmissionPolicyBinding, p as ValidatingAdmissionPolicyBinding),
+  CustomResourceDefinition: (o, p) => validateCRDUpdate(o as CustomResourceDefinition, p as CustomResourceDefinition),
 };
 
 /** Replica counts in a ReplicaSet, ReplicationController or Deployment status (Validate*Status). */
@@ -167,6 +171,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
   if (obj.kind === 'CertificateSigningRequest') return validateCSRStatusUpdate(obj as CertificateSigningRequest, old as CertificateSigningRequest);
   if (obj.kind === 'APIService') return validateAPIServiceStatusUpdate(obj as APIService, old as APIService);
   if (obj.kind === 'PersistentVolume') return validatePersistentVolumeStatusUpdate(obj as PersistentVolume, old as PersistentVolume);
+  if (obj.kind === 'CustomResourceDefinition') return validateCRDStatusUpdate(obj as CustomResourceDefinition, old as CustomResourceDefinition);
   if (obj.kind === 'PersistentVolumeClaim') return validatePersistentVolumeClaimStatusUpdate(obj as PersistentVolumeClaim, old as PersistentVolumeClaim);
   const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
   const status = record<unknown>(obj.status);

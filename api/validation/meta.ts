@@ -100,15 +100,19 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldCause
   return errs;
 }
 
-/** Finalizer names: qualified names, and names without '/' must be standard ones. */
-export function validateFinalizers(finalizers: unknown, path: string): FieldCause[] {
+/**
+ * Finalizer names: qualified names, and (core's rule, kube=true) names without '/' must be
+ * standard ones. apimachinery's generic rule (kube=false) is what CRDs and custom
+ * resources get.
+ */
+export function validateFinalizers(finalizers: unknown, path: string, kube = true): FieldCause[] {
   const errs: FieldCause[] = [];
   const names = list<unknown>(finalizers).map(str);
   for (const f of names) errs.push(...validateFinalizerName(f, path));
   if (names.includes('orphan') && names.includes('foregroundDeletion')) {
     errs.push(invalid(path, names, 'finalizer orphan and foregroundDeletion cannot be both set'));
   }
-  names.forEach((f, i) => errs.push(...validateKubeFinalizerName(f, index(path, i))));
+  if (kube) names.forEach((f, i) => errs.push(...validateKubeFinalizerName(f, index(path, i))));
   return errs;
 }
 
@@ -129,6 +133,8 @@ export interface MetaRules {
   namespaced: boolean;
   /** Validates metadata.name (and generateName with prefix=true). */
   nameFn: NameValidator;
+  /** false: apimachinery's generic finalizer rule instead of core's (CRDs, custom resources). */
+  kubeFinalizers?: boolean;
 }
 
 /**
@@ -156,16 +162,16 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, rules: MetaRule
     errs.push(forbidden(child(path, 'namespace'), 'not allowed on this type'));
   }
   errs.push(...nonNegative(m.generation, child(path, 'generation')));
-  errs.push(...validateCommonMeta(m, path));
+  errs.push(...validateCommonMeta(m, path, rules.kubeFinalizers !== false));
   return errs;
 }
 
-function validateCommonMeta(m: ObjectMeta, path: string): FieldCause[] {
+function validateCommonMeta(m: ObjectMeta, path: string, kubeFinalizers = true): FieldCause[] {
   return [
     ...validateLabels(m.labels, child(path, 'labels')),
     ...validateAnnotations(m.annotations, child(path, 'annotations')),
     ...validateOwnerReferences(m.ownerReferences, child(path, 'ownerReferences')),
-    ...validateFinalizers(m.finalizers, child(path, 'finalizers')),
+    ...validateFinalizers(m.finalizers, child(path, 'finalizers'), kubeFinalizers),
   ];
 }
 
@@ -182,7 +188,7 @@ export function validateImmutable(newVal: unknown, oldVal: unknown, path: string
  * finalizers once deleting; generation never goes down; the same label, annotation,
  * ownerReference and finalizer rules as on create.
  */
-export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, oldMeta: ObjectMeta | undefined, path = 'metadata'): FieldCause[] {
+export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, oldMeta: ObjectMeta | undefined, path = 'metadata', kubeFinalizers = true): FieldCause[] {
   const m = record<unknown>(meta) as ObjectMeta;
   const o = record<unknown>(oldMeta) as ObjectMeta;
   const errs: FieldCause[] = [];
@@ -203,7 +209,7 @@ export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, oldMeta: 
   if (m.deletionGracePeriodSeconds !== undefined) {
     errs.push(...validateImmutable(m.deletionGracePeriodSeconds, o.deletionGracePeriodSeconds, child(path, 'deletionGracePeriodSeconds')));
   }
-  errs.push(...validateCommonMeta(m, path));
+  errs.push(...validateCommonMeta(m, path, kubeFinalizers));
   return errs;
 }
 

@@ -107,6 +107,33 @@ function cachedFieldsOf(o: KubeObject): Record<string, string> {
   return f;
 }
 
+/**
+ * The selectable fields of a custom resource: metadata.name, metadata.namespace and
+ * its version's selectableFields (a missing value is ""), as the CRD handler computes them.
+ */
+function customFields(ri: ResourceInfo): (o: KubeObject) => Record<string, string> {
+  const paths = ri.custom?.selectableFields ?? [];
+  return (o) => {
+    const out: Record<string, string> = { 'metadata.name': o.metadata.name ?? '' };
+    if (ri.namespaced) out['metadata.namespace'] = o.metadata.namespace ?? '';
+    for (const p of paths) {
+      let v: unknown = o;
+      for (const part of p.slice(1).split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+      out[p.slice(1)] = v === undefined || v === null || typeof v === 'object' ? '' : String(v);
+    }
+    return out;
+  };
+}
+
+function validateCustomFieldSelector(ri: ResourceInfo, sel: ReturnType<typeof parseFieldSelector>): void {
+  const allowed = new Set(['metadata.name', 'metadata.namespace', ...(ri.custom?.selectableFields ?? []).map((p) => p.slice(1))]);
+  for (const r of sel.requirements) {
+    if (allowed.has(r.field)) continue;
+    if (!ri.custom?.selectableFields.length) throw badRequest(`${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
+    throw badRequest(`field label not supported: ${r.field}`);
+  }
+}
+
 const RV_MATCHES = ['Exact', 'NotOlderThan'] as const;
 
 /**
@@ -164,11 +191,15 @@ export function parseListQuery(ri: ResourceInfo, q: Query): ListQuery {
   const fieldSel = param(q, 'fieldSelector');
   const labels = labelSel ? parseLabelSelector(labelSel) : undefined;
   const fields = fieldSel ? parseFieldSelector(fieldSel) : undefined;
-  if (fields) validateFieldSelector(ri.kind, fields);
+  const fieldSet = ri.custom ? customFields(ri) : cachedFieldsOf;
+  if (fields) {
+    if (ri.custom) validateCustomFieldSelector(ri, fields);
+    else validateFieldSelector(ri.kind, fields);
+  }
   let matches: ((obj: KubeObject) => boolean) | undefined;
-  if (labels && !labels.empty() && fields && !fields.empty()) matches = (o) => labels.matches(o.metadata.labels) && fields.matches(cachedFieldsOf(o));
+  if (labels && !labels.empty() && fields && !fields.empty()) matches = (o) => labels.matches(o.metadata.labels) && fields.matches(fieldSet(o));
   else if (labels && !labels.empty()) matches = (o) => labels.matches(o.metadata.labels);
-  else if (fields && !fields.empty()) matches = (o) => fields.matches(cachedFieldsOf(o));
+  else if (fields && !fields.empty()) matches = (o) => fields.matches(fieldSet(o));
 
   if (cont && !watch) {
     if (rv && rv !== '0') throw badRequest('specifying resource version is not allowed when using continue');

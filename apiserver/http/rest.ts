@@ -75,6 +75,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
 
   // Warnings from field validation and admission, sent with the answer.
   const warnings: string[] = [];
+  if (reg.ri.custom?.deprecationWarning) warnings.push(reg.ri.custom.deprecationWarning);
   const send = (code: number, obj: unknown): void => {
     if (warnings.length) void reply.header('Warning', warningHeaders(warnings));
     if (format === 'table' && obj && typeof obj === 'object' && 'metadata' in obj) {
@@ -187,7 +188,7 @@ function fieldValidator(reg: GenericRegistry, mode: string | undefined, warnings
   }
   if (m === 'Ignore') return () => undefined;
   return (obj) => {
-    const unknown = unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
+    const unknown = reg.strategy.unknownFields ? reg.strategy.unknownFields(obj as KubeObject) : unknownFields(reg.ri.group, reg.ri.version, reg.ri.kind, obj);
     if (!unknown.length) return;
     if (m === 'Strict') throw undecodable(reg.ri, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     warnings.push(...unknown.map((f) => `unknown field "${f}"`));

@@ -99,11 +99,11 @@ export class GenericRegistry {
   }
 
   key(namespace: string | undefined, name: string): string {
-    return this.ri.namespaced ? `/registry/${this.ri.plural}/${namespace}/${name}` : `/registry/${this.ri.plural}/${name}`;
+    return this.ri.namespaced ? `${storagePrefix(this.ri)}${namespace}/${name}` : `${storagePrefix(this.ri)}${name}`;
   }
 
   prefix(namespace?: string): string {
-    return this.ri.namespaced && namespace ? `/registry/${this.ri.plural}/${namespace}/` : `/registry/${this.ri.plural}/`;
+    return this.ri.namespaced && namespace ? `${storagePrefix(this.ri)}${namespace}/` : storagePrefix(this.ri);
   }
 
   async get(namespace: string | undefined, name: string): Promise<KubeObject> {
@@ -198,7 +198,7 @@ export class GenericRegistry {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
-    applyDefaults(obj);
+    this.defaults(obj);
     const admission = this.admissionAttributes('CREATE', namespace, obj, undefined, undefined, opts);
     await this.admission.admit(admission);
     this.strategy.prepareForCreate?.(obj);
@@ -265,6 +265,10 @@ export class GenericRegistry {
   async patch(namespace: string | undefined, name: string, contentType: string, patch: unknown, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
     return this.guaranteedUpdate(namespace, name, (current) => {
       let patched: KubeObject;
+      if (this.ri.custom && contentType.split(';', 1)[0].trim().toLowerCase() === 'application/strategic-merge-patch+json') {
+        // Custom resources have no patch strategies: kube-apiserver refuses this patch type for them.
+        throw new StatusError(makeStatus(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'));
+      }
       try {
         patched = applyPatch(contentType, current, patch, this.ri.kind) as KubeObject;
       } catch (err) {
@@ -368,7 +372,7 @@ export class GenericRegistry {
         if (old.status === undefined) delete next.status;
         else next.status = structuredClone(old.status);
       }
-      applyDefaults(next);
+      this.defaults(next);
     }
     const admission = this.admissionAttributes('UPDATE', old.metadata.namespace, next, old, opts.subresource, opts);
     await this.admission.admit(admission);
@@ -440,9 +444,10 @@ export class GenericRegistry {
         await this.admission.validate(attrs);
       }
       const meta = obj.metadata;
+      // Before the finalizers are read: a CRD's onDelete adds its cleanup finalizer.
+      this.strategy.onDelete?.(obj);
       const finalizers = new Set(deletionFinalizers(meta.finalizers, opts, this.strategy.orphanByDefault === true));
       const grace = this.strategy.gracePeriod?.(obj, opts);
-      this.strategy.onDelete?.(obj);
       const held = finalizers.size > 0 || (grace !== undefined && grace > 0) || this.strategy.deletionHeld?.(obj) === true;
       if (held) {
         if (finalizers.size || meta.finalizers?.length) meta.finalizers = finalizers.size ? [...finalizers] : undefined;
@@ -555,11 +560,18 @@ export class GenericRegistry {
     };
   }
 
+  /** The kind's defaults: the strategy's own (custom resources) or api/defaults. */
+  private defaults(obj: KubeObject): void {
+    if (this.strategy.applyDefaults) this.strategy.applyDefaults(obj);
+    else applyDefaults(obj);
+  }
+
   /** Subresources are validated by their own rules (binding may set a pod's nodeName). */
   private validateOrThrow(obj: KubeObject, old?: KubeObject, subresource?: string): void {
     let causes: StatusCause[];
     try {
-      causes = old ? validateUpdate(obj, old, { subresource }) : validateCreate(obj);
+      const own = this.strategy.validateObject;
+      causes = own ? own(obj, old, subresource) : old ? validateUpdate(obj, old, { subresource }) : validateCreate(obj);
       const extra = this.strategy.validate?.(obj, old);
       if (extra?.length) causes = [...causes, ...extra];
     } catch (err) {
@@ -570,6 +582,14 @@ export class GenericRegistry {
     if (causes.length) throw invalid(this.ri.kind, this.ri.group, obj.metadata.name ?? '', causes);
   }
 
+}
+
+/**
+ * Where a resource's objects are stored: /registry/<plural>/ for built-in resources,
+ * /registry/<group>/<plural>/ for custom ones (a CRD may reuse a built-in plural).
+ */
+export function storagePrefix(ri: ResourceInfo): string {
+  return ri.custom ? `/registry/${ri.group}/${ri.plural}/` : `/registry/${ri.plural}/`;
 }
 
 /** Thrown by writeUpdate when an update of a cached copy changes nothing: confirm on a fresh read. */

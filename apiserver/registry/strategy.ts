@@ -26,6 +26,18 @@ export interface Strategy {
    * finalizer), as core/v1 ReplicationControllers do for backward compatibility.
    */
   orphanByDefault?: boolean;
+  /**
+   * The fields of a body the resource does not know, for ?fieldValidation (custom
+   * resources: what their schema prunes); without it, api/schemas' unknownFields.
+   */
+  unknownFields?(obj: KubeObject): string[];
+  /** Replaces api/defaults for the resource (custom resources: their schema's defaults). */
+  applyDefaults?(obj: KubeObject): void;
+  /**
+   * Replaces api/validation for the resource (custom resources: metadata and their
+   * schema); subresource as in validateUpdate.
+   */
+  validateObject?(obj: KubeObject, old: KubeObject | undefined, subresource: string | undefined): StatusCause[];
   /** Resource-specific validation on top of api/validation. */
   validate?(obj: KubeObject, old?: KubeObject): StatusCause[];
   /** Before a create is written (allocates ClusterIPs, nodePorts); undo with release. */

@@ -25,11 +25,15 @@ export const PLAIN_CODEC: ValueCodec = {
 export function encryptingCodec(transformers: ResourceTransformers): ValueCodec {
   const byPlural = new Map<string, Transformer>();
   const transformerOf = (key: string): Transformer => {
-    const plural = key.split('/')[2] ?? '';
-    let t = byPlural.get(plural);
+    // /registry/<plural>/... for built-in resources, /registry/<group>/<plural>/... for custom ones.
+    const parts = key.split('/');
+    const custom = (parts[2] ?? '').includes('.');
+    const plural = (custom ? parts[3] : parts[2]) ?? '';
+    const cacheKey = custom ? `${parts[2]}/${plural}` : plural;
+    let t = byPlural.get(cacheKey);
     if (!t) {
-      const group = RESOURCES.find((r) => r.plural === plural)?.group ?? '';
-      byPlural.set(plural, t = transformers.transformerFor(plural, group));
+      const group = custom ? parts[2] : RESOURCES.find((r) => r.plural === plural)?.group ?? '';
+      byPlural.set(cacheKey, t = transformers.transformerFor(plural, group));
     }
     return t;
   };

@@ -65,6 +65,30 @@ const selector = { matchLabels: { app: 'x' }, matchExpressions: [{ key: 'tier', 
 const template = (): Json => ({ metadata: { labels: { app: 'x', tier: 'web' } }, spec: podSpec() });
 
 /** A valid object of each resource, with the fields that exercise its strategy. */
+const GADGET_SCHEMA: Json = {
+  type: 'object',
+  properties: {
+    spec: {
+      type: 'object', required: ['size'],
+      'x-kubernetes-validations': [{ rule: 'self.size <= 100', message: 'too big' }],
+      properties: {
+        size: { type: 'integer', minimum: 0 }, replicas: { type: 'integer', default: 1 },
+        color: { type: 'string', enum: ['red', 'green'] }, tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
+        ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', format: 'int32' } } } },
+        extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      },
+    },
+    status: { type: 'object', properties: { replicas: { type: 'integer' }, phase: { type: 'string', pattern: '^[A-Z]' } } },
+  },
+};
+/** A CRD's kind from its plural: "gadgets" -> "Gadget", "fuzz-12" -> "Fuzz12". */
+const kindOf = (plural: string): string => plural.charAt(0).toUpperCase() + plural.slice(1).replace(/-/g, '').replace(/s$/, '');
+/** The custom resource of the fuzzer's own CRD (GADGET_SCHEMA), fuzzed with the built-in ones. */
+const GADGETS: ResourceInfo = {
+  group: 'fuzz.example.com', version: 'v1', kind: 'Gadget', listKind: 'GadgetList', plural: 'gadgets', singular: 'gadget', namespaced: true,
+  shortNames: [], categories: [], subresources: ['status', 'scale'],
+};
+
 const VALID: Record<string, (name: string) => Json> = {
   namespaces: (name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { a: 'b' } }, spec: { finalizers: ['kubernetes'] } }),
   pods: (name) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'x' }, annotations: { note: 'n' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u-1', controller: true }] }, spec: podSpec() }),
@@ -179,6 +203,24 @@ const VALID: Record<string, (name: string) => Json> = {
   localsubjectaccessreviews: () => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: NS }, spec: { user: 'u', resourceAttributes: { verb: 'list', resource: 'pods', namespace: NS } } }),
   selfsubjectaccessreviews: () => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { verb: 'get', path: '/healthz' } } }),
   selfsubjectrulesreviews: () => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: NS } }),
+  // A CRD's name is <plural>.<group>: the fuzzed name is the plural.
+  customresourcedefinitions: (name) => ({
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${name}.fuzz.example.com` },
+    spec: {
+      group: 'fuzz.example.com', scope: 'Namespaced', names: { plural: name, kind: kindOf(name), shortNames: [`s${name}`.slice(0, 20)], categories: ['fuzz'] },
+      versions: [{
+        name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: GADGET_SCHEMA },
+        subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+        additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }],
+      }],
+    },
+  }),
+  // The custom resource the fuzzer's own CRD serves (created before the cases).
+  'fuzz.example.com/v1/gadgets': (name) => ({
+    apiVersion: 'fuzz.example.com/v1', kind: 'Gadget', metadata: { name, labels: { a: 'b' } },
+    spec: { size: 3, replicas: 2, color: 'red', tags: ['a', 'b'], ports: [{ name: 'http', port: 80 }], extra: { any: ['thing'] } },
+    status: { replicas: 1, phase: 'Ready' },
+  }),
   certificatesigningrequests: (name) => ({
     apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name },
     spec: { request: Buffer.from(csrPem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 3600 },
@@ -378,6 +420,14 @@ test('structure-aware fuzzing of creates, updates and patches never gets a 5xx',
   assert.equal((await http(cp.url, 'POST', '/api/v1/namespaces', VALID.namespaces(NS))).status, 201);
   const resources = RESOURCES.filter((ri) => sample(ri));
   assert.equal(resources.length, RESOURCES.length, 'every resource the apiserver serves has a valid object here');
+  // A custom resource too: its CRD first, served once Established.
+  const gadgets = await http(cp.url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', VALID.customresourcedefinitions('gadgets'));
+  assert.equal(gadgets.status, 201, gadgets.text);
+  for (let i = 0; (await http(cp.url, 'GET', collection(GADGETS))).status !== 200; i++) {
+    assert.ok(i < 50, 'gadgets served');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  resources.push(GADGETS);
   // One object of each resource to update and patch.
   for (const ri of resources) {
     const r = await http(cp.url, 'POST', collection(ri), sample(ri)(seedName(ri)));
