@@ -156,16 +156,22 @@ export interface FieldManagerOptions {
  * application/apply-patch+yaml; both set metadata.managedFields of the object they return.
  */
 export class FieldManager {
-  private readonly type: TypeRef;
-  private readonly updater: Updater;
   private readonly apiVersion: string;
+  private readonly ignored: FieldSet;
 
   constructor(private readonly o: FieldManagerOptions) {
-    this.type = o.type ?? typeFor(o.group, o.version, o.kind);
     this.apiVersion = o.group ? `${o.group}/${o.version}` : o.version;
-    const ignored = o.subresource === 'status' ? FieldSet.of([{ field: 'spec' }])
+    this.ignored = o.subresource === 'status' ? FieldSet.of([{ field: 'spec' }])
       : o.subresource === undefined && o.hasStatus ? FieldSet.of([{ field: 'status' }]) : new FieldSet();
-    this.updater = new Updater({ type: this.type, ignored });
+  }
+
+  /** Looked up on each write: a custom resource's schema may change. */
+  private get type(): TypeRef {
+    return this.o.type ?? typeFor(this.o.group, this.o.version, this.o.kind);
+  }
+
+  private get updater(): Updater {
+    return new Updater({ type: this.type, ignored: this.ignored });
   }
 
   /**
@@ -185,11 +191,14 @@ export class FieldManager {
       managed = d && d.fields.size ? d : liveDecoded();
     }
     delete next.metadata.managedFields;
-    const before = live ? withoutManagedFields(live) : zeroObject(this.apiVersion, this.o.kind);
+    // Compared as Go compares typed objects: structs that are absent are their zero values.
+    const zero = zeroObject(this.apiVersion, this.o.kind);
+    const before = live ? fillZero(withoutManagedFields(live), zero) : zero;
+    const after = fillZero(structuredClone(next) as unknown as Record<string, unknown>, zero);
     const self = '\u0000current-operation';
     const id = identifier({ manager, operation: 'Update', apiVersion: this.apiVersion, subresource: this.o.subresource });
     try {
-      this.updater.updateManagers(before, next, this.apiVersion, managed.fields, self);
+      this.updater.updateManagers(before, after, this.apiVersion, managed.fields, self);
     } catch {
       // [SHOULD NOT HAPPEN] in Kubernetes: keep what live had.
       setManagedFields(next, live?.metadata?.managedFields);
@@ -237,9 +246,10 @@ export class FieldManager {
     const base: Record<string, unknown> = live ? withoutManagedFields(live) : {};
     const id = identifier({ manager, operation: 'Apply', subresource: this.o.subresource });
     let next: unknown;
+    const updater = this.updater;
     const attempt = (f: boolean): void => {
       const fields = new Map([...managed.fields].map(([k, vs]) => [k, { ...vs }]));
-      next = this.updater.apply(base, config, this.apiVersion, fields, id, f);
+      next = updater.apply(base, config, this.apiVersion, fields, id, f);
       managed.fields = fields;
     };
     try {
@@ -293,6 +303,18 @@ export class FieldManager {
       return undefined;
     }
   }
+}
+
+/** obj with the keys of zero it lacks (deeply, where both are maps). */
+function fillZero(obj: Record<string, unknown>, zero: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, z] of Object.entries(zero)) {
+    const v = obj[k];
+    if (v === undefined) obj[k] = structuredClone(z);
+    else if (z && typeof z === 'object' && !Array.isArray(z) && v && typeof v === 'object' && !Array.isArray(v)) {
+      fillZero(v as Record<string, unknown>, z as Record<string, unknown>);
+    }
+  }
+  return obj;
 }
 
 function withoutManagedFields(obj: KubeObject): Record<string, unknown> {
