@@ -196,7 +196,10 @@ export class ResultPrinter {
 
   print(ri: Pick<ResourceInfo, 'kind' | 'group'>, obj: KubeObject, verb: string): void {
     if (this.format) {
-      const text = formatGeneric([obj], this.format, { single: true });
+      // kubectl's OmitManagedFieldsPrinter: -o json/yaml print objects without managedFields.
+      const shown = obj?.metadata?.managedFields ? { ...obj, metadata: { ...obj.metadata, managedFields: undefined } } : obj;
+      if (shown !== obj) delete shown.metadata.managedFields;
+      const text = formatGeneric([shown], this.format, { single: true });
       if (this.format.kind === 'jsonpath') this.cli.out.write(text);
       else this.cli.print(this.format.kind === 'yaml' && this.printed > 0 ? `---\n${text}` : text);
     } else {
