@@ -175,7 +175,7 @@ are the ways you can resolve this warning:
   stop managing the field (remove it from their configuration).
 See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts`;
 
-function threeWayPatch(ri: ResourceInfo, current: KubeObject, modified: KubeObject, source: string | undefined): ReturnType<typeof createApplyPatch> {
+export function threeWayPatch(ri: ResourceInfo, current: KubeObject, modified: KubeObject, source: string | undefined): ReturnType<typeof createApplyPatch> {
   let original: Record<string, unknown> | undefined;
   try {
     original = lastAppliedOf(current);
