@@ -193,8 +193,8 @@ export class FieldManager {
     delete next.metadata.managedFields;
     // Compared as Go compares typed objects: structs that are absent are their zero values.
     const zero = zeroObject(this.apiVersion, this.o.kind);
-    const before = live ? fillZero(withoutManagedFields(live), zero) : zero;
-    const after = fillZero(structuredClone(next) as unknown as Record<string, unknown>, zero);
+    const before = live ? withZero(withoutManagedFields(live), zero) : zero;
+    const after = withZero(next as unknown as Record<string, unknown>, zero);
     const self = '\u0000current-operation';
     const id = identifier({ manager, operation: 'Update', apiVersion: this.apiVersion, subresource: this.o.subresource });
     try {
@@ -207,7 +207,7 @@ export class FieldManager {
     const cur = managed.fields.get(self);
     if (cur) {
       managed.fields.delete(self);
-      const stripped = cur.set.difference(STRIPPED);
+      const stripped = cur.set.differenceInPlace(STRIPPED);
       if (!stripped.empty()) {
         const prev = managed.fields.get(id);
         managed.fields.set(id, { set: prev ? stripped.union(prev.set) : stripped, apiVersion: this.apiVersion, applied: false });
@@ -244,6 +244,8 @@ export class FieldManager {
     }
     const managed = tryDecode(live?.metadata?.managedFields) ?? empty();
     const base: Record<string, unknown> = live ? withoutManagedFields(live) : {};
+    // The merged object shares subtrees with what it merged: the caller changes it (defaults), never the request's configuration.
+    config = structuredClone(config);
     const id = identifier({ manager, operation: 'Apply', subresource: this.o.subresource });
     let next: unknown;
     const updater = this.updater;
@@ -305,22 +307,29 @@ export class FieldManager {
   }
 }
 
-/** obj with the keys of zero it lacks (deeply, where both are maps). */
-function fillZero(obj: Record<string, unknown>, zero: Record<string, unknown>): Record<string, unknown> {
-  for (const [k, z] of Object.entries(zero)) {
+/** obj with the keys of zero it lacks (deeply, where both are maps), copying only what it adds to; obj is not changed. */
+function withZero(obj: Record<string, unknown>, zero: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const k in zero) {
+    const z = zero[k];
     const v = obj[k];
-    if (v === undefined) obj[k] = structuredClone(z);
+    let nv: unknown;
+    if (v === undefined) nv = z;
     else if (z && typeof z === 'object' && !Array.isArray(z) && v && typeof v === 'object' && !Array.isArray(v)) {
-      fillZero(v as Record<string, unknown>, z as Record<string, unknown>);
-    }
+      nv = withZero(v as Record<string, unknown>, z as Record<string, unknown>);
+      if (nv === v) continue;
+    } else continue;
+    out ??= { ...obj };
+    out[k] = nv;
   }
-  return obj;
+  return out ?? obj;
 }
 
+/** A shallow copy without metadata.managedFields (the walkers only read it). */
 function withoutManagedFields(obj: KubeObject): Record<string, unknown> {
-  const copy = structuredClone(obj) as KubeObject;
-  if (copy.metadata) delete copy.metadata.managedFields;
-  return copy as unknown as Record<string, unknown>;
+  if (!obj.metadata?.managedFields) return obj as unknown as Record<string, unknown>;
+  const { managedFields: _m, ...metadata } = obj.metadata;
+  return { ...obj, metadata } as unknown as Record<string, unknown>;
 }
 
 function setManagedFields(obj: KubeObject, mf: ManagedFieldsEntry[] | undefined): void {

@@ -148,9 +148,8 @@ export class FieldSet {
     s.members.set(serializeElement(last), last);
   }
 
-  /** The set below pe, created if absent (in place). */
-  descend(pe: PathElement): FieldSet {
-    const k = serializeElement(pe);
+  /** The set below pe, created if absent (in place). k: serializeElement(pe), when the caller has it. */
+  descend(pe: PathElement, k = serializeElement(pe)): FieldSet {
     let child = this.children.get(k);
     if (!child) {
       child = [pe, new FieldSet()];
@@ -175,6 +174,44 @@ export class FieldSet {
   /** The set below pe (empty when none). */
   withPrefix(pe: PathElement): FieldSet {
     return this.children.get(serializeElement(pe))?.[1] ?? new FieldSet();
+  }
+
+  /** Adds every path of o to this set (in place, for sets being built); adopt: take o's nodes instead of copying (o is not used again). */
+  unionInPlace(o: FieldSet, adopt = false): FieldSet {
+    for (const [k, pe] of o.members) this.members.set(k, pe);
+    for (const [k, [pe, c]] of o.children) {
+      const mine = this.children.get(k);
+      if (mine) mine[1].unionInPlace(c, adopt);
+      else this.children.set(k, [pe, adopt ? c : c.copy()]);
+    }
+    return this;
+  }
+
+  /** Removes (in place) the members of o at each level (what is below them stays); returns this. */
+  differenceInPlace(o: FieldSet): FieldSet {
+    for (const k of o.members.keys()) this.members.delete(k);
+    for (const [k, [, c]] of o.children) {
+      const mine = this.children.get(k);
+      if (!mine) continue;
+      mine[1].differenceInPlace(c);
+      if (mine[1].members.size === 0 && mine[1].children.size === 0) this.children.delete(k);
+    }
+    return this;
+  }
+
+  /** Removes (in place) every member of o with everything below it, and o's paths below; returns this. */
+  recursiveDifferenceInPlace(o: FieldSet): FieldSet {
+    for (const k of o.members.keys()) {
+      this.members.delete(k);
+      this.children.delete(k);
+    }
+    for (const [k, [, c]] of o.children) {
+      const mine = this.children.get(k);
+      if (!mine) continue;
+      mine[1].recursiveDifferenceInPlace(c);
+      if (mine[1].members.size === 0 && mine[1].children.size === 0) this.children.delete(k);
+    }
+    return this;
   }
 
   union(o: FieldSet): FieldSet {
@@ -272,6 +309,66 @@ export class FieldSet {
     const s = new FieldSet();
     readInto(s, fields);
     return s;
+  }
+}
+
+/**
+ * Builds a set while a walker descends a value: the walker pushes and pops path
+ * elements, and the nodes of the set along the current path are created only when a
+ * member is inserted below them (no path arrays, no walk from the root per insert).
+ */
+export class SetBuilder {
+  readonly set = new FieldSet();
+  private readonly nodes: FieldSet[] = [this.set];
+
+  constructor(private readonly path: PathStack) {}
+
+  /** Inserts the walker's current path. */
+  insert(): void {
+    const d = this.path.length;
+    if (d === 0) return;
+    const n = this.node(d - 1);
+    n.members.set(this.path.keys[d - 1], this.path.elems[d - 1]);
+  }
+
+  private node(depth: number): FieldSet {
+    // nodes[i] is the node of the current path's first i elements while path.gen[i] matches.
+    for (let i = 1; i <= depth; i++) {
+      if (this.nodes.length > i && this.gens[i] === this.path.gens[i - 1]) continue;
+      this.nodes[i] = this.nodes[i - 1].descend(this.path.elems[i - 1], this.path.keys[i - 1]);
+      this.gens[i] = this.path.gens[i - 1];
+      this.nodes.length = i + 1;
+      this.gens.length = i + 1;
+    }
+    return this.nodes[depth];
+  }
+
+  private readonly gens: number[] = [0];
+}
+
+/** The current path of a walker: elements, their serialized keys, and a generation per push. */
+export class PathStack {
+  readonly elems: PathElement[] = [];
+  readonly keys: string[] = [];
+  readonly gens: number[] = [];
+  private next = 1;
+
+  get length(): number { return this.elems.length; }
+
+  push(pe: PathElement, key = serializeElement(pe)): void {
+    this.elems.push(pe);
+    this.keys.push(key);
+    this.gens.push(this.next++);
+  }
+
+  pop(): void {
+    this.elems.pop();
+    this.keys.pop();
+    this.gens.pop();
+  }
+
+  toPath(): Path {
+    return [...this.elems];
   }
 }
 

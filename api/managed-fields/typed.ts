@@ -3,7 +3,7 @@
 // (ToFieldSet), the comparison of two values (Compare: added, modified, removed
 // paths), the apply merge (Merge), and removal of paths (RemoveItems).
 // Values are plain JSON; undefined is "absent".
-import { FieldSet, pathString, type Path, type PathElement } from './fieldpath.js';
+import { FieldSet, PathStack, SetBuilder, pathString, serializeElement, type PathElement } from './fieldpath.js';
 import { deduce, type Atom, type ListType, type MapType, type TypeRef } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -138,7 +138,7 @@ function indexItems(t: ListType, list: readonly unknown[]): [PathElement, unknow
   return out;
 }
 
-const peKey = (pe: PathElement): string => pathString([pe]);
+const peKey = (pe: PathElement): string => serializeElement(pe);
 const asList = (v: unknown): unknown[] | undefined => (Array.isArray(v) ? v : undefined);
 const asMap = (v: unknown): Obj | undefined => (isMap(v) ? v : undefined);
 
@@ -155,48 +155,57 @@ function pairAtom(tr: TypeRef, l: unknown, r: unknown): Atom | undefined {
 
 /** ToFieldSet: the paths a value sets (fields given, items of granular lists and maps, leaves). */
 export function toFieldSet(value: unknown, t: TypeRef): FieldSet {
-  const set = new FieldSet();
-  const walk = (v: unknown, tr: TypeRef, path: PathElement[]): void => {
+  const ps = new PathStack();
+  const out = new SetBuilder(ps);
+  const walk = (v: unknown, tr: TypeRef): void => {
     const a = deduce(tr(), v);
-    if (a.kind === 'scalar' || a.kind === 'deduced') { set.insert(path); return; }
+    if (a.kind === 'scalar' || a.kind === 'deduced') { out.insert(); return; }
     if (a.kind === 'list') {
-      if (a.relationship === 'atomic') { set.insert(path); return; }
+      if (a.relationship === 'atomic') { out.insert(); return; }
       const l = asList(v);
       if (!l) return;
       for (const [pe, item] of indexItems(a, l)) {
-        const p = [...path, pe];
-        walk(item, a.elementType, p);
-        set.insert(p);
+        ps.push(pe);
+        walk(item, a.elementType);
+        out.insert();
+        ps.pop();
       }
       return;
     }
-    if (a.atomic) { set.insert(path); return; }
+    if (a.atomic) { out.insert(); return; }
     const m = asMap(v);
     if (!m) return;
-    for (const [k, x] of Object.entries(m)) {
+    for (const k in m) {
+      const x = m[k];
       if (x === undefined) continue;
       const ft = fieldType(a, k);
       if (!ft) continue;
-      const p = [...path, { field: k }];
-      walk(x, ft, p);
-      if (x === null || (isMap(x) && Object.keys(x).length === 0) || !a.fields?.has(k)) set.insert(p);
+      ps.push({ field: k }, `f:${k}`);
+      walk(x, ft);
+      if (x === null || (isMap(x) && isEmpty(x)) || !a.fields?.has(k)) out.insert();
+      ps.pop();
     }
   };
-  walk(value, t, []);
-  return set;
+  walk(value, t);
+  return out.set;
+}
+
+function isEmpty(o: Obj): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 export interface Comparison { added: FieldSet; modified: FieldSet; removed: FieldSet }
 
+const DEDUCED_REF: TypeRef = () => ({ kind: 'deduced' });
+
 /** Compare: the paths rhs adds to, changes in, and removes from lhs. */
 export function compare(lhs: unknown, rhs: unknown, t: TypeRef): Comparison {
-  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const leaf = (l: unknown, r: unknown, path: Path): void => {
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
-    else if (!jsonEqual(l, r)) c.modified.insert(path);
-  };
-  const walk = (l: unknown, r: unknown, tr: TypeRef, path: PathElement[]): void => {
+  const ps = new PathStack();
+  const added = new SetBuilder(ps);
+  const modified = new SetBuilder(ps);
+  const removed = new SetBuilder(ps);
+  const walk = (l: unknown, r: unknown, tr: TypeRef): void => {
     const a = pairAtom(tr, l, r);
     let isLeaf = false;
     if (!a || a.kind === 'scalar' || a.kind === 'deduced') {
@@ -208,44 +217,46 @@ export function compare(lhs: unknown, rhs: unknown, t: TypeRef): Comparison {
       else {
         const lItems = groupItems(a, ll ?? []);
         const rItems = groupItems(a, rl ?? []);
-        const all = new Map<string, PathElement>();
-        for (const [k, [pe]] of lItems) all.set(k, pe);
-        for (const [k, [pe]] of rItems) if (!all.has(k)) all.set(k, pe);
-        for (const [k, pe] of all) {
-          const li = lItems.get(k)?.[1] ?? [];
-          const ri = rItems.get(k)?.[1] ?? [];
-          const p = [...path, pe];
+        const visit = (k: string, pe: PathElement, li: unknown[], ri: unknown[]): void => {
+          ps.push(pe, k);
           if (li.length >= 2 || ri.length >= 2) {
-            if (li.length && ri.length) { if (!jsonEqual(li, ri)) c.modified.insert(p); }
-            else if (li.length) c.removed.insert(p);
-            else c.added.insert(p);
+            if (li.length && ri.length) { if (!jsonEqual(li, ri)) modified.insert(); }
+            else if (li.length) removed.insert();
+            else added.insert();
           } else {
-            walk(li[0], ri[0], a.elementType, p);
+            walk(li[0], ri[0], a.elementType);
           }
-        }
+          ps.pop();
+        };
+        for (const [k, [pe, li]] of lItems) visit(k, pe, li, rItems.get(k)?.[1] ?? []);
+        for (const [k, [pe, ri]] of rItems) if (!lItems.has(k)) visit(k, pe, [], ri);
       }
     } else {
       const lm = asMap(l);
       const rm = asMap(r);
-      const empty = (m: Obj | undefined): boolean => !m || Object.keys(m).length === 0;
-      if (a.atomic || (empty(lm) && empty(rm))) isLeaf = true;
+      if (a.atomic || ((!lm || isEmpty(lm)) && (!rm || isEmpty(rm)))) isLeaf = true;
       else {
-        const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})]);
-        for (const k of keys) {
-          const lv = lm?.[k];
-          const rv = rm?.[k];
-          if (lv === undefined && rv === undefined) continue;
-          const ft = fieldType(a, k) ?? (() => ({ kind: 'deduced' }) as Atom);
-          walk(lv, rv, ft, [...path, { field: k }]);
-        }
+        const child = (k: string, lv: unknown, rv: unknown): void => {
+          if (lv === undefined && rv === undefined) return;
+          ps.push({ field: k }, `f:${k}`);
+          walk(lv, rv, fieldType(a, k) ?? DEDUCED_REF);
+          ps.pop();
+        };
+        if (lm) for (const k in lm) child(k, lm[k], rm?.[k]);
+        if (rm) for (const k in rm) if (!lm || !(k in lm)) child(k, undefined, rm[k]);
       }
     }
-    if (isLeaf) { leaf(l, r, path); return; }
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
+    if (isLeaf) {
+      if (l === undefined) added.insert();
+      else if (r === undefined) removed.insert();
+      else if (!jsonEqual(l, r)) modified.insert();
+      return;
+    }
+    if (l === undefined) added.insert();
+    else if (r === undefined) removed.insert();
   };
-  walk(lhs, rhs, t, []);
-  return c;
+  walk(lhs, rhs, t);
+  return { added: added.set, modified: modified.set, removed: removed.set };
 }
 
 function groupItems(t: ListType, list: readonly unknown[]): Map<string, [PathElement, unknown[]]> {

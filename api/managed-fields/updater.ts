@@ -29,9 +29,13 @@ export interface UpdaterOptions {
   ignored: FieldSet;
 }
 
+/** Drops the ignored fields from a fresh comparison (in place). */
 function exclude(c: Comparison, ignored: FieldSet): Comparison {
   if (ignored.empty()) return c;
-  return { added: c.added.recursiveDifference(ignored), modified: c.modified.recursiveDifference(ignored), removed: c.removed.recursiveDifference(ignored) };
+  c.added.recursiveDifferenceInPlace(ignored);
+  c.modified.recursiveDifferenceInPlace(ignored);
+  c.removed.recursiveDifferenceInPlace(ignored);
+  return c;
 }
 
 export class Updater {
@@ -39,10 +43,11 @@ export class Updater {
 
   private update(live: unknown, next: unknown, managers: Managers, workflow: string, force: boolean): Comparison {
     const cmp = exclude(compare(live, next, this.o.type), this.o.ignored);
-    const changed = cmp.modified.union(cmp.added);
+    let changed: FieldSet | undefined;
     const conflicts = new Map<string, FieldSet>();
     for (const [manager, vs] of managers) {
       if (manager === workflow) continue;
+      changed ??= cmp.modified.union(cmp.added);
       const c = vs.set.intersection(changed);
       if (!c.empty()) conflicts.set(manager, c);
     }
@@ -68,8 +73,10 @@ export class Updater {
   /** After a create, update or non-apply patch: manager now owns what it changed. managers is changed in place. */
   updateManagers(live: unknown, next: unknown, apiVersion: string, managers: Managers, manager: string): void {
     const cmp = this.update(live, next, managers, manager, true);
-    const prev = managers.get(manager)?.set ?? new FieldSet();
-    const set = prev.difference(cmp.removed).union(cmp.modified).union(cmp.added).recursiveDifference(this.o.ignored);
+    const prev = managers.get(manager)?.set;
+    const set = prev ? prev.difference(cmp.removed) : new FieldSet();
+    // The comparison is not used again: its nodes move into the set.
+    set.unionInPlace(cmp.modified, true).unionInPlace(cmp.added, true).recursiveDifferenceInPlace(this.o.ignored);
     if (set.empty()) managers.delete(manager);
     else managers.set(manager, { set, apiVersion, applied: false });
   }
