@@ -341,3 +341,25 @@ test('kubectl diff: exit status 0 when the same, 1 when different', async () => 
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /\+  name: diffnew/);
 });
+
+test('kubectl apply --server-side of a Service twice: ports keyed with the default protocol, allocations kept', async () => {
+  const f = await file('svc.yaml', `apiVersion: v1
+kind: Service
+metadata:
+  name: ssa-svc
+spec:
+  selector: {app: x}
+  ports:
+  - port: 80
+    targetPort: 8080
+`);
+  assert.equal(await kubectl('apply', '--server-side', '-f', f), 'service/ssa-svc serverside-applied\n');
+  const first = await getJson('service', 'ssa-svc');
+  const mine = first.metadata.managedFields.find((m: { manager: string }) => m.manager === 'kubectl');
+  assert.deepEqual(Object.keys(mine.fieldsV1['f:spec']['f:ports']), ['k:{"port":80,"protocol":"TCP"}']);
+  assert.ok(first.spec.clusterIP);
+  assert.equal(await kubectl('apply', '--server-side', '-f', f), 'service/ssa-svc serverside-applied\n');
+  const second = await getJson('service', 'ssa-svc');
+  assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion, 'nothing changed');
+  assert.equal(second.spec.clusterIP, first.spec.clusterIP);
+});
