@@ -306,3 +306,23 @@ test('custom resources: the registered schema gives list and map types, deduced 
   assert.deepEqual(toFieldSet({ spec: { ports: [{ port: 80 }] } }, typeFor('example.com', 'v1', 'Widget')).toFieldsV1(), { 'f:spec': { '.': {}, 'f:ports': {} } });
   assert.deepEqual(typeFor('', 'v1', 'Pod')().kind, 'map');
 });
+
+test('more than 10 updaters: the oldest merge into "ancient-changes"', () => {
+  const fm = new FieldManager({ group: '', version: 'v1', kind: 'ConfigMap', hasStatus: false });
+  let obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} as Record<string, string> } as unknown as KubeObject & { data: Record<string, string> };
+  for (let i = 0; i < 12; i++) {
+    const next = structuredClone(obj);
+    next.data[`k${i}`] = 'v';
+    fm.update(i === 0 ? undefined : obj, next, `m${i}`);
+    // Distinct times: entries sort by time, oldest first.
+    next.metadata.managedFields!.forEach((e) => { if (e.manager === `m${i}`) e.time = new Date(Date.UTC(2020, 0, 1, 0, 0, i)).toISOString().replace('.000', ''); });
+    obj = next;
+  }
+  const managers = obj.metadata.managedFields!.map((e) => e.manager);
+  assert.equal(managers.length, 10);
+  assert.ok(managers.includes('ancient-changes'));
+  // The 11th merged m0 and m1 into the bucket; the 12th merged m2 into it (the bucket, as old as m1, is the oldest).
+  assert.ok(!managers.includes('m0') && !managers.includes('m2') && managers.includes('m3') && managers.includes('m11'));
+  const ancient = obj.metadata.managedFields!.find((e) => e.manager === 'ancient-changes')!;
+  assert.deepEqual(ancient.fieldsV1, { 'f:data': { '.': {}, 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } });
+});
