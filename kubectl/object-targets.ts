@@ -12,6 +12,7 @@ import { readManifests } from './manifests.js';
 import { parseResourceArgs } from './resource-args.js';
 import { objectName } from './resource-name.js';
 import { formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from './printers/output.js';
+import { omitManagedFields } from './printers/object.js';
 
 /** One object to act on. `obj` is set when it was read from a file or a list. */
 export interface Target {
@@ -197,9 +198,7 @@ export class ResultPrinter {
   print(ri: Pick<ResourceInfo, 'kind' | 'group'>, obj: KubeObject, verb: string): void {
     if (this.format) {
       // kubectl's OmitManagedFieldsPrinter: -o json/yaml print objects without managedFields.
-      const shown = obj?.metadata?.managedFields ? { ...obj, metadata: { ...obj.metadata, managedFields: undefined } } : obj;
-      if (shown !== obj) delete shown.metadata.managedFields;
-      const text = formatGeneric([shown], this.format, { single: true });
+      const text = formatGeneric([omitManagedFields(obj)], this.format, { single: true });
       if (this.format.kind === 'jsonpath') this.cli.out.write(text);
       else this.cli.print(this.format.kind === 'yaml' && this.printed > 0 ? `---\n${text}` : text);
     } else {

@@ -17,6 +17,7 @@ import { fileFlags } from '../command-flags.js';
 import { Failures, manifestTargets, type Target } from '../object-targets.js';
 import { toYaml } from '../printers/object.js';
 import { threeWayPatch } from './apply.js';
+import { omitManagedFields } from '../printers/object.js';
 
 interface DiffOpts {
   filename: string[];
@@ -115,11 +116,6 @@ async function versions(cli: Cli, t: Target, opts: DiffOpts): Promise<[KubeObjec
       throw err;
     }
   }
-}
-
-function omitManagedFields(obj: KubeObject): KubeObject {
-  const { managedFields: _omitted, ...metadata } = obj.metadata ?? {};
-  return { ...obj, metadata };
 }
 
 /** kubectl diff's Masker: Secret values become *** (with (before)/(after) where they differ). */

@@ -18,7 +18,7 @@ import { createTwoWayPatch, deepEqual, goJson, LAST_APPLIED_ANNOTATION } from '.
 import { fileFlags } from '../command-flags.js';
 import { Failures, fetchTarget, findTargets, ResultPrinter } from '../object-targets.js';
 import { asListOrObject, toJson, toYaml } from '../printers/object.js';
-import { omitManagedFields } from './get.js';
+import { omitManagedFields } from '../printers/object.js';
 
 interface EditOpts {
   filename: string[];

@@ -11,7 +11,7 @@ import type { Query } from '../../client/rest-client.js';
 import { readWatchEvents } from '../../client/watch.js';
 import type { Cli } from '../context.js';
 import { CliError, formatError, usageError } from '../errors.js';
-import { nameOf, toJson, toYaml } from '../printers/object.js';
+import { nameOf, omitManagedFields, toJson, toYaml } from '../printers/object.js';
 import { executeJsonPath, formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from '../printers/output.js';
 import { sortByField, sortTable } from '../printers/sort.js';
 import { TablePrinter } from '../printers/table.js';
@@ -102,13 +102,6 @@ export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promis
     cli.out.write(text);
   }
   if (errors.length > 0) throw new CliError(errors.map(formatError).join('\n'));
-}
-
-/** kubectl's OmitManagedFieldsPrinter: objects print without metadata.managedFields unless --show-managed-fields. */
-export function omitManagedFields(obj: KubeObject): KubeObject {
-  if (!obj?.metadata || !('managedFields' in obj.metadata)) return obj;
-  const { managedFields: _omitted, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
 }
 
 function namespaceFor(cli: Cli, ri: ResourceInfo, all: boolean | undefined): string {
