@@ -363,3 +363,48 @@ spec:
   assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion, 'nothing changed');
   assert.equal(second.spec.clusterIP, first.spec.clusterIP);
 });
+
+test('kubectl apply --server-side: cluster-scoped kinds, RBAC, pods, several documents; unchanged on the second run', async () => {
+  const f = await file('multi.yaml', `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ssa-ns
+  labels: {team: a}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: ssa-reader
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ssa-pod
+  namespace: ssa-ns
+spec:
+  containers:
+  - name: main
+    image: busybox
+    env:
+    - {name: A, value: "1"}
+`);
+  assert.equal(await kubectl('apply', '--server-side', '-f', f),
+    'namespace/ssa-ns serverside-applied\nclusterrole.rbac.authorization.k8s.io/ssa-reader serverside-applied\npod/ssa-pod serverside-applied\n');
+  const rvs = async (): Promise<string[]> => [
+    (await getJson('namespace', 'ssa-ns')).metadata.resourceVersion,
+    (await getJson('clusterrole', 'ssa-reader')).metadata.resourceVersion,
+    (await getJson('pod', 'ssa-pod', '-n', 'ssa-ns')).metadata.resourceVersion,
+  ];
+  const before = await rvs();
+  await kubectl('apply', '--server-side', '-f', f);
+  assert.deepEqual(await rvs(), before);
+  const pod = await getJson('pod', 'ssa-pod', '-n', 'ssa-ns');
+  const mine = pod.metadata.managedFields.find((m: { manager: string }) => m.manager === 'kubectl');
+  assert.deepEqual(mine.fieldsV1['f:spec']['f:containers']['k:{"name":"main"}']['f:env'], { 'k:{"name":"A"}': { '.': {}, 'f:name': {}, 'f:value': {} } });
+  const role = await getJson('clusterrole', 'ssa-reader');
+  assert.deepEqual(role.metadata.managedFields.find((m: { manager: string }) => m.manager === 'kubectl').fieldsV1, { 'f:rules': {} });
+});
