@@ -44,6 +44,9 @@ export const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   json: 'application/json-patch+json',
 };
 
+/** The media type of a server-side apply patch. */
+export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
+
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
@@ -95,6 +98,19 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return this.rest.request<T>({
       method: 'PATCH', path: this.path({ namespace, name, subresource: o.subresource }), query: writeQuery(o),
       body: typeof patch === 'string' ? patch : JSON.stringify(patch), contentType: PATCH_CONTENT_TYPES[type], signal: o.signal,
+    });
+  }
+
+  /**
+   * Server-side apply (application/apply-patch+yaml; JSON is YAML): obj is the applied
+   * configuration; the object is created when absent. fieldManager is required; force
+   * takes fields other managers own instead of failing with a 409 conflict.
+   */
+  apply(namespace: string, name: string, obj: unknown, o: WriteOptions & { fieldManager: string; force?: boolean; subresource?: string }): Promise<T> {
+    return this.rest.request<T>({
+      method: 'PATCH', path: this.path({ namespace, name, subresource: o.subresource }),
+      query: { ...writeQuery(o), force: o.force ? 'true' : undefined },
+      body: JSON.stringify(obj), contentType: APPLY_PATCH_CONTENT_TYPE, signal: o.signal,
     });
   }
 

@@ -12,6 +12,7 @@ import { readManifests } from './manifests.js';
 import { parseResourceArgs } from './resource-args.js';
 import { objectName } from './resource-name.js';
 import { formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from './printers/output.js';
+import { omitManagedFields } from './printers/object.js';
 
 /** One object to act on. `obj` is set when it was read from a file or a list. */
 export interface Target {
@@ -196,7 +197,8 @@ export class ResultPrinter {
 
   print(ri: Pick<ResourceInfo, 'kind' | 'group'>, obj: KubeObject, verb: string): void {
     if (this.format) {
-      const text = formatGeneric([obj], this.format, { single: true });
+      // kubectl's OmitManagedFieldsPrinter: -o json/yaml print objects without managedFields.
+      const text = formatGeneric([omitManagedFields(obj)], this.format, { single: true });
       if (this.format.kind === 'jsonpath') this.cli.out.write(text);
       else this.cli.print(this.format.kind === 'yaml' && this.printed > 0 ? `---\n${text}` : text);
     } else {

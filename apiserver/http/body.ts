@@ -13,7 +13,9 @@ import { goSyntaxError, MAX_NESTING_DEPTH, tooDeep } from './go-json.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', APPLY_PATCH];
 
 const mediaType = (contentType: string | undefined): string => (contentType ?? '').split(';')[0].trim().toLowerCase();
 
@@ -91,6 +93,16 @@ export function decodePatch(contentType: string | undefined, body: Buffer | unde
   const mt = mediaType(contentType);
   if (!PATCH_TYPES.includes(mt)) throw unsupportedMediaType(contentType ?? '');
   const data = body ?? Buffer.alloc(0);
+  if (mt === APPLY_PATCH) {
+    // validateAndTranscodePatch, then the apply patcher's unmarshal into a map[string]interface{}.
+    const value = yamlToJson(data, (why) => badRequest(`error encoding patch: ${why}`));
+    if (value === null) return { type: mt, patch: {} };
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw badRequest(`error decoding patch: json: cannot unmarshal ${jsonKind(value)} into Go value of type map[string]interface {}`);
+    }
+    if (hasProtoKey(value)) throw badRequest('the patch may not contain the key "__proto__"');
+    return { type: mt, patch: value };
+  }
   const parsed = parseJson(data);
   if ('error' in parsed) throw badRequest('invalid JSON patch');
   const patch = parsed.value;

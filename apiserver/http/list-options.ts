@@ -10,7 +10,7 @@ import { parseLabelSelector } from '../../api/labels.js';
 import { fieldsOf, parseFieldSelector, validateFieldSelector } from '../../api/fields.js';
 import type { ResourceInfo } from '../../api/registry.js';
 import type { KubeObject } from '../../api/types/meta.js';
-import { forbidden, invalid, notSupported, tooLong, type FieldCause } from '../../api/validation/field.js';
+import { forbidden, invalid, notSupported, required, tooLong, type FieldCause } from '../../api/validation/field.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -225,6 +225,8 @@ export interface WriteQuery {
   /** ?fieldValidation; Warn when absent or empty, as Kubernetes defaults it. */
   fieldValidation: 'Strict' | 'Warn' | 'Ignore';
   fieldManager?: string;
+  /** ?force, for apply patches only. */
+  force?: boolean;
 }
 
 /** ValidateDryRun: every dryRun value must be "All". */
@@ -252,18 +254,29 @@ function fieldManagerErrors(fm: string): FieldCause[] {
  * The CreateOptions, UpdateOptions or PatchOptions of a write, validated as
  * kube-apiserver does (422 `CreateOptions.meta.k8s.io "" is invalid: dryRun: ...`).
  */
-export function parseWriteQuery(kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions', q: Query): WriteQuery {
+export function parseWriteQuery(kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions', q: Query, apply = false): WriteQuery {
   const dryRun = values(q, 'dryRun');
   const fieldManager = param(q, 'fieldManager') ?? '';
   const fieldValidation = param(q, 'fieldValidation') ?? '';
-  const errs: FieldCause[] = [...fieldManagerErrors(fieldManager), ...dryRunErrors(dryRun)];
+  const forceParam = kind === 'PatchOptions' ? param(q, 'force') : undefined;
+  let force: boolean | undefined;
+  if (forceParam !== undefined) {
+    // Go's strconv.ParseBool, as the parameter codec reads it.
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(forceParam)) force = true;
+    else if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(forceParam)) force = false;
+    else throw badRequest(`strconv.ParseBool: parsing ${JSON.stringify(forceParam)}: invalid syntax`);
+  }
+  const errs: FieldCause[] = [];
+  if (apply && !fieldManager) errs.push(required('fieldManager', 'is required for apply patch'));
+  if (!apply && kind === 'PatchOptions' && forceParam !== undefined) errs.push(forbidden('force', 'may not be specified for non-apply patch'));
+  errs.push(...fieldManagerErrors(fieldManager), ...dryRunErrors(dryRun));
   if (!['', 'Ignore', 'Warn', 'Strict'].includes(fieldValidation)) errs.push(notSupported('fieldValidation', fieldValidation, ['', 'Ignore', 'Strict', 'Warn']));
-  if (kind === 'PatchOptions' && param(q, 'force') !== undefined) errs.push(forbidden('force', 'may not be specified for non-apply patch'));
   if (errs.length) throw invalidOptions(kind, errs);
   return {
     dryRun: dryRun !== undefined && dryRun.length > 0,
     fieldValidation: (fieldValidation || 'Warn') as WriteQuery['fieldValidation'],
     fieldManager: fieldManager || undefined,
+    force,
   };
 }
 

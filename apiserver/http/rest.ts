@@ -11,7 +11,8 @@ import { unknownFields } from '../../api/schemas/index.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { toTable } from '../tables.js';
 import { checkShape, undecodable } from '../../api/schemas/shape.js';
-import { decodeObject, decodePatch, encodeJSON, warningHeaders } from './body.js';
+import { APPLY_PATCH, decodeObject, decodePatch, encodeJSON, warningHeaders } from './body.js';
+import { managerName } from '../../api/managed-fields/index.js';
 import { deleteOptionsFromQuery, includeObject, param, parseListQuery, parseWriteQuery, prettyPrint, queryBool, validateDeleteOptions, type Query } from './list-options.js';
 import type { RequestInfo } from './request-info.js';
 import { proxyStream } from './proxy-stream.js';
@@ -69,7 +70,10 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
   const body = req.body as Buffer | undefined;
   const method = req.method;
   const optionsKind = method === 'POST' ? 'CreateOptions' : method === 'PUT' ? 'UpdateOptions' : method === 'PATCH' ? 'PatchOptions' : undefined;
-  const writeQuery = optionsKind ? parseWriteQuery(optionsKind, query) : undefined;
+  const isApply = method === 'PATCH' && (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === APPLY_PATCH;
+  const writeQuery = optionsKind ? parseWriteQuery(optionsKind, query, isApply) : undefined;
+  // managerOrUserAgent: who the write is recorded for in managedFields.
+  const manager = writeQuery ? managerName(writeQuery.fieldManager, req.headers['user-agent']) : undefined;
   const dryRun = writeQuery?.dryRun ?? false;
   const pretty = prettyPrint(query, req.headers['user-agent']);
 
@@ -86,7 +90,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
   };
 
   const checkFields = fieldValidator(reg, writeQuery?.fieldValidation, warnings);
-  const who = { user, warnings };
+  const who = { user, warnings, manager };
 
   // Subresources other than status are the registry's own (scale, binding, log, finalize).
   const sub = subresource === undefined ? undefined : reg.subresources.get(subresource);
@@ -157,6 +161,12 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     case 'PATCH': {
       if (!name) throw methodNotAllowed(`PATCH needs the name of the ${reg.ri.singular} in the path`);
       const { type, patch } = decodePatch(req.headers['content-type'], body);
+      if (type === APPLY_PATCH) {
+        const res = await reg.apply(namespace, name, patch as Record<string, unknown>, {
+          dryRun, subresource, checkFields, ...who, manager: writeQuery?.fieldManager as string, force: writeQuery?.force === true,
+        });
+        return send(res.created ? 201 : 200, res.obj);
+      }
       return send(200, await reg.patch(namespace, name, type, patch, { dryRun, subresource, checkFields, ...who }));
     }
     case 'DELETE': {

@@ -118,7 +118,7 @@ export function csrSubresource(reg: GenericRegistry, which: 'status' | 'approval
     methods: ['GET', 'PUT', 'PATCH'],
     async serve(req: SubresourceRequest): Promise<SubresourceResult> {
       const { name } = req;
-      const opts = { subresource: which, dryRun: req.dryRun, user: req.user, warnings: req.warnings };
+      const opts = { subresource: which, dryRun: req.dryRun, user: req.user, warnings: req.warnings, manager: req.manager };
       switch (req.method) {
         case 'GET':
           return { code: 200, body: await reg.get(undefined, name) };

@@ -3,7 +3,7 @@
 // Everything a Kubernetes user sees as "the same for every resource" lives here.
 import { randomUUID } from 'node:crypto';
 import {
-  alreadyExists, badRequest, conflict, expired, forbiddenObject, invalid, isConflict, isGone, isNotFound, notFound,
+  alreadyExists, badRequest, conflict, expired, forbiddenObject, invalid, isAlreadyExists, isConflict, isGone, isNotFound, notFound,
   StatusError, makeStatus,
 } from '../../api/errors.js';
 import type { ResourceInfo } from '../../api/registry.js';
@@ -24,6 +24,7 @@ import { deletionFinalizers } from './deletion-finalizers.js';
 import { NO_ADMISSION, type AdmissionAttributes, type AdmissionChain, type Operation } from '../admission/chain.js';
 import type { User } from '../authn/user.js';
 import type { ReviewHandler } from './reviews.js';
+import { FieldManager } from '../../api/managed-fields/index.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -49,15 +50,32 @@ export interface WriteOptions {
   user?: User;
   /** Admission's warnings for the client are added here. */
   warnings?: string[];
+  /**
+   * The field manager of the request (the fieldManager parameter, else the User-Agent's
+   * prefix), recorded in managedFields; undefined for the apiserver's own writes, which
+   * leave managedFields as they are.
+   */
+  manager?: string;
+  /** managedFields of the object were set by server-side apply already. */
+  managedFieldsSet?: boolean;
 }
 
-/** What guaranteedUpdate and the subresources pass on to admission. */
+/** What guaranteedUpdate and the subresources pass on to admission (and the field manager). */
 export interface UpdateOptions {
   subresource?: string;
   precondition?: string;
   dryRun?: boolean;
   user?: User;
   warnings?: string[];
+  manager?: string;
+  managedFieldsSet?: boolean;
+}
+
+/** What a server-side apply (application/apply-patch+yaml) asks. */
+export interface ApplyOptions extends WriteOptions {
+  subresource?: string;
+  manager: string;
+  force: boolean;
 }
 
 export interface DeleteResult {
@@ -197,8 +215,12 @@ export class GenericRegistry {
     meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    delete meta.managedFields;
     this.defaults(obj);
+    dropEmptyMeta(meta);
+    if (opts.managedFieldsSet) {
+      // server-side apply computed them
+    } else if (opts.manager !== undefined) this.fieldManager(undefined).update(undefined, obj, opts.manager);
+    else delete meta.managedFields;
     const admission = this.admissionAttributes('CREATE', namespace, obj, undefined, undefined, opts);
     await this.admission.admit(admission);
     this.strategy.prepareForCreate?.(obj);
@@ -287,7 +309,65 @@ export class GenericRegistry {
       if (patched.metadata.name !== name) throw badRequest(`the name of the object (${patched.metadata.name ?? ''}) does not match the name on the URL (${name})`);
       this.checkTypeAndNamespace(patched, namespace);
       return patched;
-    }, { subresource: opts.subresource, dryRun: opts.dryRun, user: opts.user, warnings: opts.warnings });
+    }, { subresource: opts.subresource, dryRun: opts.dryRun, user: opts.user, warnings: opts.warnings, manager: opts.manager });
+  }
+
+  /**
+   * PATCH with application/apply-patch+yaml (server-side apply): config merged over the
+   * current object by the field manager, or the object created from it when there is
+   * none (an apply is an upsert). created tells the HTTP layer to answer 201.
+   */
+  async apply(namespace: string | undefined, name: string, config: Record<string, unknown>, opts: ApplyOptions): Promise<{ obj: KubeObject; created: boolean }> {
+    const fm = this.fieldManager(opts.subresource);
+    const check = (obj: KubeObject): KubeObject => {
+      if (!obj || typeof obj !== 'object' || typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch produced an object without metadata');
+      this.checkTypeAndNamespace(obj, namespace);
+      if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+      checkShape(this.ri, obj);
+      opts.checkFields?.(obj);
+      return obj;
+    };
+    const wopts = { subresource: opts.subresource, dryRun: opts.dryRun, user: opts.user, warnings: opts.warnings, manager: opts.manager, managedFieldsSet: true };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const obj = await this.guaranteedUpdate(namespace, name, (current) => {
+          const next = check(fm.apply(current, config, opts.manager, opts.force));
+          const wanted = next.metadata.resourceVersion;
+          if (wanted && wanted !== current.metadata.resourceVersion) {
+            throw conflict(this.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
+          }
+          return next;
+        }, wopts);
+        return { obj, created: false };
+      } catch (err) {
+        if (!isNotFound(err) || opts.subresource !== undefined || (err as StatusError).status?.details?.name !== name) throw err;
+      }
+      const obj = check(fm.apply(undefined, config, opts.manager, opts.force));
+      if (obj.metadata.uid) {
+        throw conflict(this.qualified, name, `uid mismatch: the provided object specified uid ${obj.metadata.uid}, and no existing object was found`);
+      }
+      delete obj.metadata.resourceVersion;
+      try {
+        return { obj: await this.create(namespace, obj, { ...opts, ...wopts, owned: true, shapeChecked: true }), created: true };
+      } catch (err) {
+        // Created by someone else meanwhile: apply over theirs.
+        if (isAlreadyExists(err) && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  private readonly fieldManagers = new Map<string, FieldManager>();
+
+  /** The field manager of this resource written through subresource (undefined: the main resource). */
+  fieldManager(subresource: string | undefined): FieldManager {
+    const k = subresource ?? '';
+    let fm = this.fieldManagers.get(k);
+    if (!fm) {
+      fm = new FieldManager({ group: this.ri.group, version: this.ri.version, kind: this.ri.kind, subresource, hasStatus: this.strategy.hasStatus === true });
+      this.fieldManagers.set(k, fm);
+    }
+    return fm;
   }
 
   /**
@@ -329,7 +409,7 @@ export class GenericRegistry {
         throw err;
       }
       try {
-        return await this.writeUpdate(cur, next, { subresource: opts.subresource, dryRun: opts.dryRun, cached: fromCache, user: opts.user, warnings: opts.warnings });
+        return await this.writeUpdate(cur, next, { subresource: opts.subresource, dryRun: opts.dryRun, cached: fromCache, user: opts.user, warnings: opts.warnings, manager: opts.manager, managedFieldsSet: opts.managedFieldsSet });
       } catch (err) {
         if (err instanceof StaleCopy || ((isConflict(err) || isNotFound(err)) && stale())) { cur = undefined; continue; }
         // Every lost compare-and-swap means another writer succeeded: this ends.
@@ -367,6 +447,7 @@ export class GenericRegistry {
       if (next.metadata.finalizers === undefined) delete next.metadata.finalizers;
       next.apiVersion = obj.apiVersion;
       next.kind = obj.kind;
+      if (opts.managedFieldsSet) next.metadata.managedFields = obj.metadata.managedFields;
     } else if (opts.subresource === undefined || opts.subresource === 'scale') {
       if (this.strategy.hasStatus) {
         if (old.status === undefined) delete next.status;
@@ -374,6 +455,14 @@ export class GenericRegistry {
       }
       this.defaults(next);
     }
+    dropEmptyMeta(next.metadata);
+    if (opts.managedFieldsSet) {
+      // server-side apply computed them
+    } else if (opts.manager !== undefined) {
+      this.fieldManager(opts.subresource).update(this.storedWithType(structuredClone(old)), next, opts.manager);
+    } else if (old.metadata.managedFields) {
+      next.metadata.managedFields = structuredClone(old.metadata.managedFields);
+    } else delete next.metadata.managedFields;
     const admission = this.admissionAttributes('UPDATE', old.metadata.namespace, next, old, opts.subresource, opts);
     await this.admission.admit(admission);
     if (opts.subresource === undefined || opts.subresource === 'scale') this.strategy.prepareForUpdate?.(next, old);
@@ -381,7 +470,6 @@ export class GenericRegistry {
     next.metadata.generation = old.metadata.generation ?? 1;
     const generationChanged = this.strategy.generationChanged?.(next, old) ?? !deepEqual(next.spec, old.spec);
     if (generationChanged && opts.subresource !== 'status') next.metadata.generation += 1;
-    delete next.metadata.managedFields;
     this.validateOrThrow(next, old, opts.subresource);
     await this.admission.validate(admission);
     // Deletion completes once nothing holds it any more.
@@ -590,6 +678,21 @@ export class GenericRegistry {
  */
 export function storagePrefix(ri: ResourceInfo): string {
   return ri.custom ? `/registry/${ri.group}/${ri.plural}/` : `/registry/${ri.plural}/`;
+}
+
+/**
+ * ObjectMeta's maps and lists are omitempty in Go: an empty one (a patch's
+ * `annotations: {}`) is not stored, as kube-apiserver's encoding drops it.
+ */
+function dropEmptyMeta(meta: KubeObject['metadata']): void {
+  for (const k of ['labels', 'annotations'] as const) {
+    const v = meta[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) delete meta[k];
+  }
+  for (const k of ['finalizers', 'ownerReferences'] as const) {
+    const v = meta[k];
+    if (Array.isArray(v) && v.length === 0) delete meta[k];
+  }
 }
 
 /** Thrown by writeUpdate when an update of a cached copy changes nothing: confirm on a fresh read. */

@@ -15,7 +15,7 @@ export function finalizeSubresource(namespaces: GenericRegistry): Subresource {
       const out = await namespaces.guaranteedUpdate(undefined, req.name, (cur) => {
         (cur as NamespaceBody).spec = { ...((cur as NamespaceBody).spec ?? {}), finalizers: obj?.spec?.finalizers ?? [] };
         return cur;
-      }, { subresource: 'finalize', precondition: obj?.metadata?.resourceVersion || undefined, dryRun: req.dryRun, user: req.user, warnings: req.warnings });
+      }, { subresource: 'finalize', precondition: obj?.metadata?.resourceVersion || undefined, dryRun: req.dryRun, user: req.user, warnings: req.warnings, manager: req.manager });
       return { code: 200, body: out };
     },
   };

@@ -71,7 +71,7 @@ export function scaleSubresource(reg: GenericRegistry, selectorOf: ScaleSelector
           if (rv && rv !== cur.metadata.resourceVersion) throw stale();
           (cur as Scalable).spec = { ...((cur as Scalable).spec ?? {}), replicas };
           return cur;
-        }, { subresource: 'scale', dryRun: req.dryRun, user: req.user, warnings: req.warnings });
+        }, { subresource: 'scale', dryRun: req.dryRun, user: req.user, warnings: req.warnings, manager: req.manager });
         return { code: 200, body: toScale(out as Scalable, selectorOf) };
       };
       switch (req.method) {

@@ -18,6 +18,8 @@ export interface SubresourceRequest {
   user?: User;
   /** Admission's warnings for the client are added here. */
   warnings?: string[];
+  /** The request's field manager (recorded in managedFields), undefined for the apiserver's own calls. */
+  manager?: string;
   /** The body as an object of this kind (JSON, YAML or protobuf), shape-checked: 400 when it is not one. */
   object(kind: { group: string; version: string; kind: string }): unknown;
   /** The body of a PATCH: its media type and the parsed patch. */

@@ -15,6 +15,8 @@ import { Failures, fetchTarget, findTargets, manifestTargets, parseDryRun, Resul
 import { toJson, toYaml } from '../printers/object.js';
 
 const FIELD_MANAGER = 'kubectl-client-side-apply';
+/** kubectl's default manager name for server-side apply. */
+const SERVER_SIDE_FIELD_MANAGER = 'kubectl';
 /** kubectl retries a patch that hit a conflict this many times, re-reading the object each time. */
 const MAX_PATCH_RETRIES = 5;
 
@@ -24,8 +26,9 @@ interface ApplyOpts {
   output?: string;
   dryRun?: string | boolean;
   validate?: string | boolean;
-  fieldManager: string;
+  fieldManager?: string;
   serverSide: boolean;
+  forceConflicts: boolean;
   prune: boolean;
 }
 
@@ -37,12 +40,13 @@ export function register(program: Command, cli: Cli): void {
   outputFlags(apply);
   apply
     .option('--validate [mode]', 'Validation of the objects: strict|warn|ignore (true/false)', true)
-    .option('--field-manager <name>', 'Name of the manager used to track field ownership.', FIELD_MANAGER)
-    .option('--server-side', 'Server-side apply (not supported by tskubectl)', false)
+    .option('--field-manager <name>', 'Name of the manager used to track field ownership (kubectl-client-side-apply, or kubectl with --server-side).')
+    .option('--server-side', 'If true, apply runs in the server instead of the client.', false)
+    .option('--force-conflicts', 'If true, server-side apply will force the changes against conflicts.', false)
     .option('--prune', 'Prune resources not in the configuration (not supported by tskubectl)', false)
     .action(async (args: string[], opts: ApplyOpts) => {
       if (args.length > 0) throw new CliError(`error: Unexpected args: [${args.join(' ')}]\nSee 'tskubectl apply -h' for help and examples`);
-      if (opts.serverSide) throw new CliError('error: --server-side is not supported by tskubectl; use client-side apply');
+      if (opts.forceConflicts && !opts.serverSide) throw new CliError('error: --force-conflicts only works with --server-side');
       if (opts.prune) throw new CliError('error: --prune is not supported by tskubectl');
       if (opts.filename.length === 0) throw new CliError('error: must specify one of -f and -k');
       await applyFiles(cli, opts);
@@ -83,7 +87,9 @@ async function applyFiles(cli: Cli, opts: ApplyOpts): Promise<void> {
   const printer = new ResultPrinter(cli, opts.output, dryRun);
   for (const t of targets) {
     try {
-      const { obj, verb } = await applyOne(cli, t, dryRun, opts.fieldManager);
+      const { obj, verb } = opts.serverSide
+        ? await serverSideApplyOne(cli, t, dryRun, opts.fieldManager ?? SERVER_SIDE_FIELD_MANAGER, opts.forceConflicts)
+        : await applyOne(cli, t, dryRun, opts.fieldManager ?? FIELD_MANAGER);
       printer.print(t.ri, obj, verb);
     } catch (err) {
       failures.add(err);
@@ -137,7 +143,39 @@ async function applyOne(cli: Cli, t: Target, dryRun: DryRun, fieldManager: strin
   }
 }
 
-function threeWayPatch(ri: ResourceInfo, current: KubeObject, modified: KubeObject, source: string | undefined): ReturnType<typeof createApplyPatch> {
+/**
+ * --server-side: the configuration is sent as an apply patch; the server merges it,
+ * creates the object when absent and reports conflicts with other managers (409), which
+ * kubectl explains and --force-conflicts overrides.
+ */
+async function serverSideApplyOne(cli: Cli, t: Target, dryRun: DryRun, fieldManager: string, force: boolean): Promise<{ obj: KubeObject; verb: string }> {
+  if (dryRun === 'client') throw new CliError('error: --dry-run=client doesn\'t work with --server-side (did you mean --dry-run=server instead?)');
+  const client = cli.client(t.ri);
+  try {
+    const obj = await client.apply(t.namespace, t.name, t.obj, { fieldManager, force, dryRun: dryRun === 'server' });
+    return { obj, verb: 'serverside-applied' };
+  } catch (err) {
+    if (err instanceof StatusError && err.code === 409 && err.status.details?.causes?.some((c) => c.reason === 'FieldManagerConflict')) {
+      throw new CliError(`error: ${err.message}\n${CONFLICT_HELP}`);
+    }
+    throw withSource('applying patch', t.source, err);
+  }
+}
+
+/** kubectl's explanation after an apply conflict. */
+const CONFLICT_HELP = `Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the \`--force-conflicts\` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts`;
+
+export function threeWayPatch(ri: ResourceInfo, current: KubeObject, modified: KubeObject, source: string | undefined): ReturnType<typeof createApplyPatch> {
   let original: Record<string, unknown> | undefined;
   try {
     original = lastAppliedOf(current);

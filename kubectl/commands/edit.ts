@@ -18,6 +18,7 @@ import { createTwoWayPatch, deepEqual, goJson, LAST_APPLIED_ANNOTATION } from '.
 import { fileFlags } from '../command-flags.js';
 import { Failures, fetchTarget, findTargets, ResultPrinter } from '../object-targets.js';
 import { asListOrObject, toJson, toYaml } from '../printers/object.js';
+import { omitManagedFields } from '../printers/object.js';
 
 interface EditOpts {
   filename: string[];
@@ -52,7 +53,8 @@ async function runEdit(cli: Cli, args: string[], opts: EditOpts): Promise<void> 
   const failures = new Failures();
   const targets = await findTargets(cli, args, opts, 'edit', failures);
   const items: Item[] = [];
-  for (const t of targets) items.push({ ri: t.ri, obj: await fetchTarget(cli, t) });
+  // As kubectl edit without --show-managed-fields: managedFields are neither shown nor patched.
+  for (const t of targets) items.push({ ri: t.ri, obj: omitManagedFields(await fetchTarget(cli, t)) });
   failures.throwIfAny();
   if (items.length === 0) return;
 

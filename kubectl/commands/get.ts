@@ -11,7 +11,7 @@ import type { Query } from '../../client/rest-client.js';
 import { readWatchEvents } from '../../client/watch.js';
 import type { Cli } from '../context.js';
 import { CliError, formatError, usageError } from '../errors.js';
-import { nameOf, toJson, toYaml } from '../printers/object.js';
+import { nameOf, omitManagedFields, toJson, toYaml } from '../printers/object.js';
 import { executeJsonPath, formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from '../printers/output.js';
 import { sortByField, sortTable } from '../printers/sort.js';
 import { TablePrinter } from '../printers/table.js';
@@ -35,6 +35,7 @@ export interface GetOptions {
   headers?: boolean;
   ignoreNotFound?: boolean;
   showKind?: boolean;
+  showManagedFields?: boolean;
   chunkSize?: number;
 }
 
@@ -55,6 +56,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--no-headers', 'Do not print headers (default table output) ')
     .option('--ignore-not-found', 'If the requested object does not exist the command will return exit code 0')
     .option('--show-kind', 'List the resource type for the requested object(s)')
+    .option('--show-managed-fields', 'If true, keep the managedFields when printing objects in JSON or YAML format.')
     .option('--chunk-size <n>', 'Return large lists in chunks rather than all at once', (v: string) => Number.parseInt(v, 10), 500)
     .action(async (args: string[], opts: GetOptions) => {
       await runGet(cli, args, opts);
@@ -94,6 +96,7 @@ export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promis
   } else {
     if (singleItemImplied && errors.length === 1) throw errors[0];
     let objs = fetched.flatMap((f) => f.objects ?? []);
+    if (!opts.showManagedFields) objs = objs.map(omitManagedFields);
     if (opts.sortBy) objs = sortByField(objs, opts.sortBy, (o) => o);
     const text = formatGeneric(objs, format, { single: singleItemImplied, noHeaders: opts.headers === false });
     cli.out.write(text);
@@ -246,7 +249,7 @@ async function watch(cli: Cli, requested: ResourceArg[], opts: GetOptions, forma
       tw.flush();
       return;
     }
-    const [typed] = withType(ri, [obj as KubeObject]);
+    const [typed] = withType(ri, [opts.showManagedFields ? obj as KubeObject : omitManagedFields(obj as KubeObject)]);
     if (format.kind === 'json') cli.out.write(toJson(typed));
     else if (format.kind === 'yaml') cli.out.write(`${printed > 0 ? '---\n' : ''}${toYaml(typed)}`);
     else if (format.kind === 'name') cli.out.write(`${nameOf(typed!)}\n`);

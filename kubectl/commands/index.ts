@@ -5,6 +5,7 @@ import { register as get } from './get.js';
 import { register as describe } from './describe.js';
 import { register as create } from './create.js';
 import { register as apply } from './apply.js';
+import { register as diff } from './diff.js';
 import { register as del } from './delete.js';
 import { register as edit } from './edit.js';
 import { register as patch } from './patch.js';
@@ -36,7 +37,7 @@ export type RegisterCommand = (program: Command, cli: Cli) => void;
 export const COMMANDS: RegisterCommand[] = [
   create, expose, run,
   get, edit, del,
-  apply, patch,
+  apply, patch, diff,
   rollout, scale, autoscale,
   cordon, drain, taint, top,
   describe, logs, attach, exec, portForward, proxy, cp, wait,

@@ -35,3 +35,10 @@ export function formatObjects(objs: KubeObject[], output: string, forceList = fa
   if (output === 'name') return objs.map((o) => `${nameOf(o)}\n`).join('');
   return undefined;
 }
+
+/** kubectl's OmitManagedFieldsPrinter: an object without metadata.managedFields (unless --show-managed-fields); obj is not changed. */
+export function omitManagedFields(obj: KubeObject): KubeObject {
+  if (!obj?.metadata || !('managedFields' in obj.metadata)) return obj;
+  const { managedFields: _omitted, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}

@@ -360,7 +360,7 @@ export function describeGeneric(obj: KubeObject, events: Event[] | undefined, no
     w.write(LEVEL_0, `Namespace:\t${obj.metadata.namespace ?? ''}\n`);
     printLabelsMultiline(w, 'Labels', obj.metadata.labels);
     printAnnotationsMultiline(w, 'Annotations', obj.metadata.annotations);
-    printUnstructured(w, LEVEL_0, obj as unknown as Record<string, unknown>, '', ['.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations']);
+    printUnstructured(w, LEVEL_0, obj as unknown as Record<string, unknown>, '', ['.metadata.managedFields', '.metadata.name', '.metadata.namespace', '.metadata.labels', '.metadata.annotations']);
     describeEvents(events, w, now);
   });
 }
