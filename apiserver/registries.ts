@@ -1,5 +1,6 @@
 // Builds one GenericRegistry per resource: its strategy, its watch cache and its
 // subresources, and what registries ask of each other (namespace state, event leases).
+import { registerCustomType } from '../api/managed-fields/types.js';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { RESOURCES, findResource, type ResourceInfo } from '../api/registry.js';
@@ -124,6 +125,8 @@ export class Registries {
    */
   async addCustom(ri: ResourceInfo, strategy: Strategy, conversion: Conversion): Promise<GenericRegistry> {
     const cache = await this.opts.caches.add(storagePrefix(ri));
+    // Server-side apply merges its objects by the version's schema (list types, map keys).
+    registerCustomType(ri.group, ri.version, ri.kind, ri.custom?.schema as Parameters<typeof registerCustomType>[3]);
     const reg = new ConvertingRegistry(ri, this.opts.store, strategy, cache, this.ctx);
     reg.conversion = conversion;
     if (this.admission) reg.admission = this.admission;
@@ -134,6 +137,7 @@ export class Registries {
   /** Forgets a custom resource version's registry; dropCache also drops its watch cache (no version is served any more). */
   removeCustom(ri: ResourceInfo, dropCache: boolean): void {
     this.byInfo.delete(ri);
+    registerCustomType(ri.group, ri.version, ri.kind, null);
     if (dropCache) this.opts.caches.remove(storagePrefix(ri));
   }
 
