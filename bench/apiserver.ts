@@ -4,6 +4,9 @@
 //   creates/s      POST pods at c=64            vs  etcd3 txn "version == 0 then put" at c=64
 //   authenticated  the same creates over HTTPS as a user RBAC authorizes, by bearer
 //   creates/s      token and by client certificate  vs  the plain-HTTP creates above
+//   custom         POST a custom resource whose CRD has a structural schema at c=64
+//   resource       vs  ConfigMaps of the same size at c=64, interleaved in one run
+//   creates/s
 //   GET p50/p99    GET random pods at c=16      vs  etcd3 range of one random key at c=16
 //   LIST           GET all 10,000 pods (parsed) vs  etcd3 range over 10,000 raw keys
 //   watch fan-out  1,000 HTTP watchers, 20 configmap writes/s for 10 s
@@ -56,6 +59,10 @@ const AUTH_TARGET_RATIO = 0.8;
 const AUTH_NAMESPACE = 'bench-auth';
 const LIST_TARGET_MS = 1000;
 const WATCH_P99_TARGET_MS = 100;
+const CR_CREATES = scaled(2000);
+const CR_NAMESPACE = 'bench-cr';
+const CR_TARGET_RATIO = 0.7;
+const CRD_NAME = 'widgets.bench.tskube.io';
 
 const podName = (i: number): string => `pod-${String(i).padStart(5, '0')}`;
 const cmName = (i: number): string => `wcm-${String(i).padStart(5, '0')}`;
@@ -185,6 +192,7 @@ export async function run(): Promise<void> {
     ['setup', setup],
     ['creates', creates],
     ['authenticated creates', authenticatedCreates],
+    ['custom resource creates', customResourceCreates],
     ['GET', gets],
     ['LIST', lists],
     ['watch fan-out', watchFanout],
@@ -278,6 +286,100 @@ async function creates(ctx: Context): Promise<void> {
   if (pods.failed || raw.failed) ctx.notes.push(`creates: ${pods.failed} pod creates and ${raw.failed} raw creates failed; first: ${pods.errors[0] ?? raw.errors[0]}`);
   const stored = await call(ctx.api, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods/${podName(ctx.podCreated.indexOf(1))}`).catch(() => '');
   ctx.notes.push(`pod sizes: ${ctx.podSizes}${stored ? `, pod as GET returns it ${count(stored.length)} B` : ''}`);
+}
+
+/** A Widget's spec: typed fields, a list of objects, a map: what a schema has to walk. */
+function widgetSpec(i: number): Record<string, unknown> {
+  return {
+    size: 'medium', replicas: (i % 10) + 1, owner: `team-${i % 7}`, enabled: i % 2 === 0,
+    ports: [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }],
+    labels: { tier: 'backend', zone: `zone-${i % 3}` },
+    note: 'mode=bench\nlevel=info\n',
+  };
+}
+
+/** The CRD: a structural schema with types, an enum, bounds, a pattern, a default and a list map. */
+const WIDGET_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: CRD_NAME },
+  spec: {
+    group: 'bench.tskube.io', scope: 'Namespaced',
+    names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+    versions: [{
+      name: 'v1', served: true, storage: true,
+      schema: {
+        openAPIV3Schema: {
+          type: 'object',
+          properties: {
+            spec: {
+              type: 'object', required: ['size', 'replicas'],
+              properties: {
+                size: { type: 'string', enum: ['small', 'medium', 'large'] },
+                replicas: { type: 'integer', minimum: 0, maximum: 100 },
+                owner: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 63 },
+                enabled: { type: 'boolean', default: true },
+                ports: {
+                  type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'],
+                  items: { type: 'object', required: ['name', 'port'], properties: { name: { type: 'string' }, port: { type: 'integer', minimum: 1, maximum: 65535 } } },
+                },
+                labels: { type: 'object', additionalProperties: { type: 'string' } },
+                note: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    }],
+  },
+};
+
+/**
+ * Creates of a custom resource whose CRD has a schema (validated, defaulted and pruned
+ * on each write) against ConfigMaps of the same size, in one run: half of each, then the
+ * other half of each, so drift over the run falls on both alike.
+ */
+async function customResourceCreates(ctx: Context): Promise<void> {
+  progress(`custom resource creates: CRD ${CRD_NAME} with a structural schema, namespace ${CR_NAMESPACE}`);
+  await call(ctx.api, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CR_NAMESPACE } }), [201]);
+  await call(ctx.api, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', JSON.stringify(WIDGET_CRD), [201]);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const crd = JSON.parse(await call(ctx.api, 'GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}`)) as { status?: { conditions?: { type: string; status: string }[] } };
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    if (Date.now() > deadline) throw new Error(`${CRD_NAME} not Established in 30 s`);
+    await sleep(50);
+  }
+  const crPath = `/apis/bench.tskube.io/v1/namespaces/${CR_NAMESPACE}/widgets`;
+  const cmPath = `/api/v1/namespaces/${CR_NAMESPACE}/configmaps`;
+  const widget = (i: number): string => JSON.stringify({ apiVersion: 'bench.tskube.io/v1', kind: 'Widget', metadata: { name: `w-${i}`, namespace: CR_NAMESPACE }, spec: widgetSpec(i) });
+  // The ConfigMap carries the same spec as text, so both bodies are the same size within a few bytes.
+  const configMap = (i: number): string => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}`, namespace: CR_NAMESPACE }, data: { spec: JSON.stringify(widgetSpec(i)) } });
+  // Warm-up of the new resource's path (its first watch-cache and schema use) outside the figures.
+  await runLoad(WARMUP, CREATE_CONCURRENCY, (i) => call(ctx.api, 'POST', crPath, widget(CR_CREATES + i), [201]).then(() => undefined));
+  await runLoad(WARMUP, CREATE_CONCURRENCY, (i) => call(ctx.api, 'POST', cmPath, configMap(CR_CREATES + i), [201]).then(() => undefined));
+  const half = Math.floor(CR_CREATES / 2);
+  const results = { cr: [] as LoadResult[], cm: [] as LoadResult[] };
+  for (const [from, to] of [[0, half], [half, CR_CREATES]] as const) {
+    progress(`  ${count(to - from)} ConfigMap creates at c=${CREATE_CONCURRENCY}`);
+    results.cm.push(await runLoad(to - from, CREATE_CONCURRENCY, (j) => call(ctx.api, 'POST', cmPath, configMap(from + j), [201]).then(() => undefined)));
+    progress(`  ${count(to - from)} Widget creates at c=${CREATE_CONCURRENCY}`);
+    results.cr.push(await runLoad(to - from, CREATE_CONCURRENCY, (j) => call(ctx.api, 'POST', crPath, widget(from + j), [201]).then(() => undefined)));
+  }
+  const perSecond = (rs: LoadResult[]): number => rs.reduce((n, r) => n + r.ok, 0) / (rs.reduce((t, r) => t + r.elapsedMs, 0) / 1000);
+  const failed = (rs: LoadResult[]): number => rs.reduce((n, r) => n + r.failed, 0);
+  const cr = perSecond(results.cr);
+  const cm = perSecond(results.cm);
+  ctx.rows.push({
+    figure: `custom resource creates/s (c=${CREATE_CONCURRENCY}, ${count(CR_CREATES)})`,
+    ours: rate(cr),
+    baseline: `${rate(cm)} (ConfigMaps)`,
+    ratio: throughputRatio(cr, cm),
+    target: `>= ${CR_TARGET_RATIO.toFixed(2)}`,
+    met: failed(results.cr) === 0 && cr / cm >= CR_TARGET_RATIO,
+  });
+  const crErr = results.cr.flatMap((r) => r.errors)[0];
+  const cmErr = results.cm.flatMap((r) => r.errors)[0];
+  if (failed(results.cr) || failed(results.cm)) ctx.notes.push(`custom resources: ${failed(results.cr)} Widget and ${failed(results.cm)} ConfigMap creates failed; first: ${crErr ?? cmErr}`);
+  ctx.notes.push(`custom resource sizes: Widget body ${count(widget(0).length)} B, ConfigMap body ${count(configMap(0).length)} B`);
 }
 
 /**

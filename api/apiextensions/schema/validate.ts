@@ -284,7 +284,26 @@ function dns1035Label(v: string): string[] {
  * (listtype.ValidateListSetsAndMaps). field is the field path of value; maps are
  * entered with [key] steps as field.Path.Key writes them.
  */
+/** Whether a schema node or any node under it declares a set or map list type (cached per node). */
+const declaresListTypes = new WeakMap<JSONSchemaProps, boolean>();
+
+function hasListTypes(s: JSONSchemaProps): boolean {
+  let has = declaresListTypes.get(s);
+  if (has === undefined) {
+    declaresListTypes.set(s, false); // a cycle (never in a structural schema) ends here
+    const lt = s['x-kubernetes-list-type'];
+    const items = itemsSchema(s);
+    const ap = additionalSchema(s);
+    has = lt === 'set' || lt === 'map' || (items !== undefined && hasListTypes(items)) || (ap !== undefined && hasListTypes(ap))
+      || Object.values(s.properties ?? {}).some((p) => hasListTypes(p));
+    declaresListTypes.set(s, has);
+  }
+  return has;
+}
+
 function validateListTypes(s: JSONSchemaProps, value: unknown, field: string, errs: FieldCause[]): void {
+  // Most of an object's schema has no set or map lists: nothing to walk there.
+  if (!hasListTypes(s)) return;
   if (Array.isArray(value)) {
     const lt = s['x-kubernetes-list-type'];
     if (lt === 'set') {
