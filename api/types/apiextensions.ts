@@ -1,5 +1,6 @@
 // apiextensions.k8s.io/v1 types: CustomResourceDefinition and the JSON schema its
 // versions carry (k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1).
+import type { WebhookClientConfig } from './admissionregistration.js';
 import type { KubeObject, ObjectMeta } from './meta.js';
 
 /** One CEL rule of x-kubernetes-validations. */
@@ -107,19 +108,8 @@ export interface CustomResourceDefinitionVersion {
   selectableFields?: { jsonPath: string }[];
 }
 
-export interface ServiceReference {
-  namespace: string;
-  name: string;
-  path?: string;
-  port?: number;
-}
-
-export interface WebhookClientConfig {
-  url?: string;
-  service?: ServiceReference;
-  /** base64 PEM bundle. */
-  caBundle?: string;
-}
+/** A conversion webhook is reached as an admission webhook is. */
+export type { ServiceReference, WebhookClientConfig } from './admissionregistration.js';
 
 export interface CustomResourceConversion {
   /** None (default) or Webhook. */

@@ -2,8 +2,7 @@
 // customresource): the ResourceInfo its CRD describes, the strategy (status subresource,
 // generation, metadata and schema validation, schema defaults), the conversion between
 // versions (strategy None: only apiVersion changes) and the scale subresource.
-import { badRequest, conflict, invalid, methodNotAllowed, type StatusError } from '../../api/errors.js';
-import { applyPatch } from '../../api/patch/index.js';
+import { methodNotAllowed } from '../../api/errors.js';
 import type { CustomResourceFacts, ResourceInfo } from '../../api/registry.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion, JSONSchemaProps } from '../../api/types/apiextensions.js';
 import type { KubeObject, StatusCause } from '../../api/types/meta.js';
@@ -14,7 +13,8 @@ import type { Conversion } from '../registry/converting.js';
 import { deepEqual } from '../registry/deep-equal.js';
 import type { GenericRegistry } from '../registry/generic.js';
 import { defaultStrategy, type Strategy } from '../registry/strategy.js';
-import type { Subresource, SubresourceRequest, SubresourceResult } from '../registry/subresource.js';
+import type { Subresource } from '../registry/subresource.js';
+import { scaleSubresourceOf, type ScaleObj } from '../registry/scale.js';
 import { compareKubeAwareVersions } from '../discovery.js';
 import { isConditionTrue } from './crd-strategy.js';
 
@@ -200,11 +200,6 @@ function prefixed(errs: FieldCause[], prefix: string): FieldCause[] {
   return errs.map((e) => ({ ...e, field: e.field ? `${prefix}.${e.field}` : prefix }));
 }
 
-interface ScaleObj extends KubeObject {
-  spec?: { replicas?: number };
-  status?: { replicas?: number; selector?: string };
-}
-
 /**
  * The scale subresource of a custom resource (customresource/etcd.go ScaleREST): an
  * autoscaling/v1 Scale whose spec.replicas is read from and written to
@@ -227,53 +222,8 @@ export function customScaleSubresource(reg: GenericRegistry): Subresource {
     if (typeof selector === 'string' && selector) (out.status as { selector?: string }).selector = selector;
     return out;
   };
-  return {
-    methods: ['GET', 'PUT', 'PATCH'],
-    async serve(req: SubresourceRequest): Promise<SubresourceResult> {
-      const { namespace, name } = req;
-      const checkReplicas = (replicas: unknown): number => {
-        if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-          throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
-        }
-        return replicas;
-      };
-      const stale = (): StatusError => conflict(reg.qualified, name, 'the object has been modified; please apply your changes to the latest version and try again');
-      const update = async (scaled: (cur: ScaleObj) => ScaleObj): Promise<SubresourceResult> => {
-        const out = await reg.guaranteedUpdate(namespace, name, (cur) => {
-          const wanted = scaled(toScale(cur));
-          const replicas = checkReplicas(wanted?.spec?.replicas);
-          const rv = wanted?.metadata?.resourceVersion;
-          if (rv && rv !== cur.metadata.resourceVersion) throw stale();
-          writePath(cur as unknown as Record<string, unknown>, scale.specReplicasPath, replicas);
-          return cur;
-        }, { subresource: 'scale', dryRun: req.dryRun, user: req.user, warnings: req.warnings });
-        return { code: 200, body: toScale(out) };
-      };
-      switch (req.method) {
-        case 'GET':
-          return { code: 200, body: toScale(await reg.get(namespace, name)) };
-        case 'PUT': {
-          const body = req.object({ group: 'autoscaling', version: 'v1', kind: 'Scale' }) as ScaleObj;
-          if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');
-          if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-          checkReplicas(body.spec?.replicas);
-          return update((cur) => ({ ...cur, metadata: { ...cur.metadata, resourceVersion: body.metadata?.resourceVersion || undefined }, spec: { replicas: body.spec?.replicas } }));
-        }
-        default: {
-          const { type, patch } = req.patch();
-          const t = type === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : type;
-          return update((cur) => {
-            let patched: ScaleObj;
-            try {
-              patched = applyPatch(t, cur, patch, 'Scale') as ScaleObj;
-            } catch (err) {
-              throw invalid('Scale', 'autoscaling', name, [{ reason: 'FieldValueInvalid', field: '', message: `the patch could not be applied: ${(err as Error).message}` }]);
-            }
-            if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch must produce a Scale object');
-            return patched;
-          });
-        }
-      }
-    },
-  };
+  return scaleSubresourceOf(reg, {
+    toScale,
+    setReplicas: (obj, replicas) => writePath(obj as unknown as Record<string, unknown>, scale.specReplicasPath, replicas),
+  });
 }

@@ -9,7 +9,7 @@ import type { KubeObject } from '../../api/types/meta.js';
 import type { GenericRegistry } from './generic.js';
 import type { Subresource, SubresourceRequest, SubresourceResult } from './subresource.js';
 
-interface ScaleObj extends KubeObject { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } }
+export interface ScaleObj extends KubeObject { spec?: { replicas?: number }; status?: { replicas?: number; selector?: string } }
 interface Selector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
 interface Scalable extends KubeObject {
   spec?: { replicas?: number; selector?: unknown };
@@ -50,7 +50,21 @@ export function selectorString(sel: Selector | undefined): string {
   return parts.join(',');
 }
 
+/** How a kind is seen as a Scale and how a Scale's replicas are written back into it. */
+export interface ScaleView {
+  toScale(obj: KubeObject): ScaleObj;
+  setReplicas(obj: KubeObject, replicas: number): void;
+}
+
 export function scaleSubresource(reg: GenericRegistry, selectorOf: ScaleSelector = labelSelectorOf): Subresource {
+  return scaleSubresourceOf(reg, {
+    toScale: (obj) => toScale(obj as Scalable, selectorOf),
+    setReplicas: (obj, replicas) => { (obj as Scalable).spec = { ...((obj as Scalable).spec ?? {}), replicas }; },
+  });
+}
+
+/** GET, PUT and PATCH of /scale over any kind a ScaleView describes (custom resources' too). */
+export function scaleSubresourceOf(reg: GenericRegistry, view: ScaleView): Subresource {
   return {
     methods: ['GET', 'PUT', 'PATCH'],
     async serve(req: SubresourceRequest): Promise<SubresourceResult> {
@@ -65,18 +79,18 @@ export function scaleSubresource(reg: GenericRegistry, selectorOf: ScaleSelector
       /** Writes the replicas the Scale computed from the current object says. */
       const update = async (scaled: (cur: ScaleObj) => ScaleObj): Promise<SubresourceResult> => {
         const out = await reg.guaranteedUpdate(namespace, name, (cur) => {
-          const wanted = scaled(toScale(cur as Scalable, selectorOf));
+          const wanted = scaled(view.toScale(cur));
           const replicas = checkReplicas(wanted?.spec?.replicas);
           const rv = wanted?.metadata?.resourceVersion;
           if (rv && rv !== cur.metadata.resourceVersion) throw stale();
-          (cur as Scalable).spec = { ...((cur as Scalable).spec ?? {}), replicas };
+          view.setReplicas(cur, replicas);
           return cur;
         }, { subresource: 'scale', dryRun: req.dryRun, user: req.user, warnings: req.warnings, manager: req.manager });
-        return { code: 200, body: toScale(out as Scalable, selectorOf) };
+        return { code: 200, body: view.toScale(out) };
       };
       switch (req.method) {
         case 'GET':
-          return { code: 200, body: toScale(await reg.get(namespace, name) as Scalable, selectorOf) };
+          return { code: 200, body: view.toScale(await reg.get(namespace, name)) };
         case 'PUT': {
           const body = req.object(SCALE_KIND) as ScaleObj;
           if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a Scale object');
