@@ -55,15 +55,47 @@ export class Cli {
   }
 
   /**
-   * Resolves a type as a person types it (po, pods, deployment.apps, Deployment) to a
-   * resource: our registry first, then the server's discovery documents.
+   * Resolves a type as a person types it (po, pods, deployment.apps, Deployment,
+   * websites.v1beta1.example.com) to a resource, as kubectl's RESTMapper: our registry
+   * of built-in kinds first (so a custom resource's short name that collides with a
+   * built-in one loses, as the built-in groups come first in kubectl's priority), then
+   * the server's discovery documents (asked each time: a CRD may have been created a
+   * moment ago).
    */
   async resource(type: string): Promise<ResourceInfo> {
-    const known = resolveResource(type);
-    if (known) return known;
-    const found = (await this.discovery()).find((ri) => matches(ri, type));
+    const found = await this.resourceIfServed(type);
     if (!found) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
     return found;
+  }
+
+  /** resource(), or undefined when neither our registry nor the server knows the type. */
+  async resourceIfServed(type: string): Promise<ResourceInfo | undefined> {
+    // resource.version.group first (kubectl's ParseResourceArg tries it when there are
+    // at least three parts), then resource.group.
+    const parts = type.split('.');
+    if (parts.length >= 3) {
+      const [resource, version, ...group] = parts as [string, string, ...string[]];
+      const versioned = await this.versionedResource(resource, version, group.join('.'));
+      if (versioned) return versioned;
+    }
+    const known = resolveResource(type);
+    if (known) return known;
+    return (await this.discovery()).find((ri) => matches(ri, type));
+  }
+
+  /** A resource of one group/version, also a version that is not the group's preferred one. */
+  private async versionedResource(resource: string, version: string, group: string): Promise<ResourceInfo | undefined> {
+    const builtIn = RESOURCES.find((ri) => ri.group === group && ri.version === version && matches(ri, resource));
+    if (builtIn) return builtIn;
+    let list: APIResourceList;
+    try {
+      list = await this.rest().request<APIResourceList>({ path: group ? `/apis/${group}/${version}` : `/api/${version}` });
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(list.resources)) return undefined;
+    const r = list.resources.find((x) => !x.name.includes('/') && matches(resourceInfoOf(list, x), resource));
+    return r && resourceInfoOf(list, r);
   }
 
   /** The resource an object's apiVersion/kind names (for -f manifests). */
