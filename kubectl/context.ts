@@ -79,8 +79,44 @@ export class Cli {
       if (versioned) return versioned;
     }
     const known = resolveResource(type);
-    if (known) return known;
-    return (await this.discovery()).find((ri) => matches(ri, type));
+    const found = known ?? (await this.discovery()).find((ri) => matches(ri, type));
+    if (found) await this.warnAmbiguousShortName(type, found);
+    return found;
+  }
+
+  /**
+   * A short name that more resources claim picks the first (the built-in kind, else
+   * the first in discovery order); kubectl's shortcut expander warns about the others.
+   */
+  async warnAmbiguousShortName(type: string, chosen: ResourceInfo): Promise<void> {
+    const [base, ...g] = type.toLowerCase().split('.');
+    const group = g.join('.');
+    if (!chosen.shortNames.includes(base!) || chosen.plural === base || chosen.singular === base) return;
+    let served: ResourceInfo[];
+    try {
+      served = await this.discovery();
+    } catch {
+      return;
+    }
+    const warned = new Set<string>();
+    for (const ri of served) {
+      if (group && ri.group !== group) continue;
+      if (!ri.shortNames.includes(base!) || (ri.group === chosen.group && ri.plural === chosen.plural)) continue;
+      const gr = ri.group ? `${ri.plural}.${ri.group}` : ri.plural;
+      if (warned.has(gr)) continue;
+      warned.add(gr);
+      this.warn(`Warning: short name "${base}" could also match lower priority resource ${gr}`);
+    }
+  }
+
+  /**
+   * Every resource a bare name (po, pods, website) may mean, highest priority first as
+   * kubectl's RESTMapper orders them: the built-in kind, then what discovery lists.
+   */
+  async resourcesFor(name: string): Promise<ResourceInfo[]> {
+    const known = resolveResource(name);
+    const served = (await this.discovery()).filter((ri) => matches(ri, name) && !(known && ri.group === known.group && ri.plural === known.plural));
+    return known ? [known, ...served] : served;
   }
 
   /** A resource of one group/version, also a version that is not the group's preferred one. */

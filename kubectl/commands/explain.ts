@@ -52,7 +52,7 @@ async function runExplain(cli: Cli, args: string[], opts: ExplainOptions): Promi
   }
   if (args.length > 1) throw new CliError(`error: We accept only this format: explain RESOURCE`);
   if (opts.output !== 'plaintext') throw new CliError(`error: unsupported output format: ${opts.output}`);
-  const { ri, fieldPath } = await resourceAndFields(cli, args[0]!);
+  const { ri, fieldPath } = await resourceAndFields(cli, args[0]!, opts.apiVersion !== undefined);
   let group = ri.group;
   let version = ri.version;
   if (opts.apiVersion) {
@@ -79,19 +79,25 @@ async function runExplain(cli: Cli, args: string[], opts: ExplainOptions): Promi
 }
 
 /**
- * "deployments.spec.strategy" → deployments and ["spec", "strategy"]: the longest
- * dotted prefix that names a resource (so "pods.metrics.k8s.io.spec" finds the
- * group's pods), as kubectl's SplitAndParseResourceRequestWithMatchingPrefix.
+ * "deployments.spec.strategy" → deployments and ["spec", "strategy"], as kubectl's
+ * SplitAndParseResourceRequestWithMatchingPrefix: of the resources the first part may
+ * mean (highest priority first), the first whose "resource.group" begins the argument
+ * takes the group from it ("websites.example.com.spec"); otherwise the first one, with
+ * every further part a field. With --api-version the first part alone names the resource.
  */
-async function resourceAndFields(cli: Cli, arg: string): Promise<{ ri: ResourceInfo; fieldPath: string[] }> {
-  const parts = arg.split('.');
-  for (let i = parts.length; i > 1; i--) {
-    const ri = await cli.resourceIfServed(parts.slice(0, i).join('.'));
-    if (ri) return { ri, fieldPath: parts.slice(i) };
+async function resourceAndFields(cli: Cli, arg: string, withVersion: boolean): Promise<{ ri: ResourceInfo; fieldPath: string[] }> {
+  const text = arg.endsWith('.') ? arg.slice(0, -1) : arg;
+  const [first, ...rest] = text.split('.') as [string, ...string[]];
+  const candidates = await cli.resourcesFor(first);
+  if (candidates.length === 0) throw new CliError(`the server doesn't have a resource type "${first}"`);
+  await cli.warnAmbiguousShortName(first, candidates[0]!);
+  if (!withVersion) {
+    for (const ri of candidates) {
+      const gr = ri.group ? `${ri.plural}.${ri.group}` : ri.plural;
+      if (text.startsWith(gr)) return { ri, fieldPath: text.slice(gr.length).split('.').slice(1) };
+    }
   }
-  const ri = await cli.resourceIfServed(parts[0]!);
-  if (!ri) throw new CliError(`the server doesn't have a resource type "${parts[0]}"`);
-  return { ri, fieldPath: parts.slice(1) };
+  return { ri: candidates[0]!, fieldPath: rest };
 }
 
 /** The OpenAPI v3 document of one group/version, found through /openapi/v3's index. */
