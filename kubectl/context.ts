@@ -64,7 +64,8 @@ export class Cli {
    */
   async resource(type: string): Promise<ResourceInfo> {
     const found = await this.resourceIfServed(type);
-    if (!found) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
+    // kubectl names the resource part alone (websites.nope.example.com → "websites").
+    if (!found) throw new CliError(`error: the server doesn't have a resource type "${type.split('.')[0]}"`);
     return found;
   }
 

@@ -8,10 +8,12 @@
 // codes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { tskubectlRun, type CliResult } from '../harness/tskubectl.js';
+import { spawn } from 'node:child_process';
+import { tskubectlRun, tskubectlStart, type CliResult } from '../harness/tskubectl.js';
+import { kubectlEnv } from '../harness/kubectl.js';
 import { waitFor } from '../harness/processes.js';
 import { http } from '../harness/http.js';
 import { kubectlRun, normalizeAges, sameAsKubectl } from './get-fixtures.js';
@@ -189,6 +191,26 @@ test('get: printer columns, wide, names by short name, kind.group and resource.v
   ]) await same(...args);
 });
 
+test('get -w: the current rows, then a row per change, as kubectl prints them', async () => {
+  const args = ['get', 'ws', '-w', '-o', 'wide'];
+  const mine = tskubectlStart(cp, args);
+  const theirs = spawn('kubectl', args, { env: kubectlEnv(cp) });
+  let theirOut = '';
+  theirs.stdout.setEncoding('utf8').on('data', (d: string) => { theirOut += d; });
+  try {
+    await waitFor(() => mine.stdout().includes('beta') && theirOut.includes('beta'), { what: 'the initial rows', timeoutMs: 15_000 });
+    const r = await api('PATCH', '/apis/example.com/v1/namespaces/default/websites/beta', { spec: { replicas: 9 } }, 'application/merge-patch+json');
+    assert.equal(r.status, 200);
+    await waitFor(() => mine.stdout().split('\n').length > 4 && theirOut.split('\n').length > 4, { what: 'the change as a new row', timeoutMs: 15_000 });
+  } finally {
+    const exited = new Promise((resolve) => theirs.once('exit', resolve));
+    theirs.kill('SIGTERM');
+    await Promise.all([mine.stop('SIGTERM'), exited]);
+  }
+  assert.match(mine.stdout(), /^NAME +REPO +REPLICAS +SECRET +AGE\nalpha .*\nbeta .*\nbeta +https:\/\/example.com\/beta.git +9 +beta-tls +\S+\n$/);
+  assert.equal(normalizeAges(mine.stdout()), normalizeAges(theirOut));
+});
+
 test('describe: the generic describer for a custom resource', async () => {
   await same('describe', 'website', 'alpha');
   await same('describe', 'ws', 'beta');
@@ -276,9 +298,15 @@ test('a CRD created after the CLI started and short names that collide with buil
   const r = await kubectlRun(cp, ['apply', '-f', await file('clash.yaml', clash)]);
   assert.equal(r.code, 0, r.stderr);
   await waitFor(async () => (await api('GET', '/apis/clash.example.com/v1/namespaces/default/pods')).status === 200, { timeoutMs: 10_000, what: 'clash served' });
+  // The real kubectl caches discovery for hours; ours asks each time. Drop kubectl's
+  // cache so both see the new CRD.
+  await rm(join(cp.dir, '.kube', 'cache'), { recursive: true, force: true });
   await same('get', 'po');
   await same('get', 'pods');
   await same('get', 'wp');
   await same('get', 'pods.clash.example.com');
   await same('explain', 'pods.clash.example.com');
+  await same('explain', 'pods.clash.example.com.spec');
+  await same('explain', 'po');
+  await same('get', 'pods.v1.clash.example.com');
 });
