@@ -7,16 +7,23 @@
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import { registerKubernetesLibraries } from './library.js';
 
-/** One compiled expression, evaluated against an activation (variable name -> CEL value). */
+/**
+ * One compiled expression, evaluated against an activation (variable name -> CEL value).
+ * Lists and maps in the activation should be metered (meter, meterList, meterMap) so the
+ * budget sees the work comprehensions do.
+ */
 export interface Program {
   readonly expression: string;
+  /** cel-js's parsed tree ({op, args, range}), for static checks against a schema. */
+  readonly ast: unknown;
   evaluate(activation: Record<string, unknown>, budget: CostBudget): unknown;
 }
 
 /** Thrown by evaluate when the expression spent its budget. */
 export class CostLimitError extends Error {
   constructor(readonly kind: 'cost' | 'time') {
-    super(kind === 'cost' ? 'operation cancelled: actual cost limit exceeded' : 'operation interrupted: evaluation time limit exceeded');
+    // The time bound is a backstop for the cost model; both read as cel-go's cost error.
+    super('operation cancelled: actual cost limit exceeded');
   }
 }
 
@@ -31,8 +38,6 @@ export class CostBudget {
   /** Cost left for the whole request. */
   remaining: number;
   private deadline = 0;
-  /** Metered views of the values this budget has seen (see meter). */
-  readonly views = new WeakMap<object, object>();
 
   constructor(total = RUNTIME_COST_BUDGET, readonly perCall = PER_CALL_LIMIT, readonly timeLimitMs = CALL_TIME_LIMIT_MS) {
     this.remaining = total;
@@ -108,9 +113,16 @@ export class CelEnvironment {
     if (!checked.valid) return new CompileError(compileMessage(expression, checked.error, false));
     return {
       expression,
+      ast: parsed.ast,
       evaluate(activation, budget) {
         budget.startCall();
-        return parsed(meter(activation, budget) as Record<string, unknown>);
+        const outer = active;
+        active = budget;
+        try {
+          return parsed(activation);
+        } finally {
+          active = outer;
+        }
       },
     };
   }
@@ -127,7 +139,11 @@ function compileMessage(expression: string, err: unknown, syntax: boolean): stri
   const overload = /^no such overload: (\S+) (\S+) (\S+)$/.exec(msg);
   if (overload) msg = `found no matching overload for '_${overload[2]}_' applied to '(${overload[1]}, ${overload[3]})'`;
   if (syntax) msg = `Syntax error: ${msg}`;
-  const start = (err as { range?: { start?: number } })?.range?.start ?? 0;
+  return formatCompileError(expression, (err as { range?: { start?: number } })?.range?.start ?? 0, msg);
+}
+
+/** "compilation failed: ERROR: <input>:line:col: msg" with the source line and a caret at offset. */
+export function formatCompileError(expression: string, start: number, msg: string): string {
   const before = expression.slice(0, start);
   const line = before.split('\n').length;
   const col = start - (before.lastIndexOf('\n') + 1);
@@ -140,28 +156,56 @@ function summary(err: unknown): string {
   return (e?.summary ?? e?.message ?? String(err)).split('\n')[0];
 }
 
+/** The budget of the evaluation under way (evaluation is synchronous). */
+let active: CostBudget | undefined;
+
+const isIndex = (p: string | symbol): boolean => typeof p === 'string' && p.length > 0 && p.charCodeAt(0) >= 48 && p.charCodeAt(0) <= 57;
+
 /**
- * Wraps lists and maps so each element read is charged to the budget: comprehensions
- * (all, exists, map, filter) read elements, so nested ones over big inputs run out of
- * budget instead of running for minutes.
+ * A list whose element reads are charged to the running evaluation's budget:
+ * comprehensions (all, exists, map, filter) read elements, so nested ones over big
+ * inputs run out of budget instead of running for minutes.
  */
-export function meter(value: unknown, budget: CostBudget): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Uint8Array || !(Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) return value;
-  const cached = budget.views.get(value);
-  if (cached) return cached;
-  const proxy = new Proxy(value as Record<PropertyKey, unknown>, {
+export function meterList<T>(list: T[]): T[] {
+  return new Proxy(list, {
     get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof prop === 'string' && Object.prototype.hasOwnProperty.call(target, prop)) {
-        budget.charge();
-        return meter(v, budget);
-      }
-      return v;
+      if (active && isIndex(prop)) active.charge();
+      return Reflect.get(target, prop, receiver);
     },
   });
-  budget.views.set(value, proxy);
-  return proxy;
+}
+
+/** A map whose key listings (iteration by comprehensions) are charged to the budget. */
+export function meterMap<T extends object>(map: T): T {
+  return new Proxy(map, {
+    ownKeys(target) {
+      const keys = Reflect.ownKeys(target);
+      if (active) active.charge(keys.length + 1);
+      return keys;
+    },
+  });
+}
+
+/** A JSON value with every list and map metered (for activations built from raw JSON). */
+export function meter(value: unknown): unknown {
+  if (Array.isArray(value)) return meterList(value.map(meter));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = meter(v);
+    return meterMap(out);
+  }
+  return value;
+}
+
+const durationProgram = new Environment().registerVariable('s', 'string').parse('duration(s)');
+
+/** A Go duration string ("1h30m") as a CEL duration, or undefined when it does not parse. */
+export function celDuration(s: string): unknown {
+  try {
+    return durationProgram({ s });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A CEL optional: optional.of(v), or optional.none() for undefined. */

@@ -1,6 +1,7 @@
 // Kubernetes' CEL libraries (k8s.io/apiserver/pkg/cel/library) on top of cel-js's
 // standard library and strings extension: lists, regex and url.
 import type { Environment } from '@marcbachmann/cel-js';
+import { parseQuantityExact, isValidQuantity, formatQuantity, type Quantity } from '../quantity.js';
 
 type Env = Environment;
 
@@ -123,6 +124,27 @@ export function registerKubernetesLibraries(env: Env): void {
     return n < 0n ? all : all.slice(0, Number(n));
   });
 
+  // Kubernetes' quantity library (k8s.io/apiserver/pkg/cel/library/quantity.go).
+  const Q = 'kubernetes.Quantity';
+  env.registerType(Q, KubeQuantity);
+  env.registerFunction('isQuantity(string): bool', (v: string) => isValidQuantity(v));
+  env.registerFunction(`quantity(string): ${Q}`, (v: string) => new KubeQuantity(parseQuantityExact(v)));
+  env.registerFunction(`${Q}.isInteger(): bool`, (q: KubeQuantity) => q.q.nanos % NANO === 0n);
+  env.registerFunction(`${Q}.asInteger(): int`, (q: KubeQuantity) => {
+    if (q.q.nanos % NANO !== 0n) throw new Error('cannot convert value to integer');
+    return q.q.nanos / NANO;
+  });
+  env.registerFunction(`${Q}.asApproximateFloat(): double`, (q: KubeQuantity) => Number(q.q.nanos) / 1e9);
+  env.registerFunction(`${Q}.sign(): int`, (q: KubeQuantity) => (q.q.nanos > 0n ? 1n : q.q.nanos < 0n ? -1n : 0n));
+  env.registerFunction(`${Q}.compareTo(${Q}): int`, (a: KubeQuantity, b: KubeQuantity) => (a.q.nanos < b.q.nanos ? -1n : a.q.nanos > b.q.nanos ? 1n : 0n));
+  env.registerFunction(`${Q}.isGreaterThan(${Q}): bool`, (a: KubeQuantity, b: KubeQuantity) => a.q.nanos > b.q.nanos);
+  env.registerFunction(`${Q}.isLessThan(${Q}): bool`, (a: KubeQuantity, b: KubeQuantity) => a.q.nanos < b.q.nanos);
+  env.registerFunction(`${Q}.add(${Q}): ${Q}`, (a: KubeQuantity, b: KubeQuantity) => a.with(a.q.nanos + b.q.nanos));
+  env.registerFunction(`${Q}.add(int): ${Q}`, (a: KubeQuantity, b: bigint) => a.with(a.q.nanos + b * NANO));
+  env.registerFunction(`${Q}.sub(${Q}): ${Q}`, (a: KubeQuantity, b: KubeQuantity) => a.with(a.q.nanos - b.q.nanos));
+  env.registerFunction(`${Q}.sub(int): ${Q}`, (a: KubeQuantity, b: bigint) => a.with(a.q.nanos - b * NANO));
+  env.registerOperator(`${Q} == ${Q}`, (a: KubeQuantity, b: KubeQuantity) => a.q.nanos === b.q.nanos);
+
   env.registerType('kubernetes.URL', KubeURL);
   env.registerFunction('isURL(string): bool', (v: string) => KubeURL.parse(v) !== undefined);
   env.registerFunction('url(string): kubernetes.URL', (v: string) => {
@@ -136,6 +158,21 @@ export function registerKubernetesLibraries(env: Env): void {
   env.registerFunction('kubernetes.URL.getPort(): string', (u: KubeURL) => u.port);
   env.registerFunction('kubernetes.URL.getEscapedPath(): string', (u: KubeURL) => u.path);
   env.registerFunction('kubernetes.URL.getQuery(): map<string, list<string>>', (u: KubeURL) => u.query());
+}
+
+const NANO = 1_000_000_000n;
+
+/** A resource quantity ("250m", "1Gi") as Kubernetes' quantity() returns it. */
+class KubeQuantity {
+  constructor(readonly q: Quantity) {}
+
+  with(nanos: bigint): KubeQuantity {
+    return new KubeQuantity({ nanos, format: this.q.format });
+  }
+
+  toString(): string {
+    return formatQuantity(this.q);
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import type {
   CustomResourceDefinitionVersion, CustomResourceSubresources, JSONSchemaProps,
 } from '../types/apiextensions.js';
 import {
-  child, duplicate, type FieldCause, forbidden, index, invalid, jsonEqual, key, list, notSupported, Raw, record, required, str, tooMany,
+  child, duplicate, type FieldCause, index, invalid, jsonEqual, key, list, notSupported, Raw, record, required, str, tooMany,
 } from './field.js';
 import { validateImmutable, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './names.js';

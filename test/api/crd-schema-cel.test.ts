@@ -97,6 +97,17 @@ describe('CEL rules: results and messages', () => {
   });
 });
 
+describe('CEL rules: typed values', () => {
+  it('date-time strings are timestamps and duration strings durations', () => {
+    const s = withRules([
+      { rule: "self.start < self.end && self.end - self.start == duration('1h')" },
+      { rule: "self.timeout > duration('1m') && self.timeout.getSeconds() == 90" },
+    ], { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' }, timeout: { type: 'string', format: 'duration' } });
+    assert.deepEqual(errors(s, { spec: { start: '2024-01-01T00:00:00Z', end: '2024-01-01T01:00:00Z', timeout: '90s' } }), []);
+    assert.deepEqual(errors(s, { spec: { start: '2024-01-01T00:00:00Z', end: '2024-01-01T02:00:00Z', timeout: '30s' } }).length, 2);
+  });
+});
+
 describe('CEL rules: transition rules', () => {
   const immutable = withRules([{ rule: 'self.name == oldSelf.name', message: 'name is immutable' }]);
 
@@ -156,6 +167,8 @@ describe('CEL rules: Kubernetes libraries', () => {
       ["self.labels.all(k, k.startsWith('app')) && 'app' in self.labels && self.labels['app'] == 'x'", { labels: { app: 'x', appVersion: '1' } }],
       ["isURL(self.url) && url(self.url).getHost() == 'example.com:8080' && url(self.url).getScheme() == 'https'", { url: 'https://example.com:8080/path' }],
       ["has(self.name) && !has(self.tags) && self.?tags.orValue([]).size() == 0", { name: 'x' }],
+      ["isQuantity(self.name) && quantity(self.name).isLessThan(quantity('1Gi')) && quantity(self.name).compareTo(quantity('512Mi')) == 0 && quantity('1.5').isInteger() == false && quantity('2k').asInteger() == 2000 && quantity('1').add(quantity('500m')) == quantity('1500m')", { name: '512Mi' }],
+      ["!isQuantity('12x') && quantity('250m').asApproximateFloat() == 0.25 && quantity('-1').sign() == -1", {}],
       ["self.name.charAt(1) == 'b' && self.name.reverse() == 'cba' && self.name.replace('b', 'x', 1) == 'axc'", { name: 'abc' }],
       ["self.tags.slice(1, 2) == ['b'] && sets.contains(self.tags, ['a']) && sets.intersects(self.tags, ['z', 'b']) && sets.equivalent(self.tags, ['b', 'a'])", { tags: ['a', 'b'] }],
     ] as [string, Record<string, unknown>][]) {

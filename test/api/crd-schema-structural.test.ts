@@ -166,6 +166,24 @@ describe('validateStructural: x-kubernetes-validations', () => {
     assert.match(undef[0].message, /compilation failed: ERROR: <input>:.*undeclared reference to 'foo'|compilation failed: .*foo/);
   });
 
+  it('field selections on self are checked against the schema, as Kubernetes\' type checker does', () => {
+    const s = (rule: string): string[] => validateStructural({
+      type: 'object',
+      properties: { spec: { type: 'object', properties: {
+        replicas: { type: 'integer' }, 'max-surge': { type: 'string' },
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+        raw: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      } } },
+      'x-kubernetes-validations': [{ rule }],
+    }, P).map((e) => e.message.replace(/^Invalid value: apiextensions\.ValidationRule\{.*?\}: /, ''));
+    for (const ok of ['self.spec.replicas > 0', 'self.spec.max__dash__surge != ""', "self.spec.labels.app == 'x'", 'self.spec.raw.anything.goes', "self.metadata.name != '' && self.kind == 'X'", 'has(self.spec.replicas)']) {
+      assert.deepEqual(s(ok), [], ok);
+    }
+    assert.deepEqual(s('self.spec.replica > 0'), ["compilation failed: ERROR: <input>:1:10: undefined field 'replica'\n | self.spec.replica > 0\n | .........^"]);
+    assert.deepEqual(s('self.spec.replicas.x'), ["compilation failed: ERROR: <input>:1:19: type 'int' does not support field selection\n | self.spec.replicas.x\n | ..................^"]);
+    assert.deepEqual(s("self.metadata.labels['a'] == 'b'"), ["compilation failed: ERROR: <input>:1:14: undefined field 'labels'\n | self.metadata.labels['a'] == 'b'\n | .............^"]);
+  });
+
   it('oldSelf only where old and new values correlate; optionalOldSelf only with oldSelf', () => {
     assert.deepEqual(errors(root({ l: { type: 'array', items: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } } })),
       [`${P}.properties[l].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within ${P}.properties[l]`]);
@@ -181,5 +199,6 @@ describe('validateStructural: x-kubernetes-validations', () => {
     assert.deepEqual(errors(s('.a.b')), []);
     assert.deepEqual(errors(s(".m['some.key']")), []);
     assert.deepEqual(errors(s('.c')), [`${P}.properties[spec].x-kubernetes-validations[0].fieldPath: Invalid value: ".c": fieldPath must be a valid path`]);
+    assert.equal(errors(s('.a[0]')).length, 1, 'list indices are not field paths');
   });
 });

@@ -190,9 +190,36 @@ describe('validateObject: list types and embedded resources', () => {
       'spec.template.apiVersion: Required value: must not be empty',
       'spec.template.kind: Required value: must not be empty',
     ]);
+    const bad = errors(s, { spec: { template: { apiVersion: 'v1', kind: 'Pod', metadata: { labels: { 'bad key!': 'x' } } } } });
+    assert.equal(bad.length, 1);
+    assert.match(bad[0], /^spec\.template\.metadata\.labels: Invalid value: "bad key!": /);
     assert.deepEqual(errors(s, { spec: { template: { apiVersion: 'a/b/c', kind: 'no_underscores' } } }), [
       'spec.template.apiVersion: Invalid value: "a/b/c": unexpected GroupVersion string: a/b/c',
       'spec.template.kind: Invalid value: "no_underscores": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or \'-\', start with an alphabetic character, and end with an alphanumeric character (e.g. \'my-name\',  or \'abc-123\', regex used for validation is \'[a-z]([-a-z0-9]*[a-z0-9])?\')',
     ]);
+  });
+});
+
+describe('validateObject: ratcheting on update (CRDValidationRatcheting)', () => {
+  const s = spec({
+    name: { type: 'string', maxLength: 3 },
+    replicas: { type: 'integer', minimum: 1 },
+    ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', maximum: 100 } } } },
+  });
+
+  it('values unchanged from the old object are not refused again, changed ones are', () => {
+    const old = { spec: { name: 'toolong', replicas: 0, ports: [{ name: 'a', port: 8080 }] } };
+    assert.deepEqual(errors(s, { spec: { name: 'toolong', replicas: 0, ports: [{ name: 'a', port: 8080 }] } }, old), []);
+    assert.deepEqual(errors(s, { spec: { name: 'toolong', replicas: 0, ports: [{ name: 'b', port: 9090 }, { name: 'a', port: 8080 }] } }, old),
+      ['spec.ports[0].port: Invalid value: 9090: spec.ports[0].port in body should be less than or equal to 100']);
+    assert.deepEqual(errors(s, { spec: { name: 'stilltoolong', replicas: 0, ports: [] } }, old),
+      ['spec.name: Too long: may not be more than 3 bytes']);
+    assert.equal(errors(s, { spec: { name: 'toolong' } }).length, 1, 'on create everything is checked');
+  });
+
+  it('CEL rules without oldSelf ratchet too', () => {
+    const r: JSONSchemaProps = { type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.a < self.b', message: 'a must be less than b' }] } } };
+    assert.deepEqual(errors(r, { spec: { a: 2, b: 1 } }, { spec: { a: 2, b: 1 } }), []);
+    assert.deepEqual(errors(r, { spec: { a: 3, b: 1 } }, { spec: { a: 2, b: 1 } }), ['spec: Invalid value: "object": a must be less than b']);
   });
 });

@@ -9,7 +9,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
-import { kubectl as runKubectl, kubectlFails as runKubectlFails } from '../harness/kubectl.js';
+import { spawn } from 'node:child_process';
+import { kubectl as runKubectl, kubectlEnv, kubectlFails as runKubectlFails } from '../harness/kubectl.js';
 import { waitFor } from '../harness/processes.js';
 import { openWatch } from '../harness/watch-reader.js';
 
@@ -248,6 +249,20 @@ test('watch sees added, modified and deleted custom objects', async () => {
     assert.equal(events[0].object.apiVersion, 'stable.example.com/v1');
   } finally {
     w.close();
+  }
+});
+
+test('kubectl get -w prints custom objects as they come, with the printer columns', async () => {
+  const child = spawn('kubectl', ['--cache-dir', cacheDir, 'get', 'crontabs', '-w'], { env: kubectlEnv(cp) });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  try {
+    await waitFor(() => /^NAME\s+SPEC\s+REPLICAS\s+AGE/m.test(out), { timeoutMs: 10_000, what: 'the watch header' });
+    await api('POST', CRONTABS, { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'kwatched' }, spec: { cronSpec: '5 * * * *', replicas: 6 } });
+    await waitFor(() => /^kwatched\s+5 \* \* \* \*\s+6\s+\d+s$/m.test(out), { timeoutMs: 10_000, what: `the new object in kubectl's watch (have ${JSON.stringify(out)})` });
+  } finally {
+    child.kill();
+    await api('DELETE', `${CRONTABS}/kwatched`);
   }
 });
 

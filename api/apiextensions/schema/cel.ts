@@ -9,7 +9,10 @@ import {
   type FieldCause, type CauseReason, invalid, required, forbidden, duplicate, child, index, key, Raw,
 } from '../../validation/field.js';
 import { goQuote } from '../../errors.js';
-import { CelEnvironment, CompileError, CostBudget, CostLimitError, optionalOf, type Program } from '../../cel/env.js';
+import {
+  CelEnvironment, CompileError, CostBudget, CostLimitError, optionalOf, celDuration, formatCompileError, meterList, meterMap,
+  type Program,
+} from '../../cel/env.js';
 import { isObject, itemsSchema, additionalSchema, deepEqual } from './util.js';
 
 const env = new CelEnvironment({ variables: { self: 'dyn', oldSelf: 'dyn' } });
@@ -31,14 +34,18 @@ const compiledBySchema = new WeakMap<JSONSchemaProps, CompiledRule[]>();
 const STRING_LITERALS = /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g;
 const usesOldSelf = (rule: string): boolean => /\boldSelf\b/.test(rule.replace(STRING_LITERALS, '""'));
 
-function compileNode(s: JSONSchemaProps): CompiledRule[] {
+function compileNode(s: JSONSchemaProps, isResourceRoot = false): CompiledRule[] {
   let out = compiledBySchema.get(s);
   if (out) return out;
   out = (s['x-kubernetes-validations'] ?? []).map((rule) => {
     const c: CompiledRule = { rule, usesOldSelf: usesOldSelf(rule.rule ?? '') };
     const p = (rule.optionalOldSelf ? optionalEnv : env).compile(rule.rule ?? '');
     if (p instanceof CompileError) c.error = p.message;
-    else c.program = p;
+    else {
+      const fieldErr = checkSelections(p, s, isResourceRoot || Boolean(s['x-kubernetes-embedded-resource']));
+      if (fieldErr) c.error = fieldErr;
+      else c.program = p;
+    }
     if (rule.messageExpression?.trim()) {
       const m = (rule.optionalOldSelf ? optionalEnv : env).compile(rule.messageExpression);
       if (m instanceof CompileError) c.messageError = `messageExpression ${m.message}`;
@@ -48,6 +55,74 @@ function compileNode(s: JSONSchemaProps): CompiledRule[] {
   });
   compiledBySchema.set(s, out);
   return out;
+}
+
+interface Node { op: string; args: unknown; range?: { start: number; end: number } }
+const isNode = (x: unknown): x is Node => typeof x === 'object' && x !== null && typeof (x as Node).op === 'string';
+
+const CEL_TYPE: Record<string, string> = { string: 'string', integer: 'int', number: 'double', boolean: 'bool' };
+
+/**
+ * What Kubernetes' type checker says of field selections on self and oldSelf that the
+ * schema does not declare ("undefined field 'foo'"); undefined when all resolve.
+ * Schemas are dyn below x-kubernetes-preserve-unknown-fields and int-or-string.
+ */
+function checkSelections(p: Program, schema: JSONSchemaProps, isResourceRoot: boolean): string | undefined {
+  let error: string | undefined;
+  const visit = (n: unknown): void => {
+    if (error || !isNode(n)) return;
+    if (n.op === '.') {
+      const chain: Node[] = [];
+      let cur: unknown = n;
+      while (isNode(cur) && cur.op === '.') { chain.unshift(cur); cur = (cur.args as unknown[])[0]; }
+      if (isNode(cur) && cur.op === 'id' && (cur.args === 'self' || cur.args === 'oldSelf')) {
+        error = resolveChain(p.expression, chain, schema, isResourceRoot);
+        if (error) return;
+      }
+    }
+    const args = Array.isArray(n.args) ? n.args : [];
+    for (const a of args) {
+      if (Array.isArray(a)) a.forEach(visit);
+      else visit(a);
+    }
+  };
+  visit(p.ast);
+  return error;
+}
+
+function resolveChain(expression: string, chain: Node[], schema: JSONSchemaProps, isResourceRoot: boolean): string | undefined {
+  let s: JSONSchemaProps | undefined = schema;
+  let root = isResourceRoot;
+  let inMetadata = false;
+  for (const step of chain) {
+    const [receiver, name] = step.args as [Node, string];
+    const at = receiver.range?.end ?? 0;
+    if (inMetadata) {
+      if (name !== 'name' && name !== 'generateName') return formatCompileError(expression, at, `undefined field '${name}'`);
+      return undefined;
+    }
+    if (!s || s['x-kubernetes-preserve-unknown-fields'] || s['x-kubernetes-int-or-string'] || !s.type) return undefined;
+    if (s.type !== 'object') {
+      const t = CEL_TYPE[s.type];
+      return t ? formatCompileError(expression, at, `type '${t}' does not support field selection`) : undefined;
+    }
+    const prop: [string, JSONSchemaProps] | undefined = Object.entries(s.properties ?? {}).find(([k]) => escapeName(k) === name);
+    if (prop) {
+      s = prop[1];
+    } else if (root && (name === 'apiVersion' || name === 'kind')) {
+      return undefined;
+    } else if (root && name === 'metadata') {
+      inMetadata = true;
+    } else if (additionalSchema(s)) {
+      s = additionalSchema(s);
+    } else if (s.additionalProperties === true) {
+      return undefined;
+    } else {
+      return formatCompileError(expression, at, `undefined field '${name}'`);
+    }
+    root = Boolean(s?.['x-kubernetes-embedded-resource']);
+  }
+  return undefined;
 }
 
 /** Go's %#v of a ValidationRule, the bad value of a rule compile error. */
@@ -64,13 +139,13 @@ function ruleLiteral(r: ValidationRule): Raw {
  */
 export function compileRuleErrors(schema: JSONSchemaProps, fldPath: string): FieldCause[] {
   const errs: FieldCause[] = [];
-  walkCompile(schema, fldPath, undefined, errs);
+  walkCompile(schema, fldPath, undefined, errs, true);
   return errs;
 }
 
-function walkCompile(s: JSONSchemaProps | undefined, p: string, uncorrelatable: string | undefined, errs: FieldCause[]): void {
+function walkCompile(s: JSONSchemaProps | undefined, p: string, uncorrelatable: string | undefined, errs: FieldCause[], isRoot = false): void {
   if (!s || typeof s !== 'object') return;
-  compileNode(s).forEach((c, i) => {
+  compileNode(s, isRoot).forEach((c, i) => {
     const rp = index(child(p, 'x-kubernetes-validations'), i);
     if (c.error) errs.push(invalid(child(rp, 'rule'), ruleLiteral(c.rule), c.error));
     if (c.messageError) errs.push(invalid(child(rp, 'messageExpression'), ruleLiteral(c.rule), c.messageError));
@@ -117,7 +192,15 @@ export function toCEL(v: unknown, s: JSONSchemaProps | undefined, isResourceRoot
   }
   if (Array.isArray(v)) {
     const items = s ? itemsSchema(s) : undefined;
-    return v.map((x) => toCEL(x, items));
+    return meterList(v.map((x) => toCEL(x, items)));
+  }
+  if (typeof v === 'string' && s?.type === 'string' && s.format) {
+    // Kubernetes declares these formats as CEL duration and timestamp values.
+    if (s.format === 'duration') return celDuration(v) ?? v;
+    if (s.format === 'date-time' || s.format === 'date') {
+      const d = new Date(v);
+      return Number.isNaN(d.getTime()) ? v : d;
+    }
   }
   if (isObject(v)) {
     const out: Record<string, unknown> = {};
@@ -143,7 +226,7 @@ export function toCEL(v: unknown, s: JSONSchemaProps | undefined, isResourceRoot
         out[k] = toCEL(x, ap);
       }
     }
-    return out;
+    return meterMap(out);
   }
   return v;
 }
@@ -168,7 +251,7 @@ function fieldErrorForReason(f: string, type: string, detail: string, reason: st
 
 /** Runs the rules of node s on value (and old value) at field path f (Kubernetes prints "<nil>" at the root). */
 function runRules(s: JSONSchemaProps, value: unknown, old: unknown, f: string, ctx: RuleContext): void {
-  const rules = compileNode(s);
+  const rules = compileNode(s, f === '');
   if (!rules.length || ctx.exhausted) return;
   const type = s.type ?? '';
   const fieldName = f || '<nil>';
@@ -214,6 +297,9 @@ function runRules(s: JSONSchemaProps, value: unknown, old: unknown, f: string, c
       continue;
     }
     if (result === true) continue;
+    // Ratcheting: a rule without oldSelf that fails on a value equal to its old value
+    // is not an error (Kubernetes sends it as a warning).
+    if (!c.usesOldSelf && hasOld && deepEqual(value, old)) continue;
     ctx.errs.push(fieldErrorForReason(f2, type, ruleMessage(c, activation, ctx), c.rule.reason));
   }
 }

@@ -5,7 +5,8 @@
 import type { JSONSchemaProps } from '../../types/apiextensions.js';
 import { SUPPORTED_FORMATS } from './formats.js';
 
-type Mapper = (s: JSONSchemaProps) => JSONSchemaProps;
+/** Maps one schema node; orig is the node as it was before its children were mapped. */
+type Mapper = (s: JSONSchemaProps, orig: JSONSchemaProps) => JSONSchemaProps;
 
 /** Applies f bottom-up to every schema below s (properties, items, additionalProperties, junctors). */
 function mapSchema(s: JSONSchemaProps, f: Mapper): JSONSchemaProps {
@@ -18,12 +19,12 @@ function mapSchema(s: JSONSchemaProps, f: Mapper): JSONSchemaProps {
     if (list) out[j] = list.map((x) => mapSchema(x, f));
   }
   if (s.not) out.not = mapSchema(s.not, f);
-  return f(out);
+  return f(out, s);
 }
 
-/** Drops formats the apiserver does not validate (StripUnsupportedFormatsPostProcess). */
+/** Drops string formats the apiserver does not validate (StripUnsupportedFormatsPostProcess); int32 and friends stay. */
 const stripFormat: Mapper = (s) => {
-  if (s.format && !SUPPORTED_FORMATS.includes(s.format)) {
+  if (s.type === 'string' && s.format && !SUPPORTED_FORMATS.includes(s.format)) {
     const { format: _format, ...rest } = s;
     return rest;
   }
@@ -41,8 +42,8 @@ export function toOpenAPIV3(schema: JSONSchemaProps): JSONSchemaProps {
  * items or properties, so those go; nullable fields are no longer required.
  */
 export function toOpenAPIV2(schema: JSONSchemaProps): JSONSchemaProps {
-  return mapSchema(structuredClone(schema), (s0) => {
-    const s = stripFormat(s0);
+  return mapSchema(structuredClone(schema), (s1, s0) => {
+    const s = stripFormat(s1, s0);
     delete s.allOf;
     delete s.anyOf;
     delete s.oneOf;

@@ -238,7 +238,7 @@ function rulesShape(s: JSONSchemaProps, p: string, errs: FieldCause[]): void {
   });
 }
 
-/** A rule's fieldPath: .a.b, ['key'] and [0] steps through properties, maps and lists of the schema. */
+/** A rule's fieldPath: .a.b and ['key'] steps through properties and maps of the schema (no list indices). */
 export function fieldPathValid(s: JSONSchemaProps, path: string): boolean {
   const re = /\.([a-zA-Z_][a-zA-Z0-9_-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]/y;
   let cur: JSONSchemaProps | undefined = s;
@@ -249,10 +249,7 @@ export function fieldPathValid(s: JSONSchemaProps, path: string): boolean {
     const m = re.exec(path);
     if (!m || !cur) return false;
     pos = re.lastIndex;
-    if (m[3] !== undefined) {
-      cur = itemsSchema(cur);
-      continue;
-    }
+    if (m[3] !== undefined) return false;
     const name = m[1] ?? m[2].replace(/\\(.)/g, '$1');
     cur = cur.properties?.[name] ?? additionalSchema(cur);
   }

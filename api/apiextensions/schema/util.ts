@@ -2,7 +2,7 @@
 // of compiled patterns, and Go's %v rendering of numbers and values in messages.
 import type { JSONSchemaProps } from '../../types/apiextensions.js';
 import { goQuote } from '../../errors.js';
-import { Raw } from '../../validation/field.js';
+import { Raw, jsonEqual } from '../../validation/field.js';
 
 export type JSONObject = Record<string, unknown>;
 
@@ -94,17 +94,5 @@ export const additionalSchema = (s: JSONSchemaProps): JSONSchemaProps | undefine
 export const additionalAllowed = (s: JSONSchemaProps): boolean =>
   s.additionalProperties === true || (typeof s.additionalProperties === 'object' && s.additionalProperties !== null);
 
-/** Deep equality of JSON values where numbers compare by value (1 == 1.0). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === 'bigint' || typeof b === 'bigint') return Number(a) === Number(b);
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ak = Object.keys(a as JSONObject);
-  const bo = b as JSONObject;
-  return ak.length === Object.keys(bo).length && ak.every((k) => k in bo && deepEqual((a as JSONObject)[k], bo[k]));
-}
+/** Deep equality of decoded JSON values (one copy of the rule: field.ts jsonEqual). */
+export const deepEqual = jsonEqual;

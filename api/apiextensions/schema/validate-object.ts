@@ -17,7 +17,7 @@ export interface ValidateObjectOptions {
  * of the object is validated as ObjectMeta elsewhere.
  */
 export function validateObject(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown, opts: ValidateObjectOptions = {}): FieldCause[] {
-  const errs = validateSchemaValues(schema, obj);
+  const errs = validateSchemaValues(schema, obj, oldObj);
   errs.push(...validateRules(schema, obj, oldObj, opts.budget));
   return errs;
 }

@@ -10,6 +10,7 @@ import {
   type FieldCause, required, invalid, notSupported, duplicate, typeInvalid, tooMany, index as idx, key, Raw,
 } from '../../validation/field.js';
 import { goQuote } from '../../errors.js';
+import { validateLabels, validateAnnotations } from '../../validation/meta.js';
 import {
   type JSONObject, isObject, jsonType, compilePattern, goNumber, goValue, itemsSchema, additionalSchema,
   deepEqual, goSyntax, goBad,
@@ -17,6 +18,10 @@ import {
 import { validateFormat } from './formats.js';
 
 const IN = 'body';
+
+/** No correlated old value (create, or an uncorrelatable place such as an atomic list item). */
+const NO_OLD = Symbol('no old value');
+type Old = unknown;
 
 /** kube-openapi's error path ("spec.x", ".key" under a root map) as a field path. */
 const fieldOf = (name: string): string => (name.startsWith('.') ? name.slice(1) : name);
@@ -30,7 +35,10 @@ const tooLong = (field: string, max: number): FieldCause => ({
  * Validates value against schema as kube-openapi does: path is the kube-openapi name
  * of value ("" for the object's root). Appends to errs.
  */
-function validateValue(s: JSONSchemaProps, value: unknown, path: string, errs: FieldCause[]): void {
+function validateValue(s: JSONSchemaProps, value: unknown, path: string, errs: FieldCause[], old: Old = NO_OLD): void {
+  // Ratcheting (CRDValidationRatcheting, on by default since 1.30): a value equal to its
+  // correlated old value keeps passing, whatever the schema says now.
+  if (old !== NO_OLD && deepEqual(value, old)) return;
   const f = fieldOf(path);
   const types = s['x-kubernetes-int-or-string'] ? ['integer', 'string'] : s.type ? [s.type] : [];
   if (value === null || value === undefined) {
@@ -54,9 +62,9 @@ function validateValue(s: JSONSchemaProps, value: unknown, path: string, errs: F
     }
   }
   if (typeof value === 'number') validateNumber(s, value, path, f, errs);
-  if (Array.isArray(value)) validateArray(s, value, path, f, errs);
+  if (Array.isArray(value)) validateArray(s, value, path, f, errs, old);
   if (s.enum?.length && !s.enum.some((e) => enumMatches(value, e))) errs.push(enumError(f, value, s.enum));
-  if (isObject(value)) validateObjectValue(s, value, path, f, errs);
+  if (isObject(value)) validateObjectValue(s, value, path, f, errs, old);
 }
 
 /** Enum membership with Go's reflect conversion: 1 matches 1.0, "a" only "a". */
@@ -114,9 +122,17 @@ function validateNumber(s: JSONSchemaProps, v: number, path: string, f: string, 
   }
 }
 
-function validateArray(s: JSONSchemaProps, v: unknown[], path: string, f: string, errs: FieldCause[]): void {
+function validateArray(s: JSONSchemaProps, v: unknown[], path: string, f: string, errs: FieldCause[], old: Old): void {
   const items = itemsSchema(s);
-  if (items) v.forEach((x, i) => validateValue(items, x, `${path}[${i}]`, errs));
+  // Only items of list-type=map lists correlate with old items (by their keys).
+  const keys = s['x-kubernetes-list-type'] === 'map' ? s['x-kubernetes-list-map-keys'] ?? [] : undefined;
+  const oldList = Array.isArray(old) ? old : undefined;
+  const oldItem = (x: unknown): Old => {
+    if (!keys || !oldList || !isObject(x)) return NO_OLD;
+    const found = oldList.find((y) => isObject(y) && keys.every((k) => deepEqual(y[k], x[k])));
+    return found === undefined ? NO_OLD : found;
+  };
+  if (items) v.forEach((x, i) => validateValue(items, x, `${path}[${i}]`, errs, oldItem(x)));
   if (s.minItems !== undefined && v.length < s.minItems) {
     errs.push(invalid(f, v.length, `${path} in ${IN} should have at least ${s.minItems} items`));
   }
@@ -131,7 +147,9 @@ function hasDuplicates(v: unknown[]): boolean {
   return false;
 }
 
-function validateObjectValue(s: JSONSchemaProps, v: JSONObject, path: string, f: string, errs: FieldCause[]): void {
+function validateObjectValue(s: JSONSchemaProps, v: JSONObject, path: string, f: string, errs: FieldCause[], old: Old): void {
+  const o = isObject(old) ? old : undefined;
+  const oldOf = (k: string): Old => (o && k in o ? o[k] : NO_OLD);
   const keys = Object.keys(v);
   if (s.minProperties !== undefined && keys.length < s.minProperties) {
     errs.push(invalid(f, keys.length, `${path} in ${IN} should have at least ${s.minProperties} properties`));
@@ -148,11 +166,11 @@ function validateObjectValue(s: JSONSchemaProps, v: JSONObject, path: string, f:
     const additional = additionalSchema(s);
     for (const k of keys) {
       if (k in props || matchesPatternProperty(s, k)) continue;
-      if (additional) validateValue(additional, v[k], `${path}.${k}`, errs);
+      if (additional) validateValue(additional, v[k], `${path}.${k}`, errs, oldOf(k));
     }
   }
   for (const [name, ps] of Object.entries(props)) {
-    if (name in v) validateValue(ps, v[name], path ? `${path}.${name}` : name, errs);
+    if (name in v) validateValue(ps, v[name], path ? `${path}.${name}` : name, errs, oldOf(name));
   }
   for (const r of s.required ?? []) {
     if (!(r in v)) errs.push(required(fieldOf(`${path}.${r}`)));
@@ -245,6 +263,11 @@ function validateEmbedded(v: JSONObject, f: string, errs: FieldCause[]): void {
       if (problems.length) errs.push(invalid(child('kind'), kind, `may have mixed case, but should otherwise match: ${problems.join(',')}`));
     }
   }
+  // The embedded metadata's labels and annotations follow ObjectMeta's rules.
+  if (isObject(v.metadata)) {
+    errs.push(...validateLabels(v.metadata.labels, child('metadata.labels')));
+    errs.push(...validateAnnotations(v.metadata.annotations, child('metadata.annotations')));
+  }
 }
 
 function dns1035Label(v: string): string[] {
@@ -328,9 +351,9 @@ function validateListMap(keys: string[], value: unknown[], field: string, errs: 
  * as the apiserver answers them in a 422 Invalid Status: openAPIV3Schema value
  * validations, then list-type set/map uniqueness. CEL rules are checked by validateRules.
  */
-export function validateSchemaValues(schema: JSONSchemaProps, obj: unknown): FieldCause[] {
+export function validateSchemaValues(schema: JSONSchemaProps, obj: unknown, oldObj?: unknown): FieldCause[] {
   const errs: FieldCause[] = [];
-  validateValue(schema, obj, '', errs);
+  validateValue(schema, obj, '', errs, oldObj === undefined ? NO_OLD : oldObj);
   validateListTypes(schema, obj, '', errs);
   return errs;
 }
