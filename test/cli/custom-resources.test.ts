@@ -216,6 +216,7 @@ test('describe: the generic describer for a custom resource', async () => {
   await same('describe', 'ws', 'beta');
   await same('describe', 'ws', '-l', 'app=alpha');
   await same('describe', 'ws', 'nope');
+  await same('describe', '-f', join(cp.dir, 'alpha.yaml'));
 });
 
 test('explain: a custom resource and a built-in kind from the server\'s OpenAPI', async () => {
