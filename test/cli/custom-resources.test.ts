@@ -188,6 +188,9 @@ test('get: printer columns, wide, names by short name, kind.group and resource.v
     ['get', 'all', '-o', 'name'],
     ['get', 'ws,deploy'],
     ['get', 'websites.nope.example.com'],
+    ['get', '-f', join(cp.dir, 'alpha.yaml')],
+    ['get', '-f', join(cp.dir, 'beta.yaml'), '-o', 'name'],
+    ['get', '-f', join(cp.dir, 'crd.yaml'), '-o', 'wide'],
   ]) await same(...args);
 });
 
