@@ -55,15 +55,84 @@ export class Cli {
   }
 
   /**
-   * Resolves a type as a person types it (po, pods, deployment.apps, Deployment) to a
-   * resource: our registry first, then the server's discovery documents.
+   * Resolves a type as a person types it (po, pods, deployment.apps, Deployment,
+   * websites.v1beta1.example.com) to a resource, as kubectl's RESTMapper: our registry
+   * of built-in kinds first (so a custom resource's short name that collides with a
+   * built-in one loses, as the built-in groups come first in kubectl's priority), then
+   * the server's discovery documents (asked each time: a CRD may have been created a
+   * moment ago).
    */
   async resource(type: string): Promise<ResourceInfo> {
-    const known = resolveResource(type);
-    if (known) return known;
-    const found = (await this.discovery()).find((ri) => matches(ri, type));
-    if (!found) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
+    const found = await this.resourceIfServed(type);
+    // kubectl names the resource part alone (websites.nope.example.com → "websites").
+    if (!found) throw new CliError(`error: the server doesn't have a resource type "${type.split('.')[0]}"`);
     return found;
+  }
+
+  /** resource(), or undefined when neither our registry nor the server knows the type. */
+  async resourceIfServed(type: string): Promise<ResourceInfo | undefined> {
+    // resource.version.group first (kubectl's ParseResourceArg tries it when there are
+    // at least three parts), then resource.group.
+    const parts = type.split('.');
+    if (parts.length >= 3) {
+      const [resource, version, ...group] = parts as [string, string, ...string[]];
+      const versioned = await this.versionedResource(resource, version, group.join('.'));
+      if (versioned) return versioned;
+    }
+    const known = resolveResource(type);
+    const found = known ?? (await this.discovery()).find((ri) => matches(ri, type));
+    if (found) await this.warnAmbiguousShortName(type, found);
+    return found;
+  }
+
+  /**
+   * A short name that more resources claim picks the first (the built-in kind, else
+   * the first in discovery order); kubectl's shortcut expander warns about the others.
+   */
+  async warnAmbiguousShortName(type: string, chosen: ResourceInfo): Promise<void> {
+    const [base, ...g] = type.toLowerCase().split('.');
+    const group = g.join('.');
+    if (!chosen.shortNames.includes(base!) || chosen.plural === base || chosen.singular === base) return;
+    let served: ResourceInfo[];
+    try {
+      served = await this.discovery();
+    } catch {
+      return;
+    }
+    const warned = new Set<string>();
+    for (const ri of served) {
+      if (group && ri.group !== group) continue;
+      if (!ri.shortNames.includes(base!) || (ri.group === chosen.group && ri.plural === chosen.plural)) continue;
+      const gr = ri.group ? `${ri.plural}.${ri.group}` : ri.plural;
+      if (warned.has(gr)) continue;
+      warned.add(gr);
+      this.warn(`Warning: short name "${base}" could also match lower priority resource ${gr}`);
+    }
+  }
+
+  /**
+   * Every resource a bare name (po, pods, website) may mean, highest priority first as
+   * kubectl's RESTMapper orders them: the built-in kind, then what discovery lists.
+   */
+  async resourcesFor(name: string): Promise<ResourceInfo[]> {
+    const known = resolveResource(name);
+    const served = (await this.discovery()).filter((ri) => matches(ri, name) && !(known && ri.group === known.group && ri.plural === known.plural));
+    return known ? [known, ...served] : served;
+  }
+
+  /** A resource of one group/version, also a version that is not the group's preferred one. */
+  private async versionedResource(resource: string, version: string, group: string): Promise<ResourceInfo | undefined> {
+    const builtIn = RESOURCES.find((ri) => ri.group === group && ri.version === version && matches(ri, resource));
+    if (builtIn) return builtIn;
+    let list: APIResourceList;
+    try {
+      list = await this.rest().request<APIResourceList>({ path: group ? `/apis/${group}/${version}` : `/api/${version}` });
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(list.resources)) return undefined;
+    const r = list.resources.find((x) => !x.name.includes('/') && matches(resourceInfoOf(list, x), resource));
+    return r && resourceInfoOf(list, r);
   }
 
   /** The resource an object's apiVersion/kind names (for -f manifests). */

@@ -26,6 +26,8 @@ import { describeStatefulSet } from '../printers/describe/statefulset.js';
 import { describeHorizontalPodAutoscaler } from '../printers/describe/autoscaling.js';
 import type { HorizontalPodAutoscaler } from '../../api/types/autoscaling.js';
 import { parseResourceArgs } from '../resource-args.js';
+import { fileFlags } from '../command-flags.js';
+import { Failures, findTargets } from '../object-targets.js';
 import { resolveResource } from '../../api/registry.js';
 
 interface DescribeOptions {
@@ -33,13 +35,17 @@ interface DescribeOptions {
   allNamespaces?: boolean;
   showEvents?: boolean;
   chunkSize?: number;
+  filename?: string[];
+  recursive?: boolean;
 }
 
 export function register(program: Command, cli: Cli): void {
-  program.command('describe')
+  const cmd = program.command('describe')
     .description('Show details of a specific resource or group of resources')
     .usage('(-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [flags]')
-    .argument('[args...]')
+    .argument('[args...]');
+  fileFlags(cmd, 'describe');
+  cmd
     .option('-l, --selector <selector>', 'Selector (label query) to filter on')
     .option('-A, --all-namespaces', 'List the requested object(s) across all namespaces')
     .option('--show-events [bool]', 'If true, display events related to the described object', (v: string) => v !== 'false', true)
@@ -53,6 +59,10 @@ export function register(program: Command, cli: Cli): void {
 interface Target { ri: ResourceInfo; obj: KubeObject; prefixMatch?: boolean }
 
 export async function runDescribe(cli: Cli, args: string[], opts: DescribeOptions): Promise<void> {
+  if ((opts.filename ?? []).length > 0) {
+    await describeFiles(cli, args, opts);
+    return;
+  }
   if (args.length === 0) {
     throw new CliError('error: You must specify the type of resource to describe. Use "tskubectl api-resources" for a complete list of supported resources.');
   }
@@ -110,6 +120,25 @@ export async function runDescribe(cli: Cli, args: string[], opts: DescribeOption
     cli.warn(opts.allNamespaces ? 'No resources found' : `No resources found in ${cli.namespace()} namespace.`);
   }
   if (errors.length > 0) throw new CliError(errors.map(formatError).join('\n'));
+}
+
+/** `describe -f FILE`: each object the files name, read from the server and described in turn. */
+async function describeFiles(cli: Cli, args: string[], opts: DescribeOptions): Promise<void> {
+  const failures = new Failures();
+  const targets = await findTargets(cli, args, { filename: opts.filename, recursive: opts.recursive }, 'describe', failures);
+  const now = new Date();
+  let first = true;
+  for (const t of targets) {
+    try {
+      const obj = await cli.rest().request<KubeObject>({ path: resourcePath(t.ri, { namespace: t.namespace, name: t.name }) });
+      const text = await describe(cli, { ri: t.ri, obj }, opts.showEvents !== false, opts.chunkSize, now);
+      cli.out.write(first ? text : `\n\n${text}`);
+      first = false;
+    } catch (err) {
+      failures.add(err);
+    }
+  }
+  failures.throwIfAny();
 }
 
 async function listAll<T extends KubeObject>(cli: Cli, ri: ResourceInfo, namespace: string, query: Record<string, string | undefined>, chunkSize = 500): Promise<T[]> {

@@ -17,6 +17,8 @@ import { sortByField, sortTable } from '../printers/sort.js';
 import { TablePrinter } from '../printers/table.js';
 import { TabWriter } from '../printers/tabwriter.js';
 import { parseResourceArgs, sameResource, type ResourceArg } from '../resource-args.js';
+import { collectList } from '../command-flags.js';
+import { Failures, findTargets } from '../object-targets.js';
 import { typeName } from '../resource-name.js';
 
 /** What kubectl sends to get Tables, falling back to plain JSON. */
@@ -37,13 +39,20 @@ export interface GetOptions {
   showKind?: boolean;
   showManagedFields?: boolean;
   chunkSize?: number;
+  filename?: string[];
+  recursive?: boolean;
 }
+
+/** A requested type and names; objects named by -f files carry their own namespace. */
+type Requested = ResourceArg & { namespace?: string };
 
 export function register(program: Command, cli: Cli): void {
   program.command('get')
     .description('Display one or many resources')
     .usage('[(-o|--output=)json|yaml|name|wide|jsonpath=...|custom-columns=...] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags]')
     .argument('[args...]')
+    .option('-f, --filename <file>', 'Filename, directory, or URL to files identifying the resource to get from a server.', collectList, [])
+    .option('-R, --recursive', 'Process the directory used in -f, --filename recursively', false)
     .option('-o, --output <format>', 'Output format: json, yaml, name, wide, jsonpath=..., jsonpath-as-json=..., jsonpath-file=..., custom-columns=..., custom-columns-file=...')
     .option('-l, --selector <selector>', 'Selector (label query) to filter on, supports \'=\', \'==\', \'!=\', \'in\', \'notin\'')
     .option('--field-selector <selector>', 'Selector (field query) to filter on, supports \'=\', \'==\', and \'!=\'')
@@ -72,11 +81,12 @@ interface Fetched {
 
 export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promise<void> {
   const format = parseOutput(opts.output);
-  if (args.length === 0) {
+  const fromFiles = (opts.filename ?? []).length > 0;
+  if (args.length === 0 && !fromFiles) {
     cli.err.write('You must specify the type of resource to get. Use "tskubectl api-resources" for a complete list of supported resources.\n\n');
     throw usageError('get', 'Required resource not specified.');
   }
-  const requested = await parseResourceArgs(cli, args, 'get');
+  const requested: Requested[] = fromFiles ? await fileTargets(cli, args, opts) : await parseResourceArgs(cli, args, 'get');
   if (opts.selector !== undefined && requested.some((r) => r.names.length > 0)) {
     throw new CliError('error: name cannot be provided when a selector is specified');
   }
@@ -104,6 +114,14 @@ export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promis
   if (errors.length > 0) throw new CliError(errors.map(formatError).join('\n'));
 }
 
+/** `get -f FILE`: the objects the files name, each in its own namespace. */
+async function fileTargets(cli: Cli, args: string[], opts: GetOptions): Promise<Requested[]> {
+  const failures = new Failures();
+  const targets = await findTargets(cli, args, { filename: opts.filename, recursive: opts.recursive }, 'get', failures);
+  failures.throwIfAny();
+  return targets.map((t) => ({ ri: t.ri, names: [t.name], namespace: t.namespace }));
+}
+
 function namespaceFor(cli: Cli, ri: ResourceInfo, all: boolean | undefined): string {
   if (!ri.namespaced) return '';
   return all ? '' : cli.namespace();
@@ -114,14 +132,14 @@ function listQuery(opts: GetOptions, extra: Query = {}): Query {
 }
 
 /** Fetches every requested object; NotFound and other per-object errors are collected. */
-async function fetchAll(cli: Cli, requested: ResourceArg[], opts: GetOptions, human: boolean): Promise<{ fetched: Fetched[]; errors: unknown[] }> {
+async function fetchAll(cli: Cli, requested: Requested[], opts: GetOptions, human: boolean): Promise<{ fetched: Fetched[]; errors: unknown[] }> {
   const fetched: Fetched[] = [];
   const errors: unknown[] = [];
   const rest = cli.rest();
   const accept = human ? TABLE_ACCEPT : 'application/json';
   const includeObject = human && opts.sortBy ? 'Object' : undefined;
-  for (const { ri, names } of requested) {
-    const namespace = namespaceFor(cli, ri, opts.allNamespaces);
+  for (const { ri, names, namespace: own } of requested) {
+    const namespace = own ?? namespaceFor(cli, ri, opts.allNamespaces);
     if (names.length === 0) {
       const pages: (Table | List)[] = [];
       let cont: string | undefined;

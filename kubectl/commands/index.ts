@@ -31,6 +31,7 @@ import { register as portForward } from './port-forward.js';
 import { register as cp } from './cp.js';
 import { register as proxy } from './proxy.js';
 import { register as top } from './top.js';
+import { register as explain } from './explain.js';
 
 export type RegisterCommand = (program: Command, cli: Cli) => void;
 
@@ -42,5 +43,5 @@ export const COMMANDS: RegisterCommand[] = [
   cordon, drain, taint, top,
   describe, logs, attach, exec, portForward, proxy, cp, wait,
   label, annotate,
-  clusterInfo, apiResources, version, config,
+  clusterInfo, apiResources, explain, version, config,
 ];

@@ -12,6 +12,8 @@ import { fileFlags, outputFlags } from '../command-flags.js';
 import { Failures, fetchTarget, findTargets, parseDryRun, ResultPrinter, withSource } from '../object-targets.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import type { PatchType } from '../../client/resource-client.js';
+import { StatusError } from '../../api/errors.js';
+import type { ResourceInfo } from '../../api/registry.js';
 
 interface PatchOpts {
   filename: string[];
@@ -86,10 +88,20 @@ async function runPatch(cli: Cli, args: string[], opts: PatchOpts): Promise<void
       const after = await cli.client(t.ri).patch(t.namespace, t.name, type, body, { dryRun: dryRun === 'server', fieldManager: opts.fieldManager, subresource: opts.subresource });
       printer.print(t.ri, after, deepEqual(stripType(before), stripType(after)) ? 'patched (no change)' : 'patched');
     } catch (err) {
-      failures.add(withSource('patching', t.source, err));
+      failures.add(withSource('patching', t.source, unsupportedPatch(err, type, t.ri)));
     }
   }
   failures.throwIfAny();
+}
+
+/**
+ * A 415 (a strategic merge patch sent to a custom resource, which only takes JSON and
+ * merge patches) as kubectl words it: "<media type> is not supported by <GVK>: <message>".
+ */
+function unsupportedPatch(err: unknown, type: PatchType, ri: ResourceInfo): unknown {
+  if (!(err instanceof StatusError) || err.status.code !== 415) return err;
+  const gvk = `${ri.group ? `${ri.group}/` : ''}${ri.version}, Kind=${ri.kind}`;
+  return new CliError(`error: ${MEDIA_TYPES[type]} is not supported by ${gvk}: ${err.status.message ?? ''}`);
 }
 
 // GET and PATCH answers compare without apiVersion/kind, which only one of them may carry.
