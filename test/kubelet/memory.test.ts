@@ -80,6 +80,7 @@ test('the image\'s entrypoint reads one line of Node flags per component', () =>
     'kube-controller-manager --max-semi-space-size=1 --v8-pool-size=1',
     'kubelet --max-semi-space-size=1 --v8-pool-size=1',
     'kube-proxy',
+    'metrics-server --max-semi-space-size=1 --v8-pool-size=1',
     '',
   ].join('\n'));
 });
