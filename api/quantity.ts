@@ -89,6 +89,21 @@ function divUp(n: bigint, d: bigint): bigint {
  * (ERR_FORMAT_WRONG or ERR_SUFFIX) when `s` is not a quantity.
  */
 export function parseQuantityExact(s: string): Quantity {
+  // Objects repeat a few quantities ("100m", "64Mi") on every write: parse each once.
+  let q = PARSED.get(s);
+  if (q === undefined) {
+    q = parse(s);
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(s, q);
+  }
+  return q;
+}
+
+/** Quantities parsed lately (they are immutable values); errors are not kept. */
+const PARSED = new Map<string, Quantity>();
+const PARSED_MAX = 4096;
+
+function parse(s: string): Quantity {
   if (s.length === 0) throw new Error(ERR_FORMAT_WRONG);
   if (s === '0') return { nanos: 0n, format: 'DecimalSI' };
   const { positive, num, denom, suffix } = scan(s);
@@ -192,8 +207,16 @@ export function formatQuantity(q: Quantity): string {
 
 /** Parses and re-serializes `s` in canonical form (see formatQuantity); throws like parseQuantityExact. */
 export function canonicalQuantity(s: string): string {
-  return formatQuantity(parseQuantityExact(s));
+  let c = CANONICAL.get(s);
+  if (c === undefined) {
+    c = formatQuantity(parseQuantityExact(s));
+    if (CANONICAL.size >= PARSED_MAX) CANONICAL.clear();
+    CANONICAL.set(s, c);
+  }
+  return c;
 }
+
+const CANONICAL = new Map<string, string>();
 
 /** Milli-cpu as Kubernetes prints it: 250 -> "250m", 2000 -> "2". */
 export function formatMilliCPU(milli: number): string {

@@ -122,6 +122,23 @@ export class WatchCaches {
     }
   }
 
+  /**
+   * Whether the stream reaches revision rev within timeoutMs: for reads that can go to
+   * etcd instead (a consistent list). etcd 3.4 cannot be asked for a progress
+   * notification reliably, so a revision made by a write outside /registry/ is reached
+   * only by the next event; the caller then reads etcd.
+   */
+  async reaches(rev: number, timeoutMs: number): Promise<boolean> {
+    if (rev <= this.revision) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    try {
+      return await Promise.race([this.waitFresh(rev).then(() => !this.stopped, () => false), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Called by the compactor: events at or before rev can no longer be resumed from. */
   compacted(rev: number): void {
     for (const c of this.caches.values()) c.compacted(rev);
@@ -280,6 +297,11 @@ export class WatchCache {
   /** Waits until this cache has seen revision rev (504 after 3 s). */
   waitFresh(rev: number): Promise<void> {
     return this.caches.waitFresh(rev);
+  }
+
+  /** Whether this cache sees revision rev within timeoutMs (WatchCaches.reaches). */
+  reaches(rev: number, timeoutMs: number): Promise<boolean> {
+    return this.caches.reaches(rev, timeoutMs);
   }
 
   /** The cached object at key, if the cache has seen it. */

@@ -295,13 +295,31 @@ export class FieldSet {
   private emit(includeSelf: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (includeSelf && !(this.members.size === 0 && this.children.size === 0)) out['.'] = {};
-    const elems = new Map<string, PathElement>(this.members);
-    for (const [k, [pe]] of this.children) elems.set(k, pe);
-    for (const [k] of sortedEntries(elems)) {
+    for (const k of this.sortedKeys()) {
       const child = this.children.get(k);
       out[k] = child ? child[1].emit(this.members.has(k)) : {};
     }
     return out;
+  }
+
+  /** The serialized elements of members and children, in Kubernetes' order. */
+  private sortedKeys(): string[] {
+    const keys: string[] = [];
+    let fieldsOnly = true;
+    for (const k of this.members.keys()) {
+      keys.push(k);
+      if (k.charCodeAt(0) !== 0x66 /* f */) fieldsOnly = false;
+    }
+    for (const k of this.children.keys()) {
+      if (this.members.has(k)) continue;
+      keys.push(k);
+      if (k.charCodeAt(0) !== 0x66) fieldsOnly = false;
+    }
+    // Fields compare by name, code unit by code unit: as their "f:" keys do.
+    if (fieldsOnly) return keys.sort();
+    const elems = new Map<string, PathElement>(this.members);
+    for (const [k, [pe]] of this.children) elems.set(k, pe);
+    return sortedEntries(elems).map(([k]) => k);
   }
 
   /** Reads FieldsV1; throws on a malformed one. */

@@ -78,27 +78,38 @@ export function resolve(schema: JSONSchemaProps): JSONSchemaProps | undefined {
 export function unknownFields(group: string, version: string, kind: string, obj: unknown): string[] {
   const schema = schemaFor(group, version, kind);
   const out: string[] = [];
-  if (schema) walkUnknown(schema, obj, '', out);
+  if (schema) walkUnknown(schema, obj, [], out);
   return out;
 }
 
-function walkUnknown(schema: JSONSchemaProps, value: unknown, path: string, out: string[]): void {
+/** path: the steps to value ("spec", "containers", "[0]"), joined only for an unknown field. */
+function walkUnknown(schema: JSONSchemaProps, value: unknown, path: string[], out: string[]): void {
   const s = resolve(schema);
   if (!s || s['x-kubernetes-preserve-unknown-fields'] || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    if (s.items) value.forEach((v, i) => walkUnknown(s.items as JSONSchemaProps, v, `${path}[${i}]`, out));
+    if (!s.items) return;
+    for (let i = 0; i < value.length; i++) {
+      path.push(`[${i}]`);
+      walkUnknown(s.items, value[i], path, out);
+      path.pop();
+    }
     return;
   }
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (s.properties) {
-    for (const [k, v] of entries) {
-      const sub = s.properties[k];
-      const p = path ? `${path}.${k}` : k;
-      if (sub) walkUnknown(sub, v, p, out);
-      else out.push(p);
-    }
-  } else if (s.additionalProperties && typeof s.additionalProperties === 'object') {
-    for (const [k, v] of entries) walkUnknown(s.additionalProperties, v, path ? `${path}.${k}` : k, out);
+  const o = value as Record<string, unknown>;
+  const sub = s.properties ?? (s.additionalProperties && typeof s.additionalProperties === 'object' ? undefined : null);
+  if (sub === null) return;
+  for (const k in o) {
+    const schemaOf = sub ? (Object.hasOwn(sub, k) ? sub[k] : undefined) : s.additionalProperties as JSONSchemaProps;
+    path.push(k);
+    if (schemaOf) walkUnknown(schemaOf, o[k], path, out);
+    else out.push(joinPath(path));
+    path.pop();
   }
   // An object schema with neither (FieldsV1, RawExtension, Patch) takes anything.
+}
+
+function joinPath(path: string[]): string {
+  let out = '';
+  for (const step of path) out += step.startsWith('[') || !out ? step : `.${step}`;
+  return out;
 }

@@ -144,16 +144,30 @@ export class GenericRegistry {
     const matches = opts.matches ?? (() => true);
     const prefix = this.prefix(opts.namespace);
     const list: List = { kind: this.ri.listKind, apiVersion: groupVersion(this.ri), metadata: {}, items: [] };
-    if (opts.resourceVersion === '0' && !opts.continueToken) {
-      await this.cache.waitReady();
+    const fromCache = (): List => {
       const snap = this.cache.snapshot(prefix);
       list.items = snap.items.filter(matches).map((o) => this.withType(o, false));
       list.metadata.resourceVersion = String(snap.revision);
       return list;
+    };
+    if (opts.resourceVersion === '0' && !opts.continueToken) {
+      await this.cache.waitReady();
+      return fromCache();
     }
     let revision: number | undefined;
     let startKey: string | undefined;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    if (!opts.continueToken && !limit && opts.resourceVersionMatch !== 'Exact') {
+      // As kube-apiserver since 1.31 (ConsistentListFromCache): a whole list comes from
+      // the watch cache once the cache has seen the requested revision (not older than),
+      // or etcd's current one when none is given (a consistent read; etcd answers it
+      // when the cache does not get there soon). Pages and Exact reads go to etcd.
+      if (opts.resourceVersion) {
+        await this.cache.waitFresh(Number(opts.resourceVersion));
+        return fromCache();
+      }
+      if (await this.cache.reaches(await this.store.revision(), CONSISTENT_READ_WAIT_MS)) return fromCache();
+    }
     if (opts.continueToken) {
       const tok = decodeContinue(opts.continueToken);
       revision = tok.rv;
@@ -698,6 +712,8 @@ function dropEmptyMeta(meta: KubeObject['metadata']): void {
 /** Thrown by writeUpdate when an update of a cached copy changes nothing: confirm on a fresh read. */
 class StaleCopy extends Error {}
 
+/** How long a consistent list waits for the watch cache to reach etcd's revision before reading etcd. */
+const CONSISTENT_READ_WAIT_MS = 500;
 /** A guard only: each lost compare-and-swap is another writer's success, so retries end. */
 const MAX_CONFLICT_RETRIES = 1000;
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
 import { openWatch } from '../harness/watch-reader.js';
+import { Etcd3 } from 'etcd3';
 
 let cp: ControlPlane;
 const api = (method: string, path: string, body?: unknown, ct?: string) => http(cp.url, method, path, body, ct);
@@ -119,4 +120,40 @@ test('timeoutSeconds=0 means the default timeout, not "end now"', async () => {
   const events = await w.waitForCount(1);
   w.close();
   assert.equal(events[0].object.metadata.name, 'after-zero-timeout');
+});
+
+test('a list without resourceVersion sees every write answered before it (served from the watch cache once it has caught up)', async () => {
+  // As kube-apiserver since 1.31 (ConsistentListFromCache): the list comes from the
+  // watch cache only after the cache has seen etcd's current revision. A large object
+  // makes the write's watch event slower than its answer, so a cache read that did not
+  // wait would miss it.
+  const big = 'y'.repeat(900_000);
+  for (let i = 0; i < 25; i++) {
+    const created = await api('POST', CM, { metadata: { name: `consistent-${i}` }, data: { big } });
+    assert.equal(created.status, 201);
+    const list = await api('GET', `${CM}?labelSelector=${encodeURIComponent('none!=x')}`);
+    assert.equal(list.status, 200, list.text);
+    assert.ok(Number(list.json.metadata.resourceVersion) >= Number(created.json.metadata.resourceVersion), `round ${i}: list at ${list.json.metadata.resourceVersion}, write at ${created.json.metadata.resourceVersion}`);
+    assert.ok(list.json.items.some((o: { metadata: { name: string } }) => o.metadata.name === `consistent-${i}`), `round ${i}: the list misses the write`);
+    await api('DELETE', `${CM}/consistent-${i}`);
+  }
+});
+
+test('a consistent list is not held up by a write outside /registry/: it reads etcd instead', async () => {
+  const etcd = new Etcd3({ hosts: cp.etcd.endpoint });
+  try {
+    await api('POST', CM, { metadata: { name: 'outside-before' } });
+    // The watch cache watches /registry/ only: this revision never reaches it.
+    await etcd.put('/not-registry/marker').value('x');
+    const started = Date.now();
+    const list = await api('GET', CM);
+    assert.equal(list.status, 200, list.text);
+    assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+    assert.ok(list.json.items.some((o: { metadata: { name: string } }) => o.metadata.name === 'outside-before'));
+    const rev = Number((await etcd.get('/not-registry/marker').exec()).header.revision);
+    assert.ok(Number(list.json.metadata.resourceVersion) >= rev, 'read at etcd\'s current revision');
+  } finally {
+    await etcd.delete().key('/not-registry/marker').catch(() => undefined);
+    etcd.close();
+  }
 });
