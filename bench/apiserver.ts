@@ -503,20 +503,30 @@ async function lists(ctx: Context): Promise<void> {
       return e;
     }
   };
-  const fromEtcd = await timeList(`/api/v1/namespaces/${NAMESPACE}/pods`, 'from etcd');
+  // A list without resourceVersion is a consistent read: kube-apiserver (1.31+) and ours
+  // serve it from the watch cache once the cache has seen etcd's current revision.
+  const consistent = await timeList(`/api/v1/namespaces/${NAMESPACE}/pods`, 'consistent');
   const fromCache = await timeList(`/api/v1/namespaces/${NAMESPACE}/pods?resourceVersion=0`, 'rv=0 from the watch cache');
+  // An Exact read at the current revision goes to etcd (as pages of a paginated list do).
+  const current = (JSON.parse(await call(ctx.api, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods?limit=1`)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const fromEtcd = await timeList(`/api/v1/namespaces/${NAMESPACE}/pods?resourceVersion=${current}&resourceVersionMatch=Exact`, 'Exact from etcd');
 
   ctx.notes.push(`LIST sizes: ${listSizes.join(', ')}`);
   const base = median(rawTimes);
-  for (const [figure, times] of [[`LIST ${count(podsExpected)} pods (median of ${LIST_RUNS})`, fromEtcd], [`LIST ${count(podsExpected)} pods rv=0 (cache)`, fromCache]] as const) {
+  const rows = [
+    [`LIST ${count(podsExpected)} pods (median of ${LIST_RUNS})`, consistent, true],
+    [`LIST ${count(podsExpected)} pods rv=0 (cache)`, fromCache, true],
+    [`  Exact read from etcd`, fromEtcd, false],
+  ] as const;
+  for (const [figure, times, targeted] of rows) {
     const ours = times instanceof Error ? NaN : median(times);
     ctx.rows.push({
       figure,
       ours: times instanceof Error ? 'FAILED' : ms(ours),
       baseline: `${ms(base)} (etcd range)`,
       ratio: slowdown(ours, base),
-      target: `<= ${LIST_TARGET_MS} ms`,
-      met: ours <= LIST_TARGET_MS,
+      target: targeted ? `<= ${LIST_TARGET_MS} ms` : '',
+      ...(targeted ? { met: ours <= LIST_TARGET_MS } : {}),
     });
   }
 }
