@@ -3,7 +3,7 @@
 // requests), TLS and credentials from a ClientConfig, timeouts on every request, and
 // failures rebuilt as the StatusError the server sent (or one made from the status
 // code when the body is not a Status, as client-go's newUnstructuredResponseError).
-import { Pool } from 'undici';
+import { Pool } from './undici-pool.js';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { makeStatus, StatusError, type StatusReason } from '../api/errors.js';

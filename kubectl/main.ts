@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { Cli } from './context.js';
 import { CliError, formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { normalizeBooleanFlags } from './boolean-flags.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     program.command('options').description('Print the list of flags inherited by all commands').action(() => {
       cli!.print(GLOBAL_FLAGS_HELP);
     });
-    for (const register of COMMANDS) register(program, cli);
+    for (const register of await commandsFor(rest)) register(program, cli);
     for (const cmd of program.commands) cmd.exitOverride();
     await program.parseAsync(normalizeBooleanFlags(program, rest), { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -1,47 +1,60 @@
 // Every command of the CLI, one module per verb (DESIGN: kubectl/commands/<verb>.ts).
+// Modules load on demand: a run loads only the module of the verb it names (each pulls
+// in its own printers, parsers and clients), and all of them for help, an unknown verb
+// or none, so the help and "unknown command" answers list every command as before.
 import type { Command } from 'commander';
 import type { Cli } from '../context.js';
-import { register as get } from './get.js';
-import { register as describe } from './describe.js';
-import { register as create } from './create.js';
-import { register as apply } from './apply.js';
-import { register as diff } from './diff.js';
-import { register as del } from './delete.js';
-import { register as edit } from './edit.js';
-import { register as patch } from './patch.js';
-import { register as label } from './label.js';
-import { register as annotate } from './annotate.js';
-import { register as run } from './run.js';
-import { register as expose } from './expose.js';
-import { register as scale } from './scale.js';
-import { register as autoscale } from './autoscale.js';
-import { register as rollout } from './rollout.js';
-import { register as logs } from './logs.js';
-import { register as wait } from './wait.js';
-import { register as cordon } from './cordon.js';
-import { register as drain } from './drain.js';
-import { register as taint } from './taint.js';
-import { register as clusterInfo } from './cluster-info.js';
-import { register as apiResources } from './api-resources.js';
-import { register as version } from './version.js';
-import { register as config } from './config.js';
-import { register as exec } from './exec.js';
-import { register as attach } from './attach.js';
-import { register as portForward } from './port-forward.js';
-import { register as cp } from './cp.js';
-import { register as proxy } from './proxy.js';
-import { register as top } from './top.js';
-import { register as explain } from './explain.js';
 
 export type RegisterCommand = (program: Command, cli: Cli) => void;
 
-export const COMMANDS: RegisterCommand[] = [
-  create, expose, run,
-  get, edit, del,
-  apply, patch, diff,
-  rollout, scale, autoscale,
-  cordon, drain, taint, top,
-  describe, logs, attach, exec, portForward, proxy, cp, wait,
-  label, annotate,
-  clusterInfo, apiResources, explain, version, config,
+export interface CommandModule {
+  /** The top-level command names (and aliases) the module registers. */
+  names: readonly string[];
+  load: () => Promise<{ register: RegisterCommand }>;
+}
+
+/** In the order `tskubectl --help` lists them. */
+export const COMMANDS: readonly CommandModule[] = [
+  { names: ['create'], load: () => import('./create.js') },
+  { names: ['expose'], load: () => import('./expose.js') },
+  { names: ['run'], load: () => import('./run.js') },
+  { names: ['get'], load: () => import('./get.js') },
+  { names: ['edit'], load: () => import('./edit.js') },
+  { names: ['delete'], load: () => import('./delete.js') },
+  { names: ['apply'], load: () => import('./apply.js') },
+  { names: ['patch'], load: () => import('./patch.js') },
+  { names: ['diff'], load: () => import('./diff.js') },
+  { names: ['rollout'], load: () => import('./rollout.js') },
+  { names: ['scale'], load: () => import('./scale.js') },
+  { names: ['autoscale'], load: () => import('./autoscale.js') },
+  { names: ['cordon', 'uncordon'], load: () => import('./cordon.js') },
+  { names: ['drain'], load: () => import('./drain.js') },
+  { names: ['taint'], load: () => import('./taint.js') },
+  { names: ['top'], load: () => import('./top.js') },
+  { names: ['describe'], load: () => import('./describe.js') },
+  { names: ['logs'], load: () => import('./logs.js') },
+  { names: ['attach'], load: () => import('./attach.js') },
+  { names: ['exec'], load: () => import('./exec.js') },
+  { names: ['port-forward'], load: () => import('./port-forward.js') },
+  { names: ['proxy'], load: () => import('./proxy.js') },
+  { names: ['cp'], load: () => import('./cp.js') },
+  { names: ['wait'], load: () => import('./wait.js') },
+  { names: ['label'], load: () => import('./label.js') },
+  { names: ['annotate'], load: () => import('./annotate.js') },
+  { names: ['cluster-info'], load: () => import('./cluster-info.js') },
+  { names: ['api-resources'], load: () => import('./api-resources.js') },
+  { names: ['explain'], load: () => import('./explain.js') },
+  { names: ['version'], load: () => import('./version.js') },
+  { names: ['config'], load: () => import('./config.js') },
 ];
+
+/**
+ * The register functions a run needs, in help order: the verb's module when the first
+ * argument that is not a flag names one, else every module.
+ */
+export async function commandsFor(args: readonly string[]): Promise<RegisterCommand[]> {
+  const verb = args.find((a) => !a.startsWith('-'));
+  const named = COMMANDS.filter((c) => verb !== undefined && c.names.includes(verb));
+  const modules = await Promise.all((named.length ? named : COMMANDS).map((c) => c.load()));
+  return modules.map((m) => m.register);
+}

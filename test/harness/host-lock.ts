@@ -2,7 +2,8 @@
 // (kube-proxy's nftables table and route_localnet, the service range on lo, compose's
 // fixed ports, `npm run cluster`): each of those holds this lock from its first line
 // (`await holdHostLock()`) until its process exits, so no two of them overlap, while
-// every other file runs beside them.
+// every other file runs beside them (scripts/test-files.ts spreads them over the run,
+// so a file waiting for the lock seldom holds a slot another file could use).
 //
 // The lock is a file created exclusively, holding its owner's pid; one left by a
 // process that died (killed mid-run) is taken over.
