@@ -57,6 +57,9 @@ test('merge and JSON patches, -o, -f, dry runs', async () => {
   assert.deepEqual((await resourceClient(rest, 'configmaps').get('default', 'c')).data, { b: '2', c: '3' });
   const out = JSON.parse(await ok('patch', 'cm', 'c', '--type=json', '-p', '[{"op":"replace","path":"/data/b","value":"20"}]', '-o', 'json')) as KubeObject;
   assert.deepEqual(out.data, { b: '20', c: '3' });
+  // As the kubectl quick reference writes it: the shorthand with `=`.
+  assert.equal(await ok('patch', 'cm', 'c', '--type=json', '-p=[{"op":"replace","path":"/data/b","value":"21"}]'), 'configmap/c patched\n');
+  assert.equal(((await resourceClient(rest, 'configmaps').get('default', 'c')).data as Record<string, string>).b, '21');
   const dir = await mkdtemp(join(tmpdir(), 'tskubectl-patch-'));
   const f = join(dir, 'c.yaml');
   await writeFile(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n');
