@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
+import { settleTls } from './tls-connect.js';
 import { StatusError, makeStatus, serviceUnavailable, type StatusReason } from '../../api/errors.js';
 
 /** Where a proxied stream comes from: the URL, who serves it (for messages), and the connections to use (the default ones when absent). */
@@ -48,18 +49,7 @@ export function kubeletTransport(o: KubeletTransportOptions): Dispatcher {
         sessions.set(key, session);
       });
       socket.setKeepAlive(true, 60_000);
-      let done = false;
-      const finish = (err: Error | null): void => {
-        if (done) return;
-        done = true;
-        socket.off('error', finish);
-        if (err) {
-          socket.destroy();
-          callback(err, null);
-        } else callback(null, socket);
-      };
-      socket.once('secureConnect', () => finish(null));
-      socket.once('error', finish);
+      const finish = settleTls(socket, callback);
       socket.setTimeout(KUBELET_CONNECT_TIMEOUT_MS, () => finish(new Error('connect timeout')));
       socket.once('secureConnect', () => socket.setTimeout(0));
     },

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Agent, request } from 'undici';
+import { settleTls } from '../../http/tls-connect.js';
 
 /** Answers above this size are refused (a webhook cannot make the apiserver hold gigabytes). */
 export const MAX_RESPONSE_BYTES = 3 * 1024 * 1024;
@@ -101,19 +102,7 @@ export class WebhookClient {
           callback(err as Error, null);
           return;
         }
-        let done = false;
-        const finish = (err: Error | null): void => {
-          if (done) return;
-          done = true;
-          socket.off('error', finish);
-          if (err) {
-            (err as Error & { dialed?: string }).dialed = `${host}:${port}`;
-            socket.destroy();
-            callback(err, null);
-          } else callback(null, socket);
-        };
-        socket.once('secureConnect', () => finish(null));
-        socket.once('error', finish);
+        settleTls(socket, callback, (err) => { (err as Error & { dialed?: string }).dialed = `${host}:${port}`; });
       },
     });
     this.agents.set(key, agent);
