@@ -46,7 +46,8 @@ export function normalizeBooleanFlags(program: Command, argv: string[]): string[
     }
     // pflag reads `-p=value` as -p with "value" (commander would take "=value"), and
     // `-f=true` / `-f=false` for a boolean shorthand.
-    const short = /^(-[^-=])=(.*)$/s.exec(arg);
+    // As pflag, `-p=` (nothing after the =) is left alone: the value is "=".
+    const short = /^(-[^-=])=(.+)$/s.exec(arg);
     const shortOpt = short ? findShort(short[1]!) : undefined;
     if (short && shortOpt) {
       const value = short[2]!;

@@ -64,8 +64,8 @@ export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: 
       continue;
     }
     let value: string | boolean;
-    // pflag: `-nfoo` and `-n=foo` are both "foo".
-    if (attached) value = arg.slice(arg[2] === '=' ? 3 : 2);
+    // pflag: `-nfoo` and `-n=foo` are both "foo" (and `-n=` is "=").
+    if (attached) value = arg.slice(arg[2] === '=' && arg.length > 3 ? 3 : 2);
     else if (eq > 0) value = spec.boolean ? arg.slice(eq + 1) !== 'false' : arg.slice(eq + 1);
     else if (spec.boolean) value = true;
     else {

@@ -17,7 +17,8 @@ test('-p=value is the shorthand with "value", as pflag reads it', () => {
   const p = program();
   assert.deepEqual(normalizeBooleanFlags(p, ['patch', 'deploy', 'x', '--type=json', "-p=[{\"op\":\"remove\",\"path\":\"/a=b\"}]"]),
     ['patch', 'deploy', 'x', '--type=json', '--patch=[{"op":"remove","path":"/a=b"}]']);
-  assert.deepEqual(normalizeBooleanFlags(p, ['patch', '-p=']), ['patch', '--patch=']);
+  // pflag reads `-p=` as the value "=", as commander does.
+  assert.deepEqual(normalizeBooleanFlags(p, ['patch', '-p=']), ['patch', '-p=']);
   assert.deepEqual(normalizeBooleanFlags(p, ['patch', '-p==x']), ['patch', '--patch==x']);
   // A shorthand with no long name keeps its short form.
   assert.deepEqual(normalizeBooleanFlags(p, ['delete', '-v=3']), ['delete', '-v', '3']);
@@ -38,4 +39,5 @@ test('global -n=ns and -nns are the namespace "ns"', () => {
   assert.equal(extractGlobalFlags(['get', 'pods', '-n=kube-system']).flags.namespace, 'kube-system');
   assert.equal(extractGlobalFlags(['-nkube-system', 'get', 'pods']).flags.namespace, 'kube-system');
   assert.equal(extractGlobalFlags(['-s=http://127.0.0.1:1', 'get']).flags.server, 'http://127.0.0.1:1');
+  assert.equal(extractGlobalFlags(['get', '-n=']).flags.namespace, '=');
 });
