@@ -248,9 +248,12 @@ describe('a kubelet\'s identity (Node authorizer and NodeRestriction)', () => {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pvc-user' },
       spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'claim-1' } }] },
     });
-    assert.equal((await n1('GET', '/api/v1/namespaces/nodes-test/persistentvolumeclaims/claim-1')).status, 200);
+    // The Node authorizer reads the pods and claims watch caches, which follow etcd a
+    // moment behind the writes above (as kube-apiserver's graph follows its informers).
+    for (const path of ['/api/v1/namespaces/nodes-test/persistentvolumeclaims/claim-1', '/api/v1/persistentvolumes/vol-1']) {
+      await waitFor(async () => (await n1('GET', path)).status === 200, { timeoutMs: 5_000, what: `node n1 to be allowed ${path}` });
+    }
     assert.equal((await n1('GET', '/api/v1/namespaces/nodes-test/persistentvolumeclaims/claim-2')).status, 403);
-    assert.equal((await n1('GET', '/api/v1/persistentvolumes/vol-1')).status, 200);
     const other = await n1('GET', '/api/v1/persistentvolumes/vol-2');
     assert.equal(other.status, 403);
     assert.match(other.json.message, /no relationship found between node 'n1' and this object$/);
