@@ -192,6 +192,12 @@ function defaultVolume(v: Volume): void {
 // ---------------------------------------------------------------- pods
 
 /** SetDefaults_PodSpec and everything nested in it; shared by pods and pod templates. */
+/** v1 keeps the deprecated serviceAccount in step with serviceAccountName (as the v1 conversion does). */
+export function mirrorServiceAccount(spec: PodSpec): void {
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+}
+
 export function defaultPodSpec(spec: PodSpec): void {
   if (!isObject(spec)) return;
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
@@ -199,9 +205,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   if (!isObject(spec.securityContext)) spec.securityContext = {};
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   if (!spec.schedulerName) spec.schedulerName = DEFAULT_SCHEDULER_NAME;
-  // v1 keeps the deprecated serviceAccount in step with serviceAccountName.
-  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
-  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  mirrorServiceAccount(spec);
   for (const v of arrayOf(spec.volumes)) defaultVolume(v);
   for (const c of arrayOf(spec.initContainers)) defaultContainer(c);
   for (const c of arrayOf(spec.containers)) defaultContainer(c);

@@ -58,14 +58,16 @@ export function normalizeBooleanFlags(program: Command, argv: string[]): string[
       } else out.push(arg);
       continue;
     }
-    const m = /^(--[^=]+)=(true|false)$/i.exec(arg);
+    const m = /^(--[^=]+)=(.*)$/s.exec(arg);
     const opt = m ? find(m[1]!) : undefined;
-    if (!m || !opt || !isBoolean(opt) || opt.negate) {
+    const value = m?.[2] ?? '';
+    if (!m || !opt || !isBoolean(opt) || !(PARSE_BOOL_TRUE.has(value) || PARSE_BOOL_FALSE.has(value))) {
       out.push(arg);
       continue;
     }
-    if (m[2]!.toLowerCase() === 'true') out.push(m[1]!);
-    else if (find(`--no-${m[1]!.slice(2)}`)) out.push(`--no-${m[1]!.slice(2)}`);
+    // A flag declared as `--no-headers` (kubectl's own name) is a plain boolean too.
+    if (PARSE_BOOL_TRUE.has(value)) out.push(m[1]!);
+    else if (!opt.negate && find(`--no-${m[1]!.slice(2)}`)) out.push(`--no-${m[1]!.slice(2)}`);
     // else: false is a plain boolean's default, nothing to pass.
   }
   return out;

@@ -5,6 +5,7 @@
 // fresh, the cluster CA, the namespace), mounted in every container at
 // /var/run/secrets/kubernetes.io/serviceaccount; and the account's imagePullSecrets
 // when the pod names none.
+import { mirrorServiceAccount } from '../../api/defaults.js';
 import { forbiddenObject, isNotFound } from '../../api/errors.js';
 import { MIRROR_POD_ANNOTATION, type Pod, type ServiceAccount, type Volume } from '../../api/types/core.js';
 import type { KubeObject } from '../../api/types/meta.js';
@@ -47,6 +48,7 @@ export function serviceAccountAdmission(getServiceAccount: ServiceAccountGetter)
       // Mirror pods come from a kubelet's static manifests: they may not use service accounts.
       if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
       if (!spec.serviceAccountName) spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
+      mirrorServiceAccount(spec);
       const ns = a.namespace ?? '';
       let sa: ServiceAccount | undefined;
       try {

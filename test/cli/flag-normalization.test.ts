@@ -41,3 +41,13 @@ test('global -n=ns and -nns are the namespace "ns"', () => {
   assert.equal(extractGlobalFlags(['-s=http://127.0.0.1:1', 'get']).flags.server, 'http://127.0.0.1:1');
   assert.equal(extractGlobalFlags(['get', '-n=']).flags.namespace, '=');
 });
+
+test('a long boolean takes ParseBool\'s words, a flag named --no-x included', () => {
+  const p = new Command('tskubectl');
+  p.command('get').option('--no-headers').option('-w, --watch').option('--show-labels');
+  const n = (...args: string[]) => normalizeBooleanFlags(p, ['get', ...args]).slice(1);
+  assert.deepEqual(n('--no-headers=true', '--watch=1', '--show-labels=T'), ['--no-headers', '--watch', '--show-labels']);
+  assert.deepEqual(n('--no-headers=false', '--watch=0', '--show-labels=F'), []);
+  // Not a ParseBool word: left for commander to refuse.
+  assert.deepEqual(n('--watch=yes'), ['--watch=yes']);
+});
