@@ -50,16 +50,26 @@ const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  * encoder writes). Returns the annotated object (a copy) and the annotation text.
  */
 export function withLastApplied(obj: KubeObject): { annotated: KubeObject; lastApplied: string } {
-  const copy = structuredClone(obj);
-  copy.metadata ??= {};
-  // An absent annotations map becomes {} as in kubectl: `"annotations":{}`.
-  const annotations = { ...(copy.metadata.annotations ?? {}) };
-  delete annotations[LAST_APPLIED_ANNOTATION];
-  copy.metadata.annotations = annotations;
+  const copy = withoutLastApplied(obj);
+  const annotations = copy.metadata.annotations!;
   const lastApplied = `${goJson(copy)}\n`;
   const annotated = structuredClone(copy);
   annotated.metadata.annotations = { ...annotations, [LAST_APPLIED_ANNOTATION]: lastApplied };
   return { annotated, lastApplied };
+}
+
+/**
+ * kubectl's GetModifiedConfiguration(obj, annotate=false), what `diff` patches with: a
+ * copy without the last-applied annotation, an absent annotations map made {} (so the
+ * three-way patch keeps the live annotation rather than dropping the whole map).
+ */
+export function withoutLastApplied(obj: KubeObject): KubeObject {
+  const copy = structuredClone(obj);
+  copy.metadata ??= {};
+  const annotations = { ...(copy.metadata.annotations ?? {}) };
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  copy.metadata.annotations = annotations;
+  return copy;
 }
 
 /** The last-applied configuration recorded on a live object, parsed; undefined when absent. */

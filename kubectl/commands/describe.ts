@@ -16,7 +16,7 @@ import { resourcePath } from '../../client/resource-client.js';
 import type { Cli } from '../context.js';
 import { CliError, formatError } from '../errors.js';
 import {
-  describeConfigMap, describeEndpoints, describeGeneric, describeNamespace, describeNode, describeSecret, describeService,
+  describeConfigMap, describeEndpoints, describeGeneric, describeNamespace, describeNode, describeSecret, describeService, type NodeExtras,
 } from '../printers/describe/core.js';
 import { describePod } from '../printers/describe/pod.js';
 import { describeCronJob, describeJob } from '../printers/describe/batch.js';
@@ -298,7 +298,7 @@ function sortDeep(v: unknown): unknown {
   return v;
 }
 
-async function nodeExtras(cli: Cli, node: Node, showEvents: boolean, chunkSize: number | undefined): Promise<{ pods?: Pod[]; lease?: Lease; events?: Event[] }> {
+async function nodeExtras(cli: Cli, node: Node, showEvents: boolean, chunkSize: number | undefined): Promise<NodeExtras> {
   const name = node.metadata.name ?? '';
   let pods: Pod[] | undefined;
   try {
@@ -307,10 +307,12 @@ async function nodeExtras(cli: Cli, node: Node, showEvents: boolean, chunkSize: 
     if (!(err instanceof StatusError)) throw err;
   }
   let lease: Lease | undefined;
+  let leaseError: string | undefined;
   try {
     lease = await cli.rest().request<Lease>({ path: resourcePath(LEASES, { namespace: 'kube-node-lease', name }) });
   } catch (err) {
     if (!(err instanceof StatusError)) throw err;
+    leaseError = err.message;
   }
   let events: Event[] | undefined;
   if (showEvents) {
@@ -319,5 +321,5 @@ async function nodeExtras(cli: Cli, node: Node, showEvents: boolean, chunkSize: 
     const byName = await searchEvents(cli, node, chunkSize, name);
     events = byUid || byName ? [...(byUid ?? []), ...(byName ?? [])] : undefined;
   }
-  return { pods, lease, events };
+  return { pods, lease, leaseError, events };
 }

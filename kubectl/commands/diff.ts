@@ -17,6 +17,7 @@ import { fileFlags } from '../command-flags.js';
 import { Failures, manifestTargets, type Target } from '../object-targets.js';
 import { toYaml } from '../printers/object.js';
 import { threeWayPatch } from './apply.js';
+import { withoutLastApplied } from '../apply-patch.js';
 import { omitManagedFields } from '../printers/object.js';
 
 interface DiffOpts {
@@ -105,7 +106,8 @@ async function versions(cli: Cli, t: Target, opts: DiffOpts): Promise<[KubeObjec
         return [current, obj];
       }
       if (!current) return [undefined, await client.create(t.namespace, t.obj!, { dryRun: true, fieldManager: opts.fieldManager })];
-      const { type, patch } = threeWayPatch(t.ri, current, t.obj!, t.source);
+      // kubectl's GetModifiedConfiguration(annotate=false).
+      const { type, patch } = threeWayPatch(t.ri, current, withoutLastApplied(t.obj!), t.source);
       // Optimistic concurrency unless this is the last attempt, as kubectl diff.
       const p = patch as Record<string, unknown>;
       if (attempt < 4) p.metadata = { ...(p.metadata as Record<string, unknown> | undefined), resourceVersion: current.metadata.resourceVersion };

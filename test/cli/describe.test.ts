@@ -40,6 +40,9 @@ test('pods, nodes, deployments and replica sets are described as kubectl describ
     ['describe', 'rs'],
     ['describe', 'pod', 'worker', '-n', 'team-a'],
   ]);
+  // A node with no lease: kubectl says why in the Lease line.
+  await clientFor(rest, 'nodes').create('', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'no-lease' } } as KubeObject);
+  await compareAll([['describe', 'node', 'no-lease']]);
   const pod = await tskubectl(cp, 'describe', 'pod', 'api-5d4f8-x1');
   assert.match(pod, /^Name: +api-5d4f8-x1\nNamespace: +default\n/);
   assert.match(pod, /\nControlled By: +ReplicaSet\/api-5d4f8\n/);

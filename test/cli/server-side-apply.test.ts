@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
+import { kubectlRun } from '../harness/kubectl.js';
 import { tskubectlRun, type CliResult } from '../harness/tskubectl.js';
 
 let cp: ControlPlane;
@@ -77,7 +78,7 @@ test('diff: 0 when the same, 1 when different, KUBECTL_EXTERNAL_DIFF honoured', 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
   r = await run(['diff', '-f', same]);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.deepEqual([r.code, r.stdout], [0, ''], r.stderr);
 
   const changed = await file('changed.yaml', deployment(5));
   r = await run(['diff', '--server-side', '--field-manager=ops', '-f', changed]);
@@ -87,6 +88,13 @@ test('diff: 0 when the same, 1 when different, KUBECTL_EXTERNAL_DIFF honoured', 
   assert.doesNotMatch(r.stdout, /managedFields/);
   // Nothing was written.
   assert.equal(JSON.parse(await ok('get', 'deployment', 'cli-ssa', '-o', 'json')).spec.replicas, 3);
+
+  // An object applied client-side keeps its last-applied-configuration in MERGED too.
+  const cm = await file('applied.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v\n');
+  await ok('apply', '-f', cm);
+  r = await run(['diff', '-f', cm]);
+  assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', '']);
+  assert.equal((await kubectlRun(cp, ['diff', '-f', cm])).code, 0);
 
   // A new object is all additions.
   r = await run(['diff', '-f', await file('new.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fresh\ndata:\n  k: v\n')]);

@@ -142,6 +142,8 @@ export interface NodeExtras {
   /** Non-terminated pods on the node; undefined when they could not be listed. */
   pods?: Pod[];
   lease?: Lease;
+  /** Why the lease could not be read (kubectl prints it in its place). */
+  leaseError?: string;
   events?: Event[];
 }
 
@@ -163,6 +165,8 @@ export function describeNode(node: Node, x: NodeExtras, now: Date): string {
       w.write(LEVEL_1, `HolderIdentity:\t${ls.holderIdentity ?? '<unset>'}\n`);
       w.write(LEVEL_1, `AcquireTime:\t${ls.acquireTime ? rfc1123z(ls.acquireTime) : '<unset>'}\n`);
       w.write(LEVEL_1, `RenewTime:\t${ls.renewTime ? rfc1123z(ls.renewTime) : '<unset>'}\n`);
+    } else if (x.leaseError !== undefined) {
+      w.write(LEVEL_0, `Lease:\tFailed to get lease: ${x.leaseError}\n`);
     }
     if (status.conditions?.length) {
       w.write(LEVEL_0, 'Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
