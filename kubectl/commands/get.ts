@@ -41,6 +41,7 @@ export interface GetOptions {
   chunkSize?: number;
   filename?: string[];
   recursive?: boolean;
+  subresource?: string;
 }
 
 /** A requested type and names; objects named by -f files carry their own namespace. */
@@ -66,6 +67,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--ignore-not-found', 'If the requested object does not exist the command will return exit code 0')
     .option('--show-kind', 'List the resource type for the requested object(s)')
     .option('--show-managed-fields', 'If true, keep the managedFields when printing objects in JSON or YAML format.')
+    .option('--subresource <name>', 'If specified, gets the subresource of the requested object.')
     .option('--chunk-size <n>', 'Return large lists in chunks rather than all at once', (v: string) => Number.parseInt(v, 10), 500)
     .action(async (args: string[], opts: GetOptions) => {
       await runGet(cli, args, opts);
@@ -156,7 +158,8 @@ async function fetchAll(cli: Cli, requested: Requested[], opts: GetOptions, huma
     }
     for (const name of names) {
       try {
-        const obj = await rest.request<Table | KubeObject>({ path: resourcePath(ri, { namespace, name }), accept, query: { includeObject } });
+        const path = resourcePath(ri, { namespace, name }) + (opts.subresource ? `/${encodeURIComponent(opts.subresource)}` : '');
+        const obj = await rest.request<Table | KubeObject>({ path, accept, query: { includeObject } });
         fetched.push(human ? { ri, table: obj as Table } : { ri, objects: withType(ri, [obj as KubeObject]) });
       } catch (err) {
         if (opts.ignoreNotFound && err instanceof StatusError && err.code === 404) continue;

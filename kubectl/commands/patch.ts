@@ -86,7 +86,9 @@ async function runPatch(cli: Cli, args: string[], opts: PatchOpts): Promise<void
       }
       const before = opts.subresource ? await cli.client(t.ri).getSubresource<KubeObject>(t.namespace, t.name, opts.subresource) : await fetchTarget(cli, t);
       const after = await cli.client(t.ri).patch(t.namespace, t.name, type, body, { dryRun: dryRun === 'server', fieldManager: opts.fieldManager, subresource: opts.subresource });
-      printer.print(t.ri, after, deepEqual(stripType(before), stripType(after)) ? 'patched (no change)' : 'patched');
+      // A subresource's answer is named by its own kind, as kubectl prints it: scale.autoscaling/web.
+      const named = opts.subresource && after.kind ? { kind: after.kind, group: groupOf(after.apiVersion) } : t.ri;
+      printer.print(named, after, deepEqual(stripType(before), stripType(after)) ? 'patched (no change)' : 'patched');
     } catch (err) {
       failures.add(withSource('patching', t.source, unsupportedPatch(err, type, t.ri)));
     }
@@ -103,6 +105,8 @@ function unsupportedPatch(err: unknown, type: PatchType, ri: ResourceInfo): unkn
   const gvk = `${ri.group ? `${ri.group}/` : ''}${ri.version}, Kind=${ri.kind}`;
   return new CliError(`error: ${MEDIA_TYPES[type]} is not supported by ${gvk}: ${err.status.message ?? ''}`);
 }
+
+const groupOf = (apiVersion: string | undefined): string => (apiVersion?.includes('/') ? apiVersion.split('/')[0]! : '');
 
 // GET and PATCH answers compare without apiVersion/kind, which only one of them may carry.
 function stripType(o: KubeObject): KubeObject {

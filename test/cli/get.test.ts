@@ -54,6 +54,9 @@ test('-o wide, -A, --show-labels, -L, -l, --field-selector, --sort-by, --no-head
     ['get', 'rs', '--sort-by={.spec.replicas}'],
     ['get', 'pods', '--no-headers'],
     ['get', 'deploy', '--show-kind'],
+    ['get', 'deployment', 'api', '--subresource=status'],
+    ['get', 'deployment', 'api', '--subresource', 'scale'],
+    ['get', 'deployment', 'api', '--subresource=scale', '-o', 'json'],
   ]);
 });
 

@@ -83,3 +83,13 @@ test('patch errors as kubectl prints them', async () => {
     assert.deepEqual([r.code, r.stderr], [1, stderr], args.join(' '));
   }
 });
+
+test('--subresource: the answer is named by its own kind (scale.autoscaling), status by the object\'s', async () => {
+  await resourceClient(rest, 'deployments').create('default', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' },
+    spec: { replicas: 1, selector: { matchLabels: { a: 'd' } }, template: { metadata: { labels: { a: 'd' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  });
+  assert.equal(await ok('patch', 'deployment', 'd', '--subresource=scale', '--type=merge', '-p', '{"spec":{"replicas":2}}'), 'scale.autoscaling/d patched\n');
+  assert.equal(((await resourceClient(rest, 'deployments').get('default', 'd')).spec as { replicas: number }).replicas, 2);
+  assert.equal(await ok('patch', 'deployment', 'd', '--subresource=status', '--type=merge', '-p', '{"status":{"observedGeneration":7}}'), 'deployment.apps/d patched\n');
+});
