@@ -12,6 +12,7 @@ import { readWatchEvents } from '../../client/watch.js';
 import type { Cli } from '../context.js';
 import { CliError, formatError, usageError } from '../errors.js';
 import { nameOf, omitManagedFields, toJson, toYaml } from '../printers/object.js';
+import { goJson } from '../printers/go-json.js';
 import { executeJsonPath, formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from '../printers/output.js';
 import { sortByField, sortTable } from '../printers/sort.js';
 import { TablePrinter } from '../printers/table.js';
@@ -42,6 +43,7 @@ export interface GetOptions {
   filename?: string[];
   recursive?: boolean;
   subresource?: string;
+  outputWatchEvents?: boolean;
 }
 
 /** A requested type and names; objects named by -f files carry their own namespace. */
@@ -60,6 +62,7 @@ export function register(program: Command, cli: Cli): void {
     .option('-A, --all-namespaces', 'List the requested object(s) across all namespaces')
     .option('-w, --watch', 'After listing/getting the requested object, watch for changes')
     .option('--watch-only', 'Watch for changes to the requested object(s), without listing/getting first')
+    .option('--output-watch-events', 'Output watch event objects when --watch or --watch-only is used. Existing objects are output as initial ADDED events.')
     .option('--show-labels', 'When printing, show all labels as the last column')
     .option('-L, --label-columns <labels>', 'Label keys to present as columns (comma-separated, may repeat)', (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)], [] as string[])
     .option('--sort-by <field>', 'Sort list types by this JSONPath expression, e.g. \'{.metadata.name}\'')
@@ -264,10 +267,21 @@ async function watch(cli: Cli, requested: ResourceArg[], opts: GetOptions, forma
     showLabels: opts.showLabels, columnLabels: opts.labelColumns, kind: opts.showKind ? typeName(ri) : undefined,
   });
   let printed = 0;
-  const print = (obj: Table | KubeObject): void => {
+  // --output-watch-events: each object as its watch event (existing ones as ADDED).
+  const print = (obj: Table | KubeObject, type = 'ADDED'): void => {
+    const eventType = opts.outputWatchEvents ? type : undefined;
     if (human) {
-      printer.print(obj as Table, tw);
+      printer.print(obj as Table, tw, eventType);
       tw.flush();
+      return;
+    }
+    if (eventType && (format.kind === 'json' || format.kind === 'yaml')) {
+      // A metav1.WatchEvent has no metadata for kubectl's managedFields printer to strip;
+      // its JSON printer writes the struct compact, "type" before "object".
+      const [whole] = withType(ri, [obj as KubeObject]);
+      if (format.kind === 'json') cli.out.write(`{"type":${JSON.stringify(eventType)},"object":${goJson(whole)}}\n`);
+      else cli.out.write(`${printed > 0 ? '---\n' : ''}${toYaml({ type: eventType, object: whole })}`);
+      printed++;
       return;
     }
     const [typed] = withType(ri, [opts.showManagedFields ? obj as KubeObject : omitManagedFields(obj as KubeObject)]);
@@ -306,7 +320,7 @@ async function watch(cli: Cli, requested: ResourceArg[], opts: GetOptions, forma
       skip = false;
       continue;
     }
-    print(ev.object);
+    print(ev.object, ev.type);
   }
   tw.flush();
 }

@@ -116,8 +116,11 @@ export class TablePrinter {
 
   constructor(private readonly opts: TablePrintOptions = {}) {}
 
-  /** The text for one table (empty when there is nothing to print). */
-  render(table: Table): string {
+  /**
+   * The text for one table (empty when there is nothing to print); with a watch event's
+   * type (--output-watch-events), an EVENT column first.
+   */
+  render(table: Table, eventType?: string): string {
     let noHeaders = this.opts.noHeaders ?? false;
     const cols = table.columnDefinitions ?? [];
     if (this.printedHeaders && (cols.length === 0 || sameColumns(cols, this.lastColumns))) noHeaders = true;
@@ -129,13 +132,27 @@ export class TablePrinter {
       this.printedHeaders = false;
     }
     if (t.rows.length > 0) this.printedHeaders = true;
-    return tableLines(decorateTable(t, this.opts), { noHeaders, wide: this.opts.wide });
+    const decorated = decorateTable(t, this.opts);
+    return tableLines(eventType ? withEventColumn(decorated, eventType) : decorated, { noHeaders, wide: this.opts.wide });
   }
 
-  print(table: Table, w: TabWriter): void {
-    const text = this.render(table);
+  print(table: Table, w: TabWriter, eventType?: string): void {
+    const text = this.render(table, eventType);
     if (text) w.write(text);
   }
+}
+
+/** printers.formatEventType: event types padded to one width. */
+const EVENT_TYPES: Record<string, string> = { ADDED: 'ADDED   ', MODIFIED: 'MODIFIED', DELETED: 'DELETED ', ERROR: 'ERROR   ' };
+
+/** The Event column kubectl puts before all others for --output-watch-events. */
+function withEventColumn(table: Table, eventType: string): Table {
+  const column: TableColumnDefinition = { name: 'Event', type: 'string', format: '', description: '', priority: 0 };
+  return {
+    ...table,
+    columnDefinitions: [column, ...table.columnDefinitions],
+    rows: table.rows.map((row) => ({ ...row, cells: [EVENT_TYPES[eventType] ?? eventType, ...row.cells] })),
+  };
 }
 
 function sameColumns(a: TableColumnDefinition[], b: TableColumnDefinition[] | undefined): boolean {

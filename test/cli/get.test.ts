@@ -199,3 +199,31 @@ test('get -w on one object skips the replayed ADDED event; several types cannot 
   await sameAsKubectl(cp, ['get', 'po,svc', '-w']);
   await sameAsKubectl(cp, ['get', 'pods', 'api-5d4f8-x1', 'api-5d4f8-x2', '-w']);
 });
+
+test('get -w --output-watch-events: an EVENT column (and {type, object} for -o json), as kubectl', async () => {
+  const env = kubectlEnv(cp);
+  const cms = clientFor(rest, 'configmaps');
+  await cms.create('default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ev-cm', labels: { ev: '1' } }, data: { a: '1' } } as KubeObject);
+  const args = ['get', 'cm', '-l', 'ev=1', '-w', '--output-watch-events'];
+  const jsonArgs = [...args, '-o', 'json'];
+  const watches = [args, jsonArgs].flatMap((a) => [
+    startWatch(process.execPath, [...componentCommand('kubectl'), ...a], env),
+    startWatch('kubectl', a, env),
+  ]);
+  try {
+    await waitFor(() => watches.every((w) => w.out().includes('ev-cm')), { what: 'the initial events', timeoutMs: 15_000 });
+    await cms.patch('default', 'ev-cm', 'merge', { data: { a: '2' } });
+    await cms.delete('default', 'ev-cm');
+    await waitFor(() => watches.every((w) => /DELETED/.test(w.out())), { what: 'the deletion', timeoutMs: 15_000 });
+  } finally {
+    await Promise.all(watches.map((w) => stop(w.child)));
+  }
+  const [ours, theirs, oursJson, theirsJson] = watches.map((w) => w.out());
+  assert.match(ours!, /^EVENT +NAME +DATA +AGE\nADDED +ev-cm +1 +\S+\nMODIFIED +ev-cm +1 +\S+\nDELETED +ev-cm +1 +\S+\n$/);
+  assert.equal(normalizeAges(ours!), normalizeAges(theirs!));
+  // One compact WatchEvent per line, managedFields kept: the same bytes as kubectl's.
+  assert.equal(oursJson, theirsJson);
+  const events = (text: string) => text.trimEnd().split('\n').map((t) => JSON.parse(t) as { type: string; object: KubeObject }).map((e) => [e.type, Object.keys(e)]);
+  assert.deepEqual(events(oursJson!), [['ADDED', ['type', 'object']], ['MODIFIED', ['type', 'object']], ['DELETED', ['type', 'object']]]);
+  assert.deepEqual(events(oursJson!).map((e) => e[0]), ['ADDED', 'MODIFIED', 'DELETED']);
+});
