@@ -211,21 +211,22 @@ export class DockerRuntime implements ContainerRuntime {
       this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
-        Hostname: spec.hostname,
+        // Docker refuses a hostname in the host's network namespace.
+        ...(spec.hostNetwork ? {} : { Hostname: spec.hostname }),
         Labels: spec.labels,
         ExposedPorts: exposed,
         HostConfig: {
-          NetworkMode: spec.network,
+          NetworkMode: spec.hostNetwork ? 'host' : spec.network,
           PortBindings: bindings,
           // Containers join this IPC namespace; Docker only lets them when it is shareable.
-          IpcMode: 'shareable',
+          IpcMode: spec.hostIPC ? 'host' : 'shareable',
           RestartPolicy: { Name: 'no' },
           ...(spec.dnsServers?.length ? { Dns: spec.dnsServers } : {}),
           ...(spec.dnsSearches?.length ? { DnsSearch: spec.dnsSearches } : {}),
           ...(spec.dnsOptions?.length ? { DnsOptions: spec.dnsOptions } : {}),
           ...(spec.capAdd?.length ? { CapAdd: spec.capAdd } : {}),
         },
-        NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } },
+        ...(spec.hostNetwork ? {} : { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } }),
       }),
     );
     try {
@@ -267,8 +268,9 @@ export class DockerRuntime implements ContainerRuntime {
         OpenStdin: spec.stdin ?? false,
         HostConfig: {
           NetworkMode: sandbox,
-          IpcMode: sandbox,
-          ...(spec.sharePid ? { PidMode: sandbox } : {}),
+          // A host-IPC sandbox has no /dev/shm of its own to share: the container takes the host's too.
+          IpcMode: spec.hostIPC ? 'host' : sandbox,
+          ...(spec.hostPID ? { PidMode: 'host' } : spec.pidTarget ? { PidMode: `container:${spec.pidTarget}` } : spec.sharePid ? { PidMode: sandbox } : {}),
           Binds: spec.binds.map((b) => `${b.hostPath}:${b.containerPath}:${b.readOnly ? 'ro' : 'rw'}`),
           RestartPolicy: { Name: 'no' },
           // memory+swap equal to memory: no swap, as the kubelet configures it.
