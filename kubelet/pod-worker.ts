@@ -452,7 +452,7 @@ export class PodWorker {
       memoryLimitBytes: limits.memory !== undefined ? quantityValue(String(limits.memory)) : undefined,
       nanoCpus: limits.cpu !== undefined ? milliValue(String(limits.cpu)) * 1_000_000 : undefined,
       cpuShares: requests.cpu !== undefined || limits.cpu !== undefined ? Math.max(2, Math.floor(milliValue(String(requests.cpu ?? limits.cpu)) * 1024 / 1000)) : undefined,
-      tty: c.tty, stdin: c.stdin, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace, ...security,
+      tty: c.tty, stdin: c.stdin, stdinOnce: c.stdinOnce, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace, ...security,
       hostPID: this.pod.spec?.hostPID === true, hostIPC: this.pod.spec?.hostIPC === true, pidTarget: this.pidTarget(rec),
     };
     let id: string;

@@ -266,6 +266,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.stopSignal ? { StopSignal: spec.stopSignal } : {}),
         Tty: spec.tty ?? false,
         OpenStdin: spec.stdin ?? false,
+        StdinOnce: (spec.stdin && spec.stdinOnce) ?? false,
         HostConfig: {
           NetworkMode: sandbox,
           // A host-IPC sandbox has no /dev/shm of its own to share: the container takes the host's too.

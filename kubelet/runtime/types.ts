@@ -152,6 +152,8 @@ export interface ContainerSpec {
   cpuShares?: number;
   tty?: boolean;
   stdin?: boolean;
+  /** Close the container's stdin when the first attached client closes it (Kubernetes' stdinOnce). */
+  stdinOnce?: boolean;
   /** e.g. "SIGTERM"; the image's (or SIGTERM) when absent. */
   stopSignal?: string;
   /** "uid", "uid:gid" or a user name; the image's user when absent. */
