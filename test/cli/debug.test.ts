@@ -51,6 +51,11 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
     return r.ours;
   };
 
+  const waitForEphemeral = async (name: string, cond: (p: Pod) => boolean): Promise<NonNullable<NonNullable<Pod['status']>['ephemeralContainerStatuses']>> => {
+    const p = await api.wait(name, 'ephemeral containers', cond, 60_000);
+    return p.status?.ephemeralContainerStatuses ?? [];
+  };
+
   before(async () => {
     await ensureLocalImages();
     cp = await startControlPlane();
@@ -75,6 +80,83 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
   it('run --attach without -i prints the output; -t without a terminal warns as kubectl', async () => {
     await same('att', (n) => ['run', n, '--attach', '--rm', '--restart=Never', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'sleep 2; echo attached']);
     await same('tty', (n) => ['run', n, '-it', '--rm', '--restart=Never', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'sleep 2; echo tty']);
+  });
+
+  /** Random names as kubectl makes them, the same in both outputs. */
+  const unrandom = (r: CliResult): CliResult => ({
+    code: r.code,
+    stdout: r.stdout.replace(/debugger-[a-z0-9]{5}/g, 'debugger-XXXXX').replaceAll('tskubectl', 'kubectl'),
+    stderr: r.stderr.replace(/debugger-[a-z0-9]{5}/g, 'debugger-XXXXX').replaceAll('tskubectl', 'kubectl'),
+  });
+
+  it('debug POD -i --image adds an ephemeral container, attaches to it, and reports its status as the kubelet runs it', async () => {
+    await api.create('target', { containers: [{ name: 'main', image: LOCAL_BUSYBOX_IMAGE, command: ['sh', '-c', 'exec sleep 3600'] }] });
+    await api.wait('target', 'running', (p) => p.status?.phase === 'Running');
+    const args = ['debug', 'target', '-i', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'read l; echo "got $l"; echo err >&2'];
+    const o = unrandom(await ours(args, 'line\n'));
+    const t = unrandom(await theirs(args, 'line\n'));
+    assert.deepEqual(o, t);
+    assert.deepEqual(o, {
+      code: 0,
+      stdout: 'Defaulting debug container name to debugger-XXXXX.\ngot line\n',
+      stderr: '--profile=legacy is deprecated and will be removed in the future. It is recommended to explicitly specify a profile, for example "--profile=general".\n'
+        + "If you don't see a command prompt, try pressing enter.\nerr\n",
+    });
+    const pod = await api.get('target') as Pod;
+    assert.equal(pod.spec?.ephemeralContainers?.length, 2);
+    const statuses = await waitForEphemeral('target', (p) => (p.status?.ephemeralContainerStatuses ?? []).filter((s) => s.state?.terminated).length === 2);
+    assert.deepEqual(statuses.map((s) => s.state?.terminated?.exitCode), [0, 0]);
+    // Its logs are served like any container's.
+    const name = pod.spec!.ephemeralContainers![0]!.name;
+    const logs = await ours(['logs', 'target', '-c', name]);
+    assert.deepEqual(logs, { code: 0, stdout: 'got line\nerr\n', stderr: '' });
+  });
+
+  it('debug --target shares the target container\'s processes; -c names the container; exec reaches it', async () => {
+    const r = await ours(['debug', 'target', '-q', '--profile=general', '-c', 'dbg', '--target=main', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sleep', '3600']);
+    assert.deepEqual(r, { code: 0, stdout: '', stderr: '' });
+    await waitForEphemeral('target', (p) => !!p.status?.ephemeralContainerStatuses?.find((s) => s.name === 'dbg')?.state?.running);
+    const ps = await ours(['exec', 'target', '-c', 'dbg', '--', 'ps', '-o', 'args']);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /sleep 3600/);
+    // The target's sleep (pid 1 of its namespace) is visible beside our own.
+    assert.equal(ps.stdout.split('\n').filter((l) => l.trim() === 'sleep 3600').length, 2, ps.stdout);
+    const again = await ours(['debug', 'target', '-c', 'dbg', `--image=${LOCAL_BUSYBOX_IMAGE}`]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /The Pod "target" is invalid: spec\.ephemeralContainers\[3\]\.name: Duplicate value: "dbg"/);
+  });
+
+  it('debug --copy-to makes the copy kubectl makes, with the debug container added', async () => {
+    const args = (n: string): string[] => ['debug', 'target', `--copy-to=${n}`, `--image=${LOCAL_BUSYBOX_IMAGE}`, '-c', 'dbg', '-i', '--', 'sh', '-c', 'echo copied'];
+    const r = await both('copy', args);
+    assert.deepEqual(norm(r.ours, 'copy', 'ours'), norm(r.theirs, 'copy', 'kubectl'));
+    assert.match(r.ours.stdout, /copied\n/);
+    const spec = async (n: string): Promise<unknown> => {
+      const p = await api.get(n) as Pod;
+      return { labels: p.metadata.labels, spec: { ...p.spec, nodeName: undefined } };
+    };
+    assert.deepEqual(await spec('copy-ours'), await spec('copy-kubectl'));
+  });
+
+  it('debug node/NAME runs a pod in the node\'s namespaces with its root at /host', async () => {
+    const args = ['debug', `node/${kubelet.nodeName}`, '-i', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'test -d /host/proc && echo root; test "$(readlink /proc/1/ns/net)" = "$(readlink /proc/self/ns/net)" && echo same-net'];
+    const clean = (r: CliResult): CliResult => ({ ...unrandom(r), stdout: r.stdout.replace(/node-debugger-(\S+)-[a-z0-9]{5}/g, 'node-debugger-$1-XXXXX') });
+    const o = clean(await ours(args));
+    const t = clean(await theirs(args));
+    assert.deepEqual(o, t);
+    assert.equal(o.code, 0, o.stderr);
+    assert.match(o.stdout, new RegExp(`^Creating debugging pod node-debugger-${kubelet.nodeName}-XXXXX with container debugger on node ${kubelet.nodeName}\\.\n`));
+    assert.match(o.stdout, /root\nsame-net\n$/);
+  });
+
+  it('debug refuses what kubectl refuses', async () => {
+    for (const args of [
+      ['debug', 'target'], ['debug', '--image=busybox'], ['debug', 'target', '--image=busybox', '--replace'],
+      ['debug', 'target', '--copy-to=x'], ['debug', 'target', '--image=busybox', '-t'],
+      ['debug', 'target', '--copy-to=x', '--image=busybox', '--target=main'], ['debug', 'nopod', '--image=busybox'],
+    ]) {
+      assert.deepEqual(unrandom(await ours(args)), unrandom(await theirs(args)), args.join(' '));
+    }
   });
 
   it('run refuses what kubectl refuses', async () => {
