@@ -527,13 +527,24 @@ export class DockerRuntime implements ContainerRuntime {
    */
   async attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream> {
     const container = this.docker.getContainer(id);
+    // Docker would hold an attach to an exited container open until the client's stdin
+    // ends; the CRI refuses it, in containerd's words.
+    const notRunning = async (): Promise<string | undefined> => {
+      const state = (await this.inspect(id))?.state;
+      return state === 'running' ? undefined : `container is in CONTAINER_${state === 'created' ? 'CREATED' : 'EXITED'} state`;
+    };
+    const refusal = await notRunning();
+    if (refusal) throw new Error(refusal);
     let sock: Duplex;
     try {
       sock = (await container.attach({ stream: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true })) as unknown as Duplex;
     } catch (err) {
       throw toRuntimeError(err);
     }
-    return this.streamOf(sock, opts.tty, id, async () => null, (w, h) => container.resize({ w, h }));
+    const stream = this.streamOf(sock, opts.tty, id, async () => null, (w, h) => container.resize({ w, h }));
+    // It may have exited between the check and the attach: then the session ends with what it wrote.
+    if (await notRunning()) (sock as Duplex & { end(): void }).end();
+    return stream;
   }
 
   /** An interactive exec (kubectl exec -i/-t): stdin, output frames, resize, exit code. */
