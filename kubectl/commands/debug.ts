@@ -202,8 +202,10 @@ async function debugByEphemeralContainer(cli: Cli, gen: Generator, pod: Pod): Pr
     ...(gen.o.target ? { targetContainerName: gen.o.target } : {}),
   } as EphemeralContainer, gen);
   if (gen.o.profile === 'general') ec.securityContext = { capabilities: { add: ['SYS_PTRACE'] } };
-  // The strategic merge patch kubectl computes: the list merges by name, so only the new one is sent.
-  const patch = { spec: { ephemeralContainers: [ec] } };
+  // The two-way strategic merge patch kubectl computes: the new container, and the order
+  // of the whole list (without it a merge puts new items first).
+  const order = [...(pod.spec?.ephemeralContainers ?? []), ec].map((c) => ({ name: c.name }));
+  const patch = { spec: { '$setElementOrder/ephemeralContainers': order, ephemeralContainers: [ec] } };
   const pods = cli.client<Pod>(await cli.resource('pods'));
   const result = await pods.patch(pod.metadata.namespace ?? cli.namespace(), pod.metadata.name!, 'strategic', patch, { subresource: 'ephemeralcontainers' });
   return { pod: result, container: name };

@@ -76,15 +76,15 @@ test('fields that make a container part of the workload, duplicate names and unk
   }, SMP);
   assert.equal(res.status, 422, res.text);
   assert.deepEqual(causes(res), [
-    'spec.ephemeralContainers[1].name: Duplicate value: "main"',
-    'spec.ephemeralContainers[1].targetContainerName: Not found: "nope"',
-    'spec.ephemeralContainers[1].ports: Forbidden: cannot be set for an Ephemeral Container',
-    'spec.ephemeralContainers[1].resources: Forbidden: cannot be set for an Ephemeral Container',
-    'spec.ephemeralContainers[1].readinessProbe: Forbidden: cannot be set for an Ephemeral Container',
-    'spec.ephemeralContainers[1].lifecycle: Forbidden: cannot be set for an Ephemeral Container',
+    'spec.ephemeralContainers[0].name: Duplicate value: "main"',
+    'spec.ephemeralContainers[0].targetContainerName: Not found: "nope"',
+    'spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container',
+    'spec.ephemeralContainers[0].resources: Forbidden: cannot be set for an Ephemeral Container',
+    'spec.ephemeralContainers[0].readinessProbe: Forbidden: cannot be set for an Ephemeral Container',
+    'spec.ephemeralContainers[0].lifecycle: Forbidden: cannot be set for an Ephemeral Container',
   ]);
   const init = await api('PATCH', `${PODS}/p/ephemeralcontainers`, { spec: { ephemeralContainers: [{ name: 'init', image: 'busybox' }] } }, SMP);
-  assert.deepEqual(causes(init), ['spec.ephemeralContainers[1].name: Duplicate value: "init"']);
+  assert.deepEqual(causes(init), ['spec.ephemeralContainers[0].name: Duplicate value: "init"']);
   const del = await api('DELETE', `${PODS}/p/ephemeralcontainers`);
   assert.equal(del.status, 405, del.text);
 });

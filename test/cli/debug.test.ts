@@ -139,14 +139,14 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
   });
 
   it('debug node/NAME runs a pod in the node\'s namespaces with its root at /host', async () => {
-    const args = ['debug', `node/${kubelet.nodeName}`, '-i', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'test -d /host/proc && echo root; test "$(readlink /proc/1/ns/net)" = "$(readlink /proc/self/ns/net)" && echo same-net'];
+    const args = ['debug', `node/${kubelet.nodeName}`, '-i', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'sleep 2; test -d /host/proc && echo root; grep -q docker0 /proc/net/dev && echo host-net; pidof dockerd >/dev/null && echo host-pid'];
     const clean = (r: CliResult): CliResult => ({ ...unrandom(r), stdout: r.stdout.replace(/node-debugger-(\S+)-[a-z0-9]{5}/g, 'node-debugger-$1-XXXXX') });
     const o = clean(await ours(args));
     const t = clean(await theirs(args));
     assert.deepEqual(o, t);
     assert.equal(o.code, 0, o.stderr);
     assert.match(o.stdout, new RegExp(`^Creating debugging pod node-debugger-${kubelet.nodeName}-XXXXX with container debugger on node ${kubelet.nodeName}\\.\n`));
-    assert.match(o.stdout, /root\nsame-net\n$/);
+    assert.match(o.stdout, /root\nhost-net\nhost-pid\n$/);
   });
 
   it('debug refuses what kubectl refuses', async () => {
