@@ -72,7 +72,7 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
     let r = await same('cat', (n) => ['run', n, '-i', '--rm', '--restart=Never', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'cat; echo done'], 'hello\n');
     assert.equal(r.code, 0);
     assert.match(r.stdout, /hello\ndone\n/);
-    r = await same('fail', (n) => ['run', n, '-i', '--rm', '--restart=Never', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'echo out; exit 3']);
+    r = await same('fail', (n) => ['run', n, '-i', '--rm', '--restart=Never', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'sleep 2; echo out; exit 3']);
     assert.equal(r.code, 3);
     for (const n of ['cat-ours', 'fail-ours']) assert.equal((await api.get(n).catch(() => undefined))?.metadata, undefined);
   });
@@ -109,7 +109,8 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
     // Its logs are served like any container's.
     const name = pod.spec!.ephemeralContainers![0]!.name;
     const logs = await ours(['logs', 'target', '-c', name]);
-    assert.deepEqual(logs, { code: 0, stdout: 'got line\nerr\n', stderr: '' });
+    // stdout and stderr interleave by time: the order of two lines written together may vary.
+    assert.deepEqual({ ...logs, stdout: logs.stdout.split('\n').sort() }, { code: 0, stdout: ['', 'err', 'got line'], stderr: '' });
   });
 
   it('debug --target shares the target container\'s processes; -c names the container; exec reaches it', async () => {
@@ -121,9 +122,14 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
     assert.match(ps.stdout, /sleep 3600/);
     // The target's sleep (pid 1 of its namespace) is visible beside our own.
     assert.equal(ps.stdout.split('\n').filter((l) => l.trim() === 'sleep 3600').length, 2, ps.stdout);
-    const again = await ours(['debug', 'target', '-c', 'dbg', `--image=${LOCAL_BUSYBOX_IMAGE}`]);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /The Pod "target" is invalid: spec\.ephemeralContainers\[3\]\.name: Duplicate value: "dbg"/);
+    // A name taken by an ephemeral container: what the patch makes of it, as with kubectl.
+    const args = ['debug', 'target', '-c', 'dbg', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sleep', '1'];
+    assert.deepEqual(unrandom(await ours(args)), unrandom(await theirs(args)));
+    const main = ['debug', 'target', '-c', 'main', `--image=${LOCAL_BUSYBOX_IMAGE}`];
+    const refused = unrandom(await ours(main));
+    assert.deepEqual(refused, unrandom(await theirs(main)));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /The Pod "target" is invalid: spec\.ephemeralContainers\[\d\]\.name: Duplicate value: "main"/);
   });
 
   it('debug --copy-to makes the copy kubectl makes, with the debug container added', async () => {
@@ -139,7 +145,8 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
   });
 
   it('debug node/NAME runs a pod in the node\'s namespaces with its root at /host', async () => {
-    const args = ['debug', `node/${kubelet.nodeName}`, '-i', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'sleep 2; test -d /host/proc && echo root; grep -q docker0 /proc/net/dev && echo host-net; pidof dockerd >/dev/null && echo host-pid'];
+    // --attach without -i: the output until the command ends (the end of stdin would end an attach).
+    const args = ['debug', `node/${kubelet.nodeName}`, '--attach', `--image=${LOCAL_BUSYBOX_IMAGE}`, '--', 'sh', '-c', 'sleep 2; test -d /host/proc && echo root; grep -q docker0 /proc/net/dev && echo host-net; pidof dockerd >/dev/null && echo host-pid'];
     const clean = (r: CliResult): CliResult => ({ ...unrandom(r), stdout: r.stdout.replace(/node-debugger-(\S+)-[a-z0-9]{5}/g, 'node-debugger-$1-XXXXX') });
     const o = clean(await ours(args));
     const t = clean(await theirs(args));
