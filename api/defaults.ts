@@ -209,6 +209,7 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const v of arrayOf(spec.volumes)) defaultVolume(v);
   for (const c of arrayOf(spec.initContainers)) defaultContainer(c);
   for (const c of arrayOf(spec.containers)) defaultContainer(c);
+  for (const c of arrayOf(spec.ephemeralContainers)) defaultContainer(c);
   canonicalizeResources(spec.overhead);
 }
 

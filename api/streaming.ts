@@ -115,6 +115,20 @@ export function exitStatus(protocol: ChannelProtocol, command: readonly string[]
 }
 
 /**
+ * What the kubelet writes on the error channel when the exec or attach could not start
+ * (its remotecommand server's writeStatus of an InternalError): a bare Status from v4
+ * on, the message alone before.
+ */
+export function failureStatus(protocol: ChannelProtocol, kind: 'exec' | 'attach', err: string): Buffer {
+  const cause = `error ${kind === 'attach' ? 'attaching to container' : 'executing command in container'}: ${err}`;
+  if (protocol.version < 4) return Buffer.from(cause);
+  return Buffer.from(JSON.stringify({
+    metadata: {}, status: 'Failure', message: `Internal error occurred: ${cause}`, reason: 'InternalError',
+    details: { causes: [{ message: cause }] }, code: 500,
+  }));
+}
+
+/**
  * The exit code a client reads from the error channel's content (v4+ Status): 0 for
  * Success, the ExitCode cause for NonZeroExitCode; undefined when it reports another error.
  */

@@ -15,7 +15,7 @@ import { certificateSigningRequestStrategy, setCSRSubresources } from './registr
 import { endpointSliceStrategy } from './registry/endpointslices.js';
 import { cronJobStrategy, jobStrategy } from './registry/jobs.js';
 import { finalizeSubresource } from './registry/namespace-finalize.js';
-import { bindingSubresource, logSubresource } from './registry/pod-subresources.js';
+import { bindingSubresource, ephemeralContainersSubresource, logSubresource } from './registry/pod-subresources.js';
 import { podStrategy } from './registry/pods.js';
 import { scaleSubresource, setSelectorOf } from './registry/scale.js';
 import { serviceStrategy } from './registry/services.js';
@@ -106,6 +106,7 @@ export class Registries {
     const pods = this.get('pods');
     pods.subresources.set('binding', bindingSubresource(pods));
     pods.subresources.set('log', logSubresource(pods, this.get('nodes'), opts.kubeletTransport));
+    pods.subresources.set('ephemeralcontainers', ephemeralContainersSubresource(pods));
     for (const plural of ['deployments', 'replicasets', 'statefulsets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
     this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
-  CLOSE, decodeFrame, encodeFrame, ERROR, exitStatus, negotiateChannelProtocol, parseResize, RESIZE, STDERR, STDIN, STDOUT,
+  CLOSE, decodeFrame, encodeFrame, ERROR, exitStatus, failureStatus, negotiateChannelProtocol, parseResize, RESIZE, STDERR, STDIN, STDOUT,
   type ChannelProtocol,
 } from '../api/streaming.js';
 import type { ExecStream, ExecStreamOptions } from './runtime/types.js';
@@ -112,7 +112,7 @@ async function serveExec(ws: WebSocket, protocol: ChannelProtocol, id: string, r
   try {
     started = r.kind === 'attach' ? await targets.attachStream(id, r.opts) : await targets.execStream(id, r.command, r.opts);
   } catch (err) {
-    send(ERROR, Buffer.from((err as Error).message));
+    send(ERROR, failureStatus(protocol, r.kind, (err as Error).message));
     ws.close(1000);
     return;
   }

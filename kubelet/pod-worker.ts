@@ -15,7 +15,7 @@ import { isConflict, isNotFound } from '../api/errors.js';
 import { podQOSClass } from '../api/helpers/qos.js';
 import { rfc3339, rfc3339Now } from '../api/helpers/time.js';
 import { milliValue, quantityValue } from '../api/quantity.js';
-import type { Container, ContainerState as K8sContainerState, ContainerStatus, Pod, PodStatus } from '../api/types/core.js';
+import type { Container, ContainerState as K8sContainerState, ContainerStatus, EphemeralContainer, Pod, PodStatus } from '../api/types/core.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { containerEnv, EnvError, type EnvSources } from './container-env.js';
 import { DEFAULT_DNS_FLAGS, parseResolvConf, podDNSConfig, resolvConfText, type DNSConfig, type DNSFlags } from './dns-config.js';
@@ -85,10 +85,12 @@ export interface PodWorkerDeps {
   log: Logger;
 }
 
-/** What the worker tracks about one spec container (init or regular). */
+/** What the worker tracks about one spec container (init, regular or ephemeral). */
 interface ContainerRecord {
   spec: Container;
   init: boolean;
+  /** Added through pods/ephemeralcontainers: started once, never restarted, no probes. */
+  ephemeral?: boolean;
   /** The newest Docker container of this spec container. */
   id?: string;
   /** The one before it (lastState, logs --previous). */
@@ -140,6 +142,14 @@ export class PodWorker {
     this.log = d.log.child({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
     for (const c of pod.spec?.initContainers ?? []) this.records.set(c.name, newRecord(c, true));
     for (const c of pod.spec?.containers ?? []) this.records.set(c.name, newRecord(c, false));
+    this.addEphemeralRecords();
+  }
+
+  /** Ephemeral containers are added to a running pod: a record for each the worker does not know yet. */
+  private addEphemeralRecords(): void {
+    for (const c of this.pod.spec?.ephemeralContainers ?? []) {
+      if (!this.records.has(c.name)) this.records.set(c.name, { ...newRecord(c, false), ephemeral: true });
+    }
   }
 
   private get key(): string {
@@ -181,14 +191,15 @@ export class PodWorker {
     for (const id of extra) await this.d.runtime.remove(id, { force: true });
     if (this.sandboxId) {
       const sb = await this.d.runtime.inspect(this.sandboxId);
-      this.podIP = sb?.ip;
+      const hostNetwork = this.pod.spec?.hostNetwork === true;
+      this.podIP = hostNetwork ? this.d.nodeIP : sb?.ip;
       this.startTime = this.pod.status?.startTime ?? time(sb?.startedAt);
       // Idempotent: a sandbox made before the route existed (or with other flags) gets it now.
-      if (this.d.serviceRoute && sb) {
+      if (this.d.serviceRoute && sb && !hostNetwork) {
         await routeServiceRange(sb.pid, this.d.serviceRoute).catch((err: unknown) =>
           this.log.warn({ err, sandbox: this.sandboxId, route: this.d.serviceRoute }, 'could not route the service range in an adopted sandbox'));
       }
-      await this.hairpin(this.sandboxId, sb?.pid);
+      if (!hostNetwork) await this.hairpin(this.sandboxId, sb?.pid);
     }
     this.lastWritten = this.pod.status;
     const phase = this.pod.status?.phase;
@@ -210,6 +221,7 @@ export class PodWorker {
     if (this.torndown) return;
     if (!this.adopted) await this.adopt();
     pod = this.pod;
+    this.addEphemeralRecords();
     if (pod.metadata.deletionTimestamp) {
       const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
       await this.teardown(grace);
@@ -271,6 +283,11 @@ export class PodWorker {
       }
       await this.startContainer(rec, volumes);
     }
+    // Ephemeral containers start once, whatever the restart policy, and are never restarted.
+    for (const c of this.pod.spec?.ephemeralContainers ?? []) {
+      const rec = this.records.get(c.name)!;
+      if (!rec.id) await this.startContainer(rec, volumes);
+    }
   }
 
   /**
@@ -306,8 +323,10 @@ export class PodWorker {
         return false;
       }
     }
+    const hostNetwork = this.pod.spec?.hostNetwork === true;
     const ports: PortBinding[] = [];
-    for (const c of [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])]) {
+    // In the node's network namespace a container's port is the node's already.
+    for (const c of hostNetwork ? [] : [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])]) {
       for (const p of c.ports ?? []) {
         if (p.hostPort) ports.push({ containerPort: p.containerPort, hostPort: p.hostPort, protocol: (p.protocol ?? 'TCP') as Protocol, hostIP: p.hostIP || undefined });
       }
@@ -325,6 +344,7 @@ export class PodWorker {
     try {
       const { id } = await this.d.runtime.createSandbox({
         name, image: this.d.pauseImage, labels: this.labels(SANDBOX_NAME, TYPE_SANDBOX), network: this.d.network,
+        hostNetwork, hostIPC: this.pod.spec?.hostIPC === true,
         hostname: (this.pod.spec?.hostname ?? this.pod.metadata.name ?? '').slice(0, 63), portBindings: ports,
       });
       this.sandboxId = id;
@@ -335,6 +355,12 @@ export class PodWorker {
     }
     // One inspect serves the route, hairpin mode and the pod IP.
     const sb = await this.d.runtime.inspect(this.sandboxId);
+    if (hostNetwork) {
+      // The node's own namespace: its routes and bridge ports are the node's business, not the pod's.
+      this.podIP = this.d.nodeIP;
+      this.startTime ??= this.pod.status?.startTime ?? rfc3339Now();
+      return true;
+    }
     if (this.d.serviceRoute) {
       // Set from the node, in the sandbox's network namespace only: no container of the
       // pod has NET_ADMIN. A sandbox without it is useless, as one whose network setup failed.
@@ -426,7 +452,8 @@ export class PodWorker {
       memoryLimitBytes: limits.memory !== undefined ? quantityValue(String(limits.memory)) : undefined,
       nanoCpus: limits.cpu !== undefined ? milliValue(String(limits.cpu)) * 1_000_000 : undefined,
       cpuShares: requests.cpu !== undefined || limits.cpu !== undefined ? Math.max(2, Math.floor(milliValue(String(requests.cpu ?? limits.cpu)) * 1024 / 1000)) : undefined,
-      tty: c.tty, stdin: c.stdin, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace, ...security,
+      tty: c.tty, stdin: c.stdin, stdinOnce: c.stdinOnce, stopSignal: c.lifecycle?.stopSignal, sharePid: this.pod.spec?.shareProcessNamespace, ...security,
+      hostPID: this.pod.spec?.hostPID === true, hostIPC: this.pod.spec?.hostIPC === true, pidTarget: this.pidTarget(rec),
     };
     let id: string;
     try {
@@ -458,6 +485,16 @@ export class PodWorker {
     rec.waiting = undefined;
     this.d.recorder.event(this.pod, 'Normal', 'Started', `Started container ${c.name}`);
     this.startProbes(rec, id, Date.now());
+  }
+
+  /**
+   * The container whose PID namespace an ephemeral container joins (targetContainerName),
+   * when it runs; a pod sharing one PID namespace needs none.
+   */
+  private pidTarget(rec: ContainerRecord): string | undefined {
+    const target = rec.ephemeral ? (rec.spec as EphemeralContainer).targetContainerName : undefined;
+    if (!target || this.pod.spec?.shareProcessNamespace) return undefined;
+    return this.records.get(target)?.id;
   }
 
   /**
@@ -743,6 +780,11 @@ export class PodWorker {
     }
     const statuses: ContainerStatus[] = [];
     for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus(this.records.get(c.name)!, initPending));
+    const ephemeral: ContainerStatus[] = [];
+    for (const c of pod.spec?.ephemeralContainers ?? []) {
+      const rec = this.records.get(c.name);
+      if (rec) ephemeral.push(await this.containerStatus(rec, false));
+    }
     let phase: PodPhase = podPhase(pod, inits, statuses);
     if (this.terminal && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) phase = pod.status.phase;
     const now = rfc3339Now();
@@ -758,6 +800,7 @@ export class PodWorker {
       ...(this.startTime ? { startTime: this.startTime } : {}),
       ...(inits.length ? { initContainerStatuses: inits } : {}),
       containerStatuses: statuses,
+      ...(ephemeral.length ? { ephemeralContainerStatuses: ephemeral } : {}),
       qosClass: podQOSClass(pod),
     };
     if (phase === 'Failed' || phase === 'Succeeded') {

@@ -384,3 +384,46 @@ export function validateImageWhitespace(containers: unknown, path: string): Fiel
   return errs;
 }
 
+
+/**
+ * Fields an ephemeral container may not set, in the order of Go's EphemeralContainerCommon
+ * (Kubernetes' allowedEphemeralContainerFields: everything else is allowed).
+ */
+const EPHEMERAL_FORBIDDEN_FIELDS = [
+  'ports', 'resources', 'resizePolicy', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle',
+] as const;
+
+/**
+ * spec.ephemeralContainers (validateEphemeralContainers): each a valid container, its
+ * name unique among all containers of the pod, targetContainerName a regular or init
+ * container, none of the fields that would make it part of the workload (ports,
+ * resources, probes, lifecycle...) and no subPath mounts.
+ */
+export function validateEphemeralContainers(ephemeral: unknown, regular: unknown, inits: unknown, volumes: Map<string, Volume>, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const others = new Set([...list<Container>(regular), ...list<Container>(inits)].map((c) => str(c?.name)));
+  const names = new Set(others);
+  list<Container & { targetContainerName?: string }>(ephemeral).forEach((raw, i) => {
+    const ec = record<unknown>(raw) as unknown as Container & { targetContainerName?: string };
+    const p = index(path, i);
+    errs.push(...validateContainerCommon(ec, volumes, p));
+    const name = str(ec.name);
+    if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
+    else names.add(name);
+    const target = str(ec.targetContainerName);
+    if (target && !others.has(target)) errs.push(notFound(child(p, 'targetContainerName'), target));
+    const fields = ec as unknown as Record<string, unknown>;
+    for (const f of EPHEMERAL_FORBIDDEN_FIELDS) {
+      const v = fields[f];
+      const empty = v === undefined || v === null || (Array.isArray(v) && v.length === 0)
+        || (f === 'resources' && typeof v === 'object' && Object.keys(v as object).length === 0);
+      if (!empty) errs.push(forbidden(child(p, f), 'cannot be set for an Ephemeral Container'));
+    }
+    list<{ subPath?: string; subPathExpr?: string }>(ec.volumeMounts).forEach((vm, j) => {
+      for (const f of ['subPath', 'subPathExpr'] as const) {
+        if (str(vm?.[f])) errs.push(forbidden(child(index(child(p, 'volumeMounts'), j), f), 'cannot be set for an Ephemeral Container'));
+      }
+    });
+  });
+  return errs;
+}

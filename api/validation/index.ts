@@ -46,7 +46,7 @@ import {
   validateNamespaceCreate, validateNamespaceFinalizeUpdate, validateNamespaceStatusUpdate, validateNamespaceUpdate,
 } from './namespace.js';
 import { validateNodeCreate, validateNodeUpdate } from './node.js';
-import { validateBinding, validatePodCreate, validatePodUpdate } from './pod.js';
+import { validateBinding, validatePodCreate, validatePodEphemeralContainersUpdate, validatePodUpdate } from './pod.js';
 import {
   validateClusterRoleBindingCreate, validateClusterRoleBindingUpdate, validateClusterRoleCreate, validateClusterRoleUpdate,
   validateRoleBindingCreate, validateRoleBindingUpdate, validateRoleCreate, validateRoleUpdate,
@@ -70,7 +70,7 @@ export interface UpdateOptions {
   /**
    * The subresource written: 'status' checks metadata and status only, 'binding'
    * nothing (the Binding body is checked on its own), 'finalize' the namespace's
-   * spec.finalizers, 'approval' a CertificateSigningRequest's conditions; undefined and
+   * spec.finalizers, 'ephemeralcontainers' a pod's added ephemeral containers, 'approval' a CertificateSigningRequest's conditions; undefined and
    * 'scale' check the whole object.
    */
   subresource?: string;
@@ -224,6 +224,8 @@ export function validateUpdate(obj: KubeObject, old: KubeObject, opts: UpdateOpt
   switch (opts.subresource) {
     case 'status': return dedupe(validateStatusUpdate(obj, old));
     case 'binding': return [];
+    case 'ephemeralcontainers':
+      return obj.kind === 'Pod' ? dedupe(validatePodEphemeralContainersUpdate(obj as Pod, old as Pod)) : [];
     case 'finalize':
       return obj.kind === 'Namespace' ? dedupe(validateNamespaceFinalizeUpdate(obj as Namespace, old as Namespace)) : [];
     case 'approval':

@@ -1,7 +1,7 @@
 // PodSpec and PodTemplateSpec (core's ValidatePodSpec and ValidatePodTemplateSpec),
 // shared by Pods, ReplicaSets and Deployments.
 import type { Container, PodDNSConfig, PodSecurityContext, PodSpec, PodTemplateSpec } from '../types/core.js';
-import { validateContainers, validateInitContainers } from './container.js';
+import { validateContainers, validateEphemeralContainers, validateInitContainers } from './container.js';
 import {
   child, duplicate, type FieldCause, forbidden, index, invalid, list, notSupported, record, required, str,
 } from './field.js';
@@ -123,6 +123,7 @@ export function validatePodSpec(specIn: PodSpec | undefined, path: string, ctx: 
   errs.push(...vols.errs);
   errs.push(...validateContainers(spec.containers, vols.volumes, grace, child(path, 'containers')));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols.volumes, grace, child(path, 'initContainers')));
+  errs.push(...validateEphemeralContainers(record<unknown>(spec).ephemeralContainers, spec.containers, spec.initContainers, vols.volumes, child(path, 'ephemeralContainers')));
   errs.push(...validateHostNetworkPorts(spec, path, ctx));
   errs.push(...validateRestartPolicy(spec.restartPolicy, child(path, 'restartPolicy')));
   errs.push(...validateDNSPolicy(spec.dnsPolicy, child(path, 'dnsPolicy')));

@@ -66,16 +66,15 @@ function validateOnlyAddedTolerations(next: unknown, prev: unknown, path: string
   return validateTolerations(n, path);
 }
 
-/** A short, readable account of which spec fields differ (Kubernetes prints a Go cmp.Diff). */
-function specDiff(prev: PodSpec, next: PodSpec): string {
-  const lines = ['  v1.PodSpec{'];
-  const keys = [...new Set([...Object.keys(prev), ...Object.keys(next)])].sort();
-  for (const k of keys) {
-    const a = (prev as unknown as Record<string, unknown>)[k];
-    const b = (next as unknown as Record<string, unknown>)[k];
-    if (jsonEqual(a, b)) continue;
-    if (a !== undefined) lines.push(`- \t${k}: ${JSON.stringify(a)},`);
-    if (b !== undefined) lines.push(`+ \t${k}: ${JSON.stringify(b)},`);
+/** A short, readable account of which fields of a `type` differ (Kubernetes prints a Go cmp.Diff). */
+function fieldDiff(type: string, prev: object, next: object): string {
+  const lines = [`  ${type}{`];
+  const a = prev as Record<string, unknown>;
+  const b = next as Record<string, unknown>;
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (jsonEqual(a[k], b[k])) continue;
+    if (a[k] !== undefined) lines.push(`- \t${k}: ${JSON.stringify(a[k])},`);
+    if (b[k] !== undefined) lines.push(`+ \t${k}: ${JSON.stringify(b[k])},`);
   }
   lines.push('  }');
   return lines.join('\n');
@@ -139,7 +138,29 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldCause[] {
     munged.terminationGracePeriodSeconds = oldSpec.terminationGracePeriodSeconds;
   }
   if (!jsonEqual(munged, oldSpec)) {
-    errs.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}\n${specDiff(oldSpec, munged)}`));
+    errs.push(forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}\n${fieldDiff('v1.PodSpec', oldSpec, munged)}`));
+  }
+  return errs;
+}
+
+/**
+ * A write through pods/<name>/ephemeralcontainers (ValidatePodEphemeralContainersUpdate):
+ * the pod stays valid, static pods take none, and ephemeral containers once added are
+ * neither removed nor changed (order may change: a patch does not keep it).
+ */
+export function validatePodEphemeralContainersUpdate(pod: Pod, old: Pod): FieldCause[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  errs.push(...validatePodMetadataAndSpec(pod));
+  if (old.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) {
+    return [forbidden('', 'static pods do not support ephemeral containers')];
+  }
+  const path = 'spec.ephemeralContainers';
+  const next = new Map(list<{ name?: string }>(record<unknown>(specOf(pod)).ephemeralContainers).map((c) => [str(c?.name), c]));
+  for (const prev of list<{ name?: string }>(record<unknown>(specOf(old)).ephemeralContainers)) {
+    const name = str(prev?.name);
+    const now = next.get(name);
+    if (!now) errs.push(forbidden(path, `existing ephemeral containers "${name}" may not be removed\n`));
+    else if (!jsonEqual(prev, now)) errs.push(forbidden(path, `existing ephemeral containers "${name}" may not be changed\n${fieldDiff('core.EphemeralContainer', prev as object, now as object)}`));
   }
   return errs;
 }

@@ -462,6 +462,9 @@ export class GenericRegistry {
       next.apiVersion = obj.apiVersion;
       next.kind = obj.kind;
       if (opts.managedFieldsSet) next.metadata.managedFields = obj.metadata.managedFields;
+    } else if (opts.subresource !== undefined && this.strategy.partialWrites?.[opts.subresource]) {
+      next = this.strategy.partialWrites[opts.subresource](obj, structuredClone(old));
+      this.defaults(next);
     } else if (opts.subresource === undefined || opts.subresource === 'scale') {
       if (this.strategy.hasStatus) {
         if (old.status === undefined) delete next.status;

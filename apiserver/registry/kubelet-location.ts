@@ -7,7 +7,9 @@ import { badRequest, serviceUnavailable } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import type { GenericRegistry } from './generic.js';
 
-export interface PodLike extends KubeObject { spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] } }
+export interface PodLike extends KubeObject {
+  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
+}
 export interface NodeLike extends KubeObject {
   status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
 }
@@ -15,11 +17,11 @@ export interface NodeLike extends KubeObject {
 /** The kubelet's default port, when the node does not say. */
 const KUBELET_PORT = 10250;
 
-/** The container a request is for: the one named (a container or init container of the pod), else the pod's only container. */
+/** The container a request is for: the one named (a container, init or ephemeral container of the pod), else the pod's only container. */
 export function podContainer(pod: PodLike, container: string | undefined): string {
   const name = pod.metadata.name as string;
   const containers = pod.spec?.containers ?? [];
-  const names = [...containers, ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
+  const names = [...containers, ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name);
   if (!container) {
     if (containers.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
     return containers[0].name;

@@ -1,4 +1,5 @@
-// The pods' binding and log subresources (Kubernetes' BindingREST and LogREST).
+// The pods' binding, log and ephemeralcontainers subresources (Kubernetes' BindingREST,
+// LogREST and EphemeralContainersREST).
 // binding sets spec.nodeName once and the PodScheduled condition; log finds the
 // container and the kubelet serving it, and hands the HTTP layer the URL to stream
 // and the connections to kubelets to stream it through (HTTPS, the apiserver's client
@@ -7,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import { badRequest, conflict, invalid } from '../../api/errors.js';
 import type { KubeObject, Status } from '../../api/types/meta.js';
 import { parsePodLogOptions } from '../http/list-options.js';
+import { APPLY_PATCH } from '../http/body.js';
 import type { ProxyTarget } from '../http/proxy-stream.js';
 import type { GenericRegistry } from './generic.js';
 import { kubeletOf, podContainer, type PodLike } from './kubelet-location.js';
@@ -71,6 +73,37 @@ export function logSubresource(pods: GenericRegistry, nodes: GenericRegistry, tr
       const url = `https://${kubelet.authority}/containerLogs/${encodeURIComponent(pod.metadata.namespace as string)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${search}`;
       const proxy: ProxyTarget = { url, target: kubelet.target, ...(transport ? { dispatcher: transport } : {}) };
       return { proxy };
+    },
+  };
+}
+
+const POD_KIND = { group: '', version: 'v1', kind: 'Pod' };
+
+/**
+ * GET, PUT and PATCH pods/<name>/ephemeralcontainers: the whole Pod is read and sent,
+ * but a write changes only spec.ephemeralContainers (podStrategy.partialWrites), and
+ * validation allows only additions (validatePodEphemeralContainersUpdate).
+ */
+export function ephemeralContainersSubresource(pods: GenericRegistry): Subresource {
+  const subresource = 'ephemeralcontainers';
+  return {
+    methods: ['GET', 'PUT', 'PATCH'],
+    async serve(req: SubresourceRequest): Promise<SubresourceResult> {
+      const opts = { subresource, dryRun: req.dryRun, user: req.user, warnings: req.warnings, manager: req.manager };
+      if (req.method === 'GET') return { code: 200, body: await pods.get(req.namespace, req.name) };
+      if (req.method === 'PUT') {
+        const obj = req.object(POD_KIND) as KubeObject;
+        if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the request body must be a Pod');
+        return { code: 200, body: await pods.update(req.namespace, req.name, obj, { ...opts, shapeChecked: true }) };
+      }
+      const { type, patch } = req.patch();
+      if (type === APPLY_PATCH) {
+        const manager = req.manager;
+        if (!manager) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+        const res = await pods.apply(req.namespace, req.name, patch as Record<string, unknown>, { ...opts, manager, force: req.param('force') === 'true' });
+        return { code: 200, body: res.obj };
+      }
+      return { code: 200, body: await pods.patch(req.namespace, req.name, type, patch, opts) };
     },
   };
 }

@@ -1,4 +1,5 @@
-// Pods: status owned by the kubelet, graceful deletion, and the binding subresource.
+// Pods: status owned by the kubelet, graceful deletion, the binding subresource, and
+// what pods/ephemeralcontainers may write.
 import { isPodTerminal } from '../../api/helpers/pod.js';
 import { podQOSClass } from '../../api/helpers/qos.js';
 import { rfc3339Now } from '../../api/helpers/time.js';
@@ -19,6 +20,7 @@ export const podStrategy: Strategy = {
     const pod = obj as PodLike;
     pod.status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) };
   },
+  partialWrites: { ephemeralcontainers: withEphemeralContainers },
   gracePeriod(obj, opts: DeleteOptions) {
     const pod = obj as PodLike;
     // A pod no kubelet runs, or one that already ended, goes at once (Kubernetes' CheckGracefulDelete).
@@ -28,6 +30,23 @@ export const podStrategy: Strategy = {
     return Math.max(0, grace);
   },
 };
+
+/**
+ * What a write through pods/<name>/ephemeralcontainers stores (Kubernetes'
+ * dropNonEphemeralContainerUpdates): the stored pod with only its ephemeral containers
+ * (and the resourceVersion precondition) taken from the request.
+ */
+export function withEphemeralContainers(obj: KubeObject, old: KubeObject): KubeObject {
+  const next = old as Pod;
+  const sent = (obj as Pod).spec?.ephemeralContainers;
+  next.spec = { ...(next.spec as NonNullable<Pod['spec']>), ephemeralContainers: sent };
+  if (sent === undefined) delete next.spec.ephemeralContainers;
+  next.metadata.resourceVersion = obj.metadata.resourceVersion;
+  if (next.metadata.resourceVersion === undefined) delete next.metadata.resourceVersion;
+  next.apiVersion = obj.apiVersion ?? next.apiVersion;
+  next.kind = obj.kind ?? next.kind;
+  return next;
+}
 
 /** Applies a Binding to a pod (POST pods/<name>/binding): sets spec.nodeName once. */
 export function bindPod(pod: KubeObject, nodeName: string): KubeObject {

@@ -14,6 +14,11 @@ export interface Strategy {
   prepareForCreate?(obj: KubeObject): void;
   /** Carries fields over from old on a main-resource update (status is handled generically). */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /**
+   * Subresources that write one part of the object, by name (pods/ephemeralcontainers):
+   * each returns what to store, old (a copy) with that part taken from obj.
+   */
+  partialWrites?: Record<string, (obj: KubeObject, old: KubeObject) => KubeObject>;
   /** Carries or sets fields on a status-subresource update (a PersistentVolume's lastPhaseTransitionTime). */
   prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
   /**

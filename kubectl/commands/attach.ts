@@ -9,9 +9,8 @@ import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
 import { findOrDefaultContainer } from '../logs-target.js';
 import { attachablePod, getNamedObject } from '../pod-for-object.js';
-import { completedPhase, podSubresourcePath } from '../pod-exec.js';
-import { streamRemoteCommand } from '../remote-command.js';
-import { runSession, terminalSizes, ttyDecision } from '../terminal.js';
+import { attachToContainer } from '../pod-attach.js';
+import { completedPhase } from '../pod-exec.js';
 
 export function register(program: Command, cli: Cli): void {
   podSessionFlags(program.command('attach')
@@ -47,33 +46,5 @@ async function runAttach(cli: Cli, args: string[], opts: PodSessionOptions): Pro
     throw new CliError(`error: cannot attach to the container: ${(err as Error).message}`);
   }
   if (choice.notice) cli.warn(choice.notice);
-  const container = choice.container;
-  // The container's own TTY decides: kubectl cannot add one, and must use the one it has.
-  let tty = opts.tty;
-  if (tty && !container.tty) {
-    tty = false;
-    if (!opts.quiet) cli.warn(`error: Unable to use a TTY - container ${container.name} did not allocate one`);
-  } else if (!tty && container.tty) {
-    tty = true;
-  }
-  const { raw, warning } = ttyDecision({ stdin: opts.stdin, tty, quiet: opts.quiet, stdinIsTerminal: !!process.stdin.isTTY });
-  if (warning) cli.warn(warning);
-  if (!opts.quiet) cli.warn("If you don't see a command prompt, try pressing enter.");
-
-  const path = await podSubresourcePath(cli, pod, 'attach');
-  await runSession(process.stdin, raw, (signal) => streamRemoteCommand(cli.rest(), path, {
-    container: container.name, stdin: opts.stdin, stdout: true, stderr: !raw, tty: raw,
-  }, {
-    stdin: opts.stdin ? process.stdin : undefined,
-    stdout: cli.out,
-    stderr: raw ? undefined : cli.err,
-    sizes: raw ? terminalSizes(process.stdout, true) : undefined,
-    signal,
-  }));
-  // A container that restarts can be joined again (ephemeral ones never restart).
-  if (opts.quiet || !opts.stdin || !raw || (pod.spec?.restartPolicy ?? 'Always') !== 'Always') return;
-  const ephemeral = ((pod.spec as { ephemeralContainers?: { name: string }[] } | undefined)?.ephemeralContainers ?? []).some((c) => c.name === container.name);
-  cli.print(ephemeral
-    ? `Session ended, the ephemeral container will not be restarted but may be reattached using 'tskubectl attach ${pod.metadata.name} -c ${container.name} -i -t' if it is still running`
-    : `Session ended, resume using 'tskubectl attach ${pod.metadata.name} -c ${container.name} -i -t' command when the pod is running`);
+  await attachToContainer(cli, pod, choice.container, opts);
 }

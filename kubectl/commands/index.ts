@@ -34,6 +34,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['describe'], load: () => import('./describe.js') },
   { names: ['logs'], load: () => import('./logs.js') },
   { names: ['attach'], load: () => import('./attach.js') },
+  { names: ['debug'], load: () => import('./debug.js') },
   { names: ['exec'], load: () => import('./exec.js') },
   { names: ['port-forward'], load: () => import('./port-forward.js') },
   { names: ['proxy'], load: () => import('./proxy.js') },

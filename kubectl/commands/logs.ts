@@ -164,6 +164,11 @@ async function targetPods(cli: Cli, podsRi: ResourceInfo, resourceArg: string | 
   return [found[0]!];
 }
 
+/** Prints what a container logged so far (run and debug, when the container already ended). */
+export async function printContainerLog(cli: Cli, pod: Pod, container: string): Promise<void> {
+  await copyLog(cli, await cli.resource('pods'), { pod, container }, {}, false, new AbortController().signal);
+}
+
 /** Streams one container's log to stdout, whole lines at a time when prefixed. */
 async function copyLog(cli: Cli, podsRi: ResourceInfo, r: LogRequest, query: Query, prefix: boolean, signal: AbortSignal): Promise<void> {
   const path = cli.client(podsRi).path({ namespace: r.pod.metadata.namespace ?? cli.namespace(), name: r.pod.metadata.name, subresource: 'log' });

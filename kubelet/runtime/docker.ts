@@ -211,21 +211,22 @@ export class DockerRuntime implements ContainerRuntime {
       this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
-        Hostname: spec.hostname,
+        // Docker refuses a hostname in the host's network namespace.
+        ...(spec.hostNetwork ? {} : { Hostname: spec.hostname }),
         Labels: spec.labels,
         ExposedPorts: exposed,
         HostConfig: {
-          NetworkMode: spec.network,
+          NetworkMode: spec.hostNetwork ? 'host' : spec.network,
           PortBindings: bindings,
           // Containers join this IPC namespace; Docker only lets them when it is shareable.
-          IpcMode: 'shareable',
+          IpcMode: spec.hostIPC ? 'host' : 'shareable',
           RestartPolicy: { Name: 'no' },
           ...(spec.dnsServers?.length ? { Dns: spec.dnsServers } : {}),
           ...(spec.dnsSearches?.length ? { DnsSearch: spec.dnsSearches } : {}),
           ...(spec.dnsOptions?.length ? { DnsOptions: spec.dnsOptions } : {}),
           ...(spec.capAdd?.length ? { CapAdd: spec.capAdd } : {}),
         },
-        NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } },
+        ...(spec.hostNetwork ? {} : { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } }),
       }),
     );
     try {
@@ -265,10 +266,12 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.stopSignal ? { StopSignal: spec.stopSignal } : {}),
         Tty: spec.tty ?? false,
         OpenStdin: spec.stdin ?? false,
+        StdinOnce: (spec.stdin && spec.stdinOnce) ?? false,
         HostConfig: {
           NetworkMode: sandbox,
-          IpcMode: sandbox,
-          ...(spec.sharePid ? { PidMode: sandbox } : {}),
+          // A host-IPC sandbox has no /dev/shm of its own to share: the container takes the host's too.
+          IpcMode: spec.hostIPC ? 'host' : sandbox,
+          ...(spec.hostPID ? { PidMode: 'host' } : spec.pidTarget ? { PidMode: `container:${spec.pidTarget}` } : spec.sharePid ? { PidMode: sandbox } : {}),
           Binds: spec.binds.map((b) => `${b.hostPath}:${b.containerPath}:${b.readOnly ? 'ro' : 'rw'}`),
           RestartPolicy: { Name: 'no' },
           // memory+swap equal to memory: no swap, as the kubelet configures it.
@@ -524,13 +527,24 @@ export class DockerRuntime implements ContainerRuntime {
    */
   async attachStream(id: string, opts: ExecStreamOptions): Promise<ExecStream> {
     const container = this.docker.getContainer(id);
+    // Docker would hold an attach to an exited container open until the client's stdin
+    // ends; the CRI refuses it, in containerd's words.
+    const notRunning = async (): Promise<string | undefined> => {
+      const state = (await this.inspect(id))?.state;
+      return state === 'running' ? undefined : `container is in CONTAINER_${state === 'created' ? 'CREATED' : 'EXITED'} state`;
+    };
+    const refusal = await notRunning();
+    if (refusal) throw new Error(refusal);
     let sock: Duplex;
     try {
       sock = (await container.attach({ stream: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, hijack: true })) as unknown as Duplex;
     } catch (err) {
       throw toRuntimeError(err);
     }
-    return this.streamOf(sock, opts.tty, id, async () => null, (w, h) => container.resize({ w, h }));
+    const stream = this.streamOf(sock, opts.tty, id, async () => null, (w, h) => container.resize({ w, h }));
+    // It may have exited between the check and the attach: then the session ends with what it wrote.
+    if (await notRunning()) (sock as Duplex & { end(): void }).end();
+    return stream;
   }
 
   /** An interactive exec (kubectl exec -i/-t): stdin, output frames, resize, exit code. */

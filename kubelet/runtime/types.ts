@@ -97,6 +97,10 @@ export interface SandboxSpec {
   labels: Record<string, string>;
   /** Network (name or id) the pod's IP comes from. */
   network: string;
+  /** The node's own network namespace instead of network (Kubernetes' hostNetwork); no hostname then. */
+  hostNetwork?: boolean;
+  /** The node's IPC namespace (hostIPC). */
+  hostIPC?: boolean;
   hostname: string;
   dnsServers?: string[];
   dnsSearches?: string[];
@@ -125,6 +129,12 @@ export interface ContainerSpec {
   sandboxId: string;
   /** Also join the sandbox's PID namespace (Kubernetes' shareProcessNamespace). */
   sharePid?: boolean;
+  /** Join this container's PID namespace instead (an ephemeral container's targetContainerName). */
+  pidTarget?: string;
+  /** The node's PID namespace (hostPID); wins over sharePid and pidTarget. */
+  hostPID?: boolean;
+  /** The node's IPC namespace (hostIPC) instead of the sandbox's. */
+  hostIPC?: boolean;
   /** Kubernetes `command`: replaces the image's entrypoint (and drops its cmd). */
   command?: string[];
   /** Kubernetes `args`: replaces the image's cmd. */
@@ -142,6 +152,8 @@ export interface ContainerSpec {
   cpuShares?: number;
   tty?: boolean;
   stdin?: boolean;
+  /** Close the container's stdin when the first attached client closes it (Kubernetes' stdinOnce). */
+  stdinOnce?: boolean;
   /** e.g. "SIGTERM"; the image's (or SIGTERM) when absent. */
   stopSignal?: string;
   /** "uid", "uid:gid" or a user name; the image's user when absent. */
