@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 import { parseDocument, type Tags } from 'yaml';
 import type { KubeObject } from '../api/types/meta.js';
 import { CliError } from './errors.js';
+import { kustomizeBuild } from './kustomize/build.js';
+import { KustomizeError } from './kustomize/errors.js';
 
 /** One object of a manifest and where it came from ("pod.yaml", "dir/a.yaml", "STDIN"). */
 export interface Manifest {
@@ -71,6 +73,25 @@ export async function readManifests(paths: string[], opts: ReadManifestOptions =
       addSource(set, p, await readFile(p, 'utf8'), opts);
     }
   }
+  return set;
+}
+
+/**
+ * The objects `kustomize build DIR` makes, for -k: each with DIR as its source, checked
+ * as -f's objects are. kustomize's deprecation warnings go to `warn`; its errors are
+ * kubectl's `error: ...` for the whole command.
+ */
+export async function readKustomizeManifests(dir: string, opts: ReadManifestOptions & { warn?: (line: string) => void } = {}): Promise<ManifestSet> {
+  let built;
+  try {
+    built = await kustomizeBuild(dir);
+  } catch (err) {
+    if (err instanceof KustomizeError) throw new CliError(`error: ${err.message}`);
+    throw err;
+  }
+  for (const w of built.warnings) opts.warn?.(w);
+  const set: ManifestSet = { manifests: [], errors: [] };
+  addDocs(set, dir, built.objects, opts);
   return set;
 }
 
