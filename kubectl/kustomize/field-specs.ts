@@ -99,6 +99,8 @@ export const TEMPLATE_LABEL_SPECS: readonly FieldSpec[] = [
   spec('spec/template/metadata/labels', 'Job', 'batch'),
   spec('spec/jobTemplate/metadata/labels', 'CronJob', 'batch'),
   spec('spec/jobTemplate/spec/template/metadata/labels', 'CronJob', 'batch'),
+  // kustomize v5.5 (kubectl 1.32) labels claim templates along with pod templates.
+  spec('spec/volumeClaimTemplates[]/metadata/labels', 'StatefulSet', 'apps'),
 ];
 
 const AFFINITY_PATHS = [
@@ -126,7 +128,6 @@ export const COMMON_LABEL_SPECS: readonly FieldSpec[] = [
   spec('spec/ingress/from/podSelector/matchLabels', 'NetworkPolicy', 'networking.k8s.io', false),
   spec('spec/egress/to/podSelector/matchLabels', 'NetworkPolicy', 'networking.k8s.io', false),
   ...TEMPLATE_LABEL_SPECS,
-  spec('spec/volumeClaimTemplates[]/metadata/labels', 'StatefulSet', 'apps'),
 ];
 
 const TEMPLATE_KINDS: [string, string | undefined][] = [['Deployment', undefined], ['ReplicaSet', undefined], ['DaemonSet', undefined], ['StatefulSet', undefined], ['Job', 'batch']];

@@ -52,9 +52,9 @@ export async function generate(kind: 'ConfigMap' | 'Secret', args: GeneratorArgs
     }
     if (seen.has(key)) throw new KustomizeError(`${kind.toLowerCase()} ${name} illegally repeats the key \`${key}\``);
     seen.add(key);
-    if (kind === 'Secret') data[key] = Buffer.from(value, 'latin1').toString('base64');
+    if (kind === 'Secret') data[key] = encodeBase64(Buffer.from(value, 'latin1'));
     else if (isUtf8(value)) data[key] = Buffer.from(value, 'latin1').toString('utf8');
-    else binaryData[key] = Buffer.from(value, 'latin1').toString('base64');
+    else binaryData[key] = encodeBase64(Buffer.from(value, 'latin1'));
   }
   if (Object.keys(data).length > 0) obj.data = data;
   if (Object.keys(binaryData).length > 0) obj.binaryData = binaryData;
@@ -64,6 +64,20 @@ export async function generate(kind: 'ConfigMap' | 'Secret', args: GeneratorArgs
   if (opts.annotations && Object.keys(opts.annotations).length > 0) metadata(obj).annotations = { ...opts.annotations };
   if (opts.immutable) obj.immutable = true;
   return { obj, previous: [], needsHash: !opts.disableNameSuffixHash, behavior };
+}
+
+/**
+ * kyaml's encodeBase64: base64 in lines of 70 characters, each ending in a newline
+ * once there is more than one (so the value prints as a literal block, and hashes so).
+ */
+export function encodeBase64(bytes: Buffer): string {
+  const LINE = 70;
+  const enc = bytes.toString('base64');
+  const lines = Math.floor(enc.length / LINE) + 1;
+  if (lines === 1) return enc;
+  let out = '';
+  for (let i = 0; i < enc.length; i += LINE) out += `${enc.slice(i, i + LINE)}\n`;
+  return out;
 }
 
 // Values travel as latin1 strings (one char per byte) until we know whether they are UTF-8.
@@ -144,7 +158,7 @@ export function absorbGenerated(resources: Resource[], gen: Resource): void {
   // A generator that names no namespace matches its object in any namespace.
   const matches = resources.filter((r) => matchesAnyId(r, id.gvk, id.name, id.namespace || undefined));
   if (gen.behavior === 'create' || gen.behavior === undefined) {
-    if (matches.length > 0) throw new KustomizeError(`merging from generator: id ${goResId(id)} exists; behavior must be merge or replace`);
+    if (matches.length > 0) throw new KustomizeError(`merging from generator &{0xc000000000 <nil>}: id ${goResId(id)} exists; behavior must be merge or replace`);
     resources.push(gen);
     return;
   }

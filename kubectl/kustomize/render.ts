@@ -1,9 +1,48 @@
-// The YAML kubectl kustomize prints: each object with sorted keys, block style,
-// unindented sequences, YAML 1.1 quoting of strings that would read as other types;
-// documents separated by `---`.
-import { toYaml } from '../printers/object.js';
+// The YAML kubectl kustomize prints (kyaml on go-yaml v3): keys sorted, block style,
+// sequences not indented under their key, no line folding; a string that YAML 1.1 or
+// 1.2 would read as something else ("1", "y", "on", "", "0755", "true") double-quoted,
+// a multi-line one as a literal block, any other that cannot be plain single-quoted
+// (double-quoted when it needs escapes). Documents are separated by `---`.
+import { Document, isScalar, parse, visit, Scalar } from 'yaml';
+import { sortKeys } from '../printers/go-json.js';
 import type { Obj } from './resource.js';
 
 export function renderYaml(objects: Obj[]): string {
-  return objects.map((o) => toYaml(o)).join('---\n');
+  return objects.map(renderObject).join('---\n');
+}
+
+function renderObject(obj: Obj): string {
+  const doc = new Document(sortKeys(obj), { version: '1.2' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return;
+      const s = node.value;
+      if (s.includes('\n')) node.type = blockAllowed(s) ? Scalar.BLOCK_LITERAL : Scalar.QUOTE_DOUBLE;
+      else if (readsAsNonString(s)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'string' && readsAsNonString(pair.key.value)) pair.key.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ lineWidth: 0, indentSeq: false, singleQuote: true, minContentWidth: 0 });
+}
+
+// libyaml refuses a literal block for text with a space before a line break or with
+// characters it must escape.
+function blockAllowed(s: string): boolean {
+  return !/ \n|\t\n/.test(s) && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s);
+}
+
+/** kyaml's IsValueNonString (go-yaml v2, YAML 1.1) or go-yaml v3's resolve: would the plain text not read back as this string? */
+export function readsAsNonString(s: string): boolean {
+  if (s === '' || s === '<<') return true;
+  for (const version of ['1.1', '1.2'] as const) {
+    try {
+      const v: unknown = parse(s, { version });
+      if (typeof v !== 'string') return true;
+    } catch {
+      // Not YAML at all: plain or quoted as the emitter decides.
+    }
+  }
+  return false;
 }
