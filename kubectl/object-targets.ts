@@ -127,7 +127,10 @@ export async function findTargets(cli: Cli, args: string[], flags: TargetFlags, 
 export async function manifestTargets(cli: Cli, files: string[], flags: TargetFlags, failures: Failures, command: string): Promise<Target[]> {
   validateFileFlags({ ...flags, filename: files });
   const set = flags.kustomize
-    ? await readKustomizeManifests(flags.kustomize, { validate: flags.validate, warn: (line) => cli.warn(line) })
+    ? await readKustomizeManifests(flags.kustomize, { validate: flags.validate, warn: (line) => cli.warn(line) }).catch((err: unknown) => {
+      // get and describe print the builder's errors as a list, without "error: ".
+      throw err instanceof CliError && (command === 'get' || command === 'describe') ? new CliError(err.message.replace(/^error: /, '')) : err;
+    })
     : await readManifests(files, { recursive: flags.recursive, validate: flags.validate });
   const targets: Target[] = [];
   const failed = failures.errors.length;

@@ -17,6 +17,7 @@ import { fileFlags, kustomizeFlag } from '../command-flags.js';
 import { Failures, manifestTargets, type Target } from '../object-targets.js';
 import { toYaml } from '../printers/object.js';
 import { threeWayPatch } from './apply.js';
+import { withLastApplied } from '../apply-patch.js';
 import { omitManagedFields } from '../printers/object.js';
 
 interface DiffOpts {
@@ -108,7 +109,10 @@ async function versions(cli: Cli, t: Target, opts: DiffOpts): Promise<[KubeObjec
         return [current, obj];
       }
       if (!current) return [undefined, await client.create(t.namespace, t.obj!, { dryRun: true, fieldManager: opts.fieldManager })];
-      const { type, patch } = threeWayPatch(t.ri, current, t.obj!, t.source);
+      // kubectl's GetModifiedConfiguration(annotate=false): the object with its
+      // annotations map present (maybe empty), so the patch keeps the live annotations.
+      const modified = JSON.parse(withLastApplied(t.obj!).lastApplied) as KubeObject;
+      const { type, patch } = threeWayPatch(t.ri, current, modified, t.source);
       // Optimistic concurrency unless this is the last attempt, as kubectl diff.
       const p = patch as Record<string, unknown>;
       if (attempt < 4) p.metadata = { ...(p.metadata as Record<string, unknown> | undefined), resourceVersion: current.metadata.resourceVersion };

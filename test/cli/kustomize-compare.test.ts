@@ -32,8 +32,8 @@ async function writeFixture(root: string, name: string, files: Fixture): Promise
   return dir;
 }
 
-// klog's header carries a time stamp and a pid.
-const klog = (s: string): string => s.replace(/^E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ /gm, 'E0000 00:00:00.000000 PID ');
+// klog's header carries a time stamp and a pid; kustomize prints one Go pointer.
+const klog = (s: string): string => s.replace(/^E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ /gm, 'E0000 00:00:00.000000 PID ').replace(/&\{0x[0-9a-f]+ <nil>\}/g, '&{0x0 <nil>}');
 
 let root: string;
 before(async () => {
@@ -77,6 +77,15 @@ describe('tskubectl kustomize refuses what kubectl kustomize refuses, with its w
       assert.equal(got.code, want.code);
       assert.equal(klog(got.stderr), klog(want.stderr));
     }
+  });
+
+  it('YAML that does not parse: the same prefix and line', async () => {
+    const dir = await writeFixture(root, 'bad-yaml', { 'kustomization.yaml': 'namespace: a\nresources: [\n' });
+    const want = await realKubectl(['kustomize', dir]);
+    const got = await tskubectlRun(undefined, ['kustomize', dir]);
+    assert.equal(got.code, want.code);
+    const prefix = (s: string): string => klog(s).replace(/(yaml: line).*/s, '$1');
+    assert.equal(prefix(got.stderr), prefix(want.stderr));
   });
 
   it('a remote resource is refused with a clear error (no download)', async () => {

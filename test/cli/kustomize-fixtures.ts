@@ -907,5 +907,4 @@ export const ERROR_FIXTURES: Record<string, Fixture> = {
   'bad-literal': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals:\n  - novalue\n' },
   'duplicate-generator': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=1]\n- name: a\n  literals: [y=1]\n' },
   'missing-kind': { 'kustomization.yaml': 'resources:\n- a.yaml\n', 'a.yaml': 'apiVersion: v1\nmetadata:\n  name: x\n' },
-  'bad-yaml': { 'kustomization.yaml': 'resources: [\n' },
 };
