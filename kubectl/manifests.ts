@@ -226,10 +226,14 @@ function jsonMessage(message: string): string {
 // sigs.k8s.io/yaml decodes with go-yaml v2: YAML 1.1 scalars, but timestamps stay strings.
 const customTags = (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp');
 
-function parseYamlStream(text: string): unknown[] {
+/**
+ * The YAML documents of text, as sigs.k8s.io/yaml reads them (YAML 1.1), or with
+ * version '1.2' as kustomize's kyaml (go-yaml v3) does: only true/false are booleans.
+ */
+export function parseYamlStream(text: string, version: '1.1' | '1.2' = '1.1'): unknown[] {
   const docs: unknown[] = [];
   for (const chunk of splitYamlDocuments(text)) {
-    const doc = parseDocument(chunk, { version: '1.1', customTags, uniqueKeys: false });
+    const doc = parseDocument(chunk, version === '1.1' ? { version, customTags, uniqueKeys: false } : { version, uniqueKeys: false });
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line ?? 1;

@@ -110,7 +110,12 @@ async function accumulateEntry(dir: string, entry: string, warnings: string[], s
       if (err instanceof KustomizeError && !err.message.startsWith('accumulating resources')) throw prefix(`'${real}' must resolve to a file': couldn't make target for path '${real}': ${err.message}`);
       throw err;
     }
-    return (await accumulate(real, warnings, stack)).resources;
+    try {
+      return (await accumulate(real, warnings, stack)).resources;
+    } catch (err) {
+      if (err instanceof KustomizeError) throw prefix(`'${real}' must resolve to a file': recursed accumulation of path '${real}': ${err.message}`);
+      throw err;
+    }
   }
   const text = (await fileReader(dir)(entry)).toString('utf8');
   let docs: unknown[];

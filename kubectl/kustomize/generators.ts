@@ -95,9 +95,8 @@ async function loadPairs(args: GeneratorArgs, read: FileReader): Promise<Pair[]>
   const pairs: Pair[] = [];
   const envs = [...(args.envs ?? []), ...(args.env ? [args.env] : [])];
   for (const path of envs) {
-    const text = (await read(path)).toString('latin1');
     try {
-      pairs.push(...envFilePairs(text));
+      pairs.push(...envFilePairs((await read(path)).toString('latin1')));
     } catch (err) {
       throw new KustomizeError(`loading KV pairs: env source files: [${envs.join(' ')}]: ${(err as Error).message}`);
     }
@@ -109,7 +108,10 @@ async function loadPairs(args: GeneratorArgs, read: FileReader): Promise<Pair[]>
   }
   for (const source of args.files ?? []) {
     const { key, path } = parseFileSource(source, args.files ?? []);
-    pairs.push({ key, value: (await read(path)).toString('latin1') });
+    const content = await read(path).catch((err: unknown) => {
+      throw new KustomizeError(`loading KV pairs: file sources: [${(args.files ?? []).join(' ')}]: ${(err as Error).message}`);
+    });
+    pairs.push({ key, value: content.toString('latin1') });
   }
   return pairs;
 }

@@ -89,7 +89,7 @@ function applyOps(r: Resource, ops: unknown[]): void {
 /** Applies patch content to the selected resources, or (SMP without target) to the ones it names. Returns the resources left (`$patch: delete` removes). */
 function applyContent(resources: Resource[], content: PatchContent, target: Selector | undefined, patchText: string, keepName: boolean): Resource[] {
   if (content.kind === 'json') {
-    if (!target) throw new KustomizeError(`must specify a target for JSON patch ${patchText}`);
+    if (!target) throw new KustomizeError(`must specify a target for JSON patch [patch: ${JSON.stringify(patchText)}]`);
     for (const r of resources.filter((x) => selected(x, target))) applyOps(r, content.ops);
     return resources;
   }

@@ -906,5 +906,16 @@ export const ERROR_FIXTURES: Record<string, Fixture> = {
   'no-kustomization-dir': { 'kustomization.yaml': 'resources:\n- sub\n', 'sub/readme.txt': 'nothing here\n' },
   'bad-literal': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals:\n  - novalue\n' },
   'duplicate-generator': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=1]\n- name: a\n  literals: [y=1]\n' },
+  'nested-missing-resource': { 'kustomization.yaml': 'resources:\n- sub\n', 'sub/kustomization.yaml': 'resources:\n- gone.yaml\n' },
+  'missing-generator-file': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  files:\n  - nofile.txt\n' },
+  'file-outside-root': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  files:\n  - ../x.txt\n' },
+  'json-patch-without-target': {
+    'kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- patch: |-\n    - op: add\n      path: /data\n      value: {}\n',
+    'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+  },
+  'patch-matches-nothing': {
+    'kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: nope\n',
+    'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
+  },
   'missing-kind': { 'kustomization.yaml': 'resources:\n- a.yaml\n', 'a.yaml': 'apiVersion: v1\nmetadata:\n  name: x\n' },
 };
