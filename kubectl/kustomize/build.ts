@@ -51,13 +51,12 @@ const isRemote = (entry: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(ent
 function fileReader(dir: string): (path: string) => Promise<Buffer> {
   return async (path: string) => {
     const abs = resolve(dir, path);
-    const rel = relative(dir, abs);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new KustomizeError(`security; file '${abs}' is not in or below '${dir}'`);
-    try {
-      return await readFile(abs);
-    } catch {
+    const real = await realpath(abs).catch(() => {
       throw new KustomizeError(`evalsymlink failure on '${abs}' : lstat ${abs}: no such file or directory`);
-    }
+    });
+    const rel = relative(dir, real);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new KustomizeError(`security; file '${real}' is not in or below '${dir}'`);
+    return readFile(real);
   };
 }
 

@@ -908,7 +908,7 @@ export const ERROR_FIXTURES: Record<string, Fixture> = {
   'duplicate-generator': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=1]\n- name: a\n  literals: [y=1]\n' },
   'nested-missing-resource': { 'kustomization.yaml': 'resources:\n- sub\n', 'sub/kustomization.yaml': 'resources:\n- gone.yaml\n' },
   'missing-generator-file': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  files:\n  - nofile.txt\n' },
-  'file-outside-root': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  files:\n  - ../x.txt\n' },
+  'file-outside-root': { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  files:\n  - ../outside.txt\n', '../outside.txt': 'outside\n' },
   'json-patch-without-target': {
     'kustomization.yaml': 'resources:\n- cm.yaml\npatches:\n- patch: |-\n    - op: add\n      path: /data\n      value: {}\n',
     'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n',
