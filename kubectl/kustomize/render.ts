@@ -17,21 +17,21 @@ function renderObject(obj: Obj): string {
     Scalar(_key, node) {
       if (typeof node.value !== 'string') return;
       const s = node.value;
-      if (s.includes('\n')) node.type = blockAllowed(s) ? Scalar.BLOCK_LITERAL : Scalar.QUOTE_DOUBLE;
+      if (SPECIAL.test(s)) node.type = Scalar.QUOTE_DOUBLE;
+      else if (s.includes('\n')) node.type = / \n/.test(s) ? Scalar.QUOTE_DOUBLE : Scalar.BLOCK_LITERAL;
       else if (readsAsNonString(s)) node.type = Scalar.QUOTE_DOUBLE;
     },
     Pair(_key, pair) {
       if (isScalar(pair.key) && typeof pair.key.value === 'string' && readsAsNonString(pair.key.value)) pair.key.type = Scalar.QUOTE_DOUBLE;
     },
   });
-  return doc.toString({ lineWidth: 0, indentSeq: false, singleQuote: true, minContentWidth: 0 });
+  return doc.toString({ lineWidth: 0, indentSeq: false, singleQuote: true, minContentWidth: 0, doubleQuotedAsJSON: true });
 }
 
-// libyaml refuses a literal block for text with a space before a line break or with
-// characters it must escape.
-function blockAllowed(s: string): boolean {
-  return !/ \n|\t\n/.test(s) && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s);
-}
+// Characters libyaml does not count as printable (tab included): a string holding one
+// can only be written double-quoted, with escapes. A space before a line break also
+// rules out a literal block.
+const SPECIAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u0084\u0086-\u009f\ufeff\ufffe\uffff]/;
 
 /** kyaml's IsValueNonString (go-yaml v2, YAML 1.1) or go-yaml v3's resolve: would the plain text not read back as this string? */
 export function readsAsNonString(s: string): boolean {

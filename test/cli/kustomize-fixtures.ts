@@ -804,6 +804,51 @@ data:
   number: "0755"
   long: "${'x'.repeat(120)}"
   spaced: " padded "
+  tab: "tab\\there"
+  trailing: "space \\nbefore break"
+`,
+  },
+
+  fifo: {
+    'kustomization.yaml': `sortOptions:
+  order: fifo
+namespace: z
+labels:
+- pairs:
+    extra: "1"
+  fields:
+  - path: spec/custom/labels
+    kind: Widget
+    create: true
+resources:
+- r.yaml
+secretGenerator:
+- name: s
+  literals: [a=b]
+  options:
+    annotations:
+      note: x
+`,
+    'r.yaml': `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+  namespace: pre
+data:
+  k: |
+    multi
+    line
+  n: 12
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: old
 `,
   },
 
