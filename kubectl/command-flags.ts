@@ -19,6 +19,11 @@ export function fileFlags(cmd: Command, what: string): Command {
     .option('-R, --recursive', 'Process the directory used in -f, --filename recursively', false);
 }
 
+/** -k, --kustomize DIR: the objects of a kustomization directory (exclusive with -f and -R). */
+export function kustomizeFlag(cmd: Command): Command {
+  return cmd.option('-k, --kustomize <dir>', "Process the kustomization directory. This flag can't be used together with -f or -R.");
+}
+
 export function selectorFlags(cmd: Command, withAllNamespaces = true): Command {
   cmd
     .option('-l, --selector <selector>', 'Selector (label query) to filter on, supports \'=\', \'==\', \'!=\', \'in\', \'notin\'')

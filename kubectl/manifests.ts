@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 import { parseDocument, type Tags } from 'yaml';
 import type { KubeObject } from '../api/types/meta.js';
 import { CliError } from './errors.js';
+import { kustomizeBuild } from './kustomize/build.js';
+import { KustomizeError } from './kustomize/errors.js';
 
 /** One object of a manifest and where it came from ("pod.yaml", "dir/a.yaml", "STDIN"). */
 export interface Manifest {
@@ -71,6 +73,25 @@ export async function readManifests(paths: string[], opts: ReadManifestOptions =
       addSource(set, p, await readFile(p, 'utf8'), opts);
     }
   }
+  return set;
+}
+
+/**
+ * The objects `kustomize build DIR` makes, for -k: each with DIR as its source, checked
+ * as -f's objects are. kustomize's deprecation warnings go to `warn`; its errors are
+ * kubectl's `error: ...` for the whole command.
+ */
+export async function readKustomizeManifests(dir: string, opts: ReadManifestOptions & { warn?: (line: string) => void } = {}): Promise<ManifestSet> {
+  let built;
+  try {
+    built = await kustomizeBuild(dir);
+  } catch (err) {
+    if (err instanceof KustomizeError) throw new CliError(`error: ${err.message}`);
+    throw err;
+  }
+  for (const w of built.warnings) opts.warn?.(w);
+  const set: ManifestSet = { manifests: [], errors: [] };
+  addDocs(set, dir, built.objects, opts);
   return set;
 }
 
@@ -205,10 +226,14 @@ function jsonMessage(message: string): string {
 // sigs.k8s.io/yaml decodes with go-yaml v2: YAML 1.1 scalars, but timestamps stay strings.
 const customTags = (tags: Tags): Tags => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp');
 
-function parseYamlStream(text: string): unknown[] {
+/**
+ * The YAML documents of text, as sigs.k8s.io/yaml reads them (YAML 1.1), or with
+ * version '1.2' as kustomize's kyaml (go-yaml v3) does: only true/false are booleans.
+ */
+export function parseYamlStream(text: string, version: '1.1' | '1.2' = '1.1'): unknown[] {
   const docs: unknown[] = [];
   for (const chunk of splitYamlDocuments(text)) {
-    const doc = parseDocument(chunk, { version: '1.1', customTags, uniqueKeys: false });
+    const doc = parseDocument(chunk, version === '1.1' ? { version, customTags, uniqueKeys: false } : { version, uniqueKeys: false });
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line ?? 1;

@@ -8,7 +8,7 @@ import { StatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/types/meta.js';
 import type { Cli } from './context.js';
 import { CliError, formatError } from './errors.js';
-import { readManifests } from './manifests.js';
+import { readKustomizeManifests, readManifests } from './manifests.js';
 import { parseResourceArgs } from './resource-args.js';
 import { objectName } from './resource-name.js';
 import { formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from './printers/output.js';
@@ -77,6 +77,8 @@ export class Failures {
 
 export interface TargetFlags {
   filename?: string[];
+  /** -k DIR: the objects of a kustomization instead of files. */
+  kustomize?: string;
   recursive?: boolean;
   selector?: string;
   fieldSelector?: string;
@@ -92,7 +94,7 @@ export interface TargetFlags {
  */
 export async function findTargets(cli: Cli, args: string[], flags: TargetFlags, command: string, failures: Failures): Promise<Target[]> {
   const files = flags.filename ?? [];
-  if (files.length > 0) {
+  if (files.length > 0 || flags.kustomize) {
     if (args.length > 0) throw new CliError('error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
     return manifestTargets(cli, files, flags, failures, command);
   }
@@ -123,7 +125,13 @@ export async function findTargets(cli: Cli, args: string[], flags: TargetFlags, 
 
 /** The objects of -f manifests, each with its resource and namespace (set on the object when missing). */
 export async function manifestTargets(cli: Cli, files: string[], flags: TargetFlags, failures: Failures, command: string): Promise<Target[]> {
-  const set = await readManifests(files, { recursive: flags.recursive, validate: flags.validate });
+  validateFileFlags({ ...flags, filename: files });
+  const set = flags.kustomize
+    ? await readKustomizeManifests(flags.kustomize, { validate: flags.validate, warn: (line) => cli.warn(line) }).catch((err: unknown) => {
+      // get and describe print the builder's errors as a list, without "error: ".
+      throw err instanceof CliError && (command === 'get' || command === 'describe') ? new CliError(err.message.replace(/^error: /, '')) : err;
+    })
+    : await readManifests(files, { recursive: flags.recursive, validate: flags.validate });
   const targets: Target[] = [];
   const failed = failures.errors.length;
   for (const { obj, source } of set.manifests) {
@@ -157,6 +165,15 @@ export async function manifestTargets(cli: Cli, files: string[], flags: TargetFl
   for (const e of set.errors) failures.add(e);
   if (targets.length === 0 && failures.errors.length === failed) throw new CliError(`error: no objects passed to ${command}`);
   return targets;
+}
+
+/** kubectl's FilenameOptions.validate: -k stands alone (no -f, no -R). */
+export function validateFileFlags(flags: TargetFlags): void {
+  const problems: string[] = [];
+  if ((flags.filename ?? []).length > 0 && flags.kustomize) problems.push('only one of -f or -k can be specified');
+  if (flags.kustomize && flags.recursive) problems.push("the -k flag can't be used with -f or -R");
+  if (problems.length === 1) throw new CliError(`error: ${problems[0]}`);
+  if (problems.length > 1) throw new CliError(problems.join('\n'));
 }
 
 function noResourcesMessage(command: string): string {

@@ -10,7 +10,7 @@ import type { KubeObject } from '../../api/types/meta.js';
 import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
 import { createApplyPatch, goJson, LAST_APPLIED_ANNOTATION, lastAppliedOf, withLastApplied } from '../apply-patch.js';
-import { fileFlags, outputFlags } from '../command-flags.js';
+import { fileFlags, kustomizeFlag, outputFlags } from '../command-flags.js';
 import { Failures, fetchTarget, findTargets, manifestTargets, parseDryRun, ResultPrinter, withSource, type DryRun, type Target } from '../object-targets.js';
 import { toJson, toYaml } from '../printers/object.js';
 
@@ -22,6 +22,7 @@ const MAX_PATCH_RETRIES = 5;
 
 interface ApplyOpts {
   filename: string[];
+  kustomize?: string;
   recursive: boolean;
   output?: string;
   dryRun?: string | boolean;
@@ -37,6 +38,7 @@ export function register(program: Command, cli: Cli): void {
     .description('Apply a configuration to a resource by file name or stdin')
     .argument('[args...]');
   fileFlags(apply, 'apply');
+  kustomizeFlag(apply);
   outputFlags(apply);
   apply
     .option('--validate [mode]', 'Validation of the objects: strict|warn|ignore (true/false)', true)
@@ -48,7 +50,7 @@ export function register(program: Command, cli: Cli): void {
       if (args.length > 0) throw new CliError(`error: Unexpected args: [${args.join(' ')}]\nSee 'tskubectl apply -h' for help and examples`);
       if (opts.forceConflicts && !opts.serverSide) throw new CliError('error: --force-conflicts only works with --server-side');
       if (opts.prune) throw new CliError('error: --prune is not supported by tskubectl');
-      if (opts.filename.length === 0) throw new CliError('error: must specify one of -f and -k');
+      if (opts.filename.length === 0 && !opts.kustomize) throw new CliError('error: must specify one of -f and -k');
       await applyFiles(cli, opts);
     });
 
@@ -83,7 +85,7 @@ async function applyFiles(cli: Cli, opts: ApplyOpts): Promise<void> {
   const dryRun = parseDryRun(opts.dryRun);
   const failures = new Failures();
   const validate = !(opts.validate === false || opts.validate === 'false' || opts.validate === 'ignore');
-  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate }, failures, 'apply');
+  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate, kustomize: opts.kustomize }, failures, 'apply');
   const printer = new ResultPrinter(cli, opts.output, dryRun);
   for (const t of targets) {
     try {

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/types/meta.js';
 import type { Cli } from '../context.js';
 import { CliError, formatError, usageError } from '../errors.js';
 import { goJson, withLastApplied } from '../apply-patch.js';
-import { collectList, collectRepeat, fileFlags, intFlag, outputFlags } from '../command-flags.js';
+import { collectList, collectRepeat, fileFlags, intFlag, kustomizeFlag, outputFlags } from '../command-flags.js';
 import {
   configMapObject, cronJobObject, deploymentObject, jobFromCronJob, jobObject, namespaceObject, secretObject, type DataSources,
 } from '../generators.js';
@@ -22,6 +22,7 @@ interface OutputOpts {
 
 interface FileOpts extends OutputOpts {
   filename: string[];
+  kustomize?: string;
   recursive: boolean;
   validate?: string | boolean;
 }
@@ -31,13 +32,14 @@ export function register(program: Command, cli: Cli): void {
     .description('Create a resource from a file or from stdin')
     .argument('[args...]');
   fileFlags(create, 'use to create the resource');
+  kustomizeFlag(create);
   outputFlags(create);
   commonWriteFlags(create, 'kubectl-create');
   create
     .option('--validate [mode]', 'Validation of the objects: strict|warn|ignore (true/false)', true)
     .action(async (args: string[], opts: FileOpts) => {
       if (args.length > 0) throw usageError('create', `Unexpected args: [${args.join(' ')}]`);
-      if (opts.filename.length === 0) throw new CliError('error: must specify one of -f and -k');
+      if (opts.filename.length === 0 && !opts.kustomize) throw new CliError('error: must specify one of -f and -k');
       await createFromFiles(cli, opts);
     });
 
@@ -211,7 +213,7 @@ async function createFromFiles(cli: Cli, opts: FileOpts): Promise<void> {
   const dryRun: DryRun = parseDryRun(opts.dryRun);
   const failures = new Failures();
   const validate = !(opts.validate === false || opts.validate === 'false' || opts.validate === 'ignore');
-  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate }, failures, 'create');
+  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate, kustomize: opts.kustomize }, failures, 'create');
   const printer = new ResultPrinter(cli, opts.output, dryRun);
   for (const t of targets) {
     const obj = opts.saveConfig ? withLastApplied(t.obj!).annotated : t.obj!;

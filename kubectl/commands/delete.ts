@@ -8,7 +8,7 @@ import type { DeleteOptions, KubeObject } from '../../api/types/meta.js';
 import type { ResourceInfo } from '../../api/registry.js';
 import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
-import { fileFlags, intFlag, selectorFlags } from '../command-flags.js';
+import { fileFlags, intFlag, kustomizeFlag, selectorFlags } from '../command-flags.js';
 import { parseGoDuration } from '../../api/duration.js';
 import { dryRunSuffix, Failures, findTargets, parseDryRun, withSource, type Target, type TargetFlags } from '../object-targets.js';
 import { objectName, typeName } from '../resource-name.js';
@@ -34,6 +34,7 @@ export function register(program: Command, cli: Cli): void {
     .description('Delete resources by file names, stdin, resources and names, or by resources and label selector')
     .argument('[args...]');
   fileFlags(del, 'delete');
+  kustomizeFlag(del);
   selectorFlags(del);
   del
     .option('--grace-period <seconds>', 'Period of time in seconds given to the resource to terminate gracefully. Ignored if negative. Set to 1 for immediate shutdown. Can only be set to 0 when --force is true (force deletion).', intFlag('grace-period'), -1)

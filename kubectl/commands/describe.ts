@@ -26,7 +26,7 @@ import { describeStatefulSet } from '../printers/describe/statefulset.js';
 import { describeHorizontalPodAutoscaler } from '../printers/describe/autoscaling.js';
 import type { HorizontalPodAutoscaler } from '../../api/types/autoscaling.js';
 import { parseResourceArgs } from '../resource-args.js';
-import { fileFlags } from '../command-flags.js';
+import { fileFlags, kustomizeFlag } from '../command-flags.js';
 import { Failures, findTargets } from '../object-targets.js';
 import { resolveResource } from '../../api/registry.js';
 
@@ -36,6 +36,7 @@ interface DescribeOptions {
   showEvents?: boolean;
   chunkSize?: number;
   filename?: string[];
+  kustomize?: string;
   recursive?: boolean;
 }
 
@@ -45,6 +46,7 @@ export function register(program: Command, cli: Cli): void {
     .usage('(-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [flags]')
     .argument('[args...]');
   fileFlags(cmd, 'describe');
+  kustomizeFlag(cmd);
   cmd
     .option('-l, --selector <selector>', 'Selector (label query) to filter on')
     .option('-A, --all-namespaces', 'List the requested object(s) across all namespaces')
@@ -59,7 +61,7 @@ export function register(program: Command, cli: Cli): void {
 interface Target { ri: ResourceInfo; obj: KubeObject; prefixMatch?: boolean }
 
 export async function runDescribe(cli: Cli, args: string[], opts: DescribeOptions): Promise<void> {
-  if ((opts.filename ?? []).length > 0) {
+  if ((opts.filename ?? []).length > 0 || opts.kustomize !== undefined) {
     await describeFiles(cli, args, opts);
     return;
   }
@@ -125,7 +127,7 @@ export async function runDescribe(cli: Cli, args: string[], opts: DescribeOption
 /** `describe -f FILE`: each object the files name, read from the server and described in turn. */
 async function describeFiles(cli: Cli, args: string[], opts: DescribeOptions): Promise<void> {
   const failures = new Failures();
-  const targets = await findTargets(cli, args, { filename: opts.filename, recursive: opts.recursive }, 'describe', failures);
+  const targets = await findTargets(cli, args, { filename: opts.filename, recursive: opts.recursive, kustomize: opts.kustomize }, 'describe', failures);
   const now = new Date();
   let first = true;
   for (const t of targets) {

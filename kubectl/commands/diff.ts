@@ -13,7 +13,7 @@ import { StatusError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
-import { fileFlags } from '../command-flags.js';
+import { fileFlags, kustomizeFlag } from '../command-flags.js';
 import { Failures, manifestTargets, type Target } from '../object-targets.js';
 import { toYaml } from '../printers/object.js';
 import { threeWayPatch } from './apply.js';
@@ -22,6 +22,7 @@ import { omitManagedFields } from '../printers/object.js';
 
 interface DiffOpts {
   filename: string[];
+  kustomize?: string;
   recursive: boolean;
   serverSide: boolean;
   forceConflicts: boolean;
@@ -35,6 +36,7 @@ export function register(program: Command, cli: Cli): void {
     .description('Diff the live version against a would-be applied version')
     .argument('[args...]');
   fileFlags(diff, 'diff');
+  kustomizeFlag(diff);
   diff
     .option('--server-side', 'If true, apply runs in the server instead of the client.', false)
     .option('--force-conflicts', 'If true, server-side apply will force the changes against conflicts.', false)
@@ -43,7 +45,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--show-secret', 'If true, include Secret data in diff without masking.', false)
     .action(async (args: string[], opts: DiffOpts) => {
       if (args.length > 0) throw new CliError(`error: Unexpected args: [${args.join(' ')}]\nSee 'tskubectl diff -h' for help and examples`);
-      if (opts.filename.length === 0) throw new CliError('error: must specify one of -f and -k', 2);
+      if (opts.filename.length === 0 && !opts.kustomize) throw new CliError('error: must specify one of -f and -k', 2);
       if (opts.forceConflicts && !opts.serverSide) throw new CliError('error: --force-conflicts only works with --server-side', 2);
       process.exitCode = await runDiff(cli, opts);
     });
@@ -56,7 +58,8 @@ function fileName(t: Target): string {
 
 async function runDiff(cli: Cli, opts: DiffOpts): Promise<number> {
   const failures = new Failures();
-  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate: true }, failures, 'diff');
+  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate: true, kustomize: opts.kustomize }, failures, 'diff')
+    .catch((err: unknown) => { throw err instanceof CliError ? new CliError(err.message, 2) : err; });
   const live = await mkdtemp(join(tmpdir(), 'LIVE-'));
   const merged = await mkdtemp(join(tmpdir(), 'MERGED-'));
   try {

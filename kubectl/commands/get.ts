@@ -41,6 +41,7 @@ export interface GetOptions {
   showManagedFields?: boolean;
   chunkSize?: number;
   filename?: string[];
+  kustomize?: string;
   recursive?: boolean;
   subresource?: string;
   outputWatchEvents?: boolean;
@@ -56,6 +57,7 @@ export function register(program: Command, cli: Cli): void {
     .argument('[args...]')
     .option('-f, --filename <file>', 'Filename, directory, or URL to files identifying the resource to get from a server.', collectList, [])
     .option('-R, --recursive', 'Process the directory used in -f, --filename recursively', false)
+    .option('-k, --kustomize <dir>', "Process the kustomization directory. This flag can't be used together with -f or -R.")
     .option('-o, --output <format>', 'Output format: json, yaml, name, wide, jsonpath=..., jsonpath-as-json=..., jsonpath-file=..., custom-columns=..., custom-columns-file=...')
     .option('-l, --selector <selector>', 'Selector (label query) to filter on, supports \'=\', \'==\', \'!=\', \'in\', \'notin\'')
     .option('--field-selector <selector>', 'Selector (field query) to filter on, supports \'=\', \'==\', and \'!=\'')
@@ -86,7 +88,7 @@ interface Fetched {
 
 export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promise<void> {
   const format = parseOutput(opts.output);
-  const fromFiles = (opts.filename ?? []).length > 0;
+  const fromFiles = (opts.filename ?? []).length > 0 || opts.kustomize !== undefined;
   if (args.length === 0 && !fromFiles) {
     cli.err.write('You must specify the type of resource to get. Use "tskubectl api-resources" for a complete list of supported resources.\n\n');
     throw usageError('get', 'Required resource not specified.');
@@ -122,7 +124,7 @@ export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promis
 /** `get -f FILE`: the objects the files name, each in its own namespace. */
 async function fileTargets(cli: Cli, args: string[], opts: GetOptions): Promise<Requested[]> {
   const failures = new Failures();
-  const targets = await findTargets(cli, args, { filename: opts.filename, recursive: opts.recursive }, 'get', failures);
+  const targets = await findTargets(cli, args, { filename: opts.filename, recursive: opts.recursive, kustomize: opts.kustomize }, 'get', failures);
   failures.throwIfAny();
   return targets.map((t) => ({ ri: t.ri, names: [t.name], namespace: t.namespace }));
 }

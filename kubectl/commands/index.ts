@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['apply'], load: () => import('./apply.js') },
   { names: ['patch'], load: () => import('./patch.js') },
   { names: ['diff'], load: () => import('./diff.js') },
+  { names: ['kustomize'], load: () => import('./kustomize.js') },
   { names: ['rollout'], load: () => import('./rollout.js') },
   { names: ['scale'], load: () => import('./scale.js') },
   { names: ['autoscale'], load: () => import('./autoscale.js') },
