@@ -8,7 +8,8 @@ import type { Tree } from './nodes.js';
 import { parseTemplates, TemplateParseError } from './parser.js';
 
 export { TemplateExecError, TemplateParseError, type MissingKey };
-export { formatArg } from './fmt.js';
+export { NO_FLAGS, formatArg } from './fmt.js';
+export { goQuote } from './lexer.js';
 
 /** What a failed execution leaves: Go's error, and what had been written before it. */
 export interface ExecFailure {
