@@ -212,17 +212,6 @@ function customColumns(spec: string): Column[] {
   });
 }
 
-/** A cell value as Go's fmt.Sprint prints it. */
-function sprint(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (Array.isArray(v)) return `[${v.map(sprint).join(' ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o).sort().map((k) => `${k}:${sprint(o[k])}`).join(' ')}]`;
-  }
-  return String(v);
-}
-
 /** The custom-columns table for objects (header unless noHeaders). */
 export function customColumnsText(objs: unknown[], spec: string, noHeaders = false): string {
   const cols = customColumns(spec);
@@ -237,7 +226,7 @@ export function customColumnsText(objs: unknown[], spec: string, noHeaders = fal
       }
       const strs: string[] = [];
       if (values.length === 0 || values[0]!.length === 0) strs.push('<none>');
-      for (const group of values) for (const v of group) strs.push(sprint(v));
+      for (const group of values) for (const v of group) strs.push(formatArg(v, 'v', NO_FLAGS));
       return strs.join(',');
     }));
   }

@@ -9,10 +9,10 @@
 // to show the table is kubectl's behaviour.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kubectlRun } from '../harness/kubectl.js';
 import { GoTemplate, TemplateParseError } from '../../kubectl/printers/go-template/index.js';
 import { formatFloat, sprintf } from '../../kubectl/printers/go-template/fmt.js';
 
@@ -209,15 +209,8 @@ test('the table is what the real kubectl prints (kubectl label --local -o go-tem
   const dir = mkdtempSync(join(tmpdir(), 'gotpl-unit-'));
   const file = join(dir, 'object.json');
   writeFileSync(file, JSON.stringify(DATA));
-  const kubectl = (template: string): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['label', '--local', '-f', file, 'unused-', '-o', `go-template=${template}`], { env: { ...process.env, KUBECONFIG: '/dev/null', HOME: dir } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  const kubectl = (template: string): ReturnType<typeof kubectlRun> =>
+    kubectlRun({ kubeconfig: '/dev/null', dir }, ['label', '--local', '-f', file, 'unused-', '-o', `go-template=${template}`]);
   const pending = [...CASES];
   const worker = async (): Promise<void> => {
     for (let c = pending.shift(); c; c = pending.shift()) {

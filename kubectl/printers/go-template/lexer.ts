@@ -3,6 +3,9 @@
 // tokens inside actions. It scans the whole input up front into a list ending with
 // an EOF or error item; the parser stops at the first error item it meets, which is
 // what Go's lazily-run lexer amounts to.
+import { goQuote, isGoPrintable as isPrintable } from '../../../api/errors.js';
+
+export { goQuote, isPrintable };
 
 export type ItemType =
   | 'error' | 'bool' | 'char' | 'charConstant' | 'comment' | 'assign' | 'declare' | 'eof'
@@ -460,36 +463,4 @@ export function unicodeName(c: string | undefined): string {
   const cp = c.codePointAt(0)!;
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   return isPrintable(cp) ? `${hex} '${c}'` : hex;
-}
-
-/** strconv.IsPrint, near enough: letters, marks, numbers, punctuation, symbols and U+0020. */
-export function isPrintable(cp: number): boolean {
-  if (cp === 0x20) return true;
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(cp));
-}
-
-/** strconv.Quote: a double-quoted Go string literal. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"': out += '\\"'; continue;
-      case '\\': out += '\\\\'; continue;
-      case '\x07': out += '\\a'; continue;
-      case '\b': out += '\\b'; continue;
-      case '\f': out += '\\f'; continue;
-      case '\n': out += '\\n'; continue;
-      case '\r': out += '\\r'; continue;
-      case '\t': out += '\\t'; continue;
-      case '\v': out += '\\v'; continue;
-      default: break;
-    }
-    if (isPrintable(cp)) out += ch;
-    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (cp === 0xfffd) out += '\\ufffd';
-    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
-  }
-  return `${out}"`;
 }
