@@ -45,6 +45,7 @@ before(async () => {
       template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { limits: { cpu: '500m' } } }] } },
     },
   });
+  await resourceClient(rest, 'nodes').create('', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'gotpl-node' }, spec: { taints: [{ key: 'old', value: 'x', effect: 'NoSchedule' }] } });
   writeFileSync(join(dir, 'ports.tpl'), '{{range .spec.ports}}{{.name}}={{.port}}->{{.targetPort}}\n{{end}}');
 });
 after(async () => {
@@ -109,4 +110,8 @@ test('errors: execution (debugging lines on stdout), parse, no template, bad fil
 test('a mutating command prints its result with -o go-template', async () => {
   await same(['label', 'cm', 'alpha', 'extra=1', '--dry-run=client', '-o', 'go-template={{.metadata.name}} {{.metadata.labels.extra}}{{"\\n"}}'], 0);
   await same(['label', 'cm', 'alpha', 'beta', 'extra=1', '--dry-run=server', '--template={{.metadata.name}},'], 0);
+  await same(['create', 'configmap', 'gamma', '--from-literal=k=v', '--dry-run=client', '-o', 'go-template={{.kind}} {{.data.k}} {{.metadata.creationTimestamp}}'], 0);
+  await same(['create', 'configmap', 'gamma', '--from-literal=k=v', '--dry-run=client', '--template={{.metadata.name}}'], 0);
+  await same(['taint', 'nodes', 'gotpl-node', 'new=y:NoExecute', '--dry-run=client', '-o', 'go-template={{range .spec.taints}}{{.key}}={{.value}}:{{.effect}} {{end}}'], 0);
+  await same(['label', 'cm', 'alpha', 'extra=1', '--dry-run=client', '-o', 'go-template={{.metadata.name.x}}'], 1);
 });
