@@ -162,6 +162,9 @@ const CASES: [string, string | undefined, string?][] = [
   ["{{define \"d\"}}\n  {{.x.y}}{{end}}{{template \"d\" .metadata}}", "\n  <no value>"],
   ["{{if .t}}\n{{else}}\n{{end}}{{end}}", undefined, "template: output:3: unexpected {{end}}"],
   ["{{printf \"%d\"\n .num\n \"x\" }}\n", "3%!(EXTRA string=x)\n"],
+  ["{{ printf \"%x %X %b %x %x %x %b\" 3.5 0.1 3.5 0.0 -1.0 1e300 1.0 }}", "0x1.cp+01 0X1.999999999999AP-04 7881299347898368p-51 0x0p+00 -0x1p+00 0x1.7e43c8800759cp+996 4503599627370496p-52"],
+  ["{{ printf \"%x\" 5e-324 }} {{ printf \"%8.3x|\" 1.5 }}", "0x1p-1074 0x1.800p+00|"],
+  ["{{ printf \"%.1x %.0x %.2X %.1x\" 1.96875 1.5 3.14159 1.0 }}\n", "0x1.0p+01 0x1p+01 0X1.92P+01 0x1.0p+00\n"],
 ];
 
 /** Runs a template over DATA: its output and Go's error message, if any. */

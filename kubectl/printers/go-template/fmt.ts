@@ -255,16 +255,16 @@ function quoteRune(n: number): string {
 }
 
 function formatFloatVerb(v: number, verb: string, f: Flags, arg: unknown): string {
-  let fmtVerb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G';
+  let fmtVerb: 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'x' | 'X' | 'b';
   let prec: number;
   switch (verb) {
     case 'v': fmtVerb = 'g'; prec = -1; break;
-    case 'g': case 'G': fmtVerb = verb; prec = -1; break;
+    case 'g': case 'G': case 'x': case 'X': case 'b': fmtVerb = verb; prec = -1; break;
     case 'e': case 'E': case 'f': case 'F': fmtVerb = verb; prec = 6; break;
     default: return badVerb(verb, arg, f);
   }
   if (f.prec !== undefined) prec = f.prec;
-  let num = formatFloat(v, fmtVerb, prec);
+  let num = fmtVerb === 'x' || fmtVerb === 'X' || fmtVerb === 'b' ? formatFloatBits(v, fmtVerb, prec) : formatFloat(v, fmtVerb, prec);
   let sign = '';
   if (num.startsWith('-')) { sign = '-'; num = num.slice(1); }
   else if (f.plus) sign = '+';
@@ -274,6 +274,50 @@ function formatFloatVerb(v: number, verb: string, f: Flags, arg: unknown): strin
     return sign + '0'.repeat(f.wid - num.length - 1) + num;
   }
   return pad(sign + num, f);
+}
+
+/** strconv.FormatFloat(v, 'x'|'X'|'b', prec, 64): hex mantissa and binary exponent, or mantissa p exponent. */
+function formatFloatBits(v: number, fmt: 'x' | 'X' | 'b', prec: number): string {
+  if (!Number.isFinite(v)) return formatFloat(v, 'g', -1);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  const bits = view.getBigUint64(0);
+  const neg = bits >> 63n === 1n;
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (exp === 0) exp++;
+  else mant |= 1n << 52n;
+  exp -= 1023;
+  const sign = neg ? '-' : '';
+  const expText = (e: number): string => `${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  if (fmt === 'b') return `${sign}${mant}p${exp - 52 < 0 ? '-' : '+'}${Math.abs(exp - 52)}`;
+  if (mant === 0n) exp = 0;
+  // The leading 1 (if any) at bit 60, then hex digits of the fraction.
+  const M64 = (1n << 64n) - 1n;
+  mant <<= 8n;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) { mant <<= 1n; exp--; }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) { mant >>= 1n; exp++; }
+  }
+  let out = `${sign}0${fmt}${(mant >> 60n) & 1n}`;
+  mant = (mant << 4n) & M64;
+  const hex = (m: bigint): string => {
+    const digit = Number((m >> 60n) & 15n).toString(16);
+    return fmt === 'X' ? digit.toUpperCase() : digit;
+  };
+  if (prec > 0) {
+    out += '.';
+    for (let i = 0; i < prec; i++) { out += hex(mant); mant = (mant << 4n) & M64; }
+  } else if (prec < 0 && mant !== 0n) {
+    out += '.';
+    while (mant !== 0n) { out += hex(mant); mant = (mant << 4n) & M64; }
+  }
+  return `${out}${fmt === 'X' ? 'P' : 'p'}${expText(exp)}`;
 }
 
 interface Digits { d: string; dp: number }
