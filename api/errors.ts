@@ -88,7 +88,7 @@ export function goQuote(s: string): string {
 
 const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 /** unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-function isGoPrintable(r: number): boolean {
+export function isGoPrintable(r: number): boolean {
   if (r < 0x80) return r >= 0x20 && r < 0x7f;
   return !NOT_PRINTABLE.test(String.fromCodePoint(r));
 }

@@ -2,6 +2,7 @@
 // names with the same meaning: -f/-R, -l/--field-selector/--all/-A, -o, --dry-run.
 import type { Command } from 'commander';
 import { durationFlag } from './go-duration.js';
+import { setTemplateFlags } from './printers/output.js';
 
 /** -f may repeat and takes comma-separated lists, as kubectl's string slices do. */
 export function collectList(value: string, previous: string[] = []): string[] {
@@ -34,9 +35,25 @@ export function selectorFlags(cmd: Command, withAllNamespaces = true): Command {
 }
 
 export function outputFlags(cmd: Command): Command {
+  return templateFlags(cmd
+    .option('-o, --output <format>', 'Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file)')
+    .option('--dry-run [strategy]', 'Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.'));
+}
+
+/**
+ * kubectl's template flags of PrintFlags: --template (the template for -o go-template
+ * and jsonpath; alone it implies -o go-template) and --allow-missing-template-keys.
+ * printers/output.ts's parseOutput reads them for the command being run.
+ */
+export function templateFlags(cmd: Command): Command {
   return cmd
-    .option('-o, --output <format>', 'Output format. One of: (json, yaml, name)')
-    .option('--dry-run [strategy]', 'Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.');
+    .option('--template <string>', 'Template string or path to template file to use when -o=go-template, -o=go-template-file. The template format is golang templates [http://golang.org/pkg/text/template/#pkg-overview].')
+    .option('--allow-missing-template-keys', 'If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to golang and jsonpath output formats.', true)
+    .option('--no-allow-missing-template-keys', 'Make a missing field or map key in a template an error')
+    .hook('preAction', (_cmd, action) => {
+      const o = action.opts<{ template?: string; allowMissingTemplateKeys?: boolean }>();
+      setTemplateFlags({ template: o.template, allowMissingTemplateKeys: o.allowMissingTemplateKeys });
+    });
 }
 
 /** A flag value that must be an integer: kubectl's pflag error when it is not. */

@@ -12,6 +12,16 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A failure that also has text for stdout, written before the error: kubectl's
+ * go-template printer puts its partial output and debugging help there.
+ */
+export class CliErrorWithOutput extends CliError {
+  constructor(message: string, readonly stdout: string) {
+    super(message);
+  }
+}
+
 /** Usage errors print with a hint to --help, as kubectl's UsageErrorf. */
 export function usageError(command: string, message: string): CliError {
   return new CliError(`error: ${message}\nSee 'tskubectl ${command} -h' for help and examples`);

@@ -4,7 +4,7 @@
 // way kubectl prints it, with exit code 1 and no stack trace.
 import { Command, CommanderError } from 'commander';
 import { Cli } from './context.js';
-import { CliError, formatError } from './errors.js';
+import { CliError, CliErrorWithOutput, formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { commandsFor } from './commands/index.js';
 import { normalizeBooleanFlags } from './boolean-flags.js';
@@ -35,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       // commander already printed its message (or the help / version text).
       return err.exitCode === 0 ? 0 : 1;
     }
+    if (err instanceof CliErrorWithOutput) process.stdout.write(err.stdout);
     process.stderr.write(`${formatError(err)}\n`);
     // A remote command's exit code becomes ours (exec: "command terminated with exit code N").
     return err instanceof CliError ? err.exitCode : 1;

@@ -11,7 +11,7 @@ import { CliError, formatError } from './errors.js';
 import { readKustomizeManifests, readManifests } from './manifests.js';
 import { parseResourceArgs } from './resource-args.js';
 import { objectName } from './resource-name.js';
-import { formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from './printers/output.js';
+import { formatGeneric, isHumanReadable, isTemplate, omitsManagedFields, parseOutput, type OutputFormat } from './printers/output.js';
 import { omitManagedFields } from './printers/object.js';
 
 /** One object to act on. `obj` is set when it was read from a file or a list. */
@@ -205,8 +205,10 @@ export class ResultPrinter {
   private readonly format?: OutputFormat;
 
   constructor(private readonly cli: Cli, output: string | undefined, private readonly dryRun: DryRun = 'none') {
-    if (output === undefined || output === '') return;
-    this.format = parseOutput(output);
+    const format = parseOutput(output);
+    // No -o (and no --template): the `kind/name verb` lines.
+    if (format.kind === 'table' && (output === undefined || output === '')) return;
+    this.format = format;
     if (isHumanReadable(this.format)) {
       throw new CliError(`error: unable to match a printer suitable for the output format "${output}", allowed formats are: json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml`);
     }
@@ -215,8 +217,8 @@ export class ResultPrinter {
   print(ri: Pick<ResourceInfo, 'kind' | 'group'>, obj: KubeObject, verb: string): void {
     if (this.format) {
       // kubectl's OmitManagedFieldsPrinter: -o json/yaml print objects without managedFields.
-      const text = formatGeneric([omitManagedFields(obj)], this.format, { single: true });
-      if (this.format.kind === 'jsonpath') this.cli.out.write(text);
+      const text = formatGeneric([omitsManagedFields(this.format) ? omitManagedFields(obj) : obj], this.format, { single: true });
+      if (isTemplate(this.format)) this.cli.out.write(text);
       else this.cli.print(this.format.kind === 'yaml' && this.printed > 0 ? `---\n${text}` : text);
     } else {
       this.cli.print(`${objectName(ri, obj.metadata?.name ?? '')} ${verb}${dryRunSuffix(this.dryRun)}`);

@@ -13,12 +13,12 @@ import type { Cli } from '../context.js';
 import { CliError, formatError, usageError } from '../errors.js';
 import { nameOf, omitManagedFields, toJson, toYaml } from '../printers/object.js';
 import { goJson } from '../printers/go-json.js';
-import { executeJsonPath, formatGeneric, isHumanReadable, parseOutput, type OutputFormat } from '../printers/output.js';
+import { executeGoTemplate, executeJsonPath, formatGeneric, isHumanReadable, omitsManagedFields, parseOutput, type OutputFormat } from '../printers/output.js';
 import { sortByField, sortTable } from '../printers/sort.js';
 import { TablePrinter } from '../printers/table.js';
 import { TabWriter } from '../printers/tabwriter.js';
 import { parseResourceArgs, sameResource, type ResourceArg } from '../resource-args.js';
-import { collectList } from '../command-flags.js';
+import { collectList, templateFlags } from '../command-flags.js';
 import { Failures, findTargets } from '../object-targets.js';
 import { typeName } from '../resource-name.js';
 
@@ -51,14 +51,14 @@ export interface GetOptions {
 type Requested = ResourceArg & { namespace?: string };
 
 export function register(program: Command, cli: Cli): void {
-  program.command('get')
+  templateFlags(program.command('get')
     .description('Display one or many resources')
     .usage('[(-o|--output=)json|yaml|name|wide|jsonpath=...|custom-columns=...] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags]')
     .argument('[args...]')
     .option('-f, --filename <file>', 'Filename, directory, or URL to files identifying the resource to get from a server.', collectList, [])
     .option('-R, --recursive', 'Process the directory used in -f, --filename recursively', false)
     .option('-k, --kustomize <dir>', "Process the kustomization directory. This flag can't be used together with -f or -R.")
-    .option('-o, --output <format>', 'Output format: json, yaml, name, wide, jsonpath=..., jsonpath-as-json=..., jsonpath-file=..., custom-columns=..., custom-columns-file=...')
+    .option('-o, --output <format>', 'Output format: json, yaml, name, wide, go-template=..., go-template-file=..., template=..., templatefile=..., jsonpath=..., jsonpath-as-json=..., jsonpath-file=..., custom-columns=..., custom-columns-file=...')
     .option('-l, --selector <selector>', 'Selector (label query) to filter on, supports \'=\', \'==\', \'!=\', \'in\', \'notin\'')
     .option('--field-selector <selector>', 'Selector (field query) to filter on, supports \'=\', \'==\', and \'!=\'')
     .option('-A, --all-namespaces', 'List the requested object(s) across all namespaces')
@@ -76,7 +76,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--chunk-size <n>', 'Return large lists in chunks rather than all at once', (v: string) => Number.parseInt(v, 10), 500)
     .action(async (args: string[], opts: GetOptions) => {
       await runGet(cli, args, opts);
-    });
+    }));
 }
 
 /** One fetched result: a Table (human-readable formats) or objects. */
@@ -113,7 +113,7 @@ export async function runGet(cli: Cli, args: string[], opts: GetOptions): Promis
   } else {
     if (singleItemImplied && errors.length === 1) throw errors[0];
     let objs = fetched.flatMap((f) => f.objects ?? []);
-    if (!opts.showManagedFields) objs = objs.map(omitManagedFields);
+    if (!opts.showManagedFields && omitsManagedFields(format)) objs = objs.map(omitManagedFields);
     if (opts.sortBy) objs = sortByField(objs, opts.sortBy, (o) => o);
     const text = formatGeneric(objs, format, { single: singleItemImplied, noHeaders: opts.headers === false });
     cli.out.write(text);
@@ -286,11 +286,12 @@ async function watch(cli: Cli, requested: ResourceArg[], opts: GetOptions, forma
       printed++;
       return;
     }
-    const [typed] = withType(ri, [opts.showManagedFields ? obj as KubeObject : omitManagedFields(obj as KubeObject)]);
+    const [typed] = withType(ri, [opts.showManagedFields || !omitsManagedFields(format) ? obj as KubeObject : omitManagedFields(obj as KubeObject)]);
     if (format.kind === 'json') cli.out.write(toJson(typed));
     else if (format.kind === 'yaml') cli.out.write(`${printed > 0 ? '---\n' : ''}${toYaml(typed)}`);
     else if (format.kind === 'name') cli.out.write(`${nameOf(typed!)}\n`);
     else if (format.kind === 'jsonpath') cli.out.write(executeJsonPath(format.template!, typed, format.asJson));
+    else if (format.kind === 'go-template') cli.out.write(executeGoTemplate(format, typed));
     else cli.out.write(formatGeneric([typed!], format, { noHeaders: opts.headers === false || printed > 0 }));
     printed++;
   };

@@ -7,6 +7,7 @@ import type { Cli } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { Failures, parseDryRun, ResultPrinter } from '../object-targets.js';
 import { alreadyPresent, conflictingTaints, parseTaints, reorganizeTaints } from '../taints.js';
+import { templateFlags } from '../command-flags.js';
 
 interface TaintOptions {
   overwrite: boolean;
@@ -17,7 +18,7 @@ interface TaintOptions {
 }
 
 export function register(program: Command, cli: Cli): void {
-  program.command('taint')
+  templateFlags(program.command('taint')
     .description('Update the taints on one or more nodes')
     .usage('NODE NAME KEY_1=VAL_1:TAINT_EFFECT_1 ... KEY_N=VAL_N:TAINT_EFFECT_N [options]')
     .argument('[args...]')
@@ -28,7 +29,7 @@ export function register(program: Command, cli: Cli): void {
     .option('-o, --output <format>', 'Output format. One of: (json, yaml, name)')
     .action(async (args: string[], opts: TaintOptions) => {
       await runTaint(cli, args, opts);
-    });
+    }));
 }
 
 async function runTaint(cli: Cli, args: string[], opts: TaintOptions): Promise<void> {

@@ -1,31 +1,72 @@
 // The -o flag: which printer kubectl picks for a format string, and the printers that
-// work on whole objects (json, yaml, name, jsonpath, custom-columns). Tables (the
-// default and wide) print from the server's Table responses: printers/table.ts.
+// work on whole objects (json, yaml, name, jsonpath, custom-columns, go-template).
+// Tables (the default and wide) print from the server's Table responses:
+// printers/table.ts.
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../api/types/meta.js';
-import { CliError } from '../errors.js';
-import { goSyntax } from './go-json.js';
+import { CliError, CliErrorWithOutput } from '../errors.js';
+import { GoTemplate, NO_FLAGS, TemplateParseError, formatArg, goQuote } from './go-template/index.js';
+import { goJson, goSyntax } from './go-json.js';
 import { JsonPath, JsonPathError, relaxedJsonPath } from './jsonpath.js';
 import { nameOf, toJson, toYaml } from './object.js';
 import { tabulate } from './tabwriter.js';
 
-export type OutputKind = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'jsonpath' | 'custom-columns';
+export type OutputKind = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'jsonpath' | 'custom-columns' | 'go-template';
 
 export interface OutputFormat {
   kind: OutputKind;
-  /** The jsonpath template, or the custom columns spec. */
+  /** The jsonpath or Go template, or the custom columns spec. */
   template?: string;
   /** jsonpath-as-json. */
   asJson?: boolean;
+  /** The parsed Go template (go-template, go-template-file, template, templatefile). */
+  goTemplate?: GoTemplate;
+  /** --allow-missing-template-keys (default true): false makes a missing key an error. */
+  allowMissingKeys?: boolean;
 }
+
+/**
+ * The template flags of kubectl's PrintFlags: --template (the template for -o
+ * go-template/jsonpath and their -file forms; alone, it implies -o go-template) and
+ * --allow-missing-template-keys.
+ */
+export interface TemplateFlagValues {
+  template?: string;
+  allowMissingTemplateKeys?: boolean;
+}
+
+let currentTemplateFlags: TemplateFlagValues = {};
+
+/**
+ * Records the running command's template flags, which parseOutput then applies. Called
+ * from the preAction hook that templateFlags() (command-flags.ts) installs, so every
+ * command with kubectl's PrintFlags reads them without passing them along.
+ */
+export function setTemplateFlags(values: TemplateFlagValues): void {
+  currentTemplateFlags = { template: values.template, allowMissingTemplateKeys: values.allowMissingTemplateKeys };
+}
+
+const GO_TEMPLATE_FORMATS = new Set(['go-template', 'go-template-file', 'template', 'templatefile']);
+const JSONPATH_FORMATS = new Set(['jsonpath', 'jsonpath-as-json', 'jsonpath-file']);
 
 const ALLOWED = 'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
 
-/** Parses -o (as typed: "wide", "jsonpath={.x}", "=json" from `-o=json`). */
-export function parseOutput(raw: string | undefined): OutputFormat {
+/**
+ * Parses -o (as typed: "wide", "jsonpath={.x}", "=json" from `-o=json`), with the
+ * command's --template and --allow-missing-template-keys.
+ */
+export function parseOutput(raw: string | undefined, flags: TemplateFlagValues = currentTemplateFlags): OutputFormat {
   let o = raw ?? '';
   if (o.startsWith('=')) o = o.slice(1);
+  const templateArg = flags.template ?? '';
+  // As kubectl's PrintFlags: --template without -o means go-template.
+  if (o === '' && templateArg !== '') o = 'go-template';
   if (o === '') return { kind: 'table' };
+  if (templateArg !== '' && (GO_TEMPLATE_FORMATS.has(o) || JSONPATH_FORMATS.has(o))) o = `${o}=${templateArg}`;
+  else if (templateArg !== '' && [...GO_TEMPLATE_FORMATS, ...JSONPATH_FORMATS].some((n) => o.startsWith(`${n}=`))) {
+    // kubectl takes the template from --template and the format "go-template=..." matches no printer.
+    throw new CliError(`error: unable to match a printer suitable for the output format "${o}", allowed formats are: ${ALLOWED}`);
+  }
   const eq = o.indexOf('=');
   const name = (eq >= 0 ? o.slice(0, eq) : o);
   const arg = eq >= 0 ? o.slice(eq + 1) : undefined;
@@ -50,8 +91,11 @@ export function parseOutput(raw: string | undefined): OutputFormat {
     case 'go-template':
     case 'go-template-file':
     case 'template':
-    case 'templatefile':
-      throw new CliError(`error: output format "${name}" is not supported by tskubectl; use -o jsonpath=... instead`);
+    case 'templatefile': {
+      if (!arg) throw new CliError('error: template format specified but no template given');
+      const text = name.endsWith('file') ? readTemplateFile(arg) : arg;
+      return { kind: 'go-template', template: text, goTemplate: parseGoTemplate(text), allowMissingKeys: flags.allowMissingTemplateKeys !== false };
+    }
     default:
       break;
   }
@@ -62,8 +106,47 @@ function readTemplateFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(`error reading --template ${file}, ${(err as Error).message}`);
+    throw new CliError(`error: error reading --template ${file}, ${goFileError(file, err as NodeJS.ErrnoException)}`);
   }
+}
+
+/** An fs error as Go's os.ReadFile words it ("open x: no such file or directory"). */
+function goFileError(file: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT': return `open ${file}: no such file or directory`;
+    case 'EACCES': return `open ${file}: permission denied`;
+    case 'EISDIR': return `read ${file}: is a directory`;
+    default: return err.message;
+  }
+}
+
+function parseGoTemplate(text: string): GoTemplate {
+  try {
+    return GoTemplate.parse('output', text);
+  } catch (err) {
+    if (!(err instanceof TemplateParseError)) throw err;
+    throw new CliError(`error: error parsing template ${text}, ${err.message}`);
+  }
+}
+
+/**
+ * Executes a -o go-template over an object as kubectl's GoTemplatePrinter: the object
+ * after a JSON round trip (whole numbers int64, others float64, as apimachinery's JSON
+ * decoding gives them); a missing key prints "<no value>" unless
+ * --allow-missing-template-keys=false. On failure, what was written plus kubectl's
+ * debugging lines go to stdout, and the error to stderr.
+ */
+export function executeGoTemplate(f: OutputFormat, obj: unknown): string {
+  const raw = f.template!;
+  const data: unknown = JSON.parse(JSON.stringify(obj));
+  const result = f.goTemplate!.execute(data, f.allowMissingKeys === false ? 'error' : 'default');
+  if (!('error' in result)) return result.output;
+  const err = result.error.message;
+  const debug = `Error executing template: ${err}. Printing more information for debugging the template:\n`
+    + `\ttemplate was:\n\t\t${raw}\n`
+    + `\traw data was:\n\t\t${goJson(data)}\n`
+    + `\tobject given to template engine was:\n\t\t${formatArg(data, 'v', NO_FLAGS)}\n\n`;
+  throw new CliErrorWithOutput(`error: error executing template ${goQuote(raw)}: ${err}`, result.output + debug);
 }
 
 /** A custom-columns file: a header line and a line of JSONPath expressions. */
@@ -74,6 +157,20 @@ function customColumnsFromFile(text: string): string {
   const paths = lines[1]!.trim().split(/\s+/);
   if (headers.length !== paths.length) throw new CliError(`error: number of columns in header (${headers.length}) and spec (${paths.length}) don't match`);
   return headers.map((h, i) => `${h}:${paths[i]}`).join(',');
+}
+
+/**
+ * Whether the printer drops managedFields (unless --show-managed-fields): only -o json
+ * and yaml do (cli-runtime's JSONYamlPrintFlags wraps them in OmitManagedFieldsPrinter);
+ * templates see the whole object.
+ */
+export function omitsManagedFields(f: OutputFormat): boolean {
+  return f.kind === 'json' || f.kind === 'yaml';
+}
+
+/** True for the template formats, whose output is written as is (no newline added). */
+export function isTemplate(f: OutputFormat): boolean {
+  return f.kind === 'jsonpath' || f.kind === 'go-template';
 }
 
 /** True for the formats that print the server's Tables. */
@@ -115,17 +212,6 @@ function customColumns(spec: string): Column[] {
   });
 }
 
-/** A cell value as Go's fmt.Sprint prints it. */
-function sprint(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (Array.isArray(v)) return `[${v.map(sprint).join(' ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o).sort().map((k) => `${k}:${sprint(o[k])}`).join(' ')}]`;
-  }
-  return String(v);
-}
-
 /** The custom-columns table for objects (header unless noHeaders). */
 export function customColumnsText(objs: unknown[], spec: string, noHeaders = false): string {
   const cols = customColumns(spec);
@@ -140,7 +226,7 @@ export function customColumnsText(objs: unknown[], spec: string, noHeaders = fal
       }
       const strs: string[] = [];
       if (values.length === 0 || values[0]!.length === 0) strs.push('<none>');
-      for (const group of values) for (const v of group) strs.push(sprint(v));
+      for (const group of values) for (const v of group) strs.push(formatArg(v, 'v', NO_FLAGS));
       return strs.join(',');
     }));
   }
@@ -161,6 +247,7 @@ export function formatGeneric(objs: KubeObject[], f: OutputFormat, opts: { singl
     case 'name': return objs.map((o) => `${nameOf(o)}\n`).join('');
     case 'jsonpath': return executeJsonPath(f.template!, data, f.asJson);
     case 'custom-columns': return customColumnsText(objs, f.template!, opts.noHeaders);
+    case 'go-template': return executeGoTemplate(f, data);
     default: throw new Error(`formatGeneric: ${f.kind} prints tables`);
   }
 }
