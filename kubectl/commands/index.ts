@@ -41,6 +41,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['wait'], load: () => import('./wait.js') },
   { names: ['label'], load: () => import('./label.js') },
   { names: ['annotate'], load: () => import('./annotate.js') },
+  { names: ['auth'], load: () => import('./auth.js') },
   { names: ['cluster-info'], load: () => import('./cluster-info.js') },
   { names: ['api-resources'], load: () => import('./api-resources.js') },
   { names: ['explain'], load: () => import('./explain.js') },
