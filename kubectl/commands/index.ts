@@ -47,7 +47,11 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['explain'], load: () => import('./explain.js') },
   { names: ['version'], load: () => import('./version.js') },
   { names: ['config'], load: () => import('./config.js') },
+  { names: ['plugin'], load: () => import('./plugin.js') },
 ];
+
+/** Names commander or main.ts answer without a module: never taken for a plugin's. */
+export const OTHER_BUILTINS: readonly string[] = ['options', 'help', '__complete', '__completeNoDesc'];
 
 /**
  * The register functions a run needs, in help order: the verb's module when the first
