@@ -48,6 +48,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['version'], load: () => import('./version.js') },
   { names: ['config'], load: () => import('./config.js') },
   { names: ['plugin'], load: () => import('./plugin.js') },
+  { names: ['completion'], load: () => import('./completion.js') },
 ];
 
 /** Names commander or main.ts answer without a module: never taken for a plugin's. */
