@@ -727,7 +727,11 @@ function editProperty(cli: Cli, path: string, value: string | undefined, rawByte
     const steps = parsePropertyPath(path);
     const entry = namedEntryOf(steps);
     const file = entry ? fileFor(cli, entry.list, entry.name) : defaultKubeconfigFile(cli);
-    editFile(file, (doc) => modifyProperty(doc, steps, value, rawBytes));
+    const doc = readKubeconfigDocument(file);
+    const before = JSON.stringify(doc);
+    modifyProperty(doc, steps, value, rawBytes);
+    // clientcmd writes only what changed: unsetting what is not there leaves the file alone.
+    if (JSON.stringify(doc) !== before) writeKubeconfigDocument(file, normalizeDocument(doc));
   } catch (err) {
     if (err instanceof PropertyError) throw new CliError(`error: ${err.message}`);
     throw err;
