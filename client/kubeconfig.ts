@@ -31,6 +31,10 @@ export interface KubeconfigUser {
   tokenFile?: string;
   username?: string;
   password?: string;
+  /** Impersonation (kubectl's --as, --as-group, --as-uid). */
+  as?: string;
+  'as-groups'?: string[];
+  'as-uid'?: string;
 }
 
 export interface KubeconfigContext {
@@ -66,6 +70,8 @@ export interface ClientConfig {
   tokenFile?: string;
   username?: string;
   password?: string;
+  /** Sent as Impersonate-User, Impersonate-Group (one header each) and Impersonate-Uid. */
+  impersonate?: { user: string; groups?: string[]; uid?: string };
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;
   namespace: string;
@@ -171,6 +177,10 @@ export interface Overrides {
   certificateAuthority?: string;
   clientCertificate?: string;
   clientKey?: string;
+  /** --as, --as-group, --as-uid: replace the user's own as, as-groups and as-uid. */
+  as?: string;
+  asGroups?: string[];
+  asUid?: string;
 }
 
 /** Resolves the context to use into a ClientConfig, applying command-line overrides. */
@@ -220,6 +230,12 @@ export function resolveClientConfig(kc: Kubeconfig, o: Overrides = {}): ClientCo
     username: user.username,
     password: user.password,
   };
+  const asUser = o.as ?? user.as;
+  const asGroups = o.asGroups ?? user['as-groups'];
+  const asUid = o.asUid ?? user['as-uid'];
+  if (asUser) cfg.impersonate = { user: asUser, ...(asGroups?.length ? { groups: asGroups } : {}), ...(asUid ? { uid: asUid } : {}) };
+  // client-go refuses groups or a uid without a user to impersonate.
+  else if (asGroups?.length || asUid) throw new KubeconfigError(`requesting uid, groups or user-extra for ${userName ?? ''} without impersonating a user`);
   return cfg;
 }
 

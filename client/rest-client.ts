@@ -57,6 +57,20 @@ export interface RestClientOptions {
    * before every request; replaces the config's token, tokenFile and basic auth.
    */
   tokenSource?: TokenSource;
+  /** Told of each request and response (kubectl's -v=6..9 round-tripper logging). */
+  trace?: RequestTrace;
+}
+
+/**
+ * What a RestClient reports of each request it sends through its Pool, as client-go's
+ * debugging round tripper sees it: the request before it goes out, the response once its
+ * headers arrive, and the body of responses read whole. Headers are as sent: the
+ * Authorization value included, so a tracer that prints them masks it.
+ */
+export interface RequestTrace {
+  request(r: { method: string; url: string; headers: Record<string, string | string[]>; body?: string | Buffer }): void;
+  response(r: { method: string; url: string; statusCode: number; ms: number; headers: Record<string, string | string[] | undefined> }): void;
+  responseBody?(r: { method: string; url: string; body: string }): void;
 }
 
 /**
@@ -141,7 +155,8 @@ export class RestClient {
   /** TLS of every connection to an https server: the Pool's, and the streams client/stream-client.ts opens. */
   readonly tls?: ServerTls;
   private readonly pool: Pool;
-  private readonly baseHeaders: Record<string, string>;
+  private readonly baseHeaders: Record<string, string | string[]>;
+  private readonly trace?: RequestTrace;
   /** A rotated bearer token (in-cluster, kubeconfig tokenFile): read per request, cached for the re-read period. */
   private readonly tokenFile?: TokenFile;
   private readonly tokenSource?: TokenSource;
@@ -164,6 +179,7 @@ export class RestClient {
       connect: this.tls,
     });
     this.baseHeaders = { 'user-agent': opts.userAgent ?? 'tskube-client' };
+    this.trace = opts.trace;
     if (opts.tokenSource) this.tokenSource = opts.tokenSource;
     else if (config.tokenFile) {
       this.tokenFile = new TokenFile(config.tokenFile, {
@@ -172,6 +188,12 @@ export class RestClient {
       });
     } else if (config.token) this.baseHeaders.authorization = `Bearer ${config.token}`;
     else if (config.username) this.baseHeaders.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
+    // client-go's ImpersonatingRoundTripper: one Impersonate-Group header per group.
+    if (config.impersonate) {
+      this.baseHeaders['impersonate-user'] = config.impersonate.user;
+      if (config.impersonate.groups?.length) this.baseHeaders['impersonate-group'] = [...config.impersonate.groups];
+      if (config.impersonate.uid) this.baseHeaders['impersonate-uid'] = config.impersonate.uid;
+    }
   }
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws StatusError. */
@@ -195,6 +217,7 @@ export class RestClient {
     try {
       const res = await this.send(o, o.signal, timeoutMs, timeoutMs);
       const text = await res.body.text();
+      this.trace?.responseBody?.({ method: o.method ?? 'GET', url: this.urlOf(o), body: text });
       if (res.statusCode >= 300) throw statusErrorFrom(res.statusCode, text);
       return text;
     } catch (err) {
@@ -221,7 +244,7 @@ export class RestClient {
    * its Pool (WebSocket streams): User-Agent and the Authorization the next request
    * would carry (bearer from the token source or file, else the config's token or basic auth).
    */
-  async credentialHeaders(): Promise<Record<string, string>> {
+  async credentialHeaders(): Promise<Record<string, string | string[]>> {
     const headers = { ...this.baseHeaders };
     if (this.tokenSource) headers.authorization = `Bearer ${await this.tokenSource.token()}`;
     else if (this.tokenFile) headers.authorization = `Bearer ${this.tokenFile.token()}`;
@@ -256,8 +279,13 @@ export class RestClient {
     await this.pool.destroy().catch(() => undefined);
   }
 
+  /** The full URL of a request, as client-go logs it. */
+  private urlOf(o: RequestOptions): string {
+    return `${this.server.origin}${this.server.pathname.replace(/\/$/, '')}${o.path}${buildQuery(o.query)}`;
+  }
+
   private async send(o: RequestOptions, signal: AbortSignal | undefined, headersTimeout: number, bodyTimeout: number) {
-    const headers: Record<string, string> = { ...this.baseHeaders, accept: o.accept ?? 'application/json', ...o.headers };
+    const headers: Record<string, string | string[]> = { ...this.baseHeaders, accept: o.accept ?? 'application/json', ...o.headers };
     // The token this request carries from the tokenSource, to tell it when refused.
     const sourced = this.tokenSource && !o.headers?.authorization ? await this.tokenSource.token() : undefined;
     if (sourced !== undefined) headers.authorization = `Bearer ${sourced}`;
@@ -267,14 +295,18 @@ export class RestClient {
       body = typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
       headers['content-type'] = o.contentType ?? 'application/json';
     }
+    const method = o.method ?? 'GET';
+    const started = this.trace ? performance.now() : 0;
+    this.trace?.request({ method, url: this.urlOf(o), headers, body });
     try {
       const res = await this.pool.request({
-        method: (o.method ?? 'GET') as 'GET',
+        method: method as 'GET',
         path: this.server.pathname.replace(/\/$/, '') + o.path + buildQuery(o.query),
         headers, body, signal,
         headersTimeout,
         bodyTimeout,
       });
+      this.trace?.response({ method, url: this.urlOf(o), statusCode: res.statusCode, ms: Math.round(performance.now() - started), headers: res.headers });
       if (res.statusCode === 401 && sourced !== undefined) this.tokenSource?.rejected?.(sourced);
       return res;
     } catch (err) {

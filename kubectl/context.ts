@@ -1,6 +1,7 @@
 // What every command gets: the global flags, the kubeconfig and a RestClient built
 // lazily from them (so `config` and `version --client` work without a server), the
 // namespace to use, resource type resolution, and the output streams.
+import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { RESOURCES, resolveResource, type ResourceInfo } from '../api/registry.js';
 import type { APIGroupList, APIResourceList, KubeObject } from '../api/types/meta.js';
@@ -10,6 +11,7 @@ import { ResourceClient } from '../client/resource-client.js';
 import { CliError } from './errors.js';
 import type { GlobalFlags } from './global-flags.js';
 import { resourceInfoOf } from '../client/discovery.js';
+import { klogLine, verboseTrace } from './verbose-log.js';
 
 export class Cli {
   private kc?: Kubeconfig;
@@ -26,7 +28,12 @@ export class Cli {
 
   /** The merged kubeconfig (--kubeconfig, else KUBECONFIG, else ~/.kube/config). */
   kubeconfig(): Kubeconfig {
-    this.kc ??= loadKubeconfig({ kubeconfig: this.flags.kubeconfig, env: this.env });
+    if (!this.kc) {
+      this.kc = loadKubeconfig({ kubeconfig: this.flags.kubeconfig, env: this.env });
+      if ((this.flags.verbosity ?? 0) >= 6) {
+        for (const file of this.kc.files.filter((f) => existsSync(f))) this.err.write(klogLine('loader.go:402', `Config loaded from file:  ${file}`));
+      }
+    }
     return this.kc;
   }
 
@@ -40,6 +47,7 @@ export class Cli {
     this.restClient ??= new RestClient(this.clientConfig(), {
       userAgent: 'tskubectl',
       timeoutMs: this.flags.requestTimeoutMs || 60_000,
+      ...((this.flags.verbosity ?? 0) >= 6 ? { trace: verboseTrace(this.flags.verbosity!, this.err) } : {}),
     });
     return this.restClient;
   }

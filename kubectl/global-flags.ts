@@ -8,9 +8,12 @@ import { parseDurationFlag } from '../api/duration.js';
 export interface GlobalFlags extends Overrides {
   kubeconfig?: string;
   requestTimeoutMs?: number;
+  /** -v/--v: klog's verbosity (6: each request's URL, status and time; 7: its headers; 8: bodies). */
+  verbosity?: number;
 }
 
-interface FlagSpec { names: string[]; key: keyof GlobalFlags; boolean?: boolean }
+/** repeated: each use adds to a list (--as-group a --as-group b). */
+interface FlagSpec { names: string[]; key: keyof GlobalFlags; boolean?: boolean; repeated?: boolean }
 
 const SPECS: FlagSpec[] = [
   { names: ['--kubeconfig'], key: 'kubeconfig' },
@@ -25,11 +28,18 @@ const SPECS: FlagSpec[] = [
   { names: ['--client-certificate'], key: 'clientCertificate' },
   { names: ['--client-key'], key: 'clientKey' },
   { names: ['--request-timeout'], key: 'requestTimeoutMs' },
+  { names: ['--as'], key: 'as' },
+  { names: ['--as-group'], key: 'asGroups', repeated: true },
+  { names: ['--as-uid'], key: 'asUid' },
+  { names: ['-v', '--v'], key: 'verbosity' },
 ];
 
 /** The help text for `tskubectl options`. */
 export const GLOBAL_FLAGS_HELP = `The following options can be passed to any command:
 
+    --as='': Username to impersonate for the operation. User could be a regular user or a service account in a namespace.
+    --as-group=[]: Group to impersonate for the operation, this flag can be repeated to specify multiple groups.
+    --as-uid='': UID to impersonate for the operation.
     --certificate-authority='': Path to a cert file for the certificate authority
     --client-certificate='': Path to a client certificate file for TLS
     --client-key='': Path to a client key file for TLS
@@ -42,6 +52,7 @@ export const GLOBAL_FLAGS_HELP = `The following options can be passed to any com
 -s, --server='': The address and port of the Kubernetes API server
     --token='': Bearer token for authentication to the API server
     --user='': The name of the kubeconfig user to use
+-v, --v=0: number for the log level verbosity
 `;
 
 /** Splits argv (without node and script) into global flags and the rest, in order. */
@@ -57,7 +68,7 @@ export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: 
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     // -nfoo (short flag with attached value)
-    const attached = !arg.startsWith('--') && /^-[ns].+/.test(arg) ? SPECS.find((s) => s.names.includes(arg.slice(0, 2))) : undefined;
+    const attached = !arg.startsWith('--') && /^-[nsv].+/.test(arg) ? SPECS.find((s) => s.names.includes(arg.slice(0, 2))) : undefined;
     const spec = attached ?? SPECS.find((s) => s.names.includes(name));
     if (!spec) {
       rest.push(arg);
@@ -73,7 +84,16 @@ export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: 
       value = argv[++i]!;
     }
     if (spec.key === 'requestTimeoutMs') flags.requestTimeoutMs = parseDurationFlag(String(value)); // client-go: whole seconds or a Go duration; 0 is no limit
+    else if (spec.key === 'verbosity') flags.verbosity = parseVerbosity(String(value));
+    else if (spec.repeated) (((flags as Record<string, unknown>)[spec.key] ??= []) as string[]).push(String(value));
     else (flags as Record<string, unknown>)[spec.key] = value;
   }
   return { flags, rest };
+}
+
+/** klog's -v value: a non-negative integer (pflag's Level parser). */
+function parseVerbosity(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new Error(`invalid argument "${value}" for "-v, --v" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  return n;
 }

@@ -6,13 +6,21 @@ import { Command, CommanderError } from 'commander';
 import { Cli } from './context.js';
 import { CliError, CliErrorWithOutput, formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
-import { commandsFor } from './commands/index.js';
+import { COMMANDS, commandsFor, OTHER_BUILTINS } from './commands/index.js';
+import { dispatchPlugin } from './plugins.js';
+import { answerCompletion } from './completion.js';
 import { normalizeBooleanFlags } from './boolean-flags.js';
 
 async function main(argv: string[]): Promise<number> {
   let cli: Cli | undefined;
   try {
+    // The shell completion scripts' requests: answered from the raw words (global flags included).
+    if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') return await answerCompletion(argv.slice(1), argv[0] === '__complete');
     const { flags, rest } = extractGlobalFlags(argv);
+    // An unknown verb may be a plugin (tskubectl-<verb> on PATH): it runs instead.
+    const builtins = new Set([...COMMANDS.flatMap((c) => c.names), ...OTHER_BUILTINS]);
+    const pluginExit = await dispatchPlugin(argv, rest.find((a) => !a.startsWith('-')), builtins);
+    if (pluginExit !== undefined) return pluginExit;
     cli = new Cli(flags);
     const program = new Command('tskubectl')
       .description('tskubectl controls a Kubernetes cluster (tskube, or any other): the kubectl commands, on our own client library.')

@@ -15,9 +15,10 @@ const all = (v: string | string[] | undefined): string[] => (v === undefined ? [
 /**
  * The user the request acts as: user itself when it asks for no impersonation. Throws a
  * 403 when user may not impersonate what the headers ask, a 400 for headers without
- * Impersonate-User.
+ * Impersonate-User. Callers pass Node's headersDistinct: a repeated Impersonate-Group
+ * (`--as-group a --as-group b`) is two groups, not one joined with ", ".
  */
-export function impersonate(user: User, headers: IncomingHttpHeaders, path: string, authorizer: Authorizer): User {
+export function impersonate(user: User, headers: IncomingHttpHeaders | NodeJS.Dict<string[]>, path: string, authorizer: Authorizer): User {
   const name = all(headers['impersonate-user'])[0];
   const groups = all(headers['impersonate-group']);
   const uid = all(headers['impersonate-uid'])[0];

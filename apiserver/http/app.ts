@@ -114,7 +114,7 @@ export function createApp(tls: ServingCerts, insecure: boolean, access: AccessCo
     }
     const plainHttp = typeof (req.raw.socket as { getPeerCertificate?: unknown }).getPeerCertificate !== 'function';
     const authenticated = plainHttp ? UNSECURED : await access.authenticator.authenticate(req.raw, path);
-    const user = impersonate(authenticated, req.headers, path, access.authorizer);
+    const user = impersonate(authenticated, req.raw.headersDistinct, path, access.authorizer);
     const query = Object.fromEntries(new URLSearchParams(rawQuery)) as Record<string, string>;
     const attrs = requestAttributes(user, req.method, path, query);
     attributes.set(req, attrs);

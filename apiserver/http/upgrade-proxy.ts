@@ -63,7 +63,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     throw new StatusError(makeStatus(400, 'BadRequest', `invalid URL escape in the request path ${JSON.stringify(rawPath)}`));
   }
   const authenticated = deps.unsecured ?? await deps.authenticator.authenticate(req, path);
-  const user = impersonate(authenticated, req.headers, path, deps.authorizer);
+  const user = impersonate(authenticated, req.headersDistinct, path, deps.authorizer);
   const m = STREAM_PATH.exec(path);
   if (!m) throw new StatusError(makeStatus(404, 'NotFound', 'the server could not find the requested resource'));
   const [, namespace, name, sub] = m;

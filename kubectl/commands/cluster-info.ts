@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { Service } from '../../api/types/core.js';
 import type { List } from '../../api/types/meta.js';
 import type { Cli } from '../context.js';
-import { CliError } from '../errors.js';
+import { clusterInfoDump, type DumpOptions } from '../cluster-info-dump.js';
+import { collectList } from '../command-flags.js';
 
 const GREEN = '\x1b[0;32m';
 const YELLOW = '\x1b[0;33m';
@@ -16,9 +17,27 @@ export function register(program: Command, cli: Cli): void {
     .action(async () => {
       await runClusterInfo(cli, Boolean((cli.out as NodeJS.WriteStream).isTTY) && cli.env.TERM !== 'dumb');
     });
-  cmd.command('dump').description('Dump relevant information for debugging and diagnosis (not supported by tskubectl)').action(() => {
-    throw new CliError('error: cluster-info dump is not supported by tskubectl; use `tskubectl get` and `tskubectl describe` instead');
-  });
+  cmd.command('dump')
+    .description('Dump relevant information for debugging and diagnosis')
+    .option('--output-directory <dir>', 'Where to output the files.  If empty or \'-\' uses stdout, otherwise creates a directory hierarchy in that directory')
+    .option('--namespaces <namespaces>', 'A comma separated list of namespaces to dump.', collectList)
+    .option('-A, --all-namespaces', 'If true, dump all namespaces.  If true, --namespaces is ignored.')
+    .option('-o, --output <format>', 'Output format. One of: (json, yaml).', 'json')
+    .option('--pod-running-timeout <duration>', 'The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running', '20s')
+    .addHelpText('after', `
+Examples:
+  # Dump current cluster state to stdout
+  tskubectl cluster-info dump
+
+  # Dump current cluster state to /path/to/cluster-state
+  tskubectl cluster-info dump --output-directory=/path/to/cluster-state
+
+  # Dump all namespaces to stdout
+  tskubectl cluster-info dump --all-namespaces
+
+  # Dump a set of namespaces to /path/to/cluster-state
+  tskubectl cluster-info dump --namespaces default,kube-system --output-directory=/path/to/cluster-state`)
+    .action(async (opts: DumpOptions) => clusterInfoDump(cli, opts));
 }
 
 /** "name is running at link", in kubectl's colours when color is set. */

@@ -3,14 +3,16 @@
 // delete-context, rename-context). Edits go to the file that defines the entry, else to
 // the default file (--kubeconfig; else the first existing KUBECONFIG file; else
 // ~/.kube/config), keeping everything else in it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   kubeconfigPaths, readKubeconfigDocument, writeKubeconfigDocument, type Kubeconfig, type Named,
 } from '../../client/kubeconfig.js';
 import type { Cli } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
+import { collectList, collectRepeat } from '../command-flags.js';
+import { modifyProperty, namedEntryOf, parsePropertyPath, PropertyError } from '../kubeconfig-properties.js';
 import { toYaml } from '../printers/object.js';
 import { executeJsonPath, parseOutput } from '../printers/output.js';
 import { tabulate } from '../printers/tabwriter.js';
@@ -79,6 +81,8 @@ export function register(program: Command, cli: Cli): void {
     .action((name: string) => {
       deleteContext(cli, name);
     });
+
+  registerEntryEdits(config, cli);
 
   config.command('rename-context')
     .description('Rename a context from the kubeconfig file')
@@ -280,8 +284,13 @@ const entries = (doc: Doc, key: string): NamedEntry[] => {
 
 /** The first file (in loading precedence) that defines a context of that name. */
 function fileDefiningContext(cli: Cli, name: string): string | undefined {
+  return fileDefining(cli, 'contexts', name);
+}
+
+/** The first file (in loading precedence) whose list (clusters, users, contexts) has an entry of that name. */
+function fileDefining(cli: Cli, list: string, name: string): string | undefined {
   const { paths } = kubeconfigPaths({ kubeconfig: cli.flags.kubeconfig, env: cli.env });
-  return paths.find((p) => existsSync(p) && entries(readKubeconfigDocument(p), 'contexts').some((e) => e.name === name));
+  return paths.find((p) => existsSync(p) && entries(readKubeconfigDocument(p), list).some((e) => e.name === name));
 }
 
 /** Reads, edits and writes one file; kubectl writes its named lists sorted by name. */
@@ -378,4 +387,364 @@ function renameContext(cli: Cli, from: string, to: string): void {
     if (doc['current-context'] === from) doc['current-context'] = to;
   });
   cli.print(`Context ${JSON.stringify(from)} renamed to ${JSON.stringify(to)}.`);
+}
+
+// ---------------------------------------------------------------- set-cluster, set-credentials, set, unset, delete-cluster, delete-user
+
+interface SetClusterOptions { embedCerts?: boolean; tlsServerName?: string; proxyUrl?: string }
+interface SetCredentialsOptions {
+  embedCerts?: boolean; username?: string; password?: string;
+  authProvider?: string; authProviderArg?: string[];
+  execCommand?: string; execApiVersion?: string; execArg?: string[]; execEnv?: string[];
+}
+
+/**
+ * The subcommands that write clusters, users and single properties. --server,
+ * --certificate-authority, --insecure-skip-tls-verify, --token, --client-certificate and
+ * --client-key are global flags here as in kubectl (taken out of argv first): they are
+ * read from cli.flags, and declared below only for --help.
+ */
+function registerEntryEdits(config: Command, cli: Cli): void {
+  const setCluster = config.command('set-cluster')
+    .description('Set a cluster entry in kubeconfig')
+    .usage('NAME [--server=server] [--certificate-authority=path/to/certificate/authority] [--insecure-skip-tls-verify=true] [--tls-server-name=example.com] [options]')
+    .argument('[args...]')
+    .option('--certificate-authority <path>', 'Path to certificate-authority file for the cluster entry in kubeconfig')
+    .option('--embed-certs', 'embed-certs for the cluster entry in kubeconfig')
+    .option('--insecure-skip-tls-verify', 'insecure-skip-tls-verify for the cluster entry in kubeconfig')
+    .option('--proxy-url <url>', 'proxy-url for the cluster entry in kubeconfig')
+    .option('--server <server>', 'server for the cluster entry in kubeconfig')
+    .option('--tls-server-name <name>', 'tls-server-name for the cluster entry in kubeconfig')
+    .addHelpText('after', `
+Examples:
+  # Set only the server field on the e2e cluster entry without touching other values
+  tskubectl config set-cluster e2e --server=https://1.2.3.4
+
+  # Embed certificate authority data for the e2e cluster entry
+  tskubectl config set-cluster e2e --embed-certs --certificate-authority=~/.kube/e2e/kubernetes.ca.crt
+
+  # Disable cert checking for the e2e cluster entry
+  tskubectl config set-cluster e2e --insecure-skip-tls-verify=true
+
+  # Set the custom TLS server name to use for validation for the e2e cluster entry
+  tskubectl config set-cluster e2e --tls-server-name=my-cluster-name
+
+  # Set the proxy URL for the e2e cluster entry
+  tskubectl config set-cluster e2e --proxy-url=https://1.2.3.4`);
+  setCluster.action((args: string[], opts: SetClusterOptions) => {
+    if (args.length !== 1) {
+      setCluster.outputHelp();
+      throw new CliError(`error: Unexpected args: [${args.join(' ')}]`);
+    }
+    runSetCluster(cli, args[0]!, opts);
+  });
+
+  const setCredentials = config.command('set-credentials')
+    .description('Set a user entry in kubeconfig')
+    .usage('NAME [--client-certificate=path/to/certfile] [--client-key=path/to/keyfile] [--token=bearer_token] [--username=basic_user] [--password=basic_password] [--auth-provider=provider_name] [--auth-provider-arg=key=value] [--exec-command=exec_command] [--exec-api-version=exec_api_version] [--exec-arg=arg] [--exec-env=key=value] [options]')
+    .argument('[args...]')
+    .option('--auth-provider <name>', 'Auth provider for the user entry in kubeconfig')
+    .option('--auth-provider-arg <key=value>', '\'key=value\' arguments for the auth provider', collectList)
+    .option('--client-certificate <path>', 'Path to client-certificate file for the user entry in kubeconfig')
+    .option('--client-key <path>', 'Path to client-key file for the user entry in kubeconfig')
+    .option('--embed-certs', 'Embed client cert/key for the user entry in kubeconfig')
+    .option('--exec-api-version <version>', 'API version of the exec credential plugin for the user entry in kubeconfig')
+    .option('--exec-arg <arg>', 'New arguments for the exec credential plugin command for the user entry in kubeconfig', collectList)
+    .option('--exec-command <command>', 'Command for the exec credential plugin for the user entry in kubeconfig')
+    .option('--exec-env <key=value>', '\'key=value\' environment values for the exec credential plugin', collectRepeat)
+    .option('--password <password>', 'password for the user entry in kubeconfig')
+    .option('--token <token>', 'token for the user entry in kubeconfig')
+    .option('--username <username>', 'username for the user entry in kubeconfig')
+    .addHelpText('after', `
+Examples:
+  # Set only the "client-key" field on the "cluster-admin"
+  # entry, without touching other values
+  tskubectl config set-credentials cluster-admin --client-key=~/.kube/admin.key
+
+  # Set basic auth for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --username=admin --password=uXFGweU9l35qcif
+
+  # Embed client certificate data in the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --client-certificate=~/.kube/admin.crt --embed-certs=true
+
+  # Enable the Google Compute Platform auth provider for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --auth-provider=gcp
+
+  # Remove the "client-secret" config value for the OpenID Connect auth provider for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --auth-provider=oidc --auth-provider-arg=client-secret-
+
+  # Enable new exec auth plugin for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-command=/path/to/the/executable --exec-api-version=client.authentication.k8s.io/v1beta1
+
+  # Define new exec auth plugin arguments for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-arg=arg1 --exec-arg=arg2
+
+  # Create or update exec auth plugin environment variables for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-env=key1=val1 --exec-env=key2=val2
+
+  # Remove exec auth plugin environment variables for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-env=var-to-remove-`);
+  setCredentials.action((args: string[], opts: SetCredentialsOptions) => {
+    if (args.length !== 1) {
+      setCredentials.outputHelp();
+      throw new CliError(`error: Unexpected args: [${args.join(' ')}]`);
+    }
+    runSetCredentials(cli, args[0]!, opts);
+  });
+
+  const set = config.command('set')
+    .description('Set an individual value in a kubeconfig file')
+    .usage('PROPERTY_NAME PROPERTY_VALUE [options]')
+    .argument('[args...]')
+    .option('--set-raw-bytes [bool]', 'When writing a []byte PROPERTY_VALUE, write the given string directly without base64 decoding.')
+    .addHelpText('after', `
+Examples:
+  # Set the server field on the my-cluster cluster to https://1.2.3.4
+  tskubectl config set clusters.my-cluster.server https://1.2.3.4
+
+  # Set the certificate-authority-data field on the my-cluster cluster
+  tskubectl config set clusters.my-cluster.certificate-authority-data $(echo "cert_data_here" | base64 -i -)
+
+  # Set the cluster field in the my-context context to my-cluster
+  tskubectl config set contexts.my-context.cluster my-cluster
+
+  # Set the client-key-data field in the cluster-admin user using --set-raw-bytes option
+  tskubectl config set users.cluster-admin.client-key-data cert_data_here --set-raw-bytes=true`);
+  set.action((args: string[], opts: { setRawBytes?: boolean | string }) => {
+    if (args.length !== 2) {
+      set.outputHelp();
+      throw new CliError(`error: Unexpected args: [${args.join(' ')}]`);
+    }
+    const [name, value] = args as [string, string];
+    if (value === '') throw new CliError('error: you cannot use set to unset a property');
+    if (name === '') throw new CliError('error: you must specify a property');
+    const raw = opts.setRawBytes === true || opts.setRawBytes === 'true';
+    editProperty(cli, name, value, raw);
+    cli.print(`Property ${JSON.stringify(name)} set.`);
+  });
+
+  const unset = config.command('unset')
+    .description('Unset an individual value in a kubeconfig file')
+    .usage('PROPERTY_NAME [options]')
+    .argument('[args...]')
+    .addHelpText('after', `
+Examples:
+  # Unset the current-context
+  tskubectl config unset current-context
+
+  # Unset namespace in foo context
+  tskubectl config unset contexts.foo.namespace`);
+  unset.action((args: string[]) => {
+    if (args.length !== 1) {
+      unset.outputHelp();
+      throw new CliError(`error: Unexpected args: [${args.join(' ')}]`);
+    }
+    if (args[0] === '') throw new CliError('error: you must specify a property');
+    editProperty(cli, args[0]!, undefined, false);
+    cli.print(`Property ${JSON.stringify(args[0])} unset.`);
+  });
+
+  for (const [verb, list, what] of [['delete-cluster', 'clusters', 'cluster'], ['delete-user', 'users', 'user']] as const) {
+    const del = config.command(verb)
+      .description(`Delete the specified ${what} from the kubeconfig`)
+      .usage(`NAME [options]`)
+      .argument('[args...]')
+      .addHelpText('after', `
+Examples:
+  # Delete the minikube ${what}
+  tskubectl config ${verb} minikube`);
+    del.action((args: string[]) => {
+      if (args.length !== 1) {
+        // kubectl's delete-user refuses; its delete-cluster prints its help and succeeds.
+        if (what === 'user') throw usageError('config delete-user', 'user to delete is required');
+        del.outputHelp();
+        return;
+      }
+      deleteEntry(cli, list, what, args[0]!);
+    });
+  }
+}
+
+/** The entry of list named name in a document, created empty when absent. */
+function entryValue(doc: Doc, list: string, field: string, name: string): Record<string, unknown> {
+  const all = entries(doc, list);
+  let entry = all.find((e) => e.name === name);
+  if (!entry) {
+    entry = { name, [field]: {} };
+    all.push(entry);
+  }
+  if (!entry[field] || typeof entry[field] !== 'object') entry[field] = {};
+  return entry[field] as Record<string, unknown>;
+}
+
+/** clientcmd's ModifyConfig target: the file defining the entry, else the default file. */
+function fileFor(cli: Cli, list: string, name: string): string {
+  return fileDefining(cli, list, name) ?? defaultKubeconfigFile(cli);
+}
+
+function statOrFail(flag: string, path: string): void {
+  try {
+    statSync(path);
+  } catch {
+    throw new CliError(`error: could not stat ${flag} file ${path}: stat ${path}: no such file or directory`);
+  }
+}
+
+function runSetCluster(cli: Cli, name: string, o: SetClusterOptions): void {
+  if (name === '') throw new CliError('error: you must specify a non-empty cluster name');
+  const { server, certificateAuthority: ca, insecureSkipTLSVerify: insecure } = cli.flags;
+  if (insecure && ca) throw new CliError('error: you cannot specify a certificate authority and insecure mode at the same time');
+  if (o.embedCerts) {
+    if (!ca) throw new CliError('error: you must specify a --certificate-authority to embed');
+    statOrFail('certificate-authority', ca);
+  }
+  editFile(fileFor(cli, 'clusters', name), (doc) => {
+    const c = entryValue(doc, 'clusters', 'cluster', name);
+    if (server !== undefined) {
+      c.server = server;
+      // A new server drops the old one's TLS server name (unless given again below).
+      delete c['tls-server-name'];
+    }
+    if (o.tlsServerName !== undefined) c['tls-server-name'] = o.tlsServerName;
+    if (insecure !== undefined) {
+      c['insecure-skip-tls-verify'] = insecure;
+      if (insecure) {
+        delete c['certificate-authority'];
+        delete c['certificate-authority-data'];
+      }
+    }
+    if (ca !== undefined) {
+      if (o.embedCerts) {
+        c['certificate-authority-data'] = readFileSync(ca).toString('base64');
+        delete c['insecure-skip-tls-verify'];
+        delete c['certificate-authority'];
+      } else {
+        c['certificate-authority'] = resolve(ca);
+        delete c['insecure-skip-tls-verify'];
+        delete c['certificate-authority-data'];
+      }
+    }
+    if (o.proxyUrl !== undefined) c['proxy-url'] = o.proxyUrl;
+  });
+  cli.print(`Cluster ${JSON.stringify(name)} set.`);
+}
+
+/** kubectl's ParsePairs: `key=value` to set, `key-` to remove. */
+function parsePairs(values: string[], flag: string): { set: [string, string][]; remove: string[] } {
+  const set: [string, string][] = [];
+  const remove: string[] = [];
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq > 0) set.push([v.slice(0, eq), v.slice(eq + 1)]);
+    else if (v.endsWith('-') && v.length > 1) remove.push(v.slice(0, -1));
+    else throw new CliError(`error: Error: invalid ${flag}: ${v}`);
+  }
+  return { set, remove };
+}
+
+function runSetCredentials(cli: Cli, name: string, o: SetCredentialsOptions): void {
+  const { token, clientCertificate: cert, clientKey: key } = cli.flags;
+  const providerArgs = parsePairs(o.authProviderArg ?? [], 'auth-provider-arg');
+  const execEnv = parsePairs(o.execEnv ?? [], 'exec-env');
+  if (name === '') throw new CliError('error: you must specify a non-empty user name');
+  const methods: string[] = [];
+  if (token) methods.push('--token');
+  if (o.username || o.password) methods.push('--username/--password');
+  if (methods.length > 1) throw new CliError(`error: you cannot specify more than one authentication method at the same time: ${methods.join(', ')}`);
+  if (o.embedCerts) {
+    if (!cert && !key) throw new CliError('error: you must specify a --client-certificate or --client-key to embed');
+    if (cert) statOrFail('client-certificate', cert);
+    if (key) statOrFail('client-key', key);
+  }
+  editFile(fileFor(cli, 'users', name), (doc) => {
+    const u = entryValue(doc, 'users', 'user', name);
+    for (const [path, field] of [[cert, 'client-certificate'], [key, 'client-key']] as const) {
+      if (path === undefined) continue;
+      if (o.embedCerts) {
+        u[`${field}-data`] = readFileSync(path).toString('base64');
+        delete u[field];
+      } else {
+        u[field] = resolve(path);
+        delete u[`${field}-data`];
+      }
+    }
+    let setToken = false;
+    let setBasic = false;
+    if (token !== undefined) {
+      u.token = token;
+      setToken = token !== '';
+    }
+    if (o.username !== undefined) {
+      u.username = o.username;
+      setBasic ||= o.username !== '';
+    }
+    if (o.password !== undefined) {
+      u.password = o.password;
+      setBasic ||= o.password !== '';
+    }
+    const provider = (u['auth-provider'] && typeof u['auth-provider'] === 'object' ? u['auth-provider'] : undefined) as { name?: string; config?: Record<string, string> } | undefined;
+    let ap = provider;
+    if (o.authProvider !== undefined && (!ap || ap.name !== o.authProvider)) ap = { name: o.authProvider };
+    if (ap) {
+      ap.config ??= {};
+      for (const k of providerArgs.remove) delete ap.config[k];
+      for (const [k, v] of providerArgs.set) ap.config[k] = v;
+      u['auth-provider'] = ap;
+    }
+    let exec = (u.exec && typeof u.exec === 'object' ? u.exec : undefined) as { command?: string; apiVersion?: string; args?: string[]; env?: { name: string; value: string }[]; provideClusterInfo?: boolean } | undefined;
+    if (o.execCommand !== undefined) {
+      if (!exec) exec = { command: o.execCommand, provideClusterInfo: false };
+      else {
+        exec.command = o.execCommand;
+        delete exec.args;
+      }
+      u.exec = exec;
+    }
+    if (exec) {
+      if (o.execApiVersion !== undefined) exec.apiVersion = o.execApiVersion;
+      if (o.execArg?.length) exec.args = o.execArg;
+      if (execEnv.remove.length) exec.env = (exec.env ?? []).filter((e) => !execEnv.remove.includes(e.name));
+      for (const [k, v] of execEnv.set) {
+        const found = (exec.env ??= []).find((e) => e.name === k);
+        if (found) found.value = v;
+        else exec.env.push({ name: k, value: v });
+      }
+    }
+    // Setting one kind of credential clears the other.
+    if (setToken || setBasic) {
+      if (!setToken) delete u.token;
+      if (!setBasic) {
+        delete u.username;
+        delete u.password;
+      }
+    }
+  });
+  cli.print(`User ${JSON.stringify(name)} set.`);
+}
+
+function editProperty(cli: Cli, path: string, value: string | undefined, rawBytes: boolean): void {
+  try {
+    const steps = parsePropertyPath(path);
+    const entry = namedEntryOf(steps);
+    const file = entry ? fileFor(cli, entry.list, entry.name) : defaultKubeconfigFile(cli);
+    const doc = readKubeconfigDocument(file);
+    const before = JSON.stringify(doc);
+    modifyProperty(doc, steps, value, rawBytes);
+    // clientcmd writes only what changed: unsetting what is not there leaves the file alone.
+    if (JSON.stringify(doc) !== before) writeKubeconfigDocument(file, normalizeDocument(doc));
+  } catch (err) {
+    if (err instanceof PropertyError) throw new CliError(`error: ${err.message}`);
+    throw err;
+  }
+}
+
+function deleteEntry(cli: Cli, list: 'clusters' | 'users', what: string, name: string): void {
+  const { explicit } = kubeconfigPaths({ kubeconfig: cli.flags.kubeconfig, env: cli.env });
+  const shown = explicit ? resolve(cli.flags.kubeconfig!) : defaultKubeconfigFile(cli);
+  const file = fileDefining(cli, list, name);
+  if (!file) throw new CliError(`error: cannot delete ${what} ${name}, not in ${shown}`);
+  editFile(file, (doc) => {
+    doc[list] = entries(doc, list).filter((e) => e.name !== name);
+  });
+  cli.print(`deleted ${what} ${name} from ${shown}`);
 }

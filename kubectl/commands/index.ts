@@ -43,12 +43,18 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['wait'], load: () => import('./wait.js') },
   { names: ['label'], load: () => import('./label.js') },
   { names: ['annotate'], load: () => import('./annotate.js') },
+  { names: ['auth'], load: () => import('./auth.js') },
   { names: ['cluster-info'], load: () => import('./cluster-info.js') },
   { names: ['api-resources'], load: () => import('./api-resources.js') },
   { names: ['explain'], load: () => import('./explain.js') },
   { names: ['version'], load: () => import('./version.js') },
   { names: ['config'], load: () => import('./config.js') },
+  { names: ['plugin'], load: () => import('./plugin.js') },
+  { names: ['completion'], load: () => import('./completion.js') },
 ];
+
+/** Names commander or main.ts answer without a module: never taken for a plugin's. */
+export const OTHER_BUILTINS: readonly string[] = ['options', 'help', '__complete', '__completeNoDesc'];
 
 /**
  * The register functions a run needs, in help order: the verb's module when the first

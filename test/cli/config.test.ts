@@ -118,7 +118,8 @@ async function sameEdit(name: string, files: Record<string, string>, args: strin
   const theirs = await kubectlRun(args, envFor(theirDir, order));
   const what = `tskubectl ${args.join(' ')}`;
   assert.equal(ours.stdout.replaceAll(ourDir, '<dir>'), theirs.stdout.replaceAll(theirDir, '<dir>'), `${what}: stdout`);
-  assert.equal(unbrand(ours.stderr).replaceAll(ourDir, '<dir>'), theirs.stderr.replaceAll(theirDir, '<dir>'), `${what}: stderr`);
+  // The directory first: its name holds "tskubectl".
+  assert.equal(unbrand(ours.stderr.replaceAll(ourDir, '<dir>')), theirs.stderr.replaceAll(theirDir, '<dir>'), `${what}: stderr`);
   assert.equal(ours.code, theirs.code, `${what}: exit code`);
   const written: Record<string, string> = {};
   for (const f of Object.keys(files)) {
@@ -204,4 +205,55 @@ test('with several KUBECONFIG files an edit goes where the entry is defined, cur
   assert.equal(r2.stdout, 'Context "staging" modified.\n');
   assert.match(await readFile(join(d, 'extra'), 'utf8'), /namespace: zz/);
   assert.equal(await readFile(join(d, 'main'), 'utf8'), MAIN, 'the other file is untouched');
+});
+
+test('config set-cluster and set-credentials write entries as kubectl does', async () => {
+  const ca = join(dir, 'certs', 'ca.crt');
+  const added = await sameEdit('set-cluster-new', { main: MAIN }, ['config', 'set-cluster', 'e2e', '--server=https://1.2.3.4', `--certificate-authority=${ca}`, '--embed-certs']);
+  assert.match(added.main!, new RegExp(`certificate-authority-data: ${b64('dev-ca\n')}\n {4}server: https://1.2.3.4\n {2}name: e2e\n`));
+  await sameEdit('set-cluster-ca', { main: MAIN }, ['config', 'set-cluster', 'prod', `--certificate-authority=${ca}`]);
+  await sameEdit('set-cluster-insecure', { main: MAIN }, ['config', 'set-cluster', 'prod', '--insecure-skip-tls-verify=true']);
+  await sameEdit('set-cluster-tls', { main: MAIN }, ['config', 'set-cluster', 'dev', '--server=https://10.0.0.1', '--tls-server-name=api', '--proxy-url=http://proxy:3128']);
+  await sameEdit('set-cluster-both', { main: MAIN }, ['config', 'set-cluster', 'dev', '--insecure-skip-tls-verify', `--certificate-authority=${ca}`]);
+  await sameEdit('set-cluster-embed', { main: MAIN }, ['config', 'set-cluster', 'dev', '--embed-certs']);
+  await sameEdit('set-cluster-missing', { main: MAIN }, ['config', 'set-cluster', 'dev', '--embed-certs', '--certificate-authority=/nope/ca.crt']);
+  const token = await sameEdit('set-credentials-token', { main: MAIN }, ['config', 'set-credentials', 'basic', '--token=t0k3n']);
+  assert.match(token.main!, /- name: basic\n {2}user:\n {4}token: t0k3n\n/, 'a token replaces basic auth');
+  await sameEdit('set-credentials-basic', { main: MAIN }, ['config', 'set-credentials', 'bot', '--username=u', '--password=p']);
+  await sameEdit('set-credentials-certs', { main: MAIN }, ['config', 'set-credentials', 'new', `--client-certificate=${ca}`, `--client-key=${ca}`, '--embed-certs']);
+  await sameEdit('set-credentials-paths', { main: MAIN }, ['config', 'set-credentials', 'admin', `--client-certificate=${ca}`]);
+  await sameEdit('set-credentials-exec', { main: MAIN }, ['config', 'set-credentials', 'x', '--exec-command=/bin/cred', '--exec-api-version=client.authentication.k8s.io/v1', '--exec-arg=a', '--exec-arg=b', '--exec-env=K=V']);
+  await sameEdit('set-credentials-provider', { main: MAIN }, ['config', 'set-credentials', 'x', '--auth-provider=oidc', '--auth-provider-arg=client-id=c1']);
+  await sameEdit('set-credentials-two', { main: MAIN }, ['config', 'set-credentials', 'x', '--token=a', '--username=b']);
+  await sameEdit('set-credentials-embed', { main: MAIN }, ['config', 'set-credentials', 'x', '--embed-certs']);
+});
+
+test('config set and unset walk kubectl\'s property paths; delete-cluster and delete-user', async () => {
+  await sameEdit('set-server', { main: MAIN }, ['config', 'set', 'clusters.dev.server', 'https://5.6.7.8']);
+  await sameEdit('set-dotted', { main: MAIN }, ['config', 'set', 'clusters.10.0.0.1.server', 'https://10.0.0.1']);
+  await sameEdit('set-ctx', { main: MAIN }, ['config', 'set', 'contexts.new.cluster', 'prod']);
+  await sameEdit('set-bytes', { main: MAIN }, ['config', 'set', 'users.bot.client-key-data', b64('key')]);
+  await sameEdit('set-raw', { main: MAIN }, ['config', 'set', 'users.bot.client-key-data', 'raw key', '--set-raw-bytes=true']);
+  await sameEdit('set-bad-bytes', { main: MAIN }, ['config', 'set', 'users.bot.client-key-data', '!!']);
+  await sameEdit('set-bool', { main: MAIN }, ['config', 'set', 'clusters.prod.insecure-skip-tls-verify', 'true']);
+  await sameEdit('set-bad-bool', { main: MAIN }, ['config', 'set', 'clusters.prod.insecure-skip-tls-verify', 'maybe']);
+  await sameEdit('set-current', { main: MAIN }, ['config', 'set', 'current-context', 'prod-admin']);
+  await sameEdit('set-prefs', { main: MAIN }, ['config', 'set', 'preferences.colors', 'true']);
+  await sameEdit('set-empty', { main: MAIN }, ['config', 'set', 'clusters.dev.server', '']);
+  await sameEdit('set-unknown', { main: MAIN }, ['config', 'set', 'nope.x', 'y']);
+  await sameEdit('set-exec', { main: MAIN }, ['config', 'set', 'users.bot.exec.command', 'x']);
+  const unset = await sameEdit('unset-user', { main: MAIN }, ['config', 'unset', 'users.basic']);
+  assert.doesNotMatch(unset.main!, /alice/);
+  await sameEdit('unset-field', { main: MAIN }, ['config', 'unset', 'contexts.prod-admin.namespace']);
+  await sameEdit('unset-current', { main: MAIN }, ['config', 'unset', 'current-context']);
+  await sameEdit('unset-missing-key', { main: MAIN }, ['config', 'unset', 'clusters.nope.server']);
+  await sameEdit('unset-missing', { main: MAIN }, ['config', 'unset', 'clusters.nope']);
+  await sameEdit('delete-cluster', { main: MAIN }, ['config', 'delete-cluster', 'prod']);
+  await sameEdit('delete-cluster-missing', { main: MAIN }, ['config', 'delete-cluster', 'nope']);
+  await sameEdit('delete-user', { main: MAIN }, ['config', 'delete-user', 'bot']);
+  await sameEdit('delete-user-missing', { main: MAIN }, ['config', 'delete-user', 'nope']);
+  await sameEdit('delete-user-none', { main: MAIN }, ['config', 'delete-user']);
+  // In the second file: edited there.
+  const multi = await sameEdit('delete-cluster-multi', { main: MAIN, extra: EXTRA }, ['config', 'delete-cluster', 'staging'], ['main', 'extra']);
+  assert.doesNotMatch(multi.extra!, /staging.example.com/);
 });
