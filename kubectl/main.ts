@@ -7,7 +7,7 @@ import { Cli } from './context.js';
 import { CliError, CliErrorWithOutput, formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { COMMANDS, commandsFor, OTHER_BUILTINS } from './commands/index.js';
-import { dispatchPlugin } from './plugins.js';
+import { cobraVerb, dispatchPlugin } from './plugins.js';
 import { answerCompletion } from './completion.js';
 import { normalizeBooleanFlags } from './boolean-flags.js';
 
@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     const { flags, rest } = extractGlobalFlags(argv);
     // An unknown verb may be a plugin (tskubectl-<verb> on PATH): it runs instead.
     const builtins = new Set([...COMMANDS.flatMap((c) => c.names), ...OTHER_BUILTINS]);
-    const pluginExit = await dispatchPlugin(argv, rest.find((a) => !a.startsWith('-')), builtins);
+    const pluginExit = await dispatchPlugin(argv, cobraVerb(rest), builtins);
     if (pluginExit !== undefined) return pluginExit;
     cli = new Cli(flags);
     const program = new Command('tskubectl')

@@ -140,6 +140,21 @@ function describeFsError(e: unknown): string {
 }
 
 /**
+ * The command word cobra's Find sees in the arguments left after the global flags: a
+ * flag before it written without "=" takes the next word as its value (cobra's
+ * stripFlags), so `-A get ns` names "ns" (and then fails as a plugin, as in kubectl).
+ */
+export function cobraVerb(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return undefined;
+    if (!a.startsWith('-')) return a;
+    if (!a.includes('=') && (a.startsWith('--') || a.length === 2)) i++;
+  }
+  return undefined;
+}
+
+/**
  * kubectl's NewDefaultKubectlCommandWithArgs: when the first word of the command line is
  * not a built-in command, a plugin runs instead. Answers the exit code of the plugin (or 1
  * for kubectl's "flags cannot be placed before plugin name"), or undefined when no plugin

@@ -73,6 +73,10 @@ describe('plugins', { timeout: 60_000 }, () => {
     await same(['a_b']);
     const flagsFirst = await same(['-n', 'x', 'foo']);
     assert.equal(flagsFirst.stderr, 'Error: flags cannot be placed before plugin name: -n\n');
+    // A command's own flag before the verb takes the verb as its value (cobra), so the
+    // next word is looked up as a plugin: kubectl's error again.
+    const commandFlagFirst = await same(['-A', 'get', 'ns']);
+    assert.equal(commandFlagFirst.stderr, 'Error: flags cannot be placed before plugin name: -A\n');
     // A built-in command wins over a plugin of the same name.
     const get = await tskubectlRun(undefined, ['get', '--help'], { env: { PATH: first } });
     assert.doesNotMatch(get.stdout, /never/);
