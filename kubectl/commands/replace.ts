@@ -83,7 +83,8 @@ async function runReplace(cli: Cli, args: string[], opts: ReplaceOpts): Promise<
   if (timeoutMs !== 0 && !opts.force) throw new CliError('error: --timeout must have --force specified');
   if (opts.force && dryRun !== 'none') throw new CliError('error: --dry-run can not be used when --force is set');
   if (opts.raw !== undefined) return replaceRaw(cli, opts);
-  if (args.length > 0 && !opts.force) throw new CliError('error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
+  // Without --force kubectl's builder never looks at the arguments; with it, they are refused.
+  if (args.length > 0 && opts.force) throw new CliError('error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well');
 
   const validate = !(opts.validate === false || opts.validate === 'false' || opts.validate === 'ignore');
   const failures = new Failures();

@@ -172,7 +172,7 @@ export function resourceList(spec: string): Record<string, string> {
   if (spec === '') return out;
   for (const statement of spec.split(',')) {
     const parts = statement.split('=');
-    if (parts.length !== 2) throw new Error(`Invalid argument syntax ${statement}, expected <resource>=<amount>`);
+    if (parts.length !== 2) throw new Error(`Invalid argument syntax ${statement}, expected <resource>=<value>`);
     out[parts[0]!] = canonicalQuantity(parts[1]!);
   }
   return out;
@@ -283,7 +283,7 @@ Examples:
     localDryRunCheck(opts, parseDryRun(opts.dryRun));
     if (args.length === 0) fail('serviceaccount is required');
     const name = args.at(-1)!;
-    const targets = await setTargets(cli, args.slice(0, -1), opts);
+    const targets = await setTargets(cli, args.slice(0, -1), opts, { argsIgnoredWhenLocal: true });
     await patchObjects(cli, targets, opts, (obj) => {
       podSpecOf(obj).serviceAccountName = name;
     }, { verb: 'serviceaccount updated', patchFailure: 'failed to patch ServiceAccountName', printUnchanged: true });

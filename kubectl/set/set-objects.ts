@@ -11,7 +11,8 @@ import type { Cli } from '../context.js';
 import { CliError, formatError } from '../errors.js';
 import { collectList } from '../command-flags.js';
 import { createTwoWayPatch } from '../apply-patch.js';
-import { fetchTarget, Failures, findTargets, manifestTargets, parseDryRun, ResultPrinter, type DryRun, type Target } from '../object-targets.js';
+import { readManifests } from '../manifests.js';
+import { fetchTarget, Failures, findTargets, parseDryRun, ResultPrinter, type DryRun, type Target } from '../object-targets.js';
 
 export interface SetFlags {
   filename: string[];
@@ -56,15 +57,26 @@ export function localDryRunCheck(flags: SetFlags, dryRun: DryRun): void {
  * The objects a set command changes, as kubectl's builder answers Infos(): any object
  * that cannot be read fails the whole command before anything changes.
  */
-export async function setTargets(cli: Cli, resources: string[], flags: SetFlags): Promise<SetTarget[]> {
+export async function setTargets(cli: Cli, resources: string[], flags: SetFlags, o: { argsIgnoredWhenLocal?: boolean } = {}): Promise<SetTarget[]> {
   const failures = new Failures();
   let targets: Target[];
   if (flags.local) {
-    if (resources.length > 0) throw new CliError(LOCAL_RESOURCE_ERROR);
+    // serviceaccount does not look at its resource arguments with --local.
+    if (resources.length > 0 && !o.argsIgnoredWhenLocal) throw new CliError(LOCAL_RESOURCE_ERROR);
     if (flags.filename.length === 0) throw new CliError(noResources());
-    targets = await manifestTargets(cli, flags.filename, { recursive: flags.recursive }, failures, 'set');
-    throwAggregate(failures.errors.map(formatError));
-    return targets as SetTarget[];
+    // The objects as the files have them: kubectl's local builder sets no namespace.
+    const set = await readManifests(flags.filename, { recursive: flags.recursive });
+    const local: SetTarget[] = [];
+    for (const { obj, source } of set.manifests) {
+      try {
+        const ri = await cli.resourceForObject(obj);
+        local.push({ ri, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', source, obj });
+      } catch (err) {
+        failures.add(err);
+      }
+    }
+    throwAggregate([...set.errors, ...failures.errors].map(formatError));
+    return local;
   }
   if (flags.all && flags.selector) throw new CliError('error: cannot set --all and --selector at the same time');
   targets = await findTargets(cli, resources, { filename: flags.filename, recursive: flags.recursive, selector: flags.selector, all: flags.all }, 'set', failures);
@@ -95,7 +107,7 @@ export function throwAggregate(messages: string[]): void {
   if (messages.length === 0) return;
   throw new CliError(messages.map((m) => {
     const t = m.replace(/\n+$/, '');
-    return t.startsWith('error: ') ? t : `error: ${t}`;
+    return t.startsWith('error: ') || t.startsWith('Error from server') ? t : `error: ${t}`;
   }).join('\n'));
 }
 
