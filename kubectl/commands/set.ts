@@ -208,7 +208,7 @@ Examples:
       const selector = expression === undefined ? undefined : check(() => toLabelSelector(expression));
       const targets = await setTargets(cli, resources, opts);
       if (!selector) fail('one selector is required');
-      const printer = new ResultPrinter(cli, opts.output, opts.local ? 'client' : dryRun);
+      const printer = new ResultPrinter(cli, opts.output, dryRun);
       const writeToServer = !(opts.local || dryRun === 'client');
       // kubectl visits the objects one by one and stops at the first failure.
       for (const t of targets) {

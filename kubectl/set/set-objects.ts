@@ -137,7 +137,7 @@ export interface PatchRunOptions {
 /** CalculatePatches and the patch loop: returns when done, throws the aggregate of failures. */
 export async function patchObjects(cli: Cli, targets: SetTarget[], flags: SetFlags, mutate: Mutation, o: PatchRunOptions): Promise<void> {
   const dryRun = parseDryRun(flags.dryRun);
-  const printer = new ResultPrinter(cli, flags.output, flags.local ? 'client' : dryRun);
+  const printer = new ResultPrinter(cli, flags.output, dryRun);
   const changed: { t: SetTarget; before: KubeObject; after?: KubeObject; err?: string }[] = [];
   for (const t of targets) {
     const before = structuredClone(t.obj);
