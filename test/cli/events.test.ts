@@ -42,11 +42,11 @@ before(async () => {
     reason: 'ScalingReplicaSet', message: 'Scaled up replica set web-1 to 1', type: 'Normal', firstTimestamp: ago(20 * HOUR), lastTimestamp: ago(20 * HOUR), count: 1, source: { component: 'deployment-controller' },
   }));
   await create(event('other', 'node.1', {
-    involvedObject: { kind: 'Node', name: 'node1' }, reason: 'NodeReady', message: 'Node node1 status is now: NodeReady', type: 'Normal',
+    involvedObject: { kind: 'Pod', name: 'db', namespace: 'other', apiVersion: 'v1' }, reason: 'NodeReady', message: 'Node node1 is now ready', type: 'Normal',
     eventTime: agoMicro(50 * HOUR), reportingComponent: 'kubelet', reportingInstance: 'node1', action: 'Ready',
   }));
   await create(event('other', 'node.2', {
-    involvedObject: { kind: 'Node', name: 'node1' }, reason: 'Rebooted', message: 'Node node1 has been rebooted', type: 'Warning',
+    involvedObject: { kind: 'Pod', name: 'db', namespace: 'other', apiVersion: 'v1' }, reason: 'Rebooted', message: 'Node node1 has been rebooted', type: 'Warning',
     eventTime: agoMicro(45 * HOUR), series: { count: 4, lastObservedTime: agoMicro(28 * HOUR) }, reportingComponent: 'kubelet', reportingInstance: 'node1', action: 'Reboot',
   }));
 });
@@ -122,7 +122,7 @@ test('events printing rules: LAST SEEN, order, typed JSON', () => {
   assert.equal(interval(e({ firstTimestamp: '2026-01-01T23:00:00Z', lastTimestamp: '2026-01-01T23:59:30Z', count: 5 }), now), '30s (x5 over 60m)');
   assert.equal(interval(e({ eventTime: '2026-01-01T22:00:00.000000Z', series: { count: 2, lastObservedTime: '2026-01-01T23:58:00.000000Z' } }), now), '2m (x2 over 120m)');
   assert.equal(interval(e({}), now), '<unknown>');
-  assert.deepEqual(eventRow(e({ type: 'Normal', reason: 'R', message: '  padded \x1b[31m\r ' }), now, true), ['ns', '<unknown>', 'Normal', 'R', 'Pod/p', 'padded ^[[31m\\r']);
+  assert.deepEqual(eventRow(e({ type: 'Normal', reason: 'R', message: '  padded \x1b[31m\rred\r ' }), now, true), ['ns', '<unknown>', 'Normal', 'R', 'Pod/p', 'padded ^[[31m\\rred']);
   const sorted = sortEvents([
     e({ metadata: { name: 'late' }, lastTimestamp: '2026-01-01T10:00:00Z' }),
     e({ metadata: { name: 'series' }, lastTimestamp: '2026-01-01T12:00:00Z', series: { count: 2, lastObservedTime: '2026-01-01T08:00:00.000000Z' } }),
