@@ -159,7 +159,8 @@ export async function manifestTargets(cli: Cli, files: string[], flags: TargetFl
   return targets;
 }
 
-function noResourcesMessage(command: string): string {
+/** kubectl's answer when a command was given no objects to act on. */
+export function noResourcesMessage(command: string): string {
   if (command === 'label' || command === 'annotate') {
     return 'error: one or more resources must be specified as <resource> <name> or <resource>/<name>';
   }

@@ -12,7 +12,7 @@ import { CliError, formatError } from '../errors.js';
 import { collectList } from '../command-flags.js';
 import { createTwoWayPatch } from '../apply-patch.js';
 import { readManifests } from '../manifests.js';
-import { fetchTarget, Failures, findTargets, parseDryRun, ResultPrinter, type DryRun, type Target } from '../object-targets.js';
+import { fetchTarget, Failures, findTargets, noResourcesMessage, parseDryRun, ResultPrinter, type DryRun, type Target } from '../object-targets.js';
 
 export interface SetFlags {
   filename: string[];
@@ -63,7 +63,7 @@ export async function setTargets(cli: Cli, resources: string[], flags: SetFlags,
   if (flags.local) {
     // serviceaccount does not look at its resource arguments with --local.
     if (resources.length > 0 && !o.argsIgnoredWhenLocal) throw new CliError(LOCAL_RESOURCE_ERROR);
-    if (flags.filename.length === 0) throw new CliError(noResources());
+    if (flags.filename.length === 0) throw new CliError(noResourcesMessage('set'));
     // The objects as the files have them: kubectl's local builder sets no namespace.
     const set = await readManifests(flags.filename, { recursive: flags.recursive });
     const local: SetTarget[] = [];
@@ -91,15 +91,6 @@ export async function setTargets(cli: Cli, resources: string[], flags: SetFlags,
   }
   throwAggregate(failures.errors.map(formatError));
   return out;
-}
-
-function noResources(): string {
-  return `error: You must provide one or more resources by argument or filename.
-Example resource specifications include:
-   '-f rsrc.yaml'
-   '--filename=rsrc.json'
-   '<resource> <name>'
-   '<resource>'`;
 }
 
 /** kubectl's aggregate error: one line per failure, each with "error: ". */
