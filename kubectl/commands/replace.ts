@@ -14,6 +14,7 @@ import { parseGoDuration } from '../../api/duration.js';
 import { LAST_APPLIED_ANNOTATION, withLastApplied } from '../apply-patch.js';
 import { Failures, manifestTargets, parseDryRun, ResultPrinter, withSource, type Target } from '../object-targets.js';
 import { objectName, typeName } from '../resource-name.js';
+import { sortKeys } from '../printers/go-json.js';
 import { cascadePolicy } from './delete.js';
 
 interface ReplaceOpts {
@@ -128,8 +129,9 @@ async function runReplace(cli: Cli, args: string[], opts: ReplaceOpts): Promise<
 
 /** kubectl's CreateOrUpdateAnnotation: --save-config writes the annotation, else only an existing one is refreshed. */
 function annotated(obj: KubeObject, saveConfig: boolean): KubeObject {
-  if (saveConfig || obj.metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) return withLastApplied(obj).annotated;
-  return structuredClone(obj);
+  const out = saveConfig || obj.metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined ? withLastApplied(obj).annotated : obj;
+  // kubectl sends unstructured objects, keys sorted (the server's messages echo them).
+  return sortKeys(out) as KubeObject;
 }
 
 async function forceReplace(cli: Cli, targets: Target[], opts: ReplaceOpts, policy: DeleteOptions['propagationPolicy'], printer: ResultPrinter, failures: Failures): Promise<void> {
