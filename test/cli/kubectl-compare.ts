@@ -1,23 +1,12 @@
 // Runs the real kubectl and tskubectl with the same arguments, each in a namespace of
 // its own holding the same objects, for tests that compare the two (set, replace).
-import { spawn } from 'node:child_process';
 import type { ControlPlane } from '../harness/apiserver.js';
-import { kubectlEnv } from '../harness/kubectl.js';
+import { kubectlRun } from '../harness/kubectl.js';
 import { tskubectlRun, type CliResult } from '../harness/tskubectl.js';
 
 /** The real kubectl's exit code and output, with `input` on its stdin. */
 export function kubectlWithInput(cp: ControlPlane, args: string[], input = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', args, { env: kubectlEnv(cp) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return kubectlRun(cp, args, input);
 }
 
 export interface Compared {
