@@ -55,6 +55,19 @@ export const GLOBAL_FLAGS_HELP = `The following options can be passed to any com
 -v, --v=0: number for the log level verbosity
 `;
 
+/**
+ * Commands with a flag of their own named like a global one: cobra lets the command's
+ * flag win there (`set subject --user=bob` names a subject, not a kubeconfig user).
+ */
+const SHADOWED: { command: string[]; flags: string[] }[] = [
+  { command: ['set', 'subject'], flags: ['--user'] },
+];
+
+function shadowed(rest: string[], name: string): boolean {
+  const words = rest.filter((w) => !w.startsWith('-'));
+  return SHADOWED.some((s) => s.flags.includes(name) && s.command.every((c, i) => words[i] === c));
+}
+
 /** Splits argv (without node and script) into global flags and the rest, in order. */
 export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: string[] } {
   const flags: GlobalFlags = {};
@@ -70,7 +83,7 @@ export function extractGlobalFlags(argv: string[]): { flags: GlobalFlags; rest: 
     // -nfoo (short flag with attached value)
     const attached = !arg.startsWith('--') && /^-[nsv].+/.test(arg) ? SPECS.find((s) => s.names.includes(arg.slice(0, 2))) : undefined;
     const spec = attached ?? SPECS.find((s) => s.names.includes(name));
-    if (!spec) {
+    if (!spec || (!attached && shadowed(rest, name))) {
       rest.push(arg);
       continue;
     }

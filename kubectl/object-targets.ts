@@ -176,7 +176,8 @@ export function validateFileFlags(flags: TargetFlags): void {
   if (problems.length > 1) throw new CliError(problems.join('\n'));
 }
 
-function noResourcesMessage(command: string): string {
+/** kubectl's answer when a command was given no objects to act on. */
+export function noResourcesMessage(command: string): string {
   if (command === 'label' || command === 'annotate') {
     return 'error: one or more resources must be specified as <resource> <name> or <resource>/<name>';
   }

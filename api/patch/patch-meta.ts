@@ -159,6 +159,22 @@ const KINDS: Record<string, Fragment> = {
   MutatingWebhookConfiguration: { webhooks: merge('name'), 'webhooks[].matchConditions': merge('name') },
   ValidatingAdmissionPolicy: { 'spec.matchConditions': merge('name') },
   ValidatingAdmissionPolicyBinding: {},
+  // batch/v1: the pod templates as in the apps kinds; podFailurePolicy rules are atomic.
+  Job: {
+    ...at('spec.template', POD_TEMPLATE),
+    'status.conditions': merge('type'),
+  },
+  CronJob: {
+    ...at('spec.jobTemplate.metadata', OBJECT_META),
+    ...at('spec.jobTemplate.spec.template', POD_TEMPLATE),
+  },
+  PodTemplate: { ...at('template', POD_TEMPLATE) },
+  // rbac/v1: subjects, rules and aggregation selectors are atomic lists.
+  Role: {},
+  ClusterRole: {},
+  RoleBinding: {},
+  ClusterRoleBinding: {},
+  ServiceAccount: { secrets: merge('name') },
 };
 
 /** Builds a table from a plain path -> metadata record (for tests and custom schemas). */

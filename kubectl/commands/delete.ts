@@ -50,7 +50,8 @@ export function register(program: Command, cli: Cli): void {
     .action(async (args: string[], opts: DeleteOpts) => runDelete(cli, args, opts));
 }
 
-function propagationPolicy(cascade: string | boolean | undefined, cli: Cli): DeleteOptions['propagationPolicy'] {
+/** --cascade as a DeleteOptions propagationPolicy (kubectl's GetCascadingStrategy, with its deprecation warnings). */
+export function cascadePolicy(cascade: string | boolean | undefined, cli: Cli): DeleteOptions['propagationPolicy'] {
   const v = cascade === true || cascade === undefined ? 'background' : String(cascade);
   switch (v) {
     case 'background': return 'Background';
@@ -72,7 +73,7 @@ async function runDelete(cli: Cli, args: string[], opts: DeleteOpts): Promise<vo
   if (opts.now && opts.gracePeriod !== -1) throw new CliError('error: --now and --grace-period cannot be specified together');
   if (opts.output !== undefined && opts.output !== 'name') throw new CliError(`error: unexpected -o output mode: ${opts.output}. We only support '-o name'`);
   const dryRun = parseDryRun(opts.dryRun);
-  const policy = propagationPolicy(opts.cascade, cli);
+  const policy = cascadePolicy(opts.cascade, cli);
   let grace = opts.now ? 1 : opts.gracePeriod;
   // --grace-period=0 without --force means 1 (kubectl guards against accidental data loss).
   if (grace === 0 && !opts.force) grace = 1;

@@ -40,3 +40,12 @@ export function goSyntax(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   return String(v);
 }
+
+/**
+ * json.MarshalIndent of a typed Go struct: keys stay in the order value has them (the
+ * caller builds them in struct field order), with Go's HTML-safe escapes.
+ */
+export function goJsonInOrder(value: unknown, indent = ''): string {
+  const text = JSON.stringify(value, null, indent || undefined) ?? 'null';
+  return text.replace(/[<>&\u2028\u2029]/g, (c) => ESCAPES[c]!);
+}

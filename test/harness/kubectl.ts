@@ -33,10 +33,14 @@ export async function kubectlFails(cp: KubectlTarget, ...args: string[]): Promis
 /** The environment kubectl runs with, for tests that spawn it themselves (get -w). */
 export const kubectlEnv = env;
 
-/** The real kubectl's exit code, stdout and stderr, whatever the outcome. */
-export function kubectlRun(cp: KubectlTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The real kubectl's exit code, stdout and stderr, whatever the outcome; `input`, when given, is its stdin. */
+export function kubectlRun(cp: KubectlTarget, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('kubectl', args, { env: env(cp) });
+    if (input !== undefined) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
