@@ -9,7 +9,7 @@ import { StatusError } from '../../api/errors.js';
 import type { DeleteOptions, KubeObject } from '../../api/types/meta.js';
 import type { Cli } from '../context.js';
 import { CliError } from '../errors.js';
-import { fileFlags, intFlag } from '../command-flags.js';
+import { fileFlags, intFlag, kustomizeFlag } from '../command-flags.js';
 import { parseGoDuration } from '../../api/duration.js';
 import { LAST_APPLIED_ANNOTATION, withLastApplied } from '../apply-patch.js';
 import { Failures, manifestTargets, parseDryRun, ResultPrinter, withSource, type Target } from '../object-targets.js';
@@ -57,8 +57,8 @@ Examples:
   # Force replace, delete and then re-create the resource
   tskubectl replace --force -f ./pod.json`);
   fileFlags(replace, 'replace');
+  kustomizeFlag(replace);
   replace
-    .option('-k, --kustomize <dir>', 'Process a kustomization directory. This flag can\'t be used together with -f or -R. (not built in tskubectl)')
     .option('-o, --output <format>', 'Output format. One of: (json, yaml, name, jsonpath, jsonpath-as-json).')
     .option('--dry-run [strategy]', 'Must be "none", "server", or "client". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource.')
     .option('--force', 'If true, immediately remove resources from API and bypass graceful deletion. Note that immediate deletion of some resources may result in inconsistency or data loss and requires confirmation.', false)
@@ -77,8 +77,7 @@ Examples:
 async function runReplace(cli: Cli, args: string[], opts: ReplaceOpts): Promise<void> {
   const dryRun = parseDryRun(opts.dryRun);
   const policy = cascadePolicy(opts.cascade, cli);
-  if (opts.kustomize !== undefined) throw new CliError('error: kustomize (-k) is not built in tskubectl');
-  if (opts.filename.length === 0) throw new CliError('error: must specify one of -f and -k');
+  if (opts.filename.length === 0 && opts.kustomize === undefined) throw new CliError('error: must specify one of -f and -k');
   const timeoutMs = parseGoDuration(opts.timeout);
   if (opts.gracePeriod >= 0 && !opts.force) throw new CliError('error: --grace-period must have --force specified');
   if (timeoutMs !== 0 && !opts.force) throw new CliError('error: --timeout must have --force specified');
@@ -89,7 +88,7 @@ async function runReplace(cli: Cli, args: string[], opts: ReplaceOpts): Promise<
 
   const validate = !(opts.validate === false || opts.validate === 'false' || opts.validate === 'ignore');
   const failures = new Failures();
-  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate }, failures, 'replace');
+  const targets = await manifestTargets(cli, opts.filename, { recursive: opts.recursive, validate, kustomize: opts.kustomize }, failures, 'replace');
   const printer = new ResultPrinter(cli, opts.output, dryRun);
   if (opts.force) {
     await forceReplace(cli, targets, opts, policy, printer, failures);

@@ -115,6 +115,11 @@ test('get -k, describe -k and diff -k read the kustomization as kubectl does', a
     const got = await ours(...args);
     assert.deepEqual([got.code, got.stdout, got.stderr], [want.code, want.stdout, want.stderr], args.join(' '));
   }
+  // replace -k puts the same objects back: kubectl's lines, then ours.
+  const replacedByThem = await theirs('replace', '-k', app);
+  const replacedByUs = await ours('replace', '-k', app);
+  assert.equal(replacedByThem.code, 0, replacedByThem.stderr);
+  assert.deepEqual([replacedByUs.code, replacedByUs.stdout, replacedByUs.stderr], [0, replacedByThem.stdout, replacedByThem.stderr]);
   const described = await ours('describe', '-k', app);
   assert.equal(described.code, 0, described.stderr);
   assert.match(described.stdout, /^Name: +kz-settings-/m);
