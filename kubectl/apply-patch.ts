@@ -8,6 +8,7 @@
 // annotation as "unchanged".
 import { lookupIn, patchMetaFor, type PatchMetaLookup } from '../api/patch/index.js';
 import type { KubeObject } from '../api/types/meta.js';
+import { byteOrder, goJson } from '../api/go-json.js';
 
 type Obj = Record<string, unknown>;
 
@@ -21,28 +22,7 @@ const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList';
 const isMap = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-/**
- * JSON as Go's encoding/json writes a map[string]interface{}: keys sorted, no spaces,
- * and <, >, &, U+2028, U+2029 escaped. This is how the annotation and the patch bytes
- * look when kubectl makes them.
- */
-export function goJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isMap(v)) {
-    const out: Obj = {};
-    for (const k of Object.keys(v).sort(byteOrder)) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
-
-// Go sorts map keys by bytes; JS's default sort compares UTF-16 units, the same for the
-// BMP text of field names and labels.
-const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export { goJson };
 
 /**
  * kubectl's GetModifiedConfiguration(obj, annotate=true): the object serialized without

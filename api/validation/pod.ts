@@ -1,4 +1,5 @@
 // Pods (core's ValidatePodCreate, ValidatePodUpdate, ValidatePodBinding).
+import { goJson } from '../go-json.js';
 import type { Binding, Container, Pod, PodSpec, Toleration } from '../types/core.js';
 import { validateImageWhitespace } from './container.js';
 import {
@@ -73,8 +74,9 @@ function fieldDiff(type: string, prev: object, next: object): string {
   const b = next as Record<string, unknown>;
   for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     if (jsonEqual(a[k], b[k])) continue;
-    if (a[k] !== undefined) lines.push(`- \t${k}: ${JSON.stringify(a[k])},`);
-    if (b[k] !== undefined) lines.push(`+ \t${k}: ${JSON.stringify(b[k])},`);
+    // Keys sorted: the same fields read the same whoever wrote the object.
+    if (a[k] !== undefined) lines.push(`- \t${k}: ${goJson(a[k])},`);
+    if (b[k] !== undefined) lines.push(`+ \t${k}: ${goJson(b[k])},`);
   }
   lines.push('  }');
   return lines.join('\n');

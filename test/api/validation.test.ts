@@ -435,6 +435,10 @@ describe('Pod update', () => {
     const policy = structuredClone(old);
     policy.spec!.restartPolicy = 'Never';
     assert.ok(validateUpdate(policy, old)[0].message!.startsWith(POD_UPDATE_MSG));
+    // The account of the change reads the same whatever order the fields were written in.
+    const reordered = structuredClone(old);
+    reordered.spec!.containers = reordered.spec!.containers.map((c) => Object.fromEntries(Object.entries(c).reverse()) as Container);
+    assert.equal(validateUpdate(next, reordered)[0].message, causes[0].message);
   });
 
   it('forbids adding or removing containers', () => {
