@@ -52,6 +52,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that went away (`tskubectl get pods | head -1`) ends us quietly, as SIGPIPE
+// ends kubectl (a shell reports 128+13), instead of an unhandled EPIPE and its stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
+
 const code = await main(process.argv.slice(2));
 // Let stdout drain (pipes) before exiting.
 process.stdout.write('', () => process.exit(code));

@@ -58,3 +58,16 @@ test('an unknown type and bad YAML, against a live server', async () => {
   assert.match(await fails(['apply', '-f', yaml], env), new RegExp(`^error: error parsing ${yaml}: `));
   assert.equal(await fails(['get', 'pod', 'ghost'], env), 'Error from server (NotFound): pods "ghost" not found');
 });
+
+test('a reader that goes away (| head) ends the CLI quietly, as SIGPIPE ends kubectl', async () => {
+  const { execFile } = await import('node:child_process');
+  const { componentCommand } = await import('../harness/apiserver.js');
+  const cli = [process.execPath, ...componentCommand('kubectl')].map((a) => `'${a}'`).join(' ');
+  // cluster-info dump writes far more than a pipe holds, after head has gone.
+  const script = `${cli} cluster-info dump | head -c 10 >/dev/null; echo "exit \${PIPESTATUS[0]}"`;
+  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    execFile('bash', ['-c', script], { env: { ...process.env, KUBECONFIG: cp.kubeconfig, HOME: dir } }, (err, out, errOut) => (err ? reject(err) : resolve({ stdout: out, stderr: errOut })));
+  });
+  assert.equal(stderr, '');
+  assert.equal(stdout, 'exit 141\n');
+});
