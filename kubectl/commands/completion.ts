@@ -11,7 +11,7 @@ const BASH = `# bash completion for tskubectl                            -*- she
 # The candidates come from "tskubectl __completeNoDesc ARGS... WORD": one a line, then
 # ":<directive>" (1 error, 2 no space, 4 no file completion, 8 file extensions, 16 directories).
 
-__tskubectl_complete() {
+__start_tskubectl() {
     local cur cword
     local -a words
     COMPREPLY=()
@@ -60,7 +60,7 @@ __tskubectl_complete() {
 }
 
 shopt -s extglob 2>/dev/null
-complete -o default -F __tskubectl_complete tskubectl
+complete -o default -F __start_tskubectl tskubectl
 `;
 
 const ZSH = `#compdef tskubectl

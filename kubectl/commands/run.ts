@@ -107,11 +107,15 @@ function parseLabelList(s: string): Record<string, string> {
   return out;
 }
 
-/** kubectl's getRestartPolicy: the flag, else OnFailure for -i and Always otherwise. */
+/**
+ * kubectl's getRestartPolicy: the flag (whose default is Always, so -i alone runs an
+ * Always pod and does not wait for its end), OnFailure for -i only with --restart=''.
+ */
 export function restartPolicy(flag: string | undefined, interactive: boolean): 'Always' | 'OnFailure' | 'Never' {
-  if (!flag) return interactive ? 'OnFailure' : 'Always';
-  if (flag === 'Always' || flag === 'OnFailure' || flag === 'Never') return flag;
-  throw new CliError(`error: invalid restart policy: ${flag}`);
+  const f = flag ?? 'Always';
+  if (!f) return interactive ? 'OnFailure' : 'Always';
+  if (f === 'Always' || f === 'OnFailure' || f === 'Never') return f;
+  throw new CliError(`error: invalid restart policy: ${f}, valid values are: Always, OnFailure, Never`);
 }
 
 async function runRun(cli: Cli, name: string | undefined, args: string[], opts: RunOpts): Promise<void> {
@@ -134,8 +138,7 @@ async function runRun(cli: Cli, name: string | undefined, args: string[], opts: 
   let pod: KubeObject = podObject({
     name, namespace: cli.namespaceExplicit() ? cli.namespace() : undefined, image: opts.image,
     labels: opts.labels ? parseLabelList(opts.labels) : undefined, annotations,
-    // The generator's own default is Always, whatever the wait below expects.
-    env: opts.env, port: opts.port, restart: (opts.restart || 'Always') as 'Always', command: opts.command, args,
+    env: opts.env, port: opts.port, restart: policy, command: opts.command, args,
     imagePullPolicy: opts.imagePullPolicy, stdin: opts.stdin, tty: opts.tty,
   });
   if (opts.overrides) pod = override(pod, opts.overrides, opts.overrideType);

@@ -45,7 +45,7 @@ describe('completion', { timeout: 300_000 }, () => {
 COMP_WORDS=(${words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(' ')})
 COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 ))
 cd ${JSON.stringify(bin)}
-__tskubectl_complete
+__start_tskubectl
 printf '%s\\n' "\${COMPREPLY[@]}"`;
     const { stdout } = await run('bash', ['--norc', '--noprofile', '-c', program], {
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: cp.kubeconfig, HOME: cp.dir },

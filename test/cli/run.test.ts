@@ -62,7 +62,7 @@ test('run creates the pod; errors as kubectl prints them', async () => {
   r = await run('run', 'x');
   assert.deepEqual([r.code, r.stderr], [1, 'error: required flag(s) "image" not set\n']);
   r = await run('run', 'x', '--image=a', '--restart=Sometimes');
-  assert.deepEqual([r.code, r.stderr], [1, 'error: invalid restart policy: Sometimes\n']);
+  assert.deepEqual([r.code, r.stderr], [1, 'error: invalid restart policy: Sometimes, valid values are: Always, OnFailure, Never\n']);
   r = await run('run', 'dry', '--image=a', '--dry-run=server');
   assert.deepEqual([r.code, r.stdout], [0, 'pod/dry created (server dry run)\n']);
   assert.equal(await resourceClient(rest, 'pods').get('default', 'dry').then(() => true, () => false), false);
