@@ -163,13 +163,12 @@ export class Cli {
   async discovery(): Promise<ResourceInfo[]> {
     if (this.discovered) return this.discovered;
     const rest = this.rest();
-    const [core, groups] = await Promise.all([
-      rest.request<APIResourceList>({ path: '/api/v1' }),
-      rest.request<APIGroupList>({ path: '/apis' }),
-    ]);
-    // The groups' documents at once, kept in the order /apis lists them.
-    const versions = (groups.groups ?? []).map((g) => g.preferredVersion?.groupVersion ?? g.versions[0]?.groupVersion).filter((gv): gv is string => Boolean(gv));
-    const lists = [core, ...await Promise.all(versions.map((gv) => rest.request<APIResourceList>({ path: `/apis/${gv}` })))];
+    const lists: APIResourceList[] = [await rest.request<APIResourceList>({ path: '/api/v1' })];
+    const groups = await rest.request<APIGroupList>({ path: '/apis' });
+    for (const g of groups.groups ?? []) {
+      const gv = g.preferredVersion?.groupVersion ?? g.versions[0]?.groupVersion;
+      if (gv) lists.push(await rest.request<APIResourceList>({ path: `/apis/${gv}` }));
+    }
     this.discovered = lists.flatMap((l) => l.resources.filter((r) => !r.name.includes('/')).map((r) => resourceInfoOf(l, r)));
     return this.discovered;
   }

@@ -62,5 +62,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const code = await main(process.argv.slice(2));
-// Let stdout drain (pipes) before exiting.
-process.stdout.write('', () => process.exit(code));
+// Let stdout and stderr drain (writes to pipes are asynchronous) before exiting.
+const drained = (s: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => { s.write('', () => resolve()); });
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+process.exit(code);
