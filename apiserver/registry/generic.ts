@@ -209,7 +209,7 @@ export class GenericRegistry {
   async create(namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     if (!opts.shapeChecked) checkShape(this.ri, body);
     const requestedName = body?.metadata?.name;
-    const obj = opts.owned ? body : structuredClone(body);
+    const obj = typeMetaFirst(opts.owned ? body : structuredClone(body));
     this.checkTypeAndNamespace(obj, namespace);
     if (this.ri.namespaced) {
       const ns = namespace as string;
@@ -271,7 +271,7 @@ export class GenericRegistry {
   /** PUT: replaces the object; a resourceVersion in the body is a precondition. */
   async update(namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
     if (!opts.shapeChecked) checkShape(this.ri, body);
-    const obj = opts.owned ? body : structuredClone(body);
+    const obj = typeMetaFirst(opts.owned ? body : structuredClone(body));
     this.checkTypeAndNamespace(obj, namespace);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
@@ -614,7 +614,7 @@ export class GenericRegistry {
   withType(obj: KubeObject, copy = false): KubeObject {
     const out = copy ? structuredClone(obj) : obj;
     if (out.apiVersion !== groupVersion(this.ri) || out.kind !== this.ri.kind) {
-      const typed = { apiVersion: groupVersion(this.ri), kind: this.ri.kind, ...out };
+      const typed = { kind: this.ri.kind, apiVersion: groupVersion(this.ri), ...out };
       typed.apiVersion = groupVersion(this.ri);
       typed.kind = this.ri.kind;
       return typed;
@@ -725,6 +725,18 @@ function stripRv(obj: KubeObject): KubeObject {
 }
 
 interface ContinueToken { rv: number; start: string }
+
+/**
+ * The object with kind, apiVersion and metadata as its first keys, the order in which
+ * Kubernetes' apiserver writes every object (Go's struct order), whatever order the
+ * client sent (kubectl sends map keys sorted). A copy only when the order is not already so.
+ */
+function typeMetaFirst(obj: KubeObject): KubeObject {
+  const keys = Object.keys(obj);
+  if (keys[0] === 'kind' && keys[1] === 'apiVersion' && keys[2] === 'metadata') return obj;
+  const { kind, apiVersion, metadata, ...rest } = obj;
+  return { kind, apiVersion, metadata, ...rest };
+}
 
 function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');

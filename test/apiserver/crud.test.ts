@@ -41,16 +41,22 @@ describe('every resource', () => {
       const got = await api('GET', `${path}/${name}`);
       assert.equal(got.status, 200);
       assert.deepEqual(got.json, created.json);
+      // Written as Kubernetes writes objects (Go's struct order), whatever order the client sent.
+      const typeMetaFirst = new RegExp(`^\\{"kind":"${kind}","apiVersion":"[^"]+","metadata":\\{`);
+      assert.match(created.text, typeMetaFirst);
+      assert.match(got.text, typeMetaFirst);
 
       const list = await api('GET', path);
       assert.equal(list.json.kind, `${kind}List`);
       assert.ok(list.json.items.some((i: { metadata: { name: string } }) => i.metadata.name === name));
       assert.ok(Number(list.json.metadata.resourceVersion) >= Number(created.json.metadata.resourceVersion));
 
-      const upd = structuredClone(got.json);
+      const { kind: _kind, metadata: _metadata, ...fields } = structuredClone(got.json);
+      const upd = { ...fields, metadata: _metadata, kind: _kind };
       upd.metadata.labels = { updated: 'yes' };
       const put = await api('PUT', `${path}/${name}`, upd);
       assert.equal(put.status, 200, put.text);
+      assert.match(put.text, typeMetaFirst);
       assert.equal(put.json.metadata.labels.updated, 'yes');
       assert.ok(Number(put.json.metadata.resourceVersion) > Number(got.json.metadata.resourceVersion));
 
