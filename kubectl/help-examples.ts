@@ -1,10 +1,10 @@
 // kubectl 1.32's "Examples:" help (pkg/cmd/<verb>/*.go, their templates.Examples texts,
-// `kubectl` read as `tskubectl`), keyed by command path. addExamples walks a command tree
+// `kubectl` read as `tskubectl`), keyed by command path (only the commands tskubectl has). addExamples walks a command tree
 // and gives each command found here the same "after" help text run.ts once wrote inline.
 import type { Command } from 'commander';
 
 export const EXAMPLES: Readonly<Record<string, string>> = {
-  "annotate": `
+  annotate: `
   # Update pod 'foo' with the annotation 'description' and the value 'my frontend'
   # If the same annotation is set multiple times, only the last value will be applied
   tskubectl annotate pods foo description='my frontend'
@@ -24,7 +24,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   # Update pod 'foo' by removing an annotation named 'description' if it exists
   # Does not require the --overwrite flag
   tskubectl annotate pods foo description-`,
-  "api-resources": `
+  'api-resources': `
   # Print the supported API resources
   tskubectl api-resources
 
@@ -42,7 +42,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Print the supported API resources with a specific APIGroup
   tskubectl api-resources --api-group=rbac.authorization.k8s.io`,
-  "apply": `
+  apply: `
   # Apply the configuration in pod.json to a pod
   tskubectl apply -f ./pod.json
 
@@ -61,67 +61,49 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Apply the configuration in manifest.yaml and delete all the other config maps that are not in the file
   tskubectl apply --prune -f manifest.yaml --all --prune-allowlist=core/v1/ConfigMap`,
-  "apply edit-last-applied": `
-  # Edit the last-applied-configuration annotations by type/name in YAML
-  tskubectl apply edit-last-applied deployment/nginx
-
-  # Edit the last-applied-configuration annotations by file in JSON
-  tskubectl apply edit-last-applied -f deploy.yaml -o json`,
-  "apply set-last-applied": `
-  # Set the last-applied-configuration of a resource to match the contents of a file
-  tskubectl apply set-last-applied -f deploy.yaml
-
-  # Execute set-last-applied against each configuration file in a directory
-  tskubectl apply set-last-applied -f path/
-
-  # Set the last-applied-configuration of a resource to match the contents of a file; will create the annotation if it does not already exist
-  tskubectl apply set-last-applied -f deploy.yaml --create-annotation=true`,
-  "apply view-last-applied": `
+  'apply view-last-applied': `
   # View the last-applied-configuration annotations by type/name in YAML
   tskubectl apply view-last-applied deployment/nginx
 
   # View the last-applied-configuration annotations by file in JSON
   tskubectl apply view-last-applied -f deploy.yaml -o json`,
-  "auth reconcile": `
-  # Reconcile RBAC resources from a file
-  tskubectl auth reconcile -f my-rbac-rules.yaml`,
-  "autoscale": `
+  autoscale: `
   # Auto scale a deployment "foo", with the number of pods between 2 and 10, no target CPU utilization specified so a default autoscaling policy will be used
   tskubectl autoscale deployment foo --min=2 --max=10
 
   # Auto scale a replication controller "foo", with the number of pods between 1 and 5, target CPU utilization at 80%
   tskubectl autoscale rc foo --max=5 --cpu-percent=80`,
-  "cluster-info": `
+  'cluster-info': `
   # Print the address of the control plane and cluster services
   tskubectl cluster-info`,
-  "config current-context": `
+  'config current-context': `
   # Display the current-context
   tskubectl config current-context`,
-  "config delete-context": `
+  'config delete-context': `
   # Delete the context for the minikube cluster
   tskubectl config delete-context minikube`,
-  "config get-clusters": `
+  'config get-clusters': `
   # List the clusters that tskubectl knows about
   tskubectl config get-clusters`,
-  "config get-contexts": `
+  'config get-contexts': `
   # List all the contexts in your kubeconfig file
   tskubectl config get-contexts
 
   # Describe one context in your kubeconfig file
   tskubectl config get-contexts my-context`,
-  "config get-users": `
+  'config get-users': `
   # List the users that tskubectl knows about
   tskubectl config get-users`,
-  "config rename-context": `
+  'config rename-context': `
   # Rename the context 'old-name' to 'new-name' in your kubeconfig file
   tskubectl config rename-context old-name new-name`,
-  "config set-context": `
+  'config set-context': `
   # Set the user field on the gce context entry without touching other values
   tskubectl config set-context gce --user=cluster-admin`,
-  "config use-context": `
+  'config use-context': `
   # Use the context for the minikube cluster
   tskubectl config use-context minikube`,
-  "config view": `
+  'config view': `
   # Show merged kubeconfig settings
   tskubectl config view
 
@@ -130,10 +112,10 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Get the password for the e2e user
   tskubectl config view -o jsonpath='{.users[?(@.name == "e2e")].user.password}'`,
-  "cordon": `
+  cordon: `
   # Mark node "foo" as unschedulable
   tskubectl cordon foo`,
-  "create": `
+  create: `
   # Create a pod using the data in pod.json
   tskubectl create -f ./pod.json
 
@@ -142,28 +124,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Edit the data in registry.yaml in JSON then create the resource using the edited data
   tskubectl create -f registry.yaml --edit -o json`,
-  "create clusterrole": `
-  # Create a cluster role named "pod-reader" that allows user to perform "get", "watch" and "list" on pods
-  tskubectl create clusterrole pod-reader --verb=get,list,watch --resource=pods
-
-  # Create a cluster role named "pod-reader" with ResourceName specified
-  tskubectl create clusterrole pod-reader --verb=get --resource=pods --resource-name=readablepod --resource-name=anotherpod
-
-  # Create a cluster role named "foo" with API Group specified
-  tskubectl create clusterrole foo --verb=get,list,watch --resource=rs.apps
-
-  # Create a cluster role named "foo" with SubResource specified
-  tskubectl create clusterrole foo --verb=get,list,watch --resource=pods,pods/status
-
-  # Create a cluster role name "foo" with NonResourceURL specified
-  tskubectl create clusterrole "foo" --verb=get --non-resource-url=/logs/*
-
-  # Create a cluster role name "monitoring" with AggregationRule specified
-  tskubectl create clusterrole monitoring --aggregation-rule="rbac.example.com/aggregate-to-monitoring=true"`,
-  "create clusterrolebinding": `
-  # Create a cluster role binding for user1, user2, and group1 using the cluster-admin cluster role
-  tskubectl create clusterrolebinding cluster-admin --clusterrole=cluster-admin --user=user1 --user=user2 --group=group1`,
-  "create configmap": `
+  'create configmap': `
   # Create a new config map named my-config based on folder bar
   tskubectl create configmap my-config --from-file=path/to/bar
 
@@ -178,13 +139,13 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Create a new config map named my-config from an env file
   tskubectl create configmap my-config --from-env-file=path/to/foo.env --from-env-file=path/to/bar.env`,
-  "create cronjob": `
+  'create cronjob': `
   # Create a cron job
   tskubectl create cronjob my-job --image=busybox --schedule="*/1 * * * *"
 
   # Create a cron job with a command
   tskubectl create cronjob my-job --image=busybox --schedule="*/1 * * * *" -- date`,
-  "create deployment": `
+  'create deployment': `
   # Create a deployment named my-dep that runs the busybox image
   tskubectl create deployment my-dep --image=busybox
 
@@ -199,43 +160,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Create a deployment named my-dep that runs multiple containers
   tskubectl create deployment my-dep --image=busybox:latest --image=ubuntu:latest --image=nginx`,
-  "create ingress": `
-  # Create a single ingress called 'simple' that directs requests to foo.com/bar to svc
-  # svc1:8080 with a TLS secret "my-cert"
-  tskubectl create ingress simple --rule="foo.com/bar=svc1:8080,tls=my-cert"
-
-  # Create a catch all ingress of "/path" pointing to service svc:port and Ingress Class as "otheringress"
-  tskubectl create ingress catch-all --class=otheringress --rule="/path=svc:port"
-
-  # Create an ingress with two annotations: ingress.annotation1 and ingress.annotations2
-  tskubectl create ingress annotated --class=default --rule="foo.com/bar=svc:port" \\
-  --annotation ingress.annotation1=foo \\
-  --annotation ingress.annotation2=bla
-
-  # Create an ingress with the same host and multiple paths
-  tskubectl create ingress multipath --class=default \\
-  --rule="foo.com/=svc:port" \\
-  --rule="foo.com/admin/=svcadmin:portadmin"
-
-  # Create an ingress with multiple hosts and the pathType as Prefix
-  tskubectl create ingress ingress1 --class=default \\
-  --rule="foo.com/path*=svc:8080" \\
-  --rule="bar.com/admin*=svc2:http"
-
-  # Create an ingress with TLS enabled using the default ingress certificate and different path types
-  tskubectl create ingress ingtls --class=default \\
-  --rule="foo.com/=svc:https,tls" \\
-  --rule="foo.com/path/subpath*=othersvc:8080"
-
-  # Create an ingress with TLS enabled using a specific secret and pathType as Prefix
-  tskubectl create ingress ingsecret --class=default \\
-  --rule="foo.com/*=svc:8080,tls=secret1"
-
-  # Create an ingress with a default backend
-  tskubectl create ingress ingdefault --class=default \\
-  --default-backend=defaultsvc:http \\
-  --rule="foo.com/*=svc:8080,tls=secret1"`,
-  "create job": `
+  'create job': `
   # Create a job
   tskubectl create job my-job --image=busybox
 
@@ -244,57 +169,10 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Create a job from a cron job named "a-cronjob"
   tskubectl create job test-job --from=cronjob/a-cronjob`,
-  "create namespace": `
+  'create namespace': `
   # Create a new namespace named my-namespace
   tskubectl create namespace my-namespace`,
-  "create poddisruptionbudget": `
-  # Create a pod disruption budget named my-pdb that will select all pods with the app=rails label
-  # and require at least one of them being available at any point in time
-  tskubectl create poddisruptionbudget my-pdb --selector=app=rails --min-available=1
-
-  # Create a pod disruption budget named my-pdb that will select all pods with the app=nginx label
-  # and require at least half of the pods selected to be available at any point in time
-  tskubectl create pdb my-pdb --selector=app=nginx --min-available=50%`,
-  "create priorityclass": `
-  # Create a priority class named high-priority
-  tskubectl create priorityclass high-priority --value=1000 --description="high priority"
-
-  # Create a priority class named default-priority that is considered as the global default priority
-  tskubectl create priorityclass default-priority --value=1000 --global-default=true --description="default priority"
-
-  # Create a priority class named high-priority that cannot preempt pods with lower priority
-  tskubectl create priorityclass high-priority --value=1000 --description="high priority" --preemption-policy="Never"`,
-  "create quota": `
-  # Create a new resource quota named my-quota
-  tskubectl create quota my-quota --hard=cpu=1,memory=1G,pods=2,services=3,replicationcontrollers=2,resourcequotas=1,secrets=5,persistentvolumeclaims=10
-
-  # Create a new resource quota named best-effort
-  tskubectl create quota best-effort --hard=pods=100 --scopes=BestEffort`,
-  "create role": `
-  # Create a role named "pod-reader" that allows user to perform "get", "watch" and "list" on pods
-  tskubectl create role pod-reader --verb=get --verb=list --verb=watch --resource=pods
-
-  # Create a role named "pod-reader" with ResourceName specified
-  tskubectl create role pod-reader --verb=get --resource=pods --resource-name=readablepod --resource-name=anotherpod
-
-  # Create a role named "foo" with API Group specified
-  tskubectl create role foo --verb=get,list,watch --resource=rs.apps
-
-  # Create a role named "foo" with SubResource specified
-  tskubectl create role foo --verb=get,list,watch --resource=pods,pods/status`,
-  "create rolebinding": `
-  # Create a role binding for user1, user2, and group1 using the admin cluster role
-  tskubectl create rolebinding admin --clusterrole=admin --user=user1 --user=user2 --group=group1
-
-  # Create a role binding for service account monitoring:sa-dev using the admin role
-  tskubectl create rolebinding admin-binding --role=admin --serviceaccount=monitoring:sa-dev`,
-  "create secret docker-registry": `
-  # If you do not already have a .dockercfg file, create a dockercfg secret directly
-  tskubectl create secret docker-registry my-secret --docker-server=DOCKER_REGISTRY_SERVER --docker-username=DOCKER_USER --docker-password=DOCKER_PASSWORD --docker-email=DOCKER_EMAIL
-
-  # Create a new secret named my-secret from ~/.docker/config.json
-  tskubectl create secret docker-registry my-secret --from-file=path/to/.docker/config.json`,
-  "create secret generic": `
+  'create secret generic': `
   # Create a new secret named my-secret with keys for each file in folder bar
   tskubectl create secret generic my-secret --from-file=path/to/bar
 
@@ -309,46 +187,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Create a new secret named my-secret from env files
   tskubectl create secret generic my-secret --from-env-file=path/to/foo.env --from-env-file=path/to/bar.env`,
-  "create secret tls": `
-  # Create a new TLS secret named tls-secret with the given key pair
-  tskubectl create secret tls tls-secret --cert=path/to/tls.crt --key=path/to/tls.key`,
-  "create service clusterip": `
-  # Create a new ClusterIP service named my-cs
-  tskubectl create service clusterip my-cs --tcp=5678:8080
-
-  # Create a new ClusterIP service named my-cs (in headless mode)
-  tskubectl create service clusterip my-cs --clusterip="None"`,
-  "create service externalname": `
-  # Create a new ExternalName service named my-ns
-  tskubectl create service externalname my-ns --external-name bar.com`,
-  "create service loadbalancer": `
-  # Create a new LoadBalancer service named my-lbs
-  tskubectl create service loadbalancer my-lbs --tcp=5678:8080`,
-  "create service nodeport": `
-  # Create a new NodePort service named my-ns
-  tskubectl create service nodeport my-ns --tcp=5678:8080`,
-  "create serviceaccount": `
-  # Create a new service account named my-service-account
-  tskubectl create serviceaccount my-service-account`,
-  "create token": `
-  # Request a token to authenticate to the kube-apiserver as the service account "myapp" in the current namespace
-  tskubectl create token myapp
-
-  # Request a token for a service account in a custom namespace
-  tskubectl create token myapp --namespace myns
-
-  # Request a token with a custom expiration
-  tskubectl create token myapp --duration 10m
-
-  # Request a token with a custom audience
-  tskubectl create token myapp --audience https://example.com
-
-  # Request a token bound to an instance of a Secret object
-  tskubectl create token myapp --bound-object-kind Secret --bound-object-name mysecret
-
-  # Request a token bound to an instance of a Secret object with a specific UID
-  tskubectl create token myapp --bound-object-kind Secret --bound-object-name mysecret --bound-object-uid 0d4691ed-659b-4935-a832-355f77ee47cc`,
-  "delete": `
+  delete: `
   # Delete a pod using the type and name specified in pod.json
   tskubectl delete -f ./pod.json
 
@@ -378,7 +217,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Delete all pods only if the user confirms the deletion
   tskubectl delete pods --all --interactive`,
-  "describe": `
+  describe: `
   # Describe a node
   tskubectl describe nodes kubernetes-node-emt8.c.myproject.internal
 
@@ -397,19 +236,19 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   # Describe all pods managed by the 'frontend' replication controller
   # (rc-created pods get the name of the rc as a prefix in the pod name)
   tskubectl describe pods frontend`,
-  "diff": `
+  diff: `
   # Diff resources included in pod.json
   tskubectl diff -f pod.json
 
   # Diff file read from stdin
   cat service.yaml | tskubectl diff -f -`,
-  "drain": `
+  drain: `
   # Drain node "foo", even if there are pods not managed by a replication controller, replica set, job, daemon set, or stateful set on it
   tskubectl drain foo --force
 
   # As above, but abort if there are pods not managed by a replication controller, replica set, job, daemon set, or stateful set, and use a grace period of 15 minutes
   tskubectl drain foo --grace-period=900`,
-  "edit": `
+  edit: `
   # Edit the service named 'registry'
   tskubectl edit svc/registry
 
@@ -424,7 +263,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Edit the 'status' subresource for the 'mydeployment' deployment
   tskubectl edit deployment mydeployment --subresource='status'`,
-  "explain": `
+  explain: `
   # Get the documentation of the resource and its fields
   tskubectl explain pods
 
@@ -439,7 +278,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Get the documentation of resources in different format
   tskubectl explain deployment --output=plaintext-openapiv2`,
-  "expose": `
+  expose: `
   # Create a service for a replicated nginx, which serves on port 80 and connects to the containers on port 8000
   tskubectl expose rc nginx --port=80 --target-port=8000
 
@@ -460,7 +299,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Create a service for an nginx deployment, which serves on port 80 and connects to the containers on port 8000
   tskubectl expose deployment nginx --port=80 --target-port=8000`,
-  "get": `
+  get: `
   # List all pods in ps output format
   tskubectl get pods
 
@@ -502,7 +341,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # List all pods existing in all namespaces
   tskubectl get pods --all-namespaces`,
-  "label": `
+  label: `
   # Update pod 'foo' with the label 'unhealthy' and the value 'true'
   tskubectl label pods foo unhealthy=true
 
@@ -521,7 +360,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   # Update pod 'foo' by removing a label named 'bar' if it exists
   # Does not require the --overwrite flag
   tskubectl label pods foo bar-`,
-  "logs": `
+  logs: `
   # Return snapshot logs from pod nginx with only one container
   tskubectl logs nginx
 
@@ -575,7 +414,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Return snapshot logs from container nginx-1 of a deployment named nginx
   tskubectl logs deployment/nginx -c nginx-1`,
-  "patch": `
+  patch: `
   # Partially update a node using a strategic merge patch, specifying the patch as JSON
   tskubectl patch node k8s-node-1 -p '{"spec":{"unschedulable":true}}'
 
@@ -593,7 +432,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Update a deployment's replicas through the 'scale' subresource using a merge patch
   tskubectl patch deployment nginx-deployment --subresource='scale' --type='merge' -p '{"spec":{"replicas":2}}'`,
-  "rollout": `
+  rollout: `
   # Rollback to the previous deployment
   tskubectl rollout undo deployment/abc
 
@@ -605,18 +444,18 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Restart deployments with the 'app=nginx' label
   tskubectl rollout restart deployment --selector=app=nginx`,
-  "rollout history": `
+  'rollout history': `
   # View the rollout history of a deployment
   tskubectl rollout history deployment/abc
 
   # View the details of daemonset revision 3
   tskubectl rollout history daemonset/abc --revision=3`,
-  "rollout pause": `
+  'rollout pause': `
   # Mark the nginx deployment as paused
   # Any current state of the deployment will continue its function; new updates
   # to the deployment will not have an effect as long as the deployment is paused
   tskubectl rollout pause deployment/nginx`,
-  "rollout restart": `
+  'rollout restart': `
   # Restart all deployments in the test-namespace namespace
   tskubectl rollout restart deployment -n test-namespace
 
@@ -628,13 +467,13 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Restart deployments with the app=nginx label
   tskubectl rollout restart deployment --selector=app=nginx`,
-  "rollout resume": `
+  'rollout resume': `
   # Resume an already paused deployment
   tskubectl rollout resume deployment/nginx`,
-  "rollout status": `
+  'rollout status': `
   # Watch the rollout status of a deployment
   tskubectl rollout status deployment/nginx`,
-  "rollout undo": `
+  'rollout undo': `
   # Roll back to the previous deployment
   tskubectl rollout undo deployment/abc
 
@@ -643,7 +482,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Roll back to the previous deployment with dry-run
   tskubectl rollout undo --dry-run=server deployment/abc`,
-  "run": `
+  run: `
   # Start a nginx pod
   tskubectl run nginx --image=nginx
 
@@ -670,7 +509,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Start the nginx pod using a different command and custom arguments
   tskubectl run nginx --image=nginx --command -- <cmd> <arg1> ... <argN>`,
-  "scale": `
+  scale: `
   # Scale a replica set named 'foo' to 3
   tskubectl scale --replicas=3 rs/foo
 
@@ -685,7 +524,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Scale stateful set named 'web' to 3
   tskubectl scale --replicas=3 statefulset/web`,
-  "taint": `
+  taint: `
   # Update node 'foo' with a taint with key 'dedicated' and value 'special-user' and effect 'NoSchedule'
   # If a taint with that key and effect already exists, its value is replaced as specified
   tskubectl taint nodes foo dedicated=special-user:NoSchedule
@@ -701,13 +540,13 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Add to node 'foo' a taint with key 'bar' and no value
   tskubectl taint nodes foo bar:NoSchedule`,
-  "top node": `
+  'top node': `
   # Show metrics for all nodes
   tskubectl top node
 
   # Show metrics for a given node
   tskubectl top node NODE_NAME`,
-  "top pod": `
+  'top pod': `
   # Show metrics for all pods in the default namespace
   tskubectl top pod
 
@@ -719,13 +558,13 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Show metrics for the pods defined by label name=myLabel
   tskubectl top pod -l name=myLabel`,
-  "uncordon": `
+  uncordon: `
   # Mark node "foo" as schedulable
   tskubectl uncordon foo`,
-  "version": `
+  version: `
   # Print the client and server versions for the current context
   tskubectl version`,
-  "wait": `
+  wait: `
   # Wait for the pod "busybox1" to contain the status condition of type "Ready"
   tskubectl wait --for=condition=Ready pod/busybox1
 
