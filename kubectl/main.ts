@@ -7,6 +7,7 @@ import { Cli } from './context.js';
 import { CliError, CliErrorWithOutput, formatError } from './errors.js';
 import { extractGlobalFlags, GLOBAL_FLAGS_HELP } from './global-flags.js';
 import { COMMANDS, commandsFor, OTHER_BUILTINS } from './commands/index.js';
+import { addExamples } from './help-examples.js';
 import { cobraVerb, dispatchPlugin } from './plugins.js';
 import { answerCompletion } from './completion.js';
 import { normalizeBooleanFlags } from './boolean-flags.js';
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       cli!.print(GLOBAL_FLAGS_HELP);
     });
     for (const register of await commandsFor(rest)) register(program, cli);
+    addExamples(program);
     for (const cmd of program.commands) cmd.exitOverride();
     await program.parseAsync(normalizeBooleanFlags(program, rest), { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -64,35 +64,8 @@ export function register(program: Command, cli: Cli): void {
     .option('--leave-stdin-open', 'If the pod is started in interactive mode or with stdin, leave stdin open after the first attach completes. By default, stdin will be closed after the first attach completes.', false)
     .option('-q, --quiet', 'If true, suppress prompt messages.', false)
     .option('--pod-running-timeout <duration>', POD_RUNNING_TIMEOUT_HELP, durationFlag('pod-running-timeout'), DEFAULT_POD_RUNNING_TIMEOUT_MS)
-    .option('--field-manager <name>', 'Name of the manager used to track field ownership.', 'kubectl-run')
-    .addHelpText('after', `
-Examples:
-  # Start a nginx pod
-  tskubectl run nginx --image=nginx
-
-  # Start a hazelcast pod and let the container expose port 5701
-  tskubectl run hazelcast --image=hazelcast/hazelcast --port=5701
-
-  # Start a hazelcast pod and set environment variables "DNS_DOMAIN=cluster" and "POD_NAMESPACE=default" in the container
-  tskubectl run hazelcast --image=hazelcast/hazelcast --env="DNS_DOMAIN=cluster" --env="POD_NAMESPACE=default"
-
-  # Start a hazelcast pod and set labels "app=hazelcast" and "env=prod" in the container
-  tskubectl run hazelcast --image=hazelcast/hazelcast --labels="app=hazelcast,env=prod"
-
-  # Dry run; print the corresponding API objects without creating them
-  tskubectl run nginx --image=nginx --dry-run=client
-
-  # Start a nginx pod, but overload the spec with a partial set of values parsed from JSON
-  tskubectl run nginx --image=nginx --overrides='{ "apiVersion": "v1", "spec": { ... } }'
-
-  # Start a busybox pod and keep it in the foreground, don't restart it if it exits
-  tskubectl run -i -t busybox --image=busybox --restart=Never
-
-  # Start the nginx pod using the default command, but use custom arguments (arg1 .. argN) for that command
-  tskubectl run nginx --image=nginx -- <arg1> <arg2> ... <argN>
-
-  # Start the nginx pod using a different command and custom arguments
-  tskubectl run nginx --image=nginx --command -- <cmd> <arg1> ... <argN>`);
+    .option('--field-manager <name>', 'Name of the manager used to track field ownership.', 'kubectl-run');
+  // Its "Examples:" help: kubectl/help-examples.ts (added by main.ts's addExamples).
   outputFlags(run);
   run.action(async (name: string | undefined, args: string[], opts: RunOpts) => runRun(cli, name, args, opts));
 }
