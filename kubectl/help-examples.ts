@@ -592,7 +592,8 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 /** The help text kubectl prints under "Examples:" for the command at path ('' when none). */
 export function examplesHelp(path: string): string {
   const text = EXAMPLES[path];
-  return text === undefined ? '' : `\nExamples:\n${text.replace(/^\n/, '')}`;
+  // kubectl's templates.Examples indents every line, the blank ones too.
+  return text === undefined ? '' : `\nExamples:\n${text.replace(/^\n/, '').replace(/^$/gm, '  ')}`;
 }
 
 /** Adds kubectl's examples to every command of the tree under root that has some. */
