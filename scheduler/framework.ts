@@ -4,7 +4,7 @@
 // interfaces; they are pure (no I/O) and never throw for "does not fit": they return a
 // Status. scheduleOne (schedule-one.ts) is the only caller.
 import type { Pod } from '../api/types/core.js';
-import { podInfoOf, type NodeInfo, type PodInfo } from './node-info.js';
+import { podInfoOf, type NodeInfo, type PodInfo, type Snapshot } from './node-info.js';
 
 /**
  * The outcome of one plugin call (kube-scheduler framework.Code):
@@ -76,6 +76,22 @@ export class CycleState {
   write(key: string, value: unknown): void {
     this.data.set(key, value);
   }
+
+  /**
+   * A copy for a dry run (preemption tries each candidate node on its own copy): values
+   * with a `clone()` method are cloned, others shared (kube-scheduler's StateData.Clone).
+   */
+  clone(): CycleState {
+    const copy = new CycleState(this.pod);
+    copy.info = this.info;
+    for (const [k, v] of this.data) {
+      const c = v as { clone?: () => unknown } | null;
+      copy.data.set(k, c !== null && typeof c === 'object' && typeof c.clone === 'function' ? c.clone() : v);
+    }
+    for (const n of this.skipFilter) copy.skipFilter.add(n);
+    for (const n of this.skipScore) copy.skipScore.add(n);
+    return copy;
+  }
 }
 
 /** Every plugin has a unique name; the registry and the config refer to it by name. */
@@ -85,11 +101,19 @@ export interface Plugin {
 
 /**
  * Runs once per scheduling attempt before any Filter. It may precompute per-pod state into
- * `state`, reject the pod outright for every node (a rejected status ends the attempt with
- * its reasons as the message's PreFilter part) or return SKIP to skip this plugin's Filter.
+ * `state` (reading the whole `snapshot`: pods on other nodes, namespaces), reject the pod
+ * outright for every node (a rejected status ends the attempt with its reasons as the
+ * message's PreFilter part) or return SKIP to skip this plugin's Filter.
+ *
+ * A plugin whose state counts pods across nodes also implements kube-scheduler's
+ * PreFilterExtensions: `preFilterAddPod`/`preFilterRemovePod` update that state as if
+ * `added`/`removed` were (or were no longer) on `nodeInfo`, so preemption's dry runs
+ * (which remove victims, then add back the ones that can stay) filter against them.
  */
 export interface PreFilterPlugin extends Plugin {
-  preFilter(pod: Pod, state: CycleState): Status;
+  preFilter(pod: Pod, state: CycleState, snapshot: Snapshot): Status;
+  preFilterAddPod?(pod: Pod, state: CycleState, added: PodInfo, nodeInfo: NodeInfo): Status;
+  preFilterRemovePod?(pod: Pod, state: CycleState, removed: PodInfo, nodeInfo: NodeInfo): Status;
 }
 
 /**
@@ -107,7 +131,7 @@ export interface FilterPlugin extends Plugin {
  * nothing to any node's total).
  */
 export interface PreScorePlugin extends Plugin {
-  preScore(pod: Pod, state: CycleState, nodes: readonly NodeInfo[]): Status;
+  preScore(pod: Pod, state: CycleState, nodes: readonly NodeInfo[], snapshot: Snapshot): Status;
 }
 
 /**

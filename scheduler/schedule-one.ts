@@ -152,7 +152,7 @@ export class ScheduleAlgorithm {
     const state = new CycleState(pod);
     try {
       const diagnosis = newDiagnosis();
-      const feasible = this.findNodesThatFitPod(pod, nodes, state, diagnosis);
+      const feasible = this.findNodesThatFitPod(pod, snapshot, state, diagnosis);
       if (feasible.length === 0) {
         const fitError: FitError = { numAllNodes: nodes.length, diagnosis };
         const preemptionCandidates = this.postFilter(pod, nodes, state, diagnosis);
@@ -162,7 +162,7 @@ export class ScheduleAlgorithm {
       if (feasible.length === 1) {
         return { kind: 'Scheduled', nodeName: feasible[0].name, podInfo: state.podInfo, evaluatedNodes, feasibleNodes: 1, scores: [] };
       }
-      const scores = this.prioritizeNodes(pod, feasible, state);
+      const scores = this.prioritizeNodes(pod, feasible, state, snapshot);
       return { kind: 'Scheduled', nodeName: selectHost(scores, this.random), podInfo: state.podInfo, evaluatedNodes, feasibleNodes: feasible.length, scores };
     } catch (err) {
       if (err instanceof PluginError) return { kind: 'Error', message: err.message };
@@ -170,9 +170,10 @@ export class ScheduleAlgorithm {
     }
   }
 
-  private findNodesThatFitPod(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, diagnosis: Diagnosis): NodeInfo[] {
+  private findNodesThatFitPod(pod: Pod, snapshot: Snapshot, state: CycleState, diagnosis: Diagnosis): NodeInfo[] {
+    const nodes = snapshot.nodeInfos();
     for (const p of this.fw.preFilter) {
-      const s = p.preFilter(pod, state);
+      const s = p.preFilter(pod, state, snapshot);
       if (s.code === 'Success') continue;
       if (s.code === 'Skip') {
         state.skipFilter.add(p.name);
@@ -208,10 +209,10 @@ export class ScheduleAlgorithm {
     return feasible;
   }
 
-  private prioritizeNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState): NodeScore[] {
+  private prioritizeNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, snapshot: Snapshot): NodeScore[] {
     const totals: NodeScore[] = nodes.map((n) => ({ name: n.name, total: 0 }));
     for (const p of this.fw.preScore) {
-      const s = p.preScore(pod, state, nodes);
+      const s = p.preScore(pod, state, nodes, snapshot);
       if (s.code === 'Skip') state.skipScore.add(p.name);
       else if (s.code !== 'Success') throw new PluginError(`running PreScore plugin "${p.name}": ${statusMessage(s)}`);
     }

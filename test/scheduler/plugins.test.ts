@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Taint } from '../../api/types/core.js';
 import { CycleState, SUCCESS, defaultNormalizeScore, type Status } from '../../scheduler/framework.js';
-import { NodeInfo, computePodRequests, podInfoOf } from '../../scheduler/node-info.js';
+import { NodeInfo, Snapshot, computePodRequests, podInfoOf } from '../../scheduler/node-info.js';
 import * as balanced from '../../scheduler/plugins/balanced-allocation.js';
 import * as least from '../../scheduler/plugins/least-allocated.js';
 import * as affinity from '../../scheduler/plugins/node-affinity.js';
@@ -21,17 +21,27 @@ const info = (name: string, o: NodeOpts = {}, pods: Pod[] = []): NodeInfo => {
   return ni;
 };
 
+/** A Snapshot holding these nodes and their pods. */
+function snapshotOf(nodes: readonly NodeInfo[]): Snapshot {
+  const snap = new Snapshot();
+  for (const ni of nodes) {
+    if (ni.node) snap.setNode(ni.node);
+    for (const pi of ni.pods.values()) snap.addPod(pi.pod, ni.name, pi);
+  }
+  return snap;
+}
+
 /** Runs a plugin as the framework does: PreFilter (honouring Skip) then Filter. */
-function filterWith(p: { preFilter?(pod: Pod, s: CycleState): Status; filter(pod: Pod, n: NodeInfo, s: CycleState): Status }, pod: Pod, ni: NodeInfo): Status {
+function filterWith(p: { preFilter?(pod: Pod, s: CycleState, snap: Snapshot): Status; filter(pod: Pod, n: NodeInfo, s: CycleState): Status }, pod: Pod, ni: NodeInfo): Status {
   const state = new CycleState(pod);
-  if (p.preFilter && p.preFilter(pod, state).code === 'Skip') return SUCCESS;
+  if (p.preFilter && p.preFilter(pod, state, snapshotOf([ni])).code === 'Skip') return SUCCESS;
   return p.filter(pod, ni, state);
 }
 
 /** Score then normalize over several nodes, as the framework does. */
-function scoreAll(p: { preScore?(pod: Pod, s: CycleState, n: readonly NodeInfo[]): Status; score(pod: Pod, n: NodeInfo, s: CycleState): number; normalize?(pod: Pod, s: CycleState, n: readonly NodeInfo[], sc: number[]): void }, pod: Pod, nodes: NodeInfo[]): number[] | 'skip' {
+function scoreAll(p: { preScore?(pod: Pod, s: CycleState, n: readonly NodeInfo[], snap: Snapshot): Status; score(pod: Pod, n: NodeInfo, s: CycleState): number; normalize?(pod: Pod, s: CycleState, n: readonly NodeInfo[], sc: number[]): void }, pod: Pod, nodes: NodeInfo[]): number[] | 'skip' {
   const state = new CycleState(pod);
-  if (p.preScore && p.preScore(pod, state, nodes).code === 'Skip') return 'skip';
+  if (p.preScore && p.preScore(pod, state, nodes, snapshotOf(nodes)).code === 'Skip') return 'skip';
   const scores = nodes.map((n) => p.score(pod, n, state));
   p.normalize?.(pod, state, nodes, scores);
   return scores;
@@ -182,8 +192,8 @@ describe('NodeAffinity', () => {
 
   it('skips its Filter and Score for pods without constraints or preferences', () => {
     const state = new CycleState(makePod('p'));
-    assert.equal(affinity.plugin.preFilter(makePod('p'), state).code, 'Skip');
-    assert.equal(affinity.plugin.preScore(makePod('p'), state, []).code, 'Skip');
+    assert.equal(affinity.plugin.preFilter(makePod('p'), state, new Snapshot()).code, 'Skip');
+    assert.equal(affinity.plugin.preScore(makePod('p'), state, [], new Snapshot()).code, 'Skip');
   });
 
   it('scores the preferred terms by weight, normalized to 0-100', () => {
@@ -304,7 +314,7 @@ describe('NodePorts', () => {
   });
 
   it('skips pods without host ports and frees ports when pods leave', () => {
-    assert.equal(ports.plugin.preFilter(makePod('p'), new CycleState(makePod('p'))).code, 'Skip');
+    assert.equal(ports.plugin.preFilter(makePod('p'), new CycleState(makePod('p')), new Snapshot()).code, 'Skip');
     const a = makePod('a', { hostPorts: [{ hostPort: 80 }] });
     const b = makePod('b', { hostPorts: [{ hostPort: 80, hostIP: '10.0.0.1' }] });
     const ni = info('n', {}, [a, b]);
