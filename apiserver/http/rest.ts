@@ -4,7 +4,7 @@
 // parameters and encodes answers; the rules live in the registries.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { stringify as toYaml } from 'yaml';
+import { goYaml } from '../../api/go-yaml.js';
 import { badRequest, makeStatus, methodNotAllowed, notAcceptable, StatusError } from '../../api/errors.js';
 import type { DeleteOptions, KubeObject, List } from '../../api/types/meta.js';
 import { unknownFields } from '../../api/schemas/index.js';
@@ -85,7 +85,7 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: F
     if (format === 'table' && obj && typeof obj === 'object' && 'metadata' in obj) {
       obj = asTable(reg, obj as KubeObject | List, query);
     }
-    if (format === 'yaml') void reply.code(code).type('application/yaml').send(toYaml(obj));
+    if (format === 'yaml') void reply.code(code).type('application/yaml').send(goYaml(obj));
     else void reply.code(code).type('application/json').send(encodeJSON(obj, pretty));
   };
 

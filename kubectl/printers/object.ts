@@ -1,7 +1,7 @@
 // Printing whole objects: -o json, -o yaml, -o name. JSON and YAML match kubectl's:
 // one object printed as is, several wrapped in a v1 List; keys sorted as Go prints maps.
-import { stringify } from 'yaml';
-import { goJson, sortKeys } from './go-json.js';
+import { goJson } from './go-json.js';
+import { goYaml } from '../../api/go-yaml.js';
 import type { KubeObject } from '../../api/types/meta.js';
 import { findByKind } from '../../api/registry.js';
 import { objectName } from '../resource-name.js';
@@ -11,9 +11,7 @@ export function toJson(value: unknown): string {
 }
 
 /** YAML as sigs.k8s.io/yaml writes it: sorted keys, unindented lists, YAML 1.1 quoting ("yes", timestamps). */
-export function toYaml(value: unknown): string {
-  return stringify(sortKeys(value), { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: false, version: '1.1' });
-}
+export const toYaml: (value: unknown) => string = goYaml;
 
 /** A single object, or a v1 List of several, as kubectl prints them for -o json|yaml. */
 export function asListOrObject(objs: KubeObject[], forceList = false): unknown {

@@ -111,7 +111,9 @@ test('Table responses have the columns kubectl prints', async () => {
   assert.ok(t.rows.some((r: { cells: string[] }) => r.cells[0] === 'kube-system' && r.cells[1] === 'Active'));
   assert.equal(t.rows[0].object.kind, 'PartialObjectMetadata');
   const y = await get('/api/v1/namespaces/default', { accept: 'application/yaml' });
-  assert.match(y.text, /^apiVersion: v1\nkind: Namespace\n/);
+  // As sigs.k8s.io/yaml writes it: keys sorted, lists not indented under their key.
+  assert.match(y.text, /^apiVersion: v1\nkind: Namespace\nmetadata:\n  creationTimestamp: "?[\dTZ:-]+"?\n/);
+  assert.match(y.text, /\nspec:\n  finalizers:\n  - kubernetes\nstatus:\n  phase: Active\n$/);
   assert.equal((await get('/api/v1/namespaces', { accept: 'application/vnd.kubernetes.protobuf' })).status, 406);
 });
 
