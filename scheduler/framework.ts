@@ -145,8 +145,45 @@ export interface ScorePlugin extends Plugin {
   normalize?(pod: Pod, state: CycleState, nodes: readonly NodeInfo[], scores: number[]): void;
 }
 
-export type AnyPlugin = Partial<PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin> & Plugin;
+/**
+ * Runs when a pod is about to enter the active queue (kube-scheduler PreEnqueue): a
+ * rejection keeps it out, parked among the unschedulable pods, until an update to the pod
+ * (SchedulingGates: the last gate removed) lets it in. Must be cheap: it runs on every add.
+ */
+export interface PreEnqueuePlugin extends Plugin {
+  preEnqueue(pod: Pod): Status;
+}
 
+/** What the Filter phase left for PostFilter: each rejected node's status, and the status of nodes not in the map. */
+export interface FilteredNodes {
+  readonly nodeToStatus: ReadonlyMap<string, Status>;
+  readonly absentNodesStatus: Status;
+}
+
+/**
+ * What a PostFilter plugin found (kube-scheduler PostFilterResult): a node where the pod
+ * will fit once `victims` are gone (DefaultPreemption), or why there is none
+ * (`status`, whose message becomes the FailedScheduling message's PostFilter part).
+ */
+export interface PostFilterResult {
+  readonly status: Status;
+  readonly nominatedNodeName?: string;
+  /** The pods to evict from the nominated node. */
+  readonly victims?: readonly PodInfo[];
+}
+
+/**
+ * Runs when no node passed Filter (kube-scheduler PostFilter): may make room, e.g. by
+ * choosing lower-priority pods to preempt. Pure: the caller performs what it decides.
+ */
+export interface PostFilterPlugin extends Plugin {
+  postFilter(pod: Pod, state: CycleState, snapshot: Snapshot, filtered: FilteredNodes, fw: Framework): PostFilterResult;
+}
+
+export type AnyPlugin = Partial<PreEnqueuePlugin & PreFilterPlugin & FilterPlugin & PostFilterPlugin & PreScorePlugin & ScorePlugin> & Plugin;
+
+export const isPreEnqueue = (p: AnyPlugin): p is PreEnqueuePlugin & AnyPlugin => typeof p.preEnqueue === 'function';
+export const isPostFilter = (p: AnyPlugin): p is PostFilterPlugin & AnyPlugin => typeof p.postFilter === 'function';
 export const isPreFilter = (p: AnyPlugin): p is PreFilterPlugin & AnyPlugin => typeof p.preFilter === 'function';
 export const isFilter = (p: AnyPlugin): p is FilterPlugin & AnyPlugin => typeof p.filter === 'function';
 export const isPreScore = (p: AnyPlugin): p is PreScorePlugin & AnyPlugin => typeof p.preScore === 'function';
@@ -176,12 +213,23 @@ export function defaultNormalizeScore(scores: number[], reverse: boolean, max = 
  */
 export interface Framework {
   readonly schedulerName: string;
+  readonly preEnqueue: readonly PreEnqueuePlugin[];
   readonly preFilter: readonly PreFilterPlugin[];
   readonly filter: readonly FilterPlugin[];
+  readonly postFilter: readonly PostFilterPlugin[];
   readonly preScore: readonly PreScorePlugin[];
   readonly score: readonly { readonly plugin: ScorePlugin; readonly weight: number }[];
   /** 1..100, or 0 for kube-scheduler's adaptive default (see numFeasibleNodesToFind). */
   readonly percentageOfNodesToScore: number;
+}
+
+/** The first PreEnqueue rejection, tagged with its plugin, or SUCCESS (kube-scheduler RunPreEnqueuePlugins). */
+export function runPreEnqueue(fw: Framework, pod: Pod): Status {
+  for (const p of fw.preEnqueue) {
+    const s = p.preEnqueue(pod);
+    if (s.code !== 'Success') return withPlugin(s, p.name);
+  }
+  return SUCCESS;
 }
 
 /**

@@ -2,12 +2,13 @@
 // plugins by these names; buildFramework (config.ts) resolves them here.
 import type { AnyPlugin } from './framework.js';
 import * as balancedAllocation from './plugins/balanced-allocation.js';
-import * as leastAllocated from './plugins/least-allocated.js';
+import * as defaultPreemption from './plugins/default-preemption.js';
 import * as nodeAffinity from './plugins/node-affinity.js';
 import * as nodeName from './plugins/node-name.js';
 import * as nodePorts from './plugins/node-ports.js';
 import * as nodeResourcesFit from './plugins/node-resources-fit.js';
 import * as nodeUnschedulable from './plugins/node-unschedulable.js';
+import * as schedulingGates from './plugins/scheduling-gates.js';
 import * as selectorSpread from './plugins/selector-spread.js';
 import * as taintToleration from './plugins/taint-toleration.js';
 import * as volumeBinding from './plugins/volume-binding.js';
@@ -25,16 +26,17 @@ export function newRegistry(plugins: Iterable<AnyPlugin>): Map<string, AnyPlugin
 }
 
 export const IN_TREE_PLUGINS: readonly AnyPlugin[] = [
+  schedulingGates.plugin,
   nodeUnschedulable.plugin,
   nodeName.plugin,
   taintToleration.plugin,
   nodeAffinity.plugin,
   nodePorts.plugin,
   nodeResourcesFit.plugin,
-  leastAllocated.plugin,
   balancedAllocation.plugin,
   selectorSpread.plugin,
   volumeBinding.plugin,
+  defaultPreemption.plugin,
 ];
 
 /** Every in-tree plugin; merge out-of-tree ones with newRegistry([...IN_TREE_PLUGINS, ...mine]). */

@@ -7,10 +7,10 @@
 // selectHost), framework/types.go FitError.Error, and DefaultPreemption's diagnosis.
 import type { Pod } from '../api/types/core.js';
 import {
-  activeFilters, CycleState, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type Status, errorStatus, isRejected, runFilters,
-  statusMessage, unresolvable,
+  activeFilters, CycleState, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type PostFilterResult, runFilters, statusMessage, isRejected,
 } from './framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from './node-info.js';
+import { type Diagnosis, type FitError, fitErrorMessage, newDiagnosis } from './fit-error.js';
 
 /** kube-scheduler minFeasibleNodesToFind: below this many nodes every node is evaluated. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -18,9 +18,8 @@ export const MIN_FEASIBLE_NODES_TO_FIND = 100;
 export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
 
 export const ERR_NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
-export const PREEMPTION_NOT_HELPFUL = 'Preemption is not helpful for scheduling';
-export const NO_PREEMPTION_VICTIMS = 'No preemption victims found for incoming pod';
-export const NOT_ELIGIBLE_PREEMPTION_NEVER = 'not eligible due to preemptionPolicy=Never.';
+export { NO_PREEMPTION_VICTIMS, NOT_ELIGIBLE_PREEMPTION_NEVER, PREEMPTION_NOT_HELPFUL } from './plugins/default-preemption.js';
+export { type Diagnosis, type FitError, fitErrorMessage } from './fit-error.js';
 
 /**
  * How many feasible nodes to find before filtering stops (kube-scheduler
@@ -36,60 +35,6 @@ export function numFeasibleNodesToFind(percentage: number, numAllNodes: number):
   }
   const n = Math.trunc((numAllNodes * pct) / 100);
   return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
-}
-
-/** Why a pod fits nowhere (kube-scheduler framework.Diagnosis). */
-export interface Diagnosis {
-  /** The rejecting status of each node that was filtered and failed. */
-  readonly nodeToStatus: Map<string, Status>;
-  /** The status of nodes absent from nodeToStatus (set when PreFilter rejected the pod). */
-  absentNodesStatus: Status;
-  /** Plugins that rejected the pod on some node: a scheduling queue retries it on events these care about. */
-  readonly unschedulablePlugins: Set<string>;
-  preFilterMsg: string;
-  postFilterMsg: string;
-}
-
-/** kube-scheduler FitError: the pod fits on none of `numAllNodes` nodes. */
-export interface FitError {
-  readonly numAllNodes: number;
-  readonly diagnosis: Diagnosis;
-}
-
-function newDiagnosis(): Diagnosis {
-  return {
-    nodeToStatus: new Map(),
-    absentNodesStatus: unresolvable(),
-    unschedulablePlugins: new Set(),
-    preFilterMsg: '',
-    postFilterMsg: '',
-  };
-}
-
-// Go's sort.Strings orders by bytes; for the ASCII reasons here that is code unit order.
-const byBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/**
- * The FailedScheduling message, exactly as kube-scheduler 1.32's FitError.Error():
- * "0/<n> nodes are available:" then " <PreFilterMsg>." when PreFilter rejected the pod,
- * else " <count> <reason>, ..." over all nodes' reasons sorted as strings (so "10 x"
- * sorts before "2 y") and a final "."; then " <PostFilterMsg>" when there is one.
- */
-export function fitErrorMessage(fe: FitError): string {
-  const d = fe.diagnosis;
-  let msg = `0/${fe.numAllNodes} nodes are available:`;
-  if (d.preFilterMsg !== '') {
-    msg += ` ${d.preFilterMsg}.`;
-  } else {
-    const counts = new Map<string, number>();
-    for (const s of d.nodeToStatus.values()) for (const r of s.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-    const absent = fe.numAllNodes - d.nodeToStatus.size;
-    if (absent > 0) for (const r of d.absentNodesStatus.reasons) counts.set(r, (counts.get(r) ?? 0) + absent);
-    const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort(byBytes);
-    if (parts.length > 0) msg += ` ${parts.join(', ')}.`;
-  }
-  if (d.postFilterMsg !== '') msg += ` ${d.postFilterMsg}`;
-  return msg;
 }
 
 /** A feasible node's weighted total score, summed over the score plugins. */
@@ -116,8 +61,12 @@ export type ScheduleResult =
       readonly message: string;
       /** Undefined when there are no nodes at all. */
       readonly fitError?: FitError;
-      /** Nodes where evicting lower-priority pods would make room (preemption is not performed here). */
-      readonly preemptionCandidates: readonly string[];
+      /**
+       * PostFilter (DefaultPreemption) found room: the node to nominate once `victims`
+       * (lower-priority pods there) are evicted; the caller performs the eviction.
+       */
+      readonly nominatedNodeName?: string;
+      readonly victims?: readonly PodInfo[];
     }
   | {
       /** A plugin failed (Error status or exception): retry with backoff; reason SchedulerError. */
@@ -148,15 +97,15 @@ export class ScheduleAlgorithm {
 
   schedule(pod: Pod, snapshot: Snapshot): ScheduleResult {
     const nodes = snapshot.nodeInfos();
-    if (nodes.length === 0) return { kind: 'Unschedulable', message: ERR_NO_NODES_AVAILABLE, preemptionCandidates: [] };
+    if (nodes.length === 0) return { kind: 'Unschedulable', message: ERR_NO_NODES_AVAILABLE };
     const state = new CycleState(pod);
     try {
       const diagnosis = newDiagnosis();
       const feasible = this.findNodesThatFitPod(pod, snapshot, state, diagnosis);
       if (feasible.length === 0) {
         const fitError: FitError = { numAllNodes: nodes.length, diagnosis };
-        const preemptionCandidates = this.postFilter(pod, nodes, state, diagnosis);
-        return { kind: 'Unschedulable', message: fitErrorMessage(fitError), fitError, preemptionCandidates };
+        const post = this.postFilter(pod, snapshot, state, diagnosis);
+        return { kind: 'Unschedulable', message: fitErrorMessage(fitError), fitError, nominatedNodeName: post?.nominatedNodeName, victims: post?.victims };
       }
       const evaluatedNodes = feasible.length + diagnosis.nodeToStatus.size;
       if (feasible.length === 1) {
@@ -233,43 +182,20 @@ export class ScheduleAlgorithm {
   }
 
   /**
-   * DefaultPreemption's diagnosis without evicting anything: nodes rejected as
-   * UnschedulableAndUnresolvable cannot be helped; on the others, the pods of lower
-   * priority are the possible victims, and the node is a candidate when the pod passes the
-   * filters once they are gone. With no candidate, sets the "preemption: ..." message.
+   * The PostFilter plugins (DefaultPreemption) in order until one finds a node
+   * (kube-scheduler RunPostFilterPlugins); the last rejection's message is the
+   * FailedScheduling message's PostFilter part.
    */
-  private postFilter(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, diagnosis: Diagnosis): string[] {
-    if (pod.spec?.preemptionPolicy === 'Never') {
-      diagnosis.postFilterMsg = `preemption: ${NOT_ELIGIBLE_PREEMPTION_NEVER}`;
-      return [];
+  private postFilter(pod: Pod, snapshot: Snapshot, state: CycleState, diagnosis: Diagnosis): PostFilterResult | undefined {
+    let last: PostFilterResult | undefined;
+    for (const p of this.fw.postFilter) {
+      const r = p.postFilter(pod, state, snapshot, diagnosis, this.fw);
+      if (r.status.code === 'Success') return r;
+      if (r.status.code === 'Error') throw new PluginError(`running PostFilter plugin "${p.name}": ${statusMessage(r.status)}`);
+      last = r;
     }
-    const priority = state.podInfo.priority;
-    const statuses = new Map<string, Status>();
-    const candidates: string[] = [];
-    for (const info of nodes) {
-      const s = diagnosis.nodeToStatus.get(info.name) ?? diagnosis.absentNodesStatus;
-      if (s.code === 'UnschedulableAndUnresolvable') {
-        statuses.set(info.name, unresolvable(PREEMPTION_NOT_HELPFUL));
-        continue;
-      }
-      let victims = 0;
-      for (const pi of info.pods.values()) if (pi.priority < priority) victims++;
-      if (victims === 0) {
-        statuses.set(info.name, unresolvable(NO_PREEMPTION_VICTIMS));
-        continue;
-      }
-      const without = info.clone();
-      for (const pi of info.pods.values()) if (pi.priority < priority) without.removePod(pi.key);
-      const after = runFilters(this.fw, pod, without, state);
-      if (after.code === 'Success') candidates.push(info.name);
-      else if (isRejected(after)) statuses.set(info.name, after);
-      else statuses.set(info.name, errorStatus(statusMessage(after)));
-    }
-    if (candidates.length === 0) {
-      const inner: FitError = { numAllNodes: nodes.length, diagnosis: { ...newDiagnosis(), nodeToStatus: statuses } };
-      diagnosis.postFilterMsg = `preemption: ${fitErrorMessage(inner)}`;
-    }
-    return candidates;
+    if (last) diagnosis.postFilterMsg = statusMessage(last.status);
+    return last;
   }
 }
 

@@ -19,6 +19,7 @@ export const podStrategy: Strategy = {
   prepareForCreate(obj) {
     const pod = obj as PodLike;
     pod.status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) };
+    applySchedulingGatedCondition(obj as Pod);
   },
   partialWrites: { ephemeralcontainers: withEphemeralContainers },
   gracePeriod(obj, opts: DeleteOptions) {
@@ -30,6 +31,23 @@ export const podStrategy: Strategy = {
     return Math.max(0, grace);
   },
 };
+
+/** kube-apiserver's message on the PodScheduled condition of a pod created with scheduling gates. */
+export const SCHEDULING_GATED_MESSAGE = 'Scheduling is blocked due to non-empty scheduling gates';
+
+/**
+ * A pod created with spec.schedulingGates starts with PodScheduled=False, reason
+ * SchedulingGated (pod strategy's applySchedulingGatedCondition): `kubectl get pods`
+ * shows SchedulingGated until the last gate is removed and the scheduler places it.
+ */
+function applySchedulingGatedCondition(pod: Pod): void {
+  if (!pod.spec?.schedulingGates?.length) return;
+  const status = (pod.status ??= {});
+  if (status.conditions?.some((c) => c.type === 'PodScheduled')) return;
+  (status.conditions ??= []).push({
+    type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE,
+  });
+}
 
 /**
  * What a write through pods/<name>/ephemeralcontainers stores (Kubernetes'

@@ -1,13 +1,11 @@
-// NodeResourcesLeastAllocated (kube-scheduler NodeResourcesFit's LeastAllocated scoring
-// strategy, resources cpu and memory with weight 1 each): prefers nodes with more of their
+// NodeResourcesFit's Score: its default LeastAllocated scoring strategy (resources cpu and
+// memory with weight 1 each): prefers nodes with more of their
 // allocatable left after placing the pod. Requests count with kube-scheduler's non-zero
 // defaults (100m cpu, 200Mi memory per container without a request), so best-effort pods
 // spread too.
 import type { Pod } from '../../api/types/core.js';
-import { CycleState, MAX_NODE_SCORE, type ScorePlugin } from '../framework.js';
+import { CycleState, MAX_NODE_SCORE } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
-
-export const NAME = 'NodeResourcesLeastAllocated';
 
 /** ((capacity - requested) * 100) / capacity in integers; 0 when over capacity or no capacity. */
 export function leastRequestedScore(requested: number, capacity: number): number {
@@ -49,5 +47,3 @@ export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new Cycl
   const pi = state.podInfo;
   return cpuMemoryScore(nodeInfo.nonZeroMilliCPU + pi.nonZeroMilliCPU, nodeInfo.nonZeroMemory + pi.nonZeroMemory, nodeInfo.allocatableMilliCPU, nodeInfo.allocatableMemory);
 }
-
-export const plugin: ScorePlugin = { name: NAME, score: (pod, nodeInfo, state) => score(pod, nodeInfo, state) };

@@ -1,8 +1,9 @@
-// NodeResourcesFit (kube-scheduler plugins/noderesources/fit.go, Filter part): the pod's
+// NodeResourcesFit (kube-scheduler plugins/noderesources/fit.go): the pod's
 // requests must fit in the node's allocatable minus what the pods already there (bound and
 // assumed) request, and the node must have room for one more pod.
 import type { Pod } from '../../api/types/core.js';
-import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Status, SUCCESS, unschedulable } from '../framework.js';
+import { score as leastAllocatedScore } from './least-allocated.js';
+import { type CycleState, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable } from '../framework.js';
 import type { NodeInfo, Resource } from '../node-info.js';
 
 export const NAME = 'NodeResourcesFit';
@@ -48,9 +49,11 @@ export function fits(req: Resource, nodeInfo: NodeInfo): Status {
   return fitsResources(req, nodeInfo) ? SUCCESS : unschedulable(...insufficientResources(req, nodeInfo));
 }
 
-export const plugin: PreFilterPlugin & FilterPlugin = {
+export const plugin: PreFilterPlugin & FilterPlugin & ScorePlugin = {
   name: NAME,
   // The requests are part of PodInfo, computed once per cycle; nothing else to prepare.
   preFilter: (_pod: Pod, state: CycleState) => (void state.podInfo, SUCCESS),
   filter: (_pod, nodeInfo, state) => fits(state.podInfo.requests, nodeInfo),
+  // The LeastAllocated scoring strategy, kube-scheduler's default (least-allocated.ts).
+  score: leastAllocatedScore,
 };

@@ -61,7 +61,7 @@ describe('FailedScheduling message', () => {
         'preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
     );
     assert.deepEqual([...r.fitError!.diagnosis.unschedulablePlugins].sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
-    assert.deepEqual(r.preemptionCandidates, []);
+    assert.equal(r.nominatedNodeName, undefined);
   });
 
   it('sorts "<count> <reason>" as strings, as Go sort.Strings does', () => {
@@ -84,12 +84,13 @@ describe('FailedScheduling message', () => {
     assert.equal(none.fitError, undefined);
   });
 
-  it('finds preemption candidates among nodes with lower-priority pods', () => {
+  it('nominates a node where evicting lower-priority pods makes room', () => {
     const low = makePod('low', { cpu: '3', priority: 0, nodeName: 'n1' });
     const s = snapshotOf([['n1'], ['n2', { cpu: '1' }]], [low, makePod('same', { cpu: '500m', priority: 100, nodeName: 'n2' })]);
     const r = unschedulableResult(new ScheduleAlgorithm(buildFramework()).schedule(makePod('p', { cpu: '2', priority: 100 }), s));
     assert.equal(r.message, '0/2 nodes are available: 2 Insufficient cpu.', 'a candidate exists, so no preemption message');
-    assert.deepEqual(r.preemptionCandidates, ['n1']);
+    assert.equal(r.nominatedNodeName, 'n1');
+    assert.deepEqual(r.victims?.map((v) => v.pod.metadata.name), ['low']);
 
     // Even with the victims gone the pod does not fit: the filter reason is reported.
     const r2 = unschedulableResult(new ScheduleAlgorithm(buildFramework()).schedule(makePod('p', { cpu: '5', priority: 100 }), s));
@@ -101,7 +102,7 @@ describe('FailedScheduling message', () => {
 
   it('uses the PreFilter message when a PreFilter rejects the pod', () => {
     const gate = (s: Status): AnyPlugin => ({ name: 'Gate', preFilter: () => s, filter: () => SUCCESS });
-    const build = (s: Status) => buildFramework({ plugins: { filter: { enabled: [{ name: 'Gate' }] } } }, newRegistry([...IN_TREE_PLUGINS, gate(s)]));
+    const build = (s: Status) => buildFramework({ plugins: { multiPoint: { enabled: [{ name: 'Gate' }] } } }, newRegistry([...IN_TREE_PLUGINS, gate(s)]));
     const snap = snapshotOf([['a'], ['b']]);
     let r = unschedulableResult(new ScheduleAlgorithm(build(unschedulable('waiting for volume'))).schedule(makePod('p'), snap));
     assert.equal(r.message, '0/2 nodes are available: waiting for volume. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.');
@@ -223,13 +224,15 @@ describe('config', () => {
   it('has kube-scheduler default filters and weights', () => {
     const fw = buildFramework();
     assert.equal(fw.schedulerName, 'default-scheduler');
+    assert.deepEqual(fw.preEnqueue.map((p) => p.name), ['SchedulingGates']);
     assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
     assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
+    assert.deepEqual(fw.postFilter.map((p) => p.name), ['DefaultPreemption']);
     assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [
-      ['TaintToleration', 3], ['NodeAffinity', 2], ['SelectorSpread', 2], ['NodeResourcesLeastAllocated', 1], ['NodeResourcesBalancedAllocation', 1],
+      ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1], ['SelectorSpread', 2], ['NodeResourcesBalancedAllocation', 1],
     ]);
     assert.equal(fw.percentageOfNodesToScore, 0);
-    assert.equal(inTreeRegistry.size, 10);
+    assert.equal(inTreeRegistry.size, 11);
   });
 
   it('disables, re-weights and adds plugins', () => {
@@ -242,14 +245,36 @@ describe('config', () => {
     });
     assert.equal(fw.schedulerName, 'mine');
     assert.ok(!fw.filter.some((p) => p.name === 'NodePorts'));
-    assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesLeastAllocated', 1], ['NodeResourcesBalancedAllocation', 5]]);
-    assert.deepEqual(mergePluginSet(DEFAULT_PLUGINS.score, { disabled: [{ name: '*' }], enabled: [{ name: 'X', weight: 4 }] }), [{ name: 'X', weight: 4 }]);
+    // Enabled at Score as well as at multiPoint: an override, first in order, with its own weight.
+    assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [['NodeResourcesBalancedAllocation', 5], ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1]]);
+    // Disabled at Filter only: its PreFilter still runs, as in kube-scheduler.
+    assert.ok(fw.preFilter.some((p) => p.name === 'NodePorts'));
+    assert.deepEqual(mergePluginSet(DEFAULT_PLUGINS.multiPoint, { disabled: [{ name: '*' }], enabled: [{ name: 'X', weight: 4 }] }), [{ name: 'X', weight: 4 }]);
+  });
+
+  it('expands multiPoint as kube-scheduler: disabling there removes a plugin everywhere; a point\'s "*" keeps only its own', () => {
+    const noPreemption = buildFramework({ plugins: { multiPoint: { disabled: [{ name: 'DefaultPreemption' }] } } });
+    assert.deepEqual(noPreemption.postFilter, []);
+    const s = snapshotOf([['n1']], [makePod('low', { cpu: '3', nodeName: 'n1' })]);
+    const r = unschedulableResult(new ScheduleAlgorithm(noPreemption).schedule(makePod('p', { cpu: '2', priority: 100 }), s));
+    assert.equal(r.message, '0/1 nodes are available: 1 Insufficient cpu.');
+    assert.equal(r.nominatedNodeName, undefined);
+    const onlyFit = buildFramework({ plugins: { filter: { disabled: [{ name: '*' }], enabled: [{ name: 'NodeResourcesFit' }] } } });
+    assert.deepEqual(onlyFit.filter.map((p) => p.name), ['NodeResourcesFit']);
+    const ungated = buildFramework({ plugins: { preEnqueue: { disabled: [{ name: 'SchedulingGates' }] } } });
+    assert.deepEqual(ungated.preEnqueue, []);
+    // Configurations written for kube-scheduler disable plugins this scheduler lacks.
+    assert.doesNotThrow(() => buildFramework({ plugins: { multiPoint: { disabled: [{ name: 'ImageLocality' }] }, score: { disabled: [{ name: 'VolumeZone' }] } } }));
+    assert.throws(() => buildFramework({ plugins: { multiPoint: { enabled: [{ name: 'ImageLocality' }] } } }), /plugin "ImageLocality" is not built into this scheduler/);
+    assert.throws(() => buildFramework({ plugins: { queueSort: { disabled: [{ name: '*' }] } } }), /one queue sort plugin required for profile with scheduler name "default-scheduler"/);
+    assert.throws(() => buildFramework({ plugins: { multiPoint: { disabled: [{ name: 'DefaultBinder' }] } } }), /at least one bind plugin is needed/);
   });
 
   it('rejects unknown plugins, wrong extension points, duplicates and bad numbers', () => {
     assert.throws(() => buildFramework({ plugins: { filter: { enabled: [{ name: 'Nope' }] } } }), /plugin "Nope" does not exist/);
-    assert.throws(() => buildFramework({ plugins: { filter: { enabled: [{ name: 'NodeResourcesLeastAllocated' }] } } }), /does not extend Filter/);
-    assert.throws(() => buildFramework({ plugins: { score: { enabled: [{ name: 'NodeName' }] } } }), /does not extend Score/);
+    assert.throws(() => buildFramework({ plugins: { filter: { enabled: [{ name: 'NodeResourcesBalancedAllocation' }] } } }), /plugin "NodeResourcesBalancedAllocation" does not extend FilterPlugin plugin/);
+    assert.throws(() => buildFramework({ plugins: { score: { enabled: [{ name: 'NodeName' }] } } }), /does not extend ScorePlugin plugin/);
+    assert.throws(() => buildFramework({ plugins: { score: { enabled: [{ name: 'NodeAffinity' }, { name: 'NodeAffinity' }] } } }), /plugin "NodeAffinity" already registered as "ScorePlugin"/);
     assert.throws(() => buildFramework({ plugins: { score: { enabled: [{ name: 'TaintToleration', weight: 0 }] } } }), /positive integer/);
     assert.throws(() => buildFramework({ percentageOfNodesToScore: 101 }), /0\.\.100/);
     assert.throws(() => newRegistry([...IN_TREE_PLUGINS, { name: 'NodeName' }]), /already exists/);
