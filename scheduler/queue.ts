@@ -14,6 +14,7 @@
 // not yet done). No I/O: the clock is injectable and the timers only call the flush
 // methods, which tests call directly.
 import type { Node, Pod } from '../api/types/core.js';
+import type { Status } from './framework.js';
 import { podKey } from './node-info.js';
 import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
@@ -42,6 +43,8 @@ export interface QueuedPodInfo {
   unschedulablePlugins: Set<string>;
   /** FIFO tie breaker for equal priority and timestamp. */
   seq: number;
+  /** Kept out of activeQ by a PreEnqueue plugin (scheduling gates): waits among the unschedulable pods for an update to itself. */
+  gated?: boolean;
 }
 
 /**
@@ -194,12 +197,19 @@ export interface SchedulingQueueOptions {
   /** A pod left in unschedulablePods this long is retried regardless of events (5 min). */
   maxInUnschedulableMs?: number;
   unschedulableFlushIntervalMs?: number;
+  /**
+   * The PreEnqueue plugins of the pod's profile (SchedulingGates): a rejected pod is parked
+   * as gated instead of entering activeQ, and only an update to it lets it in.
+   */
+  preEnqueue?: (pod: Pod) => Status;
 }
 
 export interface QueueStats {
   active: number;
   backoff: number;
+  /** Including the gated ones. */
   unschedulable: number;
+  gated: number;
   inFlight: number;
 }
 
@@ -218,6 +228,7 @@ export class SchedulingQueue {
   private readonly maxBackoffMs: number;
   private readonly maxInUnschedulableMs: number;
   private readonly flushIntervalMs: number;
+  private readonly preEnqueue?: (pod: Pod) => Status;
 
   private readonly activeQ = new Heap<QueuedPodInfo>((a, b) => {
     const pa = priorityOf(a);
@@ -250,10 +261,19 @@ export class SchedulingQueue {
     this.maxBackoffMs = opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
     this.maxInUnschedulableMs = opts.maxInUnschedulableMs ?? DEFAULT_MAX_IN_UNSCHEDULABLE_MS;
     this.flushIntervalMs = opts.unschedulableFlushIntervalMs ?? DEFAULT_UNSCHEDULABLE_FLUSH_INTERVAL_MS;
+    this.preEnqueue = opts.preEnqueue;
   }
 
   stats(): QueueStats {
-    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size, inFlight: this.inFlight.size };
+    let gated = 0;
+    for (const p of this.unschedulable.values()) if (p.gated) gated++;
+    return { active: this.activeQ.size, backoff: this.backoffQ.size, unschedulable: this.unschedulable.size, gated, inFlight: this.inFlight.size };
+  }
+
+  /** Whether the pod waits for its scheduling gates. */
+  isGated(podOrKey: Pod | string): boolean {
+    const key = typeof podOrKey === 'string' ? podOrKey : podKey(podOrKey);
+    return this.unschedulable.get(key)?.gated === true;
   }
 
   /** Where a pod is: 'active' | 'backoff' | 'unschedulable' | 'inFlight' | undefined. */
@@ -410,7 +430,7 @@ export class SchedulingQueue {
   flushUnschedulableLeftover(): void {
     const now = this.now();
     for (const [key, p] of this.unschedulable) {
-      if (now - p.timestamp <= this.maxInUnschedulableMs) continue;
+      if (p.gated || now - p.timestamp <= this.maxInUnschedulableMs) continue;
       this.unschedulable.delete(key);
       this.requeue(p);
     }
@@ -422,6 +442,8 @@ export class SchedulingQueue {
   }
 
   backoffDuration(p: QueuedPodInfo): number {
+    // Never attempted (a gated pod let in): no penalty, as kube-scheduler's calculateBackoffDuration.
+    if (p.attempts === 0) return 0;
     let d = this.initialBackoffMs;
     for (let i = 1; i < p.attempts; i++) {
       d *= 2;
@@ -451,6 +473,8 @@ export class SchedulingQueue {
   }
 
   private eventMatters(event: ClusterEvent, p: QueuedPodInfo): boolean {
+    // Only an update to the pod itself can lift its gates.
+    if (p.gated) return false;
     if (!event.plugins || p.unschedulablePlugins.size === 0) return true;
     for (const name of p.unschedulablePlugins) if (event.plugins.has(name)) return true;
     return false;
@@ -475,6 +499,15 @@ export class SchedulingQueue {
   }
 
   private pushActive(p: QueuedPodInfo): void {
+    // PreEnqueue (kube-scheduler moveToActiveQ): a gated pod is parked, not scheduled.
+    const gate = this.preEnqueue?.(p.pod);
+    if (gate && gate.code !== 'Success') {
+      p.gated = true;
+      p.unschedulablePlugins = new Set(gate.plugin ? [gate.plugin] : []);
+      this.unschedulable.set(p.key, p);
+      return;
+    }
+    p.gated = false;
     // pop() only waits on an empty activeQ, so a waiter gets this pod directly.
     const w = this.waiters.shift();
     if (w) {

@@ -4,10 +4,11 @@
 // (kube-scheduler scheduleOne / bindingCycle / handleSchedulingFailure).
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isNotFound } from '../api/errors.js';
+import { isConflict, isNotFound } from '../api/errors.js';
+import { selectorFromLabelSelector } from '../api/labels.js';
 import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js';
 import { rfc3339Now } from '../api/helpers/time.js';
-import type { KubeObject } from '../api/types/meta.js';
+import type { KubeObject, LabelSelector } from '../api/types/meta.js';
 import type { Binding, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from '../api/types/core.js';
 import type { StorageClass } from '../api/types/storage.js';
 import type { EventRecorder } from '../client/event-recorder.js';
@@ -15,7 +16,9 @@ import { type Informer, informerFor } from '../client/informer.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
 import type { RestClient } from '../client/rest-client.js';
 import { buildFramework, DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
-import { podKey, Snapshot } from './node-info.js';
+import { runPreEnqueue } from './framework.js';
+import { podKey, type PodInfo, Snapshot } from './node-info.js';
+import { NAME as DEFAULT_PREEMPTION, defaultPreemptionPlugin, type DisruptionBudgetView } from './plugins/default-preemption.js';
 import {
   ASSIGNED_POD_DELETE, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
 } from './queue.js';
@@ -33,17 +36,45 @@ export const NON_TERMINAL_PODS_SELECTOR = 'status.phase!=Succeeded,status.phase!
 
 export interface SchedulerOptions {
   rest: RestClient;
-  recorder: EventRecorder;
+  /** Events of a profile are reported by its scheduler name (kube-scheduler's per-profile recorders). */
+  recorder: EventRecorder | ((schedulerName: string) => EventRecorder);
   log: Logger;
-  /** Pods whose spec.schedulerName is this (or empty, defaulted to default-scheduler) are ours. */
+  /** With one profile: pods whose spec.schedulerName is this (or empty, defaulted to default-scheduler) are ours. */
   schedulerName?: string;
   profile?: ProfileConfig;
+  /** Several profiles (KubeSchedulerConfiguration.profiles), each placing the pods naming it; overrides schedulerName/profile. */
+  profiles?: readonly ProfileConfig[];
   registry?: Registry;
   queue?: SchedulingQueueOptions;
   /** Decisions made before yielding to the event loop, so informer events keep flowing (16). */
   batch?: number;
   /** How long PreBind waits for a pod's claims to be bound (VolumeBinding's bindTimeoutSeconds: 600 s). */
   volumeBindTimeoutMs?: number;
+}
+
+/** What the scheduler reads of a policy/v1 PodDisruptionBudget. */
+interface PodDisruptionBudget extends KubeObject {
+  spec?: { selector?: LabelSelector };
+  status?: { disruptionsAllowed?: number; disruptedPods?: Record<string, string> };
+}
+
+/** The profile a pod names (an empty spec.schedulerName means default-scheduler). */
+const profileName = (pod: Pod): string => pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
+
+/** What preemption reads of a budget; a selector that does not parse matches nothing. */
+function disruptionBudgetView(pdb: PodDisruptionBudget): DisruptionBudgetView {
+  let selector;
+  try {
+    selector = selectorFromLabelSelector(pdb.spec?.selector);
+  } catch {
+    selector = selectorFromLabelSelector(null);
+  }
+  return {
+    namespace: pdb.metadata.namespace ?? '',
+    selector,
+    disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0,
+    disruptedPods: new Set(Object.keys(pdb.status?.disruptedPods ?? {})),
+  };
 }
 
 /** A claim, volume or class appeared or changed: pods VolumeBinding rejected may fit now. */
@@ -58,16 +89,17 @@ export class Scheduler {
   readonly snapshot = new Snapshot();
   private readonly rest: RestClient;
   private readonly pods: ResourceClient<Pod>;
-  private readonly recorder: EventRecorder;
+  private readonly recorders = new Map<string, EventRecorder>();
   private readonly log: Logger;
-  private readonly schedulerName: string;
-  private readonly algorithm: ScheduleAlgorithm;
+  /** One decision maker per profile, by scheduler name. */
+  private readonly algorithms = new Map<string, ScheduleAlgorithm>();
   private readonly batch: number;
   private readonly podInformer: Informer<Pod>;
   private readonly nodeInformer: Informer<Node>;
   private readonly claimInformer: Informer<PersistentVolumeClaim>;
   private readonly volumeInformer: Informer<PersistentVolume>;
   private readonly classInformer: Informer<StorageClass>;
+  private readonly pdbInformer: Informer<PodDisruptionBudget>;
   private readonly volumeBinder: VolumeBinder;
   private loopSignal?: AbortSignal;
   /** The leader's queue; undefined while not leading. */
@@ -77,23 +109,32 @@ export class Scheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.rest = opts.rest;
     this.pods = resourceClient<Pod>(opts.rest, 'pods');
-    this.recorder = opts.recorder;
     this.log = opts.log;
-    this.schedulerName = opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.podInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: NON_TERMINAL_PODS_SELECTOR, log: this.log.child({ informer: 'pods' }) });
     this.nodeInformer = informerFor<Node>(this.rest, 'nodes', { log: this.log.child({ informer: 'nodes' }) });
     this.claimInformer = informerFor<PersistentVolumeClaim>(this.rest, 'persistentvolumeclaims', { log: this.log.child({ informer: 'persistentvolumeclaims' }) });
     this.volumeInformer = informerFor<PersistentVolume>(this.rest, 'persistentvolumes', { log: this.log.child({ informer: 'persistentvolumes' }) });
     this.classInformer = informerFor<StorageClass>(this.rest, 'storageclasses', { log: this.log.child({ informer: 'storageclasses' }) });
+    this.pdbInformer = informerFor<PodDisruptionBudget>(this.rest, 'poddisruptionbudgets', { log: this.log.child({ informer: 'poddisruptionbudgets' }) });
     const view: VolumeView = {
       claim: (ns, name) => this.claimInformer.get(ns, name),
       volume: (name) => this.volumeInformer.getByKey(name),
       volumes: () => this.volumeInformer.list(),
       storageClass: (name) => this.classInformer.getByKey(name),
     };
-    // VolumeBinding reads this scheduler's caches (the registry's own sees no volumes).
-    const registry = opts.registry ?? newRegistry([...IN_TREE_PLUGINS.filter((p) => p.name !== VOLUME_BINDING), volumeBindingPlugin(view)]);
-    this.algorithm = new ScheduleAlgorithm(buildFramework({ ...opts.profile, schedulerName: this.schedulerName }, registry));
+    // VolumeBinding and DefaultPreemption read this scheduler's caches (the registry's own see no volumes and no budgets).
+    const pdbs = (): DisruptionBudgetView[] => this.pdbInformer.list().map(disruptionBudgetView);
+    const registry = opts.registry ?? newRegistry([
+      ...IN_TREE_PLUGINS.filter((p) => p.name !== VOLUME_BINDING && p.name !== DEFAULT_PREEMPTION),
+      volumeBindingPlugin(view), defaultPreemptionPlugin({ pdbs }),
+    ]);
+    const profiles = opts.profiles ?? [{ ...opts.profile, schedulerName: opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME }];
+    for (const profile of profiles) {
+      const fw = buildFramework(profile, registry);
+      if (this.algorithms.has(fw.schedulerName)) throw new Error(`duplicate profile with scheduler name "${fw.schedulerName}"`);
+      this.algorithms.set(fw.schedulerName, new ScheduleAlgorithm(fw));
+      this.recorders.set(fw.schedulerName, typeof opts.recorder === 'function' ? opts.recorder(fw.schedulerName) : opts.recorder);
+    }
     this.volumeBinder = new VolumeBinder({
       view, claims: resourceClient<PersistentVolumeClaim>(opts.rest, 'persistentvolumeclaims'),
       volumes: resourceClient<PersistentVolume>(opts.rest, 'persistentvolumes'), log: this.log.child({ plugin: VOLUME_BINDING }),
@@ -103,15 +144,22 @@ export class Scheduler {
     this.wireHandlers();
   }
 
-  /** Whether this scheduler places `pod` (kube-scheduler's responsibleForPod). */
+  /** Whether this scheduler places `pod`: one of its profiles is named by it (kube-scheduler's responsibleForPod). */
   responsibleFor(pod: Pod): boolean {
-    const name = pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME;
-    return name === this.schedulerName;
+    return this.algorithms.has(profileName(pod));
+  }
+
+  private algorithmFor(pod: Pod): ScheduleAlgorithm {
+    return this.algorithms.get(profileName(pod)) as ScheduleAlgorithm;
+  }
+
+  private recorderFor(pod: Pod): EventRecorder {
+    return this.recorders.get(profileName(pod)) ?? (this.recorders.values().next().value as EventRecorder);
   }
 
   /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
   async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
-    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer] as Informer<KubeObject>[];
+    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer, this.pdbInformer] as Informer<KubeObject>[];
     const runs = Promise.allSettled(informers.map((i) => i.run(signal)));
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
@@ -120,7 +168,7 @@ export class Scheduler {
 
   /** Schedules until `signal` aborts (leadership lost or shutdown), then waits for binds in flight. */
   async runLoop(signal: AbortSignal): Promise<void> {
-    const queue = new SchedulingQueue(this.opts.queue);
+    const queue = new SchedulingQueue({ ...this.opts.queue, preEnqueue: (pod) => runPreEnqueue(this.algorithmFor(pod).fw, pod) });
     this.queue = queue;
     this.loopSignal = signal;
     const timers = queue.run(signal);
@@ -224,7 +272,7 @@ export class Scheduler {
     }
     pInfo.pod = pod;
     const started = performance.now();
-    const result = this.algorithm.schedule(pod, this.snapshot);
+    const result = this.algorithmFor(pod).schedule(pod, this.snapshot);
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     switch (result.kind) {
       case 'Scheduled': {
@@ -235,8 +283,9 @@ export class Scheduler {
         return;
       }
       case 'Unschedulable': {
-        this.log.info({ pod: key, message: result.message }, 'unschedulable pod');
-        this.recordFailure(pod, 'Unschedulable', result.message);
+        this.log.info({ pod: key, message: result.message, nominatedNode: result.nominatedNodeName }, 'unschedulable pod');
+        if (result.nominatedNodeName) this.preempt(pod, result.nominatedNodeName, result.victims ?? []);
+        this.recordFailure(pod, 'Unschedulable', result.message, result.nominatedNodeName);
         queue.addUnschedulableIfNotPresent(pInfo, result.fitError?.diagnosis.unschedulablePlugins ?? [], cycle);
         return;
       }
@@ -275,7 +324,7 @@ export class Scheduler {
     try {
       await this.pods.createSubresource(ns, name, 'binding', binding);
       queue.done(pInfo.key);
-      this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
+      this.recorderFor(pod).event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
       this.log.debug({ pod: `${ns}/${name}`, node: nodeName }, 'bound pod');
     } catch (err) {
       this.snapshot.forgetPod(pod);
@@ -286,25 +335,66 @@ export class Scheduler {
       }
       const message = `Binding rejected: ${err instanceof Error ? err.message : String(err)}`;
       this.log.warn({ pod: `${ns}/${name}`, node: nodeName, err }, 'binding failed');
-      this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+      this.recorderFor(pod).event(pod, 'Warning', 'FailedScheduling', message);
       queue.addBackoff(pInfo);
       // The freed capacity may let a waiting pod fit.
       queue.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
     }
   }
 
-  /** FailedScheduling event, and PodScheduled=False with the reason and message unless the pod already says so. */
-  private recordFailure(pod: Pod, reason: string, message: string): void {
-    this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+  /**
+   * DefaultPreemption's decision carried out (kube-scheduler prepareCandidate): each victim
+   * gets DisruptionTarget=True (PreemptionByScheduler) and is deleted gracefully, with a
+   * Preempted event; lower-priority pods nominated to the node lose the nomination. The
+   * preemptor waits among the unschedulable pods; the victims' deletions move it.
+   */
+  private preempt(pod: Pod, nodeName: string, victims: readonly PodInfo[]): void {
+    const schedulerName = profileName(pod);
+    const condition: PodCondition = {
+      type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler',
+      message: `${schedulerName}: preempting to accommodate a higher priority pod`, lastProbeTime: null, lastTransitionTime: rfc3339Now(),
+    };
+    const priority = pod.spec?.priority ?? 0;
+    for (const v of victims) {
+      const ns = v.pod.metadata.namespace ?? 'default';
+      const name = v.pod.metadata.name ?? '';
+      this.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, victim: `${ns}/${name}`, node: nodeName }, 'preempting');
+      void (async () => {
+        if (podCondition(v.pod, 'DisruptionTarget')?.status !== 'True') {
+          await this.pods.patch(ns, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' });
+        }
+        await this.pods.delete(ns, name, { preconditions: { uid: v.pod.metadata.uid } });
+        this.recorderFor(pod).event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${nodeName}`);
+      })().catch((err: unknown) => {
+        if (!isNotFound(err) && !isConflict(err)) this.log.warn({ victim: `${ns}/${name}`, err }, 'preempting a victim failed');
+      });
+    }
+    for (const other of this.podInformer.list()) {
+      if (other.status?.nominatedNodeName !== nodeName || other.spec?.nodeName || (other.spec?.priority ?? 0) >= priority) continue;
+      const ns = other.metadata.namespace ?? 'default';
+      this.pods.patch(ns, other.metadata.name ?? '', 'merge', { status: { nominatedNodeName: null } }, { subresource: 'status' }).catch((err: unknown) => {
+        if (!isNotFound(err)) this.log.warn({ pod: `${ns}/${other.metadata.name}`, err }, 'clearing a nomination failed');
+      });
+    }
+  }
+
+  /**
+   * FailedScheduling event, and PodScheduled=False with the reason and message (and the
+   * node preemption nominated) unless the pod already says so.
+   */
+  private recordFailure(pod: Pod, reason: string, message: string, nominatedNodeName?: string): void {
+    this.recorderFor(pod).event(pod, 'Warning', 'FailedScheduling', message);
     const cur = podCondition(pod, 'PodScheduled');
-    if (cur && cur.status === 'False' && cur.reason === reason && cur.message === message) return;
+    const nominationChanges = nominatedNodeName !== undefined && pod.status?.nominatedNodeName !== nominatedNodeName;
+    if (!nominationChanges && cur && cur.status === 'False' && cur.reason === reason && cur.message === message) return;
     const condition: PodCondition = {
       type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null,
       lastTransitionTime: cur?.status === 'False' && cur.lastTransitionTime ? cur.lastTransitionTime : rfc3339Now(),
     };
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
-    this.pods.patch(ns, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' }).catch((err: unknown) => {
+    const status = nominationChanges ? { conditions: [condition], nominatedNodeName } : { conditions: [condition] };
+    this.pods.patch(ns, name, 'strategic', { status }, { subresource: 'status' }).catch((err: unknown) => {
       if (!isNotFound(err)) this.log.warn({ pod: `${ns}/${name}`, err }, 'updating PodScheduled condition failed');
     });
   }

@@ -5,6 +5,8 @@ import type { Pod } from '../../api/types/core.js';
 import {
   ASSIGNED_POD_DELETE, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue,
 } from '../../scheduler/queue.js';
+import { buildFramework } from '../../scheduler/config.js';
+import { runPreEnqueue } from '../../scheduler/framework.js';
 import { makeNode, makePod } from './fixtures.js';
 
 function setup(): { q: SchedulingQueue; clock: { t: number } } {
@@ -31,6 +33,33 @@ async function failUnschedulable(q: SchedulingQueue, plugins: string[]): Promise
 }
 
 describe('SchedulingQueue', () => {
+  it('parks a pod with scheduling gates until an update removes the last gate; events and the flush leave it parked', async () => {
+    const clock = { t: 1_000_000 };
+    const fw = buildFramework();
+    const q = new SchedulingQueue({ now: () => clock.t, preEnqueue: (pod) => runPreEnqueue(fw, pod) });
+    const gated = makePod('gated');
+    gated.spec!.schedulingGates = [{ name: 'example.com/a' }, { name: 'example.com/b' }];
+    q.add(gated);
+    q.add(makePod('free'));
+    assert.deepEqual(q.stats(), { active: 1, backoff: 0, unschedulable: 1, gated: 1, inFlight: 0 });
+    assert.ok(q.isGated(gated));
+    assert.equal(await popName(q), 'free');
+    q.moveAllToActiveOrBackoffQueue(NODE_ADD);
+    clock.t += 10 * 60_000;
+    q.flushUnschedulableLeftover();
+    assert.equal(q.where(gated), 'unschedulable');
+    // One gate removed: still gated. Both removed: straight to activeQ (never attempted, no backoff).
+    const oneLeft = structuredClone(gated);
+    oneLeft.spec!.schedulingGates = [{ name: 'example.com/b' }];
+    q.update(gated, oneLeft);
+    assert.ok(q.isGated(gated));
+    const open = structuredClone(oneLeft);
+    delete open.spec!.schedulingGates;
+    q.update(oneLeft, open);
+    assert.equal(q.where(gated), 'active');
+    assert.equal(await popName(q), 'gated');
+  });
+
   it('pops by priority, then by queue time (FIFO among equals)', async () => {
     const { q, clock } = setup();
     q.add(withPriority('low-old', 0));
@@ -66,11 +95,11 @@ describe('SchedulingQueue', () => {
     const newer = structuredClone(pod);
     newer.metadata.labels = { v: '2' };
     q.add(newer);
-    assert.deepEqual(q.stats(), { active: 1, backoff: 0, unschedulable: 0, inFlight: 0 });
+    assert.deepEqual(q.stats(), { active: 1, backoff: 0, unschedulable: 0, gated: 0, inFlight: 0 });
     const p = (await q.pop())!;
     assert.deepEqual(p.pod.metadata.labels, { v: '2' });
     q.add(pod);
-    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 0, inFlight: 1 });
+    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 0, inFlight: 1 });
   });
 
   it('an update re-orders an active pod, and delete removes a pod from anywhere', async () => {
@@ -84,7 +113,7 @@ describe('SchedulingQueue', () => {
     q.update(b, b2);
     assert.equal(await popName(q), 'b');
     q.delete(a);
-    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 0, inFlight: 1 });
+    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 0, inFlight: 1 });
   });
 
   it('backs off 1 s doubling per attempt up to 10 s', async () => {
@@ -200,7 +229,7 @@ describe('SchedulingQueue', () => {
     q.delete(b.pod);
     q.addBackoff(a);
     q.addUnschedulableIfNotPresent(b, [], q.cycle);
-    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 0, inFlight: 0 });
+    assert.deepEqual(q.stats(), { active: 0, backoff: 0, unschedulable: 0, gated: 0, inFlight: 0 });
   });
 
   it('run() moves a pod out of backoff when its backoff ends (real timers, short backoff)', async () => {

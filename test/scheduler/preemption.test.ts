@@ -1,0 +1,151 @@
+// DefaultPreemption's pure rules (kube-scheduler's default_preemption_test.go is the model):
+// which pods on a node are victims, how budgets steer the choice, which node is picked.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Pod } from '../../api/types/core.js';
+import { selectorFromLabelSelector } from '../../api/labels.js';
+import { buildFramework } from '../../scheduler/config.js';
+import { CycleState } from '../../scheduler/framework.js';
+import { podInfoOf, Snapshot } from '../../scheduler/node-info.js';
+import {
+  type Candidate, type DisruptionBudgetView, pickOneNode, preempt, selectVictimsOnNode, splitByPDBViolation,
+} from '../../scheduler/plugins/default-preemption.js';
+import { preEnqueue } from '../../scheduler/plugins/scheduling-gates.js';
+import { ScheduleAlgorithm } from '../../scheduler/schedule-one.js';
+import { makeNode, makePod, type NodeOpts, type PodOpts } from './fixtures.js';
+
+const fw = buildFramework();
+
+function snapshotOf(nodes: [string, NodeOpts?][], pods: Pod[] = []): Snapshot {
+  const s = new Snapshot();
+  for (const [name, o] of nodes) s.setNode(makeNode(name, o));
+  for (const p of pods) s.addPod(p);
+  return s;
+}
+
+function pod(name: string, o: PodOpts & { labels?: Record<string, string>; startTime?: string } = {}): Pod {
+  const p = makePod(name, o);
+  if (o.labels) p.metadata.labels = o.labels;
+  if (o.startTime) p.status = { startTime: o.startTime };
+  return p;
+}
+
+const budget = (app: string, disruptionsAllowed: number, disrupted: string[] = []): DisruptionBudgetView => ({
+  namespace: 'default', selector: selectorFromLabelSelector({ matchLabels: { app } }), disruptionsAllowed, disruptedPods: new Set(disrupted),
+});
+
+const names = (c: Candidate | undefined): string[] => c?.victims.map((v) => v.pod.metadata.name ?? '') ?? [];
+
+describe('selectVictimsOnNode', () => {
+  it('evicts the fewest, least important lower-priority pods that make room', () => {
+    const s = snapshotOf([['n1', { cpu: '4' }]], [
+      pod('p1', { cpu: '1', priority: 10, nodeName: 'n1' }),
+      pod('p2', { cpu: '1', priority: 5, nodeName: 'n1' }),
+      pod('p3', { cpu: '1', priority: 1, nodeName: 'n1' }),
+      pod('keep', { cpu: '1', priority: 100, nodeName: 'n1' }),
+    ]);
+    const incoming = pod('high', { cpu: '2', priority: 100 });
+    const r = selectVictimsOnNode(incoming, new CycleState(incoming), s.get('n1')!, fw, []);
+    assert.ok('victims' in r, JSON.stringify(r));
+    // Two cpus are needed: p1 (priority 10) is reprieved first; p2 and p3 go.
+    assert.deepEqual(names(r), ['p2', 'p3']);
+    assert.equal(r.numPDBViolations, 0);
+    // The snapshot itself is untouched.
+    assert.equal(s.get('n1')!.pods.size, 4);
+  });
+
+  it('reports why preemption cannot help on the node', () => {
+    const s = snapshotOf([['n1', { cpu: '2' }]], [pod('same', { cpu: '1', priority: 100, nodeName: 'n1' }), pod('low', { cpu: '1', nodeName: 'n1' })]);
+    const big = pod('big', { cpu: '3', priority: 100 });
+    const r = selectVictimsOnNode(big, new CycleState(big), s.get('n1')!, fw, []);
+    assert.ok(!('victims' in r));
+    assert.deepEqual(r.reasons, ['Insufficient cpu']);
+    const equal = pod('eq', { cpu: '1', priority: 0 });
+    const none = selectVictimsOnNode(equal, new CycleState(equal), s.get('n1')!, fw, []);
+    assert.ok(!('victims' in none));
+    assert.deepEqual(none.reasons, ['No preemption victims found for incoming pod']);
+  });
+
+  it('prefers keeping pods whose eviction would break a budget, and counts the violations it cannot avoid', () => {
+    const s = snapshotOf([['n1', { cpu: '2' }]], [
+      pod('guarded', { cpu: '1', priority: 1, nodeName: 'n1', labels: { app: 'db' } }),
+      pod('free', { cpu: '1', priority: 5, nodeName: 'n1', labels: { app: 'web' } }),
+    ]);
+    const incoming = pod('high', { cpu: '1', priority: 100 });
+    const r = selectVictimsOnNode(incoming, new CycleState(incoming), s.get('n1')!, fw, [budget('db', 0)]);
+    assert.ok('victims' in r);
+    // Without the budget the lower-priority "guarded" would go; the budget keeps it.
+    assert.deepEqual(names(r), ['free']);
+    assert.equal(r.numPDBViolations, 0);
+    const both = pod('both', { cpu: '2', priority: 100 });
+    const r2 = selectVictimsOnNode(both, new CycleState(both), s.get('n1')!, fw, [budget('db', 0)]);
+    assert.ok('victims' in r2);
+    assert.deepEqual(names(r2), ['free', 'guarded']);
+    assert.equal(r2.numPDBViolations, 1);
+  });
+});
+
+describe('budgets and the choice of node', () => {
+  it('splitByPDBViolation spends each budget in turn; disrupted pods and other namespaces do not count', () => {
+    const pods = ['a', 'b', 'c'].map((n) => podInfoOf(pod(n, { labels: { app: 'db' } })));
+    const [violating, fine] = splitByPDBViolation(pods, [budget('db', 1)]);
+    assert.deepEqual(violating.map((p) => p.pod.metadata.name), ['b', 'c']);
+    assert.deepEqual(fine.map((p) => p.pod.metadata.name), ['a']);
+    const [v2] = splitByPDBViolation(pods, [budget('db', 1, ['a'])]);
+    assert.deepEqual(v2.map((p) => p.pod.metadata.name), ['c']);
+    const other = podInfoOf(pod('x', { labels: { app: 'db' }, namespace: 'other' }));
+    assert.deepEqual(splitByPDBViolation([other], [budget('db', 0)])[0], []);
+  });
+
+  it('pickOneNode: fewest violations, then lowest top priority, lowest sum, fewest victims, latest start', () => {
+    const v = (name: string, priority: number, startTime = '2026-01-01T00:00:00Z') => podInfoOf(pod(name, { priority, startTime }));
+    const c = (node: string, victims: ReturnType<typeof v>[], numPDBViolations = 0): Candidate => ({ node, victims, numPDBViolations });
+    assert.equal(pickOneNode([c('a', [v('x', 1)], 1), c('b', [v('y', 5), v('z', 5)])])?.node, 'b');
+    assert.equal(pickOneNode([c('a', [v('x', 5)]), c('b', [v('y', 3), v('z', 3)])])?.node, 'b');
+    assert.equal(pickOneNode([c('a', [v('x', 5), v('y', 4)]), c('b', [v('z', 5), v('w', 1)])])?.node, 'b');
+    assert.equal(pickOneNode([c('a', [v('x', 5), v('y', 0)]), c('b', [v('z', 5)])])?.node, 'b');
+    assert.equal(pickOneNode([c('a', [v('x', 5, '2026-01-01T00:00:00Z')]), c('b', [v('y', 5, '2026-06-01T00:00:00Z')])])?.node, 'b');
+    assert.equal(pickOneNode([]), undefined);
+  });
+
+  it('preempt nominates the node a budget does not protect', () => {
+    const s = snapshotOf([['n1', { cpu: '1' }], ['n2', { cpu: '1' }]], [
+      pod('db-0', { cpu: '1', priority: 0, nodeName: 'n1', labels: { app: 'db' } }),
+      pod('web-0', { cpu: '1', priority: 0, nodeName: 'n2', labels: { app: 'web' } }),
+    ]);
+    const incoming = pod('high', { cpu: '1', priority: 1000 });
+    const filtered = { nodeToStatus: new Map(), absentNodesStatus: { code: 'Unschedulable' as const, reasons: [] } };
+    for (const [pdbs, want] of [[[budget('db', 0)], 'n2'], [[budget('web', 0)], 'n1']] as const) {
+      const r = preempt(incoming, new CycleState(incoming), s, filtered, fw, pdbs);
+      assert.equal(r.status.code, 'Success');
+      assert.equal(r.nominatedNodeName, want);
+    }
+  });
+
+  it('the whole decision: a nomination without a preemption message; Never and unresolvable nodes explained', () => {
+    const s = snapshotOf([['n1', { cpu: '2' }], ['n2', { cpu: '2', unschedulable: true }]], [pod('low', { cpu: '2', priority: 1, nodeName: 'n1' })]);
+    const algo = new ScheduleAlgorithm(fw);
+    const r = algo.schedule(pod('high', { cpu: '2', priority: 100 }), s);
+    assert.equal(r.kind, 'Unschedulable');
+    assert.equal(r.kind === 'Unschedulable' && r.message, '0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable.');
+    assert.equal(r.kind === 'Unschedulable' && r.nominatedNodeName, 'n1');
+    const terminating = pod('going', { cpu: '2', priority: 1, nodeName: 'n1' });
+    terminating.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    const s2 = snapshotOf([['n1', { cpu: '2' }]], [terminating]);
+    const again = pod('high', { cpu: '2', priority: 100 });
+    again.status = { nominatedNodeName: 'n1' };
+    const r2 = algo.schedule(again, s2);
+    assert.equal(r2.kind === 'Unschedulable' && r2.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node.');
+  });
+});
+
+describe('SchedulingGates', () => {
+  it('keeps a gated pod out of the queue with kube-scheduler\'s message', () => {
+    const p = pod('g');
+    assert.equal(preEnqueue(p).code, 'Success');
+    p.spec!.schedulingGates = [{ name: 'example.com/a' }, { name: 'b' }];
+    const s = preEnqueue(p);
+    assert.equal(s.code, 'UnschedulableAndUnresolvable');
+    assert.deepEqual(s.reasons, ['waiting for scheduling gates: [example.com/a b]']);
+  });
+});
