@@ -14,7 +14,7 @@ import { NAME as NODE_NAME } from './plugins/node-name.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
 import { NAME as NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
 import { NAME as NODE_UNSCHEDULABLE } from './plugins/node-unschedulable.js';
-import { NAME as SELECTOR_SPREAD } from './plugins/selector-spread.js';
+import { NAME as POD_TOPOLOGY_SPREAD } from './plugins/pod-topology-spread.js';
 import { NAME as TAINT_TOLERATION } from './plugins/taint-toleration.js';
 import { NAME as VOLUME_BINDING } from './plugins/volume-binding.js';
 
@@ -48,7 +48,7 @@ export interface ProfileConfig {
  * kube-scheduler's default profile, in its order: filters from cheapest and most decisive
  * to costliest (the first failing filter names the node's reason); score weights as
  * kube-scheduler's defaults (NodeResourcesFit 1, BalancedAllocation 1, TaintToleration 3,
- * NodeAffinity 2, topology spreading 2).
+ * NodeAffinity 2, PodTopologySpread 2).
  */
 export const DEFAULT_PLUGINS: { readonly filter: readonly PluginRef[]; readonly score: readonly PluginRef[] } = {
   filter: [
@@ -59,12 +59,13 @@ export const DEFAULT_PLUGINS: { readonly filter: readonly PluginRef[]; readonly 
     { name: NODE_PORTS },
     { name: NODE_RESOURCES_FIT },
     { name: VOLUME_BINDING },
+    { name: POD_TOPOLOGY_SPREAD },
   ],
   score: [
     { name: TAINT_TOLERATION, weight: 3 },
     { name: NODE_AFFINITY, weight: 2 },
-    { name: SELECTOR_SPREAD, weight: 2 },
     { name: LEAST_ALLOCATED, weight: 1 },
+    { name: POD_TOPOLOGY_SPREAD, weight: 2 },
     { name: BALANCED_ALLOCATION, weight: 1 },
   ],
 };

@@ -8,7 +8,7 @@ import * as nodeName from './plugins/node-name.js';
 import * as nodePorts from './plugins/node-ports.js';
 import * as nodeResourcesFit from './plugins/node-resources-fit.js';
 import * as nodeUnschedulable from './plugins/node-unschedulable.js';
-import * as selectorSpread from './plugins/selector-spread.js';
+import * as podTopologySpread from './plugins/pod-topology-spread.js';
 import * as taintToleration from './plugins/taint-toleration.js';
 import * as volumeBinding from './plugins/volume-binding.js';
 
@@ -33,7 +33,7 @@ export const IN_TREE_PLUGINS: readonly AnyPlugin[] = [
   nodeResourcesFit.plugin,
   leastAllocated.plugin,
   balancedAllocation.plugin,
-  selectorSpread.plugin,
+  podTopologySpread.plugin,
   volumeBinding.plugin,
 ];
 

@@ -223,10 +223,10 @@ describe('config', () => {
   it('has kube-scheduler default filters and weights', () => {
     const fw = buildFramework();
     assert.equal(fw.schedulerName, 'default-scheduler');
-    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
-    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
+    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread']);
+    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread']);
     assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [
-      ['TaintToleration', 3], ['NodeAffinity', 2], ['SelectorSpread', 2], ['NodeResourcesLeastAllocated', 1], ['NodeResourcesBalancedAllocation', 1],
+      ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesLeastAllocated', 1], ['PodTopologySpread', 2], ['NodeResourcesBalancedAllocation', 1],
     ]);
     assert.equal(fw.percentageOfNodesToScore, 0);
     assert.equal(inTreeRegistry.size, 10);
@@ -237,7 +237,7 @@ describe('config', () => {
       schedulerName: 'mine',
       plugins: {
         filter: { disabled: [{ name: 'NodePorts' }] },
-        score: { enabled: [{ name: 'NodeResourcesBalancedAllocation', weight: 5 }], disabled: [{ name: 'SelectorSpread' }] },
+        score: { enabled: [{ name: 'NodeResourcesBalancedAllocation', weight: 5 }], disabled: [{ name: 'PodTopologySpread' }] },
       },
     });
     assert.equal(fw.schedulerName, 'mine');
