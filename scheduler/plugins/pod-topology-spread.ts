@@ -195,9 +195,8 @@ function matchNodeInclusionPolicies(c: Constraint, pod: Pod, info: NodeInfo, nod
 const countCache = new WeakMap<NodeInfo, Map<string, { gen: number; count: number }>>();
 const COUNT_CACHE_PER_NODE = 8;
 
-export function countMatching(info: NodeInfo, selector: PodSelector, namespace: string): number {
+export function countMatching(info: NodeInfo, selector: PodSelector, namespace: string, key = cacheKey(selector, namespace)): number {
   if (info.podCount === 0) return 0;
-  const key = `${namespace}\0${selector.key}`;
   let m = countCache.get(info);
   const hit = m?.get(key);
   if (hit && hit.gen === info.generation) return hit.count;
@@ -211,6 +210,8 @@ export function countMatching(info: NodeInfo, selector: PodSelector, namespace: 
   m.set(key, { gen: info.generation, count });
   return count;
 }
+
+const cacheKey = (selector: PodSelector, namespace: string): string => `${namespace}\0${selector.key}`;
 
 /** The two domains with the fewest matching pods; [0] always holds the minimum. */
 class CriticalPaths {
@@ -313,6 +314,7 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
     const state = new PreFilterState(constraints, constraints.map(() => new CriticalPaths()), counts);
     if (constraints.length === 0) return state;
     const ns = pod.metadata.namespace ?? '';
+    const keys = constraints.map((c) => cacheKey(c.selector, ns));
     const required = compileRequired(pod);
     for (const info of snapshot.nodeInfos()) {
       const node = info.node;
@@ -323,7 +325,7 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
         const c = constraints[i];
         if (!matchNodeInclusionPolicies(c, pod, info, node, required)) continue;
         const value = labels![c.topologyKey];
-        counts[i].set(value, (counts[i].get(value) ?? 0) + countMatching(info, c.selector, ns));
+        counts[i].set(value, (counts[i].get(value) ?? 0) + countMatching(info, c.selector, ns, keys[i]));
       }
     }
     for (let i = 0; i < constraints.length; i++) {
@@ -426,6 +428,7 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
       // Domain counts over every node (hostname counts are per scored node, in Score).
       if (constraints.some((c) => c.topologyKey !== LABEL_HOSTNAME)) {
         const ns = pod.metadata.namespace ?? '';
+        const keys = constraints.map((c) => cacheKey(c.selector, ns));
         const required = compileRequired(pod);
         for (const info of all) {
           const node = info.node;
@@ -439,7 +442,7 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
             const cur = counts[i].get(value);
             // A domain with no scored node is not needed.
             if (cur === undefined || !matchNodeInclusionPolicies(c, pod, info, node, required)) continue;
-            counts[i].set(value, cur + countMatching(info, c.selector, ns));
+            counts[i].set(value, cur + countMatching(info, c.selector, ns, keys[i]));
           }
         }
       }
