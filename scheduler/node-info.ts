@@ -277,6 +277,8 @@ export class NodeInfo {
   readonly ownerCounts = new Map<string, number>();
   /** Bumped on every change; lets callers cache per-node results. */
   generation = 0;
+  /** Pods matching a selector, by selector key, as of `generation` (PodTopologySpread's countMatching). */
+  matchCounts: Map<string, { gen: number; count: number }> | undefined = undefined;
 
   constructor(readonly name: string, node?: Node) {
     if (node) this.setNode(node);

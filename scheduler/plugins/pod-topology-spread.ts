@@ -192,12 +192,11 @@ function matchNodeInclusionPolicies(c: Constraint, pod: Pod, info: NodeInfo, nod
  * (NodeInfo.generation), so spreading many replicas of one workload recounts only the
  * nodes that changed since the last decision.
  */
-const countCache = new WeakMap<NodeInfo, Map<string, { gen: number; count: number }>>();
 const COUNT_CACHE_PER_NODE = 8;
 
 export function countMatching(info: NodeInfo, selector: PodSelector, namespace: string, key = cacheKey(selector, namespace)): number {
   if (info.podCount === 0) return 0;
-  let m = countCache.get(info);
+  let m = info.matchCounts;
   const hit = m?.get(key);
   if (hit && hit.gen === info.generation) return hit.count;
   let count = 0;
@@ -205,7 +204,7 @@ export function countMatching(info: NodeInfo, selector: PodSelector, namespace: 
     if (pi.terminating || (pi.pod.metadata.namespace ?? '') !== namespace) continue;
     if (selector.matches(pi.pod.metadata.labels)) count++;
   }
-  if (!m) countCache.set(info, (m = new Map()));
+  if (!m) info.matchCounts = m = new Map();
   else if (!hit && m.size >= COUNT_CACHE_PER_NODE) m.clear();
   m.set(key, { gen: info.generation, count });
   return count;
