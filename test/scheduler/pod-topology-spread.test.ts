@@ -15,6 +15,9 @@ import {
   plugin, podTopologySpreadPlugin, type SelectorListers,
 } from '../../scheduler/plugins/pod-topology-spread.js';
 import { newRegistry, IN_TREE_PLUGINS } from '../../scheduler/registry.js';
+import {
+  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE_LABEL, NODE_DELETE, nodeUpdateEvent, SchedulingQueue,
+} from '../../scheduler/queue.js';
 import { ScheduleAlgorithm } from '../../scheduler/schedule-one.js';
 import { makePod } from './fixtures.js';
 
@@ -485,5 +488,27 @@ describe('PodTopologySpread in the default profile', () => {
       if (d.kind === 'Scheduled') s.assumePod(p, d.nodeName);
     }
     assert.deepEqual(['a', 'b', 'c'].map((n) => s.get(n)!.podCount), [3, 3, 3]);
+  });
+});
+
+describe('PodTopologySpread cluster events (EventsToRegister)', () => {
+  it('moves pods it rejected on pod add/label update/delete and node delete/label/taint changes only', async () => {
+    const q = new SchedulingQueue({ now: () => 1_000_000 });
+    q.add(makePod('spread'));
+    q.add(makePod('cpu'));
+    const spreadPod = (await q.pop())!;
+    q.addUnschedulableIfNotPresent(spreadPod, ['PodTopologySpread'], q.cycle);
+    const cpuPod = (await q.pop())!;
+    q.addUnschedulableIfNotPresent(cpuPod, ['NodeResourcesFit'], q.cycle);
+    for (const ev of [ASSIGNED_POD_ADD, ASSIGNED_POD_UPDATE_LABEL, ASSIGNED_POD_DELETE, NODE_DELETE]) {
+      assert.ok(ev.plugins?.has('PodTopologySpread'), ev.label);
+    }
+    assert.ok(!ASSIGNED_POD_ADD.plugins!.has('NodeResourcesFit'));
+    const relabelled = node('n', { zone: 'b' });
+    assert.ok(nodeUpdateEvent(node('n', { zone: 'a' }), relabelled)!.plugins!.has('PodTopologySpread'));
+    assert.ok(nodeUpdateEvent(node('n', {}), node('n', {}, [{ key: 'k', effect: 'NoSchedule' }]))!.plugins!.has('PodTopologySpread'));
+    assert.equal(q.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD), 1);
+    assert.notEqual(q.where(spreadPod.key), 'unschedulable');
+    assert.equal(q.where(cpuPod.key), 'unschedulable');
   });
 });
