@@ -212,6 +212,96 @@ export function countMatching(info: NodeInfo, selector: PodSelector, namespace: 
 
 const cacheKey = (selector: PodSelector, namespace: string): string => `${namespace}\0${selector.key}`;
 
+/** One node's share of a DomainTally: its domain and its matching pods. */
+interface Share {
+  readonly value: string;
+  readonly count: number;
+}
+
+/**
+ * Matching pods per domain of one constraint over every node that counts for it (the
+ * domains present even at 0), kept up to date from Snapshot.changedSince: a decision costs
+ * O(nodes changed since the last decision with the same key) instead of a pass over every
+ * node. The key holds everything a share depends on (namespace, selector, topology keys,
+ * the pod's node affinity and tolerations where the inclusion policies read them).
+ */
+class DomainTally {
+  private version = -1;
+  private readonly shares = new Map<string, Share>();
+  readonly domains = new Map<string, { nodes: number; count: number }>();
+
+  constructor(private readonly share: (info: NodeInfo) => Share | undefined) {}
+
+  sync(snapshot: Snapshot): this {
+    const changed = this.version < 0 ? undefined : snapshot.changedSince(this.version);
+    if (changed === undefined) {
+      this.shares.clear();
+      this.domains.clear();
+      for (const info of snapshot.nodeInfos()) this.apply(info.name, this.share(info));
+    } else {
+      for (const info of changed) this.apply(info.name, this.share(info));
+    }
+    this.version = snapshot.version;
+    return this;
+  }
+
+  private apply(name: string, next: Share | undefined): void {
+    const prev = this.shares.get(name);
+    if (prev) {
+      const d = this.domains.get(prev.value)!;
+      d.nodes--;
+      d.count -= prev.count;
+      if (d.nodes === 0) this.domains.delete(prev.value);
+    }
+    if (!next) {
+      this.shares.delete(name);
+      return;
+    }
+    this.shares.set(name, next);
+    const d = this.domains.get(next.value);
+    if (d) {
+      d.nodes++;
+      d.count += next.count;
+    } else {
+      this.domains.set(next.value, { nodes: 1, count: next.count });
+    }
+  }
+}
+
+const tallies = new WeakMap<Snapshot, Map<string, DomainTally>>();
+const TALLIES_PER_SNAPSHOT = 32;
+
+/**
+ * The tally of constraint `i` of `constraints` for `pod` (nodes lacking any of the
+ * constraints' keys left out when requireAll, else their domain is "").
+ */
+function tallyFor(snapshot: Snapshot, pod: Pod, constraints: readonly Constraint[], i: number, requireAll: boolean, required: RequiredNodeAffinity): DomainTally {
+  const c = constraints[i];
+  const ns = pod.metadata.namespace ?? '';
+  const ck = cacheKey(c.selector, ns);
+  const key = [
+    ck, c.topologyKey, requireAll ? constraints.map((x) => x.topologyKey).join('\0') : '',
+    c.nodeAffinityPolicy === 'Honor' ? JSON.stringify([pod.spec?.nodeSelector ?? null, pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null]) : '',
+    c.nodeTaintsPolicy === 'Honor' ? JSON.stringify(pod.spec?.tolerations ?? null) : '',
+  ].join('\0\0');
+  let m = tallies.get(snapshot);
+  if (!m) tallies.set(snapshot, (m = new Map()));
+  let t = m.get(key);
+  if (!t) {
+    if (m.size >= TALLIES_PER_SNAPSHOT) m.clear();
+    t = new DomainTally((info) => {
+      const node = info.node;
+      if (!node) return undefined;
+      const labels = node.metadata.labels;
+      if (requireAll && !nodeLabelsMatchConstraints(labels, constraints)) return undefined;
+      if (!matchNodeInclusionPolicies(c, pod, info, node, required)) return undefined;
+      return { value: labels?.[c.topologyKey] ?? '', count: countMatching(info, c.selector, ns, ck) };
+    });
+    m.set(key, t);
+  }
+  return t.sync(snapshot);
+}
+
 /** The two domains with the fewest matching pods; [0] always holds the minimum. */
 class CriticalPaths {
   v0 = '';
@@ -312,20 +402,9 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
     const counts = constraints.map(() => new Map<string, number>());
     const state = new PreFilterState(constraints, constraints.map(() => new CriticalPaths()), counts);
     if (constraints.length === 0) return state;
-    const ns = pod.metadata.namespace ?? '';
-    const keys = constraints.map((c) => cacheKey(c.selector, ns));
     const required = compileRequired(pod);
-    for (const info of snapshot.nodeInfos()) {
-      const node = info.node;
-      if (!node) continue;
-      const labels = node.metadata.labels;
-      if (!nodeLabelsMatchConstraints(labels, constraints)) continue;
-      for (let i = 0; i < constraints.length; i++) {
-        const c = constraints[i];
-        if (!matchNodeInclusionPolicies(c, pod, info, node, required)) continue;
-        const value = labels![c.topologyKey];
-        counts[i].set(value, (counts[i].get(value) ?? 0) + countMatching(info, c.selector, ns, keys[i]));
-      }
+    for (let i = 0; i < constraints.length; i++) {
+      for (const [value, d] of tallyFor(snapshot, pod, constraints, i, true, required).domains) counts[i].set(value, d.count);
     }
     for (let i = 0; i < constraints.length; i++) {
       for (const [value, num] of counts[i]) state.criticalPaths[i].update(value, num);
@@ -425,24 +504,13 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
       }
       const weights = constraints.map((c, i) => topologyNormalizingWeight(c.topologyKey === LABEL_HOSTNAME ? nodes.length - ignoredNodes.size : topoSize[i]));
       // Domain counts over every node (hostname counts are per scored node, in Score).
+      // (Only the domains of scored nodes are needed.)
       if (constraints.some((c) => c.topologyKey !== LABEL_HOSTNAME)) {
-        const ns = pod.metadata.namespace ?? '';
-        const keys = constraints.map((c) => cacheKey(c.selector, ns));
         const required = compileRequired(pod);
-        for (const info of all) {
-          const node = info.node;
-          if (!node) continue;
-          const labels = node.metadata.labels;
-          if (requireAll && !nodeLabelsMatchConstraints(labels, constraints)) continue;
-          for (let i = 0; i < constraints.length; i++) {
-            const c = constraints[i];
-            if (c.topologyKey === LABEL_HOSTNAME) continue;
-            const value = labels?.[c.topologyKey] ?? '';
-            const cur = counts[i].get(value);
-            // A domain with no scored node is not needed.
-            if (cur === undefined || !matchNodeInclusionPolicies(c, pod, info, node, required)) continue;
-            counts[i].set(value, cur + countMatching(info, c.selector, ns, keys[i]));
-          }
+        for (let i = 0; i < constraints.length; i++) {
+          if (constraints[i].topologyKey === LABEL_HOSTNAME) continue;
+          const domains = tallyFor(snapshot, pod, constraints, i, requireAll, required).domains;
+          for (const value of counts[i].keys()) counts[i].set(value, domains.get(value)?.count ?? 0);
         }
       }
       const s: PreScoreState = { constraints, ignoredNodes, counts, weights };

@@ -9,7 +9,7 @@ import type { Node, Pod, ReplicationController, Service, Taint, TopologySpreadCo
 import type { LabelSelector } from '../../api/types/meta.js';
 import { buildFramework } from '../../scheduler/config.js';
 import { type Code, CycleState } from '../../scheduler/framework.js';
-import { podInfoOf, Snapshot } from '../../scheduler/node-info.js';
+import { type NodeInfo as NodeInfoT, podInfoOf, Snapshot } from '../../scheduler/node-info.js';
 import {
   defaultSelector, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH, PreFilterState,
   plugin, podTopologySpreadPlugin, type SelectorListers,
@@ -510,5 +510,72 @@ describe('PodTopologySpread cluster events (EventsToRegister)', () => {
     assert.equal(q.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD), 1);
     assert.notEqual(q.where(spreadPod.key), 'unschedulable');
     assert.equal(q.where(cpuPod.key), 'unschedulable');
+  });
+});
+
+describe('PodTopologySpread incremental domain counts', () => {
+  it('match a full recount after pods come and go and nodes change labels or leave', () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const nodes = new Map(Array.from({ length: 12 }, (_, i) => [`n${i}`, zn(`n${i}`, `zone${i % 3}`)]));
+    const pods = new Map<string, Pod>();
+    const s = snapshot([...nodes.values()], []);
+    const hard = pod('p', { spread: [sc(1, 'zone', 'DoNotSchedule', foo), sc(2, 'node', 'DoNotSchedule', foo)] });
+    const soft = pod('q', { spread: [sc(1, 'zone', 'ScheduleAnyway', foo)] });
+    for (let step = 0; step < 300; step++) {
+      const r = rand(10);
+      const names = [...nodes.keys()];
+      if (r < 5) {
+        const p = pod(`x${step}`, { node: names[rand(names.length)], labels: rand(3) === 0 ? { other: '' } : { foo: '' }, terminating: rand(10) === 0 });
+        pods.set(p.metadata.name!, p);
+        s.addPod(p);
+      } else if (r < 8 && pods.size > 0) {
+        const victim = [...pods.values()][rand(pods.size)];
+        pods.delete(victim.metadata.name!);
+        s.removePod(victim);
+      } else if (r === 8) {
+        const n = names[rand(names.length)];
+        const relabelled = zn(n, `zone${rand(4)}`);
+        nodes.set(n, relabelled);
+        s.setNode(relabelled);
+      } else if (nodes.size > 6) {
+        const n = names[rand(names.length)];
+        nodes.delete(n);
+        s.removeNode(n);
+        for (const [k, p] of pods) if (p.spec!.nodeName === n) { pods.delete(k); s.removePod(p); }
+      }
+      if (step % 10 !== 0) continue;
+      const fresh = snapshot([...nodes.values()], [...pods.values()]);
+      const st = new CycleState(hard);
+      assert.equal(plugin.preFilter(hard, st, s).code, 'Success');
+      const want = new CycleState(hard);
+      plugin.preFilter(hard, want, fresh);
+      assert.deepEqual(counts(st.read<PreFilterState>('PreFilterPodTopologySpread')!), counts(want.read<PreFilterState>('PreFilterPodTopologySpread')!), `step ${step}`);
+      const infos = (snap: Snapshot): NodeInfoT[] => [...nodes.keys()].map((n) => snap.get(n)!);
+      const sc1 = new CycleState(soft);
+      plugin.preScore(soft, sc1, infos(s), s);
+      const sc2 = new CycleState(soft);
+      plugin.preScore(soft, sc2, infos(fresh), fresh);
+      assert.deepEqual(infos(s).map((i) => plugin.score(soft, i, sc1)), infos(fresh).map((i) => plugin.score(soft, i, sc2)), `step ${step}`);
+    }
+  });
+
+  it('rebuilds when the change log no longer reaches back', () => {
+    const s = snapshot(fourNodes(), []);
+    const p = pod('p', { spread: [sc(1, 'zone', 'DoNotSchedule', foo)] });
+    const stateOf = (): Record<string, number>[] => {
+      const st = new CycleState(p);
+      plugin.preFilter(p, st, s);
+      return counts(st.read<PreFilterState>('PreFilterPodTopologySpread')!);
+    };
+    assert.deepEqual(stateOf(), [{ zone1: 0, zone2: 0 }]);
+    const v = s.version;
+    for (let i = 0; i < 5000; i++) s.addPod(pod(`y${i}`, { node: i % 2 === 0 ? 'node-a' : 'node-x', labels: { other: '' } }));
+    s.addPod(pod('m', { node: 'node-b' }));
+    assert.equal(s.changedSince(v), undefined);
+    assert.deepEqual(stateOf(), [{ zone1: 1, zone2: 0 }]);
   });
 });
