@@ -14,8 +14,8 @@ import { NAME as NODE_NAME } from './plugins/node-name.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
 import { NAME as NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
 import { NAME as NODE_UNSCHEDULABLE } from './plugins/node-unschedulable.js';
+import { NAME as POD_TOPOLOGY_SPREAD } from './plugins/pod-topology-spread.js';
 import { NAME as SCHEDULING_GATES } from './plugins/scheduling-gates.js';
-import { NAME as SELECTOR_SPREAD } from './plugins/selector-spread.js';
 import { NAME as TAINT_TOLERATION } from './plugins/taint-toleration.js';
 import { NAME as VOLUME_BINDING } from './plugins/volume-binding.js';
 
@@ -78,7 +78,7 @@ export const DEFAULT_PLUGINS: { readonly multiPoint: readonly PluginRef[] } = {
     { name: NODE_PORTS },
     { name: NODE_RESOURCES_FIT, weight: 1 },
     { name: VOLUME_BINDING },
-    { name: SELECTOR_SPREAD, weight: 2 },
+    { name: POD_TOPOLOGY_SPREAD, weight: 2 },
     { name: DEFAULT_PREEMPTION },
     { name: BALANCED_ALLOCATION, weight: 1 },
     { name: DEFAULT_BINDER },

@@ -277,6 +277,8 @@ export class NodeInfo {
   readonly ownerCounts = new Map<string, number>();
   /** Bumped on every change; lets callers cache per-node results. */
   generation = 0;
+  /** Pods matching a selector, by selector key, as of `generation` (PodTopologySpread's countMatching). */
+  matchCounts: Map<string, { gen: number; count: number }> | undefined = undefined;
 
   constructor(readonly name: string, node?: Node) {
     if (node) this.setNode(node);
@@ -373,6 +375,34 @@ export class Snapshot {
   private readonly listIndex = new Map<string, number>();
   private readonly podNode = new Map<string, string>();
   private readonly assumed = new Set<string>();
+  /** Changes so far, and the NodeInfos changed lately (change logStart + i + 1 is changeLog[i]). */
+  private changes = 0;
+  private changeLog: NodeInfo[] = [];
+  private logStart = 0;
+
+  /** Bumped on every change to a node or the pods on it. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * The NodeInfos changed (a node set or removed, a pod placed or removed) since `version`,
+   * in order and possibly repeated; undefined when the log no longer reaches back that far.
+   * Lets a plugin keep a cluster-wide tally up to date without a pass over every node.
+   */
+  changedSince(version: number): readonly NodeInfo[] | undefined {
+    if (version < this.logStart) return undefined;
+    return this.changeLog.slice(version - this.logStart);
+  }
+
+  private touch(info: NodeInfo): void {
+    this.changes++;
+    this.changeLog.push(info);
+    if (this.changeLog.length > 4096) {
+      this.changeLog = this.changeLog.slice(2048);
+      this.logStart += 2048;
+    }
+  }
 
   /** The nodes that can be scheduled to, in iteration order. Do not mutate. */
   nodeInfos(): readonly NodeInfo[] {
@@ -397,6 +427,7 @@ export class Snapshot {
     let info = this.infos.get(name);
     if (!info) this.infos.set(name, (info = new NodeInfo(name)));
     info.setNode(node);
+    this.touch(info);
     if (!this.listIndex.has(name)) {
       this.listIndex.set(name, this.list.length);
       this.list.push(info);
@@ -418,6 +449,7 @@ export class Snapshot {
       this.listIndex.delete(name);
     }
     info.setNode(undefined);
+    this.touch(info);
     if (info.podCount === 0) this.infos.delete(name);
   }
 
@@ -461,6 +493,7 @@ export class Snapshot {
     const info = this.infos.get(nodeName);
     if (!info) return;
     info.removePod(key);
+    this.touch(info);
     if (info.podCount === 0 && !info.node) this.infos.delete(nodeName);
   }
 
@@ -470,6 +503,7 @@ export class Snapshot {
     let info = this.infos.get(nodeName);
     if (!info) this.infos.set(nodeName, (info = new NodeInfo(nodeName)));
     info.addPod(pi);
+    this.touch(info);
     this.podNode.set(pi.key, nodeName);
   }
 }

@@ -20,6 +20,7 @@ import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
 import { NAME as NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
 import { NAME as NODE_UNSCHEDULABLE } from './plugins/node-unschedulable.js';
+import { NAME as POD_TOPOLOGY_SPREAD } from './plugins/pod-topology-spread.js';
 import { NAME as TAINT_TOLERATION } from './plugins/taint-toleration.js';
 
 /** kube-scheduler defaults (podInitialBackoffSeconds, podMaxBackoffSeconds, podMaxInUnschedulablePodsDuration). */
@@ -58,7 +59,13 @@ export interface ClusterEvent {
 }
 
 export const NODE_ADD: ClusterEvent = { label: 'NodeAdd' };
-export const ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set([NODE_RESOURCES_FIT, NODE_PORTS]) };
+export const ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set([NODE_RESOURCES_FIT, NODE_PORTS, POD_TOPOLOGY_SPREAD]) };
+/** A pod was bound (or assumed, then seen bound): spreading counts changed. */
+export const ASSIGNED_POD_ADD: ClusterEvent = { label: 'AssignedPodAdd', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
+/** A bound pod's labels changed (kube-scheduler's UpdatePodLabel). */
+export const ASSIGNED_POD_UPDATE_LABEL: ClusterEvent = { label: 'AssignedPodUpdate(Label)', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
+/** A node was deleted: its topology domain may have gone. */
+export const NODE_DELETE: ClusterEvent = { label: 'NodeDelete', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
 export const UNSCHEDULABLE_TIMEOUT: ClusterEvent = { label: 'UnschedulableTimeout' };
 export const FORCE_ACTIVATE: ClusterEvent = { label: 'ForceActivate' };
 
@@ -73,8 +80,8 @@ export function nodeUpdateEvent(oldNode: Node, newNode: Node): ClusterEvent | un
   const plugins = new Set<string>();
   if (oldNode.spec?.unschedulable && !newNode.spec?.unschedulable) plugins.add(NODE_UNSCHEDULABLE);
   if (!same(oldNode.status?.allocatable, newNode.status?.allocatable)) plugins.add(NODE_RESOURCES_FIT);
-  if (!same(oldNode.metadata.labels, newNode.metadata.labels)) plugins.add(NODE_AFFINITY);
-  if (!same(oldNode.spec?.taints, newNode.spec?.taints)) plugins.add(TAINT_TOLERATION);
+  if (!same(oldNode.metadata.labels, newNode.metadata.labels)) plugins.add(NODE_AFFINITY).add(POD_TOPOLOGY_SPREAD);
+  if (!same(oldNode.spec?.taints, newNode.spec?.taints)) plugins.add(TAINT_TOLERATION).add(POD_TOPOLOGY_SPREAD);
   if (plugins.size === 0) return undefined;
   return { label: `NodeUpdate(${[...plugins].join(',')})`, plugins };
 }

@@ -8,8 +8,8 @@ import * as nodeName from './plugins/node-name.js';
 import * as nodePorts from './plugins/node-ports.js';
 import * as nodeResourcesFit from './plugins/node-resources-fit.js';
 import * as nodeUnschedulable from './plugins/node-unschedulable.js';
+import * as podTopologySpread from './plugins/pod-topology-spread.js';
 import * as schedulingGates from './plugins/scheduling-gates.js';
-import * as selectorSpread from './plugins/selector-spread.js';
 import * as taintToleration from './plugins/taint-toleration.js';
 import * as volumeBinding from './plugins/volume-binding.js';
 
@@ -34,7 +34,7 @@ export const IN_TREE_PLUGINS: readonly AnyPlugin[] = [
   nodePorts.plugin,
   nodeResourcesFit.plugin,
   balancedAllocation.plugin,
-  selectorSpread.plugin,
+  podTopologySpread.plugin,
   volumeBinding.plugin,
   defaultPreemption.plugin,
 ];

@@ -9,7 +9,8 @@ import { selectorFromLabelSelector } from '../api/labels.js';
 import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js';
 import { rfc3339Now } from '../api/helpers/time.js';
 import type { KubeObject, LabelSelector } from '../api/types/meta.js';
-import type { Binding, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from '../api/types/core.js';
+import type { ReplicaSet, StatefulSet } from '../api/types/apps.js';
+import type { Binding, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from '../api/types/core.js';
 import type { StorageClass } from '../api/types/storage.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { type Informer, informerFor } from '../client/informer.js';
@@ -20,11 +21,13 @@ import { runPreEnqueue } from './framework.js';
 import { podKey, type PodInfo, Snapshot } from './node-info.js';
 import { NAME as DEFAULT_PREEMPTION, defaultPreemptionPlugin, type DisruptionBudgetView } from './plugins/default-preemption.js';
 import {
-  ASSIGNED_POD_DELETE, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
+  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE_LABEL, NODE_ADD, NODE_DELETE, nodeUpdateEvent, type QueuedPodInfo,
+  SchedulingQueue, type SchedulingQueueOptions,
 } from './queue.js';
 import { IN_TREE_PLUGINS, newRegistry, type Registry } from './registry.js';
 import { NAME as VOLUME_BINDING, volumeBindingPlugin, type VolumeView } from './plugins/volume-binding.js';
 import { VolumeBinder } from './volume-binder.js';
+import { NAME as POD_TOPOLOGY_SPREAD, podTopologySpreadPlugin } from './plugins/pod-topology-spread.js';
 import { ScheduleAlgorithm } from './schedule-one.js';
 
 /**
@@ -77,6 +80,15 @@ function disruptionBudgetView(pdb: PodDisruptionBudget): DisruptionBudgetView {
   };
 }
 
+function sameLabels(a: Pod, b: Pod): boolean {
+  const x = a.metadata.labels ?? {};
+  const y = b.metadata.labels ?? {};
+  const kx = Object.keys(x);
+  if (kx.length !== Object.keys(y).length) return false;
+  for (const k of kx) if (x[k] !== y[k]) return false;
+  return true;
+}
+
 /** A claim, volume or class appeared or changed: pods VolumeBinding rejected may fit now. */
 const VOLUME_CHANGE = { label: 'PersistentVolumeClaimOrVolumeChange', plugins: new Set([VOLUME_BINDING]) };
 
@@ -100,6 +112,8 @@ export class Scheduler {
   private readonly volumeInformer: Informer<PersistentVolume>;
   private readonly classInformer: Informer<StorageClass>;
   private readonly pdbInformer: Informer<PodDisruptionBudget>;
+  /** What selects pods, for PodTopologySpread's default constraints (helper.DefaultSelector). */
+  private readonly selectorInformers: Informer<KubeObject>[];
   private readonly volumeBinder: VolumeBinder;
   private loopSignal?: AbortSignal;
   /** The leader's queue; undefined while not leading. */
@@ -122,11 +136,22 @@ export class Scheduler {
       volumes: () => this.volumeInformer.list(),
       storageClass: (name) => this.classInformer.getByKey(name),
     };
-    // VolumeBinding and DefaultPreemption read this scheduler's caches (the registry's own see no volumes and no budgets).
+    const services = informerFor<Service>(this.rest, 'services', { log: this.log.child({ informer: 'services' }) });
+    const rcs = informerFor<ReplicationController>(this.rest, 'replicationcontrollers', { log: this.log.child({ informer: 'replicationcontrollers' }) });
+    const rss = informerFor<ReplicaSet>(this.rest, 'replicasets', { log: this.log.child({ informer: 'replicasets' }) });
+    const sss = informerFor<StatefulSet>(this.rest, 'statefulsets', { log: this.log.child({ informer: 'statefulsets' }) });
+    this.selectorInformers = [services, rcs, rss, sss] as Informer<KubeObject>[];
+    const spread = podTopologySpreadPlugin({
+      services: (ns) => services.listByNamespace(ns),
+      replicationController: (ns, name) => rcs.get(ns, name),
+      replicaSet: (ns, name) => rss.get(ns, name),
+      statefulSet: (ns, name) => sss.get(ns, name),
+    });
+    // VolumeBinding, PodTopologySpread and DefaultPreemption read this scheduler's caches (the registry's own see none).
     const pdbs = (): DisruptionBudgetView[] => this.pdbInformer.list().map(disruptionBudgetView);
+    const mine = new Set([VOLUME_BINDING, POD_TOPOLOGY_SPREAD, DEFAULT_PREEMPTION]);
     const registry = opts.registry ?? newRegistry([
-      ...IN_TREE_PLUGINS.filter((p) => p.name !== VOLUME_BINDING && p.name !== DEFAULT_PREEMPTION),
-      volumeBindingPlugin(view), defaultPreemptionPlugin({ pdbs }),
+      ...IN_TREE_PLUGINS.filter((p) => !mine.has(p.name)), volumeBindingPlugin(view), spread, defaultPreemptionPlugin({ pdbs }),
     ]);
     const profiles = opts.profiles ?? [{ ...opts.profile, schedulerName: opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME }];
     for (const profile of profiles) {
@@ -159,7 +184,7 @@ export class Scheduler {
 
   /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
   async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
-    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer, this.pdbInformer] as Informer<KubeObject>[];
+    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer, this.pdbInformer, ...this.selectorInformers] as Informer<KubeObject>[];
     const runs = Promise.allSettled(informers.map((i) => i.run(signal)));
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
@@ -220,13 +245,19 @@ export class Scheduler {
         const ev = nodeUpdateEvent(oldNode, node);
         if (ev) this.queue?.moveAllToActiveOrBackoffQueue(ev);
       },
-      delete: (node) => this.snapshot.removeNode(node.metadata.name ?? ''),
+      delete: (node) => {
+        this.snapshot.removeNode(node.metadata.name ?? '');
+        this.queue?.moveAllToActiveOrBackoffQueue(NODE_DELETE);
+      },
     });
     // One informer, two views (kube-scheduler's assigned / unassigned filtering handlers).
     this.podInformer.addEventHandler({
       add: (pod) => {
         if (pod.spec?.nodeName) {
-          if (!isPodTerminal(pod)) this.snapshot.addPod(pod);
+          if (!isPodTerminal(pod)) {
+            this.snapshot.addPod(pod);
+            this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
+          }
         } else if (this.wants(pod)) {
           this.queue?.add(pod);
         }
@@ -241,6 +272,8 @@ export class Scheduler {
         if (!oldPod.spec?.nodeName) this.queue?.delete(pod);
         if (!isPodTerminal(pod)) {
           this.snapshot.addPod(pod);
+          if (!oldPod.spec?.nodeName) this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
+          else if (!sameLabels(oldPod, pod)) this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_UPDATE_LABEL);
           return;
         }
         // A finished pod frees its node's resources and ports: like a deletion. (It also

@@ -53,6 +53,7 @@ interface PodOpts {
   owner?: string;
   affinity?: NonNullable<Pod['spec']>['affinity'];
   tolerations?: Toleration[];
+  labels?: Record<string, string>;
 }
 
 async function createPod(name: string, o: PodOpts = {}): Promise<void> {
@@ -60,6 +61,7 @@ async function createPod(name: string, o: PodOpts = {}): Promise<void> {
     apiVersion: 'v1', kind: 'Pod',
     metadata: {
       name,
+      labels: o.labels,
       ownerReferences: o.owner ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: o.owner, uid: `00000000-0000-0000-0000-${o.owner.padStart(12, '0').slice(-12)}`, controller: true }] : undefined,
     },
     spec: {
@@ -255,20 +257,31 @@ describe('scheduler (real apiserver, hollow nodes)', { timeout: 120_000 }, () =>
     assert.equal(await waitBound(pending.metadata.name!, 3_000), victim.spec?.nodeName);
   });
 
-  it("spreads one ReplicaSet's pods across nodes", async () => {
+  it("spreads one ReplicaSet's pods across nodes (PodTopologySpread's default constraints)", async () => {
     for (const n of ['sp-a', 'sp-b', 'sp-c']) await createNode(n);
+    // The default constraints' selector is the owning ReplicaSet's (no controller-manager
+    // runs here, so with 0 replicas it only exists to be read).
+    const rs = await http(cp.url, 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs1' },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'sp' } }, template: { metadata: { labels: { app: 'sp' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    assert.equal(rs.status, 201, rs.text);
     // Pods and nodes come through different watches: make sure the scheduler has seen all
     // three nodes (node events arrive in order) before the first replica is decided. The
-    // barrier pod has no owner, so it does not count for spreading.
+    // barrier pod matches no selector, so it does not count for spreading.
     await createPod('sp-barrier', { nodeSelector: { 'kubernetes.io/hostname': 'sp-c' } });
     await waitBound('sp-barrier');
-    for (let i = 0; i < 6; i++) await createPod(`sp-${i}`, { owner: 'rs1', cpu: '100m' });
-    const counts = new Map<string, number>();
-    for (let i = 0; i < 6; i++) {
-      const n = await waitBound(`sp-${i}`);
-      counts.set(n, (counts.get(n) ?? 0) + 1);
+    try {
+      for (let i = 0; i < 6; i++) await createPod(`sp-${i}`, { owner: 'rs1', cpu: '100m', labels: { app: 'sp' } });
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 6; i++) {
+        const n = await waitBound(`sp-${i}`);
+        counts.set(n, (counts.get(n) ?? 0) + 1);
+      }
+      assert.deepEqual([...counts.values()].sort(), [2, 2, 2], JSON.stringify([...counts]));
+    } finally {
+      await http(cp.url, 'DELETE', `/apis/apps/v1/namespaces/${NS}/replicasets/rs1`);
     }
-    assert.deepEqual([...counts.values()].sort(), [2, 2, 2], JSON.stringify([...counts]));
   });
 
   it('fails over to a standby scheduler when the leader is killed', async () => {

@@ -10,7 +10,6 @@ import * as nodeName from '../../scheduler/plugins/node-name.js';
 import * as ports from '../../scheduler/plugins/node-ports.js';
 import * as fit from '../../scheduler/plugins/node-resources-fit.js';
 import * as unsched from '../../scheduler/plugins/node-unschedulable.js';
-import * as spread from '../../scheduler/plugins/selector-spread.js';
 import * as taints from '../../scheduler/plugins/taint-toleration.js';
 import { toleratesTaint } from '../../api/helpers/taints.js';
 import { makeNode, makePod, type NodeOpts } from './fixtures.js';
@@ -327,7 +326,7 @@ describe('NodePorts', () => {
   });
 });
 
-describe('NodeResourcesLeastAllocated', () => {
+describe('NodeResourcesFit score (LeastAllocated)', () => {
   it('computes kube-scheduler leastRequestedScore', () => {
     assert.equal(least.leastRequestedScore(1000, 4000), 75);
     assert.equal(least.leastRequestedScore(3999, 4000), 0);
@@ -374,30 +373,6 @@ describe('NodeResourcesBalancedAllocation', () => {
     assert.deepEqual(scoreAll(balanced.plugin, makePod('p', { cpu: '1', memory: '4Gi' }), [node]), [100]);
     assert.deepEqual(scoreAll(balanced.plugin, makePod('p', { memory: '4Gi' }), [node]), [87]);
     assert.equal(scoreAll(balanced.plugin, makePod('p'), [node]), 'skip');
-  });
-});
-
-describe('SelectorSpread', () => {
-  it('prefers nodes with fewer pods of the same owner', () => {
-    const mine = (n: string) => makePod(n, { owner: 'web' });
-    const nodes = [info('a'), info('b', {}, [mine('1'), makePod('x', { owner: 'other' })]), info('c', {}, [mine('2'), mine('3')])];
-    assert.deepEqual(scoreAll(spread.plugin, mine('new'), nodes), [100, 50, 0]);
-    assert.deepEqual(scoreAll(spread.plugin, mine('new'), [info('a'), info('b')]), [100, 100]);
-    assert.equal(scoreAll(spread.plugin, makePod('lonely'), nodes), 'skip');
-  });
-
-  it('ignores terminating pods', () => {
-    const dying = makePod('1', { owner: 'web' });
-    dying.metadata.deletionTimestamp = '2024-01-01T00:00:00Z';
-    assert.deepEqual(scoreAll(spread.plugin, makePod('new', { owner: 'web' }), [info('a'), info('b', {}, [dying])]), [100, 100]);
-  });
-
-  it('blends in zone spreading (2/3) when nodes have zones', () => {
-    const mine = (n: string) => makePod(n, { owner: 'web' });
-    const z = (zone: string) => ({ labels: { 'topology.kubernetes.io/zone': zone } });
-    const nodes = [info('a', z('z1')), info('b', z('z1'), [mine('1'), mine('2')]), info('c', z('z2'), [mine('3')])];
-    // a: node 100, zone z1 (2 of max 2) 0 -> 33; b: 0, 0 -> 0; c: node 50, zone 50 -> 50.
-    assert.deepEqual(scoreAll(spread.plugin, mine('new'), nodes), [33, 0, 50]);
   });
 });
 

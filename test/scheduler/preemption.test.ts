@@ -34,6 +34,13 @@ const budget = (app: string, disruptionsAllowed: number, disrupted: string[] = [
   namespace: 'default', selector: selectorFromLabelSelector({ matchLabels: { app } }), disruptionsAllowed, disruptedPods: new Set(disrupted),
 });
 
+/** The cycle state after PreFilter, as the decision has it when preemption runs. */
+function prefiltered(p: Pod, snap: Snapshot): CycleState {
+  const state = new CycleState(p);
+  for (const plugin of fw.preFilter) if (plugin.preFilter(p, state, snap).code === 'Skip') state.skipFilter.add(plugin.name);
+  return state;
+}
+
 const names = (c: Candidate | undefined): string[] => c?.victims.map((v) => v.pod.metadata.name ?? '') ?? [];
 
 describe('selectVictimsOnNode', () => {
@@ -45,7 +52,7 @@ describe('selectVictimsOnNode', () => {
       pod('keep', { cpu: '1', priority: 100, nodeName: 'n1' }),
     ]);
     const incoming = pod('high', { cpu: '2', priority: 100 });
-    const r = selectVictimsOnNode(incoming, new CycleState(incoming), s.get('n1')!, fw, []);
+    const r = selectVictimsOnNode(incoming, prefiltered(incoming, s), s.get('n1')!, fw, []);
     assert.ok('victims' in r, JSON.stringify(r));
     // Two cpus are needed: p1 (priority 10) is reprieved first; p2 and p3 go.
     assert.deepEqual(names(r), ['p2', 'p3']);
@@ -57,11 +64,11 @@ describe('selectVictimsOnNode', () => {
   it('reports why preemption cannot help on the node', () => {
     const s = snapshotOf([['n1', { cpu: '2' }]], [pod('same', { cpu: '1', priority: 100, nodeName: 'n1' }), pod('low', { cpu: '1', nodeName: 'n1' })]);
     const big = pod('big', { cpu: '3', priority: 100 });
-    const r = selectVictimsOnNode(big, new CycleState(big), s.get('n1')!, fw, []);
+    const r = selectVictimsOnNode(big, prefiltered(big, s), s.get('n1')!, fw, []);
     assert.ok(!('victims' in r));
     assert.deepEqual(r.reasons, ['Insufficient cpu']);
     const equal = pod('eq', { cpu: '1', priority: 0 });
-    const none = selectVictimsOnNode(equal, new CycleState(equal), s.get('n1')!, fw, []);
+    const none = selectVictimsOnNode(equal, prefiltered(equal, s), s.get('n1')!, fw, []);
     assert.ok(!('victims' in none));
     assert.deepEqual(none.reasons, ['No preemption victims found for incoming pod']);
   });
@@ -72,13 +79,13 @@ describe('selectVictimsOnNode', () => {
       pod('free', { cpu: '1', priority: 5, nodeName: 'n1', labels: { app: 'web' } }),
     ]);
     const incoming = pod('high', { cpu: '1', priority: 100 });
-    const r = selectVictimsOnNode(incoming, new CycleState(incoming), s.get('n1')!, fw, [budget('db', 0)]);
+    const r = selectVictimsOnNode(incoming, prefiltered(incoming, s), s.get('n1')!, fw, [budget('db', 0)]);
     assert.ok('victims' in r);
     // Without the budget the lower-priority "guarded" would go; the budget keeps it.
     assert.deepEqual(names(r), ['free']);
     assert.equal(r.numPDBViolations, 0);
     const both = pod('both', { cpu: '2', priority: 100 });
-    const r2 = selectVictimsOnNode(both, new CycleState(both), s.get('n1')!, fw, [budget('db', 0)]);
+    const r2 = selectVictimsOnNode(both, prefiltered(both, s), s.get('n1')!, fw, [budget('db', 0)]);
     assert.ok('victims' in r2);
     assert.deepEqual(names(r2), ['free', 'guarded']);
     assert.equal(r2.numPDBViolations, 1);
@@ -116,7 +123,7 @@ describe('budgets and the choice of node', () => {
     const incoming = pod('high', { cpu: '1', priority: 1000 });
     const filtered = { nodeToStatus: new Map(), absentNodesStatus: { code: 'Unschedulable' as const, reasons: [] } };
     for (const [pdbs, want] of [[[budget('db', 0)], 'n2'], [[budget('web', 0)], 'n1']] as const) {
-      const r = preempt(incoming, new CycleState(incoming), s, filtered, fw, pdbs);
+      const r = preempt(incoming, prefiltered(incoming, s), s, filtered, fw, pdbs);
       assert.equal(r.status.code, 'Success');
       assert.equal(r.nominatedNodeName, want);
     }

@@ -164,7 +164,7 @@ describe('SchedulingQueue', () => {
 
     // Taints removed, or uncordoning, or a new node.
     const tainted = makeNode('n2', { taints: [{ key: 'k', effect: 'NoSchedule' }] });
-    assert.deepEqual([...nodeUpdateEvent(tainted, makeNode('n2'))!.plugins!], ['TaintToleration']);
+    assert.deepEqual([...nodeUpdateEvent(tainted, makeNode('n2'))!.plugins!], ['TaintToleration', 'PodTopologySpread']);
     const cordoned = makeNode('n3', { unschedulable: true });
     assert.deepEqual([...nodeUpdateEvent(cordoned, makeNode('n3'))!.plugins!], ['NodeUnschedulable']);
     assert.equal(q.moveAllToActiveOrBackoffQueue(NODE_ADD), 1);
