@@ -8,6 +8,7 @@ import {
 } from './framework.js';
 import { inTreeRegistry, type Registry } from './registry.js';
 import { NAME as BALANCED_ALLOCATION } from './plugins/balanced-allocation.js';
+import { NAME as INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { NAME as LEAST_ALLOCATED } from './plugins/least-allocated.js';
 import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
 import { NAME as NODE_NAME } from './plugins/node-name.js';
@@ -48,7 +49,7 @@ export interface ProfileConfig {
  * kube-scheduler's default profile, in its order: filters from cheapest and most decisive
  * to costliest (the first failing filter names the node's reason); score weights as
  * kube-scheduler's defaults (NodeResourcesFit 1, BalancedAllocation 1, TaintToleration 3,
- * NodeAffinity 2, topology spreading 2).
+ * NodeAffinity 2, topology spreading 2, InterPodAffinity 2).
  */
 export const DEFAULT_PLUGINS: { readonly filter: readonly PluginRef[]; readonly score: readonly PluginRef[] } = {
   filter: [
@@ -59,12 +60,14 @@ export const DEFAULT_PLUGINS: { readonly filter: readonly PluginRef[]; readonly 
     { name: NODE_PORTS },
     { name: NODE_RESOURCES_FIT },
     { name: VOLUME_BINDING },
+    { name: INTER_POD_AFFINITY },
   ],
   score: [
     { name: TAINT_TOLERATION, weight: 3 },
     { name: NODE_AFFINITY, weight: 2 },
     { name: SELECTOR_SPREAD, weight: 2 },
     { name: LEAST_ALLOCATED, weight: 1 },
+    { name: INTER_POD_AFFINITY, weight: 2 },
     { name: BALANCED_ALLOCATION, weight: 1 },
   ],
 };

@@ -15,6 +15,7 @@
 // methods, which tests call directly.
 import type { Node, Pod } from '../api/types/core.js';
 import { podKey } from './node-info.js';
+import { NAME as INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
 import { NAME as NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
@@ -55,7 +56,11 @@ export interface ClusterEvent {
 }
 
 export const NODE_ADD: ClusterEvent = { label: 'NodeAdd' };
-export const ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set([NODE_RESOURCES_FIT, NODE_PORTS]) };
+export const ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set([NODE_RESOURCES_FIT, NODE_PORTS, INTER_POD_AFFINITY]) };
+/** A pod was bound (or assumed pods confirmed): pods InterPodAffinity rejected may now find their peers. */
+export const ASSIGNED_POD_ADD: ClusterEvent = { label: 'AssignedPodAdd', plugins: new Set([INTER_POD_AFFINITY]) };
+/** A bound pod's labels changed: affinity terms may select it now, or no longer. */
+export const ASSIGNED_POD_UPDATE_LABEL: ClusterEvent = { label: 'AssignedPodUpdate(PodLabel)', plugins: new Set([INTER_POD_AFFINITY]) };
 export const UNSCHEDULABLE_TIMEOUT: ClusterEvent = { label: 'UnschedulableTimeout' };
 export const FORCE_ACTIVATE: ClusterEvent = { label: 'ForceActivate' };
 
@@ -70,10 +75,18 @@ export function nodeUpdateEvent(oldNode: Node, newNode: Node): ClusterEvent | un
   const plugins = new Set<string>();
   if (oldNode.spec?.unschedulable && !newNode.spec?.unschedulable) plugins.add(NODE_UNSCHEDULABLE);
   if (!same(oldNode.status?.allocatable, newNode.status?.allocatable)) plugins.add(NODE_RESOURCES_FIT);
-  if (!same(oldNode.metadata.labels, newNode.metadata.labels)) plugins.add(NODE_AFFINITY);
+  if (!same(oldNode.metadata.labels, newNode.metadata.labels)) {
+    plugins.add(NODE_AFFINITY);
+    plugins.add(INTER_POD_AFFINITY);
+  }
   if (!same(oldNode.spec?.taints, newNode.spec?.taints)) plugins.add(TAINT_TOLERATION);
   if (plugins.size === 0) return undefined;
   return { label: `NodeUpdate(${[...plugins].join(',')})`, plugins };
+}
+
+/** The event an update to a bound pod amounts to: its labels changed (affinity terms may select it differently), or nothing. */
+export function assignedPodUpdateEvent(oldPod: Pod, newPod: Pod): ClusterEvent | undefined {
+  return same(oldPod.metadata.labels, newPod.metadata.labels) ? undefined : ASSIGNED_POD_UPDATE_LABEL;
 }
 
 /** Whether an update to a pod that waits in the queue may change its scheduling (spec or labels). */

@@ -2,6 +2,7 @@
 // plugins by these names; buildFramework (config.ts) resolves them here.
 import type { AnyPlugin } from './framework.js';
 import * as balancedAllocation from './plugins/balanced-allocation.js';
+import * as interPodAffinity from './plugins/inter-pod-affinity.js';
 import * as leastAllocated from './plugins/least-allocated.js';
 import * as nodeAffinity from './plugins/node-affinity.js';
 import * as nodeName from './plugins/node-name.js';
@@ -35,6 +36,7 @@ export const IN_TREE_PLUGINS: readonly AnyPlugin[] = [
   balancedAllocation.plugin,
   selectorSpread.plugin,
   volumeBinding.plugin,
+  interPodAffinity.plugin,
 ];
 
 /** Every in-tree plugin; merge out-of-tree ones with newRegistry([...IN_TREE_PLUGINS, ...mine]). */

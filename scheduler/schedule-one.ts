@@ -258,9 +258,15 @@ export class ScheduleAlgorithm {
         statuses.set(info.name, unresolvable(NO_PREEMPTION_VICTIMS));
         continue;
       }
+      // The victims leave the node and the PreFilter state (PreFilterExtensions) of a copy.
       const without = info.clone();
-      for (const pi of info.pods.values()) if (pi.priority < priority) without.removePod(pi.key);
-      const after = runFilters(this.fw, pod, without, state);
+      const dryState = state.clone();
+      for (const pi of info.pods.values()) {
+        if (pi.priority >= priority) continue;
+        without.removePod(pi.key);
+        for (const p of this.fw.preFilter) if (!dryState.skipFilter.has(p.name)) p.preFilterRemovePod?.(pod, dryState, pi, without);
+      }
+      const after = runFilters(this.fw, pod, without, dryState);
       if (after.code === 'Success') candidates.push(info.name);
       else if (isRejected(after)) statuses.set(info.name, after);
       else statuses.set(info.name, errorStatus(statusMessage(after)));

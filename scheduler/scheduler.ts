@@ -8,7 +8,7 @@ import { isNotFound } from '../api/errors.js';
 import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js';
 import { rfc3339Now } from '../api/helpers/time.js';
 import type { KubeObject } from '../api/types/meta.js';
-import type { Binding, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from '../api/types/core.js';
+import type { Binding, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition } from '../api/types/core.js';
 import type { StorageClass } from '../api/types/storage.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { type Informer, informerFor } from '../client/informer.js';
@@ -17,7 +17,7 @@ import type { RestClient } from '../client/rest-client.js';
 import { buildFramework, DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
 import { podKey, Snapshot } from './node-info.js';
 import {
-  ASSIGNED_POD_DELETE, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
+  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, assignedPodUpdateEvent, NODE_ADD, nodeUpdateEvent, type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
 } from './queue.js';
 import { IN_TREE_PLUGINS, newRegistry, type Registry } from './registry.js';
 import { NAME as VOLUME_BINDING, volumeBindingPlugin, type VolumeView } from './plugins/volume-binding.js';
@@ -68,6 +68,8 @@ export class Scheduler {
   private readonly claimInformer: Informer<PersistentVolumeClaim>;
   private readonly volumeInformer: Informer<PersistentVolume>;
   private readonly classInformer: Informer<StorageClass>;
+  /** Namespace labels, for namespaceSelector in pod affinity terms. */
+  private readonly namespaceInformer: Informer<Namespace>;
   private readonly volumeBinder: VolumeBinder;
   private loopSignal?: AbortSignal;
   /** The leader's queue; undefined while not leading. */
@@ -85,6 +87,7 @@ export class Scheduler {
     this.claimInformer = informerFor<PersistentVolumeClaim>(this.rest, 'persistentvolumeclaims', { log: this.log.child({ informer: 'persistentvolumeclaims' }) });
     this.volumeInformer = informerFor<PersistentVolume>(this.rest, 'persistentvolumes', { log: this.log.child({ informer: 'persistentvolumes' }) });
     this.classInformer = informerFor<StorageClass>(this.rest, 'storageclasses', { log: this.log.child({ informer: 'storageclasses' }) });
+    this.namespaceInformer = informerFor<Namespace>(this.rest, 'namespaces', { log: this.log.child({ informer: 'namespaces' }) });
     const view: VolumeView = {
       claim: (ns, name) => this.claimInformer.get(ns, name),
       volume: (name) => this.volumeInformer.getByKey(name),
@@ -111,7 +114,7 @@ export class Scheduler {
 
   /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
   async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
-    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer] as Informer<KubeObject>[];
+    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer, this.namespaceInformer] as Informer<KubeObject>[];
     const runs = Promise.allSettled(informers.map((i) => i.run(signal)));
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
@@ -162,6 +165,11 @@ export class Scheduler {
     for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer<KubeObject>[]) {
       inf.addEventHandler({ add: volumesChanged, update: volumesChanged, delete: () => this.volumeBinder.notify() });
     }
+    this.namespaceInformer.addEventHandler({
+      add: (ns) => this.snapshot.setNamespace(ns),
+      update: (_old, ns) => this.snapshot.setNamespace(ns),
+      delete: (ns) => this.snapshot.removeNamespace(ns.metadata.name ?? ''),
+    });
     this.nodeInformer.addEventHandler({
       add: (node) => {
         this.snapshot.setNode(node);
@@ -178,7 +186,7 @@ export class Scheduler {
     this.podInformer.addEventHandler({
       add: (pod) => {
         if (pod.spec?.nodeName) {
-          if (!isPodTerminal(pod)) this.snapshot.addPod(pod);
+          if (!isPodTerminal(pod)) this.addAssigned(pod);
         } else if (this.wants(pod)) {
           this.queue?.add(pod);
         }
@@ -192,7 +200,12 @@ export class Scheduler {
         // Bound now (its binding, or a later change): no longer the queue's.
         if (!oldPod.spec?.nodeName) this.queue?.delete(pod);
         if (!isPodTerminal(pod)) {
-          this.snapshot.addPod(pod);
+          if (!oldPod.spec?.nodeName) this.addAssigned(pod);
+          else {
+            this.snapshot.addPod(pod);
+            const ev = assignedPodUpdateEvent(oldPod, pod);
+            if (ev) this.queue?.moveAllToActiveOrBackoffQueue(ev);
+          }
           return;
         }
         // A finished pod frees its node's resources and ports: like a deletion. (It also
@@ -205,6 +218,12 @@ export class Scheduler {
         else this.queue?.delete(pod);
       },
     });
+  }
+
+  /** A pod bound (its binding seen): pods waiting for peers (pod affinity) may fit now. */
+  private addAssigned(pod: Pod): void {
+    this.snapshot.addPod(pod);
+    this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
   }
 
   private removeAssigned(pod: Pod): void {
