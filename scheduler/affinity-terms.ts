@@ -66,40 +66,34 @@ function compileTerm(pod: Pod, term: PodAffinityTerm): AffinityTerm {
 /**
  * The pod's compiled terms, or undefined when it has neither podAffinity nor
  * podAntiAffinity (kube-scheduler's podWithAffinity). A term whose selector does not
- * parse is left out and reported in `parseError` (PreFilter rejects such an incoming pod;
- * an existing pod just has fewer terms).
+ * parse ends its list and is reported in `parseError` (PreFilter rejects such an incoming
+ * pod; an existing pod just has fewer terms). The apiserver's validation keeps such pods out.
  */
 export function podAffinityInfoOf(pod: Pod): PodAffinityInfo | undefined {
   const a = pod.spec?.affinity;
   if (!a || (!a.podAffinity && !a.podAntiAffinity)) return undefined;
   const errors: string[] = [];
-  const required = (terms: PodAffinityTerm[] | undefined): AffinityTerm[] => {
-    const out: AffinityTerm[] = [];
+  // As NewPodInfo: the first bad term of each list is reported, prefixed with the list's name.
+  const compileAll = <T, R>(list: string, terms: T[] | undefined, compile: (t: T) => R): R[] => {
+    const out: R[] = [];
     for (const t of terms ?? []) {
       try {
-        out.push(compileTerm(pod, t));
+        out.push(compile(t));
       } catch (err) {
-        errors.push(err instanceof Error ? err.message : String(err));
+        errors.push(`${list}: ${err instanceof Error ? err.message : String(err)}`);
+        return out;
       }
     }
     return out;
   };
-  const preferred = (terms: WeightedPodAffinityTerm[] | undefined): WeightedAffinityTerm[] => {
-    const out: WeightedAffinityTerm[] = [];
-    for (const t of terms ?? []) {
-      try {
-        out.push({ ...compileTerm(pod, t.podAffinityTerm), weight: t.weight });
-      } catch (err) {
-        errors.push(err instanceof Error ? err.message : String(err));
-      }
-    }
-    return out;
-  };
+  const weighted = (t: WeightedPodAffinityTerm): WeightedAffinityTerm => ({ ...compileTerm(pod, t.podAffinityTerm), weight: t.weight });
   const info: PodAffinityInfo = {
-    requiredAffinityTerms: required(a.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution),
-    requiredAntiAffinityTerms: required(a.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution),
-    preferredAffinityTerms: preferred(a.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution),
-    preferredAntiAffinityTerms: preferred(a.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution),
+    requiredAffinityTerms: compileAll('requiredAffinityTerms', a.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(pod, t)),
+    requiredAntiAffinityTerms: compileAll('requiredAntiAffinityTerms', a.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, (t) => compileTerm(pod, t)),
+    preferredAffinityTerms: compileAll('preferredAffinityTerms', a.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
+    preferredAntiAffinityTerms: compileAll('preferredAntiAffinityTerms', a.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution, weighted),
   };
-  return errors.length > 0 ? { ...info, parseError: errors.join(', ') } : info;
+  // utilerrors.Aggregate's wording: one error alone, several in brackets.
+  if (errors.length === 0) return info;
+  return { ...info, parseError: errors.length === 1 ? errors[0] : `[${errors.join(', ')}]` };
 }

@@ -223,13 +223,13 @@ describe('config', () => {
   it('has kube-scheduler default filters and weights', () => {
     const fw = buildFramework();
     assert.equal(fw.schedulerName, 'default-scheduler');
-    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
-    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding']);
+    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'InterPodAffinity']);
+    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'InterPodAffinity']);
     assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [
-      ['TaintToleration', 3], ['NodeAffinity', 2], ['SelectorSpread', 2], ['NodeResourcesLeastAllocated', 1], ['NodeResourcesBalancedAllocation', 1],
+      ['TaintToleration', 3], ['NodeAffinity', 2], ['SelectorSpread', 2], ['NodeResourcesLeastAllocated', 1], ['InterPodAffinity', 2], ['NodeResourcesBalancedAllocation', 1],
     ]);
     assert.equal(fw.percentageOfNodesToScore, 0);
-    assert.equal(inTreeRegistry.size, 10);
+    assert.equal(inTreeRegistry.size, 11);
   });
 
   it('disables, re-weights and adds plugins', () => {
@@ -242,7 +242,7 @@ describe('config', () => {
     });
     assert.equal(fw.schedulerName, 'mine');
     assert.ok(!fw.filter.some((p) => p.name === 'NodePorts'));
-    assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesLeastAllocated', 1], ['NodeResourcesBalancedAllocation', 5]]);
+    assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesLeastAllocated', 1], ['InterPodAffinity', 2], ['NodeResourcesBalancedAllocation', 5]]);
     assert.deepEqual(mergePluginSet(DEFAULT_PLUGINS.score, { disabled: [{ name: '*' }], enabled: [{ name: 'X', weight: 4 }] }), [{ name: 'X', weight: 4 }]);
   });
 
