@@ -1,13 +1,14 @@
 // InterPodAffinity: kube-scheduler 1.32's filtering_test.go and scoring_test.go tables
 // (the cases that apply), the PreFilterExtensions, the NodeInfo/Snapshot lists of pods with
-// affinity, and the plugin inside whole decisions (schedule-one) with kube-scheduler's
-// FailedScheduling wording.
+// affinity, the plugin inside whole decisions (schedule-one) with kube-scheduler's
+// FailedScheduling wording, and the apiserver's matchLabelKeys merge at pod create.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Affinity, Node, Pod, PodAffinityTerm } from '../../api/types/core.js';
 import type { LabelSelector, LabelSelectorRequirement } from '../../api/types/meta.js';
 
 type Op = LabelSelectorRequirement['operator'];
+import { mutatePodAffinity } from '../../apiserver/registry/pods.js';
 import { buildFramework } from '../../scheduler/config.js';
 import { CycleState, type Status } from '../../scheduler/framework.js';
 import { podInfoOf, Snapshot } from '../../scheduler/node-info.js';
@@ -935,6 +936,42 @@ describe('InterPodAffinity in a whole decision', () => {
     for (let i = 0; i < 5; i++) {
       const r = algo.schedule(pod, s);
       assert.ok(r.kind === 'Scheduled' && r.nodeName.startsWith('b'), JSON.stringify(r));
+    }
+  });
+});
+
+describe('apiserver: matchLabelKeys/mismatchLabelKeys merged at create (mutatePodAffinity)', () => {
+  it('adds In/NotIn requirements from the pod labels to required and preferred terms; skips absent keys and nil selectors', () => {
+    const pod = makeP().labels({ app: 'a', track: 'canary' }).affinity({
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: 'a' } }, topologyKey: 'zone', matchLabelKeys: ['track', 'missing'] },
+          { topologyKey: 'zone', matchLabelKeys: ['track'] },
+        ],
+      },
+      podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { labelSelector: {}, topologyKey: 'h', mismatchLabelKeys: ['app'] } }] },
+    }).obj();
+    mutatePodAffinity(pod);
+    const a = pod.spec!.affinity!;
+    assert.deepEqual(a.podAffinity!.requiredDuringSchedulingIgnoredDuringExecution![0].labelSelector, {
+      matchLabels: { app: 'a' }, matchExpressions: [{ key: 'track', operator: 'In', values: ['canary'] }],
+    });
+    assert.equal(a.podAffinity!.requiredDuringSchedulingIgnoredDuringExecution![1].labelSelector, undefined);
+    assert.deepEqual(a.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution![0].podAffinityTerm.labelSelector, {
+      matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['a'] }],
+    });
+  });
+
+  it('leaves malformed input alone for validation to reject (no exception)', () => {
+    for (const affinity of [
+      'x', [], { podAffinity: 'x' }, { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: 'x' } },
+      { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [null, 3, { labelSelector: 'x', matchLabelKeys: ['a'] }] } },
+      { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: 'x' }, matchLabelKeys: ['a'] }] } },
+      { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [null, { podAffinityTerm: null }, { podAffinityTerm: { labelSelector: {}, matchLabelKeys: 'a' } }] } },
+    ]) {
+      const pod = makeP().labels({ a: '1' }).obj();
+      (pod.spec as { affinity?: unknown }).affinity = affinity;
+      assert.doesNotThrow(() => mutatePodAffinity(pod), JSON.stringify(affinity));
     }
   });
 });
