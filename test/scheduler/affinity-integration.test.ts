@@ -4,7 +4,8 @@
 // hostname leaves exactly one Pending with kube-scheduler's message; a freed node takes
 // it. A pod whose required affinity matches no pod waits until a matching pod is bound
 // (the AssignedPodAdd event moves it) and then follows it; namespaceSelector reads the
-// namespaces' labels; the apiserver merges matchLabelKeys/mismatchLabelKeys at create.
+// namespaces' labels; the apiserver merges matchLabelKeys/mismatchLabelKeys at create and
+// validates them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment } from '../../api/types/apps.js';
@@ -181,6 +182,18 @@ describe('inter-pod affinity (real apiserver, scheduler, controller-manager, hol
       matchExpressions: [{ key: 'track', operator: 'In', values: ['canary'] }, { key: 'tier', operator: 'NotIn', values: ['web'] }],
     });
     assert.deepEqual(term?.matchLabelKeys, ['track', 'absent']);
+    // A key in both lists is refused as Kubernetes words it: merged first (k In, then k NotIn),
+    // so the second requirement on k also counts as "in both matchLabelKeys and labelSelector".
+    await assert.rejects(pods().create(NS, podSpec({
+      name: 'mlk-bad', labels: { k: 'v' },
+      affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: {}, topologyKey: HOSTNAME, matchLabelKeys: ['k'], mismatchLabelKeys: ['k'] }] } },
+    })), (err: Error & { status?: { code?: number; message?: string } }) => {
+      assert.equal(err.status?.code, 422);
+      const term = 'spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]';
+      assert.equal(err.status?.message, `Pod "mlk-bad" is invalid: [${term}[0]: Invalid value: "k": exists in both matchLabelKeys and labelSelector, `
+        + `${term}.matchLabelKeys[0]: Invalid value: "k": exists in both matchLabelKeys and mismatchLabelKeys]`);
+      return true;
+    });
     await waitBound('mlk');
     await pods().delete(NS, 'mlk', { gracePeriodSeconds: 0 });
   });

@@ -8,6 +8,7 @@ import type { Affinity, Node, Pod, PodAffinityTerm } from '../../api/types/core.
 import type { LabelSelector, LabelSelectorRequirement } from '../../api/types/meta.js';
 
 type Op = LabelSelectorRequirement['operator'];
+import { validateAffinity } from '../../api/validation/scheduling.js';
 import { mutatePodAffinity } from '../../apiserver/registry/pods.js';
 import { buildFramework } from '../../scheduler/config.js';
 import { CycleState, type Status } from '../../scheduler/framework.js';
@@ -973,5 +974,21 @@ describe('apiserver: matchLabelKeys/mismatchLabelKeys merged at create (mutatePo
       (pod.spec as { affinity?: unknown }).affinity = affinity;
       assert.doesNotThrow(() => mutatePodAffinity(pod), JSON.stringify(affinity));
     }
+  });
+});
+
+describe('validation of matchLabelKeys/mismatchLabelKeys (validateMatchLabelKeysAndMismatchLabelKeys)', () => {
+  const causes = (term: PodAffinityTerm) => validateAffinity({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }, 'spec.affinity')
+    .map((c) => `${c.field}: ${c.message}`);
+  const path = 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]';
+
+  it('accepts keys merged at create, refuses a key already in labelSelector, in both lists, without a selector, or not a label name', () => {
+    assert.deepEqual(causes({ labelSelector: { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'track', operator: 'In', values: ['x'] }] }, topologyKey: 'h', matchLabelKeys: ['track'] }), []);
+    assert.deepEqual(causes({ labelSelector: { matchLabels: { app: 'a' }, matchExpressions: [{ key: 'app', operator: 'In', values: ['a'] }] }, topologyKey: 'h', matchLabelKeys: ['app'] }),
+      [`${path}[0]: Invalid value: "app": exists in both matchLabelKeys and labelSelector`]);
+    assert.deepEqual(causes({ labelSelector: {}, topologyKey: 'h', matchLabelKeys: ['k'], mismatchLabelKeys: ['k'] }),
+      [`${path}.matchLabelKeys[0]: Invalid value: "k": exists in both matchLabelKeys and mismatchLabelKeys`]);
+    assert.deepEqual(causes({ topologyKey: 'h', mismatchLabelKeys: ['k'] }), [`${path}.mismatchLabelKeys: Forbidden: must not be specified when labelSelector is not set`]);
+    assert.equal(causes({ labelSelector: {}, topologyKey: 'h', matchLabelKeys: ['bad key'] }).length, 1);
   });
 });
