@@ -17,6 +17,9 @@ import {
   ERR_REASON_AFFINITY_RULES_NOT_MATCH, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH,
   interPodAffinityPlugin, type InterPodAffinityArgs, NAME, plugin, PreFilterState,
 } from '../../scheduler/plugins/inter-pod-affinity.js';
+import {
+  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE_LABEL, assignedPodUpdateEvent, nodeUpdateEvent, SchedulingQueue,
+} from '../../scheduler/queue.js';
 import { ScheduleAlgorithm } from '../../scheduler/schedule-one.js';
 import { makeNode, makePod } from './fixtures.js';
 
@@ -990,5 +993,23 @@ describe('validation of matchLabelKeys/mismatchLabelKeys (validateMatchLabelKeys
       [`${path}.matchLabelKeys[0]: Invalid value: "k": exists in both matchLabelKeys and mismatchLabelKeys`]);
     assert.deepEqual(causes({ topologyKey: 'h', mismatchLabelKeys: ['k'] }), [`${path}.mismatchLabelKeys: Forbidden: must not be specified when labelSelector is not set`]);
     assert.equal(causes({ labelSelector: {}, topologyKey: 'h', matchLabelKeys: ['bad key'] }).length, 1);
+  });
+});
+
+describe('queue events for InterPodAffinity (its EventsToRegister)', () => {
+  it('assigned pod add, label update and delete, and node label changes move pods it rejected; a status-only update does not', async () => {
+    const q = new SchedulingQueue({ now: () => 1_000_000 });
+    const pod = makePod('waiting');
+    q.add(pod);
+    const pInfo = (await q.pop())!;
+    q.addUnschedulableIfNotPresent(pInfo, [NAME], q.cycle);
+    assert.equal(q.where(pInfo.key), 'unschedulable');
+    const bound = makePod('peer', { nodeName: 'n1' });
+    assert.equal(assignedPodUpdateEvent(bound, { ...bound, status: { phase: 'Running' } }), undefined);
+    const relabelled = { ...bound, metadata: { ...bound.metadata, labels: { app: 'db' } } };
+    assert.equal(assignedPodUpdateEvent(bound, relabelled), ASSIGNED_POD_UPDATE_LABEL);
+    assert.deepEqual([...nodeUpdateEvent(makeNode('n1'), makeNode('n1', { labels: { zone: 'b' } }))!.plugins!].sort(), ['InterPodAffinity', 'NodeAffinity']);
+    for (const ev of [ASSIGNED_POD_ADD, ASSIGNED_POD_UPDATE_LABEL, ASSIGNED_POD_DELETE]) assert.ok(ev.plugins!.has(NAME), ev.label);
+    assert.equal(q.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD), 1);
   });
 });
