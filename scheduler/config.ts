@@ -9,6 +9,7 @@ import {
 import { inTreeRegistry, type Registry } from './registry.js';
 import { NAME as BALANCED_ALLOCATION } from './plugins/balanced-allocation.js';
 import { NAME as DEFAULT_PREEMPTION } from './plugins/default-preemption.js';
+import { NAME as INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
 import { NAME as NODE_NAME } from './plugins/node-name.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
@@ -79,6 +80,7 @@ export const DEFAULT_PLUGINS: { readonly multiPoint: readonly PluginRef[] } = {
     { name: NODE_RESOURCES_FIT, weight: 1 },
     { name: VOLUME_BINDING },
     { name: POD_TOPOLOGY_SPREAD, weight: 2 },
+    { name: INTER_POD_AFFINITY, weight: 2 },
     { name: DEFAULT_PREEMPTION },
     { name: BALANCED_ALLOCATION, weight: 1 },
     { name: DEFAULT_BINDER },

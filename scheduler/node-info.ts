@@ -5,7 +5,8 @@
 // data (requests parsed from quantities, host ports) is computed once into a PodInfo.
 import { controllerRef } from '../api/helpers/owner-refs.js';
 import { milliValue, quantityValue } from '../api/quantity.js';
-import type { Container, Node, Pod, ResourceList, Taint } from '../api/types/core.js';
+import type { Container, Namespace, Node, Pod, ResourceList, Taint } from '../api/types/core.js';
+import { podAffinityInfoOf, type PodAffinityInfo } from './affinity-terms.js';
 
 /** kube-scheduler's DefaultMilliCPURequest: what a container without a cpu request counts as when scoring. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -166,7 +167,12 @@ export interface PodInfo {
   readonly priority: number;
   /** Being deleted (deletionTimestamp set): still uses resources, but no longer counts for spreading. */
   readonly terminating: boolean;
+  /** Its inter-pod (anti-)affinity terms, compiled; undefined for a pod without podAffinity/podAntiAffinity. */
+  readonly affinity: PodAffinityInfo | undefined;
 }
+
+/** kube-scheduler podWithRequiredAntiAffinity. */
+export const hasRequiredAntiAffinity = (pi: PodInfo): boolean => (pi.affinity?.requiredAntiAffinityTerms.length ?? 0) > 0;
 
 export function podInfoOf(pod: Pod): PodInfo {
   const nz = computePodRequests(pod, true);
@@ -180,6 +186,7 @@ export function podInfoOf(pod: Pod): PodInfo {
     ownerUid: controllerRef(pod)?.uid,
     priority: pod.spec?.priority ?? 0,
     terminating: !!pod.metadata.deletionTimestamp,
+    affinity: podAffinityInfoOf(pod),
   };
 }
 
@@ -275,6 +282,13 @@ export class NodeInfo {
   readonly usedPorts = new HostPortInfo();
   /** Controller ownerReference uid -> pods here with that owner (spreading). */
   readonly ownerCounts = new Map<string, number>();
+  /**
+   * The pods here with podAffinity or podAntiAffinity, and those with required
+   * anti-affinity (kube-scheduler PodsWithAffinity, PodsWithRequiredAntiAffinity); made on
+   * first use, so nodes without such pods carry nothing.
+   */
+  podsWithAffinity: Map<string, PodInfo> | undefined = undefined;
+  podsWithRequiredAntiAffinity: Map<string, PodInfo> | undefined = undefined;
   /** Bumped on every change; lets callers cache per-node results. */
   generation = 0;
   /** Pods matching a selector, by selector key, as of `generation` (PodTopologySpread's countMatching). */
@@ -342,6 +356,14 @@ export class NodeInfo {
     this.nonZeroMemory += sign * pi.nonZeroMemory;
     for (const p of pi.hostPorts) this.usedPorts.add(p, sign);
     if (pi.ownerUid !== undefined && !pi.terminating) bump(this.ownerCounts, pi.ownerUid, sign);
+    if (pi.affinity) {
+      if (sign > 0) (this.podsWithAffinity ??= new Map()).set(pi.key, pi);
+      else this.podsWithAffinity?.delete(pi.key);
+      if (hasRequiredAntiAffinity(pi)) {
+        if (sign > 0) (this.podsWithRequiredAntiAffinity ??= new Map()).set(pi.key, pi);
+        else this.podsWithRequiredAntiAffinity?.delete(pi.key);
+      }
+    }
     this.generation++;
   }
 
@@ -404,6 +426,12 @@ export class Snapshot {
     }
   }
 
+  /** NodeInfos holding pods with (anti-)affinity, and with required anti-affinity. */
+  private readonly withAffinity = new Set<NodeInfo>();
+  private readonly withRequiredAntiAffinity = new Set<NodeInfo>();
+  /** Namespace name -> its labels (for namespaceSelector in affinity terms). */
+  private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>();
+
   /** The nodes that can be scheduled to, in iteration order. Do not mutate. */
   nodeInfos(): readonly NodeInfo[] {
     return this.list;
@@ -411,6 +439,37 @@ export class Snapshot {
 
   get numNodes(): number {
     return this.list.length;
+  }
+
+  /** The schedulable nodes with pods that have (anti-)affinity (kube-scheduler HavePodsWithAffinityList). */
+  havePodsWithAffinity(): NodeInfo[] {
+    return withNode(this.withAffinity);
+  }
+
+  /** The schedulable nodes with pods that have required anti-affinity (HavePodsWithRequiredAntiAffinityList). */
+  havePodsWithRequiredAntiAffinity(): NodeInfo[] {
+    return withNode(this.withRequiredAntiAffinity);
+  }
+
+  /** Adds or replaces a Namespace's labels. */
+  setNamespace(ns: Namespace): void {
+    this.nsLabels.set(ns.metadata.name ?? '', ns.metadata.labels ?? {});
+  }
+
+  removeNamespace(name: string): void {
+    this.nsLabels.delete(name);
+  }
+
+  /** A namespace's labels; undefined when the namespace is not known. */
+  namespaceLabels(name: string): Readonly<Record<string, string>> | undefined {
+    return this.nsLabels.get(name);
+  }
+
+  /** The names of the known namespaces whose labels `matches` accepts. */
+  namespacesMatching(matches: (labels: Readonly<Record<string, string>>) => boolean): string[] {
+    const out: string[] = [];
+    for (const [name, labels] of this.nsLabels) if (matches(labels)) out.push(name);
+    return out;
   }
 
   get numPods(): number {
@@ -493,6 +552,7 @@ export class Snapshot {
     const info = this.infos.get(nodeName);
     if (!info) return;
     info.removePod(key);
+    if (info.podsWithAffinity !== undefined) this.trackAffinity(info);
     this.touch(info);
     if (info.podCount === 0 && !info.node) this.infos.delete(nodeName);
   }
@@ -505,5 +565,19 @@ export class Snapshot {
     info.addPod(pi);
     this.touch(info);
     this.podNode.set(pi.key, nodeName);
+    if (info.podsWithAffinity !== undefined) this.trackAffinity(info);
   }
+
+  private trackAffinity(info: NodeInfo): void {
+    if (info.podsWithAffinity?.size) this.withAffinity.add(info);
+    else this.withAffinity.delete(info);
+    if (info.podsWithRequiredAntiAffinity?.size) this.withRequiredAntiAffinity.add(info);
+    else this.withRequiredAntiAffinity.delete(info);
+  }
+}
+
+function withNode(infos: ReadonlySet<NodeInfo>): NodeInfo[] {
+  const out: NodeInfo[] = [];
+  for (const info of infos) if (info.node) out.push(info);
+  return out;
 }

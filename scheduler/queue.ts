@@ -16,6 +16,7 @@
 import type { Node, Pod } from '../api/types/core.js';
 import type { Status } from './framework.js';
 import { podKey } from './node-info.js';
+import { NAME as INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
 import { NAME as NODE_PORTS } from './plugins/node-ports.js';
 import { NAME as NODE_RESOURCES_FIT } from './plugins/node-resources-fit.js';
@@ -59,11 +60,11 @@ export interface ClusterEvent {
 }
 
 export const NODE_ADD: ClusterEvent = { label: 'NodeAdd' };
-export const ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set([NODE_RESOURCES_FIT, NODE_PORTS, POD_TOPOLOGY_SPREAD]) };
-/** A pod was bound (or assumed, then seen bound): spreading counts changed. */
-export const ASSIGNED_POD_ADD: ClusterEvent = { label: 'AssignedPodAdd', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
-/** A bound pod's labels changed (kube-scheduler's UpdatePodLabel). */
-export const ASSIGNED_POD_UPDATE_LABEL: ClusterEvent = { label: 'AssignedPodUpdate(Label)', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
+export const ASSIGNED_POD_DELETE: ClusterEvent = { label: 'AssignedPodDelete', plugins: new Set([NODE_RESOURCES_FIT, NODE_PORTS, POD_TOPOLOGY_SPREAD, INTER_POD_AFFINITY]) };
+/** A pod was bound (or assumed, then seen bound): spreading counts changed, and pods InterPodAffinity rejected may now find their peers. */
+export const ASSIGNED_POD_ADD: ClusterEvent = { label: 'AssignedPodAdd', plugins: new Set([POD_TOPOLOGY_SPREAD, INTER_POD_AFFINITY]) };
+/** A bound pod's labels changed (kube-scheduler's UpdatePodLabel): selectors may match it now, or no longer. */
+export const ASSIGNED_POD_UPDATE_LABEL: ClusterEvent = { label: 'AssignedPodUpdate(PodLabel)', plugins: new Set([POD_TOPOLOGY_SPREAD, INTER_POD_AFFINITY]) };
 /** A node was deleted: its topology domain may have gone. */
 export const NODE_DELETE: ClusterEvent = { label: 'NodeDelete', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
 export const UNSCHEDULABLE_TIMEOUT: ClusterEvent = { label: 'UnschedulableTimeout' };
@@ -80,10 +81,15 @@ export function nodeUpdateEvent(oldNode: Node, newNode: Node): ClusterEvent | un
   const plugins = new Set<string>();
   if (oldNode.spec?.unschedulable && !newNode.spec?.unschedulable) plugins.add(NODE_UNSCHEDULABLE);
   if (!same(oldNode.status?.allocatable, newNode.status?.allocatable)) plugins.add(NODE_RESOURCES_FIT);
-  if (!same(oldNode.metadata.labels, newNode.metadata.labels)) plugins.add(NODE_AFFINITY).add(POD_TOPOLOGY_SPREAD);
+  if (!same(oldNode.metadata.labels, newNode.metadata.labels)) plugins.add(NODE_AFFINITY).add(POD_TOPOLOGY_SPREAD).add(INTER_POD_AFFINITY);
   if (!same(oldNode.spec?.taints, newNode.spec?.taints)) plugins.add(TAINT_TOLERATION).add(POD_TOPOLOGY_SPREAD);
   if (plugins.size === 0) return undefined;
   return { label: `NodeUpdate(${[...plugins].join(',')})`, plugins };
+}
+
+/** The event an update to a bound pod amounts to: its labels changed (affinity terms may select it differently), or nothing. */
+export function assignedPodUpdateEvent(oldPod: Pod, newPod: Pod): ClusterEvent | undefined {
+  return same(oldPod.metadata.labels, newPod.metadata.labels) ? undefined : ASSIGNED_POD_UPDATE_LABEL;
 }
 
 /** Whether an update to a pod that waits in the queue may change its scheduling (spec or labels). */

@@ -3,6 +3,7 @@
 import type { AnyPlugin } from './framework.js';
 import * as balancedAllocation from './plugins/balanced-allocation.js';
 import * as defaultPreemption from './plugins/default-preemption.js';
+import * as interPodAffinity from './plugins/inter-pod-affinity.js';
 import * as nodeAffinity from './plugins/node-affinity.js';
 import * as nodeName from './plugins/node-name.js';
 import * as nodePorts from './plugins/node-ports.js';
@@ -36,6 +37,7 @@ export const IN_TREE_PLUGINS: readonly AnyPlugin[] = [
   balancedAllocation.plugin,
   podTopologySpread.plugin,
   volumeBinding.plugin,
+  interPodAffinity.plugin,
   defaultPreemption.plugin,
 ];
 

@@ -10,7 +10,7 @@ import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js'
 import { rfc3339Now } from '../api/helpers/time.js';
 import type { KubeObject, LabelSelector } from '../api/types/meta.js';
 import type { ReplicaSet, StatefulSet } from '../api/types/apps.js';
-import type { Binding, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from '../api/types/core.js';
+import type { Binding, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from '../api/types/core.js';
 import type { StorageClass } from '../api/types/storage.js';
 import type { EventRecorder } from '../client/event-recorder.js';
 import { type Informer, informerFor } from '../client/informer.js';
@@ -21,7 +21,7 @@ import { runPreEnqueue } from './framework.js';
 import { podKey, type PodInfo, Snapshot } from './node-info.js';
 import { NAME as DEFAULT_PREEMPTION, defaultPreemptionPlugin, type DisruptionBudgetView } from './plugins/default-preemption.js';
 import {
-  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE_LABEL, NODE_ADD, NODE_DELETE, nodeUpdateEvent, type QueuedPodInfo,
+  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, assignedPodUpdateEvent, NODE_ADD, NODE_DELETE, nodeUpdateEvent, type QueuedPodInfo,
   SchedulingQueue, type SchedulingQueueOptions,
 } from './queue.js';
 import { IN_TREE_PLUGINS, newRegistry, type Registry } from './registry.js';
@@ -80,15 +80,6 @@ function disruptionBudgetView(pdb: PodDisruptionBudget): DisruptionBudgetView {
   };
 }
 
-function sameLabels(a: Pod, b: Pod): boolean {
-  const x = a.metadata.labels ?? {};
-  const y = b.metadata.labels ?? {};
-  const kx = Object.keys(x);
-  if (kx.length !== Object.keys(y).length) return false;
-  for (const k of kx) if (x[k] !== y[k]) return false;
-  return true;
-}
-
 /** A claim, volume or class appeared or changed: pods VolumeBinding rejected may fit now. */
 const VOLUME_CHANGE = { label: 'PersistentVolumeClaimOrVolumeChange', plugins: new Set([VOLUME_BINDING]) };
 
@@ -114,6 +105,8 @@ export class Scheduler {
   private readonly pdbInformer: Informer<PodDisruptionBudget>;
   /** What selects pods, for PodTopologySpread's default constraints (helper.DefaultSelector). */
   private readonly selectorInformers: Informer<KubeObject>[];
+  /** Namespace labels, for namespaceSelector in pod affinity terms. */
+  private readonly namespaceInformer: Informer<Namespace>;
   private readonly volumeBinder: VolumeBinder;
   private loopSignal?: AbortSignal;
   /** The leader's queue; undefined while not leading. */
@@ -130,6 +123,7 @@ export class Scheduler {
     this.volumeInformer = informerFor<PersistentVolume>(this.rest, 'persistentvolumes', { log: this.log.child({ informer: 'persistentvolumes' }) });
     this.classInformer = informerFor<StorageClass>(this.rest, 'storageclasses', { log: this.log.child({ informer: 'storageclasses' }) });
     this.pdbInformer = informerFor<PodDisruptionBudget>(this.rest, 'poddisruptionbudgets', { log: this.log.child({ informer: 'poddisruptionbudgets' }) });
+    this.namespaceInformer = informerFor<Namespace>(this.rest, 'namespaces', { log: this.log.child({ informer: 'namespaces' }) });
     const view: VolumeView = {
       claim: (ns, name) => this.claimInformer.get(ns, name),
       volume: (name) => this.volumeInformer.getByKey(name),
@@ -184,7 +178,7 @@ export class Scheduler {
 
   /** Runs the informers until `signal` aborts; resolves once they have synced, with `done` settling when they stop. */
   async start(signal: AbortSignal): Promise<{ done: Promise<unknown> }> {
-    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer, this.pdbInformer, ...this.selectorInformers] as Informer<KubeObject>[];
+    const informers = [this.nodeInformer, this.podInformer, this.claimInformer, this.volumeInformer, this.classInformer, this.pdbInformer, this.namespaceInformer, ...this.selectorInformers] as Informer<KubeObject>[];
     const runs = Promise.allSettled(informers.map((i) => i.run(signal)));
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     this.log.info({ nodes: this.snapshot.numNodes, pods: this.snapshot.numPods }, 'caches synced');
@@ -235,6 +229,11 @@ export class Scheduler {
     for (const inf of [this.claimInformer, this.volumeInformer, this.classInformer] as Informer<KubeObject>[]) {
       inf.addEventHandler({ add: volumesChanged, update: volumesChanged, delete: () => this.volumeBinder.notify() });
     }
+    this.namespaceInformer.addEventHandler({
+      add: (ns) => this.snapshot.setNamespace(ns),
+      update: (_old, ns) => this.snapshot.setNamespace(ns),
+      delete: (ns) => this.snapshot.removeNamespace(ns.metadata.name ?? ''),
+    });
     this.nodeInformer.addEventHandler({
       add: (node) => {
         this.snapshot.setNode(node);
@@ -254,10 +253,7 @@ export class Scheduler {
     this.podInformer.addEventHandler({
       add: (pod) => {
         if (pod.spec?.nodeName) {
-          if (!isPodTerminal(pod)) {
-            this.snapshot.addPod(pod);
-            this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
-          }
+          if (!isPodTerminal(pod)) this.addAssigned(pod);
         } else if (this.wants(pod)) {
           this.queue?.add(pod);
         }
@@ -271,9 +267,12 @@ export class Scheduler {
         // Bound now (its binding, or a later change): no longer the queue's.
         if (!oldPod.spec?.nodeName) this.queue?.delete(pod);
         if (!isPodTerminal(pod)) {
-          this.snapshot.addPod(pod);
-          if (!oldPod.spec?.nodeName) this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
-          else if (!sameLabels(oldPod, pod)) this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_UPDATE_LABEL);
+          if (!oldPod.spec?.nodeName) this.addAssigned(pod);
+          else {
+            this.snapshot.addPod(pod);
+            const ev = assignedPodUpdateEvent(oldPod, pod);
+            if (ev) this.queue?.moveAllToActiveOrBackoffQueue(ev);
+          }
           return;
         }
         // A finished pod frees its node's resources and ports: like a deletion. (It also
@@ -286,6 +285,12 @@ export class Scheduler {
         else this.queue?.delete(pod);
       },
     });
+  }
+
+  /** A pod bound (its binding seen): pods waiting for peers (pod affinity) may fit now. */
+  private addAssigned(pod: Pod): void {
+    this.snapshot.addPod(pod);
+    this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
   }
 
   private removeAssigned(pod: Pod): void {

@@ -85,9 +85,46 @@ function validatePodAffinityTerm(term: PodAffinityTerm, path: string): FieldCaus
   for (const ns of list<string>(term?.namespaces)) {
     for (const msg of nameIsDNSLabel(str(ns), false)) errs.push(invalid(child(path, 'namespace'), ns, msg));
   }
+  errs.push(...validateMatchLabelKeysAndMismatchLabelKeys(path, list<string>(term?.matchLabelKeys), list<string>(term?.mismatchLabelKeys), term?.labelSelector));
   const topologyKey = str(term?.topologyKey);
   if (!topologyKey) errs.push(required(child(path, 'topologyKey'), 'can not be empty'));
   errs.push(...validateLabelName(topologyKey, child(path, 'topologyKey')));
+  return errs;
+}
+
+/** Label names, and none without a labelSelector (Kubernetes' validateLabelKeys). */
+function validateLabelKeys(path: string, keys: unknown[], selector: LabelSelector | undefined): FieldCause[] {
+  if (keys.length === 0) return [];
+  if (!selector) return [forbidden(path, 'must not be specified when labelSelector is not set')];
+  return keys.flatMap((k, i) => validateLabelName(str(k), index(path, i)));
+}
+
+/**
+ * Kubernetes' validateMatchLabelKeysAndMismatchLabelKeys (1.31+, after the merge at create):
+ * valid label names; a matchLabelKeys key that already had a requirement in labelSelector
+ * before the merge (a matchExpressions key seen earlier in the selector) is refused, at
+ * `<term>[i]` as Kubernetes words the path; no key in both lists.
+ */
+function validateMatchLabelKeysAndMismatchLabelKeys(path: string, matchKeys: unknown[], mismatchKeys: unknown[], selector: LabelSelector | undefined): FieldCause[] {
+  const errs = [
+    ...validateLabelKeys(child(path, 'matchLabelKeys'), matchKeys, selector),
+    ...validateLabelKeys(child(path, 'mismatchLabelKeys'), mismatchKeys, selector),
+  ];
+  if (selector && typeof selector === 'object') {
+    const positions = new Map<string, number>();
+    matchKeys.forEach((k, i) => positions.set(str(k), i));
+    const seen = new Set(Object.keys(record(selector.matchLabels)));
+    for (const e of list<{ key?: unknown }>(selector.matchExpressions)) {
+      const key = str(e?.key);
+      const i = positions.get(key);
+      if (i !== undefined && seen.has(key)) errs.push(invalid(index(path, i), key, 'exists in both matchLabelKeys and labelSelector'));
+      seen.add(key);
+    }
+  }
+  const mismatch = new Set(mismatchKeys.map(str));
+  matchKeys.forEach((k, i) => {
+    if (mismatch.has(str(k))) errs.push(invalid(index(child(path, 'matchLabelKeys'), i), str(k), 'exists in both matchLabelKeys and mismatchLabelKeys'));
+  });
   return errs;
 }
 

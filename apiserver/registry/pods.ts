@@ -3,8 +3,8 @@
 import { isPodTerminal } from '../../api/helpers/pod.js';
 import { podQOSClass } from '../../api/helpers/qos.js';
 import { rfc3339Now } from '../../api/helpers/time.js';
-import type { Pod } from '../../api/types/core.js';
-import type { DeleteOptions, KubeObject } from '../../api/types/meta.js';
+import type { Pod, PodAffinityTerm } from '../../api/types/core.js';
+import type { DeleteOptions, KubeObject, LabelSelector } from '../../api/types/meta.js';
 import type { Strategy } from './strategy.js';
 
 interface PodLike extends KubeObject {
@@ -20,6 +20,7 @@ export const podStrategy: Strategy = {
     const pod = obj as PodLike;
     pod.status = { phase: 'Pending', qosClass: podQOSClass(obj as Pod) };
     applySchedulingGatedCondition(obj as Pod);
+    mutatePodAffinity(obj as Pod);
   },
   partialWrites: { ephemeralcontainers: withEphemeralContainers },
   gracePeriod(obj, opts: DeleteOptions) {
@@ -47,6 +48,43 @@ function applySchedulingGatedCondition(pod: Pod): void {
   (status.conditions ??= []).push({
     type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE,
   });
+}
+
+/**
+ * Kubernetes' mutatePodAffinity (MatchLabelKeysInPodAffinity, on by default since 1.31): at
+ * create, each pod (anti-)affinity term's matchLabelKeys become `key In (value)` and its
+ * mismatchLabelKeys `key NotIn (value)` requirements of its labelSelector, with the values
+ * taken from the pod's own labels (keys it lacks are skipped). A term without a
+ * labelSelector selects nothing and is left alone. The scheduler then reads labelSelector
+ * only.
+ */
+export function mutatePodAffinity(pod: Pod): void {
+  const a = pod.spec?.affinity;
+  if (!a) return;
+  const labels = pod.metadata.labels ?? {};
+  const isObject = (x: unknown): x is object => typeof x === 'object' && x !== null && !Array.isArray(x);
+  // Runs before validation: malformed input is left for validation to reject.
+  if (!isObject(a) || !isObject(labels)) return;
+  const apply = (sel: LabelSelector, keys: unknown, operator: 'In' | 'NotIn'): void => {
+    if (!Array.isArray(keys)) return;
+    for (const key of keys) {
+      const value: unknown = typeof key === 'string' && Object.hasOwn(labels, key) ? labels[key] : undefined;
+      if (typeof value !== 'string') continue;
+      (sel.matchExpressions ??= []).push({ key, operator, values: [value] });
+    }
+  };
+  const mutate = (term: PodAffinityTerm | undefined): void => {
+    if (!isObject(term) || !isObject(term.labelSelector)) return;
+    if (term.labelSelector.matchExpressions !== undefined && !Array.isArray(term.labelSelector.matchExpressions)) return;
+    apply(term.labelSelector, term.matchLabelKeys, 'In');
+    apply(term.labelSelector, term.mismatchLabelKeys, 'NotIn');
+  };
+  const list = <T>(x: T[] | undefined): T[] => (Array.isArray(x) ? x : []);
+  for (const pa of [a.podAffinity, a.podAntiAffinity]) {
+    if (!isObject(pa)) continue;
+    for (const t of list(pa.preferredDuringSchedulingIgnoredDuringExecution)) mutate(isObject(t) ? t.podAffinityTerm : undefined);
+    for (const t of list(pa.requiredDuringSchedulingIgnoredDuringExecution)) mutate(t);
+  }
 }
 
 /**

@@ -227,14 +227,14 @@ describe('config', () => {
     const fw = buildFramework();
     assert.equal(fw.schedulerName, 'default-scheduler');
     assert.deepEqual(fw.preEnqueue.map((p) => p.name), ['SchedulingGates']);
-    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread']);
-    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread']);
+    assert.deepEqual(fw.filter.map((p) => p.name), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
+    assert.deepEqual(fw.preFilter.map((p) => p.name), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
     assert.deepEqual(fw.postFilter.map((p) => p.name), ['DefaultPreemption']);
     assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [
-      ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1], ['PodTopologySpread', 2], ['NodeResourcesBalancedAllocation', 1],
+      ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1], ['PodTopologySpread', 2], ['InterPodAffinity', 2], ['NodeResourcesBalancedAllocation', 1],
     ]);
     assert.equal(fw.percentageOfNodesToScore, 0);
-    assert.equal(inTreeRegistry.size, 11);
+    assert.equal(inTreeRegistry.size, 12);
   });
 
   it('disables, re-weights and adds plugins', () => {
@@ -248,7 +248,7 @@ describe('config', () => {
     assert.equal(fw.schedulerName, 'mine');
     assert.ok(!fw.filter.some((p) => p.name === 'NodePorts'));
     // Enabled at Score as well as at multiPoint: an override, first in order, with its own weight.
-    assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [['NodeResourcesBalancedAllocation', 5], ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1]]);
+    assert.deepEqual(fw.score.map((s) => [s.plugin.name, s.weight]), [['NodeResourcesBalancedAllocation', 5], ['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1], ['InterPodAffinity', 2]]);
     // Disabled at Filter only: its PreFilter still runs, as in kube-scheduler.
     assert.ok(fw.preFilter.some((p) => p.name === 'NodePorts'));
     assert.deepEqual(mergePluginSet(DEFAULT_PLUGINS.multiPoint, { disabled: [{ name: '*' }], enabled: [{ name: 'X', weight: 4 }] }), [{ name: 'X', weight: 4 }]);
