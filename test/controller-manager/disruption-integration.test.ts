@@ -36,14 +36,14 @@ const pdbs = () => resourceClient<PodDisruptionBudget>(rest, 'poddisruptionbudge
 const podsOf = async (app: string): Promise<Pod[]> =>
   (await resourceClient<Pod>(rest, 'pods').list(NS, { labelSelector: `app=${app}` })).items;
 
-async function createDeployment(name: string, replicas: number, nodeName?: string): Promise<void> {
+async function createDeployment(name: string, replicas: number, nodeName?: string, image = 'busybox:1'): Promise<void> {
   await resourceClient<Deployment>(rest, 'deployments').create(NS, {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NS },
     spec: {
       replicas, selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'c', image: 'busybox:1' }], terminationGracePeriodSeconds: 0, ...(nodeName ? { nodeSelector: { 'kubernetes.io/hostname': nodeName } } : {}) },
+        spec: { containers: [{ name: 'c', image }], terminationGracePeriodSeconds: 0, ...(nodeName ? { nodeSelector: { 'kubernetes.io/hostname': nodeName } } : {}) },
       },
     },
   });
@@ -90,7 +90,8 @@ async function setUnschedulable(node: string, unschedulable: boolean): Promise<v
 before(async () => {
   cp = await startControlPlane();
   rest = adminClient(cp);
-  hollow = new HollowKubelet({ rest, nodes: NODES });
+  // Pods whose image starts with "never-ready" run but never become Ready.
+  hollow = new HollowKubelet({ rest, nodes: NODES, podReady: (pod) => !pod.spec?.containers.some((c) => c.image?.startsWith('never-ready')) });
   await hollow.start();
   scheduler = startScheduler(cp);
   cm = await startControllerManager(cp, ['--controllers', 'replicaset-controller,deployment-controller,disruption']);
@@ -202,6 +203,29 @@ describe('PodDisruptionBudgets, the disruption controller and the eviction subre
     const badName = await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/pods/x/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'y' } });
     assert.equal(badName.status, 400, badName.text);
     assert.equal(badName.json.message, 'name in URL does not match name in Eviction object');
+  });
+
+  it('evicts running pods that are not Ready only as unhealthyPodEvictionPolicy allows', async () => {
+    await createDeployment('sick', 2, undefined, 'never-ready:1');
+    let running: Pod[] = [];
+    await waitFor(async () => {
+      running = (await podsOf('sick')).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+      return running.length === 2;
+    }, { timeoutMs: TIMEOUT, what: 'two running pods of sick' });
+    await createPdb('sick', 'sick', { minAvailable: 1 });
+    await waitStatus('sick', (s) => s.expectedPods === 2);
+    // IfHealthyBudget (the default): the application is disrupted already (0 of 1 healthy), so no eviction.
+    const refused = await evict(running[0].metadata.name as string);
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.json.details.causes[0].message, 'The disruption budget sick needs 1 healthy pods and has 0 currently');
+    // AlwaysAllow: unready pods may go whatever the budget says, and take no disruption from it.
+    await pdbs().patch(NS, 'sick', 'merge', { spec: { unhealthyPodEvictionPolicy: 'AlwaysAllow' } });
+    await waitStatus('sick', (s) => s.expectedPods === 2);
+    const allowed = await evict(running[0].metadata.name as string);
+    assert.equal(allowed.status, 201, allowed.text);
+    assert.equal((await pdbs().get(NS, 'sick')).status?.disruptedPods, undefined);
+    await resourceClient<Deployment>(rest, 'deployments').delete(NS, 'sick', { propagationPolicy: 'Foreground' });
+    await pdbs().delete(NS, 'sick');
   });
 
   for (const cli of ['kubectl', 'tskubectl'] as const) {
