@@ -15,6 +15,7 @@ import type { Pod } from '../../api/types/core.js';
 import type { DeleteOptions, Status } from '../../api/types/meta.js';
 import { budgetsFor, updateDisruptionAllowedCondition } from '../../api/helpers/poddisruptionbudget.js';
 import { DISRUPTION_BUDGET_CAUSE, type Eviction, type PodDisruptionBudget } from '../../api/types/policy.js';
+import type { AdmissionAttributes } from '../admission/chain.js';
 import type { GenericRegistry } from './generic.js';
 import type { Subresource, SubresourceRequest, SubresourceResult } from './subresource.js';
 
@@ -152,6 +153,13 @@ export function evictionSubresource(deps: EvictionDeps): Subresource {
         throw badRequest(`Non-matching dry-run options in request and content: [All] and [${bodyOpts.dryRun?.join(' ')}]`);
       }
       const dryRun = bodyDry || req.dryRun;
+      // createValidation: admission sees the Eviction (webhooks that guard evictions, for one).
+      const attrs: AdmissionAttributes = {
+        operation: 'CREATE', resource: pods.ri, subresource: 'eviction', namespace: ns, name: req.name, object: eviction,
+        user: req.user, dryRun, warn: (m) => { req.warnings?.push(m); },
+      };
+      await pods.admission.admit(attrs);
+      await pods.admission.validate(attrs);
       const original: DeleteOptions = { ...bodyOpts };
       delete original.kind;
       delete original.apiVersion;

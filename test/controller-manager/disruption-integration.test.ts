@@ -164,26 +164,30 @@ describe('PodDisruptionBudgets, the disruption controller and the eviction subre
   });
 
   it('evicts when the budget allows: takes one disruption, records the pod, sets DisruptionTarget and deletes it', async () => {
-    await createDeployment('evictme', 2);
-    const [pod] = await readyPods('evictme', 2);
-    await createPdb('evictme', 'evictme', { minAvailable: 1 });
-    await waitStatus('evictme', (s) => s.disruptionsAllowed === 1);
-    const name = pod.metadata.name as string;
-    // A finalizer keeps the evicted pod visible after its deletion.
-    await resourceClient<Pod>(rest, 'pods').patch(NS, name, 'merge', { metadata: { finalizers: ['tskube.test/hold'] } });
-    const res = await evict(name, { gracePeriodSeconds: 0 });
+    // A Running, Ready pod on a node no kubelet serves: its graceful deletion stays visible.
+    const pods = resourceClient<Pod>(rest, 'pods');
+    const made = await pods.create(NS, {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lonely', namespace: NS, labels: { app: 'lonely' } },
+      spec: { containers: [{ name: 'c', image: 'busybox:1' }], nodeName: 'nowhere' },
+    });
+    await pods.updateStatus(NS, { ...made, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+    await createPdb('lonely', 'lonely', { minAvailable: 0 });
+    await waitStatus('lonely', (s) => s.disruptionsAllowed === 1 && s.expectedPods === 1);
+    const res = await evict('lonely');
     assert.equal(res.status, 201, res.text);
     assert.deepEqual(res.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-    const gone = await resourceClient<Pod>(rest, 'pods').get(NS, name);
+    const gone = await pods.get(NS, 'lonely');
     assert.ok(gone.metadata.deletionTimestamp, 'the pod is being deleted');
     const target = gone.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
     assert.equal(target?.status, 'True');
     assert.equal(target?.reason, 'EvictionByEvictionAPI');
     assert.equal(target?.message, 'Eviction API: evicting');
-    await resourceClient<Pod>(rest, 'pods').patch(NS, name, 'merge', { metadata: { finalizers: null } });
-    // The replacement restores the budget.
-    await readyPods('evictme', 2);
-    await waitStatus('evictme', (s) => s.disruptionsAllowed === 1 && s.currentHealthy === 2 && !s.disruptedPods);
+    // The budget spent its disruption on this pod until the controller sees it go.
+    const spent = await pdbs().get(NS, 'lonely');
+    assert.ok(spent.status?.disruptedPods?.lonely || spent.status?.currentHealthy === 0, JSON.stringify(spent.status));
+    await waitStatus('lonely', (s) => s.currentHealthy === 0 && s.disruptionsAllowed === 0 && !s.disruptedPods);
+    await http(cp.url, 'DELETE', `/api/v1/namespaces/${NS}/pods/lonely?gracePeriodSeconds=0`);
+    await pdbs().delete(NS, 'lonely');
   });
 
   it('deletes a pod no budget selects; dry-run evictions change nothing', async () => {
@@ -203,6 +207,41 @@ describe('PodDisruptionBudgets, the disruption controller and the eviction subre
     const badName = await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/pods/x/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'y' } });
     assert.equal(badName.status, 400, badName.text);
     assert.equal(badName.json.message, 'name in URL does not match name in Eviction object');
+  });
+
+  it('puts evictions through admission: a ValidatingAdmissionPolicy on pods/eviction can refuse them', async () => {
+    const AR = '/apis/admissionregistration.k8s.io/v1';
+    const policy = await http(cp.url, 'POST', `${AR}/validatingadmissionpolicies`, {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'no-evict' },
+      spec: {
+        matchConstraints: { resourceRules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/eviction'] }] },
+        validations: [{ expression: "!object.metadata.name.startsWith('keep-')", message: 'this pod stays' }],
+      },
+    });
+    assert.equal(policy.status, 201, policy.text);
+    const binding = await http(cp.url, 'POST', `${AR}/validatingadmissionpolicybindings`, {
+      apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'no-evict' },
+      spec: { policyName: 'no-evict', validationActions: ['Deny'] },
+    });
+    assert.equal(binding.status, 201, binding.text);
+    try {
+      const created = await http(cp.url, 'POST', `/api/v1/namespaces/${NS}/pods`, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'keep-me' }, spec: { containers: [{ name: 'c', image: 'busybox:1' }], nodeName: 'nowhere' },
+      });
+      assert.equal(created.status, 201, created.text);
+      // Admission runs before the pod is read: a pod that does not exist shows when the policy is in force.
+      // (Refused as Invalid, 422: the validation names no other reason.)
+      await waitFor(async () => (await evict('keep-probe')).status === 422, { timeoutMs: TIMEOUT, what: 'the policy to refuse evictions' });
+      const res = await evict('keep-me');
+      assert.equal(res.status, 422, res.text);
+      assert.equal(res.json.message, `pods "keep-me" is forbidden: ValidatingAdmissionPolicy 'no-evict' with binding 'no-evict' denied request: this pod stays`);
+      assert.match(res.json.message, /this pod stays/);
+      assert.equal((await resourceClient<Pod>(rest, 'pods').get(NS, 'keep-me')).metadata.deletionTimestamp, undefined);
+    } finally {
+      await http(cp.url, 'DELETE', `${AR}/validatingadmissionpolicybindings/no-evict`);
+      await http(cp.url, 'DELETE', `${AR}/validatingadmissionpolicies/no-evict`);
+      await http(cp.url, 'DELETE', `/api/v1/namespaces/${NS}/pods/keep-me?gracePeriodSeconds=0`);
+    }
   });
 
   it('evicts running pods that are not Ready only as unhealthyPodEvictionPolicy allows', async () => {
