@@ -2,10 +2,11 @@
 // pkg/apis/batch/v1/defaults.go,
 // pkg/apis/discovery/v1/defaults.go, pkg/apis/rbac/v1/defaults.go),
 // plus the few defaults Kubernetes applies elsewhere on the way into storage that clients
-// always see: pod priority (Priority admission), namespace finalizers and phase (namespace
+// always see: namespace finalizers and phase (namespace
 // strategy), service ipFamilies and clusterIPs (service REST), secret stringData (conversion)
 // and canonical resource quantities (serialization).
 import type { CronJob, CronJobSpec, Job, JobSpec } from './types/batch.js';
+import type { PriorityClass } from './types/scheduling.js';
 import type { HorizontalPodAutoscaler, HPAScalingRules } from './types/autoscaling.js';
 import type {
   DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet, StatefulSetSpec,
@@ -67,6 +68,7 @@ export function applyDefaults(obj: KubeObject): void {
     case 'PersistentVolume': defaultPersistentVolume(obj as PersistentVolume); break;
     case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(obj as PersistentVolumeClaim); break;
     case 'StorageClass': defaultStorageClass(obj as StorageClass); break;
+    case 'PriorityClass': (obj as PriorityClass).preemptionPolicy ??= 'PreemptLowerPriority'; break;
     case 'APIService': defaultAPIService(obj as APIService); break;
     case 'ValidatingWebhookConfiguration': case 'MutatingWebhookConfiguration':
       defaultWebhookConfiguration(obj as ValidatingWebhookConfiguration | MutatingWebhookConfiguration, obj.kind === 'MutatingWebhookConfiguration');
@@ -232,9 +234,8 @@ function defaultPod(pod: Pod): void {
       for (const port of arrayOf(isObject(c) ? c.ports : undefined)) if (isObject(port) && !port.hostPort) port.hostPort = port.containerPort;
     }
   }
-  // What the Priority admission plugin sets when no PriorityClass applies.
-  if (!spec.priorityClassName) spec.priority ??= 0;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  // spec.priority and spec.preemptionPolicy are the Priority admission plugin's
+  // (apiserver/admission/priority.ts): they come from the pod's PriorityClass.
 }
 
 /** The template (a struct in Go, so never absent) with its pod spec defaulted. */

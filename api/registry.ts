@@ -54,7 +54,7 @@ function r(group: string, version: string, kind: string, plural: string, namespa
 
 export const RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status', 'finalize'] }),
-  r('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'log', 'ephemeralcontainers'] }),
+  r('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'eviction', 'log', 'ephemeralcontainers'] }),
   r('', 'v1', 'ReplicationController', 'replicationcontrollers', true, { shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'] }),
   r('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
   r('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
@@ -88,6 +88,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('', 'v1', 'PersistentVolume', 'persistentvolumes', false, { shortNames: ['pv'], subresources: ['status'] }),
   r('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, { shortNames: ['pvc'], subresources: ['status'] }),
   r('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false, { shortNames: ['sc'] }),
+  r('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
+  r('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
   r('certificates.k8s.io', 'v1', 'CertificateSigningRequest', 'certificatesigningrequests', false, { shortNames: ['csr'], subresources: ['status', 'approval'] }),
   r('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, { categories: ['api-extensions'], subresources: ['status'] }),
   r('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, { categories: ['api-extensions'] }),
@@ -166,7 +168,7 @@ export function resolveResource(name: string): ResourceInfo | undefined {
 export function verbsFor(ri: ResourceInfo, subresource?: string): string[] {
   if (!subresource) return ri.verbs ?? ALL_VERBS;
   switch (subresource) {
-    case 'binding': case 'token': return ['create'];
+    case 'binding': case 'token': case 'eviction': return ['create'];
     case 'log': return ['get'];
     case 'finalize': return ['update'];
     default: return ['get', 'patch', 'update'];
@@ -177,6 +179,7 @@ export function verbsFor(ri: ResourceInfo, subresource?: string): string[] {
 export function subresourceKind(ri: ResourceInfo, subresource: string): { group: string; version: string; kind: string } {
   if (subresource === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (subresource === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (subresource === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (subresource === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   return { group: ri.group, version: ri.version, kind: ri.kind };
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { isAlreadyExists, isNotFound } from '../api/errors.js';
 import { LABEL_SERVICE_NAME, type EndpointSlice } from '../api/types/discovery.js';
 import type { KubeObject } from '../api/types/meta.js';
+import { systemPriorityClasses } from '../api/types/scheduling.js';
 import type { GenericRegistry } from './registry/generic.js';
 import type { Storage } from './storage/store.js';
 
@@ -85,4 +86,23 @@ export async function bootstrap(reg: BootstrapRegistries, cfg: BootstrapConfig):
   // addressType is immutable: a change of address family replaces the slice.
   await upsert(reg.endpointSlices, slice, (cur) => (cur as EndpointSlice).addressType !== slice.addressType);
   cfg.log.info({ namespaces: SYSTEM_NAMESPACES, serviceIP: cfg.serviceIP }, 'built-in objects ensured');
+}
+
+/**
+ * The scheduling post-start hook (bootstrap-system-priority-classes): creates
+ * system-node-critical and system-cluster-critical when missing; existing ones are left
+ * as they are (their value cannot change anyway).
+ */
+export async function bootstrapSystemPriorityClasses(priorityClasses: GenericRegistry, log: Logger): Promise<void> {
+  for (const pc of systemPriorityClasses()) {
+    const name = pc.metadata.name as string;
+    try {
+      await priorityClasses.get(undefined, name);
+      continue;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    await ensure(() => priorityClasses.create(undefined, pc));
+    log.info({ priorityClass: name, value: pc.value }, 'created PriorityClass');
+  }
 }

@@ -23,6 +23,8 @@ import {
   apiServiceStrategy, appsStrategy, createOnUpdateStrategy, daemonSetStrategy, horizontalPodAutoscalerStrategy, namespaceStrategy, nodeStrategy, replicationControllerStrategy,
   statefulSetStrategy,
 } from './registry/simple.js';
+import { podDisruptionBudgetStrategy } from './registry/simple.js';
+import { evictionSubresource } from './registry/eviction.js';
 import { customResourceDefinitionStrategy } from './crd/crd-strategy.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './registry/storage.js';
 import { defaultStrategy, type Strategy } from './registry/strategy.js';
@@ -52,6 +54,7 @@ const STRATEGIES: Record<string, Strategy> = {
   // Its status (type checking) is written through validatingadmissionpolicies/status only.
   validatingadmissionpolicies: { ...defaultStrategy, hasStatus: true },
   customresourcedefinitions: customResourceDefinitionStrategy,
+  poddisruptionbudgets: podDisruptionBudgetStrategy,
 };
 
 /**
@@ -107,6 +110,7 @@ export class Registries {
     pods.subresources.set('binding', bindingSubresource(pods));
     pods.subresources.set('log', logSubresource(pods, this.get('nodes'), opts.kubeletTransport));
     pods.subresources.set('ephemeralcontainers', ephemeralContainersSubresource(pods));
+    pods.subresources.set('eviction', evictionSubresource({ pods, pdbs: this.get('poddisruptionbudgets') }));
     for (const plural of ['deployments', 'replicasets', 'statefulsets']) this.get(plural).subresources.set('scale', scaleSubresource(this.get(plural)));
     this.get('replicationcontrollers').subresources.set('scale', scaleSubresource(this.get('replicationcontrollers'), setSelectorOf));
     this.get('namespaces').subresources.set('finalize', finalizeSubresource(this.get('namespaces')));

@@ -3,6 +3,7 @@
 // JWTs), the authorizers (--authorization-mode, Node,RBAC by default), the admission
 // plugins (--enable/--disable-admission-plugins), and the API objects that answer
 // about them (TokenReview, access reviews, serviceaccounts/token).
+import { PRIORITY_PLUGIN, priorityAdmission } from './admission/priority.js';
 import { cachedServiceLookup } from './aggregator/resolve.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -66,7 +67,7 @@ export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const DEFAULT_AUTHORIZATION_MODES = ['Node', 'RBAC'];
 /** The plugins this apiserver has, in the order kube-apiserver runs them; all on by default. */
 export const ADMISSION_PLUGINS = [
-  'ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PodSecurity', 'CertificateApproval', 'CertificateSigning',
+  'ServiceAccount', 'NodeRestriction', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PodSecurity', PRIORITY_PLUGIN, 'CertificateApproval', 'CertificateSigning',
   'CertificateSubjectRestriction', MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_WEBHOOK,
 ];
 /** Plugins that run after RBAC's escalation check, as kube-apiserver's webhooks and policies run last. */
@@ -181,6 +182,10 @@ function admissionPlugins(opts: SecurityOptions, registries: Registries,
     DefaultStorageClass: () => defaultStorageClassAdmission(() => registries.get('storageclasses').cache.values()),
     StorageObjectInUseProtection: () => storageObjectInUseProtection,
     PodSecurity: () => podSecurityAdmission({ namespaces: registries.get('namespaces').cache, pods: registries.get('pods').cache }),
+    [PRIORITY_PLUGIN]: () => priorityAdmission({
+      list: () => registries.get('priorityclasses').cache.values(),
+      get: (name) => cached(registries.get('priorityclasses'), undefined, name),
+    }),
     CertificateApproval: () => certificateApproval(authorizer),
     CertificateSigning: () => certificateSigning(authorizer),
     CertificateSubjectRestriction: () => certificateSubjectRestriction,

@@ -11,7 +11,7 @@ import { DEFAULT_TOLERATION_SECONDS } from './admission/default-toleration-secon
 import { AllocationRepair } from './allocation-repair.js';
 import { ipToNumber, ipToString, parseCidr } from '../api/ipv4.js';
 import { Allocator, parsePortRange, portToNumber, type Range } from './allocator.js';
-import { bootstrap } from './bootstrap.js';
+import { bootstrap, bootstrapSystemPriorityClasses } from './bootstrap.js';
 import { Compactor } from './compactor.js';
 import { CRDController } from './crd/controller.js';
 import { CUSTOM_RESOURCE_SCHEMA } from './crd/schema-ops.js';
@@ -188,6 +188,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     clusterRoles: registries.get('clusterroles'), clusterRoleBindings: registries.get('clusterrolebindings'),
     roles: registries.get('roles'), roleBindings: registries.get('rolebindings'),
   }, log.child({ component: 'rbac-bootstrap' }));
+  await bootstrapSystemPriorityClasses(registries.get('priorityclasses'), log.child({ component: 'scheduling-bootstrap' }));
   await autoregister(registries.get('apiservices'), log.child({ component: 'autoregister' }));
   await publishExtensionAuthentication(registries.get('configmaps'), extensionAuthenticationData(tls.ca, frontProxy));
   // As kube-apiserver, ready only once the first allocation repair pass has run.

@@ -22,6 +22,9 @@ import type {
   Service, ServiceAccount, ServicePort,
 } from '../api/types/core.js';
 import { isDefaultClass, type StorageClass } from '../api/types/storage.js';
+import type { PodDisruptionBudget } from '../api/types/policy.js';
+import type { PriorityClass } from '../api/types/scheduling.js';
+import type { IntOrString } from '../api/types/core.js';
 import { accessModesString, claimClass, volumeClass } from '../api/helpers/storage.js';
 import type { Endpoint, EndpointPort, EndpointSlice } from '../api/types/discovery.js';
 import type {
@@ -978,6 +981,40 @@ const storageClassPrinter: Printer = {
   },
 };
 
+// ---------------------------------------------------------------- policy, scheduling
+
+/** PodDisruptionBudgets (printPodDisruptionBudget): N/A for the bound not set. */
+const podDisruptionBudgetPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Min Available', 'string', 'The minimum number of pods that must be available.'),
+    col('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
+    col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
+    AGE,
+  ],
+  cells: (obj, now) => {
+    const pdb = obj as PodDisruptionBudget;
+    const bound = (v: IntOrString | undefined): string => (v === undefined || v === null ? 'N/A' : String(v));
+    return [pdb.metadata.name ?? '', bound(pdb.spec?.minAvailable), bound(pdb.spec?.maxUnavailable), pdb.status?.disruptionsAllowed ?? 0, age(pdb, now)];
+  },
+};
+
+const PC = 'io.k8s.api.scheduling.v1.PriorityClass';
+/** PriorityClasses (printPriorityClass). */
+const priorityClassPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Value', 'integer', doc(PC, 'value')),
+    col('Global-Default', 'boolean', doc(PC, 'globalDefault')),
+    AGE,
+    col('PreemptionPolicy', 'string', doc(PC, 'preemptionPolicy')),
+  ],
+  cells: (obj, now) => {
+    const pc = obj as PriorityClass;
+    return [pc.metadata.name ?? '', pc.value ?? 0, pc.globalDefault ?? false, age(pc, now), pc.preemptionPolicy ?? ''];
+  },
+};
+
 // ---------------------------------------------------------------- admissionregistration
 
 /** Validating- and MutatingWebhookConfigurations: how many webhooks each holds. */
@@ -1126,6 +1163,8 @@ const PRINTERS: Record<string, Printer> = {
   PersistentVolume: pvPrinter,
   PersistentVolumeClaim: pvcPrinter,
   StorageClass: storageClassPrinter,
+  PodDisruptionBudget: podDisruptionBudgetPrinter,
+  PriorityClass: priorityClassPrinter,
   APIService: apiServicePrinter,
   ValidatingWebhookConfiguration: webhookConfigurationPrinter,
   MutatingWebhookConfiguration: webhookConfigurationPrinter,

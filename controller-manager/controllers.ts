@@ -29,6 +29,7 @@ import { pvcProtectionDescriptor, pvProtectionDescriptor } from './volume/protec
 import { localPathProvisionerDescriptor } from './volume/local-path/index.js';
 import { statefulSetControllerDescriptor } from './statefulset/index.js';
 import { horizontalPodAutoscalerDescriptor } from './podautoscaler/index.js';
+import { disruptionControllerDescriptor } from './disruption/index.js';
 
 export interface ControllerDescriptor {
   /** Canonical name, as cmd/kube-controller-manager/names: 'replicaset-controller'. */
@@ -69,6 +70,7 @@ export const CONTROLLERS: ControllerDescriptor[] = [
   serviceAccountsControllerDescriptor, rootCACertPublisherDescriptor, clusterRoleAggregationDescriptor, tokenCleanerDescriptor,
   csrSigningDescriptor, csrApprovingDescriptor,
   persistentVolumeBinderDescriptor, pvcProtectionDescriptor, pvProtectionDescriptor, localPathProvisionerDescriptor,
+  disruptionControllerDescriptor,
 ];
 
 /** Flags of the manager itself that controllers read. */

@@ -14,7 +14,9 @@ import { COORDINATION_DEFINITIONS } from './coordination.js';
 import { CORE_DEFINITIONS } from './core.js';
 import { DISCOVERY_DEFINITIONS } from './discovery.js';
 import { META_DEFINITIONS } from './meta.js';
+import { POLICY_DEFINITIONS } from './policy.js';
 import { RBAC_DEFINITIONS } from './rbac.js';
+import { SCHEDULING_DEFINITIONS } from './scheduling.js';
 import { STORAGE_DEFINITIONS } from './storage.js';
 import { refName, type Definitions, type JSONSchemaProps } from './schema.js';
 
@@ -35,6 +37,8 @@ export const DEFINITIONS: Readonly<Definitions> = Object.freeze({
   ...AUTHORIZATION_DEFINITIONS,
   ...CERTIFICATES_DEFINITIONS,
   ...STORAGE_DEFINITIONS,
+  ...POLICY_DEFINITIONS,
+  ...SCHEDULING_DEFINITIONS,
   ...APIREGISTRATION_DEFINITIONS,
   ...ADMISSIONREGISTRATION_DEFINITIONS,
   ...APIEXTENSIONS_DEFINITIONS,

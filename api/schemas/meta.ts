@@ -14,6 +14,7 @@ export const RAW_EXTENSION = 'io.k8s.apimachinery.pkg.runtime.RawExtension';
 const OPTION_GROUP_VERSIONS: [string, string][] = [
   ['', 'v1'], ['apps', 'v1'], ['authentication.k8s.io', 'v1'], ['authorization.k8s.io', 'v1'], ['autoscaling', 'v1'], ['autoscaling', 'v2'],
   ['coordination.k8s.io', 'v1'], ['rbac.authorization.k8s.io', 'v1'],
+  ['policy', 'v1'], ['scheduling.k8s.io', 'v1'],
 ];
 const everyGroup = (k: string): GroupVersionKind[] => OPTION_GROUP_VERSIONS.map(([g, v]) => gvk(g, v, k));
 

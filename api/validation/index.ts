@@ -15,6 +15,12 @@ import type { EndpointSlice } from '../types/discovery.js';
 import type { KubeObject, StatusCause } from '../types/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../types/rbac.js';
 import type { StorageClass } from '../types/storage.js';
+import type { PodDisruptionBudget } from '../types/policy.js';
+import type { PriorityClass } from '../types/scheduling.js';
+import {
+  validatePodDisruptionBudgetCreate, validatePodDisruptionBudgetStatus, validatePodDisruptionBudgetUpdate,
+} from './poddisruptionbudget.js';
+import { validatePriorityClassCreate, validatePriorityClassUpdate } from './priorityclass.js';
 import { validateAPIServiceCreate, validateAPIServiceStatusUpdate, validateAPIServiceUpdate } from './apiservice.js';
 import type {
   MutatingWebhookConfiguration, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
@@ -109,6 +115,8 @@ const CREATE: Record<string, CreateFn> = {
   PersistentVolume: (o) => validatePersistentVolumeCreate(o as PersistentVolume),
   PersistentVolumeClaim: (o) => validatePersistentVolumeClaimCreate(o as PersistentVolumeClaim),
   StorageClass: (o) => validateStorageClassCreate(o as StorageClass),
+  PodDisruptionBudget: (o) => validatePodDisruptionBudgetCreate(o as PodDisruptionBudget),
+  PriorityClass: (o) => validatePriorityClassCreate(o as PriorityClass),
   APIService: (o) => validateAPIServiceCreate(o as APIService),
   ValidatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as ValidatingWebhookConfiguration),
   MutatingWebhookConfiguration: (o) => validateWebhookConfigurationCreate(o as MutatingWebhookConfiguration),
@@ -147,6 +155,8 @@ const UPDATE: Record<string, UpdateFn> = {
   PersistentVolume: (o, p) => validatePersistentVolumeUpdate(o as PersistentVolume, p as PersistentVolume),
   PersistentVolumeClaim: (o, p) => validatePersistentVolumeClaimUpdate(o as PersistentVolumeClaim, p as PersistentVolumeClaim),
   StorageClass: (o, p) => validateStorageClassUpdate(o as StorageClass, p as StorageClass),
+  PodDisruptionBudget: (o, p) => validatePodDisruptionBudgetUpdate(o as PodDisruptionBudget, p as PodDisruptionBudget),
+  PriorityClass: (o, p) => validatePriorityClassUpdate(o as PriorityClass, p as PriorityClass),
   APIService: (o, p) => validateAPIServiceUpdate(o as APIService, p as APIService),
   ValidatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as ValidatingWebhookConfiguration, p as ValidatingWebhookConfiguration),
   MutatingWebhookConfiguration: (o, p) => validateWebhookConfigurationUpdate(o as MutatingWebhookConfiguration, p as MutatingWebhookConfiguration),
@@ -189,6 +199,7 @@ function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldCause[] {
     case 'DaemonSet': errs.push(...validateDaemonSetStatus(obj as DaemonSet, old as DaemonSet)); break;
     case 'StatefulSet': errs.push(...validateStatefulSetStatus(obj as StatefulSet, old as StatefulSet)); break;
     case 'Job': errs.push(...validateJobStatus(obj as Job)); break;
+    case 'PodDisruptionBudget': errs.push(...validatePodDisruptionBudgetStatus(obj as PodDisruptionBudget)); break;
     default: break;
   }
   return errs;

@@ -3,7 +3,7 @@
 import type { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference } from '../types/meta.js';
 import {
   child, duplicate, FIELD_IMMUTABLE, type FieldCause, forbidden, index, invalid, jsonEqual, list, nonNegative,
-  record, required, str, tooLong,
+  notSupported, record, required, str, tooLong,
 } from './field.js';
 import { isQualifiedName, isValidLabelValue, type NameValidator, nameIsDNSLabel } from './names.js';
 
@@ -218,4 +218,40 @@ export function checkDuplicate(seen: Set<string>, name: string, path: string): F
   if (seen.has(name)) return [duplicate(path, name)];
   seen.add(name);
   return [];
+}
+
+const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
+
+/**
+ * metav1 ValidateConditions: each metav1.Condition has a qualified-name type (unique
+ * in the list), a status of True/False/Unknown, a lastTransitionTime, a CamelCase
+ * reason of at most 1024 bytes, a message of at most 32768 bytes.
+ */
+export function validateMetaConditions(conditions: unknown, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  const seen = new Set<string>();
+  list<Record<string, unknown>>(conditions).forEach((c, i) => {
+    const p = index(path, i);
+    const cond = record<unknown>(c);
+    const type = str(cond.type);
+    if (!type) errs.push(required(child(p, 'type'), 'must be set'));
+    else for (const msg of isQualifiedName(type)) errs.push(invalid(child(p, 'type'), type, msg));
+    if (type && seen.has(type)) errs.push(duplicate(child(p, 'type'), type));
+    seen.add(type);
+    const status = str(cond.status);
+    if (!CONDITION_STATUSES.includes(status)) errs.push(notSupported(child(p, 'status'), status, CONDITION_STATUSES));
+    errs.push(...nonNegative(cond.observedGeneration, child(p, 'observedGeneration')));
+    if (!str(cond.lastTransitionTime)) errs.push(required(child(p, 'lastTransitionTime'), 'must be set'));
+    const reason = str(cond.reason);
+    if (!reason) errs.push(required(child(p, 'reason'), 'must be set'));
+    else {
+      if (!CONDITION_REASON.test(reason)) {
+        errs.push(invalid(child(p, 'reason'), reason, "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?')"));
+      }
+      if (Buffer.byteLength(reason) > 1024) errs.push(tooLong(child(p, 'reason'), 1024));
+    }
+    if (Buffer.byteLength(str(cond.message)) > 32768) errs.push(tooLong(child(p, 'message'), 32768));
+  });
+  return errs;
 }

@@ -107,3 +107,15 @@ export const apiServiceStrategy: Strategy = {
   hasStatus: true,
   prepareForCreate(obj) { obj.status = {}; },
 };
+
+/**
+ * PodDisruptionBudgets: status written by the disruption controller and the eviction
+ * subresource; a new one starts with an empty status (the four counts, always
+ * serialized, at 0), as the PDB strategy's PrepareForCreate leaves it.
+ */
+export const podDisruptionBudgetStrategy: Strategy = {
+  ...defaultStrategy,
+  hasStatus: true,
+  returnDeletedObject: true,
+  prepareForCreate(obj) { obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }; },
+};

@@ -24,8 +24,9 @@ describe('applyDefaults: Pod', () => {
     assert.equal(spec.schedulerName, 'default-scheduler');
     assert.deepEqual(spec.securityContext, {});
     assert.equal(spec.enableServiceLinks, true);
-    assert.equal(spec.priority, 0);
-    assert.equal(spec.preemptionPolicy, 'PreemptLowerPriority');
+    // The Priority admission plugin resolves these from the pod's PriorityClass.
+    assert.equal(spec.priority, undefined);
+    assert.equal(spec.preemptionPolicy, undefined);
   });
 
   it('keeps what the user set', () => {
@@ -39,6 +40,13 @@ describe('applyDefaults: Pod', () => {
 
   it('leaves priority to the PriorityClass when one is named', () => {
     assert.equal(defaulted(pod({ priorityClassName: 'high' })).spec!.priority, undefined);
+  });
+
+  it('defaults a PriorityClass to PreemptLowerPriority', () => {
+    const pc = defaulted<KubeObject & { preemptionPolicy?: string }>({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'high' }, value: 1000 } as KubeObject);
+    assert.equal(pc.preemptionPolicy, 'PreemptLowerPriority');
+    const never = defaulted<KubeObject & { preemptionPolicy?: string }>({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'n' }, value: 1, preemptionPolicy: 'Never' } as KubeObject);
+    assert.equal(never.preemptionPolicy, 'Never');
   });
 
   it('fills container defaults', () => {

@@ -32,7 +32,7 @@ test('discovery: /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>', 
   assert.ok(core.resources.some((r: { name: string; kind: string }) => r.name === 'pods/binding' && r.kind === 'Binding'));
   assert.ok(core.resources.some((r: { name: string }) => r.name === 'pods/status'));
   const groups = (await get('/apis')).json;
-  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io']);
+  assert.deepEqual(groups.groups.map((g: { name: string }) => g.name).sort(), ['admissionregistration.k8s.io', 'apiextensions.k8s.io', 'apiregistration.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'certificates.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
   // The Metrics API is metrics-server's, behind its APIService (test/kubelet/top-e2e.test.ts): none registered here.
   assert.equal((await get('/apis/metrics.k8s.io')).status, 404);
   assert.equal((await get('/apis/metrics.k8s.io/v1beta1')).status, 404);

@@ -246,6 +246,13 @@ const VALID: Record<string, (name: string) => Json> = {
     reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, mountOptions: ['ro'],
     allowedTopologies: [{ matchLabelExpressions: [{ key: 'kubernetes.io/hostname', values: ['n1'] }] }],
   }),
+  poddisruptionbudgets: (name) => ({
+    apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: NS },
+    spec: { minAvailable: '50%', selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a'] }] }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+  }),
+  priorityclasses: (name) => ({
+    apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1000, description: 'fuzz', preemptionPolicy: 'Never',
+  }),
   // Named <version>.<group>: the name asked for becomes the group.
   apiservices: (name) => ({
     apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: `v1.${name}.example.com` },

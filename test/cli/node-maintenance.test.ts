@@ -190,7 +190,8 @@ test('drain refuses pods it may not delete, naming them, and leaves the node cor
   await same('r-ours', 'r-theirs', 'drain');
 });
 
-test('drain deletes the node\'s pods (our apiserver serves no eviction), waits until they are gone, and prints kubectl\'s lines', async () => {
+// Drains through pods/eviction (and PodDisruptionBudgets) are test/controller-manager/disruption-integration's.
+test('drain --disable-eviction deletes the node\'s pods, waits until they are gone, and prints kubectl\'s lines', async () => {
   for (const n of ['d-ours', 'd-theirs']) {
     await node(n);
     kubelet(n);
@@ -199,7 +200,7 @@ test('drain deletes the node\'s pods (our apiserver serves no eviction), waits u
     await pods.create('default', pod(`${n}-scratch`, n, { owner: 'ReplicaSet', emptyDir: true }));
   }
   await pods.create('default', pod('elsewhere', 'r-ours', { owner: 'ReplicaSet' }));
-  const r = await same('d-ours', 'd-theirs', 'drain', '{}', '--force', '--delete-emptydir-data');
+  const r = await same('d-ours', 'd-theirs', 'drain', '{}', '--force', '--delete-emptydir-data', '--disable-eviction');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, [
     'node/d-ours cordoned',
@@ -218,16 +219,16 @@ test('drain deletes the node\'s pods (our apiserver serves no eviction), waits u
   assert.equal((await run('drain', 'd-ours')).stdout, 'node/d-ours already cordoned\nnode/d-ours drained\n');
 });
 
-test('drain --grace-period=0 deletes at once; --timeout gives up on pods that do not go', async () => {
+test('drain --disable-eviction --grace-period=0 deletes at once; --timeout gives up on pods that do not go', async () => {
   await node('g-ours');
   await pods.create('default', pod('g-now', 'g-ours', { owner: 'ReplicaSet' }));
-  const now = await run('drain', 'g-ours', '--grace-period=0');
+  const now = await run('drain', 'g-ours', '--grace-period=0', '--disable-eviction');
   assert.deepEqual([now.code, now.stdout], [0, 'node/g-ours cordoned\npod/g-now deleted\nnode/g-ours drained\n']);
 
   // No kubelet finishes this pod's graceful deletion.
   await pods.create('default', pod('g-stuck', 'g-ours', { owner: 'ReplicaSet' }));
   const started = Date.now();
-  const stuck = await run('drain', 'g-ours', '--timeout=2s');
+  const stuck = await run('drain', 'g-ours', '--timeout=2s', '--disable-eviction');
   assert.ok(Date.now() - started < 15_000);
   assert.equal(stuck.code, 1);
   assert.equal(stuck.stdout, 'node/g-ours already cordoned\n');
