@@ -8,7 +8,8 @@ import { isConflict, isNotFound } from '../api/errors.js';
 import { selectorFromLabelSelector } from '../api/labels.js';
 import { isPodActive, isPodTerminal, podCondition } from '../api/helpers/pod.js';
 import { rfc3339Now } from '../api/helpers/time.js';
-import type { KubeObject, LabelSelector } from '../api/types/meta.js';
+import type { KubeObject } from '../api/types/meta.js';
+import type { PodDisruptionBudget } from '../api/types/policy.js';
 import type { ReplicaSet, StatefulSet } from '../api/types/apps.js';
 import type { Binding, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from '../api/types/core.js';
 import type { StorageClass } from '../api/types/storage.js';
@@ -53,12 +54,6 @@ export interface SchedulerOptions {
   batch?: number;
   /** How long PreBind waits for a pod's claims to be bound (VolumeBinding's bindTimeoutSeconds: 600 s). */
   volumeBindTimeoutMs?: number;
-}
-
-/** What the scheduler reads of a policy/v1 PodDisruptionBudget. */
-interface PodDisruptionBudget extends KubeObject {
-  spec?: { selector?: LabelSelector };
-  status?: { disruptionsAllowed?: number; disruptedPods?: Record<string, string> };
 }
 
 /** The profile a pod names (an empty spec.schedulerName means default-scheduler). */
