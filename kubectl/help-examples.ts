@@ -1,6 +1,10 @@
-// kubectl 1.32's "Examples:" help (pkg/cmd/<verb>/*.go, their templates.Examples texts,
-// `kubectl` read as `tskubectl`), keyed by command path (only the commands tskubectl has). addExamples walks a command tree
-// and gives each command found here the same "after" help text run.ts once wrote inline.
+// kubectl 1.32's "Examples:" help (pkg/cmd/<verb>/*.go, their templates.Examples texts),
+// keyed by command path, for every command tskubectl has that kubectl prints examples
+// for: the one place they live (no command module writes its own). kubectl is read as
+// tskubectl (its zsh function _kubectl too; the kubectl.kubernetes.io annotation keys
+// stay), and the text is otherwise kubectl's, even where an example uses something
+// tskubectl lacks (kustomize from a git URL, completion fish|powershell).
+// addExamples walks a command tree and gives each command found here its "after" help.
 import type { Command } from 'commander';
 
 export const EXAMPLES: Readonly<Record<string, string>> = {
