@@ -1,6 +1,10 @@
-// kubectl 1.32's "Examples:" help (pkg/cmd/<verb>/*.go, their templates.Examples texts,
-// `kubectl` read as `tskubectl`), keyed by command path (only the commands tskubectl has). addExamples walks a command tree
-// and gives each command found here the same "after" help text run.ts once wrote inline.
+// kubectl 1.32's "Examples:" help (pkg/cmd/<verb>/*.go, their templates.Examples texts),
+// keyed by command path, for every command tskubectl has that kubectl prints examples
+// for: the one place they live (no command module writes its own). kubectl is read as
+// tskubectl (its zsh function _kubectl too; the kubectl.kubernetes.io annotation keys
+// stay), and the text is otherwise kubectl's, even where an example uses something
+// tskubectl lacks (kustomize from a git URL, completion fish|powershell).
+// addExamples walks a command tree and gives each command found here its "after" help.
 import type { Command } from 'commander';
 
 export const EXAMPLES: Readonly<Record<string, string>> = {
@@ -42,6 +46,9 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Print the supported API resources with a specific APIGroup
   tskubectl api-resources --api-group=rbac.authorization.k8s.io`,
+  'api-versions': `
+  # Print the supported API versions
+  tskubectl api-versions`,
   apply: `
   # Apply the configuration in pod.json to a pod
   tskubectl apply -f ./pod.json
@@ -67,6 +74,54 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # View the last-applied-configuration annotations by file in JSON
   tskubectl apply view-last-applied -f deploy.yaml -o json`,
+  attach: `
+  # Get output from running pod mypod; use the 'kubectl.kubernetes.io/default-container' annotation
+  # for selecting the container to be attached or the first container in the pod will be chosen
+  tskubectl attach mypod
+
+  # Get output from ruby-container from pod mypod
+  tskubectl attach mypod -c ruby-container
+
+  # Switch to raw terminal mode; sends stdin to 'bash' in ruby-container from pod mypod
+  # and sends stdout/stderr from 'bash' back to the client
+  tskubectl attach mypod -c ruby-container -i -t
+
+  # Get output from the first pod of a replica set named nginx
+  tskubectl attach rs/nginx`,
+  'auth can-i': `
+  # Check to see if I can create pods in any namespace
+  tskubectl auth can-i create pods --all-namespaces
+
+  # Check to see if I can list deployments in my current namespace
+  tskubectl auth can-i list deployments.apps
+
+  # Check to see if service account "foo" of namespace "dev" can list pods in the namespace "prod"
+  # You must be allowed to use impersonation for the global option "--as"
+  tskubectl auth can-i list pods --as=system:serviceaccount:dev:foo -n prod
+
+  # Check to see if I can do everything in my current namespace ("*" means all)
+  tskubectl auth can-i '*' '*'
+
+  # Check to see if I can get the job named "bar" in namespace "foo"
+  tskubectl auth can-i list jobs.batch/bar -n foo
+
+  # Check to see if I can read pod logs
+  tskubectl auth can-i get pods --subresource=log
+
+  # Check to see if I can access the URL /logs/
+  tskubectl auth can-i get /logs/
+
+  # Check to see if I can approve certificates.k8s.io
+  tskubectl auth can-i approve certificates.k8s.io
+
+  # List all allowed actions in namespace "foo"
+  tskubectl auth can-i --list --namespace=foo`,
+  'auth whoami': `
+  # Get your subject attributes
+  tskubectl auth whoami
+
+  # Get your subject attributes in JSON format
+  tskubectl auth whoami -o json`,
   autoscale: `
   # Auto scale a deployment "foo", with the number of pods between 2 and 10, no target CPU utilization specified so a default autoscaling policy will be used
   tskubectl autoscale deployment foo --min=2 --max=10
@@ -76,12 +131,77 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'cluster-info': `
   # Print the address of the control plane and cluster services
   tskubectl cluster-info`,
+  'cluster-info dump': `
+  # Dump current cluster state to stdout
+  tskubectl cluster-info dump
+
+  # Dump current cluster state to /path/to/cluster-state
+  tskubectl cluster-info dump --output-directory=/path/to/cluster-state
+
+  # Dump all namespaces to stdout
+  tskubectl cluster-info dump --all-namespaces
+
+  # Dump a set of namespaces to /path/to/cluster-state
+  tskubectl cluster-info dump --namespaces default,kube-system --output-directory=/path/to/cluster-state`,
+  completion: `
+  # Installing bash completion on macOS using homebrew
+  ## If running Bash 3.2 included with macOS
+  brew install bash-completion
+  ## or, if running Bash 4.1+
+  brew install bash-completion@2
+  ## If tskubectl is installed via homebrew, this should start working immediately
+  ## If you've installed via other means, you may need add the completion to your completion directory
+  tskubectl completion bash > $(brew --prefix)/etc/bash_completion.d/tskubectl
+
+
+  # Installing bash completion on Linux
+  ## If bash-completion is not installed on Linux, install the 'bash-completion' package
+  ## via your distribution's package manager.
+  ## Load the tskubectl completion code for bash into the current shell
+  source <(tskubectl completion bash)
+  ## Write bash completion code to a file and source it from .bash_profile
+  tskubectl completion bash > ~/.kube/completion.bash.inc
+  printf "
+  # tskubectl shell completion
+  source '$HOME/.kube/completion.bash.inc'
+  " >> $HOME/.bash_profile
+  source $HOME/.bash_profile
+
+  # Load the tskubectl completion code for zsh[1] into the current shell
+  source <(tskubectl completion zsh)
+  # Set the tskubectl completion code for zsh[1] to autoload on startup
+  tskubectl completion zsh > "\${fpath[1]}/_tskubectl"
+
+
+  # Load the tskubectl completion code for fish[2] into the current shell
+  tskubectl completion fish | source
+  # To load completions for each session, execute once:
+  tskubectl completion fish > ~/.config/fish/completions/tskubectl.fish
+
+  # Load the tskubectl completion code for powershell into the current shell
+  tskubectl completion powershell | Out-String | Invoke-Expression
+  # Set tskubectl completion code for powershell to run on startup
+  ## Save completion code to a script and execute in the profile
+  tskubectl completion powershell > $HOME\\.kube\\completion.ps1
+  Add-Content $PROFILE "$HOME\\.kube\\completion.ps1"
+  ## Execute completion code in the profile
+  Add-Content $PROFILE "if (Get-Command tskubectl -ErrorAction SilentlyContinue) {
+  tskubectl completion powershell | Out-String | Invoke-Expression
+  }"
+  ## Add completion code directly to the $PROFILE script
+  tskubectl completion powershell >> $PROFILE`,
   'config current-context': `
   # Display the current-context
   tskubectl config current-context`,
+  'config delete-cluster': `
+  # Delete the minikube cluster
+  tskubectl config delete-cluster minikube`,
   'config delete-context': `
   # Delete the context for the minikube cluster
   tskubectl config delete-context minikube`,
+  'config delete-user': `
+  # Delete the minikube user
+  tskubectl config delete-user minikube`,
   'config get-clusters': `
   # List the clusters that tskubectl knows about
   tskubectl config get-clusters`,
@@ -97,9 +217,76 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'config rename-context': `
   # Rename the context 'old-name' to 'new-name' in your kubeconfig file
   tskubectl config rename-context old-name new-name`,
+  'config set': `
+  # Set the server field on the my-cluster cluster to https://1.2.3.4
+  tskubectl config set clusters.my-cluster.server https://1.2.3.4
+
+  # Set the certificate-authority-data field on the my-cluster cluster
+  tskubectl config set clusters.my-cluster.certificate-authority-data $(echo "cert_data_here" | base64 -i -)
+
+  # Set the cluster field in the my-context context to my-cluster
+  tskubectl config set contexts.my-context.cluster my-cluster
+
+  # Set the client-key-data field in the cluster-admin user using --set-raw-bytes option
+  tskubectl config set users.cluster-admin.client-key-data cert_data_here --set-raw-bytes=true`,
+  'config set-cluster': `
+  # Set only the server field on the e2e cluster entry without touching other values
+  tskubectl config set-cluster e2e --server=https://1.2.3.4
+
+  # Embed certificate authority data for the e2e cluster entry
+  tskubectl config set-cluster e2e --embed-certs --certificate-authority=~/.kube/e2e/kubernetes.ca.crt
+
+  # Disable cert checking for the e2e cluster entry
+  tskubectl config set-cluster e2e --insecure-skip-tls-verify=true
+
+  # Set the custom TLS server name to use for validation for the e2e cluster entry
+  tskubectl config set-cluster e2e --tls-server-name=my-cluster-name
+
+  # Set the proxy URL for the e2e cluster entry
+  tskubectl config set-cluster e2e --proxy-url=https://1.2.3.4`,
   'config set-context': `
   # Set the user field on the gce context entry without touching other values
   tskubectl config set-context gce --user=cluster-admin`,
+  'config set-credentials': `
+  # Set only the "client-key" field on the "cluster-admin"
+  # entry, without touching other values
+  tskubectl config set-credentials cluster-admin --client-key=~/.kube/admin.key
+
+  # Set basic auth for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --username=admin --password=uXFGweU9l35qcif
+
+  # Embed client certificate data in the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --client-certificate=~/.kube/admin.crt --embed-certs=true
+
+  # Enable the Google Compute Platform auth provider for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --auth-provider=gcp
+
+  # Enable the OpenID Connect auth provider for the "cluster-admin" entry with additional arguments
+  tskubectl config set-credentials cluster-admin --auth-provider=oidc --auth-provider-arg=client-id=foo --auth-provider-arg=client-secret=bar
+
+  # Remove the "client-secret" config value for the OpenID Connect auth provider for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --auth-provider=oidc --auth-provider-arg=client-secret-
+
+  # Enable new exec auth plugin for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-command=/path/to/the/executable --exec-api-version=client.authentication.k8s.io/v1beta1
+
+  # Enable new exec auth plugin for the "cluster-admin" entry with interactive mode
+  tskubectl config set-credentials cluster-admin --exec-command=/path/to/the/executable --exec-api-version=client.authentication.k8s.io/v1beta1 --exec-interactive-mode=Never
+
+  # Define new exec auth plugin arguments for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-arg=arg1 --exec-arg=arg2
+
+  # Create or update exec auth plugin environment variables for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-env=key1=val1 --exec-env=key2=val2
+
+  # Remove exec auth plugin environment variables for the "cluster-admin" entry
+  tskubectl config set-credentials cluster-admin --exec-env=var-to-remove-`,
+  'config unset': `
+  # Unset the current-context
+  tskubectl config unset current-context
+
+  # Unset namespace in foo context
+  tskubectl config unset contexts.foo.namespace`,
   'config use-context': `
   # Use the context for the minikube cluster
   tskubectl config use-context minikube`,
@@ -115,6 +302,31 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   cordon: `
   # Mark node "foo" as unschedulable
   tskubectl cordon foo`,
+  cp: `
+  # !!!Important Note!!!
+  # Requires that the 'tar' binary is present in your container
+  # image.  If 'tar' is not present, 'tskubectl cp' will fail.
+  #
+  # For advanced use cases, such as symlinks, wildcard expansion or
+  # file mode preservation, consider using 'tskubectl exec'.
+
+  # Copy /tmp/foo local file to /tmp/bar in a remote pod in namespace <some-namespace>
+  tar cf - /tmp/foo | tskubectl exec -i -n <some-namespace> <some-pod> -- tar xf - -C /tmp/bar
+
+  # Copy /tmp/foo from a remote pod to /tmp/bar locally
+  tskubectl exec -n <some-namespace> <some-pod> -- tar cf - /tmp/foo | tar xf - -C /tmp/bar
+
+  # Copy /tmp/foo_dir local directory to /tmp/bar_dir in a remote pod in the default namespace
+  tskubectl cp /tmp/foo_dir <some-pod>:/tmp/bar_dir
+
+  # Copy /tmp/foo local file to /tmp/bar in a remote pod in a specific container
+  tskubectl cp /tmp/foo <some-pod>:/tmp/bar -c <specific-container>
+
+  # Copy /tmp/foo local file to /tmp/bar in a remote pod in namespace <some-namespace>
+  tskubectl cp /tmp/foo <some-namespace>/<some-pod>:/tmp/bar
+
+  # Copy /tmp/foo from a remote pod to /tmp/bar locally
+  tskubectl cp <some-namespace>/<some-pod>:/tmp/foo /tmp/bar`,
   create: `
   # Create a pod using the data in pod.json
   tskubectl create -f ./pod.json
@@ -187,6 +399,32 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Create a new secret named my-secret from env files
   tskubectl create secret generic my-secret --from-env-file=path/to/foo.env --from-env-file=path/to/bar.env`,
+  debug: `
+  # Create an interactive debugging session in pod mypod and immediately attach to it.
+  tskubectl debug mypod -it --image=busybox
+
+  # Create an interactive debugging session for the pod in the file pod.yaml and immediately attach to it.
+  # (requires the EphemeralContainers feature to be enabled in the cluster)
+  tskubectl debug -f pod.yaml -it --image=busybox
+
+  # Create a debug container named debugger using a custom automated debugging image.
+  tskubectl debug --image=myproj/debug-tools -c debugger mypod
+
+  # Create a copy of mypod adding a debug container and attach to it
+  tskubectl debug mypod -it --image=busybox --copy-to=my-debugger
+
+  # Create a copy of mypod changing the command of mycontainer
+  tskubectl debug mypod -it --copy-to=my-debugger --container=mycontainer -- sh
+
+  # Create a copy of mypod changing all container images to busybox
+  tskubectl debug mypod --copy-to=my-debugger --set-image=*=busybox
+
+  # Create a copy of mypod adding a debug container and changing container images
+  tskubectl debug mypod -it --copy-to=my-debugger --image=debian --set-image=app=app:debug,sidecar=sidecar:debug
+
+  # Create an interactive debugging session on a node and immediately attach to it.
+  # The container will run in the host namespaces and the host's filesystem will be mounted at /host
+  tskubectl debug node/mynode -it --image=busybox`,
   delete: `
   # Delete a pod using the type and name specified in pod.json
   tskubectl delete -f ./pod.json
@@ -263,6 +501,44 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Edit the 'status' subresource for the 'mydeployment' deployment
   tskubectl edit deployment mydeployment --subresource='status'`,
+  events: `
+  # List recent events in the default namespace
+  tskubectl events
+
+  # List recent events in all namespaces
+  tskubectl events --all-namespaces
+
+  # List recent events for the specified pod, then wait for more events and list them as they arrive
+  tskubectl events --for pod/web-pod-13je7 --watch
+
+  # List recent events in YAML format
+  tskubectl events -oyaml
+
+  # List recent only events of type 'Warning' or 'Normal'
+  tskubectl events --types=Warning,Normal`,
+  exec: `
+  # Get output from running the 'date' command from pod mypod, using the first container by default
+  tskubectl exec mypod -- date
+
+  # Get output from running the 'date' command in ruby-container from pod mypod
+  tskubectl exec mypod -c ruby-container -- date
+
+  # Switch to raw terminal mode; sends stdin to 'bash' in ruby-container from pod mypod
+  # and sends stdout/stderr from 'bash' back to the client
+  tskubectl exec mypod -c ruby-container -i -t -- bash -il
+
+  # List contents of /usr from the first container of pod mypod and sort by modification time
+  # If the command you want to execute in the pod has any flags in common (e.g. -i),
+  # you must use two dashes (--) to separate your command's flags/arguments
+  # Also note, do not surround your command and its flags/arguments with quotes
+  # unless that is how you would execute it normally (i.e., do ls -t /usr, not "ls -t /usr")
+  tskubectl exec mypod -i -t -- ls -t /usr
+
+  # Get output from running 'date' command from the first pod of the deployment mydeployment, using the first container by default
+  tskubectl exec deploy/mydeployment -- date
+
+  # Get output from running 'date' command from the first pod of the service myservice, using the first container by default
+  tskubectl exec svc/myservice -- date`,
   explain: `
   # Get the documentation of the resource and its fields
   tskubectl explain pods
@@ -341,6 +617,15 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # List all pods existing in all namespaces
   tskubectl get pods --all-namespaces`,
+  kustomize: `
+  # Build the current working directory
+  tskubectl kustomize
+
+  # Build some shared configuration directory
+  tskubectl kustomize /home/config/production
+
+  # Build from github
+  tskubectl kustomize https://github.com/kubernetes-sigs/kustomize.git/examples/helloWorld?ref=v1.0.6`,
   label: `
   # Update pod 'foo' with the label 'unhealthy' and the value 'true'
   tskubectl label pods foo unhealthy=true
@@ -432,6 +717,73 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Update a deployment's replicas through the 'scale' subresource using a merge patch
   tskubectl patch deployment nginx-deployment --subresource='scale' --type='merge' -p '{"spec":{"replicas":2}}'`,
+  plugin: `
+  # List all available plugins
+  tskubectl plugin list
+
+  # List only binary names of available plugins without paths
+  tskubectl plugin list --name-only`,
+  'plugin list': `
+  # List all available plugins
+  tskubectl plugin list
+
+  # List only binary names of available plugins without paths
+  tskubectl plugin list --name-only`,
+  'port-forward': `
+  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in the pod
+  tskubectl port-forward pod/mypod 5000 6000
+
+  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in a pod selected by the deployment
+  tskubectl port-forward deployment/mydeployment 5000 6000
+
+  # Listen on port 8443 locally, forwarding to the targetPort of the service's port named "https" in a pod selected by the service
+  tskubectl port-forward service/myservice 8443:https
+
+  # Listen on port 8888 locally, forwarding to 5000 in the pod
+  tskubectl port-forward pod/mypod 8888:5000
+
+  # Listen on port 8888 on all addresses, forwarding to 5000 in the pod
+  tskubectl port-forward --address 0.0.0.0 pod/mypod 8888:5000
+
+  # Listen on port 8888 on localhost and selected IP, forwarding to 5000 in the pod
+  tskubectl port-forward --address localhost,10.19.21.23 pod/mypod 8888:5000
+
+  # Listen on a random port locally, forwarding to 5000 in the pod
+  tskubectl port-forward pod/mypod :5000`,
+  proxy: `
+  # To proxy all of the Kubernetes API and nothing else
+  tskubectl proxy --api-prefix=/
+
+  # To proxy only part of the Kubernetes API and also some static files
+  # You can get pods info with 'curl localhost:8001/api/v1/pods'
+  tskubectl proxy --www=/my/files --www-prefix=/static/ --api-prefix=/api/
+
+  # To proxy the entire Kubernetes API at a different root
+  # You can get pods info with 'curl localhost:8001/custom/api/v1/pods'
+  tskubectl proxy --api-prefix=/custom/
+
+  # Run a proxy to the Kubernetes API server on port 8011, serving static content from ./local/www/
+  tskubectl proxy --port=8011 --www=./local/www/
+
+  # Run a proxy to the Kubernetes API server on an arbitrary local port
+  # The chosen port for the server will be output to stdout
+  tskubectl proxy --port=0
+
+  # Run a proxy to the Kubernetes API server, changing the API prefix to k8s-api
+  # This makes e.g. the pods API available at localhost:8001/k8s-api/v1/pods/
+  tskubectl proxy --api-prefix=/k8s-api`,
+  replace: `
+  # Replace a pod using the data in pod.json
+  tskubectl replace -f ./pod.json
+
+  # Replace a pod based on the JSON passed into stdin
+  cat pod.json | tskubectl replace -f -
+
+  # Update a single-container pod's image version (tag) to v4
+  tskubectl get pod mypod -o yaml | sed 's/\\(image: myimage\\):.*$/\\1:v4/' | tskubectl replace -f -
+
+  # Force replace, delete and then re-create the resource
+  tskubectl replace --force -f ./pod.json`,
   rollout: `
   # Rollback to the previous deployment
   tskubectl rollout undo deployment/abc
@@ -524,6 +876,83 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
 
   # Scale stateful set named 'web' to 3
   tskubectl scale --replicas=3 statefulset/web`,
+  'set env': `
+  # Update deployment 'registry' with a new environment variable
+  tskubectl set env deployment/registry STORAGE_DIR=/local
+
+  # List the environment variables defined on a deployments 'sample-build'
+  tskubectl set env deployment/sample-build --list
+
+  # List the environment variables defined on all pods
+  tskubectl set env pods --all --list
+
+  # Output modified deployment in YAML, and does not alter the object on the server
+  tskubectl set env deployment/sample-build STORAGE_DIR=/data -o yaml
+
+  # Update all containers in all replication controllers in the project to have ENV=prod
+  tskubectl set env rc --all ENV=prod
+
+  # Import environment from a secret
+  tskubectl set env --from=secret/mysecret deployment/myapp
+
+  # Import environment from a config map with a prefix
+  tskubectl set env --from=configmap/myconfigmap --prefix=MYSQL_ deployment/myapp
+
+  # Import specific keys from a config map
+  tskubectl set env --keys=my-example-key --from=configmap/myconfigmap deployment/myapp
+
+  # Remove the environment variable ENV from container 'c1' in all deployment configs
+  tskubectl set env deployments --all --containers="c1" ENV-
+
+  # Remove the environment variable ENV from a deployment definition on disk and
+  # update the deployment config on the server
+  tskubectl set env -f deploy.json ENV-
+
+  # Set some of the local shell environment into a deployment config on the server
+  env | grep RAILS_ | tskubectl set env -e - deployment/registry`,
+  'set image': `
+  # Set a deployment's nginx container image to 'nginx:1.9.1', and its busybox container image to 'busybox'
+  tskubectl set image deployment/nginx busybox=busybox nginx=nginx:1.9.1
+
+  # Update all deployments' and rc's nginx container's image to 'nginx:1.9.1'
+  tskubectl set image deployments,rc nginx=nginx:1.9.1 --all
+
+  # Update image of all containers of daemonset abc to 'nginx:1.9.1'
+  tskubectl set image daemonset abc *=nginx:1.9.1
+
+  # Print result (in yaml format) of updating nginx container image from local file, without hitting the server
+  tskubectl set image -f path/to/file.yaml nginx=nginx:1.9.1 --local -o yaml`,
+  'set resources': `
+  # Set a deployments nginx container cpu limits to "200m" and memory to "512Mi"
+  tskubectl set resources deployment nginx -c=nginx --limits=cpu=200m,memory=512Mi
+
+  # Set the resource request and limits for all containers in nginx
+  tskubectl set resources deployment nginx --limits=cpu=200m,memory=512Mi --requests=cpu=100m,memory=256Mi
+
+  # Remove the resource requests for resources on containers in nginx
+  tskubectl set resources deployment nginx --limits=cpu=0,memory=0 --requests=cpu=0,memory=0
+
+  # Print the result (in yaml format) of updating nginx container limits from a local, without hitting the server
+  tskubectl set resources -f path/to/file.yaml --limits=cpu=200m,memory=512Mi --local -o yaml`,
+  'set selector': `
+  # Set the labels and selector before creating a deployment/service pair
+  tskubectl create service clusterip my-svc --clusterip="None" -o yaml --dry-run=client | tskubectl set selector --local -f - 'environment=qa' -o yaml | tskubectl create -f -
+  tskubectl create deployment my-dep -o yaml --dry-run=client | tskubectl label --local -f - environment=qa -o yaml | tskubectl create -f -`,
+  'set serviceaccount': `
+  # Set deployment nginx-deployment's service account to serviceaccount1
+  tskubectl set serviceaccount deployment nginx-deployment serviceaccount1
+
+  # Print the result (in YAML format) of updated nginx deployment with the service account from local file, without hitting the API server
+  tskubectl set sa -f nginx-deployment.yaml serviceaccount1 --local --dry-run=client -o yaml`,
+  'set subject': `
+  # Update a cluster role binding for serviceaccount1
+  tskubectl set subject clusterrolebinding admin --serviceaccount=namespace:serviceaccount1
+
+  # Update a role binding for user1, user2, and group1
+  tskubectl set subject rolebinding admin --user=user1 --user=user2 --group=group1
+
+  # Print the result (in YAML format) of updating rolebinding subjects from a local, without hitting the server
+  tskubectl create rolebinding admin --role=admin --user=admin -o yaml --dry-run=client | tskubectl set subject --local -f - --user=foo -o yaml`,
   taint: `
   # Update node 'foo' with a taint with key 'dedicated' and value 'special-user' and effect 'NoSchedule'
   # If a taint with that key and effect already exists, its value is replaced as specified

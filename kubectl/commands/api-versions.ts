@@ -13,10 +13,6 @@ export function register(program: Command, cli: Cli): void {
   program.command('api-versions')
     .description('Print the supported API versions on the server, in the form of "group/version"')
     .argument('[args...]')
-    .addHelpText('after', `
-Examples:
-  # Print the supported API versions
-  tskubectl api-versions`)
     .action(async (args: string[]) => {
       if (args.length > 0) throw usageError('api-versions', `unexpected arguments: [${args.join(' ')}]`);
       cli.print((await serverGroupVersions(cli)).map((v) => `${v}\n`).join(''));

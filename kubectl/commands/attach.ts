@@ -17,17 +17,6 @@ export function register(program: Command, cli: Cli): void {
     .description('Attach to a running container')
     .usage('(POD | TYPE/NAME) -c CONTAINER [options]')
     .argument('[args...]'))
-    .addHelpText('after', `
-Examples:
-  # Get output from running pod mypod; use the 'kubectl.kubernetes.io/default-container' annotation
-  # for selecting the container to be attached or the first container in the pod will be chosen
-  tskubectl attach mypod
-
-  # Switch to raw terminal mode; sends stdin to 'bash' in ruby-container from pod mypod
-  tskubectl attach mypod -c ruby-container -i -t
-
-  # Get output from the first pod of a replica set named nginx
-  tskubectl attach rs/nginx`)
     .action(async (args: string[], opts: PodSessionOptions) => runAttach(cli, args, opts));
 }
 

@@ -46,47 +46,11 @@ export function register(program: Command, cli: Cli): void {
 
  VERB is a logical Kubernetes API verb like 'get', 'list', 'watch', 'delete', etc. TYPE is a Kubernetes resource. Shortcuts and groups will be resolved. NONRESOURCEURL is a partial URL that starts with "/". NAME is the name of a particular Kubernetes resource. This command pairs nicely with impersonation. See --as global flag.
 `)
-    .addHelpText('after', `
-Examples:
-  # Check to see if I can create pods in any namespace
-  tskubectl auth can-i create pods --all-namespaces
-
-  # Check to see if I can list deployments in my current namespace
-  tskubectl auth can-i list deployments.apps
-
-  # Check to see if service account "foo" of namespace "dev" can list pods in the namespace "prod"
-  # You must be allowed to use impersonation for the global option "--as"
-  tskubectl auth can-i list pods --as=system:serviceaccount:dev:foo -n prod
-
-  # Check to see if I can do everything in my current namespace ("*" means all)
-  tskubectl auth can-i '*' '*'
-
-  # Check to see if I can get the job named "bar" in namespace "foo"
-  tskubectl auth can-i list jobs.batch/bar -n foo
-
-  # Check to see if I can read pod logs
-  tskubectl auth can-i get pods --subresource=log
-
-  # Check to see if I can access the URL /logs/
-  tskubectl auth can-i get /logs/
-
-  # Check to see if I can approve certificates.k8s.io
-  tskubectl auth can-i approve certificates.k8s.io
-
-  # List all allowed actions in namespace "foo"
-  tskubectl auth can-i --list --namespace=foo`)
     .action(async (args: string[], opts: CanIOptions) => runCanI(cli, args, opts));
 
   auth.command('whoami')
     .description('Experimental: Check self subject attributes')
     .option('-o, --output <format>', 'Output format. One of: (json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file).')
-    .addHelpText('after', `
-Examples:
-  # Get your subject attributes
-  tskubectl auth whoami
-
-  # Get your subject attributes in JSON format
-  tskubectl auth whoami -o json`)
     .action(async (opts: { output?: string }) => runWhoAmI(cli, opts.output));
 }
 

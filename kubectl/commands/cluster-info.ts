@@ -24,19 +24,6 @@ export function register(program: Command, cli: Cli): void {
     .option('-A, --all-namespaces', 'If true, dump all namespaces.  If true, --namespaces is ignored.')
     .option('-o, --output <format>', 'Output format. One of: (json, yaml).', 'json')
     .option('--pod-running-timeout <duration>', 'The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is running', '20s')
-    .addHelpText('after', `
-Examples:
-  # Dump current cluster state to stdout
-  tskubectl cluster-info dump
-
-  # Dump current cluster state to /path/to/cluster-state
-  tskubectl cluster-info dump --output-directory=/path/to/cluster-state
-
-  # Dump all namespaces to stdout
-  tskubectl cluster-info dump --all-namespaces
-
-  # Dump a set of namespaces to /path/to/cluster-state
-  tskubectl cluster-info dump --namespaces default,kube-system --output-directory=/path/to/cluster-state`)
     .action(async (opts: DumpOptions) => clusterInfoDump(cli, opts));
 }
 

@@ -119,23 +119,6 @@ export function register(program: Command, cli: Cli): void {
     .argument('[shell...]')
     .addHelpText('before', `Output shell completion code for the specified shell (bash or zsh). The shell code must be evaluated to provide interactive completion of tskubectl commands. This can be done by sourcing it from the .bash_profile.
 `)
-    .addHelpText('after', `
-Examples:
-  # Load the tskubectl completion code for bash into the current shell
-  source <(tskubectl completion bash)
-
-  # Write bash completion code to a file and source it from .bash_profile
-  tskubectl completion bash > ~/.kube/completion.bash.inc
-  printf "
-  # tskubectl shell completion
-  source '$HOME/.kube/completion.bash.inc'
-  " >> $HOME/.bash_profile
-  source $HOME/.bash_profile
-
-  # Load the tskubectl completion code for zsh into the current shell
-  source <(tskubectl completion zsh)
-  # Set the tskubectl completion code for zsh to autoload on startup
-  tskubectl completion zsh > "\${fpath[1]}/_tskubectl"`)
     .action((shells: string[]) => {
       if (shells.length === 0) throw usageError('completion', 'Shell not specified.');
       if (shells.length > 1) throw usageError('completion', 'Too many arguments. Expected only the shell type.');

@@ -414,23 +414,7 @@ function registerEntryEdits(config: Command, cli: Cli): void {
     .option('--insecure-skip-tls-verify', 'insecure-skip-tls-verify for the cluster entry in kubeconfig')
     .option('--proxy-url <url>', 'proxy-url for the cluster entry in kubeconfig')
     .option('--server <server>', 'server for the cluster entry in kubeconfig')
-    .option('--tls-server-name <name>', 'tls-server-name for the cluster entry in kubeconfig')
-    .addHelpText('after', `
-Examples:
-  # Set only the server field on the e2e cluster entry without touching other values
-  tskubectl config set-cluster e2e --server=https://1.2.3.4
-
-  # Embed certificate authority data for the e2e cluster entry
-  tskubectl config set-cluster e2e --embed-certs --certificate-authority=~/.kube/e2e/kubernetes.ca.crt
-
-  # Disable cert checking for the e2e cluster entry
-  tskubectl config set-cluster e2e --insecure-skip-tls-verify=true
-
-  # Set the custom TLS server name to use for validation for the e2e cluster entry
-  tskubectl config set-cluster e2e --tls-server-name=my-cluster-name
-
-  # Set the proxy URL for the e2e cluster entry
-  tskubectl config set-cluster e2e --proxy-url=https://1.2.3.4`);
+    .option('--tls-server-name <name>', 'tls-server-name for the cluster entry in kubeconfig');
   setCluster.action((args: string[], opts: SetClusterOptions) => {
     if (args.length !== 1) {
       setCluster.outputHelp();
@@ -454,36 +438,7 @@ Examples:
     .option('--exec-env <key=value>', '\'key=value\' environment values for the exec credential plugin', collectRepeat)
     .option('--password <password>', 'password for the user entry in kubeconfig')
     .option('--token <token>', 'token for the user entry in kubeconfig')
-    .option('--username <username>', 'username for the user entry in kubeconfig')
-    .addHelpText('after', `
-Examples:
-  # Set only the "client-key" field on the "cluster-admin"
-  # entry, without touching other values
-  tskubectl config set-credentials cluster-admin --client-key=~/.kube/admin.key
-
-  # Set basic auth for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --username=admin --password=uXFGweU9l35qcif
-
-  # Embed client certificate data in the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --client-certificate=~/.kube/admin.crt --embed-certs=true
-
-  # Enable the Google Compute Platform auth provider for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --auth-provider=gcp
-
-  # Remove the "client-secret" config value for the OpenID Connect auth provider for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --auth-provider=oidc --auth-provider-arg=client-secret-
-
-  # Enable new exec auth plugin for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --exec-command=/path/to/the/executable --exec-api-version=client.authentication.k8s.io/v1beta1
-
-  # Define new exec auth plugin arguments for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --exec-arg=arg1 --exec-arg=arg2
-
-  # Create or update exec auth plugin environment variables for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --exec-env=key1=val1 --exec-env=key2=val2
-
-  # Remove exec auth plugin environment variables for the "cluster-admin" entry
-  tskubectl config set-credentials cluster-admin --exec-env=var-to-remove-`);
+    .option('--username <username>', 'username for the user entry in kubeconfig');
   setCredentials.action((args: string[], opts: SetCredentialsOptions) => {
     if (args.length !== 1) {
       setCredentials.outputHelp();
@@ -496,20 +451,7 @@ Examples:
     .description('Set an individual value in a kubeconfig file')
     .usage('PROPERTY_NAME PROPERTY_VALUE [options]')
     .argument('[args...]')
-    .option('--set-raw-bytes [bool]', 'When writing a []byte PROPERTY_VALUE, write the given string directly without base64 decoding.')
-    .addHelpText('after', `
-Examples:
-  # Set the server field on the my-cluster cluster to https://1.2.3.4
-  tskubectl config set clusters.my-cluster.server https://1.2.3.4
-
-  # Set the certificate-authority-data field on the my-cluster cluster
-  tskubectl config set clusters.my-cluster.certificate-authority-data $(echo "cert_data_here" | base64 -i -)
-
-  # Set the cluster field in the my-context context to my-cluster
-  tskubectl config set contexts.my-context.cluster my-cluster
-
-  # Set the client-key-data field in the cluster-admin user using --set-raw-bytes option
-  tskubectl config set users.cluster-admin.client-key-data cert_data_here --set-raw-bytes=true`);
+    .option('--set-raw-bytes [bool]', 'When writing a []byte PROPERTY_VALUE, write the given string directly without base64 decoding.');
   set.action((args: string[], opts: { setRawBytes?: boolean | string }) => {
     if (args.length !== 2) {
       set.outputHelp();
@@ -526,14 +468,7 @@ Examples:
   const unset = config.command('unset')
     .description('Unset an individual value in a kubeconfig file')
     .usage('PROPERTY_NAME [options]')
-    .argument('[args...]')
-    .addHelpText('after', `
-Examples:
-  # Unset the current-context
-  tskubectl config unset current-context
-
-  # Unset namespace in foo context
-  tskubectl config unset contexts.foo.namespace`);
+    .argument('[args...]');
   unset.action((args: string[]) => {
     if (args.length !== 1) {
       unset.outputHelp();
@@ -548,11 +483,7 @@ Examples:
     const del = config.command(verb)
       .description(`Delete the specified ${what} from the kubeconfig`)
       .usage(`NAME [options]`)
-      .argument('[args...]')
-      .addHelpText('after', `
-Examples:
-  # Delete the minikube ${what}
-  tskubectl config ${verb} minikube`);
+      .argument('[args...]');
     del.action((args: string[]) => {
       if (args.length !== 1) {
         // kubectl's delete-user refuses; its delete-cluster prints its help and succeeds.

@@ -33,20 +33,6 @@ export function register(program: Command, cli: Cli): void {
     // commander makes --no-preserve the negation of a "preserve" option (true unless given).
     .option('--no-preserve', "The copied file/directory's ownership and permissions will not be preserved in the container")
     .option('--retries <n>', 'Set number of retries to complete a copy operation from a container. Specify 0 to disable or any negative value for infinite retrying. The default is 0 (no retry).', intFlag('retries'), 0)
-    .addHelpText('after', `
-Examples:
-  # !!!Important Note!!!
-  # Requires that the 'tar' binary is present in your container
-  # image.  If 'tar' is not present, 'tskubectl cp' will fail.
-
-  # Copy /tmp/foo_dir local directory to /tmp/bar_dir in a remote pod in the default namespace
-  tskubectl cp /tmp/foo_dir <some-pod>:/tmp/bar_dir
-
-  # Copy /tmp/foo local file to /tmp/bar in a remote pod in a specific container
-  tskubectl cp /tmp/foo <some-pod>:/tmp/bar -c <specific-container>
-
-  # Copy /tmp/foo from a remote pod to /tmp/bar locally
-  tskubectl cp <some-namespace>/<some-pod>:/tmp/foo /tmp/bar`)
     .action(async (args: string[], opts: Omit<CpOptions, 'noPreserve'> & { preserve: boolean }) => {
       await runCp(cli, args, { container: opts.container, retries: opts.retries, noPreserve: !opts.preserve });
     });

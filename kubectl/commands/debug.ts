@@ -70,29 +70,6 @@ export function register(program: Command, cli: Cli): void {
     .option('--target <container>', 'When using an ephemeral container, target processes in this container name.')
     .option('-t, --tty', 'Allocate a TTY for the debugging container.', false)
     .option('--profile <profile>', 'Options are "legacy", "general", "baseline", "netadmin", "restricted" or "sysadmin".', 'legacy')
-    .addHelpText('after', `
-Examples:
-  # Create an interactive debugging session in pod mypod and immediately attach to it.
-  tskubectl debug mypod -it --image=busybox
-
-  # Create a debug container named debugger using a custom automated debugging image.
-  tskubectl debug --image=myproj/debug-tools -c debugger mypod
-
-  # Create a copy of mypod adding a debug container and attach to it
-  tskubectl debug mypod -it --image=busybox --copy-to=my-debugger
-
-  # Create a copy of mypod changing the command of mycontainer
-  tskubectl debug mypod -it --copy-to=my-debugger --container=mycontainer -- sh
-
-  # Create a copy of mypod changing all container images to busybox
-  tskubectl debug mypod --copy-to=my-debugger --set-image=*=busybox
-
-  # Create a copy of mypod adding a debug container and changing container images
-  tskubectl debug mypod -it --copy-to=my-debugger --image=debian --set-image=app=app:debug,sidecar=sidecar:debug
-
-  # Create an interactive debugging session on a node and immediately attach to it.
-  # The container will run in the host namespaces and the host's filesystem will be mounted at /host
-  tskubectl debug node/mynode -it --image=busybox`)
     .action(async (args: string[], opts: DebugOpts, cmd: Command) => runDebug(cli, args, argsLenAtDash(cmd, args), opts));
 }
 

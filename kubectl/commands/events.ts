@@ -36,22 +36,6 @@ export function register(program: Command, cli: Cli): void {
     .option('--chunk-size <n>', 'Return large lists in chunks rather than all at once. Pass 0 to disable.', intFlag('chunk-size'), 500)
     .option('-o, --output <format>', 'Output format. One of: (json, yaml, name, jsonpath, jsonpath-as-json).')
     .option('--show-managed-fields', 'If true, keep the managedFields when printing objects in JSON or YAML format.', false)
-    .addHelpText('after', `
-Examples:
-  # List recent events in the default namespace
-  tskubectl events
-
-  # List recent events in all namespaces
-  tskubectl events --all-namespaces
-
-  # List recent events for the specified pod, then wait for more events and list them as they arrive
-  tskubectl events --for pod/web-pod-13je7 --watch
-
-  # List recent events in YAML format
-  tskubectl events -oyaml
-
-  # List recent only events of type 'Warning' or 'Normal'
-  tskubectl events --types=Warning,Normal`)
     .action(async (opts: EventsOpts) => runEvents(cli, opts));
 }
 

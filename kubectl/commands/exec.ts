@@ -17,16 +17,6 @@ export function register(program: Command, cli: Cli): void {
     .description('Execute a command in a container')
     .usage('(POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]')
     .argument('[args...]'))
-    .addHelpText('after', `
-Examples:
-  # Get output from running the 'date' command from pod mypod, using the first container by default
-  tskubectl exec mypod -- date
-
-  # Switch to raw terminal mode; sends stdin to 'bash' in ruby-container from pod mypod
-  tskubectl exec mypod -c ruby-container -i -t -- bash -il
-
-  # Get output from running 'date' command from the first pod of the deployment mydeployment
-  tskubectl exec deploy/mydeployment -- date`)
     .action(async (args: string[], opts: PodSessionOptions, cmd: Command) => runExec(cli, args, argsLenAtDash(cmd, args), opts));
 }
 

@@ -10,21 +10,12 @@ import { kustomizeBuild } from '../kustomize/build.js';
 import { KustomizeError } from '../kustomize/errors.js';
 import { renderYaml } from '../kustomize/render.js';
 
-const EXAMPLES = `
-Examples:
-  # Build the current working directory
-  tskubectl kustomize
-
-  # Build some shared configuration directory
-  tskubectl kustomize /home/config/production`;
-
 export function register(program: Command, cli: Cli): void {
   program.command('kustomize')
     .description("Build a set of KRM resources using a 'kustomization.yaml' file. The DIR argument must be a path to a directory containing 'kustomization.yaml'. If DIR is omitted, '.' is assumed. (Git repository URLs are not supported by tskubectl.)")
     .usage('[DIR] [flags]')
     .argument('[dirs...]')
     .option('-o, --output <path>', 'If specified, write output to this path.')
-    .addHelpText('after', EXAMPLES)
     .action(async (dirs: string[], opts: { output?: string }) => {
       if (dirs.length > 1) throw commandFailed('specify one path to kustomization.yaml');
       try {

@@ -15,13 +15,6 @@ export function register(program: Command, cli: Cli): void {
 
  Plugins provide extended functionality that is not part of the major command-line distribution. Please refer to the documentation and examples for more information about how write your own plugins.
 `)
-    .addHelpText('after', `
-Examples:
-  # List all available plugins
-  tskubectl plugin list
-
-  # List only binary names of available plugins without paths
-  tskubectl plugin list --name-only`)
     .action(() => {
       // kubectl's DefaultSubCommandRun: the help, and a failure.
       plugin.outputHelp();

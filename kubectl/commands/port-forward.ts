@@ -29,19 +29,6 @@ export function register(program: Command, cli: Cli): void {
     .argument('[args...]')
     .option('--address <addresses>', 'Addresses to listen on (comma separated). Only accepts IP addresses or localhost as a value. When localhost is supplied, kubectl will try to bind on both 127.0.0.1 and ::1 and will fail if neither of these addresses are available to bind.', collectList)
     .option('--pod-running-timeout <duration>', POD_RUNNING_TIMEOUT_HELP, durationFlag('pod-running-timeout'), DEFAULT_POD_RUNNING_TIMEOUT_MS)
-    .addHelpText('after', `
-Examples:
-  # Listen on ports 5000 and 6000 locally, forwarding data to/from ports 5000 and 6000 in the pod
-  tskubectl port-forward pod/mypod 5000 6000
-
-  # Listen on port 8443 locally, forwarding to the targetPort of the service's port named "https" in a pod selected by the service
-  tskubectl port-forward service/myservice 8443:https
-
-  # Listen on port 8888 on all addresses, forwarding to 5000 in the pod
-  tskubectl port-forward --address 0.0.0.0 pod/mypod 8888:5000
-
-  # Listen on a random port locally, forwarding to 5000 in the pod
-  tskubectl port-forward pod/mypod :5000`)
     .action(async (args: string[], opts: PortForwardOptions) => runPortForward(cli, args, opts));
 }
 

@@ -50,18 +50,6 @@ export function register(program: Command, cli: Cli): void {
     .option('-u, --unix-socket <path>', 'Unix socket on which to run the proxy.', '')
     .option('-w, --www <dir>', 'Also serve static files from the given directory under the specified prefix.', '')
     .option('-P, --www-prefix <prefix>', 'Prefix to serve static files under, if static file directory is specified.', '/static/')
-    .addHelpText('after', `
-Examples:
-  # To proxy all of the Kubernetes API and nothing else
-  tskubectl proxy --api-prefix=/
-
-  # To proxy only part of the Kubernetes API and also some static files
-  # You can get pods info with 'curl localhost:8001/api/v1/pods'
-  tskubectl proxy --www=/my/files --www-prefix=/static/ --api-prefix=/api/
-
-  # Run a proxy to the Kubernetes API server on an arbitrary local port
-  # The chosen port for the server will be output to stdout
-  tskubectl proxy --port=0`)
     .action(async (opts: ProxyOptions) => runProxy(cli, opts));
 }
 

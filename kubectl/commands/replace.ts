@@ -42,20 +42,7 @@ const FORCE_TIMEOUT_MS = 5 * 60_000;
 export function register(program: Command, cli: Cli): void {
   const replace = program.command('replace')
     .description('Replace a resource by file name or stdin')
-    .argument('[args...]')
-    .addHelpText('after', `
-Examples:
-  # Replace a pod using the data in pod.json
-  tskubectl replace -f ./pod.json
-
-  # Replace a pod based on the JSON passed into stdin
-  cat pod.json | tskubectl replace -f -
-
-  # Update a single-container pod's image version (tag) to v4
-  tskubectl get pod mypod -o yaml | sed 's/\\(image: myimage\\):.*$/\\1:v4/' | tskubectl replace -f -
-
-  # Force replace, delete and then re-create the resource
-  tskubectl replace --force -f ./pod.json`);
+    .argument('[args...]');
   fileFlags(replace, 'replace');
   kustomizeFlag(replace);
   replace

@@ -59,20 +59,7 @@ function registerImage(set: Command, cli: Cli): void {
     .addHelpText('after', `
 Possible resources include (case insensitive):
 
-  pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)
-
-Examples:
-  # Set a deployment's nginx container image to 'nginx:1.9.1', and its busybox container image to 'busybox'
-  tskubectl set image deployment/nginx busybox=busybox nginx=nginx:1.9.1
-
-  # Update all deployments' and rc's nginx container's image to 'nginx:1.9.1'
-  tskubectl set image deployments,rc nginx=nginx:1.9.1 --all
-
-  # Update image of all containers of daemonset abc to 'nginx:1.9.1'
-  tskubectl set image daemonset abc *=nginx:1.9.1
-
-  # Print result (in yaml format) of updating nginx container image from local file, without hitting the server
-  tskubectl set image -f path/to/file.yaml nginx=nginx:1.9.1 --local -o yaml`);
+  pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)`);
   setFlags(cmd, 'identifying the resource to get from a server.');
   cmd.action(async (args: string[], opts: ImageOpts) => {
     const dryRun = parseDryRun(opts.dryRun);
@@ -123,20 +110,7 @@ function registerResources(set: Command, cli: Cli): void {
     .usage('(-f FILENAME | TYPE NAME)  ([--limits=LIMITS & --requests=REQUESTS]')
     .argument('[args...]')
     .addHelpText('after', `
-Possible resources include (case insensitive): replicationcontroller (rc), deployment (deploy), daemonset (ds), job, replicaset (rs), statefulset
-
-Examples:
-  # Set a deployments nginx container cpu limits to "200m" and memory to "512Mi"
-  tskubectl set resources deployment nginx -c=nginx --limits=cpu=200m,memory=512Mi
-
-  # Set the resource request and limits for all containers in nginx
-  tskubectl set resources deployment nginx --limits=cpu=200m,memory=512Mi --requests=cpu=100m,memory=256Mi
-
-  # Remove the resource requests for resources on containers in nginx
-  tskubectl set resources deployment nginx --limits=cpu=0,memory=0 --requests=cpu=0,memory=0
-
-  # Print the result (in yaml format) of updating nginx container limits from a local, without hitting the server
-  tskubectl set resources -f path/to/file.yaml --limits=cpu=200m,memory=512Mi --local -o yaml`);
+Possible resources include (case insensitive): replicationcontroller (rc), deployment (deploy), daemonset (ds), job, replicaset (rs), statefulset`);
   setFlags(cmd, 'identifying the resource to get from a server.');
   cmd
     .option('-c, --containers <names>', 'The names of containers in the selected pod templates to change, all containers are selected by default - may use wildcards', '*')
@@ -192,12 +166,7 @@ function registerSelector(set: Command, cli: Cli): void {
     .addHelpText('after', `
 Set the selector on a resource. Note that the new selector will overwrite the old selector if the resource had one prior to the invocation of 'set selector'.
 
- A selector must begin with a letter or number, and may contain letters, numbers, hyphens, dots, and underscores, up to 63 characters. If --resource-version is specified, then updates will use this resource version, otherwise the existing resource-version will be used. Note: currently selectors can only be set on Service objects.
-
-Examples:
-  # Set the labels and selector before creating a deployment/service pair
-  tskubectl create service clusterip my-svc --clusterip="None" -o yaml --dry-run=client | tskubectl set selector --local -f - 'environment=qa' -o yaml | tskubectl create -f -
-  tskubectl create deployment my-dep -o yaml --dry-run=client | tskubectl label --local -f - environment=qa -o yaml | tskubectl create -f -`);
+ A selector must begin with a letter or number, and may contain letters, numbers, hyphens, dots, and underscores, up to 63 characters. If --resource-version is specified, then updates will use this resource version, otherwise the existing resource-version will be used. Note: currently selectors can only be set on Service objects.`);
   setFlags(cmd, 'identifying the resource.');
   cmd
     .option('--resource-version <version>', 'If non-empty, the selectors update will only succeed if this is the current resource-version for the object. Only valid when specifying a single resource.')
@@ -270,14 +239,7 @@ function registerServiceAccount(set: Command, cli: Cli): void {
     .addHelpText('after', `
 Possible resources (case insensitive) can be:
 
- replicationcontroller (rc), deployment (deploy), daemonset (ds), job, replicaset (rs), statefulset
-
-Examples:
-  # Set deployment nginx-deployment's service account to serviceaccount1
-  tskubectl set serviceaccount deployment nginx-deployment serviceaccount1
-
-  # Print the result (in YAML format) of updated nginx deployment with the service account from local file, without hitting the API server
-  tskubectl set sa -f nginx-deployment.yaml serviceaccount1 --local --dry-run=client -o yaml`);
+ replicationcontroller (rc), deployment (deploy), daemonset (ds), job, replicaset (rs), statefulset`);
   setFlags(cmd, 'identifying the resource to get from a server.', false);
   cmd.action(async (args: string[], opts: SetFlags) => {
     localDryRunCheck(opts, parseDryRun(opts.dryRun));
@@ -304,17 +266,7 @@ function registerSubject(set: Command, cli: Cli): void {
   const cmd = set.command('subject')
     .description('Update the user, group, or service account in a role binding or cluster role binding')
     .usage('(-f FILENAME | TYPE NAME) [--user=username] [--group=groupname] [--serviceaccount=namespace:serviceaccountname] [--dry-run=server|client|none]')
-    .argument('[args...]')
-    .addHelpText('after', `
-Examples:
-  # Update a cluster role binding for serviceaccount1
-  tskubectl set subject clusterrolebinding admin --serviceaccount=namespace:serviceaccount1
-
-  # Update a role binding for user1, user2, and group1
-  tskubectl set subject rolebinding admin --user=user1 --user=user2 --group=group1
-
-  # Print the result (in YAML format) of updating rolebinding subjects from a local, without hitting the server
-  tskubectl create rolebinding admin --role=admin --user=admin -o yaml --dry-run=client | tskubectl set subject --local -f - --user=foo -o yaml`);
+    .argument('[args...]');
   setFlags(cmd, 'the resource to update the subjects');
   cmd
     .option('--user <name>', 'Usernames to bind to the role', collectRepeat, [])
@@ -376,42 +328,7 @@ function registerEnv(set: Command, cli: Cli): void {
     .addHelpText('after', `
 Possible resources include (case insensitive):
 
-  pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)
-
-Examples:
-  # Update deployment 'registry' with a new environment variable
-  tskubectl set env deployment/registry STORAGE_DIR=/local
-
-  # List the environment variables defined on a deployments 'sample-build'
-  tskubectl set env deployment/sample-build --list
-
-  # List the environment variables defined on all pods
-  tskubectl set env pods --all --list
-
-  # Output modified deployment in YAML, and does not alter the object on the server
-  tskubectl set env deployment/sample-build STORAGE_DIR=/data -o yaml
-
-  # Update all containers in all replication controllers in the project to have ENV=prod
-  tskubectl set env rc --all ENV=prod
-
-  # Import environment from a secret
-  tskubectl set env --from=secret/mysecret deployment/myapp
-
-  # Import environment from a config map with a prefix
-  tskubectl set env --from=configmap/myconfigmap --prefix=MYSQL_ deployment/myapp
-
-  # Import specific keys from a config map
-  tskubectl set env --keys=my-example-key --from=configmap/myconfigmap deployment/myapp
-
-  # Remove the environment variable ENV from container 'c1' in all deployment configs
-  tskubectl set env deployments --all --containers="c1" ENV-
-
-  # Remove the environment variable ENV from a deployment definition on disk and
-  # update the deployment config on the server
-  tskubectl set env -f deploy.json ENV-
-
-  # Set some of the local shell environment into a deployment config on the server
-  env | grep RAILS_ | tskubectl set env -e - deployment/registry`);
+  pod (po), replicationcontroller (rc), deployment (deploy), daemonset (ds), statefulset (sts), cronjob (cj), replicaset (rs)`);
   setFlags(cmd, 'the resource to update the env');
   cmd
     .option('-c, --containers <names>', 'The names of containers in the selected pod templates to change - may use wildcards', '*')
