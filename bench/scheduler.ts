@@ -5,6 +5,12 @@
 //   ours      10,000 pods (cpu and memory requests) POSTed at c=64; the scheduler filters,
 //             scores and binds them; pods/s from the first create to the last binding
 //             seen by a watch
+//   anti-affinity  10,000 more pods in 4 groups, each with required podAntiAffinity to its
+//             own group on kubernetes.io/hostname (at most one per group on a node), the same way
+//   spread    10,000 more pods with a topologySpreadConstraint (maxSkew 1 over the 3
+//             zones, DoNotSchedule), the same way; both compared with ours (same pods
+//             without the constraint), as scheduler_perf's SchedulingPodAntiAffinity and
+//             TopologySpreading workloads are
 //   baseline  10,000 pods POSTed at c=64 the same way, each bound as soon as its create
 //             answers by this process (round-robin over the nodes, c=64); same clock
 //   RSS       the scheduler's VmRSS while it schedules
@@ -38,10 +44,17 @@ const NODE_ALLOCATABLE = { cpu: '4', memory: '32Gi', pods: '110', 'ephemeral-sto
 const POD_REQUESTS = { cpu: '100m', memory: '500Mi' };
 
 const RATE_TARGET = 700;
-const RATIO_TARGET = 0.8;
+const RATIO_TARGET = 0.9;
+/** Issue 18's targets: the constrained workloads against the same pods without the constraint. */
+const ANTI_AFFINITY_TARGET = 0.5;
+const SPREAD_TARGET = 0.7;
+/** Anti-affinity groups: a node holds at most one pod of each, so 4 x 5,000 nodes leave room for 10,000. */
+const ANTI_AFFINITY_GROUPS = 4;
 
 const WARMUP_NAMESPACE = 'bench-sched-warmup';
 const OURS_NAMESPACE = 'bench-sched';
+const ANTI_NAMESPACE = 'bench-sched-anti';
+const SPREAD_NAMESPACE = 'bench-sched-spread';
 const BIND_WARMUP_NAMESPACE = 'bench-bind-warmup';
 /** The baseline runs in two halves, before and after ours, so a drifting machine load weighs on both sides alike. */
 const BASELINE_NAMESPACES = ['bench-bind-before', 'bench-bind-after'] as const;
@@ -80,13 +93,27 @@ function nodeBody(i: number): string {
   });
 }
 
-function podBody(i: number, namespace: string, schedulerName: string): string {
+/** The pods of a run: plain, or with one of the constraints issue 18 measures. */
+type Shape = 'plain' | 'anti-affinity' | 'spread';
+
+function podBody(i: number, namespace: string, schedulerName: string, shape: Shape = 'plain'): string {
+  const group = `g${i % ANTI_AFFINITY_GROUPS}`;
+  const labels: Record<string, string> = { app: 'scheduler-bench', 'bench.tskube.io/index': String(i) };
+  if (shape === 'anti-affinity') labels['bench.tskube.io/group'] = group;
+  const affinity = shape === 'anti-affinity'
+    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { 'bench.tskube.io/group': group } }, topologyKey: 'kubernetes.io/hostname' }] } }
+    : undefined;
+  const topologySpreadConstraints = shape === 'spread'
+    ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'scheduler-bench' } } }]
+    : undefined;
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: podName(i), namespace, labels: { app: 'scheduler-bench', 'bench.tskube.io/index': String(i) } },
+    metadata: { name: podName(i), namespace, labels },
     spec: {
       schedulerName,
+      affinity,
+      topologySpreadConstraints,
       containers: [{
         name: 'pause',
         image: 'registry.k8s.io/pause:3.10',
@@ -132,6 +159,8 @@ interface RunResult {
   rssPeak?: number;
   rssEnd?: number;
   hwm?: number;
+  /** Constrained runs: placements that break the constraint (0 when it held). */
+  violations?: number;
 }
 
 interface Context {
@@ -142,6 +171,8 @@ interface Context {
   notes: string[];
   cleanups: (() => Promise<void>)[];
   ours?: RunResult;
+  anti?: RunResult;
+  spread?: RunResult;
   /** The two halves of the baseline, before and after ours. */
   baseline: RunResult[];
   nodesCreated: number;
@@ -170,6 +201,9 @@ export async function run(): Promise<void> {
     ['baseline (first half)', (c) => baseline(c, 0)],
     ['scheduler start', startScheduler],
     ['ours', ours],
+    ['ours (anti-affinity)', (c) => constrained(c, 'anti-affinity')],
+    ['ours (topology spread)', (c) => constrained(c, 'spread')],
+    ['scheduler stop', stopScheduler],
     ['baseline (second half)', (c) => baseline(c, 1)],
   ];
   try {
@@ -187,7 +221,7 @@ export async function run(): Promise<void> {
 }
 
 async function setup(ctx: Context): Promise<void> {
-  for (const ns of [WARMUP_NAMESPACE, OURS_NAMESPACE, BIND_WARMUP_NAMESPACE, ...BASELINE_NAMESPACES]) {
+  for (const ns of [WARMUP_NAMESPACE, OURS_NAMESPACE, ANTI_NAMESPACE, SPREAD_NAMESPACE, BIND_WARMUP_NAMESPACE, ...BASELINE_NAMESPACES]) {
     await call(ctx.api, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), [201]);
   }
   progress(`setup: creating ${count(NODES)} hollow nodes (allocatable cpu ${NODE_ALLOCATABLE.cpu}, memory ${NODE_ALLOCATABLE.memory}, pods ${NODE_ALLOCATABLE.pods}; Ready) at c=${CONCURRENCY}`);
@@ -260,7 +294,51 @@ async function ours(ctx: Context): Promise<void> {
   r.hwm = m.hwm;
   ctx.ours = r;
   progress(`  scheduler used ${r.schedulerCpu.toFixed(1)} s CPU; VmRSS ${mb(r.rssEnd)} now, ${mb(r.rssPeak)} highest sample, VmHWM ${mb(r.hwm)}`);
+}
 
+/** The same number of pods with a constraint, scheduled by the same scheduler after ours. */
+async function constrained(ctx: Context, shape: Exclude<Shape, 'plain'>): Promise<void> {
+  const sched = ctx.scheduler;
+  if (!sched?.running) throw new Error('the scheduler is not running');
+  const what = shape === 'anti-affinity'
+    ? `required podAntiAffinity to their group (${ANTI_AFFINITY_GROUPS} groups) on kubernetes.io/hostname`
+    : 'a topologySpreadConstraint (maxSkew 1 on topology.kubernetes.io/zone, DoNotSchedule)';
+  progress(`ours (${shape}): ${count(PODS)} pods with ${what} POSTed at c=${CONCURRENCY}; the scheduler binds them`);
+  const cpu0 = await cpuSeconds(sched.pid);
+  const r = await measure(ctx, shape === 'anti-affinity' ? ANTI_NAMESPACE : SPREAD_NAMESPACE, PODS, 'default-scheduler', undefined, shape, shape);
+  r.schedulerCpu = (await cpuSeconds(sched.pid)) - cpu0;
+  if (shape === 'anti-affinity') ctx.anti = r;
+  else ctx.spread = r;
+  // The constraint held: checked on the bound pods, not taken on trust.
+  const list = JSON.parse(await call(ctx.api, 'GET', `/api/v1/namespaces/${shape === 'anti-affinity' ? ANTI_NAMESPACE : SPREAD_NAMESPACE}/pods?resourceVersion=0`)) as { items: Pod[] };
+  const bound = list.items.filter((p) => p.spec?.nodeName);
+  if (shape === 'anti-affinity') {
+    const seen = new Set<string>();
+    let clashes = 0;
+    for (const p of bound) {
+      const key = `${p.spec!.nodeName}/${p.metadata.labels?.['bench.tskube.io/group']}`;
+      if (seen.has(key)) clashes++;
+      seen.add(key);
+    }
+    r.violations = clashes;
+    ctx.notes.push(`anti-affinity: ${count(bound.length)} pods bound; ${clashes} node(s) with two pods of one group`);
+  } else {
+    const zones = new Map<string, number>();
+    for (const p of bound) {
+      const zone = `zone-${Number(p.spec!.nodeName!.slice('hollow-node-'.length)) % 3}`;
+      zones.set(zone, (zones.get(zone) ?? 0) + 1);
+    }
+    const counts = [...zones.values()];
+    const skew = Math.max(...counts) - Math.min(...counts);
+    r.violations = skew > 1 ? 1 : 0;
+    ctx.notes.push(`spread: ${count(bound.length)} pods bound, per zone ${[...zones].sort().map(([z, n]) => `${z} ${n}`).join(', ')} (skew ${skew})`);
+  }
+  progress(`  scheduler used ${r.schedulerCpu.toFixed(1)} s CPU`);
+}
+
+async function stopScheduler(ctx: Context): Promise<void> {
+  const sched = ctx.scheduler;
+  if (!sched) return;
   // Stopped before the baseline so it does not compete for the CPUs; on SIGTERM it
   // waits for its event writes (up to 2 s) before exiting.
   progress('ours: stopping the scheduler (SIGTERM)');
@@ -320,7 +398,7 @@ class BindQueue {
  * pods has seen each one bound. With bindTo, this process posts each pod's binding once
  * its create answered (c=64 bind workers); without, the scheduler binds them.
  */
-async function measure(ctx: Context, namespace: string, n: number, schedulerName: string, bindTo: (() => string) | undefined, label: string): Promise<RunResult> {
+async function measure(ctx: Context, namespace: string, n: number, schedulerName: string, bindTo: (() => string) | undefined, label: string, shape: Shape = 'plain'): Promise<RunResult> {
   const { api, cp } = ctx;
   const rv = (JSON.parse(await call(api, 'GET', `/api/v1/namespaces/${namespace}/pods?limit=1`)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
   const sentAt = new Float64Array(n).fill(NaN);
@@ -341,7 +419,7 @@ async function measure(ctx: Context, namespace: string, n: number, schedulerName
     bound++;
     maybeDone();
   });
-  const bodies = Array.from({ length: n }, (_, i) => podBody(i, namespace, schedulerName));
+  const bodies = Array.from({ length: n }, (_, i) => podBody(i, namespace, schedulerName, shape));
 
   const queue = new BindQueue();
   const bindErrors: string[] = [];
@@ -465,6 +543,17 @@ function report(ctx: Context): void {
     target: `>= ${RATIO_TARGET.toFixed(2)}`,
     met: complete(o) && complete(b) && ourRate >= RATIO_TARGET * baseRate,
   });
+  for (const [name, r, target] of [['anti-affinity', ctx.anti, ANTI_AFFINITY_TARGET], ['topology spread', ctx.spread, SPREAD_TARGET]] as const) {
+    const constrainedRate = perSecond(r);
+    ctx.rows.push({
+      figure: `pods/s with ${name}, ${count(PODS)} more pods`,
+      ours: rate(constrainedRate),
+      baseline: `${rate(ourRate)} (same pods, no constraint)`,
+      ratio: throughputRatio(constrainedRate, ourRate),
+      target: `>= ${target.toFixed(2)}`,
+      met: complete(r) && r?.violations === 0 && constrainedRate >= target * ourRate,
+    });
+  }
   const secs = (r: RunResult | undefined, v: number | undefined): string => (r && v !== undefined && Number.isFinite(v) ? `${v.toFixed(1)} s` : 'n/a');
   const row = (figure: string, ours: string, base: string, ratio = ''): void => { ctx.rows.push({ figure, ours, baseline: base, ratio, target: '' }); };
   row('  first create -> last bound', secs(o, o && o.elapsedMs / 1000), secs(b, b && b.elapsedMs / 1000));
@@ -481,13 +570,14 @@ function report(ctx: Context): void {
   row('  apiserver CPU', secs(o, o?.apiserverCpu), secs(b, b?.apiserverCpu));
   row('  etcd CPU', secs(o, o?.etcdCpu), secs(b, b?.etcdCpu));
   row('  scheduler CPU', secs(o, o?.schedulerCpu), '');
+  row('  scheduler CPU, anti-affinity / spread', `${secs(ctx.anti, ctx.anti?.schedulerCpu)} / ${secs(ctx.spread, ctx.spread?.schedulerCpu)}`, '');
   row('  benchmark client CPU', secs(o, o?.clientCpu), secs(b, b?.clientCpu));
   const busy = (r: RunResult | undefined): string => (r && Number.isFinite(r.machineBusy) ? `${Math.round(100 * r.machineBusy)}%` : 'n/a');
   row('  machine CPU busy (all processes)', busy(o), busy(b));
   ctx.rows.push({ figure: 'scheduler RSS (highest sample)', ours: mb(o?.rssPeak ?? NaN), baseline: '', ratio: '', target: '' });
   row('  RSS after the run / VmHWM', `${mb(o?.rssEnd ?? NaN)} / ${mb(o?.hwm ?? NaN)}`, '');
   printTable('scheduler benchmark', ctx.rows);
-  for (const [name, r] of [['ours', o], ['baseline, first half', ctx.baseline[0]], ['baseline, second half', ctx.baseline[1]]] as const) {
+  for (const [name, r] of [['ours', o], ['anti-affinity', ctx.anti], ['spread', ctx.spread], ['baseline, first half', ctx.baseline[0]], ['baseline, second half', ctx.baseline[1]]] as const) {
     if (!r) continue;
     if (r.createErrors.length) ctx.notes.push(`${name}: ${r.pods - r.created} creates failed; first: ${r.createErrors[0]}`);
     if (r.bindErrors.length) ctx.notes.push(`${name}: bindings failed; first: ${r.bindErrors[0]}`);
@@ -495,7 +585,7 @@ function report(ctx: Context): void {
   }
   ctx.notes.push(`pods/s = pods bound / (last binding seen by a watch - first create sent); both sides create at c=${CONCURRENCY} through the apiserver's plain-HTTP port, the scheduler included (--master)`);
   ctx.notes.push(`order: ${count(BIND_WARMUP_PODS)} bind-only warm-up pods, baseline first half (${count(BASELINE_HALVES[0])} pods, no scheduler yet), scheduler start and ${count(WARMUP_PODS)} warm-up pods, `
-    + `ours (${count(PODS)} pods), scheduler stopped, baseline second half (${count(BASELINE_HALVES[1])} pods); the baseline figure is both halves' pods over both halves' times`);
+    + `ours (${count(PODS)} pods), anti-affinity (${count(PODS)} more), spread (${count(PODS)} more), scheduler stopped, baseline second half (${count(BASELINE_HALVES[1])} pods); the baseline figure is both halves' pods over both halves' times`);
   for (const note of ctx.notes) console.log(`  ${note}`);
   console.log('');
 }
