@@ -150,7 +150,10 @@ describe('tskubectl run with attach, and debug', { timeout: 300_000 }, () => {
   });
 
   it('debug --copy-to makes the copy kubectl makes, with the debug container added', async () => {
-    const args = (n: string): string[] => ['debug', 'target', `--copy-to=${n}`, `--image=${LOCAL_BUSYBOX_IMAGE}`, '-c', 'dbg', '-i', '--', 'sh', '-c', 'echo copied'];
+    // The copy runs a while, so both attach to it running (one that ended first would be
+    // attached to, or only have its logs read, depending on timing, as kubectl does);
+    // --attach without -i: the output until the command ends.
+    const args = (n: string): string[] => ['debug', 'target', `--copy-to=${n}`, `--image=${LOCAL_BUSYBOX_IMAGE}`, '-c', 'dbg', '--attach', '--', 'sh', '-c', 'sleep 2; echo copied'];
     const r = await both('copy', args);
     assert.deepEqual(norm(r.ours, 'copy', 'ours'), norm(r.theirs, 'copy', 'kubectl'));
     assert.match(r.ours.stdout, /copied\n/);
