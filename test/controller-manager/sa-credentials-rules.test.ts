@@ -310,6 +310,7 @@ describe('controllers\' service accounts', () => {
       'replicaset-controller': 'replicaset-controller',
       'replicationcontroller-controller': 'replication-controller',
       'deployment-controller': 'deployment-controller',
+      'disruption-controller': 'disruption-controller',
       'job-controller': 'job-controller',
       'ttl-after-finished-controller': 'ttl-after-finished-controller',
       'daemonset-controller': 'daemon-set-controller',
