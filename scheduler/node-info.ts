@@ -3,7 +3,6 @@
 // used host ports, pods per owner), so a Filter or Score on a node costs O(1) in the number
 // of pods (kube-scheduler framework/types.go NodeInfo and backend/cache). A pod's derived
 // data (requests parsed from quantities, host ports) is computed once into a PodInfo.
-import { controllerRef } from '../api/helpers/owner-refs.js';
 import { milliValue, quantityValue } from '../api/quantity.js';
 import type { Container, Namespace, Node, Pod, ResourceList, Taint } from '../api/types/core.js';
 import { podAffinityInfoOf, type PodAffinityInfo } from './affinity-terms.js';
@@ -163,7 +162,6 @@ export interface PodInfo {
   readonly nonZeroMilliCPU: number;
   readonly nonZeroMemory: number;
   readonly hostPorts: readonly HostPort[];
-  readonly ownerUid: string | undefined;
   readonly priority: number;
   /** Being deleted (deletionTimestamp set): still uses resources, but no longer counts for spreading. */
   readonly terminating: boolean;
@@ -183,7 +181,6 @@ export function podInfoOf(pod: Pod): PodInfo {
     nonZeroMilliCPU: nz.milliCPU,
     nonZeroMemory: nz.memory,
     hostPorts: podHostPorts(pod),
-    ownerUid: controllerRef(pod)?.uid,
     priority: pod.spec?.priority ?? 0,
     terminating: !!pod.metadata.deletionTimestamp,
     affinity: podAffinityInfoOf(pod),
@@ -280,8 +277,6 @@ export class NodeInfo {
   requestedScalar: Map<string, number> | undefined = undefined;
   readonly pods = new Map<string, PodInfo>();
   readonly usedPorts = new HostPortInfo();
-  /** Controller ownerReference uid -> pods here with that owner (spreading). */
-  readonly ownerCounts = new Map<string, number>();
   /**
    * The pods here with podAffinity or podAntiAffinity, and those with required
    * anti-affinity (kube-scheduler PodsWithAffinity, PodsWithRequiredAntiAffinity); made on
@@ -355,7 +350,6 @@ export class NodeInfo {
     this.nonZeroMilliCPU += sign * pi.nonZeroMilliCPU;
     this.nonZeroMemory += sign * pi.nonZeroMemory;
     for (const p of pi.hostPorts) this.usedPorts.add(p, sign);
-    if (pi.ownerUid !== undefined && !pi.terminating) bump(this.ownerCounts, pi.ownerUid, sign);
     if (pi.affinity) {
       if (sign > 0) (this.podsWithAffinity ??= new Map()).set(pi.key, pi);
       else this.podsWithAffinity?.delete(pi.key);
