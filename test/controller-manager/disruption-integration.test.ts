@@ -14,9 +14,9 @@ import type { Node, Pod } from '../../api/types/core.js';
 import type { PodDisruptionBudget } from '../../api/types/policy.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
-import { HollowKubelet } from '../harness/hollow-kubelet.js';
+import type { ControlPlane } from '../harness/apiserver.js';
+import type { ControllerManagerHandle } from '../harness/controllers.js';
+import { startHollowCluster, type HollowCluster } from '../harness/hollow-cluster.js';
 import { http } from '../harness/http.js';
 import { kubectl, kubectlRun } from '../harness/kubectl.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
@@ -26,9 +26,9 @@ const TIMEOUT = 30_000;
 const NS = 'default';
 const NODES = ['pdb-node-0', 'pdb-node-1', 'pdb-node-2'];
 
+let cluster: HollowCluster;
 let cp: ControlPlane;
 let rest: RestClient;
-let hollow: HollowKubelet;
 let scheduler: ChildHandle;
 let cm: ControllerManagerHandle;
 
@@ -88,21 +88,16 @@ async function setUnschedulable(node: string, unschedulable: boolean): Promise<v
 }
 
 before(async () => {
-  cp = await startControlPlane();
-  rest = adminClient(cp);
   // Pods whose image starts with "never-ready" run but never become Ready.
-  hollow = new HollowKubelet({ rest, nodes: NODES, podReady: (pod) => !pod.spec?.containers.some((c) => c.image?.startsWith('never-ready')) });
-  await hollow.start();
-  scheduler = startScheduler(cp);
-  cm = await startControllerManager(cp, ['--controllers', 'replicaset-controller,deployment-controller,disruption']);
+  cluster = await startHollowCluster({
+    kubelet: { nodes: NODES, podReady: (pod) => !pod.spec?.containers.some((c) => c.image?.startsWith('never-ready')) },
+    controllers: ['replicaset-controller', 'deployment-controller', 'disruption'],
+  });
+  ({ cp, rest, scheduler, cm } = cluster);
 });
 
 after(async () => {
-  await cm?.stop();
-  await scheduler?.stop();
-  await hollow?.stop();
-  await rest?.close();
-  await cp?.stop();
+  await cluster?.stop();
 });
 
 describe('PodDisruptionBudgets, the disruption controller and the eviction subresource', () => {

@@ -12,9 +12,7 @@ import type { Deployment } from '../../api/types/apps.js';
 import type { Affinity, Event, Namespace, Pod } from '../../api/types/core.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
-import { HollowKubelet } from '../harness/hollow-kubelet.js';
+import { startHollowCluster, type HollowCluster } from '../harness/hollow-cluster.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 const NS = 'default';
@@ -23,11 +21,9 @@ const NODES = ['ipa-0', 'ipa-1', 'ipa-2', 'ipa-3'];
 const HOSTNAME = 'kubernetes.io/hostname';
 const ZONE = 'topology.kubernetes.io/zone';
 
-let cp: ControlPlane;
+let cluster: HollowCluster;
 let rest: RestClient;
-let hollow: HollowKubelet;
 let scheduler: ChildHandle;
-let cm: ControllerManagerHandle;
 
 const pods = () => resourceClient<Pod>(rest, 'pods');
 const deployments = () => resourceClient<Deployment>(rest, 'deployments');
@@ -73,20 +69,15 @@ const required = (kind: 'podAffinity' | 'podAntiAffinity', matchLabels: Record<s
   ({ [kind]: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels }, topologyKey, ...extra }] } });
 
 before(async () => {
-  cp = await startControlPlane();
-  rest = adminClient(cp);
-  hollow = new HollowKubelet({ rest, nodes: NODES, labels: (_, i) => ({ [ZONE]: i < 2 ? 'zone-a' : 'zone-b' }) });
-  await hollow.start();
-  scheduler = startScheduler(cp);
-  cm = await startControllerManager(cp, ['--controllers', 'replicaset-controller,deployment-controller']);
+  cluster = await startHollowCluster({
+    kubelet: { nodes: NODES, labels: (_, i) => ({ [ZONE]: i < 2 ? 'zone-a' : 'zone-b' }) },
+    controllers: ['replicaset-controller', 'deployment-controller'],
+  });
+  ({ rest, scheduler } = cluster);
 });
 
 after(async () => {
-  await cm?.stop();
-  await scheduler?.stop();
-  await hollow?.stop();
-  await rest?.close();
-  await cp?.stop();
+  await cluster?.stop();
 });
 
 describe('inter-pod affinity (real apiserver, scheduler, controller-manager, hollow nodes)', { timeout: 180_000 }, () => {

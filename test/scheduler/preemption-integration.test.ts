@@ -11,20 +11,18 @@ import type { PodDisruptionBudget } from '../../api/types/policy.js';
 import type { PriorityClass } from '../../api/types/scheduling.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
-import { HollowKubelet } from '../harness/hollow-kubelet.js';
+import type { ControlPlane } from '../harness/apiserver.js';
+import { startHollowCluster, type HollowCluster } from '../harness/hollow-cluster.js';
 import { kubectl } from '../harness/kubectl.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 const NS = 'default';
 const NODES = ['pre-0', 'pre-1'];
 
+let cluster: HollowCluster;
 let cp: ControlPlane;
 let rest: RestClient;
-let hollow: HollowKubelet;
 let scheduler: ChildHandle;
-let cm: ControllerManagerHandle;
 
 const pods = () => resourceClient<Pod>(rest, 'pods');
 const events = () => resourceClient<Event>(rest, 'events');
@@ -58,13 +56,7 @@ async function eventsFor(name: string, reason: string): Promise<Event[]> {
   return (await events().list(NS, { fieldSelector: `involvedObject.name=${name},reason=${reason}` })).items;
 }
 
-before(async () => {
-  cp = await startControlPlane();
-  rest = adminClient(cp);
-  hollow = new HollowKubelet({ rest, nodes: NODES, capacity: { cpu: '2', memory: '8Gi', pods: '110' } });
-  await hollow.start();
-  const config = join(cp.dir, 'scheduler-config.yaml');
-  await writeFile(config, `apiVersion: kubescheduler.config.k8s.io/v1
+const SCHEDULER_CONFIG = `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 podInitialBackoffSeconds: 1
 podMaxBackoffSeconds: 2
@@ -75,9 +67,19 @@ profiles:
     score:
       disabled:
       - name: NodeResourcesBalancedAllocation
-`);
-  scheduler = startScheduler(cp, ['--config', config]);
-  cm = await startControllerManager(cp, ['--controllers', 'disruption-controller']);
+`;
+
+before(async () => {
+  cluster = await startHollowCluster({
+    kubelet: { nodes: NODES, capacity: { cpu: '2', memory: '8Gi', pods: '110' } },
+    schedulerArgs: async (cp) => {
+      const config = join(cp.dir, 'scheduler-config.yaml');
+      await writeFile(config, SCHEDULER_CONFIG);
+      return ['--config', config];
+    },
+    controllers: ['disruption-controller'],
+  });
+  ({ cp, rest, scheduler } = cluster);
   const classes = resourceClient<PriorityClass>(rest, 'priorityclasses');
   for (const [name, value] of [['low', 10], ['high', 1000]] as const) {
     await classes.create('', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value });
@@ -85,11 +87,7 @@ profiles:
 });
 
 after(async () => {
-  await cm?.stop();
-  await scheduler?.stop();
-  await hollow?.stop();
-  await rest?.close();
-  await cp?.stop();
+  await cluster?.stop();
 });
 
 describe('priority and preemption, gates, profiles (real apiserver, scheduler --config, hollow nodes)', { timeout: 180_000 }, () => {

@@ -19,9 +19,8 @@ import type { Pod } from '../../api/types/core.js';
 import { informerFor, type Informer } from '../../client/informer.js';
 import { resourceClient } from '../../client/resource-client.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
-import { adminClient, startControllerManager, startScheduler, type ControllerManagerHandle } from '../harness/controllers.js';
-import { HollowKubelet } from '../harness/hollow-kubelet.js';
+import type { ControllerManagerHandle } from '../harness/controllers.js';
+import { startHollowCluster, type HollowCluster } from '../harness/hollow-cluster.js';
 import { waitFor, type ChildHandle } from '../harness/processes.js';
 
 const NS = 'default';
@@ -30,9 +29,8 @@ const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 const TIMEOUT = 30_000;
 const NAME = 'spread';
 
-let cp: ControlPlane;
+let cluster: HollowCluster;
 let rest: RestClient;
-let hollow: HollowKubelet;
 let scheduler: ChildHandle;
 let cm: ControllerManagerHandle;
 let pods: Informer<Pod>;
@@ -60,12 +58,11 @@ async function scaleTo(replicas: number): Promise<Pod[]> {
 }
 
 before(async () => {
-  cp = await startControlPlane();
-  rest = adminClient(cp);
-  hollow = new HollowKubelet({ rest, nodes: 6, prefix: 'spread-node-', labels: (name) => ({ 'kubernetes.io/hostname': name, [ZONE]: zoneOf(name) }) });
-  await hollow.start();
-  scheduler = startScheduler(cp);
-  cm = await startControllerManager(cp, ['--controllers', 'replicaset-controller,deployment-controller']);
+  cluster = await startHollowCluster({
+    kubelet: { nodes: 6, prefix: 'spread-node-', labels: (name) => ({ 'kubernetes.io/hostname': name, [ZONE]: zoneOf(name) }) },
+    controllers: ['replicaset-controller', 'deployment-controller'],
+  });
+  ({ rest, scheduler, cm } = cluster);
   pods = informerFor<Pod>(rest, 'pods', { namespace: NS, labelSelector: `app=${NAME}` });
   void pods.run(stop.signal);
   await pods.waitForSync(stop.signal);
@@ -73,11 +70,7 @@ before(async () => {
 
 after(async () => {
   stop.abort();
-  await cm?.stop();
-  await scheduler?.stop();
-  await hollow?.stop();
-  await rest?.close();
-  await cp?.stop();
+  await cluster?.stop();
 });
 
 describe('PodTopologySpread (scheduler, controller-manager, hollow nodes in 3 zones)', { timeout: 180_000 }, () => {
