@@ -25,6 +25,9 @@ import { describeDaemonSet, describeDeployment, describeReplicaSet, selectorStri
 import { describeStatefulSet } from '../printers/describe/statefulset.js';
 import { describeHorizontalPodAutoscaler } from '../printers/describe/autoscaling.js';
 import type { HorizontalPodAutoscaler } from '../../api/types/autoscaling.js';
+import { describePodDisruptionBudget, describePriorityClass } from '../printers/describe/policy.js';
+import type { PodDisruptionBudget } from '../../api/types/policy.js';
+import type { PriorityClass } from '../../api/types/scheduling.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { fileFlags, kustomizeFlag } from '../command-flags.js';
 import { Failures, findTargets } from '../object-targets.js';
@@ -223,6 +226,8 @@ async function describe(cli: Cli, { ri, obj }: Target, showEvents: boolean, chun
     }
   }
   if (ri.group === 'storage.k8s.io' && ri.kind === 'StorageClass') return describeStorageClass(obj as StorageClass, await events(), now);
+  if (ri.group === 'policy' && ri.kind === 'PodDisruptionBudget') return describePodDisruptionBudget(obj as PodDisruptionBudget, await events(), now);
+  if (ri.group === 'scheduling.k8s.io' && ri.kind === 'PriorityClass') return describePriorityClass(obj as PriorityClass, await events(), now);
   if (ri.group === 'apps' && ri.kind === 'Deployment') {
     const d = obj as Deployment;
     let replicaSets: { old: ReplicaSet[]; new?: ReplicaSet } | undefined;

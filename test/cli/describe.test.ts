@@ -93,3 +93,25 @@ test('several objects, name prefixes, selectors and errors', async () => {
     ['describe', 'pod', 'api-5d4f8-x1', '--show-events=false'],
   ]);
 });
+
+test('pod disruption budgets and priority classes', async () => {
+  const pdbs = clientFor(rest, 'poddisruptionbudgets');
+  await pdbs.create('default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'min' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'api' } } } } as KubeObject);
+  await pdbs.create('default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'max' }, spec: { maxUnavailable: '25%', selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }] } } } as KubeObject);
+  await pdbs.create('default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'unset' }, spec: { maxUnavailable: 1 } } as KubeObject);
+  await clientFor(rest, 'poddisruptionbudgets').patch('default', 'min', 'merge',
+    { status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 } }, { subresource: 'status' });
+  await clientFor(rest, 'priorityclasses').create('', {
+    apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'batch-low', annotations: { owner: 'team-a' } },
+    value: 100, description: 'Batch jobs, preempted first', preemptionPolicy: 'Never',
+  } as KubeObject);
+  await compareAll([
+    ['describe', 'pdb', 'min'],
+    ['describe', 'pdb', 'max'],
+    ['describe', 'pdb', 'unset'],
+    ['describe', 'pc', 'batch-low'],
+    ['describe', 'priorityclass', 'system-node-critical'],
+  ]);
+  assert.match(await tskubectl(cp, 'describe', 'pdb', 'min'),
+    /^Name: +min\nNamespace: +default\nMin available: +2\nSelector: +app=api\nStatus:\n {4}Allowed disruptions: +1\n {4}Current: +3\n {4}Desired: +2\n {4}Total: +3\nEvents: +<none>\n$/);
+});
