@@ -3,7 +3,7 @@
 // merges a profile with the defaults (kube-scheduler's v1 defaulting, mergePlugins) and
 // expands multiPoint (its expandMultiPointPlugins), resolving names in a registry.
 import {
-  type AnyPlugin, type Framework, type PostFilterPlugin, type PreEnqueuePlugin, type PreFilterPlugin, type PreScorePlugin,
+  type AnyPlugin, type Framework, type PodNominator, type PostFilterPlugin, type PreEnqueuePlugin, type PreFilterPlugin, type PreScorePlugin,
   type ScorePlugin, type FilterPlugin, isFilter, isPostFilter, isPreEnqueue, isPreFilter, isPreScore, isScore,
 } from './framework.js';
 import { inTreeRegistry, type Registry } from './registry.js';
@@ -186,7 +186,7 @@ export function expandPlugins(plugins: Plugins | undefined, registry: Registry):
  * not implement, a plugin listed twice, a weight outside 1..100, a percentage outside
  * 0..100, a profile without exactly one queue sort or without a binder.
  */
-export function buildFramework(config: ProfileConfig = {}, registry: Registry = inTreeRegistry): Framework {
+export function buildFramework(config: ProfileConfig = {}, registry: Registry = inTreeRegistry, opts: { nominator?: PodNominator } = {}): Framework {
   const pct = config.percentageOfNodesToScore ?? 0;
   if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new Error(`percentageOfNodesToScore: must be an integer in 0..100, got ${pct}`);
   const schedulerName = config.schedulerName ?? DEFAULT_SCHEDULER_NAME;
@@ -209,5 +209,6 @@ export function buildFramework(config: ProfileConfig = {}, registry: Registry = 
     preScore: points.preScore.map((n) => get(n) as PreScorePlugin),
     score,
     percentageOfNodesToScore: pct,
+    nominator: opts.nominator,
   };
 }

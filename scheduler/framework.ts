@@ -221,6 +221,16 @@ export interface Framework {
   readonly score: readonly { readonly plugin: ScorePlugin; readonly weight: number }[];
   /** 1..100, or 0 for kube-scheduler's adaptive default (see numFeasibleNodesToFind). */
   readonly percentageOfNodesToScore: number;
+  /** The pods nominated to nodes (preemptors waiting for their victims to go): they hold room in Filter. */
+  readonly nominator?: PodNominator;
+}
+
+/**
+ * Where preemptors wait (kube-scheduler PodNominator): the pods nominated to a node, which
+ * Filter counts as if they ran there when they matter at least as much as the pod placed.
+ */
+export interface PodNominator {
+  nominatedPodsForNode(nodeName: string): readonly PodInfo[] | undefined;
 }
 
 /** The first PreEnqueue rejection, tagged with its plugin, or SUCCESS (kube-scheduler RunPreEnqueuePlugins). */
@@ -243,6 +253,37 @@ export function runFilters(fw: Framework, pod: Pod, nodeInfo: NodeInfo, state: C
     if (s.code !== 'Success') return withPlugin(s, p.name);
   }
   return SUCCESS;
+}
+
+/**
+ * runFilters with the room nominated pods hold (kube-scheduler
+ * RunFilterPluginsWithNominatedPods): the pods nominated to the node with at least the
+ * pod's priority are added to a copy of the node and of the cycle state (through the
+ * PreFilter extensions), and the pod must fit beside them; then it must also fit without
+ * them, since they may never come (pod affinity to a nominated pod must not count).
+ */
+export function runFiltersWithNominatedPods(
+  fw: Framework, pod: Pod, nodeInfo: NodeInfo, state: CycleState, filters: readonly FilterPlugin[] = activeFilters(fw, state),
+): Status {
+  const nominated = fw.nominator?.nominatedPodsForNode(nodeInfo.name);
+  if (!nominated?.length) return runFilters(fw, pod, nodeInfo, state, filters);
+  const priority = pod.spec?.priority ?? 0;
+  const uid = pod.metadata.uid;
+  let withNominated: { info: NodeInfo; state: CycleState } | undefined;
+  for (const pi of nominated) {
+    if (pi.priority < priority || (uid !== undefined && pi.pod.metadata.uid === uid)) continue;
+    withNominated ??= { info: nodeInfo.clone(), state: state.clone() };
+    withNominated.info.addPod(pi);
+    for (const p of fw.preFilter) {
+      if (!p.preFilterAddPod || withNominated.state.skipFilter.has(p.name)) continue;
+      const s = p.preFilterAddPod(pod, withNominated.state, pi, withNominated.info);
+      if (s.code !== 'Success') return withPlugin(s, p.name);
+    }
+  }
+  if (!withNominated) return runFilters(fw, pod, nodeInfo, state, filters);
+  const s = runFilters(fw, pod, withNominated.info, withNominated.state, filters);
+  if (s.code !== 'Success') return s;
+  return runFilters(fw, pod, nodeInfo, state, filters);
 }
 
 /** The profile's filters minus those skipped by their PreFilter in this cycle: computed once, run for every node. */

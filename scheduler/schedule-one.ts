@@ -7,7 +7,8 @@
 // selectHost), framework/types.go FitError.Error, and DefaultPreemption's diagnosis.
 import type { Pod } from '../api/types/core.js';
 import {
-  activeFilters, CycleState, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type PostFilterResult, runFilters, statusMessage, isRejected,
+  activeFilters, CycleState, type FilterPlugin, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type PostFilterResult, runFiltersWithNominatedPods,
+  statusMessage, isRejected,
 } from './framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from './node-info.js';
 import { type Diagnosis, type FitError, fitErrorMessage, newDiagnosis } from './fit-error.js';
@@ -135,27 +136,33 @@ export class ScheduleAlgorithm {
       diagnosis.unschedulablePlugins.add(p.name);
       return [];
     }
+    const filters = activeFilters(this.fw, state);
+    // A nomination from an earlier attempt (preemption made room there): that node is
+    // likely the only one that fits, so it is tried first (kube-scheduler evaluateNominatedNode).
+    const nominated = pod.status?.nominatedNodeName ? snapshot.get(pod.status.nominatedNodeName) : undefined;
+    if (nominated && this.filterNode(pod, nominated, state, filters, diagnosis)) return [nominated];
     const numAll = nodes.length;
     const numToFind = numFeasibleNodesToFind(this.fw.percentageOfNodesToScore, numAll);
     const feasible: NodeInfo[] = [];
     const start = this.nextStartNodeIndex % numAll;
-    const filters = activeFilters(this.fw, state);
     let processed = 0;
     for (let i = 0; i < numAll && feasible.length < numToFind; i++) {
       const info = nodes[(start + i) % numAll];
       processed++;
-      const s = runFilters(this.fw, pod, info, state, filters);
-      if (s.code === 'Success') {
-        feasible.push(info);
-      } else if (isRejected(s)) {
-        diagnosis.nodeToStatus.set(info.name, s);
-        if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
-      } else {
-        throw new PluginError(`running Filter plugin "${s.plugin ?? ''}": ${statusMessage(s)}`);
-      }
+      if (this.filterNode(pod, info, state, filters, diagnosis)) feasible.push(info);
     }
     this.nextStartNodeIndex = (start + processed) % numAll;
     return feasible;
+  }
+
+  /** Whether the pod passes the filters on `info` (nominated pods holding their room); a rejection goes into the diagnosis. */
+  private filterNode(pod: Pod, info: NodeInfo, state: CycleState, filters: readonly FilterPlugin[], diagnosis: Diagnosis): boolean {
+    const s = runFiltersWithNominatedPods(this.fw, pod, info, state, filters);
+    if (s.code === 'Success') return true;
+    if (!isRejected(s)) throw new PluginError(`running Filter plugin "${s.plugin ?? ''}": ${statusMessage(s)}`);
+    diagnosis.nodeToStatus.set(info.name, s);
+    if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
+    return false;
   }
 
   private prioritizeNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, snapshot: Snapshot): NodeScore[] {

@@ -30,6 +30,7 @@ import { NAME as VOLUME_BINDING, volumeBindingPlugin, type VolumeView } from './
 import { VolumeBinder } from './volume-binder.js';
 import { NAME as POD_TOPOLOGY_SPREAD, podTopologySpreadPlugin } from './plugins/pod-topology-spread.js';
 import { ScheduleAlgorithm } from './schedule-one.js';
+import { Nominator } from './nominator.js';
 
 /**
  * The pods the scheduler watches: every pod not finished (kube-scheduler's pod informer
@@ -85,6 +86,8 @@ const VOLUME_CHANGE = { label: 'PersistentVolumeClaimOrVolumeChange', plugins: n
  */
 export class Scheduler {
   readonly snapshot = new Snapshot();
+  /** Pending pods nominated to nodes by preemption, holding room there (shared by the profiles). */
+  readonly nominator = new Nominator();
   private readonly rest: RestClient;
   private readonly pods: ResourceClient<Pod>;
   private readonly recorders = new Map<string, EventRecorder>();
@@ -144,7 +147,7 @@ export class Scheduler {
     ]);
     const profiles = opts.profiles ?? [{ ...opts.profile, schedulerName: opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME }];
     for (const profile of profiles) {
-      const fw = buildFramework(profile, registry);
+      const fw = buildFramework(profile, registry, { nominator: this.nominator });
       if (this.algorithms.has(fw.schedulerName)) throw new Error(`duplicate profile with scheduler name "${fw.schedulerName}"`);
       this.algorithms.set(fw.schedulerName, new ScheduleAlgorithm(fw));
       this.recorders.set(fw.schedulerName, typeof opts.recorder === 'function' ? opts.recorder(fw.schedulerName) : opts.recorder);
@@ -250,17 +253,26 @@ export class Scheduler {
         if (pod.spec?.nodeName) {
           if (!isPodTerminal(pod)) this.addAssigned(pod);
         } else if (this.wants(pod)) {
+          this.nominator.add(pod);
           this.queue?.add(pod);
         }
       },
       update: (oldPod, pod) => {
         if (!pod.spec?.nodeName) {
-          if (this.wants(pod)) this.queue?.update(oldPod, pod);
-          else this.queue?.delete(pod);
+          if (this.wants(pod)) {
+            this.nominator.update(oldPod, pod);
+            this.queue?.update(oldPod, pod);
+          } else {
+            this.nominator.delete(pod);
+            this.queue?.delete(pod);
+          }
           return;
         }
         // Bound now (its binding, or a later change): no longer the queue's.
-        if (!oldPod.spec?.nodeName) this.queue?.delete(pod);
+        if (!oldPod.spec?.nodeName) {
+          this.nominator.delete(pod);
+          this.queue?.delete(pod);
+        }
         if (!isPodTerminal(pod)) {
           if (!oldPod.spec?.nodeName) this.addAssigned(pod);
           else {
@@ -277,7 +289,10 @@ export class Scheduler {
       // Deleted, or finished (it left the selector).
       delete: (pod) => {
         if (pod.spec?.nodeName) this.removeAssigned(pod);
-        else this.queue?.delete(pod);
+        else {
+          this.nominator.delete(pod);
+          this.queue?.delete(pod);
+        }
       },
     });
   }
@@ -310,6 +325,8 @@ export class Scheduler {
     switch (result.kind) {
       case 'Scheduled': {
         this.snapshot.assumePod(pod, result.nodeName, result.podInfo);
+        // Assumed: it holds its room as a pod of the node now, no longer as a nomination.
+        this.nominator.delete(pod);
         this.log.debug({ pod: key, node: result.nodeName, ms: performance.now() - started, feasible: result.feasibleNodes }, 'assumed pod');
         const bind = this.bind(queue, pInfo, pod, result.nodeName).finally(() => this.binds.delete(bind));
         this.binds.add(bind);
@@ -318,6 +335,7 @@ export class Scheduler {
       case 'Unschedulable': {
         this.log.info({ pod: key, message: result.message, nominatedNode: result.nominatedNodeName }, 'unschedulable pod');
         if (result.nominatedNodeName) this.preempt(pod, result.nominatedNodeName, result.victims ?? []);
+        else if (result.nominatedNodeName === '') this.nominator.delete(pod);
         this.recordFailure(pod, 'Unschedulable', result.message, result.nominatedNodeName);
         queue.addUnschedulableIfNotPresent(pInfo, result.fitError?.diagnosis.unschedulablePlugins ?? [], cycle);
         return;
@@ -346,7 +364,7 @@ export class Scheduler {
         if (!node) throw new Error(`node "${nodeName}" not found`);
         await this.volumeBinder.bindPodVolumes(pod, node, this.loopSignal);
       } catch (err) {
-        this.snapshot.forgetPod(pod);
+        this.forget(pod);
         const message = `running PreBind plugin "${VOLUME_BINDING}": ${err instanceof Error ? err.message : String(err)}`;
         this.log.warn({ pod: `${ns}/${name}`, node: nodeName, err }, 'binding volumes failed');
         this.recordFailure(pod, 'SchedulerError', message);
@@ -360,7 +378,7 @@ export class Scheduler {
       this.recorderFor(pod).event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${nodeName}`);
       this.log.debug({ pod: `${ns}/${name}`, node: nodeName }, 'bound pod');
     } catch (err) {
-      this.snapshot.forgetPod(pod);
+      this.forget(pod);
       if (isNotFound(err)) {
         // The pod was deleted meanwhile: nothing left to schedule.
         queue.done(pInfo.key);
@@ -373,6 +391,13 @@ export class Scheduler {
       // The freed capacity may let a waiting pod fit.
       queue.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
     }
+  }
+
+  /** An assumed pod that did not bind: off its node again, and nominated again if its status says so. */
+  private forget(pod: Pod): void {
+    this.snapshot.forgetPod(pod);
+    const latest = this.podInformer.getByKey(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    if (latest && podKey(latest) === podKey(pod) && this.wants(latest)) this.nominator.add(latest);
   }
 
   /**
@@ -388,6 +413,7 @@ export class Scheduler {
       message: `${schedulerName}: preempting to accommodate a higher priority pod`, lastProbeTime: null, lastTransitionTime: rfc3339Now(),
     };
     const priority = pod.spec?.priority ?? 0;
+    this.nominator.add(pod, nodeName);
     for (const v of victims) {
       const ns = v.pod.metadata.namespace ?? 'default';
       const name = v.pod.metadata.name ?? '';
@@ -418,7 +444,8 @@ export class Scheduler {
   private recordFailure(pod: Pod, reason: string, message: string, nominatedNodeName?: string): void {
     this.recorderFor(pod).event(pod, 'Warning', 'FailedScheduling', message);
     const cur = podCondition(pod, 'PodScheduled');
-    const nominationChanges = nominatedNodeName !== undefined && pod.status?.nominatedNodeName !== nominatedNodeName;
+    // '' clears a nomination (preemption found no candidate).
+    const nominationChanges = nominatedNodeName !== undefined && (pod.status?.nominatedNodeName ?? '') !== nominatedNodeName;
     if (!nominationChanges && cur && cur.status === 'False' && cur.reason === reason && cur.message === message) return;
     const condition: PodCondition = {
       type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null,
@@ -426,7 +453,7 @@ export class Scheduler {
     };
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
-    const status = nominationChanges ? { conditions: [condition], nominatedNodeName } : { conditions: [condition] };
+    const status = nominationChanges ? { conditions: [condition], nominatedNodeName: nominatedNodeName || null } : { conditions: [condition] };
     this.pods.patch(ns, name, 'strategic', { status }, { subresource: 'status' }).catch((err: unknown) => {
       if (!isNotFound(err)) this.log.warn({ pod: `${ns}/${name}`, err }, 'updating PodScheduled condition failed');
     });

@@ -7,7 +7,7 @@ import type { Pod } from '../../api/types/core.js';
 import type { LabelSelectorMatcher } from '../../api/labels.js';
 import {
   type CycleState, type FilteredNodes, type Framework, type PostFilterPlugin, type PostFilterResult, type Status,
-  activeFilters, errorStatus, isRejected, runFilters, statusMessage, SUCCESS, unresolvable, unschedulable,
+  activeFilters, errorStatus, isRejected, runFiltersWithNominatedPods, statusMessage, SUCCESS, unresolvable, unschedulable,
 } from '../framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from '../node-info.js';
 import { fitErrorMessage, newDiagnosis } from '../fit-error.js';
@@ -113,7 +113,7 @@ export function selectVictimsOnNode(pod: Pod, state: CycleState, nodeInfo: NodeI
   };
   for (const pi of potential) remove(pi);
   const filters = activeFilters(fw, state);
-  const fits = (): Status => runFilters(fw, pod, node, state, filters);
+  const fits = (): Status => runFiltersWithNominatedPods(fw, pod, node, state, filters);
   const all = fits();
   if (all.code !== 'Success') return all;
   potential.sort(byImportance);
@@ -165,13 +165,23 @@ export function pickOneNode(candidates: readonly Candidate[]): Candidate | undef
   return best[0];
 }
 
-/** kube-scheduler PodEligibleToPreemptOthers. */
-function eligible(pod: Pod, snapshot: Snapshot, priority: number): Status {
+/** A pod being deleted because the scheduler preempted it (kube-scheduler podTerminatingByPreemption). */
+const terminatingByPreemption = (pi: PodInfo): boolean => pi.terminating
+  && (pi.pod.status?.conditions ?? []).some((c) => c.type === 'DisruptionTarget' && c.status === 'True' && c.reason === 'PreemptionByScheduler');
+
+/**
+ * kube-scheduler PodEligibleToPreemptOthers: not with preemptionPolicy Never, nor while
+ * lower-priority pods it preempted on its nominated node are still terminating (unless the
+ * filters now rule that node out altogether).
+ */
+function eligible(pod: Pod, snapshot: Snapshot, priority: number, filtered: FilteredNodes): Status {
   if (pod.spec?.preemptionPolicy === 'Never') return unresolvable(NOT_ELIGIBLE_PREEMPTION_NEVER);
   const nominated = pod.status?.nominatedNodeName;
   if (nominated) {
+    const status = filtered.nodeToStatus.get(nominated) ?? filtered.absentNodesStatus;
+    if (status.code === 'UnschedulableAndUnresolvable') return SUCCESS;
     const info = snapshot.get(nominated);
-    if (info) for (const pi of info.pods.values()) if (pi.terminating && pi.priority < priority) return unresolvable(NOT_ELIGIBLE_TERMINATING);
+    if (info) for (const pi of info.pods.values()) if (pi.priority < priority && terminatingByPreemption(pi)) return unresolvable(NOT_ELIGIBLE_TERMINATING);
   }
   return SUCCESS;
 }
@@ -179,7 +189,7 @@ function eligible(pod: Pod, snapshot: Snapshot, priority: number): Status {
 /** The PostFilter: the node to nominate and its victims, or why preemption cannot help. */
 export function preempt(pod: Pod, state: CycleState, snapshot: Snapshot, filtered: FilteredNodes, fw: Framework, pdbs: readonly DisruptionBudgetView[]): PostFilterResult {
   const priority = state.podInfo.priority;
-  const ok = eligible(pod, snapshot, priority);
+  const ok = eligible(pod, snapshot, priority, filtered);
   if (ok.code !== 'Success') return { status: unschedulable(`preemption: ${statusMessage(ok)}`) };
   const nodes = snapshot.nodeInfos();
   const statuses = new Map<string, Status>();
@@ -203,7 +213,8 @@ export function preempt(pod: Pod, state: CycleState, snapshot: Snapshot, filtere
   const best = pickOneNode(candidates);
   if (!best) {
     const message = `preemption: ${fitErrorMessage({ numAllNodes: nodes.length, diagnosis: { ...newDiagnosis(), nodeToStatus: statuses } })}`;
-    return { status: unschedulable(message) };
+    // No candidate: a nomination from an earlier attempt is cleared (NewPostFilterResultWithNominatedNode("")).
+    return { status: unschedulable(message), nominatedNodeName: '' };
   }
   return { status: SUCCESS, nominatedNodeName: best.node, victims: best.victims };
 }

@@ -12,6 +12,7 @@ import {
 } from '../../scheduler/plugins/default-preemption.js';
 import { preEnqueue } from '../../scheduler/plugins/scheduling-gates.js';
 import { ScheduleAlgorithm } from '../../scheduler/schedule-one.js';
+import { Nominator } from '../../scheduler/nominator.js';
 import { makeNode, makePod, type NodeOpts, type PodOpts } from './fixtures.js';
 
 const fw = buildFramework();
@@ -138,11 +139,21 @@ describe('budgets and the choice of node', () => {
     assert.equal(r.kind === 'Unschedulable' && r.nominatedNodeName, 'n1');
     const terminating = pod('going', { cpu: '2', priority: 1, nodeName: 'n1' });
     terminating.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
-    const s2 = snapshotOf([['n1', { cpu: '2' }]], [terminating]);
     const again = pod('high', { cpu: '2', priority: 100 });
     again.status = { nominatedNodeName: 'n1' };
-    const r2 = algo.schedule(again, s2);
-    assert.equal(r2.kind === 'Unschedulable' && r2.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node.');
+    // Deleted by someone else: preempting again is allowed (and finds the pod still there).
+    const r2 = algo.schedule(again, snapshotOf([['n1', { cpu: '2' }]], [terminating]));
+    assert.equal(r2.kind === 'Unschedulable' && r2.nominatedNodeName, 'n1');
+    // Deleted by preemption (DisruptionTarget PreemptionByScheduler): wait for it.
+    terminating.status = { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' }] };
+    const r3 = algo.schedule(again, snapshotOf([['n1', { cpu: '2' }]], [terminating]));
+    assert.equal(r3.kind === 'Unschedulable' && r3.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node.');
+    assert.equal(r3.kind === 'Unschedulable' && r3.nominatedNodeName, undefined);
+    // The nominated node ruled out altogether (cordoned): eligible again, and with no
+    // candidate the nomination is cleared.
+    const r4 = algo.schedule(again, snapshotOf([['n1', { cpu: '2', unschedulable: true }]], [terminating]));
+    assert.equal(r4.kind === 'Unschedulable' && r4.message, '0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.');
+    assert.equal(r4.kind === 'Unschedulable' && r4.nominatedNodeName, '');
   });
 });
 
@@ -154,5 +165,67 @@ describe('SchedulingGates', () => {
     const s = preEnqueue(p);
     assert.equal(s.code, 'UnschedulableAndUnresolvable');
     assert.deepEqual(s.reasons, ['waiting for scheduling gates: [example.com/a b]']);
+  });
+});
+
+describe('nominated pods hold the room preemption made', () => {
+  const nominatedTo = (p: Pod, node: string): Pod => ({ ...p, status: { ...p.status, nominatedNodeName: node } });
+
+  it('a pod of no higher priority does not take a node whose room a nominated pod holds; a higher one does', () => {
+    const nominator = new Nominator();
+    const withNominator = buildFramework({}, undefined, { nominator });
+    const s = snapshotOf([['n1', { cpu: '2' }]]);
+    const algo = new ScheduleAlgorithm(withNominator);
+    // Nothing nominated: it fits.
+    assert.equal(algo.schedule(pod('low', { cpu: '1', priority: 10 }), s).kind, 'Scheduled');
+    const preemptor = nominatedTo(pod('preemptor', { cpu: '2', priority: 100 }), 'n1');
+    nominator.add(preemptor);
+    for (const priority of [10, 100]) {
+      const r = algo.schedule(pod(`p${priority}`, { cpu: '1', priority }), s);
+      assert.equal(r.kind === 'Unschedulable' && r.message.startsWith('0/1 nodes are available: 1 Insufficient cpu.'), true, JSON.stringify(r));
+    }
+    assert.equal(algo.schedule(pod('urgent', { cpu: '1', priority: 1000 }), s).kind, 'Scheduled');
+    // The nominated pod itself is not in its own way, and tries its node first.
+    const r = algo.schedule(preemptor, snapshotOf([['n0', { cpu: '4' }], ['n1', { cpu: '2' }], ['n2', { cpu: '4' }]]));
+    assert.equal(r.kind === 'Scheduled' && r.nodeName, 'n1');
+    // Once it is gone from the nominator, the room is free.
+    nominator.delete(preemptor);
+    assert.equal(algo.schedule(pod('later', { cpu: '1', priority: 10 }), s).kind, 'Scheduled');
+  });
+
+  it('the preemptor waiting for its victims does not preempt again, and another preemptor picks another node', () => {
+    const nominator = new Nominator();
+    const withNominator = buildFramework({}, undefined, { nominator });
+    const going = pod('going', { cpu: '2', priority: 1, nodeName: 'n1' });
+    going.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    going.status = { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' }] };
+    const s = snapshotOf([['n1', { cpu: '2' }], ['n2', { cpu: '2' }]], [going, pod('other', { cpu: '2', priority: 1, nodeName: 'n2' })]);
+    const first = nominatedTo(pod('first', { cpu: '2', priority: 100 }), 'n1');
+    nominator.add(first);
+    const algo = new ScheduleAlgorithm(withNominator);
+    const again = algo.schedule(first, s);
+    assert.equal(again.kind === 'Unschedulable' && again.nominatedNodeName, undefined);
+    // A second preemptor of the same priority must not count on n1's room: it preempts on n2.
+    const second = algo.schedule(pod('second', { cpu: '2', priority: 100 }), s);
+    assert.equal(second.kind === 'Unschedulable' && second.nominatedNodeName, 'n2');
+    assert.deepEqual(second.kind === 'Unschedulable' && second.victims?.map((v) => v.pod.metadata.name), ['other']);
+  });
+
+  it('keeps a nomination made here while the pod\'s status has not caught up, and drops it when the status clears it', () => {
+    const nominator = new Nominator();
+    const p = pod('p', { cpu: '1', priority: 5 });
+    nominator.add(p, 'n1');
+    assert.equal(nominator.nominatedNodeOf(p), 'n1');
+    // An unrelated update of the pod, both versions without a nomination in the status.
+    nominator.update(p, { ...p, metadata: { ...p.metadata, labels: { a: 'b' } } });
+    assert.equal(nominator.nominatedNodeOf(p), 'n1');
+    assert.equal(nominator.nominatedPodsForNode('n1')?.length, 1);
+    // The status names the node, then loses it (preemption found no candidate).
+    const named = nominatedTo(p, 'n1');
+    nominator.update(p, named);
+    nominator.update(named, p);
+    assert.equal(nominator.nominatedNodeOf(p), undefined);
+    assert.equal(nominator.nominatedPodsForNode('n1'), undefined);
+    assert.equal(nominator.size, 0);
   });
 });

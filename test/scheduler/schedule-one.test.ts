@@ -63,7 +63,8 @@ describe('FailedScheduling message', () => {
         'preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
     );
     assert.deepEqual([...r.fitError!.diagnosis.unschedulablePlugins].sort(), ['NodeResourcesFit', 'NodeUnschedulable']);
-    assert.equal(r.nominatedNodeName, undefined);
+    // No candidate: any nomination is cleared (kube-scheduler's NewPostFilterResultWithNominatedNode("")).
+    assert.equal(r.nominatedNodeName, '');
   });
 
   it('sorts "<count> <reason>" as strings, as Go sort.Strings does', () => {
