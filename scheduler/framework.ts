@@ -3,8 +3,8 @@
 // Score (+ NormalizeScore). Plugins are plain objects implementing one or more of these
 // interfaces; they are pure (no I/O) and never throw for "does not fit": they return a
 // Status. scheduleOne (schedule-one.ts) is the only caller.
-import type { Pod } from '../api/types/core.js';
-import { podInfoOf, type NodeInfo, type PodInfo, type Snapshot } from './node-info.js';
+import type { Node, Pod } from '../api/types/core.js';
+import { NodeInfo, podInfoOf, type PodInfo, type Snapshot } from './node-info.js';
 
 /**
  * The outcome of one plugin call (kube-scheduler framework.Code):
@@ -180,7 +180,40 @@ export interface PostFilterPlugin extends Plugin {
   postFilter(pod: Pod, state: CycleState, snapshot: Snapshot, filtered: FilteredNodes, fw: Framework): PostFilterResult;
 }
 
-export type AnyPlugin = Partial<PreEnqueuePlugin & PreFilterPlugin & FilterPlugin & PostFilterPlugin & PreScorePlugin & ScorePlugin> & Plugin;
+/**
+ * What changed in the cluster, for QueueingHints: `oldObj` is undefined for an add,
+ * `newObj` for a delete. Pods here are bound ones (assigned pods).
+ */
+export type ClusterChange =
+  | { readonly resource: 'Node'; readonly oldObj?: Node; readonly newObj?: Node }
+  | { readonly resource: 'Pod'; readonly oldObj?: Pod; readonly newObj?: Pod };
+
+/**
+ * kube-scheduler's EnqueueExtensions with a QueueingHintFn: whether `change` may make
+ * `pod`, which this plugin rejected, schedulable (true: Queue) or surely not (false:
+ * QueueSkip, the pod keeps waiting). A plugin without it requeues the pod on every event
+ * it registers for (queue.ts ClusterEvent.plugins). Pure and cheap: it runs for each
+ * waiting pod on each event.
+ */
+export interface EnqueueExtensions extends Plugin {
+  isSchedulableAfter(pod: Pod, change: ClusterChange, snapshot: Snapshot): boolean;
+}
+
+/**
+ * The QueueingHint of a filter that reads only the node (NodeAffinity, NodeUnschedulable,
+ * TaintToleration): an added node helps if the pod passes the filter there; an updated one
+ * if it passes now and did not before. A deleted node never helps.
+ */
+export function nodeFilterHint(filter: (pod: Pod, nodeInfo: NodeInfo, state: CycleState) => Status): EnqueueExtensions['isSchedulableAfter'] {
+  const passes = (pod: Pod, node: Node): boolean => filter(pod, new NodeInfo(node.metadata.name ?? '', node), new CycleState(pod)).code === 'Success';
+  return (pod, change) => {
+    if (change.resource !== 'Node') return true;
+    if (!change.newObj || !passes(pod, change.newObj)) return false;
+    return !change.oldObj || !passes(pod, change.oldObj);
+  };
+}
+
+export type AnyPlugin = Partial<PreEnqueuePlugin & PreFilterPlugin & FilterPlugin & PostFilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions> & Plugin;
 
 export const isPreEnqueue = (p: AnyPlugin): p is PreEnqueuePlugin & AnyPlugin => typeof p.preEnqueue === 'function';
 export const isPostFilter = (p: AnyPlugin): p is PostFilterPlugin & AnyPlugin => typeof p.postFilter === 'function';

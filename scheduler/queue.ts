@@ -14,7 +14,7 @@
 // not yet done). No I/O: the clock is injectable and the timers only call the flush
 // methods, which tests call directly.
 import type { Node, Pod } from '../api/types/core.js';
-import type { Status } from './framework.js';
+import type { ClusterChange, Status } from './framework.js';
 import { podKey } from './node-info.js';
 import { NAME as INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { NAME as NODE_AFFINITY } from './plugins/node-affinity.js';
@@ -51,12 +51,14 @@ export interface QueuedPodInfo {
 
 /**
  * Something that happened in the cluster. `plugins` names the plugins whose verdict it
- * may change; a pod rejected only by other plugins stays put. Undefined means every
- * plugin (a node added, or the periodic flush).
+ * may change (the events they register for); a pod rejected only by other plugins stays
+ * put. Undefined means every plugin (a node added, or the periodic flush). `change` is the
+ * object before and after, which those plugins' QueueingHints read.
  */
 export interface ClusterEvent {
   readonly label: string;
   readonly plugins?: ReadonlySet<string>;
+  readonly change?: ClusterChange;
 }
 
 export const NODE_ADD: ClusterEvent = { label: 'NodeAdd' };
@@ -67,6 +69,10 @@ export const ASSIGNED_POD_ADD: ClusterEvent = { label: 'AssignedPodAdd', plugins
 export const ASSIGNED_POD_UPDATE_LABEL: ClusterEvent = { label: 'AssignedPodUpdate(PodLabel)', plugins: new Set([POD_TOPOLOGY_SPREAD, INTER_POD_AFFINITY]) };
 /** A node was deleted: its topology domain may have gone. */
 export const NODE_DELETE: ClusterEvent = { label: 'NodeDelete', plugins: new Set([POD_TOPOLOGY_SPREAD]) };
+export const nodeAdded = (node: Node): ClusterEvent => ({ ...NODE_ADD, change: { resource: 'Node', newObj: node } });
+export const nodeDeleted = (node: Node): ClusterEvent => ({ ...NODE_DELETE, change: { resource: 'Node', oldObj: node } });
+export const assignedPodAdded = (pod: Pod): ClusterEvent => ({ ...ASSIGNED_POD_ADD, change: { resource: 'Pod', newObj: pod } });
+export const assignedPodDeleted = (pod: Pod): ClusterEvent => ({ ...ASSIGNED_POD_DELETE, change: { resource: 'Pod', oldObj: pod } });
 export const UNSCHEDULABLE_TIMEOUT: ClusterEvent = { label: 'UnschedulableTimeout' };
 export const FORCE_ACTIVATE: ClusterEvent = { label: 'ForceActivate' };
 
@@ -84,12 +90,13 @@ export function nodeUpdateEvent(oldNode: Node, newNode: Node): ClusterEvent | un
   if (!same(oldNode.metadata.labels, newNode.metadata.labels)) plugins.add(NODE_AFFINITY).add(POD_TOPOLOGY_SPREAD).add(INTER_POD_AFFINITY);
   if (!same(oldNode.spec?.taints, newNode.spec?.taints)) plugins.add(TAINT_TOLERATION).add(POD_TOPOLOGY_SPREAD);
   if (plugins.size === 0) return undefined;
-  return { label: `NodeUpdate(${[...plugins].join(',')})`, plugins };
+  return { label: `NodeUpdate(${[...plugins].join(',')})`, plugins, change: { resource: 'Node', oldObj: oldNode, newObj: newNode } };
 }
 
 /** The event an update to a bound pod amounts to: its labels changed (affinity terms may select it differently), or nothing. */
 export function assignedPodUpdateEvent(oldPod: Pod, newPod: Pod): ClusterEvent | undefined {
-  return same(oldPod.metadata.labels, newPod.metadata.labels) ? undefined : ASSIGNED_POD_UPDATE_LABEL;
+  if (same(oldPod.metadata.labels, newPod.metadata.labels)) return undefined;
+  return { ...ASSIGNED_POD_UPDATE_LABEL, change: { resource: 'Pod', oldObj: oldPod, newObj: newPod } };
 }
 
 /** Whether an update to a pod that waits in the queue may change its scheduling (spec or labels). */
@@ -215,6 +222,12 @@ export interface SchedulingQueueOptions {
    * as gated instead of entering activeQ, and only an update to it lets it in.
    */
   preEnqueue?: (pod: Pod) => Status;
+  /**
+   * The QueueingHint of `plugin` (which rejected `pod`) for `change`: true when the change
+   * may make the pod schedulable (kube-scheduler's isPodWorthRequeuing). Without it, or for
+   * a plugin without hints, every event the plugin registers for requeues the pod.
+   */
+  queueingHint?: (pod: Pod, plugin: string, change: ClusterChange) => boolean;
 }
 
 export interface QueueStats {
@@ -242,6 +255,7 @@ export class SchedulingQueue {
   private readonly maxInUnschedulableMs: number;
   private readonly flushIntervalMs: number;
   private readonly preEnqueue?: (pod: Pod) => Status;
+  private readonly queueingHint?: (pod: Pod, plugin: string, change: ClusterChange) => boolean;
 
   private readonly activeQ = new Heap<QueuedPodInfo>((a, b) => {
     const pa = priorityOf(a);
@@ -275,6 +289,7 @@ export class SchedulingQueue {
     this.maxInUnschedulableMs = opts.maxInUnschedulableMs ?? DEFAULT_MAX_IN_UNSCHEDULABLE_MS;
     this.flushIntervalMs = opts.unschedulableFlushIntervalMs ?? DEFAULT_UNSCHEDULABLE_FLUSH_INTERVAL_MS;
     this.preEnqueue = opts.preEnqueue;
+    this.queueingHint = opts.queueingHint;
   }
 
   stats(): QueueStats {
@@ -485,11 +500,25 @@ export class SchedulingQueue {
     for (const w of this.waiters.splice(0)) w(undefined);
   }
 
+  /**
+   * kube-scheduler isPodWorthRequeuing: a pod rejected by no plugin in particular moves on
+   * any event; otherwise some plugin that rejected it must register for the event and,
+   * when the event carries the change and the plugin has a QueueingHint, say Queue. A hint
+   * that throws counts as Queue, as an error does in kube-scheduler.
+   */
   private eventMatters(event: ClusterEvent, p: QueuedPodInfo): boolean {
     // Only an update to the pod itself can lift its gates.
     if (p.gated) return false;
-    if (!event.plugins || p.unschedulablePlugins.size === 0) return true;
-    for (const name of p.unschedulablePlugins) if (event.plugins.has(name)) return true;
+    if (p.unschedulablePlugins.size === 0) return true;
+    for (const name of p.unschedulablePlugins) {
+      if (event.plugins && !event.plugins.has(name)) continue;
+      if (!event.change || !this.queueingHint) return true;
+      try {
+        if (this.queueingHint(p.pod, name, event.change)) return true;
+      } catch {
+        return true;
+      }
+    }
     return false;
   }
 

@@ -18,12 +18,12 @@ import { type Informer, informerFor } from '../client/informer.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
 import type { RestClient } from '../client/rest-client.js';
 import { buildFramework, DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
-import { runPreEnqueue } from './framework.js';
+import { type AnyPlugin, type ClusterChange, runPreEnqueue } from './framework.js';
 import { podKey, type PodInfo, Snapshot } from './node-info.js';
 import { NAME as DEFAULT_PREEMPTION, defaultPreemptionPlugin, type DisruptionBudgetView } from './plugins/default-preemption.js';
 import {
-  ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, assignedPodUpdateEvent, NODE_ADD, NODE_DELETE, nodeUpdateEvent, type QueuedPodInfo,
-  SchedulingQueue, type SchedulingQueueOptions,
+  ASSIGNED_POD_DELETE, assignedPodAdded, assignedPodDeleted, assignedPodUpdateEvent, nodeAdded, nodeDeleted, nodeUpdateEvent,
+  type QueuedPodInfo, SchedulingQueue, type SchedulingQueueOptions,
 } from './queue.js';
 import { IN_TREE_PLUGINS, newRegistry, type Registry } from './registry.js';
 import { NAME as VOLUME_BINDING, volumeBindingPlugin, type VolumeView } from './plugins/volume-binding.js';
@@ -110,6 +110,8 @@ export class Scheduler {
   /** The leader's queue; undefined while not leading. */
   private queue?: SchedulingQueue;
   private readonly binds = new Set<Promise<void>>();
+  /** The plugins by name, for their QueueingHints. */
+  private readonly registry: Registry;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.rest = opts.rest;
@@ -142,7 +144,7 @@ export class Scheduler {
     // VolumeBinding, PodTopologySpread and DefaultPreemption read this scheduler's caches (the registry's own see none).
     const pdbs = (): DisruptionBudgetView[] => this.pdbInformer.list().map(disruptionBudgetView);
     const mine = new Set([VOLUME_BINDING, POD_TOPOLOGY_SPREAD, DEFAULT_PREEMPTION]);
-    const registry = opts.registry ?? newRegistry([
+    const registry = this.registry = opts.registry ?? newRegistry([
       ...IN_TREE_PLUGINS.filter((p) => !mine.has(p.name)), volumeBindingPlugin(view), spread, defaultPreemptionPlugin({ pdbs }),
     ]);
     const profiles = opts.profiles ?? [{ ...opts.profile, schedulerName: opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME }];
@@ -185,7 +187,11 @@ export class Scheduler {
 
   /** Schedules until `signal` aborts (leadership lost or shutdown), then waits for binds in flight. */
   async runLoop(signal: AbortSignal): Promise<void> {
-    const queue = new SchedulingQueue({ ...this.opts.queue, preEnqueue: (pod) => runPreEnqueue(this.algorithmFor(pod).fw, pod) });
+    const queue = new SchedulingQueue({
+      ...this.opts.queue,
+      preEnqueue: (pod) => runPreEnqueue(this.algorithmFor(pod).fw, pod),
+      queueingHint: (pod, plugin, change) => this.queueingHint(pod, plugin, change),
+    });
     this.queue = queue;
     this.loopSignal = signal;
     const timers = queue.run(signal);
@@ -215,6 +221,12 @@ export class Scheduler {
     return { queue: this.queue?.stats(), nodes: this.snapshot.numNodes, pods: this.snapshot.numPods, bindsInFlight: this.binds.size };
   }
 
+  /** The plugin's QueueingHint for `change`, or true (Queue) for a plugin without one. */
+  private queueingHint(pod: Pod, plugin: string, change: ClusterChange): boolean {
+    const p = this.registry.get(plugin) as AnyPlugin | undefined;
+    return p?.isSchedulableAfter ? p.isSchedulableAfter(pod, change, this.snapshot) : true;
+  }
+
   private wants(pod: Pod): boolean {
     return !pod.spec?.nodeName && isPodActive(pod) && this.responsibleFor(pod);
   }
@@ -235,7 +247,7 @@ export class Scheduler {
     this.nodeInformer.addEventHandler({
       add: (node) => {
         this.snapshot.setNode(node);
-        this.queue?.moveAllToActiveOrBackoffQueue(NODE_ADD);
+        this.queue?.moveAllToActiveOrBackoffQueue(nodeAdded(node));
       },
       update: (oldNode, node) => {
         this.snapshot.setNode(node);
@@ -244,7 +256,7 @@ export class Scheduler {
       },
       delete: (node) => {
         this.snapshot.removeNode(node.metadata.name ?? '');
-        this.queue?.moveAllToActiveOrBackoffQueue(NODE_DELETE);
+        this.queue?.moveAllToActiveOrBackoffQueue(nodeDeleted(node));
       },
     });
     // One informer, two views (kube-scheduler's assigned / unassigned filtering handlers).
@@ -300,13 +312,13 @@ export class Scheduler {
   /** A pod bound (its binding seen): pods waiting for peers (pod affinity) may fit now. */
   private addAssigned(pod: Pod): void {
     this.snapshot.addPod(pod);
-    this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD);
+    this.queue?.moveAllToActiveOrBackoffQueue(assignedPodAdded(pod));
   }
 
   private removeAssigned(pod: Pod): void {
     if (this.snapshot.nodeOf(pod) === undefined) return;
     this.snapshot.removePod(pod);
-    this.queue?.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_DELETE);
+    this.queue?.moveAllToActiveOrBackoffQueue(assignedPodDeleted(pod));
   }
 
   /** One decision, synchronous up to the binding, which runs in the background. */

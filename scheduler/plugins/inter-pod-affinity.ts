@@ -15,9 +15,9 @@
 // into labelSelector when the pod is created (MatchLabelKeysInPodAffinity, beta).
 import type { Pod } from '../../api/types/core.js';
 import { nothing } from '../../api/labels.js';
-import { type AffinityTerm, podMatchesAllAffinityTerms, termMatches, type WeightedAffinityTerm } from '../affinity-terms.js';
+import { type AffinityTerm, podAffinityInfoOf, podMatchesAllAffinityTerms, termMatches, type WeightedAffinityTerm } from '../affinity-terms.js';
 import {
-  type CycleState, errorStatus, type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin,
+  type ClusterChange, type CycleState, type EnqueueExtensions, errorStatus, type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin,
   SKIP, type Status, SUCCESS, unresolvable, unschedulable,
 } from '../framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from '../node-info.js';
@@ -111,6 +111,43 @@ function mergeNamespaces<T extends AffinityTerm>(terms: readonly T[], snapshot: 
     for (const n of snapshot.namespacesMatching((labels) => t.namespaceSelector.matches(labels))) namespaces.add(n);
     return { ...t, namespaces, namespaceSelector: nothing() };
   });
+}
+
+const hasLabel = (labels: Labels, key: string): boolean => Object.prototype.hasOwnProperty.call(labels, key);
+
+/**
+ * InterPodAffinity's QueueingHints (kube-scheduler isSchedulableAfterPodChange and
+ * isSchedulableAfterNodeChange). A bound pod helps when it is added or relabelled into
+ * the pod's required affinity, relabelled out of or deleted from its required
+ * anti-affinity, or deleted while its own required anti-affinity kept the pod away
+ * (symmetry; kube-scheduler 1.32 misses this one). A node helps when a topology key of
+ * the pod's terms appears or changes on it; for a pod held back only by other pods'
+ * anti-affinity, any node event may help.
+ */
+export function isSchedulableAfter(pod: Pod, change: ClusterChange, snapshot: Snapshot): boolean {
+  const info = podAffinityInfoOf(pod);
+  const terms = mergeNamespaces(info?.requiredAffinityTerms ?? [], snapshot);
+  const antiTerms = mergeNamespaces(info?.requiredAntiAffinityTerms ?? [], snapshot);
+  if (change.resource === 'Node') {
+    const labels = change.newObj?.metadata.labels ?? EMPTY_LABELS;
+    if (!change.newObj) return false;
+    if (terms.length === 0 && antiTerms.length === 0) return true;
+    const old = change.oldObj?.metadata.labels;
+    const changed = (key: string): boolean => !old || old[key] !== labels[key];
+    return terms.some((t) => hasLabel(labels, t.topologyKey) && changed(t.topologyKey)) || antiTerms.some((t) => changed(t.topologyKey));
+  }
+  const { oldObj, newObj } = change;
+  // Pending pods are not counted by the filter.
+  if ((newObj && !newObj.spec?.nodeName) || (oldObj && !oldObj.spec?.nodeName)) return false;
+  if (oldObj && newObj) {
+    if (!podMatchesAllAffinityTerms(terms, oldObj) && podMatchesAllAffinityTerms(terms, newObj)) return true;
+    return antiTerms.some((t) => termMatches(t, oldObj, undefined) && !termMatches(t, newObj, undefined));
+  }
+  if (newObj) return podMatchesAllAffinityTerms(terms, newObj);
+  if (!oldObj) return false;
+  if (antiTerms.some((t) => termMatches(t, oldObj, undefined))) return true;
+  const nsLabels = snapshot.namespaceLabels(pod.metadata.namespace ?? '');
+  return (podAffinityInfoOf(oldObj)?.requiredAntiAffinityTerms ?? []).some((t) => termMatches(t, pod, nsLabels));
 }
 
 /** What PreFilter computed for Filter; preemption's dry runs clone it and update it with preFilterAddPod/RemovePod. */
@@ -258,7 +295,7 @@ export interface InterPodAffinityArgs {
 }
 
 /** The plugin with `args` (kube-scheduler New with InterPodAffinityArgs). */
-export function interPodAffinityPlugin(args: InterPodAffinityArgs = {}): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
+export function interPodAffinityPlugin(args: InterPodAffinityArgs = {}): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
   const hardWeight = args.hardPodAffinityWeight ?? DEFAULT_HARD_POD_AFFINITY_WEIGHT;
   if (!Number.isInteger(hardWeight) || hardWeight < 0 || hardWeight > 100) {
     throw new Error(`hardPodAffinityWeight: Invalid value: ${hardWeight}: not in valid range [0-100]`);
@@ -279,6 +316,7 @@ export function interPodAffinityPlugin(args: InterPodAffinityArgs = {}): PreFilt
 
   return {
     name: NAME,
+    isSchedulableAfter,
     preFilter,
     preFilterAddPod: (_pod, state, added, nodeInfo) => updateState(state, added, nodeInfo, 1),
     preFilterRemovePod: (_pod, state, removed, nodeInfo) => updateState(state, removed, nodeInfo, -1),

@@ -4,8 +4,8 @@
 import { labelKeyErrors, labelValueErrors } from '../../api/labels.js';
 import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types/core.js';
 import {
-  type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
-  SKIP, SUCCESS, defaultNormalizeScore, unresolvable,
+  type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
+  SKIP, SUCCESS, defaultNormalizeScore, nodeFilterHint, unresolvable,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
@@ -162,8 +162,10 @@ export function preferredScore(prefs: readonly CompiledPreference[], node: Node 
 const FILTER_KEY = `PreFilter${NAME}`;
 const SCORE_KEY = `PreScore${NAME}`;
 
-export const plugin: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin = {
+export const plugin: PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
   name: NAME,
+  // A node added or relabelled helps only if the pod's selector and required affinity now match it.
+  isSchedulableAfter: nodeFilterHint((pod, nodeInfo) => fits(pod, nodeInfo, compileRequired(pod))),
   preFilter(pod: Pod, state: CycleState) {
     const r = compileRequired(pod);
     if (r.nodeSelector.length === 0 && r.required === undefined) return SKIP;

@@ -1,8 +1,8 @@
 // NodePorts (kube-scheduler plugins/nodeports): a pod's hostPorts must be free on the
 // node; 0.0.0.0 (or no hostIP) conflicts with the same protocol/port on any address.
 import type { Pod } from '../../api/types/core.js';
-import { type CycleState, type FilterPlugin, type PreFilterPlugin, type Status, SKIP, SUCCESS, unschedulable } from '../framework.js';
-import type { HostPort, NodeInfo } from '../node-info.js';
+import { type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type Status, SKIP, SUCCESS, unschedulable } from '../framework.js';
+import { HostPortInfo, podHostPorts, type HostPort, type NodeInfo } from '../node-info.js';
 
 export const NAME = 'NodePorts';
 export const REASON = "node(s) didn't have free ports for the requested pod ports";
@@ -17,7 +17,21 @@ export function fits(wanted: readonly HostPort[], nodeInfo: NodeInfo): Status {
   return fitsPorts(wanted, nodeInfo) ? SUCCESS : unschedulable(REASON);
 }
 
-export const plugin: PreFilterPlugin & FilterPlugin = {
+/**
+ * kube-scheduler isSchedulableAfterPodDeleted: a deleted pod frees ports the pod wants only
+ * if it held one of them; a node event may always help (a new node has every port free).
+ */
+export function isSchedulableAfter(pod: Pod, change: ClusterChange): boolean {
+  if (change.resource !== 'Pod') return true;
+  const deleted = change.oldObj;
+  if (change.newObj || !deleted?.spec?.nodeName) return false;
+  const held = new HostPortInfo();
+  for (const p of podHostPorts(deleted)) held.add(p);
+  return podHostPorts(pod).some((w) => held.conflicts(w));
+}
+
+export const plugin: PreFilterPlugin & FilterPlugin & EnqueueExtensions = {
+  isSchedulableAfter,
   name: NAME,
   // Most pods bind no host port: skip the Filter for them entirely.
   preFilter: (_pod: Pod, state: CycleState) => (state.podInfo.hostPorts.length === 0 ? SKIP : SUCCESS),

@@ -3,8 +3,10 @@
 // assumed) request, and the node must have room for one more pod.
 import type { Pod } from '../../api/types/core.js';
 import { score as leastAllocatedScore } from './least-allocated.js';
-import { type CycleState, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable } from '../framework.js';
-import type { NodeInfo, Resource } from '../node-info.js';
+import {
+  type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable,
+} from '../framework.js';
+import { NodeInfo, podInfoOf, type Resource } from '../node-info.js';
 
 export const NAME = 'NodeResourcesFit';
 export const REASON_TOO_MANY_PODS = 'Too many pods';
@@ -49,8 +51,35 @@ export function fits(req: Resource, nodeInfo: NodeInfo): Status {
   return fitsResources(req, nodeInfo) ? SUCCESS : unschedulable(...insufficientResources(req, nodeInfo));
 }
 
-export const plugin: PreFilterPlugin & FilterPlugin & ScorePlugin = {
+/** kube-scheduler haveAnyRequestedResourcesIncreased: the node gained room in something the pod asks for. */
+function anyRequestedIncreased(req: Resource, before: NodeInfo, after: NodeInfo): boolean {
+  if (after.allowedPodNumber > before.allowedPodNumber) return true;
+  if (req.milliCPU > 0 && after.allocatableMilliCPU > before.allocatableMilliCPU) return true;
+  if (req.memory > 0 && after.allocatableMemory > before.allocatableMemory) return true;
+  if (req.ephemeralStorage > 0 && after.allocatableEphemeralStorage > before.allocatableEphemeralStorage) return true;
+  for (const [name, q] of req.scalar ?? []) {
+    if (q > 0 && (after.allocatableScalar?.get(name) ?? 0) > (before.allocatableScalar?.get(name) ?? 0)) return true;
+  }
+  return false;
+}
+
+/**
+ * kube-scheduler Fit's QueueingHints: a bound pod deleted frees room (Queue); a node
+ * added helps if the pod fits its allocatable at all, an updated one if it fits and grew
+ * in something the pod requests.
+ */
+export function isSchedulableAfter(pod: Pod, change: ClusterChange): boolean {
+  if (change.resource === 'Pod') return !change.newObj && !!change.oldObj?.spec?.nodeName;
+  if (!change.newObj) return false;
+  const req = podInfoOf(pod).requests;
+  const after = new NodeInfo(change.newObj.metadata.name ?? '', change.newObj);
+  if (!fitsResources(req, after)) return false;
+  return !change.oldObj || anyRequestedIncreased(req, new NodeInfo(change.oldObj.metadata.name ?? '', change.oldObj), after);
+}
+
+export const plugin: PreFilterPlugin & FilterPlugin & ScorePlugin & EnqueueExtensions = {
   name: NAME,
+  isSchedulableAfter,
   // The requests are part of PodInfo, computed once per cycle; nothing else to prepare.
   preFilter: (_pod: Pod, state: CycleState) => (void state.podInfo, SUCCESS),
   filter: (_pod, nodeInfo, state) => fits(state.podInfo.requests, nodeInfo),

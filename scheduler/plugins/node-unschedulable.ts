@@ -2,7 +2,7 @@
 // (spec.unschedulable) takes only pods that tolerate the node.kubernetes.io/unschedulable
 // NoSchedule taint.
 import type { Pod } from '../../api/types/core.js';
-import { type FilterPlugin, type Status, SUCCESS, unresolvable } from '../framework.js';
+import { type EnqueueExtensions, type FilterPlugin, type Status, SUCCESS, nodeFilterHint, unresolvable } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { tolerationsTolerateTaint } from '../../api/helpers/taints.js';
 
@@ -16,4 +16,9 @@ export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
   return unresolvable(REASON);
 }
 
-export const plugin: FilterPlugin = { name: NAME, filter: (pod, nodeInfo) => fits(pod, nodeInfo) };
+export const plugin: FilterPlugin & EnqueueExtensions = {
+  name: NAME,
+  filter: (pod, nodeInfo) => fits(pod, nodeInfo),
+  // Only a node that takes the pod now and did not before (uncordoned) helps.
+  isSchedulableAfter: nodeFilterHint((pod, nodeInfo) => fits(pod, nodeInfo)),
+};

@@ -20,7 +20,7 @@ import type { ReplicaSet, StatefulSet } from '../../api/types/apps.js';
 import type { Node, Pod, ReplicationController, Service, TopologySpreadConstraint } from '../../api/types/core.js';
 import type { LabelSelector } from '../../api/types/meta.js';
 import {
-  type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
+  type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
   MAX_NODE_SCORE, SKIP, SUCCESS, errorStatus, unresolvable, unschedulable,
 } from '../framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from '../node-info.js';
@@ -380,7 +380,9 @@ export const scoreForCount = (count: number, maxSkew: number, weight: number): n
  * The plugin, reading Services and controllers from `listers` for the default
  * constraints (none without listers).
  */
-export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopologySpreadArgs = {}): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
+export function podTopologySpreadPlugin(
+  listers?: SelectorListers, args: PodTopologySpreadArgs = {},
+): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
   const systemDefaulted = (args.defaultingType ?? 'System') === 'System';
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints ?? [];
 
@@ -437,8 +439,39 @@ export function podTopologySpreadPlugin(listers?: SelectorListers, args: PodTopo
     return SUCCESS;
   }
 
+  /**
+   * kube-scheduler's QueueingHints for the filter's constraints (isSchedulableAfterPodChange,
+   * isSchedulableAfterNodeChange): a bound pod of the namespace that the selectors match
+   * added or deleted, or relabelled in or out of a selector; a node with every topology key
+   * added or deleted, or one whose keys' values or (with nodeTaintsPolicy Honor) taints changed.
+   */
+  function isSchedulableAfter(pod: Pod, change: ClusterChange): boolean {
+    let constraints: Constraint[];
+    try {
+      constraints = constraintsOf(pod, 'DoNotSchedule');
+    } catch {
+      return true;
+    }
+    if (constraints.length === 0) return true;
+    const matchesAny = (p: Pod): boolean => constraints.some((c) => c.selector.matches(p.metadata.labels));
+    if (change.resource === 'Pod') {
+      const { oldObj, newObj } = change;
+      const p = newObj ?? oldObj;
+      if (!p?.spec?.nodeName || (p.metadata.namespace ?? '') !== (pod.metadata.namespace ?? '')) return false;
+      if (oldObj && newObj) return constraints.some((c) => c.selector.matches(oldObj.metadata.labels) !== c.selector.matches(newObj.metadata.labels));
+      return matchesAny(p);
+    }
+    const { oldObj, newObj } = change;
+    if (!newObj) return !!oldObj && nodeLabelsMatchConstraints(oldObj.metadata.labels, constraints);
+    if (!nodeLabelsMatchConstraints(newObj.metadata.labels, constraints)) return false;
+    if (!oldObj || !nodeLabelsMatchConstraints(oldObj.metadata.labels, constraints)) return true;
+    if (constraints.some((c) => oldObj.metadata.labels?.[c.topologyKey] !== newObj.metadata.labels?.[c.topologyKey])) return true;
+    return constraints.some((c) => c.nodeTaintsPolicy === 'Honor') && JSON.stringify(oldObj.spec?.taints ?? []) !== JSON.stringify(newObj.spec?.taints ?? []);
+  }
+
   return {
     name: NAME,
+    isSchedulableAfter,
 
     preFilter(pod, state, snapshot) {
       let s: PreFilterState;

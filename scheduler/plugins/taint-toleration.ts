@@ -4,8 +4,8 @@
 import { findUntoleratedTaint, tolerationsTolerateTaint } from '../../api/helpers/taints.js';
 import type { Pod, Taint, Toleration } from '../../api/types/core.js';
 import {
-  type CycleState, type FilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
-  SUCCESS, defaultNormalizeScore, unresolvable,
+  type CycleState, type EnqueueExtensions, type FilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
+  SUCCESS, defaultNormalizeScore, nodeFilterHint, unresolvable,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
@@ -36,9 +36,11 @@ export function countIntolerableTaints(taints: readonly Taint[] | undefined, tol
 
 const STATE_KEY = `PreScore${NAME}`;
 
-export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin = {
+export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
   name: NAME,
   filter: (pod, nodeInfo) => fits(pod, nodeInfo),
+  // Only a node whose NoSchedule/NoExecute taints the pod now tolerates, and did not before, helps.
+  isSchedulableAfter: nodeFilterHint((pod, nodeInfo) => fits(pod, nodeInfo)),
   preScore(pod: Pod, state: CycleState) {
     state.write(STATE_KEY, preferNoScheduleTolerations(pod));
     return SUCCESS;

@@ -1008,7 +1008,7 @@ describe('queue events for InterPodAffinity (its EventsToRegister)', () => {
     const bound = makePod('peer', { nodeName: 'n1' });
     assert.equal(assignedPodUpdateEvent(bound, { ...bound, status: { phase: 'Running' } }), undefined);
     const relabelled = { ...bound, metadata: { ...bound.metadata, labels: { app: 'db' } } };
-    assert.equal(assignedPodUpdateEvent(bound, relabelled), ASSIGNED_POD_UPDATE_LABEL);
+    assert.deepEqual(assignedPodUpdateEvent(bound, relabelled), { ...ASSIGNED_POD_UPDATE_LABEL, change: { resource: 'Pod', oldObj: bound, newObj: relabelled } });
     assert.deepEqual([...nodeUpdateEvent(makeNode('n1'), makeNode('n1', { labels: { zone: 'b' } }))!.plugins!].sort(), ['InterPodAffinity', 'NodeAffinity', 'PodTopologySpread']);
     for (const ev of [ASSIGNED_POD_ADD, ASSIGNED_POD_UPDATE_LABEL, ASSIGNED_POD_DELETE]) assert.ok(ev.plugins!.has(NAME), ev.label);
     assert.equal(q.moveAllToActiveOrBackoffQueue(ASSIGNED_POD_ADD), 1);

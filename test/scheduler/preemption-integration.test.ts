@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Event, Pod } from '../../api/types/core.js';
+import type { Event, Node, Pod } from '../../api/types/core.js';
 import type { PodDisruptionBudget } from '../../api/types/policy.js';
 import type { PriorityClass } from '../../api/types/scheduling.js';
 import { resourceClient } from '../../client/resource-client.js';
@@ -158,5 +158,24 @@ describe('priority and preemption, gates, profiles (real apiserver, scheduler --
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal((await pods().get(NS, 'orphan')).spec?.nodeName, undefined);
     for (const name of ['packed', 'orphan']) await pods().delete(NS, name);
+  });
+
+  it('queueing hints: a node change the pod\'s node selector does not care about leaves it waiting; a matching one places it', async () => {
+    const nodes = resourceClient<Node>(rest, 'nodes');
+    await pods().create(NS, { ...pod('picky'), spec: { ...pod('picky').spec!, nodeSelector: { disk: 'ssd' } } });
+    let failed: Event[] = [];
+    await waitFor(async () => (failed = await eventsFor('picky', 'FailedScheduling')).length > 0, { timeoutMs: 30_000, what: 'picky to fail' });
+    const attempts = (): Promise<number> => eventsFor('picky', 'FailedScheduling').then((evs) => evs.reduce((n, e) => n + (e.count ?? 1), 0));
+    const before = await attempts();
+    // Labels NodeAffinity does not read, and a node update only status: neither retries the pod
+    // (without hints, the first one would, after its 1-2 s backoff).
+    await nodes.patch('', NODES[0], 'merge', { metadata: { labels: { unrelated: 'x' } } });
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await attempts(), before, `no attempt after an unrelated label (events: ${JSON.stringify(failed.map((e) => e.message))})`);
+    assert.equal((await pods().get(NS, 'picky')).spec?.nodeName, undefined);
+    await nodes.patch('', NODES[1], 'merge', { metadata: { labels: { disk: 'ssd' } } });
+    assert.equal(await nodeOf('picky'), NODES[1]);
+    await pods().delete(NS, 'picky');
+    for (const [node, key] of [[NODES[0], 'unrelated'], [NODES[1], 'disk']]) await nodes.patch('', node, 'merge', { metadata: { labels: { [key]: null } } });
   });
 });
