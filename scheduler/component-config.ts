@@ -6,6 +6,7 @@
 // leader election settings.
 import { parse as parseYaml } from 'yaml';
 import { parseDurationFlag } from '../api/duration.js';
+import { decodePluginConfig } from './plugin-args.js';
 import { DEFAULT_SCHEDULER_NAME, EXTENSION_POINTS, type PluginRef, type PluginSet, type ProfileConfig } from './config.js';
 
 export const API_VERSION = 'kubescheduler.config.k8s.io/v1';
@@ -134,7 +135,7 @@ export function loadSchedulerConfiguration(text: string): SchedulerConfiguration
       percentageOfNodesToScore: num(raw.percentageOfNodesToScore, `${path}.percentageOfNodesToScore`) ?? config.percentageOfNodesToScore,
     };
     if (raw.plugins !== undefined) profile.plugins = pluginsOf(raw.plugins, `${path}.plugins`, errs, unknown);
-    if (raw.pluginConfig !== undefined && !Array.isArray(raw.pluginConfig)) errs.push(`${path}.pluginConfig: Invalid value: must be a list`);
+    if (raw.pluginConfig !== undefined) profile.pluginArgs = decodePluginConfig(raw.pluginConfig, `${path}.pluginConfig`, { errs, unknown });
     config.profiles.push(profile);
   });
   if (unknown.length > 0) throw new SchedulerConfigError(`strict decoding error: ${unknown.join(', ')}`);

@@ -7,6 +7,7 @@ import {
   type ScorePlugin, type FilterPlugin, isFilter, isPostFilter, isPreEnqueue, isPreFilter, isPreScore, isScore,
 } from './framework.js';
 import { inTreeRegistry, type Registry } from './registry.js';
+import type { PluginArgs } from './plugin-args.js';
 import { NAME as BALANCED_ALLOCATION } from './plugins/balanced-allocation.js';
 import { NAME as DEFAULT_PREEMPTION } from './plugins/default-preemption.js';
 import { NAME as INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
@@ -52,6 +53,8 @@ export interface ProfileConfig {
   /** 0 (default) for the adaptive rule, else 1..100. */
   percentageOfNodesToScore?: number;
   plugins?: Plugins;
+  /** The plugins' arguments (pluginConfig, decoded): the Scheduler builds the profile's plugins with them. */
+  pluginArgs?: PluginArgs;
 }
 
 /** kube-scheduler's queue sort and binder: ours are built in (the queue orders by priority, the scheduler posts a Binding). */

@@ -28,7 +28,10 @@ import {
 import { IN_TREE_PLUGINS, newRegistry, type Registry } from './registry.js';
 import { NAME as VOLUME_BINDING, volumeBindingPlugin, type VolumeView } from './plugins/volume-binding.js';
 import { VolumeBinder } from './volume-binder.js';
-import { NAME as POD_TOPOLOGY_SPREAD, podTopologySpreadPlugin } from './plugins/pod-topology-spread.js';
+import { NAME as POD_TOPOLOGY_SPREAD, podTopologySpreadPlugin, type SelectorListers } from './plugins/pod-topology-spread.js';
+import { NAME as INTER_POD_AFFINITY, interPodAffinityPlugin } from './plugins/inter-pod-affinity.js';
+import { NAME as NODE_RESOURCES_FIT, nodeResourcesFitPlugin } from './plugins/node-resources-fit.js';
+import type { PluginArgs } from './plugin-args.js';
 import { ScheduleAlgorithm } from './schedule-one.js';
 import { Nominator } from './nominator.js';
 
@@ -110,8 +113,10 @@ export class Scheduler {
   /** The leader's queue; undefined while not leading. */
   private queue?: SchedulingQueue;
   private readonly binds = new Set<Promise<void>>();
-  /** The plugins by name, for their QueueingHints. */
-  private readonly registry: Registry;
+  /** Each profile's plugins by name, for their QueueingHints. */
+  private readonly registries = new Map<string, Registry>();
+  /** Profiles whose VolumeBindingArgs set bindTimeoutSeconds. */
+  private readonly volumeBindTimeoutsMs = new Map<string, number>();
 
   constructor(private readonly opts: SchedulerOptions) {
     this.rest = opts.rest;
@@ -135,22 +140,32 @@ export class Scheduler {
     const rss = informerFor<ReplicaSet>(this.rest, 'replicasets', { log: this.log.child({ informer: 'replicasets' }) });
     const sss = informerFor<StatefulSet>(this.rest, 'statefulsets', { log: this.log.child({ informer: 'statefulsets' }) });
     this.selectorInformers = [services, rcs, rss, sss] as Informer<KubeObject>[];
-    const spread = podTopologySpreadPlugin({
+    const listers: SelectorListers = {
       services: (ns) => services.listByNamespace(ns),
       replicationController: (ns, name) => rcs.get(ns, name),
       replicaSet: (ns, name) => rss.get(ns, name),
       statefulSet: (ns, name) => sss.get(ns, name),
-    });
-    // VolumeBinding, PodTopologySpread and DefaultPreemption read this scheduler's caches (the registry's own see none).
+    };
+    // VolumeBinding, PodTopologySpread and DefaultPreemption read this scheduler's caches (the
+    // registry's own see none); they and the plugins taking arguments are built per profile.
     const pdbs = (): DisruptionBudgetView[] => this.pdbInformer.list().map(disruptionBudgetView);
-    const mine = new Set([VOLUME_BINDING, POD_TOPOLOGY_SPREAD, DEFAULT_PREEMPTION]);
-    const registry = this.registry = opts.registry ?? newRegistry([
-      ...IN_TREE_PLUGINS.filter((p) => !mine.has(p.name)), volumeBindingPlugin(view), spread, defaultPreemptionPlugin({ pdbs }),
+    const mine = new Set([VOLUME_BINDING, POD_TOPOLOGY_SPREAD, DEFAULT_PREEMPTION, INTER_POD_AFFINITY, NODE_RESOURCES_FIT]);
+    const registryFor = (args: PluginArgs = {}): Registry => opts.registry ?? newRegistry([
+      ...IN_TREE_PLUGINS.filter((p) => !mine.has(p.name)),
+      volumeBindingPlugin(view),
+      podTopologySpreadPlugin(listers, args.PodTopologySpread),
+      defaultPreemptionPlugin({ pdbs, ...args.DefaultPreemption }),
+      interPodAffinityPlugin(args.InterPodAffinity),
+      nodeResourcesFitPlugin(args.NodeResourcesFit),
     ]);
     const profiles = opts.profiles ?? [{ ...opts.profile, schedulerName: opts.schedulerName ?? opts.profile?.schedulerName ?? DEFAULT_SCHEDULER_NAME }];
     for (const profile of profiles) {
+      const registry = registryFor(profile.pluginArgs);
       const fw = buildFramework(profile, registry, { nominator: this.nominator });
       if (this.algorithms.has(fw.schedulerName)) throw new Error(`duplicate profile with scheduler name "${fw.schedulerName}"`);
+      this.registries.set(fw.schedulerName, registry);
+      const timeout = profile.pluginArgs?.VolumeBinding?.bindTimeoutSeconds;
+      if (timeout !== undefined) this.volumeBindTimeoutsMs.set(fw.schedulerName, timeout * 1000);
       this.algorithms.set(fw.schedulerName, new ScheduleAlgorithm(fw));
       this.recorders.set(fw.schedulerName, typeof opts.recorder === 'function' ? opts.recorder(fw.schedulerName) : opts.recorder);
     }
@@ -223,7 +238,7 @@ export class Scheduler {
 
   /** The plugin's QueueingHint for `change`, or true (Queue) for a plugin without one. */
   private queueingHint(pod: Pod, plugin: string, change: ClusterChange): boolean {
-    const p = this.registry.get(plugin) as AnyPlugin | undefined;
+    const p = this.registries.get(profileName(pod))?.get(plugin) as AnyPlugin | undefined;
     return p?.isSchedulableAfter ? p.isSchedulableAfter(pod, change, this.snapshot) : true;
   }
 
@@ -374,7 +389,7 @@ export class Scheduler {
       const node = this.nodeInformer.getByKey(nodeName);
       try {
         if (!node) throw new Error(`node "${nodeName}" not found`);
-        await this.volumeBinder.bindPodVolumes(pod, node, this.loopSignal);
+        await this.volumeBinder.bindPodVolumes(pod, node, this.loopSignal, this.volumeBindTimeoutsMs.get(profileName(pod)));
       } catch (err) {
         this.forget(pod);
         const message = `running PreBind plugin "${VOLUME_BINDING}": ${err instanceof Error ? err.message : String(err)}`;

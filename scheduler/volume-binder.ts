@@ -39,7 +39,7 @@ export class VolumeBinder {
   }
 
   /** Binds or provisions the pod's unbound claims on node, then waits until they are bound; throws on failure or timeout. */
-  async bindPodVolumes(pod: Pod, node: Node, signal?: AbortSignal): Promise<void> {
+  async bindPodVolumes(pod: Pod, node: Node, signal?: AbortSignal, timeoutMs?: number): Promise<void> {
     const claims = podVolumeClaims(pod, this.o.view);
     if ('code' in claims) throw new Error(claims.reasons.join(', '));
     const nodeName = node.metadata.name ?? '';
@@ -66,7 +66,7 @@ export class VolumeBinder {
         this.o.log.debug({ claim: `${ns}/${name}`, node: nodeName }, 'selected node for provisioning');
       }
     }
-    await this.waitBound(names, signal);
+    await this.waitBound(names, signal, timeoutMs);
   }
 
   private bound([ns, name]: [string, string]): boolean {
@@ -75,8 +75,8 @@ export class VolumeBinder {
     return this.o.view.volume(pvc.spec.volumeName)?.status?.phase === 'Bound';
   }
 
-  private waitBound(names: [string, string][], signal?: AbortSignal): Promise<void> {
-    const timeoutMs = this.o.timeoutMs ?? DEFAULT_BIND_TIMEOUT_MS;
+  private waitBound(names: [string, string][], signal?: AbortSignal, timeout?: number): Promise<void> {
+    const timeoutMs = timeout ?? this.o.timeoutMs ?? DEFAULT_BIND_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const check = (): void => {
         if (names.every((n) => this.bound(n))) finish();

@@ -33,7 +33,15 @@ export interface DisruptionBudgetView {
   readonly disruptedPods: ReadonlySet<string>;
 }
 
-export interface PreemptionOptions {
+/** DefaultPreemptionArgs (kubescheduler.config.k8s.io/v1): how many candidate nodes to dry-run at least. */
+export interface DefaultPreemptionArgs {
+  /** Percent of the nodes (default 10). */
+  minCandidateNodesPercentage?: number;
+  /** Nodes (default 100). */
+  minCandidateNodesAbsolute?: number;
+}
+
+export interface PreemptionOptions extends DefaultPreemptionArgs {
   /** The budgets in the cluster (default none). */
   pdbs?: () => readonly DisruptionBudgetView[];
 }
@@ -187,7 +195,9 @@ function eligible(pod: Pod, snapshot: Snapshot, priority: number, filtered: Filt
 }
 
 /** The PostFilter: the node to nominate and its victims, or why preemption cannot help. */
-export function preempt(pod: Pod, state: CycleState, snapshot: Snapshot, filtered: FilteredNodes, fw: Framework, pdbs: readonly DisruptionBudgetView[]): PostFilterResult {
+export function preempt(
+  pod: Pod, state: CycleState, snapshot: Snapshot, filtered: FilteredNodes, fw: Framework, pdbs: readonly DisruptionBudgetView[], args: DefaultPreemptionArgs = {},
+): PostFilterResult {
   const priority = state.podInfo.priority;
   const ok = eligible(pod, snapshot, priority, filtered);
   if (ok.code !== 'Success') return { status: unschedulable(`preemption: ${statusMessage(ok)}`) };
@@ -199,7 +209,10 @@ export function preempt(pod: Pod, state: CycleState, snapshot: Snapshot, filtere
     if (s.code === 'UnschedulableAndUnresolvable') statuses.set(info.name, unresolvable(PREEMPTION_NOT_HELPFUL));
     else potential.push(info);
   }
-  const wanted = Math.min(potential.length, Math.max(Math.trunc((potential.length * MIN_CANDIDATE_NODES_PERCENTAGE) / 100), MIN_CANDIDATE_NODES_ABSOLUTE));
+  // kube-scheduler calculateNumCandidates.
+  const pct = args.minCandidateNodesPercentage ?? MIN_CANDIDATE_NODES_PERCENTAGE;
+  const abs = args.minCandidateNodesAbsolute ?? MIN_CANDIDATE_NODES_ABSOLUTE;
+  const wanted = Math.min(potential.length, Math.max(Math.trunc((potential.length * pct) / 100), abs));
   const candidates: Candidate[] = [];
   for (const info of potential) {
     if (candidates.length >= wanted) break;
@@ -221,7 +234,7 @@ export function preempt(pod: Pod, state: CycleState, snapshot: Snapshot, filtere
 
 /** DefaultPreemption reading budgets from `opts.pdbs` (the scheduler's informer). */
 export function defaultPreemptionPlugin(opts: PreemptionOptions = {}): PostFilterPlugin {
-  return { name: NAME, postFilter: (pod, state, snapshot, filtered, fw) => preempt(pod, state, snapshot, filtered, fw, opts.pdbs?.() ?? []) };
+  return { name: NAME, postFilter: (pod, state, snapshot, filtered, fw) => preempt(pod, state, snapshot, filtered, fw, opts.pdbs?.() ?? [], opts) };
 }
 
 export const plugin: PostFilterPlugin = defaultPreemptionPlugin();

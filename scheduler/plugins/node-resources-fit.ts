@@ -3,6 +3,7 @@
 // assumed) request, and the node must have room for one more pod.
 import type { Pod } from '../../api/types/core.js';
 import { score as leastAllocatedScore } from './least-allocated.js';
+import { resourceAllocationScorer, type ResourceSpec, type ScoringStrategyType, type ShapePoint } from './resource-allocation.js';
 import {
   type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable,
 } from '../framework.js';
@@ -17,7 +18,7 @@ export const insufficientReason = (resource: string): string => `Insufficient ${
  * cpu, memory, ephemeral-storage, extended resources); empty when it fits. A zero request
  * for a resource never fails, even on an overcommitted node.
  */
-export function insufficientResources(req: Resource, nodeInfo: NodeInfo): string[] {
+export function insufficientResources(req: Resource, nodeInfo: NodeInfo, ignored?: (resource: string) => boolean): string[] {
   const out: string[] = [];
   const alloc = nodeInfo.allocatable;
   const used = nodeInfo.requested;
@@ -29,6 +30,7 @@ export function insufficientResources(req: Resource, nodeInfo: NodeInfo): string
   }
   if (req.scalar) {
     for (const [name, q] of req.scalar) {
+      if (ignored?.(name)) continue;
       if (q > 0 && q > (alloc.scalar?.get(name) ?? 0) - (used.scalar?.get(name) ?? 0)) out.push(insufficientReason(name));
     }
   }
@@ -39,17 +41,29 @@ export function insufficientResources(req: Resource, nodeInfo: NodeInfo): string
  * Whether the requests fit, without building the reasons: the Filter runs for hundreds of
  * nodes per pod and nearly always passes, so the common case allocates nothing.
  */
-export function fitsResources(req: Resource, n: NodeInfo): boolean {
+export function fitsResources(req: Resource, n: NodeInfo, ignored?: (resource: string) => boolean): boolean {
   if (n.podCount + 1 > n.allowedPodNumber) return false;
   if (req.milliCPU > 0 && req.milliCPU > n.allocatableMilliCPU - n.requestedMilliCPU) return false;
   if (req.memory > 0 && req.memory > n.allocatableMemory - n.requestedMemory) return false;
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > n.allocatableEphemeralStorage - n.requestedEphemeralStorage) return false;
-  return req.scalar === undefined || insufficientResources(req, n).length === 0;
+  return req.scalar === undefined || insufficientResources(req, n, ignored).length === 0;
 }
 
-export function fits(req: Resource, nodeInfo: NodeInfo): Status {
-  return fitsResources(req, nodeInfo) ? SUCCESS : unschedulable(...insufficientResources(req, nodeInfo));
+export function fits(req: Resource, nodeInfo: NodeInfo, ignored?: (resource: string) => boolean): Status {
+  return fitsResources(req, nodeInfo, ignored) ? SUCCESS : unschedulable(...insufficientResources(req, nodeInfo, ignored));
 }
+
+/** NodeResourcesFitArgs (kubescheduler.config.k8s.io/v1). */
+export interface NodeResourcesFitArgs {
+  /** Extended resources the Filter does not check. */
+  ignoredResources?: string[];
+  /** Extended resource groups (the part before "/") the Filter does not check. */
+  ignoredResourceGroups?: string[];
+  scoringStrategy?: { type?: ScoringStrategyType; resources?: ResourceSpec[]; shape?: ShapePoint[] };
+}
+
+/** The default scoring strategy: LeastAllocated over cpu and memory, weight 1 each. */
+export const DEFAULT_SCORING_RESOURCES: readonly ResourceSpec[] = Object.freeze([{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }]);
 
 /** kube-scheduler haveAnyRequestedResourcesIncreased: the node gained room in something the pod asks for. */
 function anyRequestedIncreased(req: Resource, before: NodeInfo, after: NodeInfo): boolean {
@@ -77,12 +91,26 @@ export function isSchedulableAfter(pod: Pod, change: ClusterChange): boolean {
   return !change.oldObj || anyRequestedIncreased(req, new NodeInfo(change.oldObj.metadata.name ?? '', change.oldObj), after);
 }
 
-export const plugin: PreFilterPlugin & FilterPlugin & ScorePlugin & EnqueueExtensions = {
-  name: NAME,
-  isSchedulableAfter,
-  // The requests are part of PodInfo, computed once per cycle; nothing else to prepare.
-  preFilter: (_pod: Pod, state: CycleState) => (void state.podInfo, SUCCESS),
-  filter: (_pod, nodeInfo, state) => fits(state.podInfo.requests, nodeInfo),
-  // The LeastAllocated scoring strategy, kube-scheduler's default (least-allocated.ts).
-  score: leastAllocatedScore,
-};
+/** The plugin with `args` (kube-scheduler NewFit). */
+export function nodeResourcesFitPlugin(args: NodeResourcesFitArgs = {}): PreFilterPlugin & FilterPlugin & ScorePlugin & EnqueueExtensions {
+  const ignoredNames = new Set(args.ignoredResources ?? []);
+  const ignoredGroups = new Set(args.ignoredResourceGroups ?? []);
+  const ignored = ignoredNames.size + ignoredGroups.size === 0
+    ? undefined
+    : (name: string): boolean => ignoredNames.has(name) || (name.includes('/') && ignoredGroups.has(name.slice(0, name.indexOf('/'))));
+  const type = args.scoringStrategy?.type ?? 'LeastAllocated';
+  const resources = args.scoringStrategy?.resources ?? DEFAULT_SCORING_RESOURCES;
+  const isDefault = type === 'LeastAllocated' && resources.length === 2
+    && resources.every((r, i) => r.name === DEFAULT_SCORING_RESOURCES[i].name && r.weight === 1);
+  return {
+    name: NAME,
+    isSchedulableAfter,
+    // The requests are part of PodInfo, computed once per cycle; nothing else to prepare.
+    preFilter: (_pod: Pod, state: CycleState) => (void state.podInfo, SUCCESS),
+    filter: (_pod, nodeInfo, state) => fits(state.podInfo.requests, nodeInfo, ignored),
+    // LeastAllocated of cpu and memory (the default) has its own allocation-free path.
+    score: isDefault ? leastAllocatedScore : resourceAllocationScorer(type, resources, args.scoringStrategy?.shape),
+  };
+}
+
+export const plugin = nodeResourcesFitPlugin();

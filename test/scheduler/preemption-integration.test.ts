@@ -67,6 +67,11 @@ profiles:
     score:
       disabled:
       - name: NodeResourcesBalancedAllocation
+  pluginConfig:
+  - name: NodeResourcesFit
+    args:
+      scoringStrategy:
+        type: MostAllocated
 `;
 
 before(async () => {
@@ -146,9 +151,12 @@ describe('priority and preemption, gates, profiles (real apiserver, scheduler --
     await pods().delete(NS, 'gated');
   });
 
-  it('a second profile places the pods naming it and reports its own events', async () => {
-    await pods().create(NS, pod('packed', { schedulerName: 'packing-scheduler' }));
+  it('a second profile places the pods naming it with its own plugin arguments, and reports its own events', async () => {
+    await pods().create(NS, pod('packed', { schedulerName: 'packing-scheduler', cpu: '500m' }));
     const node = await nodeOf('packed');
+    // MostAllocated: the next pod joins the fuller node (LeastAllocated would pick the empty one).
+    await pods().create(NS, pod('packed-2', { schedulerName: 'packing-scheduler', cpu: '500m' }));
+    assert.equal(await nodeOf('packed-2'), node);
     await waitFor(async () => (await eventsFor('packed', 'Scheduled')).length > 0, { timeoutMs: 10_000, what: 'the Scheduled event' });
     const [ev] = await eventsFor('packed', 'Scheduled');
     assert.equal(ev.source?.component, 'packing-scheduler');
@@ -157,7 +165,7 @@ describe('priority and preemption, gates, profiles (real apiserver, scheduler --
     await pods().create(NS, pod('orphan', { schedulerName: 'nobody' }));
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal((await pods().get(NS, 'orphan')).spec?.nodeName, undefined);
-    for (const name of ['packed', 'orphan']) await pods().delete(NS, name);
+    for (const name of ['packed', 'packed-2', 'orphan']) await pods().delete(NS, name);
   });
 
   it('queueing hints: a node change the pod\'s node selector does not care about leaves it waiting; a matching one places it', async () => {
