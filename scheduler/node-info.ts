@@ -172,6 +172,16 @@ export interface PodInfo {
 /** kube-scheduler podWithRequiredAntiAffinity. */
 export const hasRequiredAntiAffinity = (pi: PodInfo): boolean => (pi.affinity?.requiredAntiAffinityTerms.length ?? 0) > 0;
 
+/**
+ * Whether the pod's terms can score another pod (InterPodAffinity's symmetric scoring):
+ * required affinity (hardPodAffinityWeight) or preferred (anti-)affinity terms. A pod with
+ * only required anti-affinity adds nothing to a pod that has no preferred terms of its own.
+ */
+export const scoresOtherPods = (pi: PodInfo): boolean => {
+  const a = pi.affinity;
+  return !!a && (a.requiredAffinityTerms.length > 0 || a.preferredAffinityTerms.length > 0 || a.preferredAntiAffinityTerms.length > 0);
+};
+
 export function podInfoOf(pod: Pod): PodInfo {
   const nz = computePodRequests(pod, true);
   return {
@@ -284,6 +294,8 @@ export class NodeInfo {
    */
   podsWithAffinity: Map<string, PodInfo> | undefined = undefined;
   podsWithRequiredAntiAffinity: Map<string, PodInfo> | undefined = undefined;
+  /** How many of podsWithAffinity can score other pods (scoresOtherPods). */
+  podsScoringOthers = 0;
   /** Bumped on every change; lets callers cache per-node results. */
   generation = 0;
   /** Pods matching a selector, by selector key, as of `generation` (PodTopologySpread's countMatching). */
@@ -357,6 +369,7 @@ export class NodeInfo {
         if (sign > 0) (this.podsWithRequiredAntiAffinity ??= new Map()).set(pi.key, pi);
         else this.podsWithRequiredAntiAffinity?.delete(pi.key);
       }
+      if (scoresOtherPods(pi)) this.podsScoringOthers += sign;
     }
     this.generation++;
   }
@@ -423,6 +436,7 @@ export class Snapshot {
   /** NodeInfos holding pods with (anti-)affinity, and with required anti-affinity. */
   private readonly withAffinity = new Set<NodeInfo>();
   private readonly withRequiredAntiAffinity = new Set<NodeInfo>();
+  private readonly withPodsScoringOthers = new Set<NodeInfo>();
   /** Namespace name -> its labels (for namespaceSelector in affinity terms). */
   private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>();
 
@@ -443,6 +457,16 @@ export class Snapshot {
   /** The schedulable nodes with pods that have required anti-affinity (HavePodsWithRequiredAntiAffinityList). */
   havePodsWithRequiredAntiAffinity(): NodeInfo[] {
     return withNode(this.withRequiredAntiAffinity);
+  }
+
+  /** Whether any node holds a pod with required anti-affinity (without building the list). */
+  hasPodsWithRequiredAntiAffinity(): boolean {
+    return this.withRequiredAntiAffinity.size > 0;
+  }
+
+  /** The schedulable nodes with pods whose terms can score other pods (scoresOtherPods): what InterPodAffinity's PreScore reads for a pod without preferred terms. */
+  havePodsScoringOthers(): NodeInfo[] {
+    return withNode(this.withPodsScoringOthers);
   }
 
   /** Adds or replaces a Namespace's labels. */
@@ -567,6 +591,8 @@ export class Snapshot {
     else this.withAffinity.delete(info);
     if (info.podsWithRequiredAntiAffinity?.size) this.withRequiredAntiAffinity.add(info);
     else this.withRequiredAntiAffinity.delete(info);
+    if (info.podsScoringOthers > 0) this.withPodsScoringOthers.add(info);
+    else this.withPodsScoringOthers.delete(info);
   }
 }
 

@@ -5,7 +5,10 @@
 //
 // PreFilter counts, once per pod, the matching pods per topology pair (key=value): the
 // pods its required affinity terms select, the pods its required anti-affinity terms
-// select, and the existing pods whose required anti-affinity selects it. Filter then
+// select, and the existing pods whose required anti-affinity selects it. The counts come
+// from DomainTallies (domain-tally.ts) kept up to date from the Snapshot's change log, one
+// per distinct term, so a decision recounts only the nodes changed since the last one
+// with the same terms instead of every pod in the cluster. Filter then
 // looks up the node's values of those topology keys: O(terms) per node. A pod without
 // (anti-)affinity in a cluster without pods with required anti-affinity is skipped at
 // once. PreScore sums preferred terms' weights (and the existing pods' terms toward the
@@ -14,13 +17,14 @@
 // matchLabelKeys/mismatchLabelKeys are not read here: in 1.32 the apiserver merges them
 // into labelSelector when the pod is created (MatchLabelKeysInPodAffinity, beta).
 import type { Pod } from '../../api/types/core.js';
-import { nothing } from '../../api/labels.js';
+import { type LabelSelectorMatcher, nothing } from '../../api/labels.js';
 import { type AffinityTerm, podAffinityInfoOf, podMatchesAllAffinityTerms, termMatches, type WeightedAffinityTerm } from '../affinity-terms.js';
 import {
-  type ClusterChange, type CycleState, type EnqueueExtensions, errorStatus, type FilterPlugin, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin,
-  SKIP, type Status, SUCCESS, unresolvable, unschedulable,
+  type ClusterChange, type CycleState, type EnqueueExtensions, errorStatus, type FilterPlugin, rejection, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin,
+  SKIP, type Status, SUCCESS, unresolvable,
 } from '../framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from '../node-info.js';
+import { type Domain, type DomainTally, tallyOf } from '../domain-tally.js';
 
 export const NAME = 'InterPodAffinity';
 
@@ -40,40 +44,67 @@ const labelsOf = (info: NodeInfo): Labels => info.node?.metadata.labels ?? EMPTY
 
 /**
  * Matching pods per topology pair: topology key -> value -> count (kube-scheduler
- * topologyToMatchedTermCount). Pairs at zero are removed, so `size` is the number of
- * pairs with pods.
+ * topologyToMatchedTermCount). The counts over the cluster come from DomainTallies,
+ * shared and read-only (`addBase`); what preemption's dry runs and nominated pods add or
+ * remove (`update`) is kept on top, so a copy costs only those changes.
  */
 export class TopologyCounts {
-  private readonly byKey = new Map<string, Map<string, number>>();
-  size = 0;
+  private readonly base: { readonly key: string; readonly domains: ReadonlyMap<string, Domain> }[] = [];
+  private baseTotal = 0;
+  private readonly delta = new Map<string, Map<string, number>>();
+  private deltaTotal = 0;
+
+  /** Counts `tally`'s pods under topology key `key`. */
+  addBase(key: string, tally: DomainTally): void {
+    if (tally.total === 0) return;
+    this.base.push({ key, domains: tally.domains });
+    this.baseTotal += tally.total;
+  }
 
   get(key: string, value: string): number {
-    return this.byKey.get(key)?.get(value) ?? 0;
+    let n = 0;
+    for (const b of this.base) if (b.key === key) n += b.domains.get(value)?.count ?? 0;
+    if (this.delta.size > 0) n += this.delta.get(key)?.get(value) ?? 0;
+    return n;
+  }
+
+  /** Whether any pair has pods (counts never go below zero, so the total tells). */
+  hasAny(): boolean {
+    return this.baseTotal + this.deltaTotal > 0;
+  }
+
+  /** The number of pairs with pods. */
+  get size(): number {
+    const pairs = new Set<string>();
+    for (const b of this.base) for (const v of b.domains.keys()) pairs.add(`${b.key}\0${v}`);
+    for (const [k, values] of this.delta) for (const v of values.keys()) pairs.add(`${k}\0${v}`);
+    let n = 0;
+    for (const pair of pairs) {
+      const [k, v] = pair.split('\0');
+      if (this.get(k, v) > 0) n++;
+    }
+    return n;
   }
 
   /** Adds `delta` to the pair (key, the node's value of key); nothing when the node lacks the label. */
   update(nodeLabels: Labels, key: string, delta: number): void {
     const value = nodeLabels[key];
     if (value === undefined) return;
-    let values = this.byKey.get(key);
-    if (!values) this.byKey.set(key, (values = new Map()));
-    const before = values.get(value) ?? 0;
-    const n = before + delta;
-    if (n === 0) {
-      values.delete(value);
-      if (values.size === 0) this.byKey.delete(key);
-      if (before !== 0) this.size--;
-    } else {
-      values.set(value, n);
-      if (before === 0) this.size++;
-    }
+    let values = this.delta.get(key);
+    if (!values) this.delta.set(key, (values = new Map()));
+    values.set(value, (values.get(value) ?? 0) + delta);
+    this.deltaTotal += delta;
   }
 
   /** Whether any pair the node is in has a positive count (the node's value of every key counted). */
   anyPositiveOn(nodeLabels: Labels): boolean {
-    for (const [key, values] of this.byKey) {
+    for (const b of this.base) {
+      const v = nodeLabels[b.key];
+      if (v !== undefined && this.get(b.key, v) > 0) return true;
+    }
+    for (const key of this.delta.keys()) {
       const v = nodeLabels[key];
-      if (v !== undefined && (values.get(v) ?? 0) > 0) return true;
+      if (v !== undefined && this.get(key, v) > 0) return true;
     }
     return false;
   }
@@ -91,9 +122,96 @@ export class TopologyCounts {
 
   clone(): TopologyCounts {
     const c = new TopologyCounts();
-    for (const [k, values] of this.byKey) c.byKey.set(k, new Map(values));
-    c.size = this.size;
+    c.base.push(...this.base);
+    c.baseTotal = this.baseTotal;
+    for (const [k, values] of this.delta) c.delta.set(k, new Map(values));
+    c.deltaTotal = this.deltaTotal;
     return c;
+  }
+}
+
+const termKeys = new WeakMap<AffinityTerm, string>();
+const selectorKey = (sel: LabelSelectorMatcher): string => (sel.matchesNothing ? '\u2205' : `{${sel.toString()}}`);
+
+/** Everything a term matches by, as a string: equal keys select the same pods. */
+function termKey(t: AffinityTerm): string {
+  let k = termKeys.get(t);
+  if (k === undefined) {
+    k = [[...t.namespaces].sort().join(','), selectorKey(t.namespaceSelector), selectorKey(t.selector), t.topologyKey].join('\0');
+    termKeys.set(t, k);
+  }
+  return k;
+}
+
+/**
+ * The distinct required anti-affinity terms of the pods placed in a Snapshot, found from its
+ * change log. Terms are never forgotten: one whose pods are gone counts nothing.
+ */
+class ExistingAntiAffinityTerms {
+  private version = -1;
+  readonly terms = new Map<string, AffinityTerm>();
+
+  sync(snapshot: Snapshot): this {
+    const changed = this.version < 0 ? undefined : snapshot.changedSince(this.version);
+    for (const info of changed ?? snapshot.havePodsWithRequiredAntiAffinity()) {
+      for (const pi of info.podsWithRequiredAntiAffinity?.values() ?? []) {
+        for (const t of pi.affinity!.requiredAntiAffinityTerms) {
+          const k = termKey(t);
+          if (!this.terms.has(k)) this.terms.set(k, t);
+        }
+      }
+    }
+    this.version = snapshot.version;
+    return this;
+  }
+}
+
+const existingTerms = new WeakMap<Snapshot, ExistingAntiAffinityTerms>();
+
+/**
+ * kube-scheduler getExistingAntiAffinityCounts: per topology pair, the existing pods'
+ * required anti-affinity terms that select `pod`. Each distinct term is matched against
+ * the pod once; its pods per domain come from a tally.
+ */
+function existingAntiAffinityCounts(counts: TopologyCounts, pod: Pod, nsLabels: Labels | undefined, snapshot: Snapshot): void {
+  let index = existingTerms.get(snapshot);
+  if (!index) existingTerms.set(snapshot, (index = new ExistingAntiAffinityTerms()));
+  for (const [k, term] of index.sync(snapshot).terms) {
+    if (!termMatches(term, pod, nsLabels)) continue;
+    counts.addBase(term.topologyKey, tallyOf(snapshot, `${NAME}\0existing\0${k}`, (info) => {
+      const v = info.node?.metadata.labels?.[term.topologyKey];
+      if (v === undefined || !info.podsWithRequiredAntiAffinity) return undefined;
+      let n = 0;
+      for (const pi of info.podsWithRequiredAntiAffinity.values()) for (const t of pi.affinity!.requiredAntiAffinityTerms) if (termKey(t) === k) n++;
+      return { value: v, count: n };
+    }));
+  }
+}
+
+/** kube-scheduler getIncomingAffinityAntiAffinityCounts, from tallies: pods matching all the affinity terms, and each anti-affinity term. */
+function incomingCounts(s: PreFilterState, snapshot: Snapshot): void {
+  const aff = s.requiredAffinityTerms;
+  if (aff.length > 0) {
+    const allKey = aff.map(termKey).join('\0\0');
+    aff.forEach((t, i) => {
+      s.affinityCounts.addBase(t.topologyKey, tallyOf(snapshot, `${NAME}\0affinity\0${allKey}\0${i}`, (info) => {
+        const v = info.node?.metadata.labels?.[t.topologyKey];
+        if (v === undefined) return undefined;
+        let n = 0;
+        for (const pi of info.pods.values()) if (podMatchesAllAffinityTerms(aff, pi.pod)) n++;
+        return { value: v, count: n };
+      }));
+    });
+  }
+  for (const t of s.requiredAntiAffinityTerms) {
+    s.antiAffinityCounts.addBase(t.topologyKey, tallyOf(snapshot, `${NAME}\0anti\0${termKey(t)}`, (info) => {
+      const v = info.node?.metadata.labels?.[t.topologyKey];
+      if (v === undefined) return undefined;
+      let n = 0;
+      // The incoming pod's namespace selectors are merged into namespaces: no labels needed.
+      for (const pi of info.pods.values()) if (termMatches(t, pi.pod, undefined)) n++;
+      return { value: v, count: n };
+    }));
   }
 }
 
@@ -184,10 +302,10 @@ export class PreFilterState {
 export function preFilter(pod: Pod, state: CycleState, snapshot: Snapshot): Status {
   const affinity = state.podInfo.affinity;
   if (affinity?.parseError) return unresolvable(`parsing pod: ${affinity.parseError}`);
-  const nodesWithAntiAffinityPods = snapshot.havePodsWithRequiredAntiAffinity();
+  const existingAnti = snapshot.hasPodsWithRequiredAntiAffinity();
   const hasRequired = !!affinity && (affinity.requiredAffinityTerms.length > 0 || affinity.requiredAntiAffinityTerms.length > 0);
   // The common case costs nothing: no terms of its own and none on existing pods.
-  if (!hasRequired && nodesWithAntiAffinityPods.length === 0) return SKIP;
+  if (!hasRequired && !existingAnti) return SKIP;
   const nsLabels = snapshot.namespaceLabels(pod.metadata.namespace ?? '');
   const s = new PreFilterState(
     pod,
@@ -195,23 +313,9 @@ export function preFilter(pod: Pod, state: CycleState, snapshot: Snapshot): Stat
     mergeNamespaces(affinity?.requiredAntiAffinityTerms ?? [], snapshot),
     nsLabels,
   );
-  for (const info of nodesWithAntiAffinityPods) {
-    const labels = labelsOf(info);
-    for (const existing of info.podsWithRequiredAntiAffinity!.values()) {
-      s.existingAntiAffinityCounts.addAntiAffinityMatches(existing.affinity!.requiredAntiAffinityTerms, pod, nsLabels, labels, 1);
-    }
-  }
-  if (hasRequired) {
-    for (const info of snapshot.nodeInfos()) {
-      const labels = labelsOf(info);
-      for (const existing of info.pods.values()) {
-        s.affinityCounts.addAffinityMatch(s.requiredAffinityTerms, existing.pod, labels, 1);
-        // The incoming pod's namespace selectors are merged into namespaces: no labels needed.
-        s.antiAffinityCounts.addAntiAffinityMatches(s.requiredAntiAffinityTerms, existing.pod, undefined, labels, 1);
-      }
-    }
-  }
-  if (s.existingAntiAffinityCounts.size === 0 && !hasRequired) return SKIP;
+  if (existingAnti) existingAntiAffinityCounts(s.existingAntiAffinityCounts, pod, nsLabels, snapshot);
+  if (hasRequired) incomingCounts(s, snapshot);
+  if (!s.existingAntiAffinityCounts.hasAny() && !hasRequired) return SKIP;
   state.write(PRE_FILTER_STATE_KEY, s);
   return SUCCESS;
 }
@@ -242,11 +346,11 @@ function satisfyPodAffinity(s: PreFilterState, labels: Labels): boolean {
   if (podsExist) return true;
   // The first pod of a series with affinity to itself: no pod in the cluster matches yet, so
   // it may go to any node that has the topology labels, or it would stay pending forever.
-  return s.affinityCounts.size === 0 && podMatchesAllAffinityTerms(s.requiredAffinityTerms, s.pod);
+  return !s.affinityCounts.hasAny() && podMatchesAllAffinityTerms(s.requiredAffinityTerms, s.pod);
 }
 
 function satisfyPodAntiAffinity(s: PreFilterState, labels: Labels): boolean {
-  if (s.antiAffinityCounts.size === 0) return true;
+  if (!s.antiAffinityCounts.hasAny()) return true;
   for (const t of s.requiredAntiAffinityTerms) {
     const v = labels[t.topologyKey];
     if (v !== undefined && s.antiAffinityCounts.get(t.topologyKey, v) > 0) return false;
@@ -254,14 +358,18 @@ function satisfyPodAntiAffinity(s: PreFilterState, labels: Labels): boolean {
   return true;
 }
 
+const AFFINITY_NOT_MATCH = rejection('UnschedulableAndUnresolvable', NAME, ERR_REASON_AFFINITY_RULES_NOT_MATCH);
+const ANTI_AFFINITY_NOT_MATCH = rejection('Unschedulable', NAME, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+const EXISTING_ANTI_AFFINITY_NOT_MATCH = rejection('Unschedulable', NAME, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+
 export function filter(_pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status {
   const s = preFilterState(state);
   if (!s) return missingState(PRE_FILTER_STATE_KEY);
   const labels = labelsOf(nodeInfo);
-  if (!satisfyPodAffinity(s, labels)) return unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
-  if (!satisfyPodAntiAffinity(s, labels)) return unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
-  if (s.existingAntiAffinityCounts.size > 0 && s.existingAntiAffinityCounts.anyPositiveOn(labels)) {
-    return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
+  if (!satisfyPodAffinity(s, labels)) return AFFINITY_NOT_MATCH;
+  if (!satisfyPodAntiAffinity(s, labels)) return ANTI_AFFINITY_NOT_MATCH;
+  if (s.existingAntiAffinityCounts.hasAny() && s.existingAntiAffinityCounts.anyPositiveOn(labels)) {
+    return EXISTING_ANTI_AFFINITY_NOT_MATCH;
   }
   return SUCCESS;
 }
@@ -328,8 +436,9 @@ export function interPodAffinityPlugin(args: InterPodAffinityArgs = {}): PreFilt
       if (affinity?.parseError) return errorStatus(`failed to parse pod: ${affinity.parseError}`);
       const hasConstraints = !!affinity && (affinity.preferredAffinityTerms.length > 0 || affinity.preferredAntiAffinityTerms.length > 0);
       if (ignoreExisting && !hasConstraints) return SKIP;
-      // Without preferred terms of its own, only the pods with affinity can score.
-      const infos = hasConstraints ? snapshot.nodeInfos() : snapshot.havePodsWithAffinity();
+      // Without preferred terms of its own, only pods whose own terms score others can add
+      // anything (pods with only required anti-affinity cannot).
+      const infos = hasConstraints ? snapshot.nodeInfos() : snapshot.havePodsScoringOthers();
       if (infos.length === 0) return SKIP;
       const terms = {
         aff: mergeNamespaces(affinity?.preferredAffinityTerms ?? [], snapshot),

@@ -5,12 +5,13 @@ import { labelKeyErrors, labelValueErrors } from '../../api/labels.js';
 import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm } from '../../api/types/core.js';
 import {
   type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
-  SKIP, SUCCESS, defaultNormalizeScore, nodeFilterHint, unresolvable,
+  SKIP, SUCCESS, defaultNormalizeScore, nodeFilterHint, rejection,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
 export const NAME = 'NodeAffinity';
 export const REASON = "node(s) didn't match Pod's node affinity/selector";
+const NOT_MATCH = rejection('UnschedulableAndUnresolvable', NAME, REASON);
 
 type Op = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 
@@ -133,8 +134,8 @@ export function matchesRequired(r: RequiredNodeAffinity, node: Node): boolean {
 }
 
 export function fits(pod: Pod, nodeInfo: NodeInfo, required: RequiredNodeAffinity = compileRequired(pod)): Status {
-  if (!nodeInfo.node) return unresolvable(REASON);
-  return matchesRequired(required, nodeInfo.node) ? SUCCESS : unresolvable(REASON);
+  if (!nodeInfo.node) return NOT_MATCH;
+  return matchesRequired(required, nodeInfo.node) ? SUCCESS : NOT_MATCH;
 }
 
 export interface CompiledPreference { readonly weight: number; readonly term: CompiledTerm }

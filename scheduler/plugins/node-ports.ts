@@ -1,11 +1,12 @@
 // NodePorts (kube-scheduler plugins/nodeports): a pod's hostPorts must be free on the
 // node; 0.0.0.0 (or no hostIP) conflicts with the same protocol/port on any address.
 import type { Pod } from '../../api/types/core.js';
-import { type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type Status, SKIP, SUCCESS, unschedulable } from '../framework.js';
+import { type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type Status, SKIP, SUCCESS, rejection } from '../framework.js';
 import { HostPortInfo, podHostPorts, type HostPort, type NodeInfo } from '../node-info.js';
 
 export const NAME = 'NodePorts';
 export const REASON = "node(s) didn't have free ports for the requested pod ports";
+const PORTS_TAKEN = rejection('Unschedulable', NAME, REASON);
 
 export function fitsPorts(wanted: readonly HostPort[], nodeInfo: NodeInfo): boolean {
   if (nodeInfo.usedPorts.size === 0) return true;
@@ -14,7 +15,7 @@ export function fitsPorts(wanted: readonly HostPort[], nodeInfo: NodeInfo): bool
 }
 
 export function fits(wanted: readonly HostPort[], nodeInfo: NodeInfo): Status {
-  return fitsPorts(wanted, nodeInfo) ? SUCCESS : unschedulable(REASON);
+  return fitsPorts(wanted, nodeInfo) ? SUCCESS : PORTS_TAKEN;
 }
 
 /**

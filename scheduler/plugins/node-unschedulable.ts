@@ -2,18 +2,19 @@
 // (spec.unschedulable) takes only pods that tolerate the node.kubernetes.io/unschedulable
 // NoSchedule taint.
 import type { Pod } from '../../api/types/core.js';
-import { type EnqueueExtensions, type FilterPlugin, type Status, SUCCESS, nodeFilterHint, unresolvable } from '../framework.js';
+import { type EnqueueExtensions, type FilterPlugin, type Status, SUCCESS, nodeFilterHint, rejection } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import { tolerationsTolerateTaint } from '../../api/helpers/taints.js';
 
 export const NAME = 'NodeUnschedulable';
 export const REASON = 'node(s) were unschedulable';
 export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+const UNSCHEDULABLE = rejection('UnschedulableAndUnresolvable', NAME, REASON);
 
 export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
   if (!nodeInfo.unschedulable) return SUCCESS;
   if (tolerationsTolerateTaint(pod.spec?.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' })) return SUCCESS;
-  return unresolvable(REASON);
+  return UNSCHEDULABLE;
 }
 
 export const plugin: FilterPlugin & EnqueueExtensions = {

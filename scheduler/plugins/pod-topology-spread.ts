@@ -21,9 +21,10 @@ import type { Node, Pod, ReplicationController, Service, TopologySpreadConstrain
 import type { LabelSelector } from '../../api/types/meta.js';
 import {
   type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
-  MAX_NODE_SCORE, SKIP, SUCCESS, errorStatus, unresolvable, unschedulable,
+  MAX_NODE_SCORE, SKIP, SUCCESS, errorStatus, rejection,
 } from '../framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from '../node-info.js';
+import { type DomainTally, tallyOf } from '../domain-tally.js';
 import { compileRequired, matchesRequired, type RequiredNodeAffinity } from './node-affinity.js';
 
 export const NAME = 'PodTopologySpread';
@@ -31,6 +32,8 @@ export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topolo
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+const NODE_LABEL_NOT_MATCH = rejection('UnschedulableAndUnresolvable', NAME, ERR_REASON_NODE_LABEL_NOT_MATCH);
+const CONSTRAINTS_NOT_MATCH = rejection('Unschedulable', NAME, ERR_REASON_CONSTRAINTS_NOT_MATCH);
 export const LABEL_TOPOLOGY_ZONE = 'topology.kubernetes.io/zone';
 
 /** kube-scheduler's systemDefaultConstraints (PodTopologySpreadArgs defaultingType System). */
@@ -212,65 +215,6 @@ export function countMatching(info: NodeInfo, selector: PodSelector, namespace: 
 
 const cacheKey = (selector: PodSelector, namespace: string): string => `${namespace}\0${selector.key}`;
 
-/** One node's share of a DomainTally: its domain and its matching pods. */
-interface Share {
-  readonly value: string;
-  readonly count: number;
-}
-
-/**
- * Matching pods per domain of one constraint over every node that counts for it (the
- * domains present even at 0), kept up to date from Snapshot.changedSince: a decision costs
- * O(nodes changed since the last decision with the same key) instead of a pass over every
- * node. The key holds everything a share depends on (namespace, selector, topology keys,
- * the pod's node affinity and tolerations where the inclusion policies read them).
- */
-class DomainTally {
-  private version = -1;
-  private readonly shares = new Map<string, Share>();
-  readonly domains = new Map<string, { nodes: number; count: number }>();
-
-  constructor(private readonly share: (info: NodeInfo) => Share | undefined) {}
-
-  sync(snapshot: Snapshot): this {
-    const changed = this.version < 0 ? undefined : snapshot.changedSince(this.version);
-    if (changed === undefined) {
-      this.shares.clear();
-      this.domains.clear();
-      for (const info of snapshot.nodeInfos()) this.apply(info.name, this.share(info));
-    } else {
-      for (const info of changed) this.apply(info.name, this.share(info));
-    }
-    this.version = snapshot.version;
-    return this;
-  }
-
-  private apply(name: string, next: Share | undefined): void {
-    const prev = this.shares.get(name);
-    if (prev) {
-      const d = this.domains.get(prev.value)!;
-      d.nodes--;
-      d.count -= prev.count;
-      if (d.nodes === 0) this.domains.delete(prev.value);
-    }
-    if (!next) {
-      this.shares.delete(name);
-      return;
-    }
-    this.shares.set(name, next);
-    const d = this.domains.get(next.value);
-    if (d) {
-      d.nodes++;
-      d.count += next.count;
-    } else {
-      this.domains.set(next.value, { nodes: 1, count: next.count });
-    }
-  }
-}
-
-const tallies = new WeakMap<Snapshot, Map<string, DomainTally>>();
-const TALLIES_PER_SNAPSHOT = 32;
-
 /**
  * The tally of constraint `i` of `constraints` for `pod` (nodes lacking any of the
  * constraints' keys left out when requireAll, else their domain is "").
@@ -284,22 +228,14 @@ function tallyFor(snapshot: Snapshot, pod: Pod, constraints: readonly Constraint
     c.nodeAffinityPolicy === 'Honor' ? JSON.stringify([pod.spec?.nodeSelector ?? null, pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? null]) : '',
     c.nodeTaintsPolicy === 'Honor' ? JSON.stringify(pod.spec?.tolerations ?? null) : '',
   ].join('\0\0');
-  let m = tallies.get(snapshot);
-  if (!m) tallies.set(snapshot, (m = new Map()));
-  let t = m.get(key);
-  if (!t) {
-    if (m.size >= TALLIES_PER_SNAPSHOT) m.clear();
-    t = new DomainTally((info) => {
-      const node = info.node;
-      if (!node) return undefined;
-      const labels = node.metadata.labels;
-      if (requireAll && !nodeLabelsMatchConstraints(labels, constraints)) return undefined;
-      if (!matchNodeInclusionPolicies(c, pod, info, node, required)) return undefined;
-      return { value: labels?.[c.topologyKey] ?? '', count: countMatching(info, c.selector, ns, ck) };
-    });
-    m.set(key, t);
-  }
-  return t.sync(snapshot);
+  return tallyOf(snapshot, `PodTopologySpread\0${key}`, (info) => {
+    const node = info.node;
+    if (!node) return undefined;
+    const labels = node.metadata.labels;
+    if (requireAll && !nodeLabelsMatchConstraints(labels, constraints)) return undefined;
+    if (!matchNodeInclusionPolicies(c, pod, info, node, required)) return undefined;
+    return { value: labels?.[c.topologyKey] ?? '', count: countMatching(info, c.selector, ns, ck) };
+  });
 }
 
 /** The two domains with the fewest matching pods; [0] always holds the minimum. */
@@ -494,10 +430,10 @@ export function podTopologySpreadPlugin(
       const labels = nodeInfo.node?.metadata.labels;
       for (let i = 0; i < s.constraints.length; i++) {
         const c = s.constraints[i];
-        if (!labels || !Object.prototype.hasOwnProperty.call(labels, c.topologyKey)) return unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+        if (!labels || !Object.prototype.hasOwnProperty.call(labels, c.topologyKey)) return NODE_LABEL_NOT_MATCH;
         const selfMatch = c.selector.matches(pod.metadata.labels) ? 1 : 0;
         const skew = (s.tpValueToMatchNum[i].get(labels[c.topologyKey]) ?? 0) + selfMatch - s.minMatchNum(i, c.minDomains);
-        if (skew > c.maxSkew) return unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+        if (skew > c.maxSkew) return CONSTRAINTS_NOT_MATCH;
       }
       return SUCCESS;
     },

@@ -11,7 +11,7 @@ import { buildFramework } from '../../scheduler/config.js';
 import { type Code, CycleState } from '../../scheduler/framework.js';
 import { type NodeInfo as NodeInfoT, podInfoOf, Snapshot } from '../../scheduler/node-info.js';
 import {
-  defaultSelector, ERR_REASON_CONSTRAINTS_NOT_MATCH, ERR_REASON_NODE_LABEL_NOT_MATCH, PreFilterState,
+  defaultSelector, ERR_REASON_CONSTRAINTS_NOT_MATCH, NAME, ERR_REASON_NODE_LABEL_NOT_MATCH, PreFilterState,
   plugin, podTopologySpreadPlugin, type SelectorListers,
 } from '../../scheduler/plugins/pod-topology-spread.js';
 import { newRegistry, IN_TREE_PLUGINS } from '../../scheduler/registry.js';
@@ -283,8 +283,8 @@ describe('PodTopologySpread Filter (single constraint)', () => {
     const p = pod('p', { spread: one() });
     const state = new CycleState(p);
     plugin.preFilter(p, state, s);
-    assert.deepEqual(plugin.filter(p, s.get('node-a')!, state), { code: 'Unschedulable', reasons: [ERR_REASON_CONSTRAINTS_NOT_MATCH] });
-    assert.deepEqual(plugin.filter(p, s.get('node-b')!, state), { code: 'UnschedulableAndUnresolvable', reasons: [ERR_REASON_NODE_LABEL_NOT_MATCH] });
+    assert.deepEqual(plugin.filter(p, s.get('node-a')!, state), { code: 'Unschedulable', reasons: [ERR_REASON_CONSTRAINTS_NOT_MATCH], plugin: NAME });
+    assert.deepEqual(plugin.filter(p, s.get('node-b')!, state), { code: 'UnschedulableAndUnresolvable', reasons: [ERR_REASON_NODE_LABEL_NOT_MATCH], plugin: NAME });
     assert.equal(ERR_REASON_NODE_LABEL_NOT_MATCH, "node(s) didn't match pod topology spread constraints (missing required label)");
     assert.equal(plugin.filter(p, s.get('node-x')!, new CycleState(p)).code, 'Error', 'Filter without PreFilter state');
   });
