@@ -38,7 +38,7 @@ COPY dist ./dist
 COPY scripts/entrypoint.sh /usr/local/bin/tskube
 # Each component's Node.js flags (client/node-flags.ts), for the entrypoint.
 RUN node dist/client/node-flags.js > node-flags \
-    && chmod 755 /usr/local/bin/tskube && ln -s /opt/tskube/dist/kubectl/main.js /usr/local/bin/tskubectl
+    && chmod 755 /usr/local/bin/tskube && ln -s /opt/tskube/dist/kubectl/tskubectl.js /usr/local/bin/tskubectl
 ENV NODE_ENV=production
 USER 10001:10001
 ENTRYPOINT ["/usr/local/bin/tskube"]

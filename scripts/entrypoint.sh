@@ -41,7 +41,7 @@ case "${1:-}" in
   kubelet) component=kubelet main=kubelet/main.js ;;
   kube-proxy) component=kube-proxy main=kube-proxy/main.js ;;
   metrics-server) component=metrics-server main=metrics-server/main.js ;;
-  kubectl|tskubectl) component=kubectl main=kubectl/main.js ;;
+  kubectl|tskubectl) component=kubectl main=kubectl/tskubectl.js ;;
   pki) component=pki main=scripts/pki.js ;;
   addons) component=addons main=scripts/addons.js ;;
   token) component=token main=scripts/bootstrap-token.js ;;

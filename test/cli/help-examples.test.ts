@@ -5,16 +5,16 @@
 // No cluster: help is printed before anything connects.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
 import { commandsFor } from '../../kubectl/commands/index.js';
 import { Cli } from '../../kubectl/context.js';
 import { EXAMPLES } from '../../kubectl/help-examples.js';
+import { componentCommand } from '../harness/apiserver.js';
 
 const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL('../../kubectl/main.js', import.meta.url));
+const CLI = [process.execPath, ...componentCommand('kubectl')];
 
 /** Commands main.ts registers itself, outside commands/index.ts (commander adds "help"). */
 const MAIN_ONLY = ['options'];
@@ -84,7 +84,7 @@ describe('--help examples', () => {
     const unknownToKubectl: string[] = [];
     let withExamples = 0;
     await pool(paths, 4, async (path) => {
-      const [oursHelp, theirsHelp] = await Promise.all([help([process.execPath, MAIN], path), help(['kubectl'], path).catch(() => undefined)]);
+      const [oursHelp, theirsHelp] = await Promise.all([help(CLI, path), help(['kubectl'], path).catch(() => undefined)]);
       // cobra fails for a verb it does not have and prints the parent's help for a
       // subcommand it does not have ("kubectl options --help" prints nothing at all).
       if (theirsHelp === undefined || (theirsHelp.includes('Usage:') && !new RegExp(`\\n {2}kubectl ${path}( |$)`, 'm').test(theirsHelp))) {
@@ -104,7 +104,7 @@ describe('--help examples', () => {
   });
 
   it('the tree walked is the one main.ts serves: every command tskubectl --help lists', async () => {
-    const top = await help([process.execPath, MAIN], '');
+    const top = await help(CLI, '');
     const listed = [...top.slice(top.indexOf('\nCommands:\n')).matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!);
     const walked = new Set([...(await commandPaths()), 'help']);
     assert.ok(listed.length >= 40, `${listed.length} commands listed`);

@@ -12,8 +12,11 @@ import { spawnProcess, waitFor, type ChildHandle } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The built main.js of a component, or its .ts source run through tsx when not built. */
+/** The built main.js of a component (the CLI's bundle), or its .ts source run through tsx when not built. */
 export function componentCommand(component: string): string[] {
+  // The CLI runs as its one-file bundle (scripts/bundle.ts) once built.
+  const bundle = component === 'kubectl' ? resolve(here, '../../kubectl/tskubectl.js') : undefined;
+  if (bundle && existsSync(bundle)) return [bundle];
   const js = resolve(here, `../../${component}/main.js`);
   if (existsSync(js)) return [js];
   return ['--import', 'tsx', resolve(here, `../../${component}/main.ts`)];

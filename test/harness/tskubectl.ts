@@ -1,4 +1,4 @@
-// Runs our CLI (dist/kubectl/main.js) against a test control plane, with its
+// Runs our CLI (its bundle, dist/kubectl/tskubectl.js) against a test control plane, with its
 // kubeconfig and a private HOME, like test/harness/kubectl.ts does for the real one.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
