@@ -18,7 +18,7 @@
 // into labelSelector when the pod is created (MatchLabelKeysInPodAffinity, beta).
 import type { Pod } from '../../api/types/core.js';
 import { type LabelSelectorMatcher, nothing } from '../../api/labels.js';
-import { type AffinityTerm, podAffinityInfoOf, podMatchesAllAffinityTerms, termMatches, type WeightedAffinityTerm } from '../affinity-terms.js';
+import { type AffinityTerm, podAffinityInfoOf, type PodAffinityInfo, podMatchesAllAffinityTerms, termMatches, type WeightedAffinityTerm } from '../affinity-terms.js';
 import {
   type ClusterChange, type CycleState, type EnqueueExtensions, errorStatus, type FilterPlugin, rejection, MAX_NODE_SCORE, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin,
   SKIP, type Status, SUCCESS, unresolvable,
@@ -224,7 +224,8 @@ function incomingCounts(s: PreFilterState, snapshot: Snapshot): void {
  */
 function mergeNamespaces<T extends AffinityTerm>(terms: readonly T[], snapshot: Snapshot): T[] {
   return terms.map((t) => {
-    if (t.namespaceSelector.empty()) return t;
+    // `{}` selects every namespace (kept as is); no selector adds none.
+    if (t.namespaceSelector.empty() || t.namespaceSelector.matchesNothing) return t;
     const namespaces = new Set(t.namespaces);
     for (const n of snapshot.namespacesMatching((labels) => t.namespaceSelector.matches(labels))) namespaces.add(n);
     return { ...t, namespaces, namespaceSelector: nothing() };
@@ -232,6 +233,8 @@ function mergeNamespaces<T extends AffinityTerm>(terms: readonly T[], snapshot: 
 }
 
 const hasLabel = (labels: Labels, key: string): boolean => Object.prototype.hasOwnProperty.call(labels, key);
+
+const hintTerms = new WeakMap<Pod, PodAffinityInfo | undefined>();
 
 /**
  * InterPodAffinity's QueueingHints (kube-scheduler isSchedulableAfterPodChange and
@@ -243,7 +246,9 @@ const hasLabel = (labels: Labels, key: string): boolean => Object.prototype.hasO
  * anti-affinity, any node event may help.
  */
 export function isSchedulableAfter(pod: Pod, change: ClusterChange, snapshot: Snapshot): boolean {
-  const info = podAffinityInfoOf(pod);
+  // A waiting pod is asked about every bind in the cluster: its terms are compiled once.
+  let info = hintTerms.get(pod);
+  if (info === undefined && !hintTerms.has(pod)) hintTerms.set(pod, (info = podAffinityInfoOf(pod)));
   const terms = mergeNamespaces(info?.requiredAffinityTerms ?? [], snapshot);
   const antiTerms = mergeNamespaces(info?.requiredAntiAffinityTerms ?? [], snapshot);
   if (change.resource === 'Node') {
