@@ -4,6 +4,7 @@
 // (ValidateKubeSchedulerConfiguration), with kube-scheduler's field paths and wording.
 // What it yields: the profiles for buildFramework (config.ts), the queue's backoff, the
 // leader election settings.
+import { isObject, type JSONObject } from '../api/apiextensions/schema/util.js';
 import { parse as parseYaml } from 'yaml';
 import { parseDurationFlag } from '../api/duration.js';
 import { decodePluginConfig } from './plugin-args.js';
@@ -36,8 +37,6 @@ export interface SchedulerConfiguration {
 /** A configuration that does not decode or validate; `message` lists every problem. */
 export class SchedulerConfigError extends Error {}
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TOP_FIELDS = new Set([
   'apiVersion', 'kind', 'parallelism', 'leaderElection', 'clientConnection', 'healthzBindAddress', 'metricsBindAddress',
@@ -57,12 +56,12 @@ export function loadSchedulerConfiguration(text: string): SchedulerConfiguration
   } catch (err) {
     throw new SchedulerConfigError(`couldn't decode as KubeSchedulerConfiguration: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!isObj(doc)) throw new SchedulerConfigError('couldn\'t decode as KubeSchedulerConfiguration: not an object');
+  if (!isObject(doc)) throw new SchedulerConfigError('couldn\'t decode as KubeSchedulerConfiguration: not an object');
   if (doc.kind !== KIND || doc.apiVersion !== API_VERSION) {
     throw new SchedulerConfigError(`no kind "${String(doc.kind ?? '')}" is registered for version "${String(doc.apiVersion ?? '')}"; want apiVersion ${API_VERSION}, kind ${KIND}`);
   }
   const unknown: string[] = [];
-  const strict = (o: Obj, allowed: ReadonlySet<string>, path: string): void => {
+  const strict = (o: JSONObject, allowed: ReadonlySet<string>, path: string): void => {
     for (const k of Object.keys(o)) if (!allowed.has(k)) unknown.push(`unknown field "${path}${k}"`);
   };
   strict(doc, TOP_FIELDS, '');
@@ -94,7 +93,7 @@ export function loadSchedulerConfiguration(text: string): SchedulerConfiguration
     }
   };
 
-  const le = isObj(doc.leaderElection) ? doc.leaderElection : {};
+  const le = isObject(doc.leaderElection) ? doc.leaderElection : {};
   strict(le, LEADER_FIELDS, 'leaderElection.');
   const leaderElection: LeaderElectionConfiguration = {
     leaderElect: le.leaderElect === undefined ? true : le.leaderElect === true,
@@ -105,7 +104,7 @@ export function loadSchedulerConfiguration(text: string): SchedulerConfiguration
     resourceName: str(le.resourceName, 'leaderElection.resourceName') ?? 'kube-scheduler',
     resourceNamespace: str(le.resourceNamespace, 'leaderElection.resourceNamespace') ?? 'kube-system',
   };
-  const cc = isObj(doc.clientConnection) ? doc.clientConnection : {};
+  const cc = isObject(doc.clientConnection) ? doc.clientConnection : {};
   strict(cc, CLIENT_FIELDS, 'clientConnection.');
   const clientConnection = {
     kubeconfig: str(cc.kubeconfig, 'clientConnection.kubeconfig') || undefined,
@@ -125,7 +124,7 @@ export function loadSchedulerConfiguration(text: string): SchedulerConfiguration
   const rawProfiles = Array.isArray(doc.profiles) && doc.profiles.length > 0 ? doc.profiles : [{}];
   rawProfiles.forEach((raw, i) => {
     const path = `profiles[${i}]`;
-    if (!isObj(raw)) {
+    if (!isObject(raw)) {
       errs.push(`${path}: Invalid value: must be an object`);
       return;
     }
@@ -145,7 +144,7 @@ export function loadSchedulerConfiguration(text: string): SchedulerConfiguration
 }
 
 function pluginsOf(raw: unknown, path: string, errs: string[], unknown: string[]): ProfileConfig['plugins'] {
-  if (!isObj(raw)) {
+  if (!isObject(raw)) {
     errs.push(`${path}: Invalid value: must be an object`);
     return undefined;
   }
@@ -156,7 +155,7 @@ function pluginsOf(raw: unknown, path: string, errs: string[], unknown: string[]
       continue;
     }
     if (set === null || set === undefined) continue;
-    if (!isObj(set)) {
+    if (!isObject(set)) {
       errs.push(`${path}.${point}: Invalid value: must be an object`);
       continue;
     }
@@ -167,7 +166,7 @@ function pluginsOf(raw: unknown, path: string, errs: string[], unknown: string[]
         return undefined;
       }
       return list.flatMap((r, j): PluginRef[] => {
-        if (!isObj(r) || typeof r.name !== 'string' || r.name === '') {
+        if (!isObject(r) || typeof r.name !== 'string' || r.name === '') {
           errs.push(`${where}[${j}].name: Required value`);
           return [];
         }

@@ -2,6 +2,7 @@
 // strictly, defaulted (v1 SetDefaults_*Args) and validated (kube-scheduler
 // validation_pluginargs.go), with kube-scheduler's field paths and wording. The result
 // goes to the plugins' constructors (scheduler.ts builds each profile's plugins with it).
+import { isObject, type JSONObject } from '../api/apiextensions/schema/util.js';
 import { labelKeyErrors } from '../api/labels.js';
 import type { TopologySpreadConstraint } from '../api/types/core.js';
 import type { DefaultPreemptionArgs } from './plugins/default-preemption.js';
@@ -24,8 +25,6 @@ export interface PluginArgs {
   VolumeBinding?: VolumeBindingArgs;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const quote = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** field.NotSupported's wording. */
@@ -47,7 +46,7 @@ const FIELDS: Record<keyof PluginArgs, readonly string[]> = {
   VolumeBinding: ['bindTimeoutSeconds', 'shape'],
 };
 
-type ArgsDecoder<T> = (args: Obj, path: string, errs: string[]) => T;
+type ArgsDecoder<T> = (args: JSONObject, path: string, errs: string[]) => T;
 
 /** Each plugin's decoder (function declarations below, hoisted). */
 const DECODERS: { [K in keyof PluginArgs]-?: ArgsDecoder<NonNullable<PluginArgs[K]>> } = {
@@ -75,7 +74,7 @@ export function decodePluginConfig(raw: unknown, path: string, d: Decoder): Plug
   const seen = new Set<string>();
   raw.forEach((entry, i) => {
     const at = `${path}[${i}]`;
-    if (!isObj(entry)) {
+    if (!isObject(entry)) {
       d.errs.push(`${at}: Invalid value: must be an object`);
       return;
     }
@@ -88,7 +87,7 @@ export function decodePluginConfig(raw: unknown, path: string, d: Decoder): Plug
     if (seen.has(name)) d.errs.push(`${at}: Duplicate value: ${JSON.stringify(name)}`);
     seen.add(name);
     const args = entry.args ?? {};
-    if (!isObj(args)) {
+    if (!isObject(args)) {
       d.errs.push(`${at}.args: Invalid value: has to match plugin args`);
       return;
     }
@@ -130,7 +129,7 @@ function strings(v: unknown, path: string, errs: string[]): string[] {
   return v as string[];
 }
 
-function defaultPreemptionArgs(a: Obj, path: string, errs: string[]): DefaultPreemptionArgs {
+function defaultPreemptionArgs(a: JSONObject, path: string, errs: string[]): DefaultPreemptionArgs {
   const pct = int(a.minCandidateNodesPercentage, `${path}.minCandidateNodesPercentage`, errs, 10);
   const abs = int(a.minCandidateNodesAbsolute, `${path}.minCandidateNodesAbsolute`, errs, 100);
   if (pct < 0 || pct > 100) errs.push(`${path}.minCandidateNodesPercentage: Invalid value: ${pct}: not in valid range [0, 100]`);
@@ -142,7 +141,7 @@ function defaultPreemptionArgs(a: Obj, path: string, errs: string[]): DefaultPre
   return { minCandidateNodesPercentage: pct, minCandidateNodesAbsolute: abs };
 }
 
-function interPodAffinityArgs(a: Obj, path: string, errs: string[]): InterPodAffinityArgs {
+function interPodAffinityArgs(a: JSONObject, path: string, errs: string[]): InterPodAffinityArgs {
   const w = int(a.hardPodAffinityWeight, `${path}.hardPodAffinityWeight`, errs, 1);
   if (w < 0 || w > 100) errs.push(`${path}.hardPodAffinityWeight: Invalid value: ${w}: not in valid range [0, 100]`);
   const ignore = a.ignorePreferredTermsOfExistingPods;
@@ -152,7 +151,7 @@ function interPodAffinityArgs(a: Obj, path: string, errs: string[]): InterPodAff
 
 const STRATEGIES = ['LeastAllocated', 'MostAllocated', 'RequestedToCapacityRatio'];
 
-function nodeResourcesFitArgs(a: Obj, path: string, errs: string[]): NodeResourcesFitArgs {
+function nodeResourcesFitArgs(a: JSONObject, path: string, errs: string[]): NodeResourcesFitArgs {
   const ignoredResources = strings(a.ignoredResources, `${path}.ignoredResources`, errs);
   ignoredResources.forEach((r, i) => {
     for (const e of labelKeyErrors(r)) errs.push(`${path}.ignoredResources[${i}]: Invalid value: ${JSON.stringify(r)}: ${e}`);
@@ -166,7 +165,7 @@ function nodeResourcesFitArgs(a: Obj, path: string, errs: string[]): NodeResourc
   const s = a.scoringStrategy;
   if (s === undefined || s === null) return out;
   const sp = `${path}.scoringStrategy`;
-  if (!isObj(s)) {
+  if (!isObject(s)) {
     errs.push(`${sp}: Invalid value: must be an object`);
     return out;
   }
@@ -178,7 +177,7 @@ function nodeResourcesFitArgs(a: Obj, path: string, errs: string[]): NodeResourc
     resources: resources.length ? resources : undefined,
   };
   if (type === 'RequestedToCapacityRatio') {
-    const r = isObj(s.requestedToCapacityRatio) ? s.requestedToCapacityRatio : {};
+    const r = isObject(s.requestedToCapacityRatio) ? s.requestedToCapacityRatio : {};
     strategy.shape = shapeOf(r.shape, `${sp}.requestedToCapacityRatio.shape`, errs);
   }
   out.scoringStrategy = strategy;
@@ -192,7 +191,7 @@ function resourceSpecs(v: unknown, path: string, errs: string[]): { name: string
     return [];
   }
   return v.flatMap((r, i) => {
-    if (!isObj(r) || typeof r.name !== 'string' || r.name === '') {
+    if (!isObject(r) || typeof r.name !== 'string' || r.name === '') {
       errs.push(`${path}[${i}].name: Required value`);
       return [];
     }
@@ -209,8 +208,8 @@ function shapeOf(v: unknown, path: string, errs: string[]): ShapePoint[] {
     return [];
   }
   const points = v.map((p, i) => ({
-    utilization: int(isObj(p) ? p.utilization : undefined, `${path}[${i}].utilization`, errs, 0),
-    score: int(isObj(p) ? p.score : undefined, `${path}[${i}].score`, errs, 0),
+    utilization: int(isObject(p) ? p.utilization : undefined, `${path}[${i}].utilization`, errs, 0),
+    score: int(isObject(p) ? p.score : undefined, `${path}[${i}].score`, errs, 0),
   }));
   for (let i = 1; i < points.length; i++) {
     if (points[i - 1].utilization >= points[i].utilization) {
@@ -227,7 +226,7 @@ function shapeOf(v: unknown, path: string, errs: string[]): ShapePoint[] {
 
 const WHEN_UNSATISFIABLE = ['DoNotSchedule', 'ScheduleAnyway'];
 
-function podTopologySpreadArgs(a: Obj, path: string, errs: string[]): PodTopologySpreadArgs {
+function podTopologySpreadArgs(a: JSONObject, path: string, errs: string[]): PodTopologySpreadArgs {
   const type = a.defaultingType ?? 'System';
   if (type !== 'System' && type !== 'List') errs.push(notSupported(`${path}.defaultingType`, type, ['List', 'System']));
   if (a.defaultConstraints !== undefined && a.defaultConstraints !== null && !Array.isArray(a.defaultConstraints)) {
@@ -239,7 +238,7 @@ function podTopologySpreadArgs(a: Obj, path: string, errs: string[]): PodTopolog
   const constraints: TopologySpreadConstraint[] = [];
   list.forEach((c, i) => {
     const p = `${path}.defaultConstraints[${i}]`;
-    if (!isObj(c)) {
+    if (!isObject(c)) {
       errs.push(`${p}: Invalid value: must be an object`);
       return;
     }
@@ -259,7 +258,7 @@ function podTopologySpreadArgs(a: Obj, path: string, errs: string[]): PodTopolog
   return { defaultingType: type === 'List' ? 'List' : 'System', defaultConstraints: constraints };
 }
 
-function volumeBindingArgs(a: Obj, path: string, errs: string[]): VolumeBindingArgs {
+function volumeBindingArgs(a: JSONObject, path: string, errs: string[]): VolumeBindingArgs {
   const t = int(a.bindTimeoutSeconds, `${path}.bindTimeoutSeconds`, errs, 600);
   if (t < 0) errs.push(`${path}.bindTimeoutSeconds: Invalid value: ${t}: invalid BindTimeoutSeconds, should not be a negative value`);
   if (a.shape !== undefined) errs.push(`${path}.shape: Invalid value: the StorageCapacityScoring shape is not supported by this scheduler`);

@@ -7,7 +7,7 @@ import { resourceAllocationScorer, type ResourceSpec, type ScoringStrategyType, 
 import {
   type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable,
 } from '../framework.js';
-import { NodeInfo, podInfoOf, type Resource } from '../node-info.js';
+import { computePodRequests, NodeInfo, type Resource } from '../node-info.js';
 
 export const NAME = 'NodeResourcesFit';
 export const REASON_TOO_MANY_PODS = 'Too many pods';
@@ -85,7 +85,7 @@ function anyRequestedIncreased(req: Resource, before: NodeInfo, after: NodeInfo)
 export function isSchedulableAfter(pod: Pod, change: ClusterChange): boolean {
   if (change.resource === 'Pod') return !change.newObj && !!change.oldObj?.spec?.nodeName;
   if (!change.newObj) return false;
-  const req = podInfoOf(pod).requests;
+  const req = computePodRequests(pod);
   const after = new NodeInfo(change.newObj.metadata.name ?? '', change.newObj);
   if (!fitsResources(req, after)) return false;
   return !change.oldObj || anyRequestedIncreased(req, new NodeInfo(change.oldObj.metadata.name ?? '', change.oldObj), after);
