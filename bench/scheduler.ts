@@ -1,5 +1,5 @@
 // The scheduler benchmark: etcd, the kube-apiserver and the real scheduler process
-// (dist/scheduler/main.js) with 5,000 hollow nodes (Node objects, no kubelet), measured
+// (dist/scheduler/kube-scheduler.js) with 5,000 hollow nodes (Node objects, no kubelet), measured
 // against bindings posted directly, with no scheduling logic, in the same run.
 //
 //   ours      10,000 pods (cpu and memory requests) POSTed at c=64; the scheduler filters,

@@ -30,8 +30,11 @@ import {
   ADMIN, ensureControllerManager, ensureControlPlane, ensureKubeconfig, ensureKubelet, FILES, KUBE_PROXY, METRICS_SERVER, SCHEDULER, type Report,
 } from './pki.js';
 import { Supervisor } from './supervisor.js';
+import { BUNDLES, type BundledComponent } from './bundles.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** A component's one-file bundle (`npm run build` makes it: scripts/bundles.ts). */
+const bundled = (component: BundledComponent): string => join(root, 'dist', BUNDLES[component].out);
 const program = new Command('cluster')
   .description('Run a local cluster: etcd, kube-apiserver, kube-scheduler, kube-controller-manager, a kubelet on the local Docker Engine, kube-proxy with cluster DNS and metrics-server')
   .option('--dir <dir>', 'state directory', join(root, '.cluster'))
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
 
   const plainUrl = o.insecurePort ? `http://127.0.0.1:${o.insecurePort}` : undefined;
   step(`starting kube-apiserver on ${apiUrl}${plainUrl ? ` (and ${plainUrl}: no authentication there)` : ''}; Secrets encrypted at rest (${files.encryptionConfig})`);
-  start('kube-apiserver', process.execPath, [...NODE_FLAGS['kube-apiserver'], join(root, 'dist/apiserver/main.js'), '--etcd-servers', etcdUrl,
+  start('kube-apiserver', process.execPath, [...NODE_FLAGS['kube-apiserver'], bundled('apiserver'), '--etcd-servers', etcdUrl,
     '--secure-port', o.securePort, '--bind-address', o.bindAddress, '--cert-dir', files.pki,
     '--enable-bootstrap-token-auth', '--encryption-provider-config', files.encryptionConfig,
     // The kubelet's serving certificate is signed by the cluster CA: checked on logs and exec.
@@ -210,9 +213,9 @@ async function main(): Promise<void> {
   await ensureClusterAddons(admin, CLUSTER_DNS, (line) => step(`  ${line}`));
 
   step(`starting kube-scheduler (as system:kube-scheduler)`);
-  start('kube-scheduler', process.execPath, [...NODE_FLAGS['kube-scheduler'], join(root, 'dist/scheduler/main.js'), '--kubeconfig', files.scheduler]);
+  start('kube-scheduler', process.execPath, [...NODE_FLAGS['kube-scheduler'], bundled('scheduler'), '--kubeconfig', files.scheduler]);
   step(`starting kube-controller-manager (as system:kube-controller-manager, each controller as its own service account; /healthz on 127.0.0.1:${o.controllerManagerPort})`);
-  start('kube-controller-manager', process.execPath, [...NODE_FLAGS['kube-controller-manager'], join(root, 'dist/controller-manager/main.js'),
+  start('kube-controller-manager', process.execPath, [...NODE_FLAGS['kube-controller-manager'], bundled('controller-manager'),
     '--kubeconfig', join(files.controllerManagerDir, FILES.controllerManager), '--use-service-account-credentials',
     '--root-ca-file', join(files.controllerManagerDir, FILES.ca), '--port', o.controllerManagerPort,
     '--cluster-signing-cert-file', join(files.controllerManagerDir, FILES.ca), '--cluster-signing-key-file', join(files.controllerManagerDir, FILES.caKey),
@@ -237,14 +240,14 @@ async function main(): Promise<void> {
     '--client-ca-file', join(files.kubeletDir, FILES.ca), '--healthz-port', o.kubeletHealthzPort]);
   await waitNodeReady(admin, o.nodeName, 60_000);
   step(`starting kube-proxy (as system:kube-proxy; ${o.proxyMode} mode; ClusterIPs on lo, cluster DNS on ${CLUSTER_DNS}:53)`);
-  start('kube-proxy', process.execPath, [...NODE_FLAGS['kube-proxy'], join(root, 'dist/kube-proxy/main.js'), '--kubeconfig', files.kubeProxy,
+  start('kube-proxy', process.execPath, [...NODE_FLAGS['kube-proxy'], bundled('kube-proxy'), '--kubeconfig', files.kubeProxy,
     '--node-name', o.nodeName, '--proxy-mode', o.proxyMode, '--healthz-bind-address', `127.0.0.1:${o.proxyPort}`,
     '--cluster-dns', CLUSTER_DNS, ...(o.dnsUpstream ? ['--dns-upstream', o.dnsUpstream] : [])]);
   await waitReady('kube-proxy', `http://127.0.0.1:${o.proxyPort}/healthz`, 30_000);
   // metrics-server's objects as its manifests make them (RBAC, Service with its endpoint here, APIService), then the process.
   step(`metrics-server (as system:serviceaccount:kube-system:metrics-server; HTTPS on ${host}:${o.metricsServerPort}, behind the APIService v1beta1.metrics.k8s.io):`);
   for (const line of await ensureMetricsServerObjects(admin, host, Number(o.metricsServerPort))) step(`  ${line}`);
-  start('metrics-server', process.execPath, [...NODE_FLAGS['metrics-server'], join(root, 'dist/metrics-server/main.js'), '--kubeconfig', files.metricsServer,
+  start('metrics-server', process.execPath, [...NODE_FLAGS['metrics-server'], bundled('metrics-server'), '--kubeconfig', files.metricsServer,
     '--bind-address', host, '--secure-port', o.metricsServerPort, '--kubelet-preferred-address-types', 'InternalIP']);
   await waitFor('metrics-server', async () => {
     const s = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>({ path: '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io', timeoutMs: 2000 });

@@ -34,13 +34,14 @@ components:
 EOF
 }
 
+# Components run from their one-file bundles (scripts/bundles.ts; the kubelet from main.js).
 case "${1:-}" in
-  kube-apiserver|apiserver) component=kube-apiserver main=apiserver/main.js ;;
-  kube-scheduler|scheduler) component=kube-scheduler main=scheduler/main.js ;;
-  kube-controller-manager|controller-manager) component=kube-controller-manager main=controller-manager/main.js ;;
+  kube-apiserver|apiserver) component=kube-apiserver main=apiserver/kube-apiserver.js ;;
+  kube-scheduler|scheduler) component=kube-scheduler main=scheduler/kube-scheduler.js ;;
+  kube-controller-manager|controller-manager) component=kube-controller-manager main=controller-manager/kube-controller-manager.js ;;
   kubelet) component=kubelet main=kubelet/main.js ;;
-  kube-proxy) component=kube-proxy main=kube-proxy/main.js ;;
-  metrics-server) component=metrics-server main=metrics-server/main.js ;;
+  kube-proxy) component=kube-proxy main=kube-proxy/kube-proxy.js ;;
+  metrics-server) component=metrics-server main=metrics-server/metrics-server.js ;;
   kubectl|tskubectl) component=kubectl main=kubectl/tskubectl.js ;;
   pki) component=pki main=scripts/pki.js ;;
   addons) component=addons main=scripts/addons.js ;;

@@ -8,14 +8,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdHandle } from './etcd.js';
 import { NODE_FLAGS } from '../../client/node-flags.js';
+import { BUNDLES } from '../../scripts/bundles.js';
 import { spawnProcess, waitFor, type ChildHandle } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The built main.js of a component (the CLI's bundle), or its .ts source run through tsx when not built. */
+/**
+ * How to run a component: its one-file bundle once built (scripts/bundles.ts), its built
+ * main.js (the kubelet), or its .ts source through tsx when not built.
+ */
 export function componentCommand(component: string): string[] {
-  // The CLI runs as its one-file bundle (scripts/bundle.ts) once built.
-  const bundle = component === 'kubectl' ? resolve(here, '../../kubectl/tskubectl.js') : undefined;
+  const bundled = (BUNDLES as Record<string, { out: string }>)[component];
+  const bundle = bundled ? resolve(here, '../..', bundled.out) : undefined;
   if (bundle && existsSync(bundle)) return [bundle];
   const js = resolve(here, `../../${component}/main.js`);
   if (existsSync(js)) return [js];

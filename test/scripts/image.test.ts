@@ -60,10 +60,10 @@ test('the control plane runs as uid 10001, under the init, with its Node flags',
   await waitStarted(id);
   const { stdout } = await run('docker', ['top', id, '-o', 'pid,uid,args']);
   assert.match(stdout, /10001\s+\/bin\/sh \/usr\/local\/bin\/tskube kube-scheduler/);
-  assert.match(stdout, /10001\s+node --max-semi-space-size=1 --v8-pool-size=1 \/opt\/tskube\/dist\/scheduler\/main\.js --master/);
+  assert.match(stdout, /10001\s+node --max-semi-space-size=1 --v8-pool-size=1 \/opt\/tskube\/dist\/scheduler\/kube-scheduler\.js --master/);
   const { children } = await initAndChildren(id);
   assert.equal(children.length, 1);
-  assert.match(await readFile(`/proc/${children[0]}/cmdline`, 'utf8'), /dist\/scheduler\/main\.js/);
+  assert.match(await readFile(`/proc/${children[0]}/cmdline`, 'utf8'), /dist\/scheduler\/kube-scheduler\.js/);
 });
 
 test('docker stop reaches the component as SIGTERM at once; the container exits with its status', async () => {
