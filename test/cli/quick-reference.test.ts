@@ -231,6 +231,13 @@ data:
 EOF`,
       },
     ]);
+    // Not a step of the page: the CronJob "hello" made above runs a Job every minute, whose
+    // pod would appear (or, past the history limit, go) between the two sides' runs of
+    // the `get pods -A` steps below. Suspended, it makes no more.
+    for (const t of sides) {
+      const r = await http(cp.url, 'PATCH', `/apis/batch/v1/namespaces/${t.ns}/cronjobs/hello`, { spec: { suspend: true } }, 'application/merge-patch+json');
+      assert.equal(r.status, 200, r.text);
+    }
   });
 
   it('viewing and finding resources', async () => {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LABEL_NODE } from '../../kubelet/pod-worker.js';
 import { ensureLocalImages, LOCAL_PAUSE_IMAGE, LOCAL_TESTSERVER_IMAGE } from '../../scripts/images.js';
+import { BUNDLES } from '../../scripts/bundles.js';
 import { freePort } from '../harness/free-port.js';
 import { http } from '../harness/http.js';
 import { cleanupNode, nodeLeftovers } from '../harness/kube-proxy.js';
@@ -31,15 +32,18 @@ const POD_NETWORK = 'tskube-test-supervision';
 const POD_CIDR = '10.231.0.0/16';
 const NS = 'default';
 
+/** A process running `file` (under dist/), as its command line names it. */
+const running = (file: string): RegExp => new RegExp(`dist/${file.replace(/[.]/g, '\\.')}\0`);
+
 /** Each component as cluster.ts names it, and how to tell its process by command line. */
 const COMPONENTS: { name: string; cmdline: RegExp }[] = [
   { name: 'etcd', cmdline: /(^|\/)etcd\0/ },
-  { name: 'kube-apiserver', cmdline: /dist\/apiserver\/main\.js/ },
-  { name: 'kube-scheduler', cmdline: /dist\/scheduler\/main\.js/ },
-  { name: 'kube-controller-manager', cmdline: /dist\/controller-manager\/main\.js/ },
-  { name: 'kubelet', cmdline: /dist\/kubelet\/main\.js/ },
-  { name: 'kube-proxy', cmdline: /dist\/kube-proxy\/main\.js/ },
-  { name: 'metrics-server', cmdline: /dist\/metrics-server\/main\.js/ },
+  { name: 'kube-apiserver', cmdline: running(BUNDLES.apiserver.out) },
+  { name: 'kube-scheduler', cmdline: running(BUNDLES.scheduler.out) },
+  { name: 'kube-controller-manager', cmdline: running(BUNDLES['controller-manager'].out) },
+  { name: 'kubelet', cmdline: running('kubelet/main.js') },
+  { name: 'kube-proxy', cmdline: running(BUNDLES['kube-proxy'].out) },
+  { name: 'metrics-server', cmdline: running(BUNDLES['metrics-server'].out) },
 ];
 
 let dir = '';
