@@ -23,6 +23,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { Pod } from '../api/types/core.js';
+import { NODE_FLAGS } from '../client/node-flags.js';
 import { componentCommand, type ControlPlane } from '../test/harness/apiserver.js';
 import { spawnProcess, type ChildHandle } from '../test/harness/processes.js';
 import { call, HttpError, SCALE, scaled } from './lib/http.js';
@@ -240,8 +241,9 @@ async function setup(ctx: Context): Promise<void> {
 async function startScheduler(ctx: Context): Promise<void> {
   const level = process.env.BENCH_SCHEDULER_LOG_LEVEL ?? 'warn';
   const logFile = process.env.BENCH_SCHEDULER_LOG ?? join(ctx.cp.dir, 'scheduler.log');
+  // With the Node flags it runs with everywhere else (client/node-flags.ts), as the apiserver here.
   ctx.scheduler = await withCpuProfile(process.env.BENCH_SCHEDULER_CPU_PROF, 'scheduler', async () => spawnProcess(process.execPath, [
-    ...componentCommand('scheduler'), '--master', ctx.cp.url, '--leader-elect', 'false', '--log-level', level,
+    ...NODE_FLAGS['kube-scheduler'], ...componentCommand('scheduler'), '--master', ctx.cp.url, '--leader-elect', 'false', '--log-level', level,
   ], { logFile }));
   progress(`kube-scheduler started (pid ${ctx.scheduler.pid}, --leader-elect false, log level ${level})${process.env.BENCH_SCHEDULER_CPU_PROF ? `; it writes a CPU profile under ${process.env.BENCH_SCHEDULER_CPU_PROF} when it stops` : ''}`);
 

@@ -102,6 +102,11 @@ export interface InformerOptions<T extends KubeObject> {
   /** Page size of lists (500). */
   pageSize?: number;
   /**
+   * Applied to every object listed or watched before it is cached and handed to handlers
+   * (client-go's SetTransform), e.g. stripManagedFields to keep less in memory.
+   */
+  transform?: (obj: T) => T;
+  /**
    * Watches ask the server to end them after this many seconds times a random factor
    * in [1, 2), so a fleet of clients does not reconnect at once (client-go: 5 min).
    */
@@ -258,9 +263,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     // List items carry no kind; give them the one watch events have, so cached objects look alike.
     const kind = list.kind?.endsWith('List') ? list.kind.slice(0, -4) : undefined;
     const fresh = new Map<string, T>();
-    for (const item of list.items) {
-      if (!item.kind && kind) item.kind = kind;
-      if (!item.apiVersion && list.apiVersion) item.apiVersion = list.apiVersion;
+    const transform = this.opts.transform;
+    for (const listed of list.items) {
+      if (!listed.kind && kind) listed.kind = kind;
+      if (!listed.apiVersion && list.apiVersion) listed.apiVersion = list.apiVersion;
+      const item = transform ? transform(listed) : listed;
       fresh.set(keyOf(item), item);
     }
     const changes = { added: 0, updated: 0, deleted: 0 };
@@ -330,7 +337,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(ev: WatchEvent<T>): void {
-    const obj = ev.object;
+    const transform = ev.type !== 'BOOKMARK' ? this.opts.transform : undefined;
+    const obj = transform ? transform(ev.object) : ev.object;
     const rv = obj?.metadata?.resourceVersion;
     switch (ev.type) {
       case 'BOOKMARK':
@@ -477,4 +485,13 @@ class WatchFailure extends Error {
 /** An Informer for a resource by name: `informerFor<Pod>(rest, 'pods', { fieldSelector })`. */
 export function informerFor<T extends KubeObject = KubeObject>(rest: RestClient, resource: string | ResourceInfo, opts: InformerOptions<T> = {}): Informer<T> {
   return new Informer<T>(resourceClient<T>(rest, resource), opts);
+}
+
+/**
+ * A transform that drops metadata.managedFields (kube-scheduler's pod informer does so): a
+ * component that never reads them keeps about a third less of each object in memory.
+ */
+export function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
 }

@@ -129,6 +129,13 @@ export interface PreFilterPlugin extends Plugin {
  */
 export interface FilterPlugin extends Plugin {
   filter(pod: Pod, nodeInfo: NodeInfo, state: CycleState): Status;
+  /**
+   * filter() of each node whose out[i] is still undefined (no earlier filter rejected it),
+   * writing a non-success status, tagged with this plugin, into out[i]. Optional, for the
+   * filters every pod runs: a call per node through the framework's loop costs V8 more
+   * than their check itself; the loop inside the plugin does not.
+   */
+  filterNodes?(pod: Pod, state: CycleState, nodes: readonly NodeInfo[], out: (Status | undefined)[]): void;
 }
 
 /**
@@ -148,6 +155,12 @@ export interface PreScorePlugin extends Plugin {
  */
 export interface ScorePlugin extends Plugin {
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState): number;
+  /**
+   * score() of every node into `out` (out[i] for nodes[i]) in one call. Optional, for the
+   * plugins that score every pod: a call per node through the framework's loop, where every
+   * plugin passes, costs V8 more than their score itself; the loop inside the plugin does not.
+   */
+  scoreNodes?(pod: Pod, state: CycleState, nodes: readonly NodeInfo[], out: number[]): void;
   normalize?(pod: Pod, state: CycleState, nodes: readonly NodeInfo[], scores: number[]): void;
 }
 
@@ -294,6 +307,25 @@ export function runFilters(fw: Framework, pod: Pod, nodeInfo: NodeInfo, state: C
     if (s.code !== 'Success') return withPlugin(s, p.name);
   }
   return SUCCESS;
+}
+
+/**
+ * runFilters on many nodes at once, filter by filter: out[i] becomes nodes[i]'s first
+ * non-success status, tagged with its plugin, or stays undefined when every filter passes
+ * it; the same statuses runFilters gives node by node.
+ */
+export function runFiltersOnNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, filters: readonly FilterPlugin[], out: (Status | undefined)[]): void {
+  for (const p of filters) {
+    if (p.filterNodes) {
+      p.filterNodes(pod, state, nodes, out);
+      continue;
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      if (out[i] !== undefined) continue;
+      const s = p.filter(pod, nodes[i], state);
+      if (s.code !== 'Success') out[i] = withPlugin(s, p.name);
+    }
+  }
 }
 
 /**

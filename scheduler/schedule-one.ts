@@ -7,8 +7,8 @@
 // selectHost), framework/types.go FitError.Error, and DefaultPreemption's diagnosis.
 import type { Pod } from '../api/types/core.js';
 import {
-  activeFilters, CycleState, type FilterPlugin, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type PostFilterResult, runFiltersWithNominatedPods,
-  statusMessage, isRejected,
+  activeFilters, CycleState, type FilterPlugin, type Framework, MAX_NODE_SCORE, MIN_NODE_SCORE, type PostFilterResult, runFiltersOnNodes,
+  runFiltersWithNominatedPods, type Status, statusMessage, isRejected,
 } from './framework.js';
 import type { NodeInfo, PodInfo, Snapshot } from './node-info.js';
 import { type Diagnosis, type FitError, fitErrorMessage, newDiagnosis } from './fit-error.js';
@@ -146,10 +146,29 @@ export class ScheduleAlgorithm {
     const feasible: NodeInfo[] = [];
     const start = this.nextStartNodeIndex % numAll;
     let processed = 0;
-    for (let i = 0; i < numAll && feasible.length < numToFind; i++) {
-      const info = nodes[(start + i) % numAll];
-      processed++;
-      if (this.filterNode(pod, info, state, filters, diagnosis)) feasible.push(info);
+    if (this.fw.nominator && this.fw.nominator.size > 0) {
+      // Pods nominated somewhere: node by node, each with the room its nominated pods hold.
+      for (let i = 0; i < numAll && feasible.length < numToFind; i++) {
+        const info = nodes[(start + i) % numAll];
+        processed++;
+        if (this.filterNode(pod, info, state, filters, diagnosis)) feasible.push(info);
+      }
+    } else {
+      // The same nodes as node by node, in runs that can only end where that would: each
+      // run is as long as the feasible nodes still missing.
+      while (feasible.length < numToFind && processed < numAll) {
+        const want = Math.min(numToFind - feasible.length, numAll - processed);
+        const run: NodeInfo[] = [];
+        for (let k = 0; k < want; k++) run.push(nodes[(start + processed + k) % numAll]);
+        const statuses: (Status | undefined)[] = new Array<Status | undefined>(want);
+        runFiltersOnNodes(pod, run, state, filters, statuses);
+        for (let k = 0; k < want; k++) {
+          const s = statuses[k];
+          if (s === undefined) feasible.push(run[k]);
+          else this.reject(run[k], s, diagnosis);
+        }
+        processed += want;
+      }
     }
     this.nextStartNodeIndex = (start + processed) % numAll;
     return feasible;
@@ -159,10 +178,15 @@ export class ScheduleAlgorithm {
   private filterNode(pod: Pod, info: NodeInfo, state: CycleState, filters: readonly FilterPlugin[], diagnosis: Diagnosis): boolean {
     const s = runFiltersWithNominatedPods(this.fw, pod, info, state, filters);
     if (s.code === 'Success') return true;
+    this.reject(info, s, diagnosis);
+    return false;
+  }
+
+  /** A filter's verdict against `info` into the diagnosis; a status that is no rejection (Error) ends the decision. */
+  private reject(info: NodeInfo, s: Status, diagnosis: Diagnosis): void {
     if (!isRejected(s)) throw new PluginError(`running Filter plugin "${s.plugin ?? ''}": ${statusMessage(s)}`);
     diagnosis.nodeToStatus.set(info.name, s);
     if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
-    return false;
   }
 
   private prioritizeNodes(pod: Pod, nodes: readonly NodeInfo[], state: CycleState, snapshot: Snapshot): NodeScore[] {
@@ -175,7 +199,8 @@ export class ScheduleAlgorithm {
     const scores: number[] = new Array(nodes.length);
     for (const { plugin, weight } of this.fw.score) {
       if (state.skipScore.has(plugin.name)) continue;
-      for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(pod, nodes[i], state);
+      if (plugin.scoreNodes) plugin.scoreNodes(pod, state, nodes, scores);
+      else for (let i = 0; i < nodes.length; i++) scores[i] = plugin.score(pod, nodes[i], state);
       plugin.normalize?.(pod, state, nodes, scores);
       for (let i = 0; i < nodes.length; i++) {
         const s = scores[i];

@@ -14,7 +14,7 @@ import type { ReplicaSet, StatefulSet } from '../api/types/apps.js';
 import type { Binding, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, ReplicationController, Service } from '../api/types/core.js';
 import type { StorageClass } from '../api/types/storage.js';
 import type { EventRecorder } from '../client/event-recorder.js';
-import { type Informer, informerFor } from '../client/informer.js';
+import { type Informer, informerFor, stripManagedFields } from '../client/informer.js';
 import { resourceClient, type ResourceClient } from '../client/resource-client.js';
 import type { RestClient } from '../client/rest-client.js';
 import { buildFramework, DEFAULT_SCHEDULER_NAME, type ProfileConfig } from './config.js';
@@ -122,7 +122,10 @@ export class Scheduler {
     this.rest = opts.rest;
     this.pods = resourceClient<Pod>(opts.rest, 'pods');
     this.log = opts.log;
-    this.podInformer = informerFor<Pod>(this.rest, 'pods', { fieldSelector: NON_TERMINAL_PODS_SELECTOR, log: this.log.child({ informer: 'pods' }) });
+    // Pods without their managedFields, as kube-scheduler keeps them: it never reads them.
+    this.podInformer = informerFor<Pod>(this.rest, 'pods', {
+      fieldSelector: NON_TERMINAL_PODS_SELECTOR, transform: stripManagedFields, log: this.log.child({ informer: 'pods' }),
+    });
     this.nodeInformer = informerFor<Node>(this.rest, 'nodes', { log: this.log.child({ informer: 'nodes' }) });
     this.claimInformer = informerFor<PersistentVolumeClaim>(this.rest, 'persistentvolumeclaims', { log: this.log.child({ informer: 'persistentvolumeclaims' }) });
     this.volumeInformer = informerFor<PersistentVolume>(this.rest, 'persistentvolumes', { log: this.log.child({ informer: 'persistentvolumes' }) });

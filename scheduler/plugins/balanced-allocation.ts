@@ -54,4 +54,11 @@ export const plugin: PreScorePlugin & ScorePlugin = {
     return req.milliCPU === 0 && req.memory === 0 ? SKIP : SUCCESS;
   },
   score: (pod, nodeInfo, state) => score(pod, nodeInfo, state),
+  scoreNodes(_pod, state, nodes, out) {
+    const req = state.podInfo.requests;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      out[i] = cpuMemoryScore(n.requestedMilliCPU + req.milliCPU, n.requestedMemory + req.memory, n.allocatableMilliCPU, n.allocatableMemory);
+    }
+  },
 };

@@ -47,3 +47,12 @@ export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new Cycl
   const pi = state.podInfo;
   return cpuMemoryScore(nodeInfo.nonZeroMilliCPU + pi.nonZeroMilliCPU, nodeInfo.nonZeroMemory + pi.nonZeroMemory, nodeInfo.allocatableMilliCPU, nodeInfo.allocatableMemory);
 }
+
+/** score() of every node into `out`, for ScorePlugin.scoreNodes. */
+export function scoreNodes(_pod: Pod, state: CycleState, nodes: readonly NodeInfo[], out: number[]): void {
+  const pi = state.podInfo;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    out[i] = cpuMemoryScore(n.nonZeroMilliCPU + pi.nonZeroMilliCPU, n.nonZeroMemory + pi.nonZeroMemory, n.allocatableMilliCPU, n.allocatableMemory);
+  }
+}

@@ -2,10 +2,10 @@
 // requests must fit in the node's allocatable minus what the pods already there (bound and
 // assumed) request, and the node must have room for one more pod.
 import type { Pod } from '../../api/types/core.js';
-import { score as leastAllocatedScore } from './least-allocated.js';
+import { score as leastAllocatedScore, scoreNodes as leastAllocatedScoreNodes } from './least-allocated.js';
 import { resourceAllocationScorer, type ResourceSpec, type ScoringStrategyType, type ShapePoint } from './resource-allocation.js';
 import {
-  type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable,
+  type ClusterChange, type CycleState, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type ScorePlugin, type Status, SUCCESS, unschedulable, withPlugin,
 } from '../framework.js';
 import { computePodRequests, NodeInfo, type Resource } from '../node-info.js';
 
@@ -108,8 +108,15 @@ export function nodeResourcesFitPlugin(args: NodeResourcesFitArgs = {}): PreFilt
     // The requests are part of PodInfo, computed once per cycle; nothing else to prepare.
     preFilter: (_pod: Pod, state: CycleState) => (void state.podInfo, SUCCESS),
     filter: (_pod, nodeInfo, state) => fits(state.podInfo.requests, nodeInfo, ignored),
+    filterNodes(_pod, state, nodes, out) {
+      const req = state.podInfo.requests;
+      for (let i = 0; i < nodes.length; i++) {
+        if (out[i] === undefined && !fitsResources(req, nodes[i], ignored)) out[i] = withPlugin(fits(req, nodes[i], ignored), NAME);
+      }
+    },
     // LeastAllocated of cpu and memory (the default) has its own allocation-free path.
     score: isDefault ? leastAllocatedScore : resourceAllocationScorer(type, resources, args.scoringStrategy?.shape),
+    scoreNodes: isDefault ? leastAllocatedScoreNodes : undefined,
   };
 }
 

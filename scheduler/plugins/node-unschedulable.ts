@@ -20,6 +20,13 @@ export function fits(pod: Pod, nodeInfo: NodeInfo): Status {
 export const plugin: FilterPlugin & EnqueueExtensions = {
   name: NAME,
   filter: (pod, nodeInfo) => fits(pod, nodeInfo),
+  filterNodes(pod, _state, nodes, out) {
+    for (let i = 0; i < nodes.length; i++) {
+      if (out[i] !== undefined || !nodes[i].unschedulable) continue;
+      const s = fits(pod, nodes[i]);
+      if (s !== SUCCESS) out[i] = s;
+    }
+  },
   // Only a node that takes the pod now and did not before (uncordoned) helps.
   isSchedulableAfter: nodeFilterHint((pod, nodeInfo) => fits(pod, nodeInfo)),
 };

@@ -5,7 +5,7 @@ import { findUntoleratedTaint, tolerationsTolerateTaint } from '../../api/helper
 import type { Pod, Taint, Toleration } from '../../api/types/core.js';
 import {
   type CycleState, type EnqueueExtensions, type FilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
-  SUCCESS, defaultNormalizeScore, nodeFilterHint, unresolvable,
+  SUCCESS, defaultNormalizeScore, nodeFilterHint, unresolvable, withPlugin,
 } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 
@@ -39,6 +39,14 @@ const STATE_KEY = `PreScore${NAME}`;
 export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
   name: NAME,
   filter: (pod, nodeInfo) => fits(pod, nodeInfo),
+  filterNodes(pod, _state, nodes, out) {
+    for (let i = 0; i < nodes.length; i++) {
+      // A node without taints has none to tolerate.
+      if (out[i] !== undefined || nodes[i].taints === undefined) continue;
+      const s = fits(pod, nodes[i]);
+      if (s !== SUCCESS) out[i] = withPlugin(s, NAME);
+    }
+  },
   // Only a node whose NoSchedule/NoExecute taints the pod now tolerates, and did not before, helps.
   isSchedulableAfter: nodeFilterHint((pod, nodeInfo) => fits(pod, nodeInfo)),
   preScore(pod: Pod, state: CycleState) {
@@ -48,6 +56,10 @@ export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtens
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState) {
     const tolerations = state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
     return countIntolerableTaints(nodeInfo.taints, tolerations);
+  },
+  scoreNodes(pod, state, nodes, out) {
+    const tolerations = state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
+    for (let i = 0; i < nodes.length; i++) out[i] = countIntolerableTaints(nodes[i].taints, tolerations);
   },
   normalize(_pod, _state, _nodes, scores) {
     defaultNormalizeScore(scores, true);

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { expired } from '../../api/errors.js';
 import type { ConfigMap, Pod } from '../../api/types/core.js';
 import type { KubeObject, List, WatchEvent } from '../../api/types/meta.js';
-import { Backoff, Informer, informerFor, keyOf, type EventHandler, type InformerLogger, type ListerWatcher } from '../../client/informer.js';
+import { Backoff, Informer, informerFor, keyOf, stripManagedFields, type EventHandler, type InformerLogger, type ListerWatcher } from '../../client/informer.js';
 import { loadClientConfig } from '../../client/kubeconfig.js';
 import type { ListOptions, WatchOptions } from '../../client/resource-client.js';
 import { resourceClient } from '../../client/resource-client.js';
@@ -165,6 +165,27 @@ describe('Informer (scripted list and watch)', () => {
     assert.equal(lw.watchCalls[1].resourceVersion, '6');
     assert.equal(lw.listCalls.length, 1);
     assert.deepEqual(inf.keys().sort(), ['ns/a', 'ns/b']);
+    ac.abort();
+    await running;
+  });
+
+  it('caches and hands out listed and watched objects as its transform made them (stripManagedFields)', async () => {
+    const withFields = (o: ConfigMap): ConfigMap => ({ ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] } });
+    const lw = new FakeLW<ConfigMap>();
+    lw.lists.push(() => list(5, [withFields(cm('a', 5))]));
+    lw.watches.push((ch) => {
+      ch.push({ type: 'ADDED', object: withFields(cm('b', 6)) });
+      ch.push({ type: 'MODIFIED', object: withFields(cm('a', 7)) });
+    });
+    const inf = new Informer(lw, { backoff: fastBackoff, log: memoryLogger(), transform: stripManagedFields });
+    const handed: ConfigMap[] = [];
+    inf.addEventHandler({ add: (o) => handed.push(o), update: (_o, n) => handed.push(n) });
+    const ac = new AbortController();
+    const running = inf.run(ac.signal);
+    await waitFor(() => handed.length === 3, { what: 'three objects handed out' });
+    assert.deepEqual(handed.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`), ['a@5', 'b@6', 'a@7']);
+    for (const o of [...handed, ...inf.list()]) assert.equal(o.metadata.managedFields, undefined, `${o.metadata.name} keeps its managedFields`);
+    assert.equal(inf.list().length, 2);
     ac.abort();
     await running;
   });

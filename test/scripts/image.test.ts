@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { buildTskubeImage, TSKUBE_IMAGE } from '../../scripts/images.js';
+import { NODE_FLAGS } from '../../client/node-flags.js';
 
 const run = promisify(execFile);
 const LABEL = `io.tskube.test=image-${randomBytes(4).toString('hex')}`;
@@ -60,7 +61,8 @@ test('the control plane runs as uid 10001, under the init, with its Node flags',
   await waitStarted(id);
   const { stdout } = await run('docker', ['top', id, '-o', 'pid,uid,args']);
   assert.match(stdout, /10001\s+\/bin\/sh \/usr\/local\/bin\/tskube kube-scheduler/);
-  assert.match(stdout, /10001\s+node --max-semi-space-size=1 --v8-pool-size=1 \/opt\/tskube\/dist\/scheduler\/kube-scheduler\.js --master/);
+  const flags = NODE_FLAGS['kube-scheduler'].map((f) => `${f} `).join('').replace(/[.]/g, '\\.');
+  assert.match(stdout, new RegExp(`10001\\s+node ${flags}/opt/tskube/dist/scheduler/kube-scheduler\\.js --master`));
   const { children } = await initAndChildren(id);
   assert.equal(children.length, 1);
   assert.match(await readFile(`/proc/${children[0]}/cmdline`, 'utf8'), /dist\/scheduler\/kube-scheduler\.js/);
