@@ -4,7 +4,7 @@
 // (no non-zero defaults), and skips best-effort pods, which would not change any fraction.
 import type { Pod } from '../../api/types/core.js';
 import { CycleState, MAX_NODE_SCORE, type PreScorePlugin, type ScorePlugin, SKIP, SUCCESS } from '../framework.js';
-import type { NodeInfo } from '../node-info.js';
+import type { NodeInfo, Resource } from '../node-info.js';
 
 export const NAME = 'NodeResourcesBalancedAllocation';
 
@@ -41,10 +41,13 @@ export function cpuMemoryScore(cpu: number, memory: number, allocatableCpu: numb
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
-export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new CycleState(pod)): number {
-  const req = state.podInfo.requests;
-  const n = nodeInfo;
+/** The node's score with a pod requesting `req` placed there. */
+function nodeScore(req: Resource, n: NodeInfo): number {
   return cpuMemoryScore(n.requestedMilliCPU + req.milliCPU, n.requestedMemory + req.memory, n.allocatableMilliCPU, n.allocatableMemory);
+}
+
+export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new CycleState(pod)): number {
+  return nodeScore(state.podInfo.requests, nodeInfo);
 }
 
 export const plugin: PreScorePlugin & ScorePlugin = {
@@ -56,9 +59,6 @@ export const plugin: PreScorePlugin & ScorePlugin = {
   score: (pod, nodeInfo, state) => score(pod, nodeInfo, state),
   scoreNodes(_pod, state, nodes, out) {
     const req = state.podInfo.requests;
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i];
-      out[i] = cpuMemoryScore(n.requestedMilliCPU + req.milliCPU, n.requestedMemory + req.memory, n.allocatableMilliCPU, n.allocatableMemory);
-    }
+    for (let i = 0; i < nodes.length; i++) out[i] = nodeScore(req, nodes[i]);
   },
 };

@@ -5,7 +5,7 @@
 // spread too.
 import type { Pod } from '../../api/types/core.js';
 import { CycleState, MAX_NODE_SCORE } from '../framework.js';
-import type { NodeInfo } from '../node-info.js';
+import type { NodeInfo, PodInfo } from '../node-info.js';
 
 /** ((capacity - requested) * 100) / capacity in integers; 0 when over capacity or no capacity. */
 export function leastRequestedScore(requested: number, capacity: number): number {
@@ -43,16 +43,17 @@ export function cpuMemoryScore(cpu: number, memory: number, allocatableCpu: numb
   return weightSum === 0 ? 0 : Math.trunc(score / weightSum);
 }
 
+/** The node's score with the pod (its PodInfo) placed there. */
+function nodeScore(pi: PodInfo, n: NodeInfo): number {
+  return cpuMemoryScore(n.nonZeroMilliCPU + pi.nonZeroMilliCPU, n.nonZeroMemory + pi.nonZeroMemory, n.allocatableMilliCPU, n.allocatableMemory);
+}
+
 export function score(pod: Pod, nodeInfo: NodeInfo, state: CycleState = new CycleState(pod)): number {
-  const pi = state.podInfo;
-  return cpuMemoryScore(nodeInfo.nonZeroMilliCPU + pi.nonZeroMilliCPU, nodeInfo.nonZeroMemory + pi.nonZeroMemory, nodeInfo.allocatableMilliCPU, nodeInfo.allocatableMemory);
+  return nodeScore(state.podInfo, nodeInfo);
 }
 
 /** score() of every node into `out`, for ScorePlugin.scoreNodes. */
 export function scoreNodes(_pod: Pod, state: CycleState, nodes: readonly NodeInfo[], out: number[]): void {
   const pi = state.podInfo;
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i];
-    out[i] = cpuMemoryScore(n.nonZeroMilliCPU + pi.nonZeroMilliCPU, n.nonZeroMemory + pi.nonZeroMemory, n.allocatableMilliCPU, n.allocatableMemory);
-  }
+  for (let i = 0; i < nodes.length; i++) out[i] = nodeScore(pi, nodes[i]);
 }

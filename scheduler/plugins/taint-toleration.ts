@@ -36,6 +36,9 @@ export function countIntolerableTaints(taints: readonly Taint[] | undefined, tol
 
 const STATE_KEY = `PreScore${NAME}`;
 
+/** The tolerations PreScore kept for Score (or worked out again without it). */
+const scoringTolerations = (pod: Pod, state: CycleState): Toleration[] => state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
+
 export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions = {
   name: NAME,
   filter: (pod, nodeInfo) => fits(pod, nodeInfo),
@@ -54,11 +57,10 @@ export const plugin: FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtens
     return SUCCESS;
   },
   score(pod: Pod, nodeInfo: NodeInfo, state: CycleState) {
-    const tolerations = state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
-    return countIntolerableTaints(nodeInfo.taints, tolerations);
+    return countIntolerableTaints(nodeInfo.taints, scoringTolerations(pod, state));
   },
   scoreNodes(pod, state, nodes, out) {
-    const tolerations = state.read<Toleration[]>(STATE_KEY) ?? preferNoScheduleTolerations(pod);
+    const tolerations = scoringTolerations(pod, state);
     for (let i = 0; i < nodes.length; i++) out[i] = countIntolerableTaints(nodes[i].taints, tolerations);
   },
   normalize(_pod, _state, _nodes, scores) {

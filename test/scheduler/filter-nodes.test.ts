@@ -1,11 +1,12 @@
-// The filters' batch form (FilterPlugin.filterNodes, runFiltersOnNodes): the statuses it
-// writes are those filter() gives node by node, and a node an earlier filter rejected is
-// left alone. schedule-one.test.ts checks the decisions made with it.
+// The batch forms of filters and scores (FilterPlugin.filterNodes, runFiltersOnNodes,
+// ScorePlugin.scoreNodes): the statuses and scores they write are those filter() and
+// score() give node by node, and a node an earlier filter rejected is left alone.
+// schedule-one.test.ts checks the decisions made with them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../api/types/core.js';
 import { buildFramework } from '../../scheduler/config.js';
-import { CycleState, type FilterPlugin, runFilters, runFiltersOnNodes, type Status, withPlugin } from '../../scheduler/framework.js';
+import { CycleState, type FilterPlugin, runFilters, runFiltersOnNodes, type ScorePlugin, type Status, withPlugin } from '../../scheduler/framework.js';
 import { Snapshot } from '../../scheduler/node-info.js';
 import { IN_TREE_PLUGINS } from '../../scheduler/registry.js';
 import { makeNode, makePod } from './fixtures.js';
@@ -64,4 +65,24 @@ test('runFiltersOnNodes gives each node the status runFilters gives it', () => {
     assert.deepEqual(out.map(show), one.map((r) => (r.code === 'Success' ? 'pass' : show(r))), pod.metadata.name ?? '');
     assert.ok(out.some((r) => r !== undefined), `${pod.metadata.name}: some node rejects it`);
   }
+});
+
+test('each scoreNodes writes the score its score() gives node by node, after PreScore', () => {
+  const s = snapshot();
+  s.addPod(makePod('busy', { cpu: '3', memory: '6Gi', nodeName: 'plain' }));
+  const nodes = s.nodeInfos();
+  const batched = IN_TREE_PLUGINS.filter((p): p is ScorePlugin & typeof p => typeof p.score === 'function' && typeof p.scoreNodes === 'function');
+  assert.deepEqual(batched.map((p) => p.name).sort(), ['NodeResourcesBalancedAllocation', 'NodeResourcesFit', 'TaintToleration']);
+  for (const pod of [...pods, makePod('soft', { tolerations: [{ key: 'soft', operator: 'Exists', effect: 'PreferNoSchedule' }] })]) {
+    for (const p of batched) {
+      const state = new CycleState(pod);
+      p.preScore?.(pod, state, nodes, s);
+      const out = nodes.map(() => -1);
+      p.scoreNodes!(pod, state, nodes, out);
+      assert.deepEqual(out, nodes.map((n) => p.score(pod, n, state)), `${p.name} for ${pod.metadata.name}`);
+    }
+  }
+  // The scores differ between nodes, so the comparison above compares something.
+  const state = new CycleState(pods[0]);
+  assert.ok(new Set(nodes.map((n) => batched.find((p) => p.name === 'NodeResourcesFit')!.score(pods[0], n, state))).size > 1);
 });
