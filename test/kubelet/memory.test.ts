@@ -76,7 +76,7 @@ test('the kubelet\'s Node flags count when given on the command line or in NODE_
 test('the image\'s entrypoint reads one line of Node flags per component', () => {
   assert.equal(nodeFlagsFile(), [
     'kube-apiserver --max-semi-space-size=8 --v8-pool-size=1',
-    'kube-scheduler --max-semi-space-size=1 --v8-pool-size=1',
+    'kube-scheduler',
     'kube-controller-manager --max-semi-space-size=1 --v8-pool-size=1',
     'kubelet --max-semi-space-size=1 --v8-pool-size=1',
     'kube-proxy',
