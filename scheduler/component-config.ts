@@ -37,7 +37,6 @@ export interface SchedulerConfiguration {
 /** A configuration that does not decode or validate; `message` lists every problem. */
 export class SchedulerConfigError extends Error {}
 
-
 const TOP_FIELDS = new Set([
   'apiVersion', 'kind', 'parallelism', 'leaderElection', 'clientConnection', 'healthzBindAddress', 'metricsBindAddress',
   'enableProfiling', 'enableContentionProfiling', 'percentageOfNodesToScore', 'podInitialBackoffSeconds', 'podMaxBackoffSeconds',

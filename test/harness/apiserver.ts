@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdHandle } from './etcd.js';
 import { NODE_FLAGS } from '../../client/node-flags.js';
-import { BUNDLES } from '../../scripts/bundles.js';
+import { BUNDLES, type Bundle } from '../../scripts/bundles.js';
 import { spawnProcess, waitFor, type ChildHandle } from './processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
  * main.js (the kubelet), or its .ts source through tsx when not built.
  */
 export function componentCommand(component: string): string[] {
-  const bundled = (BUNDLES as Record<string, { out: string }>)[component];
+  const bundled = (BUNDLES as Record<string, Bundle>)[component];
   const bundle = bundled ? resolve(here, '../..', bundled.out) : undefined;
   if (bundle && existsSync(bundle)) return [bundle];
   const js = resolve(here, `../../${component}/main.js`);

@@ -100,6 +100,29 @@ describe('pluginConfig decoding and validation', () => {
   });
 });
 
+describe('pluginConfig of the wrong shape', () => {
+  it('refuses wrong types, nulls and deep nesting with a message, never a crash', () => {
+    const cases: [string, string][] = [
+      ['  - name: NodeResourcesFit\n    args: "text"\n', 'profiles[0].pluginConfig[0].args: Invalid value: has to match plugin args'],
+      ['  - null\n', 'profiles[0].pluginConfig[0]: Invalid value: must be an object'],
+      ['  - name: 7\n', 'profiles[0].pluginConfig[0].name: Required value'],
+      ['  - name: InterPodAffinity\n    args: {hardPodAffinityWeight: "x"}\n', 'args.hardPodAffinityWeight: Invalid value: "x": must be an integer'],
+      ['  - name: InterPodAffinity\n    args: {ignorePreferredTermsOfExistingPods: 3}\n', 'args.ignorePreferredTermsOfExistingPods: Invalid value: 3: must be a boolean'],
+      ['  - name: NodeResourcesFit\n    args: {ignoredResources: {a: 1}}\n', 'args.ignoredResources: Invalid value: must be a list of strings'],
+      ['  - name: NodeResourcesFit\n    args: {scoringStrategy: []}\n', 'args.scoringStrategy: Invalid value: must be an object'],
+      ['  - name: NodeResourcesFit\n    args: {scoringStrategy: {resources: [null]}}\n', 'args.scoringStrategy.resources[0].name: Required value'],
+      ['  - name: NodeResourcesFit\n    args: {scoringStrategy: {resources: [{name: cpu, weight: "w"}]}}\n', 'args.scoringStrategy.resources[0].weight: Invalid value: "w": must be an integer'],
+      ['  - name: PodTopologySpread\n    args: {defaultingType: List, defaultConstraints: [null]}\n', 'args.defaultConstraints[0]: Invalid value: must be an object'],
+      ['  - name: DefaultPreemption\n    args: {minCandidateNodesPercentage: 1.5}\n', 'args.minCandidateNodesPercentage: Invalid value: 1.5: must be an integer'],
+      ['  - name: NodeResourcesFit\n    args: {scoringStrategy: {type: {a: [[[[[[[[[[[[1]]]]]]]]]]]]}}}\n', 'args.scoringStrategy.type: Unsupported value'],
+    ];
+    for (const [yaml, want] of cases) {
+      const message = refused(yaml);
+      assert.ok(message.includes(want), `${yaml}\n→ ${message}\nwant: ${want}`);
+    }
+  });
+});
+
 describe('what the arguments change', () => {
   const state = (p: Pod): CycleState => new CycleState(p);
   function nodeWith(name: string, cpu: string, used: string): NodeInfo {
