@@ -41,7 +41,7 @@ const NS = 'proxy-e2e';
 const DOMAIN = 'cluster.local';
 /** The tenth address of the apiserver's service range: kube-proxy's default --cluster-dns, the kubelet's. */
 const CLUSTER_DNS = '10.96.0.10';
-/** Pod network per mode, used by no other test file (grep `cidr:` in test/). */
+/** Pod network per mode, used by no other test file (test/harness-selfcheck/subnets.test.ts checks). */
 const POD_CIDR: Record<KubeProxyMode, string> = { userspace: '10.220.0.0/16', nftables: '10.221.0.0/16' };
 const NODE = '/usr/bin/node';
 const ECHO_PORT = 9000;

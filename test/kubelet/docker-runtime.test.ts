@@ -43,11 +43,14 @@ async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const SUBNET = '10.201.0.0/24';
+
 describe('DockerRuntime (real Docker)', () => {
   const rt = new DockerRuntime({ log: pino({ level: 'warn' }) });
   const networkName = `tskube-test-${RUN_ID}`;
-  // A random /24 in 10.200-249.x.0 keeps parallel runs from asking for the same subnet.
-  const subnetPrefix = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}.`;
+  // A subnet no other test file uses (test/harness-selfcheck/subnets.test.ts checks): a
+  // random one once fell inside another file's kubelet pod network ("Pool overlaps").
+  const subnetPrefix = SUBNET.replace(/0\/24$/, '');
   let networkId = '';
   let sandboxId = '';
   let hostDir = '';
@@ -101,7 +104,7 @@ describe('DockerRuntime (real Docker)', () => {
   before(async () => {
     await ensureLocalImages({ only: [LOCAL_BUSYBOX_IMAGE, LOCAL_PAUSE_IMAGE], log: () => undefined });
     hostDir = await mkdtemp(join(tmpdir(), 'tskube-docker-runtime-'));
-    networkId = await rt.ensureNetwork(networkName, { subnet: `${subnetPrefix}0/24`, labels: labels() });
+    networkId = await rt.ensureNetwork(networkName, { subnet: SUBNET, labels: labels() });
     sandboxId = await sandbox();
   });
 
@@ -128,7 +131,7 @@ describe('DockerRuntime (real Docker)', () => {
     const { stdout } = await run('docker', [
       'network', 'inspect', '-f', `{{index .Labels "${MANAGED_BY_LABEL}"}} {{(index .IPAM.Config 0).Subnet}}`, networkId,
     ]);
-    assert.equal(stdout.trim(), `${MANAGED_BY_VALUE} ${subnetPrefix}0/24`);
+    assert.equal(stdout.trim(), `${MANAGED_BY_VALUE} ${SUBNET}`);
     const extra = `tskube-test-${RUN_ID}-extra`;
     const id = await rt.ensureNetwork(extra, { labels: labels() });
     await rt.removeNetwork(extra);
@@ -166,7 +169,7 @@ describe('DockerRuntime (real Docker)', () => {
       portBindings: [{ containerPort: 8080, hostPort, protocol: 'TCP', hostIP: '127.0.0.1' }],
     });
     const ip = await rt.sandboxIP(podSandbox);
-    assert.ok(ip?.startsWith(subnetPrefix), `pod IP ${ip} in ${subnetPrefix}0/24`);
+    assert.ok(ip?.startsWith(subnetPrefix), `pod IP ${ip} in ${SUBNET}`);
 
     const app = await rt.createContainer(spec({
       sandboxId: podSandbox,

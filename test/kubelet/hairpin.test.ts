@@ -22,7 +22,7 @@ import { spawnProcess, waitFor } from '../harness/processes.js';
 
 const run = promisify(execFile);
 
-/** Pod subnets no other test file uses (grep `cidr:` in test/). */
+/** Pod subnets no other test file uses (test/harness-selfcheck/subnets.test.ts checks). */
 const CIDR = '10.227.0.0/16';
 const CIDR_NONE = '10.228.0.0/16';
 const CIDR_REFUSED = '10.229.0.0/16';
