@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver.js';
 import { http } from '../harness/http.js';
 import { kubectl as runKubectl } from '../harness/kubectl.js';
+import { waitFor } from '../harness/processes.js';
 
 let cp: ControlPlane;
 before(async () => { cp = await startControlPlane(); });
@@ -104,6 +105,9 @@ test('a claim gets the default StorageClass (the newest default), Pending, Files
   // Creation timestamps have a one-second resolution: the newer default must be a second younger.
   await new Promise((r) => setTimeout(r, 1100));
   assert.equal((await api('POST', SCS, sc('sc-default', { volumeBindingMode: 'WaitForFirstConsumer' }, { 'storageclass.kubernetes.io/is-default-class': 'true' }))).status, 201);
+  // Admission reads the classes from the watch cache, which may lag the create just answered
+  // (as kube-apiserver's informer does): dry runs go through admission until it sees the new one.
+  await waitFor(async () => (await api('POST', `${PVCS}?dryRun=All`, pvc('claim-default'))).json?.spec?.storageClassName === 'sc-default', { what: 'admission to see sc-default' });
   const r = await api('POST', PVCS, pvc('claim-default'));
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.spec.storageClassName, 'sc-default');
