@@ -1,7 +1,7 @@
-// The reporter npm test uses (scripts/test-reporter.ts): TAP, then the failed tests again.
+// The reporter npm test uses (scripts/test-reporter.ts): TAP, then the slowest files and the failed tests again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import reporter from '../../scripts/test-reporter.js';
+import reporter, { slowestFileLines } from '../../scripts/test-reporter.js';
 
 async function* events(): AsyncGenerator<never> {
   const base = { nesting: 0, testNumber: 1, details: { duration_ms: 1 } };
@@ -22,4 +22,19 @@ test('after the TAP output it lists each failed test once, with its file and err
   const tail = out.slice(out.indexOf('# failed tests'));
   assert.ok(out.includes('not ok 1 - broken'), out);
   assert.equal(tail, '# failed tests (1):\n# ✖ a.test.js > broken\n#     expected 1\n#     got 2\n');
+});
+
+test('the slowest files by their top-level tests\' time, slowest first, after the totals', async () => {
+  async function* timed(): AsyncGenerator<never> {
+    const pass = (name: string, file: string, ms: number, nesting = 0) => ({ type: 'test:pass', data: { name, file, nesting, testNumber: 1, details: { duration_ms: ms } } }) as never;
+    yield pass('inner', 'slow.test.js', 9000, 1);
+    yield pass('one', 'slow.test.js', 2500);
+    yield pass('two', 'slow.test.js', 1500);
+    yield pass('only', 'quick.test.js', 250);
+  }
+  let out = '';
+  for await (const chunk of reporter(timed())) out += chunk;
+  assert.equal(out.slice(out.indexOf('# slowest files')), '# slowest files (time of their top-level tests; 2 files):\n#     4.0 s  slow.test.js\n#     0.3 s  quick.test.js\n');
+  assert.deepEqual(slowestFileLines(new Map([['a', 1], ['b', 3], ['c', 2]]), 2), ['# slowest files (time of their top-level tests; 3 files):', '#     3.0 s  b', '#     2.0 s  c']);
+  assert.deepEqual(slowestFileLines(new Map()), []);
 });
