@@ -22,19 +22,28 @@ export interface RbacRegistries {
 
 const typed = <T extends KubeObject>(obj: T, kind: string): T => ({ ...obj, apiVersion: 'rbac.authorization.k8s.io/v1', kind });
 
-async function current(reg: GenericRegistry, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+/** How a reconciliation finds the object as it is now: from a list read up front, or by a GET. */
+type Lookup = (reg: GenericRegistry, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>;
+
+const fetched: Lookup = async (reg, namespace, name) => {
   try {
     return await reg.get(namespace, name);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
+};
+
+/** A Lookup answering from one consistent list of reg (one read for all its defaults, not a GET each). */
+async function listed(reg: GenericRegistry): Promise<Lookup> {
+  const byName = new Map((await reg.list({})).items.map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  return async (_reg, namespace, name) => byName.get(`${namespace ?? ''}/${name}`);
 }
 
 /** Writes what reconcile says for one role; true when something was written. */
 async function reconcileOne<T extends KubeObject>(reg: GenericRegistry, namespace: string | undefined, wanted: T, kind: string,
-  reconcile: (existing: T | undefined, wanted: T) => T | undefined): Promise<boolean> {
-  const existing = await current(reg, namespace, wanted.metadata.name as string) as T | undefined;
+  reconcile: (existing: T | undefined, wanted: T) => T | undefined, lookup: Lookup): Promise<boolean> {
+  const existing = await lookup(reg, namespace, wanted.metadata.name as string) as T | undefined;
   const next = reconcile(existing, wanted);
   if (!next) return false;
   if (!existing) await reg.create(namespace, typed(next, kind));
@@ -43,9 +52,9 @@ async function reconcileOne<T extends KubeObject>(reg: GenericRegistry, namespac
 }
 
 async function reconcileBindingOne<T extends KubeObject>(reg: GenericRegistry, namespace: string | undefined, wanted: T, kind: string,
-  reconcile: (existing: T | undefined, wanted: T) => BindingReconcile<T> | undefined): Promise<boolean> {
+  reconcile: (existing: T | undefined, wanted: T) => BindingReconcile<T> | undefined, lookup: Lookup): Promise<boolean> {
   const name = wanted.metadata.name as string;
-  const existing = await current(reg, namespace, name) as T | undefined;
+  const existing = await lookup(reg, namespace, name) as T | undefined;
   const r = reconcile(existing, wanted);
   if (!r) return false;
   if (r.operation === 'recreate' && existing) await reg.delete(namespace, name, { preconditions: { uid: existing.metadata.uid } });
@@ -57,13 +66,17 @@ async function reconcileBindingOne<T extends KubeObject>(reg: GenericRegistry, n
   return true;
 }
 
-/** Reconciles every default RBAC object; retries a write that raced another apiserver. */
+/**
+ * Reconciles every default RBAC object. Each kind is read once, then its objects are
+ * reconciled at once (roles before bindings, as kube-apiserver orders them); a write that
+ * raced another apiserver is retried with the object read again.
+ */
 export async function reconcileBootstrapPolicy(reg: RbacRegistries, log: Logger): Promise<void> {
   let written = 0;
-  const retry = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
+  const retry = async (what: string, fn: (lookup: Lookup) => Promise<boolean>, first: Lookup): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        if (await fn()) written++;
+        if (await fn(attempt === 0 ? first : fetched)) written++;
         return;
       } catch (err) {
         if ((isConflict(err) || isAlreadyExists(err)) && attempt < 5) continue;
@@ -72,17 +85,17 @@ export async function reconcileBootstrapPolicy(reg: RbacRegistries, log: Logger)
       }
     }
   };
-  for (const role of bootstrapClusterRoles()) {
-    await retry(`clusterrole/${role.metadata.name}`, () => reconcileOne<ClusterRole>(reg.clusterRoles, undefined, role, 'ClusterRole', reconcileClusterRole));
-  }
-  for (const binding of bootstrapClusterRoleBindings()) {
-    await retry(`clusterrolebinding/${binding.metadata.name}`, () => reconcileBindingOne<ClusterRoleBinding>(reg.clusterRoleBindings, undefined, binding, 'ClusterRoleBinding', reconcileClusterRoleBinding));
-  }
-  for (const [ns, roles] of Object.entries(bootstrapNamespaceRoles())) {
-    for (const role of roles) await retry(`${ns}/role/${role.metadata.name}`, () => reconcileOne<Role>(reg.roles, ns, role, 'Role', reconcileRole));
-  }
-  for (const [ns, bindings] of Object.entries(bootstrapNamespaceRoleBindings())) {
-    for (const b of bindings) await retry(`${ns}/rolebinding/${b.metadata.name}`, () => reconcileBindingOne<RoleBinding>(reg.roleBindings, ns, b, 'RoleBinding', reconcileRoleBinding));
-  }
+  const clusterRoles = await listed(reg.clusterRoles);
+  await Promise.all(bootstrapClusterRoles().map((role) =>
+    retry(`clusterrole/${role.metadata.name}`, (l) => reconcileOne<ClusterRole>(reg.clusterRoles, undefined, role, 'ClusterRole', reconcileClusterRole, l), clusterRoles)));
+  const clusterRoleBindings = await listed(reg.clusterRoleBindings);
+  await Promise.all(bootstrapClusterRoleBindings().map((binding) =>
+    retry(`clusterrolebinding/${binding.metadata.name}`, (l) => reconcileBindingOne<ClusterRoleBinding>(reg.clusterRoleBindings, undefined, binding, 'ClusterRoleBinding', reconcileClusterRoleBinding, l), clusterRoleBindings)));
+  const roles = await listed(reg.roles);
+  await Promise.all(Object.entries(bootstrapNamespaceRoles()).flatMap(([ns, list]) => list.map((role) =>
+    retry(`${ns}/role/${role.metadata.name}`, (l) => reconcileOne<Role>(reg.roles, ns, role, 'Role', reconcileRole, l), roles))));
+  const roleBindings = await listed(reg.roleBindings);
+  await Promise.all(Object.entries(bootstrapNamespaceRoleBindings()).flatMap(([ns, list]) => list.map((b) =>
+    retry(`${ns}/rolebinding/${b.metadata.name}`, (l) => reconcileBindingOne<RoleBinding>(reg.roleBindings, ns, b, 'RoleBinding', reconcileRoleBinding, l), roleBindings))));
   log.info({ written }, 'default RBAC roles and bindings reconciled');
 }
