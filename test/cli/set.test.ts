@@ -71,10 +71,10 @@ async function state(ns: string): Promise<unknown[]> {
   return JSON.parse(JSON.stringify(out).replaceAll(ns, 'NS')) as unknown[];
 }
 
-/** Runs args with both CLIs and checks they answer and leave the same. */
 /** stderr's lines sorted: for errors kubectl prints in a Go map's order, which differs from run to run. */
 const sortedStderr = <T extends { stderr: string }>(r: T): T => ({ ...r, stderr: r.stderr.split('\n').sort().join('\n') });
 
+/** Runs args with both CLIs and checks they answer and leave the same (stderr's lines in any order with anyErrorOrder). */
 async function same(args: string[], input?: string, o: { anyErrorOrder?: boolean } = {}): Promise<void> {
   const ns = `set-${++seq}`;
   const { kubectl, ours } = await runBoth(cp, ns, args, { input, prepare });
